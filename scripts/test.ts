@@ -1,0 +1,30 @@
+// npm test: runs mocha over test/unit and test/integration against a real Redis. With no
+// REDIS_URL it starts a throwaway redis-server for the run. Extra arguments go to mocha.
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { processEnv } from '../src/config.ts';
+import { MissingRedisError, startManagedRedis } from './lib/managed-redis.ts';
+
+async function main(): Promise<number> {
+  const env = processEnv();
+  let stopRedis = async () => {};
+  if (!env.REDIS_URL && !env.REDIS_CLUSTER_NODES) {
+    const redis = await startManagedRedis({ log: (line) => console.log(line) });
+    env.REDIS_URL = redis.url;
+    stopRedis = redis.stop;
+    console.log(`test: using a throwaway redis-server at ${redis.url}`);
+  }
+  const mocha = createRequire(import.meta.url).resolve('mocha/bin/mocha.js');
+  const child = spawn(process.execPath, [mocha, ...process.argv.slice(2)], { stdio: 'inherit', env });
+  const code = await new Promise<number>((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+  await stopRedis();
+  return code;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error instanceof MissingRedisError ? `test: ${error.message}` : error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,46 @@
+import { createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+
+/** OWASP Password Storage Cheat Sheet: scrypt with N=2^17, r=8, p=1 (128 MiB per hash). */
+const SCRYPT = { N: 2 ** 17, r: 8, p: 1, maxmem: 160 * 1024 * 1024 } as const;
+const KEY_LENGTH = 32;
+const VERSION = 's1';
+
+function derive(password: string, salt: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, SCRYPT, (error, key) => (error ? reject(error) : resolve(key))),
+  );
+}
+
+/** Hashes off the event loop (libuv thread pool). Stored form: `s1$<salt>$<key>` in base64url. */
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await derive(password, salt);
+  return `${VERSION}$${salt.toString('base64url')}$${key.toString('base64url')}`;
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [version, salt, key] = stored.split('$');
+  if (version !== VERSION || !salt || !key) return false;
+  const expected = Buffer.from(key, 'base64url');
+  const actual = await derive(password, Buffer.from(salt, 'base64url'));
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+/** A well-formed hash of a random password: verified against when the login ID is unknown, so timing tells nothing. */
+let decoy: Promise<string> | undefined;
+export const decoyPasswordHash = (): Promise<string> => (decoy ??= hashPassword(randomBytes(12).toString('base64url')));
+
+/**
+ * Phone PINs are short by nature, so a slow hash would not save them from an offline search;
+ * a keyed hash does: without HASH_PEPPER (never stored in Redis) a dump reveals nothing.
+ * Online guessing is stopped by the five-failure lock.
+ */
+export function hashPin(pin: string, memberId: string, pepper: string): string {
+  return createHmac('sha256', pepper).update(`pin:${memberId}:${pin}`).digest('base64url');
+}
+
+export function pinMatches(pin: string, memberId: string, pepper: string, stored: string): boolean {
+  const actual = Buffer.from(hashPin(pin, memberId, pepper));
+  const expected = Buffer.from(stored);
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}

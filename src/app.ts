@@ -1,0 +1,70 @@
+import cookieParser from 'cookie-parser';
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import helmet from 'helmet';
+import type { Config } from './config.ts';
+import type { Logger } from './logger.ts';
+import type { RedisClient } from './store/redis.ts';
+import type { VoiceFlows } from './voice/prompts.ts';
+import { jsonErrorHandler, jsonNotFound, requireJsonBody } from './http/errors.ts';
+import { voiceRouter } from './voice/routes.ts';
+import { registrationApiRouter, registrationPagesRouter } from './registration/routes.ts';
+import { accountPagesRouter, accountsApiRouter, loadMember } from './accounts/routes.ts';
+import { errorPage, homeRouter, notFoundPage } from './web/home.ts';
+import { pickLang } from './web/lang.ts';
+import { healthRouter } from './health.ts';
+
+export interface AppDeps {
+  config: Config;
+  redis: RedisClient;
+  logger: Logger;
+  flows: VoiceFlows;
+  /** The clock; tests move it to see access expire. */
+  now?: () => number;
+}
+
+const ASSETS_DIR = new URL('./web/assets/', import.meta.url).pathname;
+
+/** Builds the whole HTTP app from its dependencies; server.ts only wires and listens. */
+export function createApp(appDeps: AppDeps): Express {
+  const { config, logger } = appDeps;
+  const deps = { ...appDeps, now: appDeps.now ?? Date.now };
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.use(healthRouter(deps.redis));
+  app.use('/twilio', voiceRouter(deps, logger));
+
+  app.use(helmet({ contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': null } }, strictTransportSecurity: config.publicBaseUrl.startsWith('https://') }));
+  app.use('/assets', express.static(ASSETS_DIR, { maxAge: '1h', index: false }));
+  app.use(cookieParser(config.sessionSecret));
+  app.use(loadMember(deps));
+
+  const api = express.Router();
+  api.use(express.json({ limit: '16kb' }), requireJsonBody);
+  api.use(registrationApiRouter(deps));
+  api.use(accountsApiRouter(deps));
+  api.use(jsonNotFound);
+  api.use(jsonErrorHandler(logger));
+  app.use('/api', api);
+
+  app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
+  app.use(homeRouter(config));
+  app.use(registrationPagesRouter(deps));
+  app.use(accountPagesRouter(deps));
+  app.use((req, res) => {
+    res.status(404).send(notFoundPage(pickLang(req, res, config.defaultLocale)));
+  });
+  const htmlErrors: ErrorRequestHandler = (error, req, res, _next) => {
+    const status = (error as { status?: number }).status;
+    const lang = pickLang(req, res, config.defaultLocale);
+    if (status && status >= 400 && status < 500) {
+      res.status(status).send(errorPage(lang, lang === 'ja' ? '送信内容を確認してください。' : 'Please check what you sent.'));
+      return;
+    }
+    logger.error({ err: error, path: req.path }, 'unhandled page error');
+    res.status(500).send(errorPage(lang, lang === 'ja' ? '申し訳ありません。問題が発生しました。しばらくしてからお試しください。' : 'Sorry, something went wrong. Please try again shortly.'));
+  };
+  app.use(htmlErrors);
+  return app;
+}

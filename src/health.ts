@@ -1,0 +1,24 @@
+import express, { type Router } from 'express';
+import type { RedisClient } from './store/redis.ts';
+
+const PING_TIMEOUT_MS = 1000;
+
+/** GET /healthz: 200 when Redis answers PING within a second, 503 otherwise. */
+export function healthRouter(redis: RedisClient): Router {
+  const router = express.Router();
+  router.get('/healthz', async (_req, res) => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('timeout')), PING_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([redis.ping(), timeout]);
+      res.status(200).json({ status: 'ok', redis: 'up' });
+    } catch {
+      res.status(503).json({ status: 'unavailable', redis: 'down' });
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+  return router;
+}

@@ -1,0 +1,63 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from 'pino';
+
+/** An error meant for the client: an HTTP status, a stable machine code and a human message. */
+export class AppError extends Error {
+  override name = 'AppError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const errorBody = (code: string, message: string) => ({ error: { code, message } });
+
+/** Maps body-parser's own errors (bad JSON, too large, wrong charset) to AppErrors. */
+export function fromBodyParserError(error: unknown): AppError | undefined {
+  const e = error as { type?: string; status?: number };
+  switch (e?.type) {
+    case 'entity.parse.failed':
+      return new AppError(400, 'malformed_json', 'The request body is not valid JSON.');
+    case 'entity.too.large':
+      return new AppError(413, 'payload_too_large', 'The request body is too large.');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError(415, 'unsupported_encoding', 'Send the body as UTF-8.');
+    case 'request.aborted':
+      return new AppError(400, 'request_aborted', 'The request was aborted.');
+    default:
+      return undefined;
+  }
+}
+
+/** JSON API errors: `{"error":{"code","message"}}`, never a stack trace. */
+export function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    const known = error instanceof AppError ? error : fromBodyParserError(error);
+    if (known) {
+      res.status(known.status).set(known.headers).json(errorBody(known.code, known.message));
+      return;
+    }
+    logger.error({ err: error, path: req.path }, 'unhandled API error');
+    res.status(error?.name === 'MaxRetriesPerRequestError' || /redis|ECONNREFUSED/i.test(String(error?.message)) ? 503 : 500).json(
+      errorBody('internal_error', 'Something went wrong on our side; nothing was changed. Please try again.'),
+    );
+  };
+}
+
+export const jsonNotFound: RequestHandler = (_req, res) => {
+  res.status(404).json(errorBody('not_found', 'There is no such endpoint.'));
+};
+
+/** A POST whose body is not JSON would otherwise reach the handler as an empty object. */
+export const requireJsonBody: RequestHandler = (req, _res, next) => {
+  if (req.method !== 'GET' && req.method !== 'DELETE' && !req.is('application/json') && Number(req.headers['content-length'] ?? 0) > 0) {
+    next(new AppError(415, 'unsupported_media_type', 'Send the body as application/json.'));
+    return;
+  }
+  next();
+};

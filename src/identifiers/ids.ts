@@ -1,0 +1,41 @@
+import { customAlphabet } from 'nanoid';
+import { dammCheckDigit, hasValidCheckDigit } from './damm.ts';
+
+const randomDigits = (length: number) => customAlphabet('0123456789', length);
+
+/** Random digits from a CSPRNG followed by a Damm check digit. */
+export interface DigitIdentifier {
+  /** Total length including the check digit. */
+  length: number;
+  generate(): string;
+  /** 'ok', 'malformed' (not the right number of digits) or 'mistyped' (check digit fails). */
+  check(input: string): 'ok' | 'malformed' | 'mistyped';
+}
+
+function digitIdentifier(randomLength: number): DigitIdentifier {
+  const random = randomDigits(randomLength);
+  const length = randomLength + 1;
+  return {
+    length,
+    generate() {
+      const body = random();
+      return body + dammCheckDigit(body);
+    },
+    check(input) {
+      if (!/^\d+$/.test(input) || input.length !== length) return 'malformed';
+      return hasValidCheckDigit(input) ? 'ok' : 'mistyped';
+    },
+  };
+}
+
+/** 10 random digits + check digit: 10^10 possibilities while it is pending. */
+export const provisionalIds = digitIdentifier(10);
+/** 8 random digits + check digit; uniqueness is enforced by an index in Redis. */
+export const formalIds = digitIdentifier(8);
+/** 15 random digits + check digit. */
+export const paymentCodes = digitIdentifier(15);
+
+/** Passwords: 14 characters from an alphabet without look-alikes (no 0/O, 1/l/I): ~80 bits. */
+const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789';
+export const generatePassword = customAlphabet(PASSWORD_ALPHABET, 14);
+export const PASSWORD_LENGTH = 14;

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { LOCALES, type Config, type Locale } from '../config.ts';
+import { AppError } from '../http/errors.ts';
+import { generatePassword, provisionalIds, formalIds } from '../identifiers/ids.ts';
+import { hashPassword } from '../accounts/passwords.ts';
+import { keys } from '../store/keys.ts';
+import type { RedisClient } from '../store/redis.ts';
+import { scriptOutcome } from '../store/outcomes.ts';
+
+export interface RegistrationDeps {
+  config: Config;
+  redis: RedisClient;
+  now: () => number;
+}
+
+const registrationInput = z.object({
+  name: z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters'),
+  email: z.string().trim().max(254, 'must be at most 254 characters').pipe(z.email('must be an e-mail address')),
+  locale: z.enum(LOCALES).optional(),
+});
+
+export interface Registration {
+  provisionalId: string;
+  password: string;
+  phoneNumber: string;
+  expiresAt: string;
+  validForSeconds: number;
+  locale: Locale;
+}
+
+/** Validation failures as one 422 naming every field at fault. */
+export function invalidInput(error: z.ZodError): AppError {
+  const fields = error.issues.map((i) => `${i.path.join('.') || 'body'} ${i.message}`);
+  return new AppError(422, 'invalid_input', `Please check: ${fields.join('; ')}.`);
+}
+
+/**
+ * Creates a pending registration: a fresh provisional ID and password, the password kept only as
+ * a scrypt hash, the record expiring after PENDING_REGISTRATION_TTL_SECONDS.
+ */
+export async function registerMember(deps: RegistrationDeps, input: unknown): Promise<Registration> {
+  const parsed = registrationInput.safeParse(input);
+  if (!parsed.success) throw invalidInput(parsed.error);
+  const { name, email } = parsed.data;
+  const locale = parsed.data.locale ?? deps.config.defaultLocale;
+  const password = generatePassword();
+  const passwordHash = await hashPassword(password);
+  const ttl = deps.config.pendingRegistrationTtlSeconds;
+  const createdAt = deps.now();
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const provisionalId = provisionalIds.generate();
+    const code = await deps.redis.dpCreatePendingRegistration(
+      keys.pendingRegistration(provisionalId),
+      keys.account(provisionalId),
+      ttl,
+      'name', name,
+      'email', email,
+      'locale', locale,
+      'passwordHash', passwordHash,
+      'createdAt', createdAt,
+    );
+    if (scriptOutcome(code) === 'done') {
+      return {
+        provisionalId,
+        password,
+        phoneNumber: deps.config.servicePhoneNumber,
+        expiresAt: new Date(createdAt + ttl * 1000).toISOString(),
+        validForSeconds: ttl,
+        locale,
+      };
+    }
+  }
+  throw new Error('could not find a free provisional ID in 5 tries');
+}
+
+export type ClaimResult =
+  | { outcome: 'activated' | 'replayed'; formalId: string; accessExpiresAt: number; memberId: string }
+  | { outcome: 'already_used' | 'unknown_or_expired' };
+
+export interface ClaimRequest {
+  provisionalId: string;
+  callSid: string;
+  from: string;
+}
+
+const STEP_TTL_SECONDS = 2 * 24 * 3600;
+
+/**
+ * Activates the pending registration behind a provisional ID, exactly once: a new formal ID, access
+ * for ACCESS_PERIOD_DAYS and the activation charge in the member's ledger, all in one Lua script.
+ * The same CallSid asking again (a Twilio retry) gets the same formal ID and is not charged again.
+ */
+export async function claimProvisionalId(deps: RegistrationDeps, request: ClaimRequest): Promise<ClaimResult> {
+  const memberId = request.provisionalId;
+  const { config, redis } = deps;
+  // The formal-ID index lives in its own slot, so reserve a unique ID first (SET NX), then claim.
+  let formalId = '';
+  for (let attempt = 0; ; attempt++) {
+    formalId = formalIds.generate();
+    if ((await redis.set(keys.formalIdIndex(formalId), memberId, 'NX')) === 'OK') break;
+    if (attempt === 9) throw new Error('could not reserve a unique formal ID in 10 tries');
+  }
+  const [code, issuedFormalId, accessExpiresAt] = await redis.dpClaimProvisionalId(
+    keys.pendingRegistration(memberId),
+    keys.account(memberId),
+    keys.memberLedger(memberId),
+    keys.callStep(memberId, request.callSid, 'activate'),
+    formalId,
+    request.callSid,
+    request.from,
+    config.activationCharge,
+    config.currency,
+    deps.now(),
+    config.accessPeriodDays * 86_400_000,
+    STEP_TTL_SECONDS,
+  );
+  const outcome = scriptOutcome(code);
+  if (outcome !== 'done') await redis.del(keys.formalIdIndex(formalId));
+  switch (outcome) {
+    case 'done':
+      return { outcome: 'activated', formalId, accessExpiresAt: Number(accessExpiresAt), memberId };
+    case 'replayed':
+      return { outcome: 'replayed', formalId: issuedFormalId!, accessExpiresAt: Number(accessExpiresAt), memberId };
+    case 'already_used':
+      return { outcome: 'already_used' };
+    default:
+      return { outcome: 'unknown_or_expired' };
+  }
+}

@@ -1,0 +1,34 @@
+import express, { type Router } from 'express';
+import type { Config } from '../config.ts';
+import { AppError } from '../http/errors.ts';
+import { pickLang } from '../web/lang.ts';
+import { registeredPage, registerFormPage } from './pages.ts';
+import { registerMember, type RegistrationDeps } from './registration.ts';
+
+export function registrationApiRouter(deps: RegistrationDeps): Router {
+  const router = express.Router();
+  router.post('/registrations', async (req, res) => {
+    const registration = await registerMember(deps, req.body);
+    const { provisionalId, password, phoneNumber, expiresAt } = registration;
+    res.status(201).set('Cache-Control', 'no-store').json({ provisionalId, password, phoneNumber, expiresAt });
+  });
+  return router;
+}
+
+export function registrationPagesRouter(deps: RegistrationDeps & { config: Config }): Router {
+  const router = express.Router();
+  router.get('/register', (req, res) => {
+    res.send(registerFormPage(pickLang(req, res, deps.config.defaultLocale), Boolean(res.locals.memberId)));
+  });
+  router.post('/register', async (req, res) => {
+    const lang = pickLang(req, res, deps.config.defaultLocale);
+    try {
+      const registration = await registerMember(deps, req.body);
+      res.status(201).set('Cache-Control', 'no-store').send(registeredPage(lang, deps.config, registration));
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      res.status(error.status).send(registerFormPage(lang, false, req.body ?? {}, error.message));
+    }
+  });
+  return router;
+}

@@ -1,0 +1,30 @@
+import type { Server } from 'node:http';
+import { createApp } from './app.ts';
+import { loadConfig, type Config } from './config.ts';
+import { createLogger } from './logger.ts';
+import { createRedisClient } from './store/redis.ts';
+import { loadVoiceFlows } from './voice/prompts.ts';
+
+export interface RunningServer {
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Wires config, Redis, voice flows and the app together and listens on PORT. */
+export async function startServer(config: Config = loadConfig()): Promise<RunningServer> {
+  const logger = createLogger(config);
+  const flows = loadVoiceFlows();
+  const redis = createRedisClient(config);
+  const app = createApp({ config, redis, logger, flows });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, () => resolve(s));
+    s.once('error', reject);
+  });
+  return {
+    server,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await redis.quit().catch(() => undefined);
+    },
+  };
+}

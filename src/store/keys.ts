@@ -1,0 +1,22 @@
+/**
+ * Every Redis key dialpass uses is built here and nowhere else.
+ *
+ * Keys that one Lua script touches together share a hash tag (the part in braces), so the
+ * scripts also run on Redis Cluster: everything about one member lives under `{m:<memberId>}`.
+ * The member ID is the provisional ID the member registered with; it never changes.
+ * The deployment-wide prefix (REDIS_KEY_PREFIX) is applied by the client, not here.
+ */
+export const keys = {
+  pendingRegistration: (memberId: string) => `{m:${memberId}}:pending`,
+  account: (memberId: string) => `{m:${memberId}}:account`,
+  memberLedger: (memberId: string) => `{m:${memberId}}:ledger`,
+  /** Result of one money-moving call step, so a Twilio retry replays instead of charging again. */
+  callStep: (memberId: string, callSid: string, step: string) => `{m:${memberId}}:step:${callSid}:${step}`,
+  monthlySpend: (memberId: string, yearMonth: string) => `{m:${memberId}}:spend:${yearMonth}`,
+  formalIdIndex: (formalId: string) => `fid:{${formalId}}`,
+  loginFailures: (formalId: string) => `login-fail:{${formalId}}`,
+  loginFailuresByAddress: (address: string) => `login-fail-ip:{${address}}`,
+  lineWrongEntries: (phoneNumber: string) => `line-wrong:{${phoneNumber}}`,
+  session: (tokenHash: string) => `session:{${tokenHash}}`,
+  call: (callSid: string) => `call:{${callSid}}`,
+} as const;

@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { Cluster, Redis, type Result } from 'ioredis';
+import type { Config } from '../config.ts';
+
+/** Redis or Redis Cluster: everything in dialpass works with either. */
+export type RedisClient = Redis | Cluster;
+
+/**
+ * Every Lua script, with how many of its arguments are keys. The file is `scripts/<file>.lua`;
+ * its header documents KEYS, ARGV and return codes.
+ */
+const SCRIPTS = {
+  dpCreatePendingRegistration: { file: 'create-pending-registration', numberOfKeys: 2 },
+  dpClaimProvisionalId: { file: 'claim-provisional-id', numberOfKeys: 4 },
+  dpRenewAccess: { file: 'renew-access', numberOfKeys: 3 },
+  dpCountFailure: { file: 'count-failure', numberOfKeys: 1 },
+} as const;
+
+type Arg = string | number;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    dpCreatePendingRegistration(pending: string, account: string, ttlSeconds: Arg, ...fieldValues: Arg[]): Result<number, Context>;
+    dpClaimProvisionalId(
+      pending: string,
+      account: string,
+      ledger: string,
+      step: string,
+      formalId: string,
+      callSid: string,
+      from: string,
+      amount: Arg,
+      currency: string,
+      nowMs: Arg,
+      periodMs: Arg,
+      stepTtlSeconds: Arg,
+    ): Result<[number, string?, string?], Context>;
+    dpRenewAccess(
+      account: string,
+      ledger: string,
+      step: string,
+      callSid: string,
+      from: string,
+      amount: Arg,
+      currency: string,
+      nowMs: Arg,
+      periodMs: Arg,
+      stepTtlSeconds: Arg,
+    ): Result<[number, string?], Context>;
+    dpCountFailure(counter: string, windowSeconds: Arg): Result<[number, number], Context>;
+  }
+}
+
+const scriptSource = (file: string) => readFileSync(new URL(`./scripts/${file}.lua`, import.meta.url), 'utf8');
+
+let loadedScripts: { name: string; lua: string; numberOfKeys: number }[] | undefined;
+
+export function defineScripts(client: RedisClient): void {
+  loadedScripts ??= Object.entries(SCRIPTS).map(([name, { file, numberOfKeys }]) => ({
+    name,
+    lua: scriptSource(file),
+    numberOfKeys,
+  }));
+  for (const { name, lua, numberOfKeys } of loadedScripts) client.defineCommand(name, { lua, numberOfKeys });
+}
+
+export interface RedisOptions {
+  /** Extra prefix, e.g. one per test, on top of REDIS_KEY_PREFIX. */
+  keyPrefix?: string;
+}
+
+/** Connects to Redis (or Redis Cluster) as configured, with every Lua script registered. */
+export function createRedisClient(config: Config, options: RedisOptions = {}): RedisClient {
+  const keyPrefix = `${config.redis.keyPrefix}${options.keyPrefix ?? ''}`;
+  // Fail fast instead of queueing while Redis is away: a webhook must answer within Twilio's
+  // timeout, and a Twilio route turns the error into a spoken apology.
+  const common = { keyPrefix, maxRetriesPerRequest: 1, enableOfflineQueue: true, commandTimeout: 3000 };
+  let client: RedisClient;
+  if (config.redis.clusterNodes.length > 0) {
+    client = new Cluster(config.redis.clusterNodes, { keyPrefix, redisOptions: common });
+  } else {
+    if (!config.redis.url) throw new Error('REDIS_URL is not set (npm start and npm test set it when they run their own redis-server)');
+    client = new Redis(config.redis.url, common);
+  }
+  defineScripts(client);
+  return client;
+}

@@ -1,0 +1,25 @@
+-- Extends a member's access by one period and records the renewal charge, once per call step.
+-- KEYS[1] account hash                {m:<id>}:account
+-- KEYS[2] member ledger stream        {m:<id>}:ledger
+-- KEYS[3] call step marker            {m:<id>}:step:<CallSid>:renew
+-- ARGV[1] CallSid   ARGV[2] calling number   ARGV[3] amount   ARGV[4] currency
+-- ARGV[5] now (ms)  ARGV[6] access period (ms)  ARGV[7] step marker ttl (s)
+-- Returns: {1, accessExpiresAt} renewed now
+--          {0, accessExpiresAt} this call step already renewed (Twilio retry)
+--          {-1} no such account
+local done = redis.call('GET', KEYS[3])
+if done then
+  return {0, done}
+end
+local current = redis.call('HGET', KEYS[1], 'accessExpiresAt')
+if not current then
+  return {-1}
+end
+local now = tonumber(ARGV[5])
+local from = math.max(now, tonumber(current))
+local expires = tostring(from + tonumber(ARGV[6]))
+redis.call('HSET', KEYS[1], 'accessExpiresAt', expires)
+redis.call('XADD', KEYS[2], '*', 'kind', 'renewal', 'amount', ARGV[3], 'currency', ARGV[4],
+  'callSid', ARGV[1], 'from', ARGV[2], 'at', ARGV[5])
+redis.call('SET', KEYS[3], expires, 'EX', ARGV[7])
+return {1, expires}

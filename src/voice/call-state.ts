@@ -1,0 +1,58 @@
+import { LOCALES, type Locale } from '../config.ts';
+
+/**
+ * What a call remembers between webhooks. It travels in the query string of the URLs our TwiML
+ * hands to Twilio: Twilio signs the full URL it requests, so the caller cannot alter it, and
+ * no Redis round trip is needed to know the language or the count of wrong entries.
+ */
+export interface CallState {
+  locale: Locale;
+  /** Wrong entries so far in this call; the third ends it. */
+  wrongEntries: number;
+  /** Times the main menu has been played without a choice. */
+  menuRepeats: number;
+  /** The member this call has identified (by activation or formal ID + PIN). */
+  memberId?: string;
+  /** What to do once the caller has signed in: 'buy', 'approve' or 'renew'. */
+  next?: string;
+  /** Set once the formal ID is keyed, before the PIN. */
+  pendingMemberId?: string;
+  /** Extra flow-specific values (e.g. a chosen amount), short keys only. */
+  extra: Record<string, string>;
+}
+
+export const initialCallState = (locale: Locale): CallState => ({ locale, wrongEntries: 0, menuRepeats: 0, extra: {} });
+
+const RESERVED = new Set(['l', 'w', 'r', 'm', 'n', 'p']);
+
+export function parseCallState(query: Record<string, unknown>, defaultLocale: Locale): CallState {
+  const str = (k: string) => (typeof query[k] === 'string' ? (query[k] as string) : undefined);
+  const int = (k: string) => {
+    const n = Number(str(k) ?? 0);
+    return Number.isInteger(n) && n >= 0 && n < 100 ? n : 0;
+  };
+  const locale = LOCALES.find((l) => l === str('l')) ?? defaultLocale;
+  const digitsOnly = (v: string | undefined) => (v && /^\d{1,32}$/.test(v) ? v : undefined);
+  const extra: Record<string, string> = {};
+  for (const [k, v] of Object.entries(query)) if (!RESERVED.has(k) && typeof v === 'string') extra[k] = v;
+  return {
+    locale,
+    wrongEntries: int('w'),
+    menuRepeats: int('r'),
+    memberId: digitsOnly(str('m')),
+    next: str('n'),
+    pendingMemberId: digitsOnly(str('p')),
+    extra,
+  };
+}
+
+export function callUrl(baseUrl: string, path: string, state: CallState): string {
+  const params = new URLSearchParams({ l: state.locale });
+  if (state.wrongEntries) params.set('w', String(state.wrongEntries));
+  if (state.menuRepeats) params.set('r', String(state.menuRepeats));
+  if (state.memberId) params.set('m', state.memberId);
+  if (state.next) params.set('n', state.next);
+  if (state.pendingMemberId) params.set('p', state.pendingMemberId);
+  for (const [k, v] of Object.entries(state.extra)) params.set(k, v);
+  return `${baseUrl}${path}?${params.toString()}`;
+}

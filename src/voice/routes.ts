@@ -1,0 +1,93 @@
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Router } from 'express';
+import type { Logger } from 'pino';
+import { parseCallState } from './call-state.ts';
+import { answerCall, chooseFromMenu, MENU_PATH } from './menu.ts';
+import { ACTIVATION_PATH, AFTER_ACTIVATION_PATH, afterFormalId, provisionalIdEntered } from './activation.ts';
+import { FORMAL_ID_PATH, formalIdEntered, PIN_PATH, pinEntered } from './sign-in.ts';
+import { requireTwilioSignature } from './signature.ts';
+import { renderTwiml } from './twiml.ts';
+import { apologyReply, type CallInput, type VoiceDeps, type VoiceStep } from './voice-step.ts';
+import { recordCallStatus } from './call-status.ts';
+
+/** Every webhook path under /twilio and the step that answers it. Features may add more. */
+export const VOICE_STEPS = new Map<string, VoiceStep>([
+  ['/twilio/voice', answerCall],
+  [MENU_PATH, chooseFromMenu],
+  [ACTIVATION_PATH, provisionalIdEntered],
+  [AFTER_ACTIVATION_PATH, afterFormalId],
+  [FORMAL_ID_PATH, formalIdEntered],
+  [PIN_PATH, pinEntered],
+]);
+
+const field = (body: Record<string, unknown>, name: string, max = 64) => {
+  const value = body[name];
+  return typeof value === 'string' && value.length <= max ? value : undefined;
+};
+
+function callInput(req: Request, deps: VoiceDeps): CallInput | undefined {
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  const callSid = field(body, 'CallSid');
+  if (!callSid || !/^[A-Za-z0-9]{2,64}$/.test(callSid)) return undefined;
+  return {
+    callSid,
+    from: field(body, 'From') || 'unknown',
+    to: field(body, 'To') || '',
+    digits: field(body, 'Digits', 128),
+    state: parseCallState(req.query as Record<string, unknown>, deps.config.defaultLocale),
+  };
+}
+
+/**
+ * The Twilio webhooks, mounted at /twilio. Each answer is TwiML with status 200, even when something breaks: the caller
+ * then hears an apology instead of Twilio's "application error".
+ */
+export function voiceRouter(deps: VoiceDeps, logger: Logger): Router {
+  const router = express.Router();
+  const sendTwiml = (res: express.Response, xml: string) => res.status(200).type('text/xml').send(xml);
+  const apology = (req: Request) =>
+    renderTwiml(apologyReply(deps, parseCallState(req.query as Record<string, unknown>, deps.config.defaultLocale)), deps.flows.voices);
+
+  router.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 200 }));
+  router.use(requireTwilioSignature(deps.config.twilio.authToken, deps.config.publicBaseUrl));
+
+  router.post('/voice/status', (async (req, res) => {
+    try {
+      await recordCallStatus(deps, (req.body ?? {}) as Record<string, unknown>);
+    } catch (error) {
+      logger.error({ err: error }, 'could not record call status');
+    }
+    res.status(204).end();
+  }) as RequestHandler);
+
+  for (const [path, step] of VOICE_STEPS) {
+    router.post(path.slice('/twilio'.length), (async (req, res) => {
+      const call = callInput(req, deps);
+      if (!call) {
+        logger.warn({ path }, 'Twilio request without a usable CallSid');
+        sendTwiml(res, apology(req));
+        return;
+      }
+      try {
+        sendTwiml(res, renderTwiml(await step(deps, call), deps.flows.voices));
+      } catch (error) {
+        logger.error({ err: error, path, callSid: call.callSid }, 'voice step failed');
+        sendTwiml(res, apology(req));
+      }
+    }) as RequestHandler);
+  }
+
+  // A signed request for a path we never hand out is our bug, not the caller's: apologise in TwiML.
+  router.use((req, res) => {
+    logger.warn({ path: req.path }, 'Twilio requested an unknown voice path');
+    sendTwiml(res, apology(req));
+  });
+
+  const answerErrorsWithTwiml: ErrorRequestHandler = (error, req, res, _next) => {
+    logger.warn({ err: error, path: req.path }, 'bad Twilio request');
+    const status = (error as { status?: number }).status;
+    if (status && status >= 400 && status < 500) res.status(status).type('text/plain').send('Bad request');
+    else sendTwiml(res, apology(req));
+  };
+  router.use(answerErrorsWithTwiml);
+  return router;
+}

@@ -1,0 +1,54 @@
+import { MESSAGES, type Messages, type WebLang } from './messages.ts';
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Escapes text for HTML; the only way text reaches a page. */
+export const esc = (value: unknown): string => String(value).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+
+/** Marks already-built HTML so `html` does not escape it again. */
+export class Html {
+  constructor(readonly value: string) {}
+  toString() {
+    return this.value;
+  }
+}
+
+/** Tagged template: interpolated values are escaped unless they are Html (or arrays of Html). */
+export function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
+  let out = strings[0]!;
+  values.forEach((value, i) => {
+    const render = (v: unknown): string => (v instanceof Html ? v.value : Array.isArray(v) ? v.map(render).join('') : v == null || v === false ? '' : esc(v));
+    out += render(value) + strings[i + 1]!;
+  });
+  return new Html(out);
+}
+
+export interface PageOptions {
+  lang: WebLang;
+  title: string;
+  body: Html;
+  /** Path of this page, for the language switch link. */
+  path: string;
+  signedIn?: boolean;
+}
+
+export function page({ lang, title, body, path, signedIn }: PageOptions): string {
+  const t: Messages = MESSAGES[lang];
+  const other: WebLang = lang === 'ja' ? 'en' : 'ja';
+  const nav = signedIn
+    ? html`<a href="/service">${MESSAGES[lang].serviceTitle}</a><form method="post" action="/logout"><button type="submit">${t.logout}</button></form>`
+    : html`<a href="/register">${t.register}</a><a href="/login">${t.login}</a>`;
+  return `<!doctype html>${html`<html lang="${lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · dialpass</title>
+<link rel="stylesheet" href="/assets/site.css">
+</head>
+<body>
+<header class="site"><div class="bar"><a class="brand" href="/">dial<span>pass</span></a><nav>${nav}<a href="${path}?lang=${other}" hreflang="${other}">${t.otherLanguage}</a></nav></div></header>
+<main>${body}</main>
+<footer class="site">dialpass · ${t.tagline}</footer>
+</body>
+</html>`.value}`;
+}
