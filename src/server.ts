@@ -14,7 +14,7 @@ export interface RunningServer {
 export async function startServer(config: Config = loadConfig()): Promise<RunningServer> {
   const logger = createLogger(config);
   const flows = loadVoiceFlows();
-  const redis = createRedisClient(config);
+  const redis = createRedisClient(config, { onError: (err) => logger.warn({ err }, 'redis connection error') });
   const app = createApp({ config, redis, logger, flows });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, () => resolve(s));

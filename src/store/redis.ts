@@ -67,6 +67,8 @@ export function defineScripts(client: RedisClient): void {
 export interface RedisOptions {
   /** Extra prefix, e.g. one per test, on top of REDIS_KEY_PREFIX. */
   keyPrefix?: string;
+  /** Connection errors; ioredis reconnects by itself, so these are for the log. */
+  onError?: (error: Error) => void;
 }
 
 /** Connects to Redis (or Redis Cluster) as configured, with every Lua script registered. */
@@ -82,6 +84,7 @@ export function createRedisClient(config: Config, options: RedisOptions = {}): R
     if (!config.redis.url) throw new Error('REDIS_URL is not set (npm start and npm test set it when they run their own redis-server)');
     client = new Redis(config.redis.url, common);
   }
+  client.on('error', options.onError ?? (() => undefined));
   defineScripts(client);
   return client;
 }
