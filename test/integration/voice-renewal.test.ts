@@ -1,0 +1,126 @@
+import { expect } from 'chai';
+import { keys } from '../../src/store/keys.ts';
+import { callParams, postTwilio, register, startTestApp, type TestApp } from '../support/harness.ts';
+import { TestCall } from '../support/call.ts';
+import { activeMember } from '../support/member.ts';
+import { findVerb, spokenText } from '../support/twiml.ts';
+
+describe('renewing access by phone (menu 4)', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp();
+  });
+  after(() => app.close());
+
+  async function signIn(formalId: string, pin: string) {
+    const call = new TestCall(app);
+    await call.dial();
+    await call.press('4');
+    await call.press(`${formalId}#`);
+    await call.press(`${pin}#`);
+    return call;
+  }
+
+  it('formal ID and PIN renew access for another period and record another charge', async () => {
+    const member = await activeMember(app, { pin: '4321' });
+    const before = Number(await app.redis.hget(keys.account(member.provisionalId), 'accessExpiresAt'));
+    const call = await signIn(member.formalId, '4321');
+    expect(spokenText(call.last.verbs)).to.include('ご利用期間を更新しました');
+    const after = Number(await app.redis.hget(keys.account(member.provisionalId), 'accessExpiresAt'));
+    expect(after - before).to.equal(30 * 86_400_000);
+    const ledger = await app.redis.xrange(keys.memberLedger(member.provisionalId), '-', '+');
+    expect(ledger.map(([, fields]) => fields[1])).to.deep.equal(['activation', 'renewal']);
+  });
+
+  it('renewing after access expired counts the new period from now', async () => {
+    const member = await activeMember(app, { pin: '4321' });
+    const saved = app.clock.now;
+    app.clock.now += 40 * 86_400_000;
+    try {
+      await signIn(member.formalId, '4321');
+      const after = Number(await app.redis.hget(keys.account(member.provisionalId), 'accessExpiresAt'));
+      expect(after).to.equal(app.clock.now + 30 * 86_400_000);
+    } finally {
+      app.clock.now = saved;
+    }
+  });
+
+  it('a Twilio retry of the renewing request renews and charges only once', async () => {
+    const member = await activeMember(app, { pin: '4321' });
+    const call = new TestCall(app);
+    await call.dial();
+    await call.press('4');
+    await call.press(`${member.formalId}#`);
+    const action = call.gatherAction();
+    const params = callParams(call.callSid, call.from, { Digits: '4321', FinishedOnKey: '#' });
+    const first = await postTwilio(app, action, params);
+    const retry = await postTwilio(app, action, params);
+    expect(retry.body).to.equal(first.body);
+    expect(await app.redis.xlen(keys.memberLedger(member.provisionalId))).to.equal(2);
+  });
+
+  it('a wrong PIN is explained and asked for again', async () => {
+    const member = await activeMember(app, { pin: '4321' });
+    const call = await signIn(member.formalId, '9999');
+    expect(spokenText(call.last.verbs)).to.include('暗証番号が違います');
+    expect(findVerb(call.last.verbs, 'Gather')!.attributes.action).to.include('/twilio/voice/sign-in/pin');
+    await call.press('4321#');
+    expect(spokenText(call.last.verbs)).to.include('ご利用期間を更新しました');
+  });
+
+  it('a member without a PIN is told to set one on the member page', async () => {
+    const member = await activeMember(app);
+    const call = new TestCall(app);
+    await call.dial();
+    await call.press('4');
+    await call.press(`${member.formalId}#`);
+    expect(spokenText(call.last.verbs)).to.include('会員ページで暗証番号を設定');
+    expect(call.hungUp()).to.equal(true);
+  });
+
+  it('five wrong PINs in a row lock phone use until a new PIN is set on the web', async () => {
+    const member = await activeMember(app, { pin: '4321' });
+    for (const wrong of ['1111', '2222']) {
+      const call = await signIn(member.formalId, wrong);
+      await call.press('3333#');
+    }
+    const call = new TestCall(app);
+    await call.dial();
+    await call.press('4');
+    await call.press(`${member.formalId}#`);
+    await call.press('5555#');
+    expect(spokenText(call.last.verbs)).to.include('電話でのお手続きを停止しています');
+    expect(call.hungUp()).to.equal(true);
+
+    const locked = new TestCall(app);
+    await locked.dial();
+    await locked.press('4');
+    await locked.press(`${member.formalId}#`);
+    expect(spokenText(locked.last.verbs)).to.include('電話でのお手続きを停止しています');
+
+    await fetch(`${app.url}/api/me/pin`, { method: 'PUT', headers: { 'Content-Type': 'application/json', Cookie: member.cookie }, body: JSON.stringify({ pin: '8642' }) });
+    const unlocked = await signIn(member.formalId, '8642');
+    expect(spokenText(unlocked.last.verbs)).to.include('ご利用期間を更新しました');
+  });
+
+  it('inside the activation call, menu 4 renews without asking for the formal ID or PIN again', async () => {
+    const { provisionalId } = await register(app);
+    const call = new TestCall(app);
+    await call.dial();
+    await call.press('1');
+    await call.press(`${provisionalId}#`);
+    await call.press('0');
+    const { verbs } = await call.press('4');
+    expect(spokenText(verbs)).to.include('ご利用期間を更新しました');
+    expect(await app.redis.xlen(keys.memberLedger(provisionalId))).to.equal(2);
+  });
+
+  it('a mistyped formal ID is explained and asked for again', async () => {
+    const call = new TestCall(app);
+    await call.dial();
+    await call.press('4');
+    const { verbs } = await call.press('12345678#');
+    expect(spokenText(verbs)).to.include('正式IDに誤り');
+    expect(findVerb(verbs, 'Gather')!.attributes.action).to.include('/twilio/voice/sign-in/id');
+  });
+});

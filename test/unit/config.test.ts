@@ -1,0 +1,47 @@
+import { expect } from 'chai';
+import { buildConfig, ConfigError } from '../../src/config.ts';
+
+describe('configuration', () => {
+  it('development defaults need nothing set', () => {
+    const config = buildConfig({});
+    expect(config).to.include({ port: 3000, publicBaseUrl: 'http://localhost:3000', defaultLocale: 'ja-JP', activationCharge: 300, currency: 'JPY' });
+    expect(config.simulatorEnabled).to.equal(true);
+  });
+
+  it('PUBLIC_BASE_URL follows PORT unless set, and loses a trailing slash', () => {
+    expect(buildConfig({ PORT: '8080' }).publicBaseUrl).to.equal('http://localhost:8080');
+    expect(buildConfig({ PUBLIC_BASE_URL: 'https://x.example/' }).publicBaseUrl).to.equal('https://x.example');
+  });
+
+  it('a wrong value stops start-up with a message naming every bad key', () => {
+    expect(() => buildConfig({ PORT: 'eighty', DEFAULT_LOCALE: 'fr-FR', CURRENCY: 'yen' }))
+      .to.throw(ConfigError)
+      .with.property('message')
+      .that.includes('PORT')
+      .and.includes('DEFAULT_LOCALE')
+      .and.includes('CURRENCY');
+  });
+
+  it('production refuses to start without its secrets', () => {
+    expect(() => buildConfig({ NODE_ENV: 'production' }))
+      .to.throw(ConfigError)
+      .with.property('message')
+      .that.includes('SESSION_SECRET')
+      .and.includes('ADMIN_TOKEN')
+      .and.includes('TWILIO_AUTH_TOKEN');
+  });
+
+  it('the simulator is off in production unless enabled', () => {
+    const secrets = { SESSION_SECRET: 's'.repeat(20), ADMIN_TOKEN: 'a'.repeat(20), HASH_PEPPER: 'p'.repeat(20), TWILIO_AUTH_TOKEN: 't'.repeat(32) };
+    expect(buildConfig({ NODE_ENV: 'production', ...secrets }).simulatorEnabled).to.equal(false);
+    expect(buildConfig({ NODE_ENV: 'production', SIMULATOR_ENABLED: 'true', ...secrets }).simulatorEnabled).to.equal(true);
+  });
+
+  it('Redis cluster nodes are parsed and checked', () => {
+    expect(buildConfig({ REDIS_CLUSTER_NODES: 'a:7000, b:7001' }).redis.clusterNodes).to.deep.equal([
+      { host: 'a', port: 7000 },
+      { host: 'b', port: 7001 },
+    ]);
+    expect(() => buildConfig({ REDIS_CLUSTER_NODES: 'nonsense' })).to.throw(ConfigError);
+  });
+});
