@@ -12,6 +12,7 @@ import { accountPagesRouter, accountsApiRouter, loadMember } from './accounts/ro
 import { errorPage, homeRouter, notFoundPage } from './web/home.ts';
 import { pickLang } from './web/lang.ts';
 import { healthRouter } from './health.ts';
+import { requireSameOriginForms } from './web/same-origin.ts';
 
 export interface AppDeps {
   config: Config;
@@ -48,6 +49,7 @@ export function createApp(appDeps: AppDeps): Express {
   api.use(jsonErrorHandler(logger));
   app.use('/api', api);
 
+  app.use(requireSameOriginForms(config.publicBaseUrl));
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
   app.use(homeRouter(config));
   app.use(registrationPagesRouter(deps));

@@ -71,7 +71,7 @@ export function accountPagesRouter(deps: LoginDeps): Router {
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       const formalId = typeof req.body?.formalId === 'string' ? req.body.formalId.slice(0, 32) : '';
-      res.status(error.status).set(error.headers).send(loginPage(lang, error.message, formalId));
+      res.status(error.status).set(error.headers).send(loginPage(lang, MESSAGES[lang].formErrors[error.code] ?? error.message, formalId));
     }
   });
   router.post('/logout', async (req, res) => {
@@ -96,7 +96,7 @@ export function accountPagesRouter(deps: LoginDeps): Router {
       if (!(error instanceof AppError)) throw error;
       const member = await memberStatus(deps, memberId);
       if (!member) return res.redirect(303, '/login');
-      res.status(error.status).send(servicePage(lang, config, member, { error: error.message }));
+      res.status(error.status).send(servicePage(lang, config, member, { error: MESSAGES[lang].formErrors.invalid_pin! }));
     }
   });
   return router;

@@ -2,6 +2,7 @@ import express, { type Router } from 'express';
 import type { Config } from '../config.ts';
 import { AppError } from '../http/errors.ts';
 import { pickLang } from '../web/lang.ts';
+import { MESSAGES } from '../web/messages.ts';
 import { registeredPage, registerFormPage } from './pages.ts';
 import { registerMember, type RegistrationDeps } from './registration.ts';
 
@@ -27,7 +28,7 @@ export function registrationPagesRouter(deps: RegistrationDeps & { config: Confi
       res.status(201).set('Cache-Control', 'no-store').send(registeredPage(lang, deps.config, registration));
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      res.status(error.status).send(registerFormPage(lang, false, req.body ?? {}, error.message));
+      res.status(error.status).send(registerFormPage(lang, false, req.body ?? {}, MESSAGES[lang].formErrors[error.code] ?? error.message));
     }
   });
   return router;

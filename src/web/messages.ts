@@ -59,6 +59,12 @@ export const MESSAGES = {
     errorTitle: 'エラー',
     backHome: 'トップへ戻る',
     maskedFormalId: (tail: string) => `正式ID：末尾 ${tail}`,
+    formErrors: {
+      invalid_input: '入力内容をご確認ください。お名前（100文字まで）と、正しい形式のメールアドレスが必要です。',
+      invalid_credentials: '正式IDまたはパスワードが違います。',
+      locked_out: 'ログインの失敗が続いたため、しばらくログインできません。15分ほどしてからお試しください。',
+      invalid_pin: '暗証番号は4〜8桁の数字で入力してください。',
+    } as Record<string, string>,
   },
   en: {
     otherLanguage: '日本語',
@@ -116,6 +122,12 @@ export const MESSAGES = {
     errorTitle: 'Error',
     backHome: 'Back to the home page',
     maskedFormalId: (tail: string) => `Formal ID ending in ${tail}`,
+    formErrors: {
+      invalid_input: 'Please check the form: a name (up to 100 characters) and a valid e-mail address are needed.',
+      invalid_credentials: 'The formal ID or the password is not correct.',
+      locked_out: 'Too many failed logins. Please wait about 15 minutes and try again.',
+      invalid_pin: 'The PIN must be 4 to 8 digits.',
+    } as Record<string, string>,
   },
 } satisfies Record<WebLang, Record<string, unknown>>;
 

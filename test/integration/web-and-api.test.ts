@@ -204,6 +204,26 @@ describe('the web pages and the JSON API', () => {
       expect(page).to.include('Your PIN has been set.');
     });
 
+    it('a form posted from another site is refused', async () => {
+      const res = await fetch(`${app.url}/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'https://evil.example' },
+        body: new URLSearchParams({ formalId: '123456789', password: 'x' }).toString(),
+      });
+      expect(res.status).to.equal(403);
+    });
+
+    it('a wrong login on the Japanese page is explained in Japanese', async () => {
+      const res = await fetch(`${app.url}/login?lang=ja`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ formalId: '123456789', password: 'x' }).toString(),
+      });
+      expect(res.status).to.equal(401);
+      expect(await res.text()).to.include('正式IDまたはパスワードが違います');
+    });
+
     it('the home page explains the service and links to register and log in', async () => {
       const page = await (await fetch(`${app.url}/?lang=en`)).text();
       expect(page).to.include('href="/register"').and.include('href="/login"').and.include('How it works');
