@@ -1,5 +1,5 @@
 import type { Config } from '../config.ts';
-import { keys } from '../store/keys.ts';
+import { CALL_STEP_TTL_SECONDS, keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import type { RedisClient } from '../store/redis.ts';
 
@@ -8,8 +8,6 @@ export interface RenewalDeps {
   redis: RedisClient;
   now: () => number;
 }
-
-const STEP_TTL_SECONDS = 2 * 24 * 3600;
 
 export type RenewalResult = { outcome: 'renewed' | 'replayed'; accessExpiresAt: number } | { outcome: 'no_account' };
 
@@ -29,7 +27,7 @@ export async function renewAccess(deps: RenewalDeps, request: { memberId: string
     config.currency,
     deps.now(),
     config.accessPeriodDays * 86_400_000,
-    STEP_TTL_SECONDS,
+    CALL_STEP_TTL_SECONDS,
   );
   const outcome = scriptOutcome(code);
   if (outcome === 'done') return { outcome: 'renewed', accessExpiresAt: Number(expires) };

@@ -3,7 +3,7 @@ import { LOCALES, type Config, type Locale } from '../config.ts';
 import { AppError } from '../http/errors.ts';
 import { generatePassword, provisionalIds, formalIds } from '../identifiers/ids.ts';
 import { hashPassword } from '../accounts/passwords.ts';
-import { keys } from '../store/keys.ts';
+import { CALL_STEP_TTL_SECONDS, keys } from '../store/keys.ts';
 import type { RedisClient } from '../store/redis.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 
@@ -83,8 +83,6 @@ export interface ClaimRequest {
   from: string;
 }
 
-const STEP_TTL_SECONDS = 2 * 24 * 3600;
-
 /**
  * Activates the pending registration behind a provisional ID, exactly once: a new formal ID, access
  * for ACCESS_PERIOD_DAYS and the activation charge in the member's ledger, all in one Lua script.
@@ -112,7 +110,7 @@ export async function claimProvisionalId(deps: RegistrationDeps, request: ClaimR
     config.currency,
     deps.now(),
     config.accessPeriodDays * 86_400_000,
-    STEP_TTL_SECONDS,
+    CALL_STEP_TTL_SECONDS,
   );
   const outcome = scriptOutcome(code);
   if (outcome !== 'done') await redis.del(keys.formalIdIndex(formalId));

@@ -20,3 +20,6 @@ export const keys = {
   session: (tokenHash: string) => `session:{${tokenHash}}`,
   call: (callSid: string) => `call:{${callSid}}`,
 } as const;
+
+/** How long a call step's result is kept for replaying Twilio retries: far beyond any call. */
+export const CALL_STEP_TTL_SECONDS = 2 * 24 * 3600;
