@@ -13,6 +13,7 @@ import { errorPage, homeRouter, notFoundPage } from './web/home.ts';
 import { pickLang } from './web/lang.ts';
 import { healthRouter } from './health.ts';
 import { requireSameOriginForms } from './web/same-origin.ts';
+import { merchantsApiRouter } from './merchants/routes.ts';
 
 export interface AppDeps {
   config: Config;
@@ -45,6 +46,7 @@ export function createApp(appDeps: AppDeps): Express {
   api.use(express.json({ limit: '16kb' }), requireJsonBody);
   api.use(registrationApiRouter(deps));
   api.use(accountsApiRouter(deps));
+  api.use(merchantsApiRouter(deps));
   api.use(jsonNotFound);
   api.use(jsonErrorHandler(logger));
   app.use('/api', api);

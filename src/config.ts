@@ -88,6 +88,10 @@ const schema = z.object({
   CODE_DENOMINATIONS: denominations,
   MONTHLY_SPENDING_CAP: positiveInt(30000),
   CODE_TTL_DAYS: positiveInt(90),
+  TWILIO_SMS_FROM: z.preprocess(emptyAsUndefined, z.string().regex(/^\+\d{6,15}$/, 'an E.164 number such as +815012345678').optional()),
+  VOID_WINDOW_HOURS: positiveInt(24),
+  MERCHANT_CODE_CHECKS_PER_MINUTE: positiveInt(60),
+  MERCHANT_FAILURES_PER_HOUR: positiveInt(30),
   TIME_ZONE: z.preprocess(
     emptyAsUndefined,
     z
@@ -130,6 +134,11 @@ export interface Config {
   codeDenominations: number[];
   monthlySpendingCap: number;
   codeTtlDays: number;
+  /** Sender number for payment-code SMS; SMS is sent only when this and TWILIO_ACCOUNT_SID are set. */
+  smsFrom?: string;
+  voidWindowHours: number;
+  merchantCodeChecksPerMinute: number;
+  merchantFailuresPerHour: number;
   timeZone: string;
   logLevel: Parsed['LOG_LEVEL'];
 }
@@ -180,6 +189,10 @@ export function buildConfig(env: Record<string, string | undefined>): Config {
     codeDenominations: e.CODE_DENOMINATIONS,
     monthlySpendingCap: e.MONTHLY_SPENDING_CAP,
     codeTtlDays: e.CODE_TTL_DAYS,
+    smsFrom: e.TWILIO_SMS_FROM,
+    voidWindowHours: e.VOID_WINDOW_HOURS,
+    merchantCodeChecksPerMinute: e.MERCHANT_CODE_CHECKS_PER_MINUTE,
+    merchantFailuresPerHour: e.MERCHANT_FAILURES_PER_HOUR,
     timeZone: e.TIME_ZONE,
     logLevel: e.LOG_LEVEL,
   };

@@ -34,6 +34,8 @@ export const provisionalIds = digitIdentifier(10);
 export const formalIds = digitIdentifier(8);
 /** 15 random digits + check digit. */
 export const paymentCodes = digitIdentifier(15);
+/** 7 random digits + check digit: short enough to key on a phone; uniqueness enforced on creation. */
+export const merchantIds = digitIdentifier(7);
 
 /** Passwords: 14 characters from an alphabet without look-alikes (no 0/O, 1/l/I): ~80 bits. */
 const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789';

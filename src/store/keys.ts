@@ -19,6 +19,16 @@ export const keys = {
   lineWrongEntries: (phoneNumber: string) => `line-wrong:{${phoneNumber}}`,
   session: (tokenHash: string) => `session:{${tokenHash}}`,
   call: (callSid: string) => `call:{${callSid}}`,
+  /** A payment code, under a tag of its keyed hash: redemption and void touch only this slot. */
+  paymentCode: (codeHash: string) => `code:{${codeHash}}`,
+  codeRedemptions: (codeHash: string) => `code:{${codeHash}}:redemptions`,
+  /** Everything about one merchant shares `{mer:<merchantId>}`. */
+  merchant: (merchantId: string) => `{mer:${merchantId}}:merchant`,
+  merchantRedemptions: (merchantId: string) => `{mer:${merchantId}}:redemptions`,
+  merchantSettlement: (merchantId: string) => `{mer:${merchantId}}:settlement`,
+  merchantIdempotency: (merchantId: string, keyHash: string) => `{mer:${merchantId}}:idem:${keyHash}`,
+  merchantCodeChecks: (merchantId: string) => `{mer:${merchantId}}:rl:checks`,
+  merchantFailures: (merchantId: string) => `{mer:${merchantId}}:rl:failures`,
 } as const;
 
 /** How long a call step's result is kept for replaying Twilio retries: far beyond any call. */

@@ -5,6 +5,12 @@ const OUTCOMES = {
   [-1]: 'not_found',
   [-2]: 'already_used',
   [-3]: 'taken',
+  [-4]: 'insufficient_balance',
+  [-5]: 'cap_exceeded',
+  [-6]: 'expired',
+  [-7]: 'wrong_merchant',
+  [-8]: 'already_redeemed',
+  [-9]: 'void_window_passed',
 } as const;
 
 export type ScriptOutcome = (typeof OUTCOMES)[keyof typeof OUTCOMES];

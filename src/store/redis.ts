@@ -14,6 +14,11 @@ const SCRIPTS = {
   dpClaimProvisionalId: { file: 'claim-provisional-id', numberOfKeys: 4 },
   dpRenewAccess: { file: 'renew-access', numberOfKeys: 3 },
   dpCountFailure: { file: 'count-failure', numberOfKeys: 1 },
+  dpBuyCode: { file: 'buy-code', numberOfKeys: 3 },
+  dpIssueCode: { file: 'issue-code', numberOfKeys: 1 },
+  dpRedeemCode: { file: 'redeem-code', numberOfKeys: 2 },
+  dpVoidRedemption: { file: 'void-redemption', numberOfKeys: 2 },
+  dpRecordRedemption: { file: 'record-redemption', numberOfKeys: 2 },
 } as const;
 
 type Arg = string | number;
@@ -48,6 +53,11 @@ declare module 'ioredis' {
       stepTtlSeconds: Arg,
     ): Result<[number, string?], Context>;
     dpCountFailure(counter: string, windowSeconds: Arg): Result<[number, number], Context>;
+    dpBuyCode(step: string, ledger: string, spend: string, ...args: Arg[]): Result<[number, ...string[]], Context>;
+    dpIssueCode(code: string, ...args: Arg[]): Result<number, Context>;
+    dpRedeemCode(code: string, redemptions: string, redemptionId: string, merchantId: string, amount: Arg, nowMs: Arg, orderId: string): Result<[number, string?, string?, string?], Context>;
+    dpVoidRedemption(code: string, redemptions: string, redemptionId: string, merchantId: string, nowMs: Arg, windowMs: Arg): Result<[number, string?, string?, string?], Context>;
+    dpRecordRedemption(redemptions: string, settlement: string, kind: 'redeem' | 'void', redemptionId: string, record?: string): Result<number, Context>;
   }
 }
 

@@ -1,0 +1,85 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { Config } from '../config.ts';
+import { AppError } from '../http/errors.ts';
+import { merchantIds } from '../identifiers/ids.ts';
+import { invalidInput } from '../registration/registration.ts';
+import { keys } from '../store/keys.ts';
+import type { RedisClient } from '../store/redis.ts';
+
+export interface MerchantDeps {
+  config: Config;
+  redis: RedisClient;
+  now: () => number;
+}
+
+export interface Merchant {
+  merchantId: string;
+  name: string;
+  webhookUrl?: string;
+}
+
+const merchantInput = z.object({
+  name: z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters'),
+  webhookUrl: z.url({ protocol: /^https?$/ }).max(500, 'is too long').optional(),
+});
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest();
+
+/** Compares digests, so neither the length nor the content of the secret leaks through timing. */
+export const constantTimeEqual = (a: string, b: string) => timingSafeEqual(sha256(a), sha256(b));
+
+/** API keys are stored only as a keyed hash; the key names its merchant, so no index is needed. */
+const apiKeyHash = (apiKey: string, pepper: string) => createHmac('sha256', pepper).update(`merchant-api-key:${apiKey}`).digest('base64url');
+const API_KEY = /^dpk_(\d{8})_[A-Za-z0-9_-]{32}$/;
+
+export interface CreatedMerchant {
+  merchantId: string;
+  apiKey: string;
+  webhookSecret: string;
+}
+
+/** POST /api/admin/merchants. The API key is shown once; the webhook secret is kept (it signs webhooks). */
+export async function createMerchant(deps: MerchantDeps, input: unknown): Promise<CreatedMerchant> {
+  const parsed = merchantInput.safeParse(input);
+  if (!parsed.success) throw invalidInput(parsed.error);
+  const { redis, config } = deps;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const merchantId = merchantIds.generate();
+    const apiKey = `dpk_${merchantId}_${randomBytes(24).toString('base64url')}`;
+    const webhookSecret = `whsec_${randomBytes(24).toString('base64url')}`;
+    // HSETNX claims the ID; the rest follows in the same slot.
+    if (!(await redis.hsetnx(keys.merchant(merchantId), 'apiKeyHash', apiKeyHash(apiKey, config.hashPepper)))) continue;
+    await redis.hset(keys.merchant(merchantId), {
+      name: parsed.data.name,
+      webhookUrl: parsed.data.webhookUrl ?? '',
+      webhookSecret,
+      createdAt: deps.now(),
+    });
+    return { merchantId, apiKey, webhookSecret };
+  }
+  throw new Error('could not find a free merchant ID in 10 tries');
+}
+
+export async function getMerchant(redis: RedisClient, merchantId: string): Promise<Merchant | null> {
+  const [name, webhookUrl] = await redis.hmget(keys.merchant(merchantId), 'name', 'webhookUrl');
+  return name ? { merchantId, name, webhookUrl: webhookUrl || undefined } : null;
+}
+
+const badApiKey = () => new AppError(401, 'invalid_api_key', 'Send a valid merchant API key as "Authorization: Bearer <apiKey>".');
+
+/** The merchant behind `Authorization: Bearer <apiKey>`, or 401. */
+export async function authenticateMerchant(deps: MerchantDeps, authorization: string | undefined): Promise<string> {
+  const apiKey = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1] ?? '';
+  const merchantId = API_KEY.exec(apiKey)?.[1];
+  if (!merchantId) throw badApiKey();
+  const stored = await deps.redis.hget(keys.merchant(merchantId), 'apiKeyHash');
+  if (!stored || !constantTimeEqual(stored, apiKeyHash(apiKey, deps.config.hashPepper))) throw badApiKey();
+  return merchantId;
+}
+
+/** Operator endpoints: `Authorization: Bearer <ADMIN_TOKEN>`. */
+export function requireAdmin(config: Config, authorization: string | undefined): void {
+  const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1] ?? '';
+  if (!constantTimeEqual(token, config.adminToken)) throw new AppError(401, 'invalid_admin_token', 'Send the operator token as "Authorization: Bearer <ADMIN_TOKEN>".');
+}

@@ -1,0 +1,30 @@
+import { AppError } from '../http/errors.ts';
+import { keys } from '../store/keys.ts';
+import type { MerchantDeps } from './merchants.ts';
+
+const FAILURE_WINDOW_SECONDS = 3600;
+const CHECK_WINDOW_SECONDS = 60;
+
+const tooMany = (seconds: number, what: string) =>
+  new AppError(429, 'rate_limited', `Too many ${what}; try again in ${Math.max(1, seconds)} second(s).`, { 'Retry-After': String(Math.max(1, seconds)) });
+
+/**
+ * Codes are only safe against guessing if each merchant can make few wrong tries: mistyped and
+ * unknown codes count as failures in a fixed one-hour window, and once MERCHANT_FAILURES_PER_HOUR
+ * is reached every balance check and redemption of that merchant answers 429 until it resets.
+ */
+export async function assertNotBlocked(deps: MerchantDeps, merchantId: string): Promise<void> {
+  const key = keys.merchantFailures(merchantId);
+  const [count, ttl] = await Promise.all([deps.redis.get(key), deps.redis.ttl(key)]);
+  if (Number(count ?? 0) >= deps.config.merchantFailuresPerHour) throw tooMany(ttl > 0 ? ttl : FAILURE_WINDOW_SECONDS, 'failed attempts');
+}
+
+export async function countFailure(deps: MerchantDeps, merchantId: string): Promise<void> {
+  await deps.redis.dpCountFailure(keys.merchantFailures(merchantId), FAILURE_WINDOW_SECONDS);
+}
+
+/** Balance checks are also limited per minute, right or wrong. */
+export async function countCodeCheck(deps: MerchantDeps, merchantId: string): Promise<void> {
+  const [count, ttl] = await deps.redis.dpCountFailure(keys.merchantCodeChecks(merchantId), CHECK_WINDOW_SECONDS);
+  if (count > deps.config.merchantCodeChecksPerMinute) throw tooMany(ttl, 'balance checks');
+}

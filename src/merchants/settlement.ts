@@ -1,0 +1,32 @@
+import { keys } from '../store/keys.ts';
+import type { MerchantDeps } from './merchants.ts';
+
+export interface SettlementDay {
+  date: string;
+  redemptions: number;
+  redeemed: number;
+  voided: number;
+  net: number;
+}
+
+/** Redeemed totals per calendar day (TIME_ZONE), oldest first; voids count against the day of the redemption. */
+export async function settlementDays(deps: MerchantDeps, merchantId: string): Promise<SettlementDay[]> {
+  const totals = await deps.redis.hgetall(keys.merchantSettlement(merchantId));
+  const days = new Map<string, SettlementDay>();
+  for (const [field, value] of Object.entries(totals)) {
+    const [date, kind] = field.split(':') as [string, string];
+    const day = days.get(date) ?? { date, redemptions: 0, redeemed: 0, voided: 0, net: 0 };
+    if (kind === 'count') day.redemptions = Number(value);
+    if (kind === 'redeemed') day.redeemed = Number(value);
+    if (kind === 'voided') day.voided = Number(value);
+    day.net = day.redeemed - day.voided;
+    days.set(date, day);
+  }
+  return [...days.values()].sort((a, b) => (a.date < b.date ? -1 : 1));
+}
+
+export function settlementCsv(merchantId: string, currency: string, days: SettlementDay[]): string {
+  const lines = ['merchant_id,date,redemptions,redeemed,voided,net,currency'];
+  for (const d of days) lines.push([merchantId, d.date, d.redemptions, d.redeemed, d.voided, d.net, currency].join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}

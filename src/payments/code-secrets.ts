@@ -1,0 +1,36 @@
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+
+/**
+ * Payment codes never sit in Redis in plaintext. The record is found by a keyed hash (HMAC with
+ * HASH_PEPPER, which never goes to Redis): a dump without the pepper gives no usable code, and
+ * even with it every guess costs one HMAC over a 10^15 space.
+ */
+export function codeHash(code: string, pepper: string): string {
+  return createHmac('sha256', pepper).update(`payment-code:${code}`).digest('base64url');
+}
+
+export const lastFour = (code: string) => code.slice(-4);
+
+/**
+ * A Twilio retry of the purchase step, or "press 1 to hear it again", must speak the same code,
+ * so the step marker keeps it, sealed with AES-256-GCM under a key derived from the pepper.
+ * The marker expires with the step (two days), after which the code is gone for good.
+ */
+function sealKey(pepper: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', pepper, 'dialpass', 'payment-code-step-seal', 32));
+}
+
+export function sealCode(code: string, pepper: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', sealKey(pepper), iv);
+  const sealed = Buffer.concat([cipher.update(code, 'utf8'), cipher.final()]);
+  return [iv, cipher.getAuthTag(), sealed].map((b) => b.toString('base64url')).join('.');
+}
+
+export function openCode(sealed: string, pepper: string): string {
+  const [iv, tag, data] = sealed.split('.').map((part) => Buffer.from(part, 'base64url'));
+  if (!iv || !tag || !data) throw new Error('malformed sealed code');
+  const decipher = createDecipheriv('aes-256-gcm', sealKey(pepper), iv);
+  decipher.setAuthTag(tag);
+  return Buffer.concat([decipher.update(data), decipher.final()]).toString('utf8');
+}

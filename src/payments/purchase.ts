@@ -1,0 +1,92 @@
+import type { Config } from '../config.ts';
+import { paymentCodes } from '../identifiers/ids.ts';
+import { calendarMonth } from '../shared/calendar.ts';
+import { keys } from '../store/keys.ts';
+import { scriptOutcome } from '../store/outcomes.ts';
+import type { RedisClient } from '../store/redis.ts';
+import { codeHash, lastFour, openCode, sealCode } from './code-secrets.ts';
+
+export interface PaymentDeps {
+  config: Config;
+  redis: RedisClient;
+  now: () => number;
+}
+
+export interface PurchaseRequest {
+  memberId: string;
+  callSid: string;
+  from: string;
+  /** Distinguishes purchases within one call; the same nonce again is a retry of the same purchase. */
+  nonce: string;
+  amount: number;
+  merchantId?: string;
+}
+
+export interface PurchasedCode {
+  code: string;
+  amount: number;
+  merchantId?: string;
+  expiresAt: number;
+}
+
+export type PurchaseResult = ({ outcome: 'bought' | 'replayed' } & PurchasedCode) | { outcome: 'cap_exceeded'; remaining: number };
+
+const DAY_MS = 86_400_000;
+const STEP_TTL_SECONDS = 2 * 24 * 3600;
+// Long enough to outlive the month it counts.
+const SPEND_TTL_SECONDS = 40 * 24 * 3600;
+// A spent or expired code stays a while for disputes, voids and settlement questions.
+const CODE_RETENTION_MS = 90 * DAY_MS;
+
+const purchaseStep = (nonce: string) => `buy-${nonce}`;
+
+/**
+ * Buys a payment code in two single-slot steps, both idempotent:
+ *  1. buy-code.lua in the member's slot: cap check, spend counter, ledger charge and the step
+ *     marker (which remembers the code's hash and the code sealed), all at once;
+ *  2. issue-code.lua in the code's own slot: create the code record if it is not there yet.
+ * A retry (same CallSid and nonce) gets step 1's stored result, so it is neither charged again
+ * nor given a different code, and it redoes step 2, which completes a purchase whose first
+ * attempt died in between and leaves an existing code (perhaps partly spent) untouched.
+ */
+export async function buyCode(deps: PaymentDeps, request: PurchaseRequest): Promise<PurchaseResult> {
+  const { config, redis } = deps;
+  const now = deps.now();
+  const fresh = paymentCodes.generate();
+  const [status, ...fields] = await redis.dpBuyCode(
+    keys.callStep(request.memberId, request.callSid, purchaseStep(request.nonce)),
+    keys.memberLedger(request.memberId),
+    keys.monthlySpend(request.memberId, calendarMonth(now, config.timeZone)),
+    request.callSid,
+    request.from,
+    request.amount,
+    config.currency,
+    now,
+    config.monthlySpendingCap,
+    SPEND_TTL_SECONDS,
+    STEP_TTL_SECONDS,
+    codeHash(fresh, config.hashPepper),
+    sealCode(fresh, config.hashPepper),
+    lastFour(fresh),
+    request.merchantId ?? '',
+    now + config.codeTtlDays * DAY_MS,
+  );
+  const outcome = scriptOutcome(status);
+  if (outcome === 'cap_exceeded') return { outcome, remaining: Number(fields[0]) };
+  const [hash, sealed, amount, merchantId, expiresAt, last4] = fields as [string, string, string, string, string, string];
+  await redis.dpIssueCode(keys.paymentCode(hash), amount, config.currency, request.memberId, merchantId, expiresAt, now, last4, Number(expiresAt) + CODE_RETENTION_MS);
+  return {
+    outcome: outcome === 'done' ? 'bought' : 'replayed',
+    code: openCode(sealed, config.hashPepper),
+    amount: Number(amount),
+    merchantId: merchantId || undefined,
+    expiresAt: Number(expiresAt),
+  };
+}
+
+/** The code bought in this call step, to be read out again; undefined once the step marker is gone. */
+export async function recallPurchase(deps: PaymentDeps, memberId: string, callSid: string, nonce: string): Promise<PurchasedCode | undefined> {
+  const [sealed, amount, merchantId, expiresAt] = await deps.redis.hmget(keys.callStep(memberId, callSid, purchaseStep(nonce)), 'code', 'amount', 'merchantId', 'expiresAt');
+  if (!sealed) return undefined;
+  return { code: openCode(sealed, deps.config.hashPepper), amount: Number(amount), merchantId: merchantId || undefined, expiresAt: Number(expiresAt) };
+}

@@ -1,0 +1,165 @@
+import { createHmac } from 'node:crypto';
+import { nanoid } from 'nanoid';
+import { z } from 'zod';
+import { AppError } from '../http/errors.ts';
+import { paymentCodes } from '../identifiers/ids.ts';
+import { assertNotBlocked, countCodeCheck, countFailure } from '../merchants/rate-limit.ts';
+import { invalidInput } from '../registration/registration.ts';
+import { calendarDay } from '../shared/calendar.ts';
+import { keys } from '../store/keys.ts';
+import { scriptOutcome } from '../store/outcomes.ts';
+import { codeHash } from './code-secrets.ts';
+import type { PaymentDeps } from './purchase.ts';
+
+export interface CodeBalance {
+  amount: number;
+  remaining: number;
+  currency: string;
+  expiresAt: string;
+  status: 'active' | 'redeemed' | 'expired';
+}
+
+export interface Redemption {
+  redemptionId: string;
+  amount: number;
+  currency: string;
+  remaining: number;
+}
+
+/** What merchants may key: the 16 digits, optionally in groups separated by spaces or hyphens. */
+const normaliseCode = (input: unknown) => (typeof input === 'string' ? input.replace(/[\s-]/g, '') : '');
+
+const unknownCode = () => new AppError(404, 'unknown_code', 'There is no such payment code.');
+
+/**
+ * The check digit turns most typos into 422 before any lookup. Mistyped and unknown codes both
+ * count against the merchant's failure allowance, which is what makes guessing hopeless.
+ */
+async function hashOfValidCode(deps: PaymentDeps, merchantId: string, input: unknown): Promise<string> {
+  const code = normaliseCode(input);
+  const check = paymentCodes.check(code);
+  if (check !== 'ok') {
+    await countFailure(deps, merchantId);
+    throw new AppError(422, 'invalid_code', check === 'mistyped' ? 'The code does not add up: a digit may be mistyped or two digits swapped.' : 'A payment code is 16 digits.');
+  }
+  return codeHash(code, deps.config.hashPepper);
+}
+
+/** GET /api/merchant/codes/{code}: what is left on a code, for the merchant allowed to take it. */
+export async function checkCode(deps: PaymentDeps, merchantId: string, input: unknown): Promise<CodeBalance> {
+  await assertNotBlocked(deps, merchantId);
+  await countCodeCheck(deps, merchantId);
+  const hash = await hashOfValidCode(deps, merchantId, input);
+  const code = await deps.redis.hgetall(keys.paymentCode(hash));
+  if (!code.amount) {
+    await countFailure(deps, merchantId);
+    throw unknownCode();
+  }
+  if (code.merchantId && code.merchantId !== merchantId) {
+    await countFailure(deps, merchantId);
+    throw wrongMerchant();
+  }
+  const remaining = Number(code.remaining);
+  const expiresAt = Number(code.expiresAt);
+  return {
+    amount: Number(code.amount),
+    remaining,
+    currency: code.currency!,
+    expiresAt: new Date(expiresAt).toISOString(),
+    status: deps.now() >= expiresAt ? 'expired' : remaining <= 0 ? 'redeemed' : 'active',
+  };
+}
+
+const wrongMerchant = () => new AppError(403, 'wrong_merchant', 'This code can only be used at another merchant.');
+
+const redemptionInput = z.object({
+  code: z.string().max(40, 'is too long'),
+  amount: z.number().int('must be a whole amount').positive('must be positive').max(1_000_000_000, 'is too large'),
+  orderId: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional(),
+});
+
+/**
+ * With an Idempotency-Key the redemption ID is derived from it (keyed by the pepper and the
+ * merchant), so a retry after a lost response, or two racing retries, hit the same redemption
+ * record in redeem-code.lua and are replayed, never redeemed twice.
+ */
+const redemptionIdFor = (deps: PaymentDeps, merchantId: string, idempotencyKey: string | undefined) =>
+  idempotencyKey === undefined
+    ? `rd_${nanoid(22)}`
+    : `rd_${createHmac('sha256', deps.config.hashPepper).update(`redemption:${merchantId}:${idempotencyKey}`).digest('base64url').slice(0, 22)}`;
+
+/**
+ * POST /api/merchant/redemptions. Two single-slot steps: redeem-code.lua in the code's slot does
+ * every check and the debit atomically (this alone rules out double spending); then
+ * record-redemption.lua books it in the merchant's slot (void lookup, settlement), once per
+ * redemption ID, so redoing both steps on a retry changes nothing twice.
+ */
+export async function redeemCode(deps: PaymentDeps, merchantId: string, input: unknown, idempotencyKey?: string): Promise<Redemption> {
+  await assertNotBlocked(deps, merchantId);
+  const parsed = redemptionInput.safeParse(input);
+  if (!parsed.success) throw invalidInput(parsed.error);
+  const { amount, orderId } = parsed.data;
+  const hash = await hashOfValidCode(deps, merchantId, parsed.data.code);
+  const redemptionId = redemptionIdFor(deps, merchantId, idempotencyKey);
+  const now = deps.now();
+  const [status, remaining, currency, redeemedAmount] = await deps.redis.dpRedeemCode(
+    keys.paymentCode(hash),
+    keys.codeRedemptions(hash),
+    redemptionId,
+    merchantId,
+    amount,
+    now,
+    orderId ?? '',
+  );
+  switch (scriptOutcome(status)) {
+    case 'not_found':
+      await countFailure(deps, merchantId);
+      throw unknownCode();
+    case 'expired':
+      throw new AppError(410, 'expired', 'This payment code has expired.');
+    case 'wrong_merchant':
+      await countFailure(deps, merchantId);
+      throw wrongMerchant();
+    case 'already_redeemed':
+      throw new AppError(409, 'already_redeemed', 'This payment code has been spent in full.');
+    case 'insufficient_balance':
+      throw new AppError(409, 'insufficient_balance', `Only ${remaining} is left on this payment code.`);
+    case 'done':
+    case 'replayed': {
+      const booked = redeemedAmount === undefined ? amount : Number(redeemedAmount);
+      const record = { codeHash: hash, amount: booked, at: now, day: calendarDay(now, deps.config.timeZone), orderId: orderId ?? '' };
+      await deps.redis.dpRecordRedemption(keys.merchantRedemptions(merchantId), keys.merchantSettlement(merchantId), 'redeem', redemptionId, JSON.stringify(record));
+      return { redemptionId, amount: booked, currency: currency!, remaining: Number(remaining) };
+    }
+    default:
+      throw new Error(`unexpected redemption outcome ${status}`);
+  }
+}
+
+export interface VoidedRedemption extends Redemption {
+  status: 'voided';
+}
+
+/** POST /api/merchant/redemptions/{id}/void: only the redeeming merchant finds it (its own slot). */
+export async function voidRedemption(deps: PaymentDeps, merchantId: string, redemptionId: string): Promise<VoidedRedemption> {
+  const notFound = () => new AppError(404, 'unknown_redemption', 'There is no such redemption.');
+  if (!/^rd_[A-Za-z0-9_-]{22}$/.test(redemptionId)) throw notFound();
+  const booked = await deps.redis.hget(keys.merchantRedemptions(merchantId), redemptionId);
+  if (!booked) throw notFound();
+  const { codeHash: hash } = JSON.parse(booked) as { codeHash: string };
+  const [status, remaining, amount, currency] = await deps.redis.dpVoidRedemption(
+    keys.paymentCode(hash),
+    keys.codeRedemptions(hash),
+    redemptionId,
+    merchantId,
+    deps.now(),
+    deps.config.voidWindowHours * 3_600_000,
+  );
+  const outcome = scriptOutcome(status);
+  if (outcome === 'not_found') throw notFound();
+  if (outcome === 'void_window_passed') {
+    throw new AppError(409, 'void_window_passed', `A redemption can only be voided within ${deps.config.voidWindowHours} hours.`);
+  }
+  await deps.redis.dpRecordRedemption(keys.merchantRedemptions(merchantId), keys.merchantSettlement(merchantId), 'void', redemptionId);
+  return { redemptionId, status: 'voided', amount: Number(amount), currency: currency!, remaining: Number(remaining) };
+}

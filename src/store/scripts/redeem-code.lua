@@ -1,0 +1,37 @@
+-- Takes an amount off a payment code: every check and the debit in one step, so concurrent
+-- redemptions can never spend more than the balance.
+-- KEYS[1] code record hash            code:{<codeHash>}
+-- KEYS[2] code redemptions hash       code:{<codeHash>}:redemptions   (redemption ID -> JSON)
+-- ARGV[1] redemption ID   ARGV[2] merchant ID   ARGV[3] amount   ARGV[4] now (ms)   ARGV[5] order ID or ''
+-- Returns: {1, remaining, currency} redeemed now
+--          {0, remaining after it, currency, amount} this redemption ID was already redeemed (retry)
+--          {-1} no such code   {-6} expired   {-7} restricted to another merchant
+--          {-8, 0} nothing left   {-4, remaining} less left than asked
+local previous = redis.call('HGET', KEYS[2], ARGV[1])
+if previous then
+  local r = cjson.decode(previous)
+  return {0, tostring(r.remainingAfter), r.currency, tostring(r.amount)}
+end
+local code = redis.call('HMGET', KEYS[1], 'remaining', 'expiresAt', 'merchantId', 'currency')
+if not code[1] then
+  return {-1}
+end
+local now = tonumber(ARGV[4])
+if now >= tonumber(code[2]) then
+  return {-6}
+end
+if code[3] ~= '' and code[3] ~= ARGV[2] then
+  return {-7}
+end
+local remaining = tonumber(code[1])
+local amount = tonumber(ARGV[3])
+if remaining <= 0 then
+  return {-8, '0'}
+end
+if amount > remaining then
+  return {-4, tostring(remaining)}
+end
+local after = redis.call('HINCRBY', KEYS[1], 'remaining', -amount)
+redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({merchantId = ARGV[2], amount = amount, at = now,
+  orderId = ARGV[5], remainingAfter = after, currency = code[4]}))
+return {1, tostring(after), code[4]}
