@@ -14,6 +14,7 @@ import { pickLang } from './web/lang.ts';
 import { healthRouter } from './health.ts';
 import { requireSameOriginForms } from './web/same-origin.ts';
 import { merchantsApiRouter } from './merchants/routes.ts';
+import { smsSenderFromConfig, type SmsSender } from './payments/sms.ts';
 
 export interface AppDeps {
   config: Config;
@@ -22,6 +23,8 @@ export interface AppDeps {
   flows: VoiceFlows;
   /** The clock; tests move it to see access expire. */
   now?: () => number;
+  /** Sends payment codes by SMS; default: Twilio when configured, else none. Tests inject a fake. */
+  sms?: SmsSender;
 }
 
 const ASSETS_DIR = new URL('./web/assets/', import.meta.url).pathname;
@@ -29,7 +32,7 @@ const ASSETS_DIR = new URL('./web/assets/', import.meta.url).pathname;
 /** Builds the whole HTTP app from its dependencies; server.ts only wires and listens. */
 export function createApp(appDeps: AppDeps): Express {
   const { config, logger } = appDeps;
-  const deps = { ...appDeps, now: appDeps.now ?? Date.now };
+  const deps = { ...appDeps, now: appDeps.now ?? Date.now, sms: appDeps.sms ?? smsSenderFromConfig(config, logger) };
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');

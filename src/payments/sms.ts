@@ -1,7 +1,8 @@
 import twilio from 'twilio';
 import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
 
-/** Sends a text message; injected so tests never reach the network. */
+/** Sends a text message; injected so tests never reach the network. Never rejects: SMS is a courtesy copy. */
 export interface SmsSender {
   send(to: string, body: string): Promise<void>;
 }
@@ -10,14 +11,19 @@ export interface SmsSender {
  * Twilio's Messages REST API (the TwiML <Sms> verb is deprecated). Only when TWILIO_ACCOUNT_SID
  * and TWILIO_SMS_FROM are both set; otherwise no SMS is sent at all.
  */
-export function smsSenderFromConfig(config: Config): SmsSender | undefined {
+export function smsSenderFromConfig(config: Config, logger: Logger): SmsSender | undefined {
   const { accountSid, authToken } = config.twilio;
   const from = config.smsFrom;
   if (!accountSid || !from) return undefined;
   const client = twilio(accountSid, authToken);
   return {
     async send(to, body) {
-      await client.messages.create({ to, from, body });
+      try {
+        await client.messages.create({ to, from, body });
+      } catch (error) {
+        // The caller has already heard the code; a failed copy must not fail the call.
+        logger.warn({ err: error }, 'could not send the payment code by SMS');
+      }
     },
   };
 }

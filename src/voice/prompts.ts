@@ -46,6 +46,24 @@ export const PROMPT_CATALOGUE = {
   renewal: {
     renewed: ['amount', 'date'],
   },
+  'payment-code': {
+    chooseAmount: [],
+    amountOption: ['amount', 'key'],
+    amountMenuEnd: [],
+    askMerchant: [],
+    mistypedMerchant: [],
+    unknownMerchant: [],
+    confirmAnyMerchant: ['amount'],
+    confirmOneMerchant: ['amount', 'merchant'],
+    cancelled: [],
+    capExceeded: ['cap', 'remaining'],
+    issued: ['amount', 'code', 'date'],
+    onlyAtMerchant: ['merchant'],
+    codeAgain: ['code', 'amount', 'date'],
+    afterCode: [],
+    sentBySms: [],
+    smsText: ['amount', 'code', 'date'],
+  },
 } as const satisfies Record<string, Record<string, readonly string[]>>;
 
 export type FlowName = keyof typeof PROMPT_CATALOGUE;

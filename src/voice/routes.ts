@@ -8,6 +8,7 @@ import { requireTwilioSignature } from './signature.ts';
 import { renderTwiml } from './twiml.ts';
 import { apologyReply, type CallInput, type VoiceDeps, type VoiceStep } from './voice-step.ts';
 import { recordCallStatus } from './call-status.ts';
+import { PAYMENT_CODE_STEPS } from './payment-code.ts';
 
 /** Every webhook path under /twilio and the step that answers it. Features may add more. */
 export const VOICE_STEPS = new Map<string, VoiceStep>([
@@ -17,6 +18,7 @@ export const VOICE_STEPS = new Map<string, VoiceStep>([
   [AFTER_ACTIVATION_PATH, afterFormalId],
   [FORMAL_ID_PATH, formalIdEntered],
   [PIN_PATH, pinEntered],
+  ...PAYMENT_CODE_STEPS,
 ]);
 
 const field = (body: Record<string, unknown>, name: string, max = 64) => {

@@ -1,4 +1,5 @@
 import type { Config } from '../config.ts';
+import type { SmsSender } from '../payments/sms.ts';
 import type { RedisClient } from '../store/redis.ts';
 import { keys } from '../store/keys.ts';
 import { callUrl, type CallState } from './call-state.ts';
@@ -10,6 +11,8 @@ export interface VoiceDeps {
   redis: RedisClient;
   flows: VoiceFlows;
   now: () => number;
+  /** Set only when SMS is configured (payment codes are then also texted to the caller). */
+  sms?: SmsSender;
 }
 
 /** One webhook's worth of a call: who is calling, what they keyed, and the state carried so far. */

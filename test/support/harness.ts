@@ -8,6 +8,7 @@ import { buildConfig, loadConfig, type Config } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createRedisClient, type RedisClient } from '../../src/store/redis.ts';
 import { loadVoiceFlows, type VoiceFlows } from '../../src/voice/prompts.ts';
+import type { SmsSender } from '../../src/payments/sms.ts';
 import { parseTwiml, type TwimlNode } from './twiml.ts';
 
 export const TEST_BASE_URL = 'https://dialpass.example.test';
@@ -42,12 +43,12 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
  * Starts the real app on a loopback port against the real Redis, with keys under a prefix of
  * its own so tests never see each other's data; close() deletes that prefix's keys.
  */
-export async function startTestApp(overrides: Record<string, string> = {}, options: { redis?: RedisClient } = {}): Promise<TestApp> {
+export async function startTestApp(overrides: Record<string, string> = {}, options: { redis?: RedisClient; sms?: SmsSender } = {}): Promise<TestApp> {
   const config = testConfig(overrides);
   const prefix = `t${randomBytes(6).toString('hex')}:`;
   const redis = options.redis ?? createRedisClient(config, { keyPrefix: prefix });
   const clock = { now: Date.now() };
-  const app = createApp({ config, redis, logger: createLogger(config), flows, now: () => clock.now });
+  const app = createApp({ config, redis, logger: createLogger(config), flows, now: () => clock.now, sms: options.sms });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
