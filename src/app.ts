@@ -14,7 +14,7 @@ import { pickLang } from './web/lang.ts';
 import { healthRouter } from './health.ts';
 import { requireSameOriginForms } from './web/same-origin.ts';
 import { merchantsApiRouter } from './merchants/routes.ts';
-import { smsSenderFromConfig, type SmsSender } from './payments/sms.ts';
+import { smsSender, type SmsSender } from './payments/sms.ts';
 
 export interface AppDeps {
   config: Config;
@@ -32,7 +32,7 @@ const ASSETS_DIR = new URL('./web/assets/', import.meta.url).pathname;
 /** Builds the whole HTTP app from its dependencies; server.ts only wires and listens. */
 export function createApp(appDeps: AppDeps): Express {
   const { config, logger } = appDeps;
-  const deps = { ...appDeps, now: appDeps.now ?? Date.now, sms: appDeps.sms ?? smsSenderFromConfig(config, logger) };
+  const deps = { ...appDeps, now: appDeps.now ?? Date.now, sms: smsSender(config, logger, appDeps.sms) };
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');

@@ -12,11 +12,11 @@ export interface ApiResponse {
 const KEEP_SECONDS = 24 * 3600;
 
 /** JSON with sorted keys, so `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same request. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }
@@ -52,7 +52,7 @@ export async function idempotent(
     return { status: 422, body: errorBody('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 characters.') };
   }
   const key = keys.merchantIdempotency(merchantId, digest(idempotencyKey));
-  const fingerprint = digest(`${request.method} ${request.path} ${canonical(request.body)}`);
+  const fingerprint = digest(`${request.method} ${request.path} ${canonicalJson(request.body)}`);
   await deps.redis.set(key, JSON.stringify({ fingerprint }), 'EX', KEEP_SECONDS, 'NX');
   const stored = JSON.parse((await deps.redis.get(key)) ?? '{}') as { fingerprint?: string; response?: ApiResponse };
   if (stored.fingerprint && stored.fingerprint !== fingerprint) {

@@ -8,13 +8,14 @@ export interface SmsSender {
 }
 
 /**
- * Twilio's Messages REST API (the TwiML <Sms> verb is deprecated). Only when TWILIO_ACCOUNT_SID
- * and TWILIO_SMS_FROM are both set; otherwise no SMS is sent at all.
+ * SMS goes out only when TWILIO_ACCOUNT_SID and TWILIO_SMS_FROM are both set; then through
+ * `transport` if given (tests), else Twilio's Messages REST API (the TwiML <Sms> verb is deprecated).
  */
-export function smsSenderFromConfig(config: Config, logger: Logger): SmsSender | undefined {
+export function smsSender(config: Config, logger: Logger, transport?: SmsSender): SmsSender | undefined {
   const { accountSid, authToken } = config.twilio;
   const from = config.smsFrom;
   if (!accountSid || !from) return undefined;
+  if (transport) return transport;
   const client = twilio(accountSid, authToken);
   return {
     async send(to, body) {
