@@ -92,6 +92,9 @@ const schema = z.object({
   VOID_WINDOW_HOURS: positiveInt(24),
   MERCHANT_CODE_CHECKS_PER_MINUTE: positiveInt(60),
   MERCHANT_FAILURES_PER_HOUR: positiveInt(30),
+  PAYMENT_REQUEST_TTL_MINUTES: positiveInt(15),
+  WEBHOOK_MAX_ATTEMPTS: positiveInt(10),
+  WEBHOOK_RETRY_BASE_MS: positiveInt(5000),
   TIME_ZONE: z.preprocess(
     emptyAsUndefined,
     z
@@ -139,6 +142,9 @@ export interface Config {
   voidWindowHours: number;
   merchantCodeChecksPerMinute: number;
   merchantFailuresPerHour: number;
+  paymentRequestTtlMinutes: number;
+  webhookMaxAttempts: number;
+  webhookRetryBaseMs: number;
   timeZone: string;
   logLevel: Parsed['LOG_LEVEL'];
 }
@@ -193,6 +199,9 @@ export function buildConfig(env: Record<string, string | undefined>): Config {
     voidWindowHours: e.VOID_WINDOW_HOURS,
     merchantCodeChecksPerMinute: e.MERCHANT_CODE_CHECKS_PER_MINUTE,
     merchantFailuresPerHour: e.MERCHANT_FAILURES_PER_HOUR,
+    paymentRequestTtlMinutes: e.PAYMENT_REQUEST_TTL_MINUTES,
+    webhookMaxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+    webhookRetryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
     timeZone: e.TIME_ZONE,
     logLevel: e.LOG_LEVEL,
   };

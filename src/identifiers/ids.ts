@@ -34,6 +34,8 @@ export const provisionalIds = digitIdentifier(10);
 export const formalIds = digitIdentifier(8);
 /** 15 random digits + check digit. */
 export const paymentCodes = digitIdentifier(15);
+/** For features that need a short digit number of their own length. */
+export const digitIdentifierFor = (randomLength: number): DigitIdentifier => digitIdentifier(randomLength);
 /** 7 random digits + check digit: short enough to key on a phone; uniqueness enforced on creation. */
 export const merchantIds = digitIdentifier(7);
 

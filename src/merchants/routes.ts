@@ -1,6 +1,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { AppError } from '../http/errors.ts';
 import { merchantIds } from '../identifiers/ids.ts';
+import { createPaymentRequest, getPaymentRequest } from '../payments/payment-requests.ts';
 import { checkCode, redeemCode, voidRedemption } from '../payments/redemption.ts';
 import { idempotent, type ApiResponse } from './idempotency.ts';
 import { authenticateMerchant, createMerchant, getMerchant, requireAdmin, type MerchantDeps } from './merchants.ts';
@@ -50,6 +51,12 @@ export function merchantsApiRouter(deps: MerchantDeps): Router {
   merchant.post('/redemptions/:redemptionId/void', async (req, res) => {
     const { redemptionId } = req.params as { redemptionId: string };
     send(res, await merchantPost(deps, req, res.locals.merchantId, async () => ({ status: 200, body: await voidRedemption(deps, res.locals.merchantId, redemptionId) })));
+  });
+  merchant.post('/payment-requests', async (req, res) => {
+    send(res, await merchantPost(deps, req, res.locals.merchantId, async (key) => ({ status: 201, body: await createPaymentRequest(deps, res.locals.merchantId, req.body, key) })));
+  });
+  merchant.get('/payment-requests/:id', async (req, res) => {
+    res.json(await getPaymentRequest(deps, res.locals.merchantId, req.params.id as string));
   });
   merchant.get('/settlement', async (_req, res) => {
     res.json({ merchantId: res.locals.merchantId, currency: deps.config.currency, days: await settlementDays(deps, res.locals.merchantId) });

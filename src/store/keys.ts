@@ -29,6 +29,9 @@ export const keys = {
   merchantIdempotency: (merchantId: string, keyHash: string) => `{mer:${merchantId}}:idem:${keyHash}`,
   merchantCodeChecks: (merchantId: string) => `{mer:${merchantId}}:rl:checks`,
   merchantFailures: (merchantId: string) => `{mer:${merchantId}}:rl:failures`,
+  /** A merchant's payment request, and the short number members key for it (its own slot: SET NX). */
+  paymentRequest: (requestId: string) => `preq:{${requestId}}`,
+  paymentRequestNumber: (number: string) => `preq-num:{${number}}`,
 } as const;
 
 /** How long a call step's result is kept for replaying Twilio retries: far beyond any call. */

@@ -19,6 +19,8 @@ const SCRIPTS = {
   dpRedeemCode: { file: 'redeem-code', numberOfKeys: 2 },
   dpVoidRedemption: { file: 'void-redemption', numberOfKeys: 2 },
   dpRecordRedemption: { file: 'record-redemption', numberOfKeys: 2 },
+  dpChargeApproval: { file: 'charge-approval', numberOfKeys: 3 },
+  dpDecidePaymentRequest: { file: 'decide-payment-request', numberOfKeys: 1 },
 } as const;
 
 type Arg = string | number;
@@ -57,6 +59,8 @@ declare module 'ioredis' {
     dpIssueCode(code: string, ...args: Arg[]): Result<number, Context>;
     dpRedeemCode(code: string, redemptions: string, redemptionId: string, merchantId: string, amount: Arg, nowMs: Arg, orderId: string): Result<[number, string?, string?, string?], Context>;
     dpVoidRedemption(code: string, redemptions: string, redemptionId: string, merchantId: string, nowMs: Arg, windowMs: Arg): Result<[number, string?, string?, string?], Context>;
+    dpChargeApproval(step: string, ledger: string, spend: string, ...args: Arg[]): Result<[number, string?], Context>;
+    dpDecidePaymentRequest(request: string, action: 'claim' | 'approve' | 'decline' | 'release', memberId: string, callSid: string, nowMs: Arg): Result<[number, string?], Context>;
     dpRecordRedemption(redemptions: string, settlement: string, kind: 'redeem' | 'void', redemptionId: string, record?: string): Result<number, Context>;
   }
 }

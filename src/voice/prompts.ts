@@ -64,6 +64,17 @@ export const PROMPT_CATALOGUE = {
     sentBySms: [],
     smsText: ['amount', 'code', 'date'],
   },
+  'payment-approval': {
+    askNumber: [],
+    mistypedNumber: [],
+    unknownNumber: [],
+    expired: [],
+    alreadyDecided: [],
+    confirm: ['merchant', 'amount', 'description'],
+    approved: ['amount', 'merchant'],
+    declined: [],
+    capExceeded: ['cap', 'remaining'],
+  },
 } as const satisfies Record<string, Record<string, readonly string[]>>;
 
 export type FlowName = keyof typeof PROMPT_CATALOGUE;

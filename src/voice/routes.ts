@@ -9,6 +9,7 @@ import { renderTwiml } from './twiml.ts';
 import { apologyReply, type CallInput, type VoiceDeps, type VoiceStep } from './voice-step.ts';
 import { recordCallStatus } from './call-status.ts';
 import { PAYMENT_CODE_STEPS } from './payment-code.ts';
+import { PAYMENT_APPROVAL_STEPS } from './payment-approval.ts';
 
 /** Every webhook path under /twilio and the step that answers it. Features may add more. */
 export const VOICE_STEPS = new Map<string, VoiceStep>([
@@ -19,6 +20,7 @@ export const VOICE_STEPS = new Map<string, VoiceStep>([
   [FORMAL_ID_PATH, formalIdEntered],
   [PIN_PATH, pinEntered],
   ...PAYMENT_CODE_STEPS,
+  ...PAYMENT_APPROVAL_STEPS,
 ]);
 
 const field = (body: Record<string, unknown>, name: string, max = 64) => {

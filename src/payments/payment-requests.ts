@@ -1,0 +1,209 @@
+import { createHmac } from 'node:crypto';
+import { nanoid } from 'nanoid';
+import { z } from 'zod';
+import { AppError } from '../http/errors.ts';
+import { digitIdentifierFor } from '../identifiers/ids.ts';
+import type { Logger } from '../logger.ts';
+import { invalidInput } from '../registration/registration.ts';
+import { calendarMonth } from '../shared/calendar.ts';
+import { keys } from '../store/keys.ts';
+import { scriptOutcome } from '../store/outcomes.ts';
+import type { PaymentDeps } from './purchase.ts';
+import { deliverWebhook } from './webhooks.ts';
+
+export type PaymentRequestStatus = 'pending' | 'approved' | 'declined' | 'expired';
+
+export interface PaymentRequestView {
+  id: string;
+  number: string;
+  status: PaymentRequestStatus;
+  amount: number;
+  currency: string;
+  description: string;
+  orderId?: string;
+  createdAt: string;
+  expiresAt: string;
+  decidedAt?: string;
+}
+
+export interface PaymentRequest {
+  id: string;
+  merchantId: string;
+  merchantName: string;
+  amount: number;
+  description: string;
+  expiresAt: number;
+}
+
+/** 7 random digits + check digit: keyed by the member in the call, unique among live requests. */
+export const paymentRequestNumbers = digitIdentifierFor(7);
+
+const STEP_TTL_SECONDS = 2 * 24 * 3600;
+const SPEND_TTL_SECONDS = 40 * 24 * 3600;
+const RETENTION_MS = 30 * 86_400_000;
+
+const requestInput = z.object({
+  amount: z.number().int('must be a whole amount').positive('must be positive').max(1_000_000_000, 'is too large'),
+  description: z.string().trim().min(1, 'is required').max(140, 'must be at most 140 characters'),
+  orderId: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional(),
+  webhookUrl: z.url({ protocol: /^https?$/ }).max(500, 'is too long').optional(),
+});
+
+/** Claimed is an internal state (a call is deciding); merchants see it as still pending. */
+function view(id: string, h: Record<string, string>, now: number): PaymentRequestView {
+  const expiresAt = Number(h.expiresAt);
+  const raw = h.status === 'claimed' ? 'pending' : (h.status as PaymentRequestStatus);
+  return {
+    id,
+    number: h.number!,
+    status: raw === 'pending' && now >= expiresAt ? 'expired' : raw,
+    amount: Number(h.amount),
+    currency: h.currency!,
+    description: h.description!,
+    ...(h.orderId ? { orderId: h.orderId } : {}),
+    createdAt: new Date(Number(h.createdAt)).toISOString(),
+    expiresAt: new Date(expiresAt).toISOString(),
+    ...(h.decidedAt ? { decidedAt: new Date(Number(h.decidedAt)).toISOString() } : {}),
+  };
+}
+
+/**
+ * POST /api/merchant/payment-requests. With an Idempotency-Key the request ID derives from it and
+ * creation is create-if-absent, so racing retries make one request.
+ */
+export async function createPaymentRequest(deps: PaymentDeps, merchantId: string, input: unknown, idempotencyKey?: string): Promise<PaymentRequestView> {
+  const parsed = requestInput.safeParse(input);
+  if (!parsed.success) throw invalidInput(parsed.error);
+  const { config, redis } = deps;
+  const id =
+    idempotencyKey === undefined
+      ? `pr_${nanoid(22)}`
+      : `pr_${createHmac('sha256', config.hashPepper).update(`payment-request:${merchantId}:${idempotencyKey}`).digest('base64url').slice(0, 22)}`;
+  const now = deps.now();
+  const expiresAt = now + config.paymentRequestTtlMinutes * 60_000;
+  const existing = await redis.hgetall(keys.paymentRequest(id));
+  if (existing.number) return view(id, existing, now);
+  let number = '';
+  for (let attempt = 0; ; attempt++) {
+    number = paymentRequestNumbers.generate();
+    if ((await redis.set(keys.paymentRequestNumber(number), id, 'PX', expiresAt - now, 'NX')) === 'OK') break;
+    if (attempt === 9) throw new Error('could not find a free payment request number in 10 tries');
+  }
+  const record = {
+    merchantId,
+    number,
+    status: 'pending',
+    amount: parsed.data.amount,
+    currency: config.currency,
+    description: parsed.data.description,
+    orderId: parsed.data.orderId ?? '',
+    webhookUrl: parsed.data.webhookUrl ?? '',
+    createdAt: now,
+    expiresAt,
+  };
+  if (!(await redis.hsetnx(keys.paymentRequest(id), 'number', number))) {
+    await redis.del(keys.paymentRequestNumber(number));
+    return view(id, await redis.hgetall(keys.paymentRequest(id)), now);
+  }
+  await redis.multi().hset(keys.paymentRequest(id), record).pexpireat(keys.paymentRequest(id), expiresAt + RETENTION_MS).exec();
+  return view(id, { ...Object.fromEntries(Object.entries(record).map(([k, v]) => [k, String(v)])) }, now);
+}
+
+/** GET /api/merchant/payment-requests/{id}: only the merchant that made it sees it. */
+export async function getPaymentRequest(deps: PaymentDeps, merchantId: string, id: string): Promise<PaymentRequestView> {
+  const h = /^pr_[A-Za-z0-9_-]{22}$/.test(id) ? await deps.redis.hgetall(keys.paymentRequest(id)) : {};
+  if (!h.number || h.merchantId !== merchantId) throw new AppError(404, 'unknown_payment_request', 'There is no such payment request.');
+  return view(id, h, deps.now());
+}
+
+export type LookupResult = { outcome: 'found'; request: PaymentRequest } | { outcome: 'unknown' | 'expired' | 'decided' };
+
+/** Menu 3: the request behind the number the member keyed. */
+export async function findPaymentRequestByNumber(deps: PaymentDeps, number: string): Promise<LookupResult> {
+  const id = await deps.redis.get(keys.paymentRequestNumber(number));
+  if (!id) return { outcome: 'unknown' };
+  const h = await deps.redis.hgetall(keys.paymentRequest(id));
+  if (!h.number) return { outcome: 'unknown' };
+  const state = view(id, h, deps.now()).status;
+  if (state === 'expired') return { outcome: 'expired' };
+  if (state !== 'pending') return { outcome: 'decided' };
+  const merchantName = (await deps.redis.hget(keys.merchant(h.merchantId!), 'name')) ?? '';
+  return { outcome: 'found', request: { id, merchantId: h.merchantId!, merchantName, amount: Number(h.amount), description: h.description!, expiresAt: Number(h.expiresAt) } };
+}
+
+export interface DecisionDeps extends PaymentDeps {
+  logger?: Logger;
+}
+
+export type DecisionResult =
+  | { outcome: 'approved' | 'declined'; amount: number }
+  | { outcome: 'cap_exceeded'; remaining: number }
+  | { outcome: 'unknown' | 'expired' | 'decided' };
+
+/**
+ * Approval across three slots, each step idempotent for this CallSid: claim the request (request
+ * slot; from then on no other call can take it), charge the member (member slot: cap, spend,
+ * ledger, step marker), then mark it approved. Over the cap, the claim is released. A Twilio retry
+ * redoes the steps and each answers "already done by this call".
+ */
+export async function decidePaymentRequest(deps: DecisionDeps, decision: { requestId: string; approve: boolean; memberId: string; callSid: string; from: string }): Promise<DecisionResult> {
+  const { config, redis } = deps;
+  const requestKey = keys.paymentRequest(decision.requestId);
+  const decide = async (action: 'claim' | 'approve' | 'decline' | 'release') => {
+    const [code, status] = await redis.dpDecidePaymentRequest(requestKey, action, decision.memberId, decision.callSid, deps.now());
+    return { outcome: scriptOutcome(code), status };
+  };
+  const amount = Number(await redis.hget(requestKey, 'amount'));
+  if (!decision.approve) {
+    const declined = await decide('decline');
+    if (declined.outcome === 'done') void notifyMerchant(deps, decision.requestId);
+    return declinedOrRefused(declined.outcome, amount, 'declined');
+  }
+  const claim = await decide('claim');
+  if (claim.outcome === 'replayed' && claim.status === 'declined') return { outcome: 'declined', amount };
+  if (claim.outcome !== 'done' && claim.outcome !== 'replayed') return declinedOrRefused(claim.outcome, amount, 'approved');
+  const now = deps.now();
+  const [charged, remaining] = await redis.dpChargeApproval(
+    keys.callStep(decision.memberId, decision.callSid, `approve-${decision.requestId}`),
+    keys.memberLedger(decision.memberId),
+    keys.monthlySpend(decision.memberId, calendarMonth(now, config.timeZone)),
+    decision.callSid,
+    decision.from,
+    amount,
+    config.currency,
+    now,
+    config.monthlySpendingCap,
+    SPEND_TTL_SECONDS,
+    STEP_TTL_SECONDS,
+    decision.requestId,
+  );
+  if (scriptOutcome(charged) === 'cap_exceeded') {
+    await decide('release');
+    return { outcome: 'cap_exceeded', remaining: Number(remaining) };
+  }
+  const approved = await decide('approve');
+  if (approved.outcome === 'done') void notifyMerchant(deps, decision.requestId);
+  return { outcome: 'approved', amount };
+}
+
+function declinedOrRefused(outcome: string, amount: number, done: 'approved' | 'declined'): DecisionResult {
+  if (outcome === 'done' || outcome === 'replayed') return { outcome: done, amount };
+  if (outcome === 'expired') return { outcome: 'expired' };
+  if (outcome === 'not_found') return { outcome: 'unknown' };
+  return { outcome: 'decided' };
+}
+
+/** Status changes go to the request's webhook URL, or else the merchant's, signed with its secret. */
+async function notifyMerchant(deps: DecisionDeps, requestId: string): Promise<void> {
+  try {
+    const h = await deps.redis.hgetall(keys.paymentRequest(requestId));
+    const [merchantUrl, secret] = await deps.redis.hmget(keys.merchant(h.merchantId!), 'webhookUrl', 'webhookSecret');
+    const url = h.webhookUrl || merchantUrl;
+    if (!url || !secret) return;
+    const request = view(requestId, h, deps.now());
+    const payload = { type: `payment_request.${request.status}`, createdAt: new Date(deps.now()).toISOString(), data: request };
+    await deliverWebhook({ url, secret, payload }, { maxAttempts: deps.config.webhookMaxAttempts, retryBaseMs: deps.config.webhookRetryBaseMs, now: deps.now, logger: deps.logger });
+  } catch (error) {
+    deps.logger?.error({ err: error, requestId }, 'could not notify the merchant');
+  }
+}

@@ -1,0 +1,38 @@
+-- Moves a payment request through its states. A call first claims it (so no two members can be
+-- charged for it), then approves (after the charge) or releases it (charge refused); or declines.
+-- KEYS[1] payment request hash        preq:{<id>}
+-- ARGV[1] 'claim' | 'approve' | 'decline' | 'release'   ARGV[2] member ID   ARGV[3] CallSid   ARGV[4] now (ms)
+-- Returns: {1, status} changed now; {0, status} this call already did it (retry)
+--          {-1} no such request   {-6} expired   {-2, status} decided or claimed by someone else
+local r = redis.call('HMGET', KEYS[1], 'status', 'expiresAt', 'claimedBy', 'claimCall')
+if not r[1] then
+  return {-1}
+end
+local status, mine = r[1], (r[3] == ARGV[2] and r[4] == ARGV[3])
+local action = ARGV[1]
+local now = tonumber(ARGV[4])
+if action == 'claim' then
+  if status == 'claimed' and mine then return {0, status} end
+  if status ~= 'pending' then return {mine and 0 or -2, status} end
+  if now >= tonumber(r[2]) then return {-6} end
+  redis.call('HSET', KEYS[1], 'status', 'claimed', 'claimedBy', ARGV[2], 'claimCall', ARGV[3])
+  return {1, 'claimed'}
+end
+if action == 'approve' then
+  if status == 'approved' and mine then return {0, status} end
+  if status ~= 'claimed' or not mine then return {-2, status} end
+  redis.call('HSET', KEYS[1], 'status', 'approved', 'decidedAt', ARGV[4])
+  return {1, 'approved'}
+end
+if action == 'release' then
+  if status ~= 'claimed' or not mine then return {0, status} end
+  redis.call('HSET', KEYS[1], 'status', 'pending')
+  redis.call('HDEL', KEYS[1], 'claimedBy', 'claimCall')
+  return {1, 'pending'}
+end
+-- decline
+if status == 'declined' and mine then return {0, status} end
+if not (status == 'pending' or (status == 'claimed' and mine)) then return {-2, status} end
+if status == 'pending' and now >= tonumber(r[2]) then return {-6} end
+redis.call('HSET', KEYS[1], 'status', 'declined', 'decidedAt', ARGV[4], 'claimedBy', ARGV[2], 'claimCall', ARGV[3])
+return {1, 'declined'}
