@@ -14,7 +14,7 @@ export const lastFour = (code: string) => code.slice(-4);
 /**
  * A Twilio retry of the purchase step, or "press 1 to hear it again", must speak the same code,
  * so the step marker keeps it, sealed with AES-256-GCM under a key derived from the pepper.
- * The marker expires with the step (two days), after which the code is gone for good.
+ * The marker expires with the call step (CALL_STEP_TTL_SECONDS), after which the code is gone for good.
  */
 function sealKey(pepper: string): Buffer {
   return Buffer.from(hkdfSync('sha256', pepper, 'dialpass', 'payment-code-step-seal', 32));

@@ -6,7 +6,7 @@ import { digitIdentifierFor } from '../identifiers/ids.ts';
 import type { Logger } from '../logger.ts';
 import { invalidInput } from '../registration/registration.ts';
 import { calendarMonth } from '../shared/calendar.ts';
-import { keys } from '../store/keys.ts';
+import { CALL_STEP_TTL_SECONDS, keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import type { PaymentDeps } from './purchase.ts';
 import { deliverWebhook } from './webhooks.ts';
@@ -38,7 +38,6 @@ export interface PaymentRequest {
 /** 7 random digits + check digit: keyed by the member in the call, unique among live requests. */
 export const paymentRequestNumbers = digitIdentifierFor(7);
 
-const STEP_TTL_SECONDS = 2 * 24 * 3600;
 const SPEND_TTL_SECONDS = 40 * 24 * 3600;
 const RETENTION_MS = 30 * 86_400_000;
 
@@ -174,7 +173,7 @@ export async function decidePaymentRequest(deps: DecisionDeps, decision: { reque
     now,
     config.monthlySpendingCap,
     SPEND_TTL_SECONDS,
-    STEP_TTL_SECONDS,
+    CALL_STEP_TTL_SECONDS,
     decision.requestId,
   );
   if (scriptOutcome(charged) === 'cap_exceeded') {

@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import { paymentCodes } from '../identifiers/ids.ts';
 import { calendarMonth } from '../shared/calendar.ts';
-import { keys } from '../store/keys.ts';
+import { CALL_STEP_TTL_SECONDS, keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import type { RedisClient } from '../store/redis.ts';
 import { codeHash, lastFour, openCode, sealCode } from './code-secrets.ts';
@@ -32,7 +32,6 @@ export interface PurchasedCode {
 export type PurchaseResult = ({ outcome: 'bought' | 'replayed' } & PurchasedCode) | { outcome: 'cap_exceeded'; remaining: number };
 
 const DAY_MS = 86_400_000;
-const STEP_TTL_SECONDS = 2 * 24 * 3600;
 // Long enough to outlive the month it counts.
 const SPEND_TTL_SECONDS = 40 * 24 * 3600;
 // A spent or expired code stays a while for disputes, voids and settlement questions.
@@ -64,7 +63,7 @@ export async function buyCode(deps: PaymentDeps, request: PurchaseRequest): Prom
     now,
     config.monthlySpendingCap,
     SPEND_TTL_SECONDS,
-    STEP_TTL_SECONDS,
+    CALL_STEP_TTL_SECONDS,
     codeHash(fresh, config.hashPepper),
     sealCode(fresh, config.hashPepper),
     lastFour(fresh),
