@@ -1,5 +1,6 @@
 // npm test: runs mocha over test/unit and test/integration against a real Redis. With no
-// REDIS_URL it starts a throwaway redis-server for the run. Extra arguments go to mocha.
+// REDIS_URL it starts a throwaway redis-server for the run. Extra arguments go to mocha; test files
+// named there run instead of the whole suite (npm test -- test/integration/x.test.ts).
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { processEnv } from '../src/config.ts';
@@ -15,7 +16,10 @@ async function main(): Promise<number> {
     console.log(`test: using a throwaway redis-server at ${redis.url}`);
   }
   const mocha = createRequire(import.meta.url).resolve('mocha/bin/mocha.js');
-  const child = spawn(process.execPath, [mocha, ...process.argv.slice(2)], { stdio: 'inherit', env });
+  const args = process.argv.slice(2);
+  const namesFiles = args.some((arg) => !arg.startsWith('-') && arg.endsWith('.ts'));
+  const spec = namesFiles ? [] : ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'];
+  const child = spawn(process.execPath, [mocha, ...args, ...spec], { stdio: 'inherit', env });
   const code = await new Promise<number>((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
   await stopRedis();
   return code;
