@@ -15,6 +15,7 @@ import { healthRouter } from './health.ts';
 import { requireSameOriginForms } from './web/same-origin.ts';
 import { merchantsApiRouter } from './merchants/routes.ts';
 import { smsSender, type SmsSender } from './payments/sms.ts';
+import { simulatorRouter } from './simulator/routes.ts';
 
 export interface AppDeps {
   config: Config;
@@ -53,6 +54,7 @@ export function createApp(appDeps: AppDeps): Express {
   api.use(jsonNotFound);
   api.use(jsonErrorHandler(logger));
   app.use('/api', api);
+  if (config.simulatorEnabled) app.use('/simulator', simulatorRouter(deps));
 
   app.use(requireSameOriginForms(config.publicBaseUrl));
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));

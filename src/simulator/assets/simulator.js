@@ -1,0 +1,177 @@
+// The phone on /simulator. The server runs the TwiML interpreter; this page only collects keys the
+// way a handset would (numDigits, the finish key, the inter-digit timeout) and shows and speaks
+// what the call says.
+const root = document.getElementById('simulator');
+const lang = root.dataset.lang === 'ja' ? 'ja' : 'en';
+const WORDS = {
+  ja: {
+    calling: '発信中…',
+    waiting: (w) => (w.numDigits ? `キーを${w.numDigits}桁押してください` : w.finishOnKey ? `キーを押し、最後に ${w.finishOnKey} を押してください` : 'キーを押してください'),
+    youPressed: 'あなた: ',
+    silence: '（無言）',
+    ended: (status, seconds) => `通話終了（${status}、${seconds}秒）`,
+    error: 'エラー: ',
+    play: '♪ 再生: ',
+    pause: (s) => `（${s}秒の間）`,
+    tones: '♪ トーン: ',
+  },
+  en: {
+    calling: 'Calling…',
+    waiting: (w) => (w.numDigits ? `Press ${w.numDigits} key(s)` : w.finishOnKey ? `Press keys, then ${w.finishOnKey}` : 'Press keys'),
+    youPressed: 'You: ',
+    silence: '(silence)',
+    ended: (status, seconds) => `Call ended (${status}, ${seconds} s)`,
+    error: 'Error: ',
+    play: '♪ plays ',
+    pause: (s) => `(pause, ${s} s)`,
+    tones: '♪ tones ',
+  },
+}[lang];
+
+const $ = (id) => document.getElementById(id);
+const transcript = $('transcript');
+const entryView = $('entry');
+const statusView = $('status');
+const keyButtons = [...document.querySelectorAll('.key')];
+
+let call = null; // { id, waitingFor }
+let entry = '';
+let timer = null;
+let busy = false;
+
+function line(className, text, data = {}) {
+  const li = document.createElement('li');
+  li.className = className;
+  li.textContent = text;
+  for (const [k, v] of Object.entries(data)) li.dataset[k] = v;
+  transcript.append(li);
+  li.scrollIntoView({ block: 'nearest' });
+  return li;
+}
+
+function speak(text, language) {
+  if (!$('speak').checked || !('speechSynthesis' in window)) return;
+  const utterance = new SpeechSynthesisUtterance(text);
+  if (language) {
+    utterance.lang = language;
+    const voice = speechSynthesis.getVoices().find((v) => v.lang === language || v.lang.startsWith(language.slice(0, 2)));
+    if (voice) utterance.voice = voice;
+  }
+  speechSynthesis.speak(utterance);
+}
+
+function show(event) {
+  switch (event.type) {
+    case 'say': {
+      const li = line('say', '', { numbers: event.numbers.join(' '), language: event.language ?? '' });
+      const badge = document.createElement('span');
+      badge.className = 'lang';
+      badge.textContent = event.language ?? '';
+      li.append(badge, document.createTextNode(event.text));
+      speak(event.text, event.language);
+      break;
+    }
+    case 'play':
+      line('play', event.digits ? WORDS.tones + event.digits : WORDS.play + event.url);
+      break;
+    case 'pause':
+      line('pause', WORDS.pause(event.seconds));
+      break;
+    case 'keys':
+      line('keys', WORDS.youPressed + (event.digits + event.finishedOnKey || WORDS.silence));
+      break;
+    case 'request':
+      line('webhook', `${event.method} ${new URL(event.url).pathname}`);
+      break;
+    case 'response':
+      if (event.status >= 300) line('webhook error', `→ ${event.status}`);
+      break;
+    case 'ended':
+      line('ended', WORDS.ended(event.callStatus, event.duration));
+      break;
+  }
+}
+
+function setKeysEnabled(enabled) {
+  for (const b of keyButtons) b.disabled = !enabled;
+  $('silence').disabled = !enabled;
+}
+
+function applyTurn(turn) {
+  turn.events.forEach(show);
+  if (turn.error) line('error', WORDS.error + turn.error.message);
+  entry = '';
+  entryView.textContent = '';
+  if (turn.ended) {
+    call = null;
+    setKeysEnabled(false);
+    $('call').disabled = false;
+    $('hangup').disabled = true;
+    statusView.textContent = '';
+    root.dataset.state = 'ended';
+    return;
+  }
+  call = { id: turn.callId, waitingFor: turn.waitingFor };
+  setKeysEnabled(Boolean(turn.waitingFor));
+  statusView.textContent = turn.waitingFor ? WORDS.waiting(turn.waitingFor) : '';
+  root.dataset.state = turn.waitingFor ? 'waiting' : 'busy';
+}
+
+async function post(path, body) {
+  busy = true;
+  try {
+    const res = await fetch(`/simulator/api${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const json = await res.json();
+    if (!res.ok) throw new Error(json.error?.message ?? `HTTP ${res.status}`);
+    applyTurn(json);
+  } catch (error) {
+    line('error', WORDS.error + error.message);
+  } finally {
+    busy = false;
+  }
+}
+
+function submit(keys) {
+  clearTimeout(timer);
+  if (!call || busy) return;
+  setKeysEnabled(false);
+  root.dataset.state = 'busy';
+  void post(`/calls/${call.id}/keys`, { keys });
+}
+
+function press(key) {
+  if (!call?.waitingFor || busy) return;
+  // A key pressed during a prompt interrupts it, as on a real call.
+  if ('speechSynthesis' in window) speechSynthesis.cancel();
+  entry += key;
+  entryView.textContent = entry;
+  const rules = call.waitingFor;
+  const digits = rules.finishOnKey ? entry.split(rules.finishOnKey)[0] : entry;
+  if ((rules.finishOnKey && key === rules.finishOnKey) || (rules.numDigits && digits.length >= rules.numDigits)) return submit(entry);
+  clearTimeout(timer);
+  timer = setTimeout(() => submit(entry), rules.timeout * 1000);
+}
+
+$('call').addEventListener('click', () => {
+  if (call || busy) return;
+  transcript.replaceChildren();
+  $('call').disabled = true;
+  $('hangup').disabled = false;
+  statusView.textContent = WORDS.calling;
+  void post('/calls', { from: $('from').value });
+});
+$('hangup').addEventListener('click', () => {
+  clearTimeout(timer);
+  if ('speechSynthesis' in window) speechSynthesis.cancel();
+  if (call) void post(`/calls/${call.id}/hangup`, {});
+});
+$('silence').addEventListener('click', () => submit(''));
+for (const button of keyButtons) button.addEventListener('click', () => press(button.dataset.key));
+document.addEventListener('keydown', (event) => {
+  if (event.target instanceof HTMLInputElement || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (/^[0-9*#]$/.test(event.key)) {
+    event.preventDefault();
+    press(event.key);
+  }
+});
+root.dataset.state = 'idle';

@@ -1,0 +1,87 @@
+import express, { type Request, type Router } from 'express';
+import type { Config } from '../config.ts';
+import { AppError, jsonErrorHandler, jsonNotFound, requireJsonBody } from '../http/errors.ts';
+import type { Logger } from '../logger.ts';
+import { pickLang } from '../web/lang.ts';
+import { BrowserCalls, type BrowserCall, type Turn } from './browser-calls.ts';
+import { DTMF_KEYS, normalizeKeys } from './keys.ts';
+import { simulatorPage } from './page.ts';
+import { DEFAULT_CALLER_NUMBER, phoneNumber } from './phone-number.ts';
+
+const ASSETS_DIR = new URL('./assets/', import.meta.url).pathname;
+
+/**
+ * How the server reaches its own webhooks: over loopback, to the very listener this request came
+ * in on, so the requests are real HTTP, signed for PUBLIC_BASE_URL and checked like Twilio's.
+ */
+function ownListener(req: Request): string {
+  const address = (req.socket.localAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+  const host = address.includes(':') ? `[${address}]` : address;
+  return `http://${host}:${req.socket.localPort}`;
+}
+
+/** The events the page shows, without the TwiML bodies and form fields it has no use for. */
+function forPage(turn: Turn) {
+  return {
+    ...turn,
+    events: turn.events.map((event) => {
+      if (event.type === 'request') return { type: event.type, method: event.method, url: event.url };
+      if (event.type === 'response') return { type: event.type, url: event.url, status: event.status };
+      return event;
+    }),
+  };
+}
+
+/** /simulator: the phone page and the JSON API it drives. Mounted only when SIMULATOR_ENABLED. */
+export function simulatorRouter(deps: { config: Config; logger: Logger }): Router {
+  const { config } = deps;
+  const calls = new BrowserCalls();
+  const router = express.Router();
+
+  router.use('/assets', express.static(ASSETS_DIR, { maxAge: '1h', index: false }));
+  router.get('/', (req, res) => {
+    res.send(simulatorPage(pickLang(req, res, config.defaultLocale), config));
+  });
+
+  const api = express.Router();
+  api.use(express.json({ limit: '4kb' }), requireJsonBody);
+  const findCall = (id: string): BrowserCall => {
+    const call = calls.get(id);
+    if (!call) throw new AppError(404, 'unknown_call', 'There is no call in progress with this ID; it may have ended.');
+    return call;
+  };
+
+  api.post('/calls', async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const from = phoneNumber(body.from ?? DEFAULT_CALLER_NUMBER);
+    if (!from) throw new AppError(422, 'invalid_from', 'The calling number must be a phone number such as +819012345678.');
+    const call = calls.start({
+      baseUrl: config.publicBaseUrl,
+      connectTo: ownListener(req),
+      sameOriginOnly: true,
+      authToken: config.twilio.authToken,
+      from,
+      to: phoneNumber(config.servicePhoneNumber) ?? config.servicePhoneNumber,
+    });
+    if (!call) throw new AppError(429, 'too_many_calls', 'Too many simulated calls are in progress; hang one up first.');
+    res.status(201).json(forPage(await call.nextTurn()));
+  });
+
+  api.post('/calls/:id/keys', async (req, res) => {
+    const call = findCall(req.params.id!);
+    const keys = normalizeKeys(typeof req.body?.keys === 'string' ? req.body.keys : '');
+    if (!DTMF_KEYS.test(keys) || keys.length > 64) throw new AppError(422, 'invalid_keys', 'Keys are 0-9, * and # only.');
+    if (!call.isWaitingForKeys) throw new AppError(409, 'not_waiting', 'The call is not waiting for keys right now.');
+    res.json(forPage(await call.answer(keys)));
+  });
+
+  api.post('/calls/:id/hangup', async (req, res) => {
+    const call = findCall(req.params.id!);
+    res.json(forPage(await call.hangUp()));
+  });
+
+  api.use(jsonNotFound);
+  api.use(jsonErrorHandler(deps.logger));
+  router.use('/api', api);
+  return router;
+}
