@@ -1,0 +1,261 @@
+import { expect } from 'chai';
+import { CallFailure } from '../../src/simulator/call-failure.ts';
+import { placeCall, type CallEvent, type CallRecord } from '../../src/simulator/call.ts';
+import { TEST_CARD_APPROVED, TEST_CARD_DECLINED } from '../../src/simulator/test-cards.ts';
+import { scriptedCaller, startTwimlApp, twiml, TWIML_APP_TOKEN, type CannedAnswer, type TwimlApp } from '../support/twiml-app.ts';
+
+const FROM = '+819011112222';
+const TO = '+815000001234';
+
+describe('the call simulator plays TwiML the way Twilio does', () => {
+  let app: TwimlApp | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  async function call(routes: Record<string, CannedAnswer>, keys: (string | null)[] = [], extra: { maxRequests?: number } = {}) {
+    app = await startTwimlApp(routes);
+    const caller = scriptedCaller(keys);
+    const record = await placeCall({ baseUrl: app.url, authToken: TWIML_APP_TOKEN, from: FROM, to: TO, ...extra }, caller);
+    return { record, caller, app };
+  }
+
+  async function failingCall(routes: Record<string, CannedAnswer>, extra: { maxRequests?: number } = {}): Promise<CallFailure> {
+    try {
+      await call(routes, [], extra);
+    } catch (error) {
+      expect(error).to.be.instanceOf(CallFailure);
+      return error as CallFailure;
+    }
+    throw new Error('the call was expected to fail');
+  }
+
+  const heard = (record: CallRecord) => record.events.filter((e): e is Extract<CallEvent, { type: 'say' }> => e.type === 'say');
+  const ended = (record: CallRecord) => record.events.find((e): e is Extract<CallEvent, { type: 'ended' }> => e.type === 'ended')!;
+
+  it('the first webhook carries every field Twilio sends, signed, with the call ringing', async () => {
+    const { app } = await call({ '/twilio/voice': twiml('<Hangup/>') });
+    const [first] = app.to('/twilio/voice');
+    expect(first!.method).to.equal('POST');
+    expect(first!.signatureValid).to.equal(true);
+    expect(first!.body).to.include({ From: FROM, To: TO, Caller: FROM, Called: TO, CallStatus: 'ringing', Direction: 'inbound', ApiVersion: '2010-04-01' });
+    expect(first!.body.CallSid).to.match(/^CA[0-9a-f]{32}$/);
+    expect(first!.body.AccountSid).to.match(/^AC[0-9a-f]{32}$/);
+    expect(app.requests.every((r) => r.signatureValid)).to.equal(true);
+  });
+
+  it('a request signed with another token is refused by the app, and the simulator stops with an HTTP error', async () => {
+    app = await startTwimlApp({ '/twilio/voice': twiml('<Hangup/>') });
+    const failure = await placeCall({ baseUrl: app.url, authToken: 'some-other-token-0123456789', from: FROM, to: TO }, scriptedCaller([])).catch((e) => e);
+    expect(failure).to.be.instanceOf(CallFailure);
+    expect(failure.kind).to.equal('http');
+    expect(failure.message).to.include('403');
+  });
+
+  it('<Say> is heard with its voice and language, SSML children read as text and digit groups kept as numbers', async () => {
+    const { record } = await call({
+      '/twilio/voice': twiml(
+        '<Say voice="Polly.Joanna" language="en-US" loop="2">Your ID is: <prosody rate="slow"><say-as interpret-as="digits">123</say-as><break time="700ms"/><say-as interpret-as="digits">456</say-as></prosody>. <sub alias="dialpass">DP</sub> &amp; more.</Say><Say>plain</Say>',
+      ),
+    });
+    const [first, second] = heard(record);
+    expect(first).to.include({ text: 'Your ID is: 123 456. dialpass & more.', voice: 'Polly.Joanna', language: 'en-US', loop: 2 });
+    expect(first!.numbers).to.deep.equal(['123456']);
+    expect(second).to.include({ text: 'plain', voice: undefined, language: undefined, loop: 1 });
+  });
+
+  it('<Play> and <Pause> are heard in order, with file, tones and loop', async () => {
+    const { record } = await call({ '/twilio/voice': twiml('<Play loop="3">https://example.test/hello.mp3</Play><Pause length="2"/><Play digits="12w3"/><Pause/>') });
+    const heardEvents = record.events.filter((e) => e.type === 'play' || e.type === 'pause');
+    expect(heardEvents).to.deep.equal([
+      { type: 'play', url: 'https://example.test/hello.mp3', digits: undefined, loop: 3 },
+      { type: 'pause', seconds: 2 },
+      { type: 'play', url: undefined, digits: '12w3', loop: 1 },
+      { type: 'pause', seconds: 1 },
+    ]);
+  });
+
+  it('<Gather numDigits> posts Digits as soon as enough keys are pressed and drops the rest', async () => {
+    const { app, caller } = await call(
+      {
+        '/twilio/voice': twiml('<Gather input="dtmf" numDigits="2" timeout="7" action="/menu"><Say>Two keys.</Say></Gather>'),
+        '/menu': twiml('<Hangup/>'),
+      },
+      ['1234'],
+    );
+    expect(caller.asked[0]).to.deep.equal({ purpose: 'gather', numDigits: 2, finishOnKey: '#', timeout: 7 });
+    const [menu] = app.to('/menu');
+    expect(menu!.body).to.include({ Digits: '12', FinishedOnKey: '', CallStatus: 'in-progress' });
+    expect(menu!.signatureValid).to.equal(true);
+  });
+
+  it('<Gather finishOnKey> posts the keys before the finish key, and FinishedOnKey', async () => {
+    const { app } = await call(
+      {
+        '/twilio/voice': twiml('<Gather finishOnKey="*" action="/id"><Say>Key your ID then star.</Say></Gather>'),
+        '/id': twiml('<Hangup/>'),
+      },
+      ['4567*89'],
+    );
+    expect(app.to('/id')[0]!.body).to.include({ Digits: '4567', FinishedOnKey: '*' });
+  });
+
+  it('keys without the finish key are posted when the timeout passes', async () => {
+    const { app } = await call({ '/twilio/voice': twiml('<Gather action="/id"/>'), '/id': twiml('<Hangup/>') }, ['987']);
+    expect(app.to('/id')[0]!.body).to.include({ Digits: '987', FinishedOnKey: '' });
+  });
+
+  it('silence falls through to the next verb, without calling the action', async () => {
+    const { app, record } = await call(
+      {
+        '/twilio/voice': twiml('<Gather action="/menu" numDigits="1"><Say>Press a key.</Say></Gather><Say>We did not hear you.</Say><Redirect method="POST">/again</Redirect>'),
+        '/menu': twiml('<Hangup/>'),
+        '/again': twiml('<Hangup/>'),
+      },
+      [''],
+    );
+    expect(app.to('/menu')).to.have.length(0);
+    expect(heard(record).map((s) => s.text)).to.deep.equal(['Press a key.', 'We did not hear you.']);
+    expect(app.to('/again')[0]!.body).to.not.have.property('Digits');
+  });
+
+  it('actionOnEmptyResult posts an empty Digits on silence', async () => {
+    const { app } = await call({ '/twilio/voice': twiml('<Gather action="/menu" actionOnEmptyResult="true"/>'), '/menu': twiml('<Hangup/>') }, ['']);
+    expect(app.to('/menu')[0]!.body).to.include({ Digits: '', FinishedOnKey: '' });
+  });
+
+  it('a relative action with method GET gets the fields in its query, signed over the full URL', async () => {
+    const { app } = await call({ '/twilio/voice': twiml('<Gather action="next?step=2" method="GET" numDigits="1"/>'), '/twilio/next': twiml('<Hangup/>') }, ['5']);
+    const [next] = app.to('/twilio/next');
+    expect(next!.method).to.equal('GET');
+    expect(next!.signatureValid).to.equal(true);
+    expect(next!.query).to.include({ step: '2', Digits: '5', CallStatus: 'in-progress' });
+  });
+
+  it('a <Gather> without action posts back to the document it came from', async () => {
+    const { app } = await call({ '/twilio/voice': twiml('<Gather numDigits="1"/>') }, ['1', null]);
+    const voice = app.to('/twilio/voice');
+    expect(voice).to.have.length(2);
+    expect(voice[1]!.body).to.include({ Digits: '1' });
+  });
+
+  it('<Redirect> is followed, <Hangup> ends the call, and the status callback reports completed with CallDuration', async () => {
+    let clock = 1_000_000;
+    app = await startTwimlApp({ '/twilio/voice': twiml('<Say>Hi</Say><Redirect method="GET">/there</Redirect>'), '/there': twiml('<Say>Bye</Say><Hangup/><Say>never heard</Say>') });
+    const record = await placeCall({ baseUrl: app.url, authToken: TWIML_APP_TOKEN, from: FROM, to: TO, now: () => (clock += 2500) }, scriptedCaller([]));
+    expect(app.to('/there')[0]!.method).to.equal('GET');
+    expect(heard(record).map((s) => s.text)).to.deep.equal(['Hi', 'Bye']);
+    expect(ended(record)).to.include({ by: 'app', callStatus: 'completed' });
+    const [status] = app.to('/twilio/voice/status');
+    expect(status!.signatureValid).to.equal(true);
+    expect(status!.body).to.include({ CallStatus: 'completed', CallSid: record.callSid, From: FROM, To: TO });
+    expect(Number(status!.body.CallDuration)).to.equal(record.duration).and.to.be.greaterThan(0);
+  });
+
+  it('<Reject> before the call is answered ends it busy or unanswered, never billed', async () => {
+    const busy = await call({ '/twilio/voice': twiml('<Reject reason="busy"/>') });
+    expect(busy.app.to('/twilio/voice/status')[0]!.body).to.include({ CallStatus: 'busy', CallDuration: '0' });
+    await app!.close();
+    const rejected = await call({ '/twilio/voice': twiml('<Reject/>') });
+    expect(rejected.app.to('/twilio/voice/status')[0]!.body).to.include({ CallStatus: 'no-answer', CallDuration: '0' });
+  });
+
+  it('the call ends when the document runs out of verbs', async () => {
+    const { record, app } = await call({ '/twilio/voice': twiml('<Say>Only this.</Say>') });
+    expect(ended(record)).to.include({ by: 'end-of-document', callStatus: 'completed' });
+    expect(app.to('/twilio/voice/status')).to.have.length(1);
+  });
+
+  it('when the caller hangs up during a <Gather>, nothing more is requested but the status callback', async () => {
+    const { record, app } = await call({ '/twilio/voice': twiml('<Gather action="/menu"/>'), '/menu': twiml('<Hangup/>') }, [null]);
+    expect(ended(record)).to.include({ by: 'caller', callStatus: 'completed' });
+    expect(app.requests.map((r) => r.path)).to.deep.equal(['/twilio/voice', '/twilio/voice/status']);
+  });
+
+  describe('<Pay>', () => {
+    const payDoc = (attributes = '') =>
+      twiml(`<Pay action="/paid" chargeAmount="10.00" ${attributes}><Prompt for="payment-card-number"><Say>Card number, then hash.</Say></Prompt></Pay>`);
+
+    it('asks for a test card, expiry, security code and postal code, and posts the result as Twilio does', async () => {
+      const { app, record, caller } = await call({ '/twilio/voice': payDoc(), '/paid': twiml('<Hangup/>') }, [`${TEST_CARD_APPROVED}#`, '1239#', '123#', '94105#']);
+      expect(caller.asked.map((a) => a.purpose)).to.deep.equal(['payment-card-number', 'expiration-date', 'security-code', 'postal-code']);
+      expect(heard(record)[0]!.text).to.equal('Card number, then hash.');
+      expect(heard(record)[1]!.text).to.match(/expiration date/);
+      const [paid] = app.to('/paid');
+      expect(paid!.body).to.include({ Result: 'success', PaymentCardNumber: 'xxxxxxxxxxxx4242', PaymentCardType: 'visa', ExpirationDate: '1239', PaymentCardPostalCode: '94105', SecurityCode: 'xxx', PaymentMethod: 'credit-card' });
+      expect(paid!.body.PaymentToken).to.be.a('string').and.not.empty;
+      expect(paid!.body.PaymentConfirmationCode).to.be.a('string').and.not.empty;
+      expect(JSON.stringify(record.events)).to.not.include(TEST_CARD_APPROVED);
+    });
+
+    it('the declined test card ends in a connector error', async () => {
+      const { app } = await call({ '/twilio/voice': payDoc('securityCode="false" postalCode="false"'), '/paid': twiml('<Hangup/>') }, [`${TEST_CARD_DECLINED}#`, '1239#']);
+      expect(app.to('/paid')[0]!.body).to.include({ Result: 'payment-connector-error', PaymentError: 'card_declined' });
+    });
+
+    it('a wrong card number is asked again up to maxAttempts, then given up', async () => {
+      const { app, caller } = await call({ '/twilio/voice': payDoc('maxAttempts="2"'), '/paid': twiml('<Hangup/>') }, ['4242424242424241#', '1234#']);
+      expect(caller.asked.map((a) => a.purpose)).to.deep.equal(['payment-card-number', 'payment-card-number']);
+      expect(app.to('/paid')[0]!.body).to.include({ Result: 'too-many-failed-attempts' });
+    });
+
+    it('* ends <Pay> at once', async () => {
+      const { app } = await call({ '/twilio/voice': payDoc(), '/paid': twiml('<Hangup/>') }, ['42*']);
+      expect(app.to('/paid')[0]!.body).to.include({ Result: 'caller-interrupted-with-star' });
+    });
+  });
+
+  describe('what stops a call with an error', () => {
+    it('an HTTP 500 stops the call with an HTTP error, after the status callback', async () => {
+      const failure = await failingCall({ '/twilio/voice': { status: 500, type: 'text/plain', body: 'boom' } });
+      expect(failure.kind).to.equal('http');
+      expect(failure.message).to.include('500');
+      expect(app!.to('/twilio/voice/status')[0]!.body).to.include({ CallStatus: 'completed' });
+    });
+
+    it('a document that is not XML is invalid TwiML', async () => {
+      const failure = await failingCall({ '/twilio/voice': '<Response><Say>unclosed</Response>' });
+      expect(failure.kind).to.equal('invalid-twiml');
+    });
+
+    it('a document whose root is not <Response> is invalid TwiML', async () => {
+      const failure = await failingCall({ '/twilio/voice': '<Reply><Say>hi</Say></Reply>' });
+      expect(failure.kind).to.equal('invalid-twiml');
+      expect(failure.message).to.include('<Response>');
+    });
+
+    it('an answer that is not XML at all (JSON) is invalid TwiML', async () => {
+      const failure = await failingCall({ '/twilio/voice': { type: 'application/json', body: '{}' } });
+      expect(failure.kind).to.equal('invalid-twiml');
+    });
+
+    it('a verb nested where Twilio does not allow it is invalid TwiML', async () => {
+      const failure = await failingCall({ '/twilio/voice': twiml('<Gather><Hangup/></Gather>') });
+      expect(failure.kind).to.equal('invalid-twiml');
+      expect(failure.message).to.include('<Gather> may only contain');
+    });
+
+    it('a bad attribute value is invalid TwiML', async () => {
+      const failure = await failingCall({ '/twilio/voice': twiml('<Gather numDigits="zero"/>') });
+      expect(failure.kind).to.equal('invalid-twiml');
+      expect(failure.message).to.include('numDigits');
+    });
+
+    it('a verb the simulator does not know stops the call', async () => {
+      const unknown = await failingCall({ '/twilio/voice': twiml('<Say>hi</Say><Dance/>') });
+      expect(unknown.kind).to.equal('unknown-verb');
+      expect(unknown.message).to.include('<Dance>');
+      await app!.close();
+      const unsupported = await failingCall({ '/twilio/voice': twiml('<Dial>+815000000000</Dial>') });
+      expect(unsupported.kind).to.equal('unknown-verb');
+      expect(unsupported.message).to.include('<Dial>');
+    });
+
+    it('a <Redirect> loop stops after the request limit', async () => {
+      const failure = await failingCall({ '/twilio/voice': twiml('<Redirect>/twilio/voice</Redirect>') }, { maxRequests: 5 });
+      expect(failure.kind).to.equal('too-many-requests');
+      expect(app!.to('/twilio/voice')).to.have.length(5);
+    });
+  });
+});
