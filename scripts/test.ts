@@ -1,13 +1,16 @@
 // npm test: runs mocha over test/unit and test/integration against a real Redis. With no
-// REDIS_URL it starts a throwaway redis-server for the run. Extra arguments go to mocha; test files
+// REDIS_URL it starts a throwaway redis-server for the run; the browser tests need Debian's
+// chromium, installed here when missing (as root). Extra arguments go to mocha; test files
 // named there run instead of the whole suite (npm test -- test/integration/x.test.ts).
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { processEnv } from '../src/config.ts';
 import { MissingRedisError, startManagedRedis } from './lib/managed-redis.ts';
+import { ensureChromium, MissingChromiumError } from './lib/ensure-chromium.ts';
 
 async function main(): Promise<number> {
   const env = processEnv();
+  ensureChromium((line) => console.log(line));
   let stopRedis = async () => {};
   if (!env.REDIS_URL && !env.REDIS_CLUSTER_NODES) {
     const redis = await startManagedRedis({ log: (line) => console.log(line) });
@@ -28,7 +31,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error) => {
-    console.error(error instanceof MissingRedisError ? `test: ${error.message}` : error);
+    console.error(error instanceof MissingRedisError || error instanceof MissingChromiumError ? `test: ${error.message}` : error);
     process.exit(1);
   },
 );

@@ -41,7 +41,9 @@ export function createApp(appDeps: AppDeps): Express {
   app.use(healthRouter(deps.redis));
   app.use('/twilio', voiceRouter(deps, logger));
 
-  app.use(helmet({ contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': null } }, strictTransportSecurity: config.publicBaseUrl.startsWith('https://') }));
+  // Referrer-Policy same-origin (not helmet's no-referrer): with no-referrer, Chromium sends
+  // `Origin: null` on our own form posts and requireSameOriginForms refuses them.
+  app.use(helmet({ contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': null } }, referrerPolicy: { policy: 'same-origin' }, strictTransportSecurity: config.publicBaseUrl.startsWith('https://') }));
   app.use('/assets', express.static(ASSETS_DIR, { maxAge: '1h', index: false }));
   app.use(cookieParser(config.sessionSecret));
   app.use(loadMember(deps));

@@ -1,0 +1,79 @@
+import { expect } from 'chai';
+import type { Page } from 'playwright-core';
+import { launchBrowser, type TestBrowser } from '../support/browser.ts';
+import { startTestApp, type TestApp } from '../support/harness.ts';
+
+/** Waits until the phone is waiting for keys again, after `answered` entries in the transcript. */
+async function waitForKeys(page: Page, answered: number) {
+  await page.waitForFunction(
+    (n) => document.getElementById('simulator')!.dataset.state === 'waiting' && document.querySelectorAll('#transcript li.keys').length === n,
+    answered,
+    { timeout: 15_000 },
+  );
+}
+
+describe('the call simulator in a real browser (headless Chromium)', function () {
+  this.timeout(90_000);
+  let app: TestApp;
+  let browser: TestBrowser;
+  before(async () => {
+    app = await startTestApp();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('a person registers, calls from the keypad, reads the formal ID in the transcript, and logs in with it', async () => {
+    const page = await browser.context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    // Records what the page hands to speech synthesis, to check the language of each prompt.
+    await page.addInitScript(() => {
+      const spoken: { text: string; lang: string }[] = [];
+      (window as unknown as { spoken: typeof spoken }).spoken = spoken;
+      speechSynthesis.speak = (u: SpeechSynthesisUtterance) => void spoken.push({ text: u.text, lang: u.lang });
+    });
+
+    await page.goto(`${app.url}/register?lang=en`);
+    await page.fill('#name', 'Taro Browser');
+    await page.fill('#email', 'taro@example.com');
+    await page.click('button[type=submit]');
+    const provisionalId = (await page.textContent('[data-testid=provisional-id]'))!.trim();
+    const password = (await page.textContent('[data-testid=password]'))!.trim();
+    expect(provisionalId).to.match(/^\d{11}$/);
+
+    await page.goto(`${app.url}/simulator?lang=en`);
+    await page.click('[data-testid=call]');
+    await waitForKeys(page, 0);
+    expect(await page.textContent('[data-testid=transcript]')).to.include('ダイヤルパス');
+
+    await page.click('[data-testid=key-1]');
+    await waitForKeys(page, 1);
+    // The provisional ID from the keyboard, a key at a time, then # ends the entry.
+    await page.keyboard.type(`${provisionalId}#`, { delay: 20 });
+    await waitForKeys(page, 2);
+
+    const transcript = (await page.textContent('[data-testid=transcript]'))!;
+    const heard = /正式IDは、(\d{3} \d{3} \d{3})、/.exec(transcript);
+    expect(heard, transcript).to.not.equal(null);
+    const formalId = heard![1]!.replace(/ /g, '');
+    expect(await page.locator('#transcript li.say[data-numbers]').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.numbers))).to.include(`${formalId} ${formalId}`);
+
+    const spoken = await page.evaluate(() => (window as unknown as { spoken: { text: string; lang: string }[] }).spoken);
+    expect(spoken.length).to.be.greaterThan(3);
+    expect(new Set(spoken.map((s) => s.lang))).to.deep.equal(new Set(['ja-JP']));
+
+    await page.click('[data-testid=hangup]');
+    await page.waitForFunction(() => document.getElementById('simulator')!.dataset.state === 'ended');
+    expect(await page.textContent('#transcript li.ended')).to.include('completed');
+
+    await page.goto(`${app.url}/login?lang=en`);
+    await page.fill('#formalId', formalId);
+    await page.fill('#password', password);
+    await Promise.all([page.waitForURL(`${app.url}/service`), page.click('button[type=submit]')]);
+    expect(await page.textContent('main')).to.not.include('error');
+    expect(pageErrors).to.deep.equal([]);
+  });
+});
