@@ -66,17 +66,18 @@ describe('the call simulator against dialpass itself', () => {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    function runCli(args: string[], token: string): Promise<{ code: number; stdout: string; stderr: string }> {
+    function runCli(args: string[], token: string, typed?: string): Promise<{ code: number; stdout: string; stderr: string }> {
       return new Promise((resolve) => {
         const child = spawn(TSX, ['scripts/call.ts', ...args], {
           cwd: ROOT,
           env: { ...process.env, TWILIO_AUTH_TOKEN: token, NODE_ENV: 'test' },
-          stdio: ['ignore', 'pipe', 'pipe'],
+          stdio: [typed === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
         });
+        if (typed !== undefined) child.stdin!.end(typed);
         let stdout = '';
         let stderr = '';
-        child.stdout.on('data', (c) => (stdout += c));
-        child.stderr.on('data', (c) => (stderr += c));
+        child.stdout!.on('data', (c) => (stdout += c));
+        child.stderr!.on('data', (c) => (stderr += c));
         child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
       });
     }
@@ -94,6 +95,20 @@ describe('the call simulator against dialpass itself', () => {
       const written = JSON.parse(readFileSync(transcript, 'utf8')) as CallRecord;
       expect(written.events.map((e) => e.type)).to.include.members(['request', 'response', 'say', 'keys', 'ended']);
       expect(written.callStatus).to.equal('completed');
+    });
+
+    it('without --keys it reads keys typed at the keyboard: Enter alone is silence, a typo is asked again, end of input hangs up', async () => {
+      twimlApp = await startTwimlApp({
+        '/twilio/voice': twiml('<Gather numDigits="1" action="/menu"><Say>Press a key.</Say></Gather><Redirect>/twilio/voice</Redirect>'),
+        '/menu': twiml('<Gather finishOnKey="#" action="/id"><Say>Your ID?</Say></Gather>'),
+        '/id': twiml('<Gather action="/id"/>'),
+      });
+      const result = await runCli(['--url', twimlApp.url], TWIML_APP_TOKEN, '\n7\nabc\n12 34#\n');
+      expect(result.code, result.stderr).to.equal(0);
+      expect(twimlApp.to('/twilio/voice').map((r) => r.body.Digits)).to.deep.equal([undefined, undefined]);
+      expect(twimlApp.to('/menu')[0]!.body).to.include({ Digits: '7' });
+      expect(twimlApp.to('/id')[0]!.body).to.include({ Digits: '1234', FinishedOnKey: '#' });
+      expect(result.stdout).to.include('only 0-9, * and # can be keyed').and.include('you hang up');
     });
 
     it('exits non-zero with a clear message on a verb it does not know', async () => {
