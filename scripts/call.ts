@@ -112,10 +112,23 @@ const ESPEAK_VOICES: Record<string, string> = { 'ja-JP': 'ja', 'en-US': 'en-us',
 function speaker(enabled: boolean) {
   const available = enabled && spawnSync('sh', ['-c', 'command -v espeak-ng'], { encoding: 'utf8' }).status === 0;
   if (enabled && !available) console.log('call: espeak-ng is not installed (Debian: apt-get install espeak-ng); prompts are printed only.');
+  let working = available;
   return async (text: string, language?: string) => {
-    if (!available) return;
+    if (!working) return;
     const voice = ESPEAK_VOICES[language ?? ''] ?? language?.slice(0, 2) ?? 'en';
-    await new Promise<void>((resolve) => spawn('espeak-ng', ['-v', voice, text], { stdio: 'ignore' }).on('close', () => resolve()).on('error', () => resolve()));
+    const problem = await new Promise<string | undefined>((resolve) => {
+      const child = spawn('espeak-ng', ['-v', voice, text], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      child.on('error', (error) => resolve(error.message));
+      // espeak-ng exits 0 even when it has no sound device; its stderr tells.
+      child.on('close', (code) => resolve(code !== 0 || /error/i.test(stderr) ? stderr.trim().split('\n').pop() || `exit ${code}` : undefined));
+    });
+    // No sound device (a server, a container): say so once instead of failing every prompt.
+    if (problem) {
+      working = false;
+      console.log(`call: espeak-ng could not play sound (${problem}); prompts are printed only.`);
+    }
   };
 }
 
