@@ -286,7 +286,7 @@ export async function placeCall(options: PlaceCallOptions, caller: Caller, onEve
       const type = res.contentType.toLowerCase();
       let verbs: Verb[];
       if (XML_TYPES.test(type)) verbs = parseTwimlDocument(res.body);
-      else if (type.startsWith('text/plain')) verbs = [{ verb: 'Say', text: res.body.trim(), numbers: [], loop: 1 }];
+      // Twilio plays an audio file answered in place of TwiML.
       else if (type.startsWith('audio/')) verbs = [{ verb: 'Play', url: next.url, loop: 1 }];
       else throw new CallFailure('invalid-twiml', `invalid TwiML: ${where} answered with Content-Type "${res.contentType}", not XML`);
       next = await execute(verbs, next.url);

@@ -76,6 +76,12 @@ describe('the call simulator plays TwiML the way Twilio does', () => {
     ]);
   });
 
+  it('an audio file answered instead of TwiML is played, then the call ends', async () => {
+    const { record } = await call({ '/twilio/voice': { type: 'audio/mpeg', body: 'ID3' } });
+    expect(record.events.find((e) => e.type === 'play')).to.include({ url: `${app!.url}/twilio/voice` });
+    expect(ended(record)).to.include({ by: 'end-of-document', callStatus: 'completed' });
+  });
+
   it('<Gather numDigits> posts Digits as soon as enough keys are pressed and drops the rest', async () => {
     const { app, caller } = await call(
       {
