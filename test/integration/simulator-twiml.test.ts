@@ -258,6 +258,12 @@ describe('the call simulator plays TwiML the way Twilio does', () => {
       expect(unsupported.message).to.include('<Dial>');
     });
 
+    it('a <Gather> that only listens for speech is refused: the simulator takes keys', async () => {
+      const failure = await failingCall({ '/twilio/voice': twiml('<Gather input="speech"/>') });
+      expect(failure.kind).to.equal('unsupported');
+      expect(failure.message).to.include('speech');
+    });
+
     it('a <Redirect> loop stops after the request limit', async () => {
       const failure = await failingCall({ '/twilio/voice': twiml('<Redirect>/twilio/voice</Redirect>') }, { maxRequests: 5 });
       expect(failure.kind).to.equal('too-many-requests');
