@@ -1,0 +1,70 @@
+// npm run bench: drives the app with autocannon next to two bare-Express baselines, in one run, and
+// reports every figure as a ratio to its baseline. See docs/PERFORMANCE.md for what limits each one.
+//   --duration S   measured seconds per run (default 10)      --warmup S   warm-up seconds per run (default 3)
+//   --connections 1,10,50   concurrency levels               --only name[,name]   scenarios to run
+//   --quick        a few minutes on 2 cores (3 s runs, 1 s warm-up)
+//   --no-memory    skip the Redis memory figures             --memory-count N   items per memory figure (default 100000)
+//   --profile name profile the app with --cpu-prof during that scenario (profile in bench/)
+//   --out path     where the JSON goes (default bench/results.json)
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { MissingRedisError } from './lib/managed-redis.ts';
+import { renderMarkdown } from './lib/bench/report.ts';
+import { runBench, type BenchOptions } from './lib/bench/run.ts';
+
+const root = join(import.meta.dirname, '..');
+
+function parseOptions(argv: string[]): { options: BenchOptions; out: string } {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      only: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      'no-memory': { type: 'boolean', default: false },
+      'memory-count': { type: 'string' },
+      profile: { type: 'string' },
+      out: { type: 'string' },
+    },
+  });
+  const number = (name: string, value: string | undefined, fallback: number, min: number) => {
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number ≥ ${min}`);
+    return n;
+  };
+  const connections = (values.connections ?? '1,10,50').split(',').map((c) => number('connections', c.trim(), 1, 1));
+  const only = values.only ? values.only.split(',').map((s) => s.trim()).filter(Boolean) : [];
+  const options: BenchOptions = {
+    durationSeconds: number('duration', values.duration, values.quick ? 3 : 10, 1),
+    warmupSeconds: number('warmup', values.warmup, values.quick ? 1 : 3, 0),
+    connections: connections.map(Math.round),
+    only: values.profile && only.length === 0 ? [values.profile] : only,
+    memory: !values['no-memory'],
+    memoryCount: Math.round(number('memory-count', values['memory-count'], 100_000, 1)),
+    profile: values.profile,
+    profileDir: join(root, 'bench'),
+    log: (line) => console.error(line),
+  };
+  return { options, out: resolve(values.out ?? join(root, 'bench', 'results.json')) };
+}
+
+async function main(): Promise<void> {
+  const { options, out } = parseOptions(process.argv.slice(2));
+  const results = await runBench(options);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(renderMarkdown(results));
+  console.error(`bench: JSON written to ${out}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error instanceof MissingRedisError ? `bench: ${error.message}` : error);
+    process.exit(1);
+  },
+);

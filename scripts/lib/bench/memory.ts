@@ -1,0 +1,69 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../../../src/config.ts';
+import { keys } from '../../../src/store/keys.ts';
+import type { RedisClient } from '../../../src/store/redis.ts';
+import { activateMembers, seedPendingRegistrations } from './seed.ts';
+
+export interface MemoryFigure {
+  /** used_memory delta divided by the count: everything one item costs, index and expiry included. */
+  bytesEach: number | null;
+  count: number;
+  /** MEMORY USAGE of one sample key of each kind the item consists of. */
+  sampleKeys: Record<string, number | null>;
+  /** Why there is no figure yet, for items whose feature is not on this branch. */
+  pending?: string;
+}
+
+export interface RedisMemoryFigures {
+  pendingRegistration: MemoryFigure;
+  account: MemoryFigure;
+  paymentCode: MemoryFigure;
+}
+
+async function usedMemory(plain: Redis): Promise<number> {
+  const info = await plain.info('memory');
+  const match = /^used_memory:(\d+)/m.exec(info);
+  if (!match) throw new Error('bench: INFO memory has no used_memory');
+  return Number(match[1]);
+}
+
+/**
+ * Measures what Redis holds per pending registration, per activated account and per payment code,
+ * by creating `count` of each with the app's own Lua scripts on an empty Redis. Flushes it after.
+ */
+export async function measureRedisMemory(redis: RedisClient, plain: Redis, config: Config, passwordHash: string, count: number): Promise<RedisMemoryFigures> {
+  const prefixed = (key: string) => `${config.redis.keyPrefix}${key}`;
+  const sizeOf = async (key: string) => plain.memory('USAGE', prefixed(key), 'SAMPLES', 0);
+  await plain.flushall();
+  const empty = await usedMemory(plain);
+
+  const memberIds = await seedPendingRegistrations(redis, config, passwordHash, count);
+  const withPending = await usedMemory(plain);
+  const sample = memberIds[0]!;
+  const pendingRegistration: MemoryFigure = {
+    bytesEach: Math.round((withPending - empty) / count),
+    count,
+    sampleKeys: { pendingHash: await sizeOf(keys.pendingRegistration(sample)) },
+  };
+
+  const formalIds = await activateMembers(redis, config, memberIds);
+  const withAccounts = await usedMemory(plain);
+  const stepKeys = await plain.keys(prefixed(`${keys.account(sample).replace(':account', ':step:')}*`));
+  const account: MemoryFigure = {
+    bytesEach: Math.round((withAccounts - empty) / count),
+    count,
+    sampleKeys: {
+      accountHash: await sizeOf(keys.account(sample)),
+      ledgerStream: await sizeOf(keys.memberLedger(sample)),
+      formalIdIndex: await sizeOf(keys.formalIdIndex(formalIds[0]!)),
+      activationStepMarker: stepKeys[0] ? await plain.memory('USAGE', stepKeys[0], 'SAMPLES', 0) : null,
+    },
+  };
+
+  await plain.flushall();
+  return {
+    pendingRegistration,
+    account,
+    paymentCode: { bytesEach: null, count: 0, sampleKeys: {}, pending: 'payment codes (issue 4, branch payments) are not on main yet' },
+  };
+}

@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+
+export interface ProfileSummary {
+  scenario: string;
+  file: string;
+  totalMs: number;
+  /** Self time by where the code lives: the app, each dependency, Node internals, GC, idle. */
+  byArea: { area: string; ms: number; share: number }[];
+  topFunctions: { fn: string; ms: number; share: number }[];
+}
+
+const ROOT = new URL('../../../', import.meta.url).pathname;
+
+function areaOf(url: string, functionName: string): string {
+  if (functionName === '(idle)') return '(idle: waiting for I/O)';
+  if (functionName === '(garbage collector)') return '(garbage collector)';
+  if (functionName === '(program)') return '(program: native, outside JS)';
+  const dependency = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (dependency) return dependency[1]!;
+  if (url.startsWith('node:')) return 'node internals';
+  if (url.includes('/src/')) return 'dialpass src/';
+  return url ? 'other' : '(native)';
+}
+
+/** Self time of a V8 CPU profile, grouped by area and by function: where the process spends its time. */
+export function summariseCpuProfile(path: string, scenario: string, top = 15): ProfileSummary {
+  const profile = JSON.parse(readFileSync(path, 'utf8')) as { nodes: ProfileNode[]; startTime: number; endTime: number };
+  const totalHits = profile.nodes.reduce((sum, n) => sum + (n.hitCount ?? 0), 0) || 1;
+  const totalMs = (profile.endTime - profile.startTime) / 1000;
+  const msPerHit = totalMs / totalHits;
+  const byArea = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  for (const node of profile.nodes) {
+    const hits = node.hitCount ?? 0;
+    if (!hits) continue;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const area = areaOf(url, functionName);
+    byArea.set(area, (byArea.get(area) ?? 0) + hits);
+    const where = url ? `${url.replace(/^file:\/\//, '').replace(ROOT, '')}:${lineNumber + 1}` : '';
+    const fn = `${functionName || '(anonymous)'}${where ? ` ${where}` : ''}`;
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + hits);
+  }
+  const ranked = (map: Map<string, number>) =>
+    [...map.entries()].sort((a, b) => b[1] - a[1]).map(([name, hits]) => ({ name, ms: Math.round(hits * msPerHit), share: hits / totalHits }));
+  return {
+    scenario,
+    file: relative(ROOT, path),
+    totalMs: Math.round(totalMs),
+    byArea: ranked(byArea).map(({ name, ms, share }) => ({ area: name, ms, share })),
+    topFunctions: ranked(byFunction).slice(0, top).map(({ name, ms, share }) => ({ fn: name, ms, share })),
+  };
+}

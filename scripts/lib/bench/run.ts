@@ -1,0 +1,246 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+import twilio from 'twilio';
+import { hashPassword } from '../../../src/accounts/passwords.ts';
+import { buildConfig, processEnv, type Config } from '../../../src/config.ts';
+import { createRedisClient } from '../../../src/store/redis.ts';
+import { startManagedRedis } from '../managed-redis.ts';
+import { measureRedisMemory, type RedisMemoryFigures } from './memory.ts';
+import { summariseCpuProfile, type ProfileSummary } from './profile.ts';
+import { BASELINES, BENCH_PUBLIC_BASE_URL, createScenarios, type BaselineName, type BenchContext, type Scenario, type Workload } from './scenarios.ts';
+import { spawnServer, type ServerChild } from './server-child.ts';
+import { evaluateTargets, type TargetResult } from './targets.ts';
+
+export interface BenchOptions {
+  durationSeconds: number;
+  warmupSeconds: number;
+  connections: number[];
+  /** Scenario names to run; empty: all. */
+  only: string[];
+  /** Measure Redis memory per item (100,000 of each by default). */
+  memory: boolean;
+  memoryCount: number;
+  /** Scenario name whose app process is profiled with --cpu-prof (the profile goes to profileDir). */
+  profile?: string;
+  profileDir: string;
+  log: (line: string) => void;
+}
+
+export interface Measurement {
+  requestsPerSecond: number;
+  latencyMs: { p50: number; p99: number; max: number };
+  /** non-2xx answers + socket errors/timeouts + answers that were not what a correct request gets. */
+  errors: number;
+  errorDetail: { non2xx: number; socketErrors: number; timeouts: number; wrongAnswers: number };
+  totalRequests: number;
+  /** Peak resident memory of the process under load during this run. */
+  peakRssBytes: number;
+}
+
+export interface ResultRow {
+  scenario: string;
+  title: string;
+  baseline: BaselineName;
+  connections: number;
+  /** Which of the pair ran first; the order alternates between concurrency levels. */
+  order: 'baseline-first' | 'scenario-first';
+  measured: Measurement;
+  baselineMeasured: Measurement;
+  /** Scenario requests/s divided by its baseline's. */
+  ratio: number;
+}
+
+export interface BenchResults {
+  startedAt: string;
+  finishedAt: string;
+  machine: { cpuModel: string; cpus: number; memoryGiB: number; os: string; node: string; redis: string };
+  options: Omit<BenchOptions, 'log'>;
+  rows: ResultRow[];
+  pending: { scenario: string; title: string; reason: string }[];
+  redisMemory: RedisMemoryFigures | null;
+  targets: TargetResult[];
+  profile: ProfileSummary | null;
+}
+
+function measurement(result: autocannon.Result, peakRssBytes: number): Measurement {
+  const errorDetail = { non2xx: result.non2xx, socketErrors: result.errors - result.timeouts, timeouts: result.timeouts, wrongAnswers: result.mismatches };
+  return {
+    requestsPerSecond: Math.round(result.requests.average),
+    latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
+    errors: errorDetail.non2xx + result.errors + errorDetail.wrongAnswers,
+    errorDetail,
+    totalRequests: result.requests.total,
+    peakRssBytes,
+  };
+}
+
+async function drive(target: ServerChild, workload: Workload, ctx: BenchContext, connections: number, seconds: number): Promise<autocannon.Result> {
+  return autocannon({
+    url: target.url,
+    connections,
+    duration: seconds,
+    timeout: 30,
+    requests: workload.requests(ctx),
+    verifyBody: (body) => workload.verifyBody(String(body)),
+  });
+}
+
+/** A warm-up run (discarded), then the measured run with the server's peak RSS watched. */
+async function warmAndMeasure(target: ServerChild, workload: Workload, ctx: BenchContext, connections: number, options: BenchOptions): Promise<Measurement> {
+  if (options.warmupSeconds > 0) {
+    await drive(target, workload, ctx, connections, options.warmupSeconds);
+    await target.settle();
+  }
+  const peakRss = target.watchRss();
+  const result = await drive(target, workload, ctx, connections, options.durationSeconds);
+  const measured = measurement(result, peakRss());
+  await target.settle();
+  return measured;
+}
+
+// Seeding is sized from the fastest rate seen so far, with headroom; the first guess is generous.
+const FIRST_RATE_GUESS = 3000;
+const SEED_HEADROOM = 1.5;
+
+async function fetchPickUpTwiml(app: ServerChild, config: Config): Promise<string> {
+  const params = { AccountSid: `AC${'0'.repeat(32)}`, CallSid: `CA${'0'.repeat(32)}`, From: '+819012345678', To: '+815000001234' };
+  const signature = twilio.getExpectedTwilioSignature(config.twilio.authToken, `${config.publicBaseUrl}/twilio/voice`, params);
+  const res = await fetch(`${app.url}/twilio/voice`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+    body: new URLSearchParams(params).toString(),
+  });
+  const body = await res.text();
+  if (res.status !== 200 || !body.includes('<Gather')) throw new Error(`bench: the app did not answer a signed pick-up (${res.status}): ${body.slice(0, 200)}`);
+  return body;
+}
+
+function newestProfile(dir: string, since: number): string | undefined {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => join(dir, f))
+    .filter((f) => statSync(f).mtimeMs >= since)
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+}
+
+/** Runs the whole benchmark: a private Redis, the app and both baselines in processes of their own. */
+export async function runBench(options: BenchOptions): Promise<BenchResults> {
+  const startedAt = new Date();
+  const log = options.log;
+  const scenarios = createScenarios();
+  const unknown = options.only.filter((name) => !scenarios.some((s) => s.name === name));
+  if (unknown.length) throw new Error(`bench: no scenario called ${unknown.join(', ')} (there are: ${scenarios.map((s) => s.name).join(', ')})`);
+  const selected = scenarios.filter((s) => options.only.length === 0 || options.only.includes(s.name));
+
+  const managed = await startManagedRedis({ log });
+  const children: ServerChild[] = [];
+  const plain = new Redis(managed.url);
+  try {
+    const env = {
+      ...processEnv(),
+      NODE_ENV: 'production',
+      PORT: '0',
+      REDIS_URL: managed.url,
+      REDIS_CLUSTER_NODES: '',
+      REDIS_KEY_PREFIX: 'dp:',
+      PUBLIC_BASE_URL: BENCH_PUBLIC_BASE_URL,
+      TWILIO_AUTH_TOKEN: randomBytes(16).toString('hex'),
+      SESSION_SECRET: randomBytes(24).toString('hex'),
+      ADMIN_TOKEN: randomBytes(24).toString('hex'),
+      HASH_PEPPER: randomBytes(24).toString('hex'),
+      LOG_LEVEL: 'warn',
+    };
+    const config = buildConfig(env);
+    const redis = createRedisClient(config);
+    const password = 'BenchPassw0rdXy';
+    const ctx: BenchContext = { config, redis, password, passwordHash: await hashPassword(password) };
+    const redisVersion = /^redis_version:(\S+)/m.exec(await plain.info('server'))?.[1] ?? 'unknown';
+
+    let redisMemory: RedisMemoryFigures | null = null;
+    if (options.memory) {
+      log(`bench: Redis memory, ${options.memoryCount.toLocaleString('en-US')} of each item…`);
+      redisMemory = await measureRedisMemory(redis, plain, config, ctx.passwordHash, options.memoryCount);
+    }
+
+    const profileStart = Date.now();
+    if (options.profile) mkdirSync(options.profileDir, { recursive: true });
+    const app = await spawnServer('app', { env, cpuProfileDir: options.profile ? options.profileDir : undefined });
+    children.push(app);
+    const twiml = await fetchPickUpTwiml(app, config);
+    const baselineServers: Record<BaselineName, ServerChild> = {
+      'twiml-baseline': await spawnServer('twiml-baseline', { env, twiml }),
+      'json-baseline': await spawnServer('json-baseline', { env }),
+    };
+    children.push(...Object.values(baselineServers));
+
+    const rows: ResultRow[] = [];
+    const runnable = selected.filter((s): s is Scenario & { pending: undefined } => !s.pending);
+    for (const scenario of runnable) {
+      let fastestRate = FIRST_RATE_GUESS;
+      for (const [level, connections] of options.connections.entries()) {
+        const order = level % 2 === 0 ? 'baseline-first' : 'scenario-first';
+        const runBaseline = () => warmAndMeasure(baselineServers[scenario.baseline], BASELINES[scenario.baseline], ctx, connections, options);
+        const runScenario = async () => {
+          const seconds = options.warmupSeconds + options.durationSeconds;
+          await scenario.setup?.(ctx, Math.ceil(fastestRate * SEED_HEADROOM * seconds) + 100);
+          return warmAndMeasure(app, scenario, ctx, connections, options);
+        };
+        log(`bench: ${scenario.name} at ${connections} connection(s)…`);
+        let baselineMeasured: Measurement;
+        let measured: Measurement;
+        if (order === 'baseline-first') {
+          baselineMeasured = await runBaseline();
+          measured = await runScenario();
+        } else {
+          measured = await runScenario();
+          baselineMeasured = await runBaseline();
+        }
+        fastestRate = Math.max(fastestRate, measured.requestsPerSecond);
+        rows.push({
+          scenario: scenario.name,
+          title: scenario.title,
+          baseline: scenario.baseline,
+          connections,
+          order,
+          measured,
+          baselineMeasured,
+          ratio: baselineMeasured.requestsPerSecond > 0 ? measured.requestsPerSecond / baselineMeasured.requestsPerSecond : 0,
+        });
+      }
+    }
+
+    await Promise.all(children.map((child) => child.stop()));
+    children.length = 0;
+    redis.disconnect();
+    const profilePath = options.profile ? newestProfile(options.profileDir, profileStart) : undefined;
+
+    const cpu = cpus();
+    const { log: _log, ...recordedOptions } = options;
+    return {
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      machine: {
+        cpuModel: cpu[0]?.model.trim() ?? 'unknown',
+        cpus: cpu.length,
+        memoryGiB: Math.round(totalmem() / 2 ** 30),
+        os: `${process.platform} ${release()}`,
+        node: process.version,
+        redis: redisVersion,
+      },
+      options: recordedOptions,
+      rows,
+      pending: selected.filter((s) => s.pending).map((s) => ({ scenario: s.name, title: s.title, reason: s.pending! })),
+      redisMemory,
+      targets: evaluateTargets(selected, rows, redisMemory),
+      profile: profilePath ? summariseCpuProfile(profilePath, options.profile!) : null,
+    };
+  } finally {
+    await Promise.all(children.map((child) => child.stop().catch(() => undefined)));
+    plain.disconnect();
+    await managed.stop();
+  }
+}

@@ -1,0 +1,101 @@
+// A process under test for `npm run bench`: the dialpass app, or one of the two bare-Express
+// baselines. Each runs in its own process so the load generator never shares its event loop.
+// Usage (spawned by the bench, with an IPC channel): node --import tsx server-process.ts app|twiml-baseline|json-baseline
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express, { type Express } from 'express';
+import { createApp } from '../../../src/app.ts';
+import { loadConfig } from '../../../src/config.ts';
+import { createLogger } from '../../../src/logger.ts';
+import { createRedisClient } from '../../../src/store/redis.ts';
+import { loadVoiceFlows } from '../../../src/voice/prompts.ts';
+import type { ParentMessage, ChildMessage, ServerKind } from './protocol.ts';
+
+const USAGE_REPORT_INTERVAL_MS = 200;
+
+function send(message: ChildMessage): void {
+  process.send?.(message);
+}
+
+/** The ceiling for webhooks: same body parsing as the app's /twilio router, a fixed TwiML answer, no Redis. */
+function twimlBaseline(twiml: string): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  const router = express.Router();
+  router.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 200 }));
+  router.post('/voice', (_req, res) => {
+    res.status(200).type('text/xml').send(twiml);
+  });
+  app.use('/twilio', router);
+  return app;
+}
+
+/** The ceiling for the JSON API: same JSON body parsing as the app's /api router, the body echoed back. */
+function jsonBaseline(): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  const router = express.Router();
+  router.use(express.json({ limit: '16kb' }));
+  router.post('/echo', (req, res) => {
+    res.json(req.body);
+  });
+  app.use('/api', router);
+  return app;
+}
+
+async function listenOnLoopback(app: Express): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(0, '127.0.0.1', () => resolve(server));
+    server.once('error', reject);
+  });
+}
+
+async function main(kind: ServerKind, twiml: string): Promise<void> {
+  let closeResources = async () => {};
+  let app: Express;
+  if (kind === 'app') {
+    const config = loadConfig();
+    const redis = createRedisClient(config);
+    app = createApp({ config, redis, logger: createLogger(config), flows: loadVoiceFlows() });
+    closeResources = async () => {
+      await redis.quit().catch(() => undefined);
+    };
+  } else {
+    app = kind === 'twiml-baseline' ? twimlBaseline(twiml) : jsonBaseline();
+  }
+  const server = await listenOnLoopback(app);
+  const usageTimer = setInterval(() => {
+    const cpu = process.cpuUsage();
+    send({ type: 'usage', rss: process.memoryUsage.rss(), cpuMicros: cpu.user + cpu.system });
+  }, USAGE_REPORT_INTERVAL_MS);
+  usageTimer.unref();
+
+  let stopping = false;
+  // A normal exit (not a kill) is what lets --cpu-prof write its profile.
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(usageTimer);
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await closeResources();
+    process.exit(0);
+  };
+  process.on('message', (message: ParentMessage) => {
+    if (message.type === 'stop') void stop();
+  });
+  process.on('disconnect', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  send({ type: 'ready', port: (server.address() as AddressInfo).port });
+}
+
+const kind = process.argv[2] as ServerKind;
+process.once('message', (message: ParentMessage) => {
+  if (message.type !== 'start') return;
+  main(kind, message.twiml ?? '').catch((error) => {
+    console.error(`bench ${kind}: could not start:`, error);
+    process.exit(1);
+  });
+});

@@ -1,0 +1,61 @@
+import type { RedisMemoryFigures } from './memory.ts';
+import type { ResultRow } from './run.ts';
+import type { Scenario } from './scenarios.ts';
+
+export type TargetStatus = 'PASS' | 'MISS' | 'PENDING' | 'NOT RUN';
+
+export interface TargetResult {
+  target: string;
+  measured: string;
+  status: TargetStatus;
+}
+
+const P99_CONNECTIONS = 10;
+const P99_FACTOR = 2;
+const MAX_BYTES_PER_PENDING_REGISTRATION = 400;
+
+const percent = (ratio: number) => `${Math.round(ratio * 100)}%`;
+
+/**
+ * Issue 5's targets for one instance. Throughput is judged at the highest concurrency run, where
+ * the process is saturated; at one connection requests/s only measures round-trip latency.
+ */
+export function evaluateTargets(scenarios: Scenario[], rows: ResultRow[], memory: RedisMemoryFigures | null): TargetResult[] {
+  const results: TargetResult[] = [];
+  for (const scenario of scenarios) {
+    const own = rows.filter((r) => r.scenario === scenario.name);
+    const baselineName = scenario.baseline === 'twiml-baseline' ? 'TwiML' : 'JSON';
+    if (scenario.minRatio !== undefined) {
+      const target = `${scenario.name}: req/s ≥ ${percent(scenario.minRatio)} of the ${baselineName} baseline (at the highest concurrency)`;
+      const saturated = own.reduce<ResultRow | undefined>((best, r) => (!best || r.connections > best.connections ? r : best), undefined);
+      if (scenario.pending) results.push({ target, measured: scenario.pending, status: 'PENDING' });
+      else if (!saturated) results.push({ target, measured: 'not run', status: 'NOT RUN' });
+      else
+        results.push({
+          target,
+          measured: `${percent(saturated.ratio)} at ${saturated.connections} conns (${saturated.measured.requestsPerSecond} vs ${saturated.baselineMeasured.requestsPerSecond} req/s)`,
+          status: saturated.ratio >= scenario.minRatio && saturated.measured.errors === 0 ? 'PASS' : 'MISS',
+        });
+    }
+    if (scenario.webhook) {
+      const target = `${scenario.name}: p99 at ${P99_CONNECTIONS} conns ≤ ${P99_FACTOR}× the TwiML baseline's`;
+      const at10 = own.find((r) => r.connections === P99_CONNECTIONS);
+      if (scenario.pending) results.push({ target, measured: scenario.pending, status: 'PENDING' });
+      else if (!at10) results.push({ target, measured: `not run at ${P99_CONNECTIONS} connections`, status: 'NOT RUN' });
+      else {
+        const { p99 } = at10.measured.latencyMs;
+        const baselineP99 = at10.baselineMeasured.latencyMs.p99;
+        results.push({
+          target,
+          measured: `${p99} ms vs ${baselineP99} ms (${(p99 / Math.max(baselineP99, 1e-9)).toFixed(2)}×)`,
+          status: p99 <= P99_FACTOR * baselineP99 ? 'PASS' : 'MISS',
+        });
+      }
+    }
+  }
+  const memoryTarget = `Redis per pending registration ≤ ${MAX_BYTES_PER_PENDING_REGISTRATION} bytes`;
+  const perPending = memory?.pendingRegistration.bytesEach;
+  if (perPending === undefined || perPending === null) results.push({ target: memoryTarget, measured: 'not measured', status: 'NOT RUN' });
+  else results.push({ target: memoryTarget, measured: `${perPending} bytes`, status: perPending <= MAX_BYTES_PER_PENDING_REGISTRATION ? 'PASS' : 'MISS' });
+  return results;
+}
