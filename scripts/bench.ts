@@ -64,7 +64,8 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (error) => {
-    console.error(error instanceof MissingRedisError ? `bench: ${error.message}` : error);
+    const expected = error instanceof MissingRedisError || /^bench: |^--/.test(String(error?.message));
+    console.error(expected ? `bench: ${String(error.message).replace(/^bench: /, '')}` : error);
     process.exit(1);
   },
 );

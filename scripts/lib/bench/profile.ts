@@ -11,6 +11,8 @@ export interface ProfileSummary {
   scenario: string;
   file: string;
   totalMs: number;
+  /** Time not idle; every share below is of this busy time. */
+  busyMs: number;
   /** Self time by where the code lives: the app, each dependency, Node internals, GC, idle. */
   byArea: { area: string; ms: number; share: number }[];
   topFunctions: { fn: string; ms: number; share: number }[];
@@ -19,7 +21,6 @@ export interface ProfileSummary {
 const ROOT = new URL('../../../', import.meta.url).pathname;
 
 function areaOf(url: string, functionName: string): string {
-  if (functionName === '(idle)') return '(idle: waiting for I/O)';
   if (functionName === '(garbage collector)') return '(garbage collector)';
   if (functionName === '(program)') return '(program: native, outside JS)';
   const dependency = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
@@ -33,13 +34,15 @@ function areaOf(url: string, functionName: string): string {
 export function summariseCpuProfile(path: string, scenario: string, top = 15): ProfileSummary {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as { nodes: ProfileNode[]; startTime: number; endTime: number };
   const totalHits = profile.nodes.reduce((sum, n) => sum + (n.hitCount ?? 0), 0) || 1;
+  const idleHits = profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').reduce((sum, n) => sum + (n.hitCount ?? 0), 0);
+  const busyHits = Math.max(totalHits - idleHits, 1);
   const totalMs = (profile.endTime - profile.startTime) / 1000;
   const msPerHit = totalMs / totalHits;
   const byArea = new Map<string, number>();
   const byFunction = new Map<string, number>();
   for (const node of profile.nodes) {
     const hits = node.hitCount ?? 0;
-    if (!hits) continue;
+    if (!hits || node.callFrame.functionName === '(idle)') continue;
     const { functionName, url, lineNumber } = node.callFrame;
     const area = areaOf(url, functionName);
     byArea.set(area, (byArea.get(area) ?? 0) + hits);
@@ -48,11 +51,12 @@ export function summariseCpuProfile(path: string, scenario: string, top = 15): P
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + hits);
   }
   const ranked = (map: Map<string, number>) =>
-    [...map.entries()].sort((a, b) => b[1] - a[1]).map(([name, hits]) => ({ name, ms: Math.round(hits * msPerHit), share: hits / totalHits }));
+    [...map.entries()].sort((a, b) => b[1] - a[1]).map(([name, hits]) => ({ name, ms: Math.round(hits * msPerHit), share: hits / busyHits }));
   return {
     scenario,
     file: relative(ROOT, path),
     totalMs: Math.round(totalMs),
+    busyMs: Math.round(busyHits * msPerHit),
     byArea: ranked(byArea).map(({ name, ms, share }) => ({ area: name, ms, share })),
     topFunctions: ranked(byFunction).slice(0, top).map(({ name, ms, share }) => ({ fn: name, ms, share })),
   };

@@ -43,7 +43,7 @@ export function renderMarkdown(results: BenchResults): string {
   }
   const profile = results.profile;
   if (profile) {
-    lines.push('', `CPU profile of the app during \`${profile.scenario}\` (${profile.file}, ${profile.totalMs} ms), self time:`, '');
+    lines.push('', `CPU profile of the app during \`${profile.scenario}\` (${profile.file}, ${profile.busyMs} ms busy of ${profile.totalMs} ms), self time as a share of busy time:`, '');
     lines.push('| area | ms | share |', '|---|---:|---:|');
     for (const area of profile.byArea.slice(0, 12)) lines.push(`| ${area.area} | ${area.ms} | ${pct(area.share)} |`);
     lines.push('', '| function | ms | share |', '|---|---:|---:|');

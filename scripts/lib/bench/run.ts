@@ -119,9 +119,10 @@ async function fetchPickUpTwiml(app: ServerChild, config: Config): Promise<strin
   return body;
 }
 
+/** The main thread's profile (CPU.<date>.<time>.<pid>.0.<seq>); tsx's loader thread writes one too. */
 function newestProfile(dir: string, since: number): string | undefined {
   return readdirSync(dir)
-    .filter((f) => f.endsWith('.cpuprofile'))
+    .filter((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f))
     .map((f) => join(dir, f))
     .filter((f) => statSync(f).mtimeMs >= since)
     .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
