@@ -46,8 +46,6 @@ export interface ResultRow {
   title: string;
   baseline: BaselineName;
   connections: number;
-  /** Which of the pair ran first; the order alternates between concurrency levels. */
-  order: 'baseline-first' | 'scenario-first';
   measured: Measurement;
   baselineMeasured: Measurement;
   /** Scenario requests/s divided by its baseline's. */
@@ -66,40 +64,77 @@ export interface BenchResults {
   profile: ProfileSummary | null;
 }
 
-function measurement(result: autocannon.Result, peakRssBytes: number): Measurement {
-  const errorDetail = { non2xx: result.non2xx, socketErrors: result.errors - result.timeouts, timeouts: result.timeouts, wrongAnswers: result.mismatches };
+/** What one autocannon run returns with skipAggregateResult: raw histograms that can be merged. */
+type RawRun = autocannon.Result & { totalCompletedRequests: number };
+// Exported by autocannon (documented in its README) but missing from @types/autocannon.
+const { aggregateResult } = autocannon as unknown as { aggregateResult(results: RawRun[], opts: { url: string }): autocannon.Result };
+
+function measurement(url: string, slices: RawRun[], peakRssBytes: number): Measurement {
+  const merged = aggregateResult(slices, { url });
+  const completed = slices.reduce((sum, r) => sum + r.totalCompletedRequests, 0);
+  const seconds = slices.reduce((sum, r) => sum + r.duration, 0);
+  const errorDetail = { non2xx: merged.non2xx, socketErrors: merged.errors - merged.timeouts, timeouts: merged.timeouts, wrongAnswers: merged.mismatches };
   return {
-    requestsPerSecond: Math.round(result.requests.average),
-    latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
-    errors: errorDetail.non2xx + result.errors + errorDetail.wrongAnswers,
+    requestsPerSecond: Math.round(completed / Math.max(seconds, 1e-9)),
+    latencyMs: { p50: merged.latency.p50, p99: merged.latency.p99, max: merged.latency.max },
+    errors: errorDetail.non2xx + merged.errors + errorDetail.wrongAnswers,
     errorDetail,
-    totalRequests: result.requests.total,
+    totalRequests: completed,
     peakRssBytes,
   };
 }
 
-async function drive(target: ServerChild, workload: Workload, ctx: BenchContext, connections: number, seconds: number): Promise<autocannon.Result> {
-  return autocannon({
+async function drive(target: ServerChild, workload: Workload, ctx: BenchContext, connections: number, seconds: number): Promise<RawRun> {
+  const run = autocannon({
     url: target.url,
     connections,
     duration: seconds,
     timeout: 30,
+    skipAggregateResult: true,
     requests: workload.requests(ctx),
     verifyBody: (body) => workload.verifyBody(String(body)),
   });
+  return (await run) as RawRun;
 }
 
-/** A warm-up run (discarded), then the measured run with the server's peak RSS watched. */
-async function warmAndMeasure(target: ServerChild, workload: Workload, ctx: BenchContext, connections: number, options: BenchOptions): Promise<Measurement> {
+/** Longest single run; a measured run is cut into slices of at most this, baseline and scenario alternating. */
+const SLICE_SECONDS = 2;
+
+interface Side {
+  target: ServerChild;
+  workload: Workload;
+  /** Seeds what this side will consume in `seconds` (scenarios only). */
+  prepare?: (seconds: number) => Promise<void>;
+}
+
+/**
+ * Measures a scenario and its baseline at one concurrency, interleaved: both warm up, then the
+ * measured time is cut into slices run in ABBA order (B S S B B S…), so drift from other work on
+ * the machine lands on both alike. Slices are merged with autocannon's own histogram aggregation.
+ */
+async function measurePair(baseline: Side, scenario: Side, ctx: BenchContext, connections: number, options: BenchOptions): Promise<[Measurement, Measurement]> {
+  const sliceCount = Math.max(1, Math.round(options.durationSeconds / SLICE_SECONDS));
+  const sliceSeconds = options.durationSeconds / sliceCount;
+  await scenario.prepare?.(options.warmupSeconds + options.durationSeconds);
   if (options.warmupSeconds > 0) {
-    await drive(target, workload, ctx, connections, options.warmupSeconds);
-    await target.settle();
+    await drive(baseline.target, baseline.workload, ctx, connections, options.warmupSeconds);
+    await drive(scenario.target, scenario.workload, ctx, connections, options.warmupSeconds);
+    await scenario.target.settle();
   }
-  const peakRss = target.watchRss();
-  const result = await drive(target, workload, ctx, connections, options.durationSeconds);
-  const measured = measurement(result, peakRss());
-  await target.settle();
-  return measured;
+  const slices = { baseline: [] as RawRun[], scenario: [] as RawRun[] };
+  const peak = { baseline: 0, scenario: 0 };
+  for (let i = 0; i < sliceCount; i++) {
+    const order = i % 2 === 0 ? (['baseline', 'scenario'] as const) : (['scenario', 'baseline'] as const);
+    for (const which of order) {
+      const side = which === 'baseline' ? baseline : scenario;
+      const peakRss = side.target.watchRss();
+      slices[which].push(await drive(side.target, side.workload, ctx, connections, sliceSeconds));
+      peak[which] = Math.max(peak[which], peakRss());
+      // Work still queued in the app (e.g. password hashes) must not spill into the other side's slice.
+      if (which === 'scenario') await side.target.settle();
+    }
+  }
+  return [measurement(baseline.target.url, slices.baseline, peak.baseline), measurement(scenario.target.url, slices.scenario, peak.scenario)];
 }
 
 // Seeding is sized from the fastest rate seen so far, with headroom; the first guess is generous.
@@ -182,31 +217,24 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     const runnable = selected.filter((s): s is Scenario & { pending: undefined } => !s.pending);
     for (const scenario of runnable) {
       let fastestRate = FIRST_RATE_GUESS;
-      for (const [level, connections] of options.connections.entries()) {
-        const order = level % 2 === 0 ? 'baseline-first' : 'scenario-first';
-        const runBaseline = () => warmAndMeasure(baselineServers[scenario.baseline], BASELINES[scenario.baseline], ctx, connections, options);
-        const runScenario = async () => {
-          const seconds = options.warmupSeconds + options.durationSeconds;
-          await scenario.setup?.(ctx, Math.ceil(fastestRate * SEED_HEADROOM * seconds) + 100);
-          return warmAndMeasure(app, scenario, ctx, connections, options);
-        };
+      for (const connections of options.connections) {
         log(`bench: ${scenario.name} at ${connections} connection(s)…`);
-        let baselineMeasured: Measurement;
-        let measured: Measurement;
-        if (order === 'baseline-first') {
-          baselineMeasured = await runBaseline();
-          measured = await runScenario();
-        } else {
-          measured = await runScenario();
-          baselineMeasured = await runBaseline();
-        }
+        const prepare = async (seconds: number) => {
+          await scenario.setup?.(ctx, Math.ceil(fastestRate * SEED_HEADROOM * seconds) + 100);
+        };
+        const [baselineMeasured, measured] = await measurePair(
+          { target: baselineServers[scenario.baseline], workload: BASELINES[scenario.baseline] },
+          { target: app, workload: scenario, prepare },
+          ctx,
+          connections,
+          options,
+        );
         fastestRate = Math.max(fastestRate, measured.requestsPerSecond);
         rows.push({
           scenario: scenario.name,
           title: scenario.title,
           baseline: scenario.baseline,
           connections,
-          order,
           measured,
           baselineMeasured,
           ratio: baselineMeasured.requestsPerSecond > 0 ? measured.requestsPerSecond / baselineMeasured.requestsPerSecond : 0,
