@@ -1,0 +1,30 @@
+import { expect } from 'chai';
+import { runBench } from '../../scripts/lib/bench/run.ts';
+
+describe('npm run bench (tiny mode)', () => {
+  it('drives the incoming-call scenario against the app and its baseline end to end', async function () {
+    this.timeout(120_000);
+    const results = await runBench({
+      durationSeconds: 1,
+      warmupSeconds: 0,
+      connections: [1],
+      only: ['incoming-call'],
+      memory: false,
+      memoryCount: 0,
+      profileDir: 'bench',
+      log: () => undefined,
+    });
+    // Structure only: timing on a shared machine proves nothing.
+    expect(results.rows).to.have.length(1);
+    const [row] = results.rows;
+    expect(row).to.include({ scenario: 'incoming-call', baseline: 'twiml-baseline', connections: 1 });
+    expect(row!.measured.totalRequests).to.be.greaterThan(0);
+    expect(row!.measured.errors).to.equal(0);
+    expect(row!.baselineMeasured.totalRequests).to.be.greaterThan(0);
+    expect(row!.baselineMeasured.errors).to.equal(0);
+    expect(row!.measured.peakRssBytes).to.be.greaterThan(0);
+    expect(results.targets.length).to.be.greaterThan(0);
+    for (const target of results.targets) expect(['PASS', 'MISS', 'PENDING', 'NOT RUN']).to.include(target.status);
+    expect(results.pending.map((p) => p.scenario)).to.deep.equal([]);
+  });
+});
