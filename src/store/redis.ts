@@ -90,7 +90,7 @@ export function createRedisClient(config: Config, options: RedisOptions = {}): R
   const keyPrefix = `${config.redis.keyPrefix}${options.keyPrefix ?? ''}`;
   // Fail fast instead of queueing while Redis is away: a webhook must answer within Twilio's
   // timeout, and a Twilio route turns the error into a spoken apology.
-  const common = { keyPrefix, maxRetriesPerRequest: 1, enableOfflineQueue: true, commandTimeout: 3000 };
+  const common = { keyPrefix, maxRetriesPerRequest: 1, enableOfflineQueue: true, commandTimeout: 3000, enableAutoPipelining: true };
   let client: RedisClient;
   if (config.redis.clusterNodes.length > 0) {
     client = new Cluster(config.redis.clusterNodes, { keyPrefix, redisOptions: common });
