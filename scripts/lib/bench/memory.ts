@@ -1,8 +1,10 @@
 import type { Redis } from 'ioredis';
-import type { Config } from '../../../src/config.ts';
+import { codeHash } from '../../../src/payments/code-secrets.ts';
 import { keys } from '../../../src/store/keys.ts';
-import type { RedisClient } from '../../../src/store/redis.ts';
+import { seedBuyers, seedPaymentCodes, type BenchContext } from './scenarios.ts';
 import { activateMembers, seedPendingRegistrations } from './seed.ts';
+
+const CODE_AMOUNT = 500;
 
 export interface MemoryFigure {
   /** used_memory delta divided by the count: everything one item costs, index and expiry included. */
@@ -10,8 +12,6 @@ export interface MemoryFigure {
   count: number;
   /** MEMORY USAGE of one sample key of each kind the item consists of. */
   sampleKeys: Record<string, number | null>;
-  /** Why there is no figure yet, for items whose feature is not on this branch. */
-  pending?: string;
 }
 
 export interface RedisMemoryFigures {
@@ -29,9 +29,12 @@ async function usedMemory(plain: Redis): Promise<number> {
 
 /**
  * Measures what Redis holds per pending registration, per activated account and per payment code,
- * by creating `count` of each with the app's own Lua scripts on an empty Redis. Flushes it after.
+ * by creating `count` of each with the app's own Lua scripts on an empty Redis. A code's figure is
+ * everything a purchase adds: the code record, the buyer's ledger entry and spend counter, the call-step marker.
+ * Flushes Redis after.
  */
-export async function measureRedisMemory(redis: RedisClient, plain: Redis, config: Config, passwordHash: string, count: number): Promise<RedisMemoryFigures> {
+export async function measureRedisMemory(ctx: BenchContext, plain: Redis, count: number): Promise<RedisMemoryFigures> {
+  const { redis, config, passwordHash } = ctx;
   const prefixed = (key: string) => `${config.redis.keyPrefix}${key}`;
   const sizeOf = async (key: string) => plain.memory('USAGE', prefixed(key), 'SAMPLES', 0);
   await plain.flushall();
@@ -60,10 +63,17 @@ export async function measureRedisMemory(redis: RedisClient, plain: Redis, confi
     },
   };
 
-  await plain.flushall();
-  return {
-    pendingRegistration,
-    account,
-    paymentCode: { bytesEach: null, count: 0, sampleKeys: {}, pending: 'payment codes (issue 4, branch payments) are not on main yet' },
+  const buyers = await seedBuyers(ctx, count);
+  const beforeCodes = await usedMemory(plain);
+  const codes = await seedPaymentCodes(ctx, count, CODE_AMOUNT, buyers);
+  const withCodes = await usedMemory(plain);
+  const codeKey = keys.paymentCode(codeHash(codes[0]!, config.hashPepper));
+  const paymentCode: MemoryFigure = {
+    bytesEach: Math.round((withCodes - beforeCodes) / count),
+    count,
+    sampleKeys: { codeHash: await sizeOf(codeKey), buyersLedgerStreamAfter50Purchases: await sizeOf(keys.memberLedger(buyers[0]!)) },
   };
+
+  await plain.flushall();
+  return { pendingRegistration, account, paymentCode };
 }

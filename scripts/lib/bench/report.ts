@@ -35,7 +35,7 @@ export function renderMarkdown(results: BenchResults): string {
         .join(', ');
     lines.push(`| pending registration (${memory.pendingRegistration.count.toLocaleString('en-US')}) | ${memory.pendingRegistration.bytesEach} | ${sample(memory.pendingRegistration.sampleKeys)} |`);
     lines.push(`| activated account (${memory.account.count.toLocaleString('en-US')}) | ${memory.account.bytesEach} | ${sample(memory.account.sampleKeys)} |`);
-    lines.push(`| payment code | pending | ${memory.paymentCode.pending ?? ''} |`);
+    lines.push(`| payment code, whole purchase (${memory.paymentCode.count.toLocaleString('en-US')}) | ${memory.paymentCode.bytesEach} | ${sample(memory.paymentCode.sampleKeys)} |`);
   }
   if (results.pending.length) {
     lines.push('', 'Pending scenarios (listed, not run):');

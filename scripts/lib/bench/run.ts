@@ -199,7 +199,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     let redisMemory: RedisMemoryFigures | null = null;
     if (options.memory) {
       log(`bench: Redis memory, ${options.memoryCount.toLocaleString('en-US')} of each item…`);
-      redisMemory = await measureRedisMemory(redis, plain, config, ctx.passwordHash, options.memoryCount);
+      redisMemory = await measureRedisMemory(ctx, plain, options.memoryCount);
     }
 
     const profileStart = Date.now();

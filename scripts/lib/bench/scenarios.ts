@@ -3,6 +3,8 @@ import type autocannon from 'autocannon';
 import twilio from 'twilio';
 import type { Config } from '../../../src/config.ts';
 import type { RedisClient } from '../../../src/store/redis.ts';
+import { createMerchant } from '../../../src/merchants/merchants.ts';
+import { buyCode } from '../../../src/payments/purchase.ts';
 import { activateMembers, BENCH_CALLER, seedPendingRegistrations } from './seed.ts';
 
 export interface BenchContext {
@@ -138,31 +140,123 @@ function claimProvisionalId(): Scenario {
   };
 }
 
+// The monthly cap allows this many purchases of the smallest code per member; seeding stays below it.
+const PURCHASES_PER_MEMBER = 50;
+
+/** The answer's <Gather action>, as a path under PUBLIC_BASE_URL. */
+function gatherActionPath(body: string, publicBaseUrl: string): string | undefined {
+  const action = /<Gather [^>]*action="([^"]+)"/.exec(body)?.[1]?.replaceAll('&amp;', '&');
+  return action?.startsWith(publicBaseUrl) ? action.slice(publicBaseUrl.length) : undefined;
+}
+
+interface CallContext {
+  callSid?: string;
+  memberId?: string;
+  next?: string;
+}
+
+/**
+ * A signed-in member buys a code the way a call does it: amount 1, then # alone (any merchant),
+ * then 1 to confirm. Each step posts to the <Gather action> the previous answer handed out, so
+ * every purchase gets its own nonce and the charge, ledger entry and code record really happen.
+ */
 function buyPaymentCode(): Scenario {
+  let members: string[] = [];
+  let next = 0;
+  // Any other answer (a re-ask, which carries w=, or the cap refusal going back to /pay/amount) is an error.
+  const expected = [/\/pay\/merchant\?/, /\/pay\/confirm\?/, /\/pay\/after\?/];
+  const step = (ctx: BenchContext, index: number): autocannon.Request => ({
+    setupRequest: (defaults, context) => {
+      const call = context as CallContext;
+      if (index === 0) {
+        call.callSid = newCallSid();
+        call.memberId = members[next++ % members.length]!;
+        call.next = `/twilio/voice/pay/amount?l=ja-JP&m=${call.memberId}`;
+      }
+      const digits: Record<string, string> = index === 1 ? { Digits: '', FinishedOnKey: '#' } : { Digits: '1' };
+      // After a wrong answer there is no action to follow: start over (that answer already counts as an error).
+      const path = call.next ?? `/twilio/voice/pay/amount?l=ja-JP&m=${call.memberId}`;
+      const built = signedWebhook(ctx.config, path, callParams(call.callSid ?? newCallSid(), digits));
+      return { ...defaults, ...built, headers: { ...defaults.headers, ...built.headers } };
+    },
+    onResponse: (_status, body, context) => {
+      (context as CallContext).next = gatherActionPath(body, ctx.config.publicBaseUrl);
+    },
+  });
   return {
     name: 'buy-payment-code',
-    title: '3. buying a payment code inside a call',
+    title: '3. buying a payment code inside a call (amount → merchant # → confirm 1)',
     baseline: 'twiml-baseline',
     minRatio: 0.6,
     webhook: true,
-    pending: 'needs payment codes (issue 4, branch payments), not on main yet',
-    requests: () => [],
-    verifyBody: () => false,
+    async setup(ctx, expectedRequests) {
+      const needed = Math.ceil(expectedRequests / 3 / PURCHASES_PER_MEMBER) + 1;
+      const memberIds = await seedPendingRegistrations(ctx.redis, ctx.config, ctx.passwordHash, needed);
+      await activateMembers(ctx.redis, ctx.config, memberIds);
+      members = memberIds;
+      next = 0;
+    },
+    requests: (ctx) => [step(ctx, 0), step(ctx, 1), step(ctx, 2)],
+    verifyBody: (body) => !/[?&]w=\d/.test(body) && expected.some((path) => path.test(body)) && (!/\/pay\/after\?/.test(body) || body.includes('interpret-as="digits"')),
   };
 }
 
+/** Every request redeems a fresh pre-bought code in full, under its own Idempotency-Key. */
 function merchantRedemption(): Scenario {
+  let codes: string[] = [];
+  let next = 0;
+  let apiKey = '';
   return {
     name: 'merchant-redemption',
-    title: '4. merchant redemption (POST /api/merchant/redemptions)',
+    title: '4. merchant redemption (POST /api/merchant/redemptions, Idempotency-Key)',
     baseline: 'json-baseline',
     minRatio: 0.6,
     webhook: false,
-    pending: 'needs merchant redemption (issue 4, branch payments), not on main yet',
-    requests: () => [],
-    verifyBody: () => false,
+    async setup(ctx, expectedRequests) {
+      apiKey ||= (await createMerchant({ config: ctx.config, redis: ctx.redis, now: Date.now }, { name: 'Bench Coffee' })).apiKey;
+      codes = await seedPaymentCodes(ctx, expectedRequests, REDEEMED_AMOUNT);
+      next = 0;
+    },
+    // Past the end of the pool a code repeats; the app answers 409 already_redeemed, counted as an error.
+    requests: () => [
+      fresh(() => ({
+        ...json('/api/merchant/redemptions', { code: codes[next++ % codes.length], amount: REDEEMED_AMOUNT }),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}`, 'idempotency-key': `bench-${randomBytes(12).toString('hex')}` },
+      })),
+    ],
+    verifyBody: (body) => body.includes('"redemptionId"'),
   };
 }
+
+const REDEEMED_AMOUNT = 500;
+
+/** Activated members enough to buy `codes` codes within the monthly cap. */
+export async function seedBuyers(ctx: BenchContext, codes: number): Promise<string[]> {
+  const memberIds = await seedPendingRegistrations(ctx.redis, ctx.config, ctx.passwordHash, Math.ceil(codes / PURCHASES_PER_MEMBER));
+  await activateMembers(ctx.redis, ctx.config, memberIds);
+  return memberIds;
+}
+
+/** Payment codes bought through the app's own buyCode (auto-pipelined by the client). */
+export async function seedPaymentCodes(ctx: BenchContext, count: number, amount: number, buyers?: string[]): Promise<string[]> {
+  const memberIds = buyers ?? (await seedBuyers(ctx, count));
+  const deps = { config: ctx.config, redis: ctx.redis, now: Date.now };
+  const codes: string[] = [];
+  const callSid = newCallSid();
+  for (let start = 0; start < count; start += SEED_CONCURRENCY) {
+    const batch = Array.from({ length: Math.min(SEED_CONCURRENCY, count - start) }, (_, i) => start + i);
+    const bought = await Promise.all(
+      batch.map((n) => buyCode(deps, { memberId: memberIds[Math.floor(n / PURCHASES_PER_MEMBER)]!, callSid, from: BENCH_CALLER, nonce: `seed${n}`, amount })),
+    );
+    for (const purchase of bought) {
+      if (purchase.outcome !== 'bought') throw new Error(`bench: seeding a payment code failed (${purchase.outcome})`);
+      codes.push(purchase.code);
+    }
+  }
+  return codes;
+}
+
+const SEED_CONCURRENCY = 1000;
 
 const LOGIN_ACCOUNTS = 16;
 
