@@ -16,8 +16,16 @@ export const lastFour = (code: string) => code.slice(-4);
  * so the step marker keeps it, sealed with AES-256-GCM under a key derived from the pepper.
  * The marker expires with the call step (CALL_STEP_TTL_SECONDS), after which the code is gone for good.
  */
+const sealKeys = new Map<string, Buffer>();
+
+// Derived once per pepper: every purchase seals and opens a code, and HKDF need not run on that path each time.
 function sealKey(pepper: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', pepper, 'dialpass', 'payment-code-step-seal', 32));
+  let key = sealKeys.get(pepper);
+  if (!key) {
+    key = Buffer.from(hkdfSync('sha256', pepper, 'dialpass', 'payment-code-step-seal', 32));
+    sealKeys.set(pepper, key);
+  }
+  return key;
 }
 
 export function sealCode(code: string, pepper: string): string {
