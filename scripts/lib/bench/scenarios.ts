@@ -142,6 +142,9 @@ function claimProvisionalId(): Scenario {
 
 // The monthly cap allows this many purchases of the smallest code per member; seeding stays below it.
 const PURCHASES_PER_MEMBER = 50;
+const REDEEMED_AMOUNT = 500;
+/** Purchases in flight while seeding codes; the client's auto-pipelining batches them. */
+const SEED_CONCURRENCY = 1000;
 
 /** The answer's <Gather action>, as a path under PUBLIC_BASE_URL. */
 function gatherActionPath(body: string, publicBaseUrl: string): string | undefined {
@@ -228,8 +231,6 @@ function merchantRedemption(): Scenario {
   };
 }
 
-const REDEEMED_AMOUNT = 500;
-
 /** Activated members enough to buy `codes` codes within the monthly cap. */
 export async function seedBuyers(ctx: BenchContext, codes: number): Promise<string[]> {
   const memberIds = await seedPendingRegistrations(ctx.redis, ctx.config, ctx.passwordHash, Math.ceil(codes / PURCHASES_PER_MEMBER));
@@ -255,8 +256,6 @@ export async function seedPaymentCodes(ctx: BenchContext, count: number, amount:
   }
   return codes;
 }
-
-const SEED_CONCURRENCY = 1000;
 
 const LOGIN_ACCOUNTS = 16;
 
