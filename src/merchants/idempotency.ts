@@ -53,8 +53,8 @@ export async function idempotent(
   }
   const key = keys.merchantIdempotency(merchantId, digest(idempotencyKey));
   const fingerprint = digest(`${request.method} ${request.path} ${canonicalJson(request.body)}`);
-  // Sent together, one round trip: the client keeps their order on the connection, so GET sees the SET NX.
-  const [, storedJson] = await Promise.all([deps.redis.set(key, JSON.stringify({ fingerprint }), 'EX', KEEP_SECONDS, 'NX'), deps.redis.get(key)]);
+  // One command: claim the key if it is new, else get what the first request stored (Redis ≥ 7.0).
+  const storedJson = await deps.redis.set(key, JSON.stringify({ fingerprint }), 'EX', KEEP_SECONDS, 'NX', 'GET');
   const stored = JSON.parse(storedJson ?? '{}') as { fingerprint?: string; response?: ApiResponse };
   if (stored.fingerprint && stored.fingerprint !== fingerprint) {
     return { status: 422, body: errorBody('idempotency_key_reused', 'This Idempotency-Key was used with a different request.') };

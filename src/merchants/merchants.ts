@@ -68,13 +68,29 @@ export async function getMerchant(redis: RedisClient, merchantId: string): Promi
 
 const badApiKey = () => new AppError(401, 'invalid_api_key', 'Send a valid merchant API key as "Authorization: Bearer <apiKey>".');
 
-/** The merchant behind `Authorization: Bearer <apiKey>`, or 401. */
+const VERIFIED_KEY_SECONDS = 60;
+const VERIFIED_KEYS_MAX = 10_000;
+/** Per Redis client, so two apps in one process (tests) never share what they verified. */
+const verifiedKeys = new WeakMap<RedisClient, Map<string, { merchantId: string; until: number }>>();
+
+/**
+ * The merchant behind `Authorization: Bearer <apiKey>`, or 401. A key that verified is remembered
+ * for a minute, which spares every merchant request a Redis round trip; keys are never changed in
+ * place, so nothing can go stale in a way that matters.
+ */
 export async function authenticateMerchant(deps: MerchantDeps, authorization: string | undefined): Promise<string> {
   const apiKey = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1] ?? '';
   const merchantId = API_KEY.exec(apiKey)?.[1];
   if (!merchantId) throw badApiKey();
+  const presented = apiKeyHash(apiKey, deps.config.hashPepper);
+  let cache = verifiedKeys.get(deps.redis);
+  if (!cache) verifiedKeys.set(deps.redis, (cache = new Map()));
+  const remembered = cache.get(presented);
+  if (remembered && remembered.until > Date.now()) return remembered.merchantId;
   const stored = await deps.redis.hget(keys.merchant(merchantId), 'apiKeyHash');
-  if (!stored || !constantTimeEqual(stored, apiKeyHash(apiKey, deps.config.hashPepper))) throw badApiKey();
+  if (!stored || !constantTimeEqual(stored, presented)) throw badApiKey();
+  if (cache.size >= VERIFIED_KEYS_MAX) cache.clear();
+  cache.set(presented, { merchantId, until: Date.now() + VERIFIED_KEY_SECONDS * 1000 });
   return merchantId;
 }
 

@@ -4,6 +4,7 @@ import { merchantIds } from '../identifiers/ids.ts';
 import { createPaymentRequest, getPaymentRequest } from '../payments/payment-requests.ts';
 import { checkCode, redeemCode, voidRedemption } from '../payments/redemption.ts';
 import { idempotent, type ApiResponse } from './idempotency.ts';
+import { assertNotBlocked } from './rate-limit.ts';
 import { authenticateMerchant, createMerchant, getMerchant, requireAdmin, type MerchantDeps } from './merchants.ts';
 import { settlementCsv, settlementDays } from './settlement.ts';
 
@@ -46,7 +47,11 @@ export function merchantsApiRouter(deps: MerchantDeps): Router {
     res.json(await checkCode(deps, res.locals.merchantId, req.params.code));
   });
   merchant.post('/redemptions', async (req, res) => {
-    send(res, await merchantPost(deps, req, res.locals.merchantId, async (key) => ({ status: 201, body: await redeemCode(deps, res.locals.merchantId, req.body, key) })));
+    const merchantId: string = res.locals.merchantId;
+    // Started now so the rate-limit read shares a Redis round trip with the Idempotency-Key lookup.
+    const notBlocked = assertNotBlocked(deps, merchantId);
+    notBlocked.catch(() => undefined);
+    send(res, await merchantPost(deps, req, merchantId, async (key) => ({ status: 201, body: await redeemCode(deps, merchantId, req.body, key, notBlocked) })));
   });
   merchant.post('/redemptions/:redemptionId/void', async (req, res) => {
     const { redemptionId } = req.params as { redemptionId: string };

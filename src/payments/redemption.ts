@@ -94,8 +94,14 @@ const redemptionIdFor = (deps: PaymentDeps, merchantId: string, idempotencyKey: 
  * record-redemption.lua books it in the merchant's slot (void lookup, settlement), once per
  * redemption ID, so redoing both steps on a retry changes nothing twice.
  */
-export async function redeemCode(deps: PaymentDeps, merchantId: string, input: unknown, idempotencyKey?: string): Promise<Redemption> {
-  await assertNotBlocked(deps, merchantId);
+export async function redeemCode(
+  deps: PaymentDeps,
+  merchantId: string,
+  input: unknown,
+  idempotencyKey?: string,
+  notBlocked: Promise<void> = assertNotBlocked(deps, merchantId),
+): Promise<Redemption> {
+  await notBlocked;
   const parsed = redemptionInput.safeParse(input);
   if (!parsed.success) throw invalidInput(parsed.error);
   const { amount, orderId } = parsed.data;

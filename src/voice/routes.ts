@@ -63,28 +63,24 @@ export function voiceRouter(deps: VoiceDeps, logger: Logger): Router {
     res.status(204).end();
   }) as RequestHandler);
 
-  for (const [path, step] of VOICE_STEPS) {
-    router.post(path.slice('/twilio'.length), (async (req, res) => {
-      const call = callInput(req, deps);
-      if (!call) {
-        logger.warn({ path }, 'Twilio request without a usable CallSid');
-        sendTwiml(res, apology(req));
-        return;
-      }
-      try {
-        sendTwiml(res, renderTwiml(await step(deps, call), deps.flows.voices));
-      } catch (error) {
-        logger.error({ err: error, path, callSid: call.callSid }, 'voice step failed');
-        sendTwiml(res, apology(req));
-      }
-    }) as RequestHandler);
-  }
-
-  // A signed request for a path we never hand out is our bug, not the caller's: apologise in TwiML.
-  router.use((req, res) => {
-    logger.warn({ path: req.path }, 'Twilio requested an unknown voice path');
-    sendTwiml(res, apology(req));
-  });
+  // One handler looks the step up by path: cheaper than matching a route per step, and a signed
+  // request for a path we never hand out (our bug, not the caller's) still gets spoken TwiML.
+  router.use((async (req, res) => {
+    const path = `/twilio${req.path}`;
+    const step = req.method === 'POST' ? VOICE_STEPS.get(path) : undefined;
+    const call = step && callInput(req, deps);
+    if (!step || !call) {
+      logger.warn({ path }, step ? 'Twilio request without a usable CallSid' : 'Twilio requested an unknown voice path');
+      sendTwiml(res, apology(req));
+      return;
+    }
+    try {
+      sendTwiml(res, renderTwiml(await step(deps, call), deps.flows.voices));
+    } catch (error) {
+      logger.error({ err: error, path, callSid: call.callSid }, 'voice step failed');
+      sendTwiml(res, apology(req));
+    }
+  }) as RequestHandler);
 
   const answerErrorsWithTwiml: ErrorRequestHandler = (error, req, res, _next) => {
     logger.warn({ err: error, path: req.path }, 'bad Twilio request');
