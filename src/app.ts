@@ -5,7 +5,7 @@ import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 import type { RedisClient } from './store/redis.ts';
 import type { VoiceFlows } from './voice/prompts.ts';
-import { jsonErrorHandler, jsonNotFound, requireJsonBody } from './http/errors.ts';
+import { jsonApiHeaders, jsonErrorHandler, jsonNotFound, requireJsonBody } from './http/errors.ts';
 import { voiceRouter } from './voice/routes.ts';
 import { registrationApiRouter, registrationPagesRouter } from './registration/routes.ts';
 import { accountPagesRouter, accountsApiRouter, loadMember } from './accounts/routes.ts';
@@ -41,6 +41,18 @@ export function createApp(appDeps: AppDeps): Express {
   app.use(healthRouter(deps.redis));
   app.use('/twilio', voiceRouter(deps, logger));
 
+  // The JSON API sits before the page middleware: it needs no CSP or asset handling, and merchant
+  // calls (the hot path) need no cookies or session lookup, only what the member routes ask for.
+  const api = express.Router();
+  api.use(jsonApiHeaders, express.json({ limit: '16kb' }), requireJsonBody);
+  api.use(merchantsApiRouter(deps));
+  api.use(cookieParser(config.sessionSecret), loadMember(deps));
+  api.use(registrationApiRouter(deps));
+  api.use(accountsApiRouter(deps));
+  api.use(jsonNotFound);
+  api.use(jsonErrorHandler(logger));
+  app.use('/api', api);
+
   // Referrer-Policy same-origin (not helmet's no-referrer): with no-referrer, Chromium sends
   // `Origin: null` on our own form posts and requireSameOriginForms refuses them.
   app.use(helmet({ contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': null } }, referrerPolicy: { policy: 'same-origin' }, strictTransportSecurity: config.publicBaseUrl.startsWith('https://') }));
@@ -48,14 +60,6 @@ export function createApp(appDeps: AppDeps): Express {
   app.use(cookieParser(config.sessionSecret));
   app.use(loadMember(deps));
 
-  const api = express.Router();
-  api.use(express.json({ limit: '16kb' }), requireJsonBody);
-  api.use(registrationApiRouter(deps));
-  api.use(accountsApiRouter(deps));
-  api.use(merchantsApiRouter(deps));
-  api.use(jsonNotFound);
-  api.use(jsonErrorHandler(logger));
-  app.use('/api', api);
   if (config.simulatorEnabled) app.use('/simulator', simulatorRouter(deps));
 
   app.use(requireSameOriginForms(config.publicBaseUrl));

@@ -61,3 +61,9 @@ export const requireJsonBody: RequestHandler = (req, _res, next) => {
   }
   next();
 };
+
+/** Headers every JSON answer carries: no MIME sniffing, and nothing about payments in a cache. */
+export const jsonApiHeaders: RequestHandler = (_req, res, next) => {
+  res.set({ 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' });
+  next();
+};
