@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { inboundCallParams, newCallSid } from './webhook-params.ts';
 import twilio from 'twilio';
 import { CallFailure } from './call-failure.ts';
 import { collectKeys, type EntryEnd } from './keys.ts';
@@ -70,22 +70,10 @@ export interface CallRecord {
   error?: { kind: string; message: string };
 }
 
-export const newCallSid = () => `CA${randomBytes(16).toString('hex')}`;
+export { newCallSid };
 
 /** The body of every webhook Twilio sends for this call. */
-function callParams(call: CallRecord, accountSid: string, callStatus: string): Record<string, string> {
-  return {
-    AccountSid: accountSid,
-    ApiVersion: '2010-04-01',
-    CallSid: call.callSid,
-    CallStatus: callStatus,
-    Called: call.to,
-    Caller: call.from,
-    Direction: 'inbound',
-    From: call.from,
-    To: call.to,
-  };
-}
+const callParams = (call: CallRecord, accountSid: string, callStatus: string) => inboundCallParams({ ...call, accountSid, callStatus });
 
 /** RFC 2822 time, as in Twilio's status callbacks. */
 const rfc2822 = (ms: number) => new Date(ms).toUTCString().replace('GMT', '+0000');

@@ -10,6 +10,7 @@ import { createRedisClient, type RedisClient } from '../../src/store/redis.ts';
 import { loadVoiceFlows, type VoiceFlows } from '../../src/voice/prompts.ts';
 import type { SmsSender } from '../../src/payments/sms.ts';
 import { parseTwiml, type TwimlNode } from './twiml.ts';
+import { inboundCallParams, newCallSid } from '../../src/simulator/webhook-params.ts';
 
 export const TEST_BASE_URL = 'https://dialpass.example.test';
 
@@ -82,7 +83,7 @@ async function deleteKeysWithPrefix(config: Config, prefix: string): Promise<voi
   plain.disconnect();
 }
 
-export const newCallSid = () => `CA${randomBytes(16).toString('hex')}`;
+export { newCallSid };
 
 export interface TwilioPostResult {
   status: number;
@@ -109,20 +110,8 @@ export async function postTwilio(app: TestApp, pathOrUrl: string, params: Record
 }
 
 /** The standard parameters Twilio sends with every voice webhook. */
-export function callParams(callSid: string, from = '+819012345678', extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    AccountSid: `AC${'0'.repeat(32)}`,
-    ApiVersion: '2010-04-01',
-    CallSid: callSid,
-    CallStatus: 'in-progress',
-    Called: '+815000001234',
-    Caller: from,
-    Direction: 'inbound',
-    From: from,
-    To: '+815000001234',
-    ...extra,
-  };
-}
+export const callParams = (callSid: string, from = '+819012345678', extra: Record<string, string> = {}) =>
+  inboundCallParams({ callSid, from, to: '+815000001234' }, extra);
 
 export interface JsonResult<T = any> {
   status: number;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { inboundCallParams, newCallSid } from '../../../src/simulator/webhook-params.ts';
 import type autocannon from 'autocannon';
 import twilio from 'twilio';
 import type { Config } from '../../../src/config.ts';
@@ -42,23 +43,9 @@ export interface Scenario extends Workload {
 
 export const BENCH_PUBLIC_BASE_URL = 'https://bench.dialpass.example';
 
-const newCallSid = () => `CA${randomBytes(16).toString('hex')}`;
 
-/** The parameters Twilio sends with every voice webhook (as in test/support/harness.ts). */
-function callParams(callSid: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    AccountSid: `AC${'0'.repeat(32)}`,
-    ApiVersion: '2010-04-01',
-    CallSid: callSid,
-    CallStatus: 'in-progress',
-    Called: '+815000001234',
-    Caller: BENCH_CALLER,
-    Direction: 'inbound',
-    From: BENCH_CALLER,
-    To: '+815000001234',
-    ...extra,
-  };
-}
+const callParams = (callSid: string, extra: Record<string, string> = {}) =>
+  inboundCallParams({ callSid, from: BENCH_CALLER, to: '+815000001234' }, extra);
 
 /** A webhook request signed exactly as Twilio signs it, over PUBLIC_BASE_URL + path. */
 function signedWebhook(config: Config, path: string, params: Record<string, string>): autocannon.Request {
