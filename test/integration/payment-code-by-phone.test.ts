@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { readLedger, type LedgerEntry } from '../../src/accounts/ledger.ts';
 import { keys } from '../../src/store/keys.ts';
 import { jsonRequest, register, startTestApp, type TestApp } from '../support/harness.ts';
 import { TestCall } from '../support/call.ts';
@@ -8,11 +9,8 @@ import { findVerb, spokenNumbers, spokenText, type TwimlNode } from '../support/
 
 const PIN = '2468';
 
-async function purchasesInLedger(app: TestApp, memberId: string): Promise<Record<string, string>[]> {
-  const entries = await app.redis.xrange(keys.memberLedger(memberId), '-', '+');
-  return entries
-    .map(([, fields]) => Object.fromEntries(fields.map((v, i, all) => (i % 2 ? [] : [v, all[i + 1]!])).filter((p) => p.length)))
-    .filter((e) => e.kind === 'code_purchase');
+async function purchasesInLedger(app: TestApp, memberId: string): Promise<LedgerEntry[]> {
+  return (await readLedger(app.redis, memberId)).filter((e) => e.kind === 'code_purchase');
 }
 
 const gatherAction = (verbs: TwimlNode[]) => findVerb(verbs, 'Gather')?.attributes.action ?? '';
@@ -50,7 +48,7 @@ describe('buying a payment code by phone (menu 2)', () => {
 
     const ledger = await purchasesInLedger(app, member.provisionalId);
     expect(ledger).to.have.length(1);
-    expect(ledger[0]).to.include({ amount: '1000', currency: 'JPY', callSid: call.callSid, from: '+819011112222', codeLast4: code.slice(-4) });
+    expect(ledger[0]).to.include({ amount: 1000, currency: 'JPY', callSid: call.callSid, from: '+819011112222', codeLast4: code.slice(-4) });
 
     const again = await call.press('1');
     expect(spokenNumbers(again.verbs)[0]).to.equal(code);
@@ -221,7 +219,7 @@ describe('buying a payment code by phone (menu 2)', () => {
       const type = await plain.type(key);
       if (type === 'string') dump.push(key, (await plain.get(key)) ?? '');
       if (type === 'hash') dump.push(key, JSON.stringify(await plain.hgetall(key)));
-      if (type === 'stream') dump.push(key, JSON.stringify(await plain.xrange(key, '-', '+')));
+      if (type === 'list') dump.push(key, JSON.stringify(await plain.lrange(key, 0, -1)));
     }
     plain.disconnect();
     expect(dump.join('\n')).to.include(code.slice(-4));

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { readLedger } from '../../src/accounts/ledger.ts';
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -71,7 +72,7 @@ describe('payment requests approved by phone (menu 3)', () => {
   }
 
   const ledger = async (memberId: string) =>
-    (await app.redis.xrange(keys.memberLedger(memberId), '-', '+')).filter(([, f]) => f.includes('payment_approval'));
+    (await readLedger(app.redis, memberId)).filter((entry) => entry.kind === 'payment_approval');
 
   it('a merchant creates a request; the member keys its number, hears who asks how much for what, approves; the merchant sees it and gets a signed webhook', async () => {
     const created = await createRequest();

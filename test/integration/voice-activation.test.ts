@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { keys } from '../../src/store/keys.ts';
+import { readLedger } from '../../src/accounts/ledger.ts';
 import { dammCheckDigit } from '../../src/identifiers/damm.ts';
 import { callParams, newCallSid, postTwilio, register, startTestApp, type TestApp } from '../support/harness.ts';
 import { TestCall } from '../support/call.ts';
@@ -122,10 +123,9 @@ describe('activating by phone', () => {
     await call.press(`${provisionalId}#`);
     const account = await app.redis.hgetall(keys.account(provisionalId));
     expect(Number(account.accessExpiresAt) - app.clock.now).to.equal(30 * 86_400_000);
-    const ledger = await app.redis.xrange(keys.memberLedger(provisionalId), '-', '+');
+    const ledger = await readLedger(app.redis, provisionalId);
     expect(ledger).to.have.length(1);
-    const entry = Object.fromEntries(chunk(ledger[0]![1]));
-    expect(entry).to.include({ kind: 'activation', amount: '300', currency: 'JPY', callSid: call.callSid, from: '+819099998888' });
+    expect(ledger[0]).to.include({ kind: 'activation', amount: 300, currency: 'JPY', callSid: call.callSid, from: '+819099998888', at: app.clock.now });
     expect(await app.redis.exists(keys.pendingRegistration(provisionalId))).to.equal(0);
   });
 
@@ -143,7 +143,7 @@ describe('activating by phone', () => {
     const answers = await Promise.all(calls.map((c) => c.press(`${provisionalId}#`)));
     const heard = answers.map((a) => spokenNumbers(a.verbs)[0]).filter(Boolean);
     expect(heard).to.have.length(1);
-    expect(await app.redis.xlen(keys.memberLedger(provisionalId))).to.equal(1);
+    expect((await readLedger(app.redis, provisionalId)).length).to.equal(1);
     const account = await app.redis.hgetall(keys.account(provisionalId));
     expect(account.formalId).to.equal(heard[0]);
     expect(await app.redis.get(keys.formalIdIndex(heard[0]!))).to.equal(provisionalId);
@@ -157,7 +157,7 @@ describe('activating by phone', () => {
     const first = await postTwilio(app, action, params);
     const retry = await postTwilio(app, action, params);
     expect(retry.body).to.equal(first.body);
-    expect(await app.redis.xlen(keys.memberLedger(provisionalId))).to.equal(1);
+    expect((await readLedger(app.redis, provisionalId)).length).to.equal(1);
   });
 
   it('formal IDs are unique across many activations', async () => {
@@ -178,9 +178,3 @@ describe('activating by phone', () => {
     expect(record).to.include({ CallStatus: 'completed', CallDuration: '42', From: '+819012345678' });
   });
 });
-
-function chunk(flat: string[]): [string, string][] {
-  const pairs: [string, string][] = [];
-  for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!]);
-  return pairs;
-}

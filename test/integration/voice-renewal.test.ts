@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { keys } from '../../src/store/keys.ts';
+import { readLedger } from '../../src/accounts/ledger.ts';
 import { callParams, postTwilio, register, startTestApp, type TestApp } from '../support/harness.ts';
 import { TestCall } from '../support/call.ts';
 import { activeMember } from '../support/member.ts';
@@ -28,8 +29,8 @@ describe('renewing access by phone (menu 4)', () => {
     expect(spokenText(call.last.verbs)).to.include('ご利用期間を更新しました');
     const after = Number(await app.redis.hget(keys.account(member.provisionalId), 'accessExpiresAt'));
     expect(after - before).to.equal(30 * 86_400_000);
-    const ledger = await app.redis.xrange(keys.memberLedger(member.provisionalId), '-', '+');
-    expect(ledger.map(([, fields]) => fields[1])).to.deep.equal(['activation', 'renewal']);
+    const ledger = await readLedger(app.redis, member.provisionalId);
+    expect(ledger.map((entry) => entry.kind)).to.deep.equal(['activation', 'renewal']);
   });
 
   it('renewing after access expired counts the new period from now', async () => {
@@ -56,7 +57,7 @@ describe('renewing access by phone (menu 4)', () => {
     const first = await postTwilio(app, action, params);
     const retry = await postTwilio(app, action, params);
     expect(retry.body).to.equal(first.body);
-    expect(await app.redis.xlen(keys.memberLedger(member.provisionalId))).to.equal(2);
+    expect((await readLedger(app.redis, member.provisionalId)).length).to.equal(2);
   });
 
   it('a wrong PIN is explained and asked for again', async () => {
@@ -112,7 +113,7 @@ describe('renewing access by phone (menu 4)', () => {
     await call.press('0');
     const { verbs } = await call.press('4');
     expect(spokenText(verbs)).to.include('ご利用期間を更新しました');
-    expect(await app.redis.xlen(keys.memberLedger(provisionalId))).to.equal(2);
+    expect((await readLedger(app.redis, provisionalId)).length).to.equal(2);
   });
 
   it('a mistyped formal ID is explained and asked for again', async () => {

@@ -57,7 +57,7 @@ export async function measureRedisMemory(ctx: BenchContext, plain: Redis, count:
     count,
     sampleKeys: {
       accountHash: await sizeOf(keys.account(sample)),
-      ledgerStream: await sizeOf(keys.memberLedger(sample)),
+      ledger: await sizeOf(keys.memberLedger(sample)),
       formalIdIndex: await sizeOf(keys.formalIdIndex(formalIds[0]!)),
       activationStepMarker: stepKeys[0] ? await plain.memory('USAGE', stepKeys[0], 'SAMPLES', 0) : null,
     },
@@ -71,7 +71,7 @@ export async function measureRedisMemory(ctx: BenchContext, plain: Redis, count:
   const paymentCode: MemoryFigure = {
     bytesEach: Math.round((withCodes - beforeCodes) / count),
     count,
-    sampleKeys: { codeHash: await sizeOf(codeKey), buyersLedgerStreamAfter50Purchases: await sizeOf(keys.memberLedger(buyers[0]!)) },
+    sampleKeys: { codeHash: await sizeOf(codeKey), buyersLedgerAfter50Purchases: await sizeOf(keys.memberLedger(buyers[0]!)) },
   };
 
   await plain.flushall();

@@ -1,7 +1,7 @@
 -- Charges one payment-code purchase to a member, once per call step, within the monthly cap.
 -- Runs in the member's slot only; the code record is written afterwards by issue-code.lua.
 -- KEYS[1] call step marker            {m:<id>}:step:<CallSid>:buy-<nonce>
--- KEYS[2] member ledger stream        {m:<id>}:ledger
+-- KEYS[2] member ledger list          {m:<id>}:ledger   (JSON entries, oldest first)
 -- KEYS[3] monthly spend counter       {m:<id>}:spend:<yyyy-mm>
 -- ARGV[1] CallSid   ARGV[2] calling number   ARGV[3] amount   ARGV[4] currency   ARGV[5] now (ms)
 -- ARGV[6] monthly cap   ARGV[7] spend counter ttl (s)   ARGV[8] step marker ttl (s)
@@ -23,8 +23,8 @@ if spent + amount > cap then
 end
 redis.call('INCRBY', KEYS[3], amount)
 redis.call('EXPIRE', KEYS[3], ARGV[7])
-redis.call('XADD', KEYS[2], '*', 'kind', 'code_purchase', 'amount', ARGV[3], 'currency', ARGV[4],
-  'callSid', ARGV[1], 'from', ARGV[2], 'at', ARGV[5], 'codeLast4', ARGV[11])
+redis.call('RPUSH', KEYS[2], cjson.encode({kind = 'code_purchase', amount = amount, currency = ARGV[4],
+  callSid = ARGV[1], from = ARGV[2], at = tonumber(ARGV[5]), codeLast4 = ARGV[11]}))
 redis.call('HSET', KEYS[1], 'codeHash', ARGV[9], 'code', ARGV[10], 'amount', ARGV[3],
   'merchantId', ARGV[12], 'expiresAt', ARGV[13], 'last4', ARGV[11])
 redis.call('EXPIRE', KEYS[1], ARGV[8])

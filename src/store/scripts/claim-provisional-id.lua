@@ -1,7 +1,7 @@
 -- Turns a pending registration into an account and records the activation charge, once.
 -- KEYS[1] pending registration hash   {m:<id>}:pending
 -- KEYS[2] account hash                {m:<id>}:account
--- KEYS[3] member ledger stream        {m:<id>}:ledger
+-- KEYS[3] member ledger list          {m:<id>}:ledger   (JSON entries, oldest first)
 -- KEYS[4] call step marker            {m:<id>}:step:<CallSid>:activate
 -- ARGV[1] formal ID reserved for this claim
 -- ARGV[2] CallSid   ARGV[3] calling number   ARGV[4] amount   ARGV[5] currency
@@ -26,8 +26,8 @@ local expires = tostring(now + tonumber(ARGV[7]))
 redis.call('HSET', KEYS[2], unpack(pending))
 redis.call('HSET', KEYS[2], 'formalId', ARGV[1], 'activatedAt', ARGV[6], 'accessExpiresAt', expires,
   'activatedBy', ARGV[2], 'line', ARGV[3])
-redis.call('XADD', KEYS[3], '*', 'kind', 'activation', 'amount', ARGV[4], 'currency', ARGV[5],
-  'callSid', ARGV[2], 'from', ARGV[3], 'at', ARGV[6])
+redis.call('RPUSH', KEYS[3], cjson.encode({kind = 'activation', amount = tonumber(ARGV[4]), currency = ARGV[5],
+  callSid = ARGV[2], from = ARGV[3], at = now}))
 redis.call('HSET', KEYS[4], 'formalId', ARGV[1], 'accessExpiresAt', expires)
 redis.call('EXPIRE', KEYS[4], ARGV[8])
 redis.call('DEL', KEYS[1])

@@ -1,6 +1,6 @@
 -- Extends a member's access by one period and records the renewal charge, once per call step.
 -- KEYS[1] account hash                {m:<id>}:account
--- KEYS[2] member ledger stream        {m:<id>}:ledger
+-- KEYS[2] member ledger list          {m:<id>}:ledger   (JSON entries, oldest first)
 -- KEYS[3] call step marker            {m:<id>}:step:<CallSid>:renew
 -- ARGV[1] CallSid   ARGV[2] calling number   ARGV[3] amount   ARGV[4] currency
 -- ARGV[5] now (ms)  ARGV[6] access period (ms)  ARGV[7] step marker ttl (s)
@@ -19,7 +19,7 @@ local now = tonumber(ARGV[5])
 local from = math.max(now, tonumber(current))
 local expires = tostring(from + tonumber(ARGV[6]))
 redis.call('HSET', KEYS[1], 'accessExpiresAt', expires)
-redis.call('XADD', KEYS[2], '*', 'kind', 'renewal', 'amount', ARGV[3], 'currency', ARGV[4],
-  'callSid', ARGV[1], 'from', ARGV[2], 'at', ARGV[5])
+redis.call('RPUSH', KEYS[2], cjson.encode({kind = 'renewal', amount = tonumber(ARGV[3]), currency = ARGV[4],
+  callSid = ARGV[1], from = ARGV[2], at = now}))
 redis.call('SET', KEYS[3], expires, 'EX', ARGV[7])
 return {1, expires}
