@@ -1,13 +1,58 @@
 import { createHash } from 'node:crypto';
 import { AppError, errorBody } from '../http/errors.ts';
 import { keys } from '../store/keys.ts';
+import { scriptOutcome } from '../store/outcomes.ts';
 import type { MerchantDeps } from './merchants.ts';
+import { blockedForGuessing } from './rate-limit.ts';
 
 export interface ApiResponse {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
 }
+
+/** What a merchant POST asked for, as far as replaying it is concerned. */
+export interface MerchantPost {
+  method: string;
+  path: string;
+  body: unknown;
+  idempotencyKey?: string;
+  /** Refused while the merchant is blocked for guessing codes (redemptions). */
+  limited?: boolean;
+}
+
+/**
+ * Where the answer under an Idempotency-Key goes. A step that writes in the merchant's slot anyway
+ * stores it in the same script (and says so with `kept`), which saves a command and means the
+ * write and its answer cannot part.
+ */
+export interface AnswerKeeping {
+  key: string;
+  keepSeconds: number;
+  record(response: ApiResponse): string;
+}
+
+export type MerchantPostStep = (keeping: AnswerKeeping | undefined) => Promise<ApiResponse & { kept?: boolean }>;
+
+/** Where a step stores its answer when it returns the body of a fixed status (see `keptBy`). */
+export interface AnswerStore<Body> {
+  key: string;
+  keepSeconds: number;
+  record(body: Body): string;
+}
+
+/** A step that answers `status` with the body `run` returns. */
+export const answeredBy =
+  (status: number, run: () => Promise<unknown>): MerchantPostStep =>
+  async () => ({ status, body: await run() });
+
+/** A step that answers `status` with the body `run` returns, and stores that answer itself. */
+export const keptBy =
+  <Body>(status: number, run: (store: AnswerStore<Body> | undefined) => Promise<Body>): MerchantPostStep =>
+  async (keeping) => {
+    const store = keeping && { key: keeping.key, keepSeconds: keeping.keepSeconds, record: (body: Body) => keeping.record({ status, body }) };
+    return { status, body: await run(store), kept: keeping !== undefined };
+  };
 
 const KEEP_SECONDS = 24 * 3600;
 
@@ -23,46 +68,63 @@ export function canonicalJson(value: unknown): string {
 
 const digest = (value: string) => createHash('sha256').update(value).digest('base64url');
 
+const answerFor = (error: AppError): ApiResponse => ({ status: error.status, body: errorBody(error.code, error.message), headers: error.headers });
+
 /** An AppError becomes the response it stands for, so it can be stored and replayed like any other. */
-async function respond(run: () => Promise<ApiResponse>): Promise<ApiResponse> {
+async function respond(run: () => Promise<ApiResponse & { kept?: boolean }>): Promise<ApiResponse & { kept?: boolean }> {
   try {
     return await run();
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
-    return { status: error.status, body: errorBody(error.code, error.message), headers: error.headers };
+    return answerFor(error);
   }
 }
 
+const storable = (response: ApiResponse) => response.status !== 429 && response.status < 500;
+
 /**
- * Stripe-style Idempotency-Key, scoped to the merchant and kept 24 h: the same key with the same
- * request returns the first response again (errors included); the same key with another request
- * is 422. Rate limits (429) and server errors are not stored, so a retry can still succeed.
- * Two requests racing with one key may both run `run`: the operations behind it are idempotent
- * in their own right (a redemption's ID derives from the key), so both see the same result.
+ * Runs a merchant POST under Stripe-style Idempotency-Key rules, scoped to the merchant and kept
+ * 24 h: the same key with the same request returns the first response again (errors included);
+ * the same key with another request is 422. Rate limits (429) and server errors are not stored,
+ * so a retry can still succeed. Replaying, the guessing block and claiming the key are one script
+ * in the merchant's slot. Two requests racing with one key may both run `step`: the operations
+ * behind it are idempotent in their own right (a redemption's ID derives from the key), so both
+ * see the same result.
  */
-export async function idempotent(
+export async function runMerchantPost(
   deps: MerchantDeps,
   merchantId: string,
-  idempotencyKey: string | undefined,
-  request: { method: string; path: string; body: unknown },
-  run: () => Promise<ApiResponse>,
+  post: MerchantPost,
+  step: MerchantPostStep,
 ): Promise<ApiResponse & { replayed?: boolean }> {
-  if (idempotencyKey === undefined) return respond(run);
-  if (idempotencyKey.length < 1 || idempotencyKey.length > 255) {
+  const { idempotencyKey } = post;
+  if (idempotencyKey === undefined && !post.limited) return respond(() => step(undefined));
+  if (idempotencyKey !== undefined && (idempotencyKey.length < 1 || idempotencyKey.length > 255)) {
     return { status: 422, body: errorBody('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 characters.') };
   }
+  const blockingFailures = post.limited ? deps.config.merchantFailuresPerHour : '';
+  const failures = keys.merchantFailures(merchantId);
+  if (idempotencyKey === undefined) {
+    const [code, seconds] = await deps.redis.dpBeginMerchantPost(1, failures, blockingFailures);
+    if (scriptOutcome(code) === 'rate_limited') return answerFor(blockedForGuessing(Number(seconds)));
+    return respond(() => step(undefined));
+  }
+
   const key = keys.merchantIdempotency(merchantId, digest(idempotencyKey));
-  const fingerprint = digest(`${request.method} ${request.path} ${canonicalJson(request.body)}`);
-  // One command: claim the key if it is new, else get what the first request stored (Redis ≥ 7.0).
-  const storedJson = await deps.redis.set(key, JSON.stringify({ fingerprint }), 'EX', KEEP_SECONDS, 'NX', 'GET');
-  const stored = JSON.parse(storedJson ?? '{}') as { fingerprint?: string; response?: ApiResponse };
-  if (stored.fingerprint && stored.fingerprint !== fingerprint) {
-    return { status: 422, body: errorBody('idempotency_key_reused', 'This Idempotency-Key was used with a different request.') };
+  const fingerprint = digest(`${post.method} ${post.path} ${canonicalJson(post.body)}`);
+  const [code, value] = await deps.redis.dpBeginMerchantPost(2, failures, key, blockingFailures, JSON.stringify({ fingerprint }), KEEP_SECONDS);
+  const outcome = scriptOutcome(code);
+  if (outcome === 'rate_limited') return answerFor(blockedForGuessing(Number(value)));
+  if (outcome === 'replayed') {
+    const stored = JSON.parse(String(value)) as { fingerprint?: string; response?: ApiResponse };
+    if (stored.fingerprint !== fingerprint) {
+      return { status: 422, body: errorBody('idempotency_key_reused', 'This Idempotency-Key was used with a different request.') };
+    }
+    if (stored.response) return { ...stored.response, replayed: true };
+    // Claimed by a request that never stored an answer (it crashed, or is still running): run again.
   }
-  if (stored.response) return { ...stored.response, replayed: true };
-  const response = await respond(run);
-  if (response.status !== 429 && response.status < 500) {
-    await deps.redis.set(key, JSON.stringify({ fingerprint, response }), 'EX', KEEP_SECONDS);
-  }
+  const keeping: AnswerKeeping = { key, keepSeconds: KEEP_SECONDS, record: (response) => JSON.stringify({ fingerprint, response }) };
+  const { kept, ...response } = await respond(() => step(keeping));
+  if (!kept && storable(response)) await deps.redis.set(key, keeping.record(response), 'EX', KEEP_SECONDS);
   return response;
 }

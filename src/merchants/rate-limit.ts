@@ -8,15 +8,19 @@ const CHECK_WINDOW_SECONDS = 60;
 const tooMany = (seconds: number, what: string) =>
   new AppError(429, 'rate_limited', `Too many ${what}; try again in ${Math.max(1, seconds)} second(s).`, { 'Retry-After': String(Math.max(1, seconds)) });
 
+/** The 429 for a merchant blocked for guessing; `secondsLeft` ≤ 0 when the counter has no TTL. */
+export const blockedForGuessing = (secondsLeft: number) => tooMany(secondsLeft > 0 ? secondsLeft : FAILURE_WINDOW_SECONDS, 'failed attempts');
+
 /**
  * Codes are only safe against guessing if each merchant can make few wrong tries: mistyped and
  * unknown codes count as failures in a fixed one-hour window, and once MERCHANT_FAILURES_PER_HOUR
  * is reached every balance check and redemption of that merchant answers 429 until it resets.
+ * Redemptions check this in begin-merchant-post.lua (see runMerchantPost), balance checks here.
  */
 export async function assertNotBlocked(deps: MerchantDeps, merchantId: string): Promise<void> {
   const key = keys.merchantFailures(merchantId);
   const [count, ttl] = await Promise.all([deps.redis.get(key), deps.redis.ttl(key)]);
-  if (Number(count ?? 0) >= deps.config.merchantFailuresPerHour) throw tooMany(ttl > 0 ? ttl : FAILURE_WINDOW_SECONDS, 'failed attempts');
+  if (Number(count ?? 0) >= deps.config.merchantFailuresPerHour) throw blockedForGuessing(ttl);
 }
 
 export async function countFailure(deps: MerchantDeps, merchantId: string): Promise<void> {

@@ -3,8 +3,7 @@ import { AppError } from '../http/errors.ts';
 import { merchantIds } from '../identifiers/ids.ts';
 import { createPaymentRequest, getPaymentRequest } from '../payments/payment-requests.ts';
 import { checkCode, redeemCode, voidRedemption } from '../payments/redemption.ts';
-import { idempotent, type ApiResponse } from './idempotency.ts';
-import { assertNotBlocked } from './rate-limit.ts';
+import { answeredBy, keptBy, runMerchantPost, type ApiResponse, type MerchantPostStep } from './idempotency.ts';
 import { authenticateMerchant, createMerchant, getMerchant, requireAdmin, type MerchantDeps } from './merchants.ts';
 import { settlementCsv, settlementDays } from './settlement.ts';
 
@@ -13,11 +12,9 @@ const send = (res: Response, result: ApiResponse & { replayed?: boolean }) => {
   res.status(result.status).set(result.headers ?? {}).json(result.body);
 };
 
-/** Runs a merchant POST under its Idempotency-Key (if any). */
-const merchantPost = (deps: MerchantDeps, req: Request, merchantId: string, run: (idempotencyKey?: string) => Promise<ApiResponse>) => {
-  const idempotencyKey = req.get('Idempotency-Key');
-  return idempotent(deps, merchantId, idempotencyKey, { method: req.method, path: req.path, body: req.body }, () => run(idempotencyKey));
-};
+/** Runs a merchant POST under its Idempotency-Key (if any); `limited` ones are refused while the merchant is blocked for guessing. */
+const merchantPost = (deps: MerchantDeps, req: Request, merchantId: string, step: MerchantPostStep, limited = false) =>
+  runMerchantPost(deps, merchantId, { method: req.method, path: req.path, body: req.body, idempotencyKey: req.get('Idempotency-Key'), limited }, step);
 
 /** Operator and merchant JSON endpoints, mounted under /api. */
 export function merchantsApiRouter(deps: MerchantDeps): Router {
@@ -47,18 +44,18 @@ export function merchantsApiRouter(deps: MerchantDeps): Router {
     res.json(await checkCode(deps, res.locals.merchantId, req.params.code));
   });
   merchant.post('/redemptions', async (req, res) => {
-    const merchantId: string = res.locals.merchantId;
-    // Started now so the rate-limit read shares a Redis round trip with the Idempotency-Key lookup.
-    const notBlocked = assertNotBlocked(deps, merchantId);
-    notBlocked.catch(() => undefined);
-    send(res, await merchantPost(deps, req, merchantId, async (key) => ({ status: 201, body: await redeemCode(deps, merchantId, req.body, key, notBlocked) })));
+    const { merchantId } = res.locals;
+    const redeem = keptBy(201, (store) => redeemCode(deps, merchantId, req.body, req.get('Idempotency-Key'), store));
+    send(res, await merchantPost(deps, req, merchantId, redeem, true));
   });
   merchant.post('/redemptions/:redemptionId/void', async (req, res) => {
+    const { merchantId } = res.locals;
     const { redemptionId } = req.params as { redemptionId: string };
-    send(res, await merchantPost(deps, req, res.locals.merchantId, async () => ({ status: 200, body: await voidRedemption(deps, res.locals.merchantId, redemptionId) })));
+    send(res, await merchantPost(deps, req, merchantId, keptBy(200, (store) => voidRedemption(deps, merchantId, redemptionId, store))));
   });
   merchant.post('/payment-requests', async (req, res) => {
-    send(res, await merchantPost(deps, req, res.locals.merchantId, async (key) => ({ status: 201, body: await createPaymentRequest(deps, res.locals.merchantId, req.body, key) })));
+    const { merchantId } = res.locals;
+    send(res, await merchantPost(deps, req, merchantId, answeredBy(201, () => createPaymentRequest(deps, merchantId, req.body, req.get('Idempotency-Key')))));
   });
   merchant.get('/payment-requests/:id', async (req, res) => {
     res.json(await getPaymentRequest(deps, res.locals.merchantId, req.params.id as string));

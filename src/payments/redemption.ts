@@ -3,7 +3,9 @@ import { nanoid } from 'nanoid';
 import { z } from 'zod';
 import { AppError } from '../http/errors.ts';
 import { paymentCodes } from '../identifiers/ids.ts';
+import type { AnswerStore } from '../merchants/idempotency.ts';
 import { assertNotBlocked, countCodeCheck, countFailure } from '../merchants/rate-limit.ts';
+import type { RedisClient } from '../store/redis.ts';
 import { invalidInput } from '../registration/registration.ts';
 import { calendarDay } from '../shared/calendar.ts';
 import { keys } from '../store/keys.ts';
@@ -89,19 +91,24 @@ const redemptionIdFor = (deps: PaymentDeps, merchantId: string, idempotencyKey: 
     : `rd_${createHmac('sha256', deps.config.hashPepper).update(`redemption:${merchantId}:${idempotencyKey}`).digest('base64url').slice(0, 22)}`;
 
 /**
- * POST /api/merchant/redemptions. Two single-slot steps: redeem-code.lua in the code's slot does
- * every check and the debit atomically (this alone rules out double spending); then
+ * Books a redemption or a void in the merchant's slot, once per redemption ID, and with an
+ * Idempotency-Key stores the merchant's answer in the same script.
+ */
+function book<Body>(redis: RedisClient, merchantId: string, kind: 'redeem' | 'void', redemptionId: string, record: string, answer: Body, store?: AnswerStore<Body>) {
+  const booking = [keys.merchantRedemptions(merchantId), keys.merchantSettlement(merchantId)] as const;
+  return store
+    ? redis.dpRecordRedemption(3, ...booking, store.key, kind, redemptionId, record, store.record(answer), store.keepSeconds)
+    : redis.dpRecordRedemption(2, ...booking, kind, redemptionId, record);
+}
+
+/**
+ * POST /api/merchant/redemptions, once runMerchantPost has checked that the merchant is not
+ * blocked for guessing. Two single-slot steps: redeem-code.lua in the code's slot does every
+ * check and the debit atomically (this alone rules out double spending); then
  * record-redemption.lua books it in the merchant's slot (void lookup, settlement), once per
  * redemption ID, so redoing both steps on a retry changes nothing twice.
  */
-export async function redeemCode(
-  deps: PaymentDeps,
-  merchantId: string,
-  input: unknown,
-  idempotencyKey?: string,
-  notBlocked: Promise<void> = assertNotBlocked(deps, merchantId),
-): Promise<Redemption> {
-  await notBlocked;
+export async function redeemCode(deps: PaymentDeps, merchantId: string, input: unknown, idempotencyKey?: string, answerStore?: AnswerStore<Redemption>): Promise<Redemption> {
   const parsed = redemptionInput.safeParse(input);
   if (!parsed.success) throw invalidInput(parsed.error);
   const { amount, orderId } = parsed.data;
@@ -134,8 +141,9 @@ export async function redeemCode(
     case 'replayed': {
       const booked = redeemedAmount === undefined ? amount : Number(redeemedAmount);
       const record = { codeHash: hash, amount: booked, at: now, day: calendarDay(now, deps.config.timeZone), orderId: orderId ?? '' };
-      await deps.redis.dpRecordRedemption(keys.merchantRedemptions(merchantId), keys.merchantSettlement(merchantId), 'redeem', redemptionId, JSON.stringify(record));
-      return { redemptionId, amount: booked, currency: currency!, remaining: Number(remaining) };
+      const redemption: Redemption = { redemptionId, amount: booked, currency: currency!, remaining: Number(remaining) };
+      await book(deps.redis, merchantId, 'redeem', redemptionId, JSON.stringify(record), redemption, answerStore);
+      return redemption;
     }
     default:
       throw new Error(`unexpected redemption outcome ${status}`);
@@ -147,7 +155,7 @@ export interface VoidedRedemption extends Redemption {
 }
 
 /** POST /api/merchant/redemptions/{id}/void: only the redeeming merchant finds it (its own slot). */
-export async function voidRedemption(deps: PaymentDeps, merchantId: string, redemptionId: string): Promise<VoidedRedemption> {
+export async function voidRedemption(deps: PaymentDeps, merchantId: string, redemptionId: string, answerStore?: AnswerStore<VoidedRedemption>): Promise<VoidedRedemption> {
   const notFound = () => new AppError(404, 'unknown_redemption', 'There is no such redemption.');
   if (!/^rd_[A-Za-z0-9_-]{22}$/.test(redemptionId)) throw notFound();
   const booked = await deps.redis.hget(keys.merchantRedemptions(merchantId), redemptionId);
@@ -166,6 +174,7 @@ export async function voidRedemption(deps: PaymentDeps, merchantId: string, rede
   if (outcome === 'void_window_passed') {
     throw new AppError(409, 'void_window_passed', `A redemption can only be voided within ${deps.config.voidWindowHours} hours.`);
   }
-  await deps.redis.dpRecordRedemption(keys.merchantRedemptions(merchantId), keys.merchantSettlement(merchantId), 'void', redemptionId);
-  return { redemptionId, status: 'voided', amount: Number(amount), currency: currency!, remaining: Number(remaining) };
+  const voided: VoidedRedemption = { redemptionId, status: 'voided', amount: Number(amount), currency: currency!, remaining: Number(remaining) };
+  await book(deps.redis, merchantId, 'void', redemptionId, '', voided, answerStore);
+  return voided;
 }

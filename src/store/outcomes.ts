@@ -11,6 +11,7 @@ const OUTCOMES = {
   [-7]: 'wrong_merchant',
   [-8]: 'already_redeemed',
   [-9]: 'void_window_passed',
+  [-10]: 'rate_limited',
 } as const;
 
 export type ScriptOutcome = (typeof OUTCOMES)[keyof typeof OUTCOMES];

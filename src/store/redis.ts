@@ -6,8 +6,9 @@ import type { Config } from '../config.ts';
 export type RedisClient = Redis | Cluster;
 
 /**
- * Every Lua script, with how many of its arguments are keys. The file is `scripts/<file>.lua`;
- * its header documents KEYS, ARGV and return codes.
+ * Every Lua script, with how many of its arguments are keys (null: the caller passes the count
+ * first, for scripts with an optional key). The file is `scripts/<file>.lua`; its header
+ * documents KEYS, ARGV and return codes.
  */
 const SCRIPTS = {
   dpCreatePendingRegistration: { file: 'create-pending-registration', numberOfKeys: 2 },
@@ -18,7 +19,8 @@ const SCRIPTS = {
   dpIssueCode: { file: 'issue-code', numberOfKeys: 1 },
   dpRedeemCode: { file: 'redeem-code', numberOfKeys: 2 },
   dpVoidRedemption: { file: 'void-redemption', numberOfKeys: 2 },
-  dpRecordRedemption: { file: 'record-redemption', numberOfKeys: 2 },
+  dpRecordRedemption: { file: 'record-redemption', numberOfKeys: null },
+  dpBeginMerchantPost: { file: 'begin-merchant-post', numberOfKeys: null },
   dpChargeApproval: { file: 'charge-approval', numberOfKeys: 3 },
   dpDecidePaymentRequest: { file: 'decide-payment-request', numberOfKeys: 1 },
 } as const;
@@ -61,19 +63,39 @@ declare module 'ioredis' {
     dpVoidRedemption(code: string, redemptions: string, redemptionId: string, merchantId: string, nowMs: Arg, windowMs: Arg): Result<[number, string?, string?, string?], Context>;
     dpChargeApproval(step: string, ledger: string, spend: string, ...args: Arg[]): Result<[number, string?], Context>;
     dpDecidePaymentRequest(request: string, action: 'claim' | 'approve' | 'decline' | 'release', memberId: string, callSid: string, nowMs: Arg): Result<[number, string?], Context>;
-    dpRecordRedemption(redemptions: string, settlement: string, kind: 'redeem' | 'void', redemptionId: string, record?: string): Result<number, Context>;
+    dpRecordRedemption(numberOfKeys: 2, redemptions: string, settlement: string, kind: 'redeem' | 'void', redemptionId: string, record: string): Result<number, Context>;
+    dpRecordRedemption(
+      numberOfKeys: 3,
+      redemptions: string,
+      settlement: string,
+      idempotencyRecord: string,
+      kind: 'redeem' | 'void',
+      redemptionId: string,
+      record: string,
+      idempotencyRecordWithAnswer: string,
+      keepSeconds: Arg,
+    ): Result<number, Context>;
+    dpBeginMerchantPost(numberOfKeys: 1, failures: string, blockingFailures: Arg): Result<[number, (string | number)?], Context>;
+    dpBeginMerchantPost(
+      numberOfKeys: 2,
+      failures: string,
+      idempotencyRecord: string,
+      blockingFailures: Arg,
+      claim: string,
+      keepSeconds: Arg,
+    ): Result<[number, (string | number)?], Context>;
   }
 }
 
 const scriptSource = (file: string) => readFileSync(new URL(`./scripts/${file}.lua`, import.meta.url), 'utf8');
 
-let loadedScripts: { name: string; lua: string; numberOfKeys: number }[] | undefined;
+let loadedScripts: { name: string; lua: string; numberOfKeys: number | undefined }[] | undefined;
 
 export function defineScripts(client: RedisClient): void {
   loadedScripts ??= Object.entries(SCRIPTS).map(([name, { file, numberOfKeys }]) => ({
     name,
     lua: scriptSource(file),
-    numberOfKeys,
+    numberOfKeys: numberOfKeys ?? undefined,
   }));
   for (const { name, lua, numberOfKeys } of loadedScripts) client.defineCommand(name, { lua, numberOfKeys });
 }

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Agent, request as httpRequest } from 'node:http';
 import { dammCheckDigit } from '../../src/identifiers/damm.ts';
+import { keys } from '../../src/store/keys.ts';
 import { jsonRequest, startTestApp, type TestApp } from '../support/harness.ts';
 import { activeMember, type ActiveMember } from '../support/member.ts';
 import { adminAuth, codeBoughtByPhone, createMerchant, merchantAuth, type TestMerchant } from '../support/payments.ts';
@@ -336,6 +337,30 @@ describe('the merchant API against code guessing', () => {
     expect(blockedCheck.status).to.equal(429);
     const fine = await jsonRequest(app, 'POST', '/api/merchant/redemptions', { code, amount: 1 }, merchantAuth(honest));
     expect(fine.status).to.equal(201);
+  });
+
+  it('while blocked, an answer stored under an Idempotency-Key is still replayed, and a new key is refused without being remembered', async () => {
+    const guesser = await createMerchant(app, 'Retrying guesser');
+    const code = await codeBoughtByPhone(app, member, PIN, '1');
+    const redeemWithKey = (key: string, codeToTry = code) =>
+      jsonRequest(app, 'POST', '/api/merchant/redemptions', { code: codeToTry, amount: 100 }, merchantAuth(guesser, { 'Idempotency-Key': key }));
+    const paid = await redeemWithKey('before-the-block');
+    expect(paid.status).to.equal(201);
+    for (let i = 0; i < 3; i++) expect((await redeemWithKey(`guess-${i}`, unissuedCode())).status).to.equal(404);
+
+    const replayed = await redeemWithKey('before-the-block');
+    expect(replayed.status).to.equal(201);
+    expect(replayed.body).to.deep.equal(paid.body);
+    expect(replayed.headers.get('idempotent-replayed')).to.equal('true');
+    const refused = await redeemWithKey('during-the-block');
+    expect(refused.status).to.equal(429);
+    expect(refused.body.error.code).to.equal('rate_limited');
+
+    await app.redis.del(keys.merchantFailures(guesser.merchantId));
+    const afterReset = await redeemWithKey('during-the-block');
+    expect(afterReset.status).to.equal(201);
+    expect(afterReset.headers.get('idempotent-replayed')).to.equal(null);
+    expect(afterReset.body.remaining).to.equal(300);
   });
 
   it('balance checks are limited per minute, right or wrong', async () => {
