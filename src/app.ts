@@ -11,9 +11,9 @@ import { registrationApiRouter, registrationPagesRouter } from './registration/r
 import { accountPagesRouter, accountsApiRouter, loadMember } from './accounts/routes.ts';
 import { errorPage, homeRouter, notFoundPage } from './web/home.ts';
 import { pickLang } from './web/lang.ts';
-import { healthRouter } from './health.ts';
+import { healthCheck } from './health.ts';
 import { requireSameOriginForms } from './web/same-origin.ts';
-import { merchantsApiRouter } from './merchants/routes.ts';
+import { adminApiRouter, merchantApiRouter } from './merchants/routes.ts';
 import { smsSender, type SmsSender } from './payments/sms.ts';
 import { simulatorRouter } from './simulator/routes.ts';
 
@@ -38,14 +38,15 @@ export function createApp(appDeps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
-  app.use(healthRouter(deps.redis));
+  app.get('/healthz', healthCheck(deps.redis));
   app.use('/twilio', voiceRouter(deps, logger));
 
   // The JSON API sits before the page middleware: it needs no CSP or asset handling, and merchant
   // calls (the hot path) need no cookies or session lookup, only what the member routes ask for.
   const api = express.Router();
   api.use(jsonApiHeaders, express.json({ limit: '16kb' }), requireJsonBody);
-  api.use(merchantsApiRouter(deps));
+  api.use('/merchant', merchantApiRouter(deps));
+  api.use('/admin', adminApiRouter(deps));
   api.use(cookieParser(config.sessionSecret), loadMember(deps));
   api.use(registrationApiRouter(deps));
   api.use(accountsApiRouter(deps));

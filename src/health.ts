@@ -1,12 +1,11 @@
-import express, { type Router } from 'express';
+import type { RequestHandler } from 'express';
 import type { RedisClient } from './store/redis.ts';
 
 const PING_TIMEOUT_MS = 1000;
 
 /** GET /healthz: 200 when Redis answers PING within a second, 503 otherwise. */
-export function healthRouter(redis: RedisClient): Router {
-  const router = express.Router();
-  router.get('/healthz', async (_req, res) => {
+export function healthCheck(redis: RedisClient): RequestHandler {
+  return async (_req, res) => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error('timeout')), PING_TIMEOUT_MS);
@@ -19,6 +18,5 @@ export function healthRouter(redis: RedisClient): Router {
     } finally {
       clearTimeout(timer);
     }
-  });
-  return router;
+  };
 }

@@ -16,16 +16,15 @@ const send = (res: Response, result: ApiResponse & { replayed?: boolean }) => {
 const merchantPost = (deps: MerchantDeps, req: Request, merchantId: string, step: MerchantPostStep, limited = false) =>
   runMerchantPost(deps, merchantId, { method: req.method, path: req.path, body: req.body, idempotencyKey: req.get('Idempotency-Key'), limited }, step);
 
-/** Operator and merchant JSON endpoints, mounted under /api. */
-export function merchantsApiRouter(deps: MerchantDeps): Router {
+/** Operator JSON endpoints, mounted at /api/admin. */
+export function adminApiRouter(deps: MerchantDeps): Router {
   const router = express.Router();
-
-  router.post('/admin/merchants', async (req, res) => {
+  router.post('/merchants', async (req, res) => {
     requireAdmin(deps.config, req.get('Authorization'));
     res.status(201).json(await createMerchant(deps, req.body));
   });
 
-  router.get('/admin/merchants/:merchantId/settlement.csv', async (req, res) => {
+  router.get('/merchants/:merchantId/settlement.csv', async (req, res) => {
     requireAdmin(deps.config, req.get('Authorization'));
     const { merchantId } = req.params;
     if (merchantIds.check(merchantId) !== 'ok' || !(await getMerchant(deps.redis, merchantId))) {
@@ -34,7 +33,11 @@ export function merchantsApiRouter(deps: MerchantDeps): Router {
     const csv = settlementCsv(merchantId, deps.config.currency, await settlementDays(deps, merchantId));
     res.type('text/csv').set('Content-Disposition', `attachment; filename="settlement-${merchantId}.csv"`).send(csv);
   });
+  return router;
+}
 
+/** Merchant JSON endpoints, mounted at /api/merchant straight under /api: the hot path passes as few routers as possible. */
+export function merchantApiRouter(deps: MerchantDeps): Router {
   const merchant = express.Router();
   merchant.use(async (req, res, next) => {
     res.locals.merchantId = await authenticateMerchant(deps, req.get('Authorization'));
@@ -63,6 +66,5 @@ export function merchantsApiRouter(deps: MerchantDeps): Router {
   merchant.get('/settlement', async (_req, res) => {
     res.json({ merchantId: res.locals.merchantId, currency: deps.config.currency, days: await settlementDays(deps, res.locals.merchantId) });
   });
-  router.use('/merchant', merchant);
-  return router;
+  return merchant;
 }

@@ -4,7 +4,7 @@ import { parseCallState } from './call-state.ts';
 import { answerCall, chooseFromMenu, MENU_PATH } from './menu.ts';
 import { ACTIVATION_PATH, AFTER_ACTIVATION_PATH, afterFormalId, provisionalIdEntered } from './activation.ts';
 import { FORMAL_ID_PATH, formalIdEntered, PIN_PATH, pinEntered } from './sign-in.ts';
-import { requireTwilioSignature } from './signature.ts';
+import { twilioSignatureCheck } from './signature.ts';
 import { renderTwiml } from './twiml.ts';
 import { apologyReply, type CallInput, type VoiceDeps, type VoiceStep } from './voice-step.ts';
 import { recordCallStatus } from './call-status.ts';
@@ -41,31 +41,47 @@ function callInput(req: Request, deps: VoiceDeps): CallInput | undefined {
   };
 }
 
+const STATUS_CALLBACK_PATH = '/voice/status';
+const PICK_UP_PATH = '/twilio/voice';
+const PICK_UP_ANSWERS_MAX = 16;
+
 /**
  * The Twilio webhooks, mounted at /twilio. Each answer is TwiML with status 200, even when something breaks: the caller
  * then hears an apology instead of Twilio's "application error".
  */
 export function voiceRouter(deps: VoiceDeps, logger: Logger): Router {
   const router = express.Router();
+  const signedByTwilio = twilioSignatureCheck(deps.config.twilio.authToken, deps.config.publicBaseUrl);
   const sendTwiml = (res: express.Response, xml: string) => res.status(200).type('text/xml').send(xml);
   const apology = (req: Request) =>
     renderTwiml(apologyReply(deps, parseCallState(req.query as Record<string, unknown>, deps.config.defaultLocale)), deps.flows.voices);
+  // The pick-up answer depends on nothing but its URL (the locale), and prompts are fixed at
+  // start, so it is rendered once per URL: the webhook every call starts with does the least work.
+  const pickUpAnswers = new Map<string, string>();
 
-  router.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 200 }));
-  router.use(requireTwilioSignature(deps.config.twilio.authToken, deps.config.publicBaseUrl));
-
-  router.post('/voice/status', (async (req, res) => {
+  const recordStatus = async (body: Record<string, unknown>) => {
     try {
-      await recordCallStatus(deps, (req.body ?? {}) as Record<string, unknown>);
+      await recordCallStatus(deps, body);
     } catch (error) {
       logger.error({ err: error }, 'could not record call status');
     }
-    res.status(204).end();
-  }) as RequestHandler);
+  };
 
-  // One handler looks the step up by path: cheaper than matching a route per step, and a signed
-  // request for a path we never hand out (our bug, not the caller's) still gets spoken TwiML.
+  router.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 200 }));
+
+  // One handler checks the signature, then looks the step up by path: every router layer costs
+  // time on each webhook, and a signed request for a path we never hand out (our bug, not the
+  // caller's) still gets spoken TwiML.
   router.use((async (req, res) => {
+    if (!signedByTwilio(req)) {
+      res.status(403).type('text/plain').send('Forbidden: this endpoint only answers requests signed by Twilio.');
+      return;
+    }
+    if (req.path === STATUS_CALLBACK_PATH && req.method === 'POST') {
+      await recordStatus((req.body ?? {}) as Record<string, unknown>);
+      res.status(204).end();
+      return;
+    }
     const path = `/twilio${req.path}`;
     const step = req.method === 'POST' ? VOICE_STEPS.get(path) : undefined;
     const call = step && callInput(req, deps);
@@ -74,8 +90,15 @@ export function voiceRouter(deps: VoiceDeps, logger: Logger): Router {
       sendTwiml(res, apology(req));
       return;
     }
+    const pickedUp = path === PICK_UP_PATH ? pickUpAnswers.get(req.originalUrl) : undefined;
+    if (pickedUp !== undefined) {
+      sendTwiml(res, pickedUp);
+      return;
+    }
     try {
-      sendTwiml(res, renderTwiml(await step(deps, call), deps.flows.voices));
+      const xml = renderTwiml(await step(deps, call), deps.flows.voices);
+      if (path === PICK_UP_PATH && pickUpAnswers.size < PICK_UP_ANSWERS_MAX) pickUpAnswers.set(req.originalUrl, xml);
+      sendTwiml(res, xml);
     } catch (error) {
       logger.error({ err: error, path, callSid: call.callSid }, 'voice step failed');
       sendTwiml(res, apology(req));

@@ -144,6 +144,19 @@ describe('Twilio webhooks are safe', () => {
     }
   });
 
+  it('the pick-up answer, remembered after the first call, is the same for every call, follows the locale in its URL, and is never given without a signature', async () => {
+    const first = await postTwilio(app, '/twilio/voice', callParams(newCallSid()));
+    const second = await postTwilio(app, '/twilio/voice', callParams(newCallSid()));
+    expect(parseTwiml(second.body)).to.deep.equal(parseTwiml(first.body));
+    expect(findVerb(parseTwiml(first.body), 'Gather')!.children[0]!.attributes.language).to.equal('ja-JP');
+    const english = await postTwilio(app, '/twilio/voice?l=en-US', callParams(newCallSid()));
+    expect(findVerb(parseTwiml(english.body), 'Gather')!.children[0]!.attributes.language).to.equal('en-US');
+    const unsigned = await post('/twilio/voice', form(callParams(newCallSid())), {});
+    expect(unsigned.status).to.equal(403);
+    const badlySigned = await post('/twilio/voice', form(callParams(newCallSid())), { 'X-Twilio-Signature': 'c2lnbmVkIGJ5IHNvbWVvbmUgZWxzZQ==' });
+    expect(badlySigned.status).to.equal(403);
+  });
+
   it('the TwiML always parses as a document', async () => {
     const { body } = await postTwilio(app, '/twilio/voice', callParams(newCallSid()));
     expect(() => parseTwiml(body)).to.not.throw();

@@ -72,10 +72,10 @@ describe('voice prompts and TwiML', () => {
   });
 
   it('call state survives the trip through an action URL, and junk in it falls back to defaults', () => {
-    const state = { ...initialCallState('en-US'), wrongEntries: 2, memberId: '12345678901', next: 'renew' };
+    const state = { ...initialCallState('en-US'), wrongEntries: 2, menuRepeats: 1, memberId: '12345678901', next: 'renew', extra: { a: '500', o: 'x&y=z #1' } };
     const url = new URL(callUrl('https://x', '/twilio/voice/menu', state));
     const back = parseCallState(Object.fromEntries(url.searchParams), 'ja-JP');
-    expect(back).to.deep.include({ locale: 'en-US', wrongEntries: 2, memberId: '12345678901', next: 'renew' });
+    expect(back).to.deep.equal({ ...state, pendingMemberId: undefined });
     expect(parseCallState({ l: 'xx', w: '-5', m: 'abc' }, 'ja-JP')).to.deep.include({ locale: 'ja-JP', wrongEntries: 0, memberId: undefined });
   });
 });
