@@ -38,8 +38,8 @@ export function createApp(appDeps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
-  app.get('/healthz', healthCheck(deps.redis));
   app.use('/twilio', voiceRouter(deps, logger));
+  app.get('/healthz', healthCheck(deps.redis));
 
   // The JSON API sits before the page middleware: it needs no CSP or asset handling, and merchant
   // calls (the hot path) need no cookies or session lookup, only what the member routes ask for.

@@ -1,4 +1,4 @@
-import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Router } from 'express';
+import express, { type ErrorRequestHandler, type Request, type Router } from 'express';
 import type { Logger } from 'pino';
 import { parseCallState } from './call-state.ts';
 import { answerCall, chooseFromMenu, MENU_PATH } from './menu.ts';
@@ -28,10 +28,15 @@ const field = (body: Record<string, unknown>, name: string, max = 64) => {
   return typeof value === 'string' && value.length <= max ? value : undefined;
 };
 
+const usableCallSid = (body: Record<string, unknown>) => {
+  const callSid = field(body, 'CallSid');
+  return callSid && /^[A-Za-z0-9]{2,64}$/.test(callSid) ? callSid : undefined;
+};
+
 function callInput(req: Request, deps: VoiceDeps): CallInput | undefined {
   const body = (req.body ?? {}) as Record<string, unknown>;
-  const callSid = field(body, 'CallSid');
-  if (!callSid || !/^[A-Za-z0-9]{2,64}$/.test(callSid)) return undefined;
+  const callSid = usableCallSid(body);
+  if (!callSid) return undefined;
   return {
     callSid,
     from: field(body, 'From') || 'unknown',
@@ -69,14 +74,7 @@ export function voiceRouter(deps: VoiceDeps, logger: Logger): Router {
 
   router.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 200 }));
 
-  // One handler checks the signature, then looks the step up by path: every router layer costs
-  // time on each webhook, and a signed request for a path we never hand out (our bug, not the
-  // caller's) still gets spoken TwiML.
-  router.use((async (req, res) => {
-    if (!signedByTwilio(req)) {
-      res.status(403).type('text/plain').send('Forbidden: this endpoint only answers requests signed by Twilio.');
-      return;
-    }
+  const answerStep = async (req: Request, res: express.Response) => {
     if (req.path === STATUS_CALLBACK_PATH && req.method === 'POST') {
       await recordStatus((req.body ?? {}) as Record<string, unknown>);
       res.status(204).end();
@@ -90,11 +88,6 @@ export function voiceRouter(deps: VoiceDeps, logger: Logger): Router {
       sendTwiml(res, apology(req));
       return;
     }
-    const pickedUp = path === PICK_UP_PATH ? pickUpAnswers.get(req.originalUrl) : undefined;
-    if (pickedUp !== undefined) {
-      sendTwiml(res, pickedUp);
-      return;
-    }
     try {
       const xml = renderTwiml(await step(deps, call), deps.flows.voices);
       if (path === PICK_UP_PATH && pickUpAnswers.size < PICK_UP_ANSWERS_MAX) pickUpAnswers.set(req.originalUrl, xml);
@@ -103,7 +96,23 @@ export function voiceRouter(deps: VoiceDeps, logger: Logger): Router {
       logger.error({ err: error, path, callSid: call.callSid }, 'voice step failed');
       sendTwiml(res, apology(req));
     }
-  }) as RequestHandler);
+  };
+
+  // One handler checks the signature, then answers a remembered pick-up at once or runs the step
+  // for the path: every router layer costs time on each webhook, and a signed request for a path
+  // we never hand out (our bug, not the caller's) still gets spoken TwiML.
+  router.use((req, res, next) => {
+    if (!signedByTwilio(req)) {
+      res.status(403).type('text/plain').send('Forbidden: this endpoint only answers requests signed by Twilio.');
+      return;
+    }
+    const pickedUp = req.method === 'POST' && req.baseUrl + req.path === PICK_UP_PATH ? pickUpAnswers.get(req.originalUrl) : undefined;
+    if (pickedUp !== undefined && usableCallSid((req.body ?? {}) as Record<string, unknown>)) {
+      sendTwiml(res, pickedUp);
+      return;
+    }
+    answerStep(req, res).catch(next);
+  });
 
   const answerErrorsWithTwiml: ErrorRequestHandler = (error, req, res, _next) => {
     logger.warn({ err: error, path: req.path }, 'bad Twilio request');

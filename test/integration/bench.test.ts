@@ -23,6 +23,12 @@ describe('npm run bench (tiny mode)', () => {
     expect(row!.baselineMeasured.totalRequests).to.be.greaterThan(0);
     expect(row!.baselineMeasured.errors).to.equal(0);
     expect(row!.measured.peakRssBytes).to.be.greaterThan(0);
+    expect(row!.pairRatios).to.have.length(1);
+    expect(row!.ratio).to.equal(row!.pairRatios[0]);
+    expect(row!.measured.cpuMicrosPerRequest).to.be.greaterThan(0);
+    expect(row!.baselineMeasured.cpuMicrosPerRequest).to.be.greaterThan(0);
+    expect(row!.measured.redisCpuMicrosPerRequest).to.be.a('number');
+    expect(row!.baselineMeasured.redisCpuMicrosPerRequest).to.equal(undefined);
     expect(results.targets.length).to.be.greaterThan(0);
     for (const target of results.targets) expect(['PASS', 'MISS', 'PENDING', 'NOT RUN']).to.include(target.status);
     expect(results.pending.map((p) => p.scenario)).to.deep.equal([]);

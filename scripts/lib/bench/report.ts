@@ -3,6 +3,8 @@ import type { BenchResults } from './run.ts';
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 const ms = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
 const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
+const ratioWithRange = (ratio: number, pairs: number[]) =>
+  `${(ratio * 100).toFixed(0)}%${pairs.length > 1 ? ` (${(Math.min(...pairs) * 100).toFixed(0)}–${(Math.max(...pairs) * 100).toFixed(0)})` : ''}`;
 
 /** The run as Markdown: the scenario table, targets, Redis memory, pending scenarios and the profile. */
 export function renderMarkdown(results: BenchResults): string {
@@ -12,17 +14,17 @@ export function renderMarkdown(results: BenchResults): string {
     `Machine: ${machine.cpuModel}, ${machine.cpus} CPUs, ${machine.memoryGiB} GiB, ${machine.os}; Node ${machine.node}; Redis ${machine.redis}.`,
     `Run: ${results.startedAt}, ${options.durationSeconds} s measured after ${options.warmupSeconds} s warm-up per run, connections ${options.connections.join(', ')}.`,
     '',
-    '| scenario | conns | req/s | p50 ms | p99 ms | max ms | errors | baseline | base req/s | base p99 ms | ratio | app RSS MB |',
-    '|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|',
+    '| scenario | conns | req/s | p50 ms | p99 ms | max ms | errors | baseline | base req/s | base p99 ms | ratio (pair range) | CPU µs/req app (+Redis) | base CPU µs/req | app RSS MB |',
+    '|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|',
   );
   for (const row of results.rows) {
     const m = row.measured;
     const b = row.baselineMeasured;
     lines.push(
-      `| ${row.scenario} | ${row.connections} | ${m.requestsPerSecond} | ${ms(m.latencyMs.p50)} | ${ms(m.latencyMs.p99)} | ${ms(m.latencyMs.max)} | ${m.errors} | ${row.baseline} | ${b.requestsPerSecond} | ${ms(b.latencyMs.p99)} | ${(row.ratio * 100).toFixed(0)}% | ${mb(m.peakRssBytes)} |`,
+      `| ${row.scenario} | ${row.connections} | ${m.requestsPerSecond} | ${ms(m.latencyMs.p50)} | ${ms(m.latencyMs.p99)} | ${ms(m.latencyMs.max)} | ${m.errors} | ${row.baseline} | ${b.requestsPerSecond} | ${ms(b.latencyMs.p99)} | ${ratioWithRange(row.ratio, row.pairRatios)} | ${m.cpuMicrosPerRequest}${m.redisCpuMicrosPerRequest === undefined ? '' : ` (+${m.redisCpuMicrosPerRequest})`} | ${b.cpuMicrosPerRequest} | ${mb(m.peakRssBytes)} |`,
     );
   }
-  for (const pending of results.pending) lines.push(`| ${pending.scenario} | – | pending | | | | | | | | | |`);
+  for (const pending of results.pending) lines.push(`| ${pending.scenario} | – | pending | | | | | | | | | | | |`);
   lines.push('', '| target | measured | result |', '|---|---|---|');
   for (const target of results.targets) lines.push(`| ${target.target} | ${target.measured} | ${target.status} |`);
 

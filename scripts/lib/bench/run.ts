@@ -39,6 +39,10 @@ export interface Measurement {
   totalRequests: number;
   /** Peak resident memory of the process under load during this run. */
   peakRssBytes: number;
+  /** CPU time of the process under load (all threads) per completed request, in microseconds. */
+  cpuMicrosPerRequest: number;
+  /** Redis's CPU time per completed request, in microseconds (scenarios only; the baselines use no Redis). */
+  redisCpuMicrosPerRequest?: number;
 }
 
 export interface ResultRow {
@@ -48,8 +52,16 @@ export interface ResultRow {
   connections: number;
   measured: Measurement;
   baselineMeasured: Measurement;
-  /** Scenario requests/s divided by its baseline's. */
+  /**
+   * Scenario requests/s over its baseline's: the median over the paired slices (each scenario
+   * slice against the baseline slice run next to it), so a burst of interference from outside
+   * the bench that hits one slice does not decide the figure.
+   */
   ratio: number;
+  /** Each pair's ratio, in run order. */
+  pairRatios: number[];
+  /** All scenario requests over all baseline requests, for comparison with `ratio`. */
+  pooledRatio: number;
 }
 
 export interface BenchResults {
@@ -69,7 +81,13 @@ type RawRun = autocannon.Result & { totalCompletedRequests: number };
 // Exported by autocannon (documented in its README) but missing from @types/autocannon.
 const { aggregateResult } = autocannon as unknown as { aggregateResult(results: RawRun[], opts: { url: string }): autocannon.Result };
 
-function measurement(url: string, slices: RawRun[], peakRssBytes: number): Measurement {
+interface CpuTotals {
+  /** Microseconds of CPU used by the process under load during its slices. */
+  server: number;
+  redis?: number;
+}
+
+function measurement(url: string, slices: RawRun[], peakRssBytes: number, cpu: CpuTotals): Measurement {
   const merged = aggregateResult(slices, { url });
   const completed = slices.reduce((sum, r) => sum + r.totalCompletedRequests, 0);
   const seconds = slices.reduce((sum, r) => sum + r.duration, 0);
@@ -81,7 +99,17 @@ function measurement(url: string, slices: RawRun[], peakRssBytes: number): Measu
     errorDetail,
     totalRequests: completed,
     peakRssBytes,
+    cpuMicrosPerRequest: Math.round(cpu.server / Math.max(completed, 1)),
+    ...(cpu.redis === undefined ? {} : { redisCpuMicrosPerRequest: Math.round(cpu.redis / Math.max(completed, 1)) }),
   };
+}
+
+const sliceRate = (run: RawRun) => run.totalCompletedRequests / Math.max(run.duration, 1e-9);
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 async function drive(target: ServerChild, workload: Workload, ctx: BenchContext, connections: number, seconds: number): Promise<RawRun> {
@@ -98,21 +126,31 @@ async function drive(target: ServerChild, workload: Workload, ctx: BenchContext,
 }
 
 /** Longest single run; a measured run is cut into slices of at most this, baseline and scenario alternating. */
-const SLICE_SECONDS = 2;
+const SLICE_SECONDS = 1;
 
 interface Side {
   target: ServerChild;
   workload: Workload;
   /** Seeds what this side will consume in `seconds` (scenarios only). */
   prepare?: (seconds: number) => Promise<void>;
+  /** Redis's CPU time so far in microseconds (scenarios only). */
+  redisCpuMicros?: () => Promise<number>;
+}
+
+interface PairMeasurement {
+  baseline: Measurement;
+  scenario: Measurement;
+  pairRatios: number[];
 }
 
 /**
  * Measures a scenario and its baseline at one concurrency, interleaved: both warm up, then the
  * measured time is cut into slices run in ABBA order (B S S B B S…), so drift from other work on
- * the machine lands on both alike. Slices are merged with autocannon's own histogram aggregation.
+ * the machine lands on both alike, and each scenario slice pairs with the baseline slice next to
+ * it. Slices are merged with autocannon's own histogram aggregation. CPU time is read around each
+ * slice, for the scenario after it has settled, so work it queued (password hashes) is counted.
  */
-async function measurePair(baseline: Side, scenario: Side, ctx: BenchContext, connections: number, options: BenchOptions): Promise<[Measurement, Measurement]> {
+async function measurePair(baseline: Side, scenario: Side, ctx: BenchContext, connections: number, options: BenchOptions): Promise<PairMeasurement> {
   const sliceCount = Math.max(1, Math.round(options.durationSeconds / SLICE_SECONDS));
   const sliceSeconds = options.durationSeconds / sliceCount;
   await scenario.prepare?.(options.warmupSeconds + options.durationSeconds);
@@ -123,18 +161,34 @@ async function measurePair(baseline: Side, scenario: Side, ctx: BenchContext, co
   }
   const slices = { baseline: [] as RawRun[], scenario: [] as RawRun[] };
   const peak = { baseline: 0, scenario: 0 };
+  const cpu: Record<'baseline' | 'scenario', CpuTotals> = { baseline: { server: 0 }, scenario: { server: 0 } };
   for (let i = 0; i < sliceCount; i++) {
     const order = i % 2 === 0 ? (['baseline', 'scenario'] as const) : (['scenario', 'baseline'] as const);
     for (const which of order) {
       const side = which === 'baseline' ? baseline : scenario;
       const peakRss = side.target.watchRss();
+      const [serverBefore, redisBefore] = await Promise.all([side.target.cpuMicros(), side.redisCpuMicros?.()]);
       slices[which].push(await drive(side.target, side.workload, ctx, connections, sliceSeconds));
       peak[which] = Math.max(peak[which], peakRss());
       // Work still queued in the app (e.g. password hashes) must not spill into the other side's slice.
       if (which === 'scenario') await side.target.settle();
+      const [serverAfter, redisAfter] = await Promise.all([side.target.cpuMicros(), side.redisCpuMicros?.()]);
+      cpu[which].server += serverAfter - serverBefore;
+      if (redisBefore !== undefined && redisAfter !== undefined) cpu[which].redis = (cpu[which].redis ?? 0) + redisAfter - redisBefore;
     }
   }
-  return [measurement(baseline.target.url, slices.baseline, peak.baseline), measurement(scenario.target.url, slices.scenario, peak.scenario)];
+  return {
+    baseline: measurement(baseline.target.url, slices.baseline, peak.baseline, cpu.baseline),
+    scenario: measurement(scenario.target.url, slices.scenario, peak.scenario, cpu.scenario),
+    pairRatios: slices.scenario.map((run, i) => sliceRate(run) / Math.max(sliceRate(slices.baseline[i]!), 1e-9)),
+  };
+}
+
+/** Redis's own CPU time (user + system, all threads) from INFO, in microseconds. */
+async function redisCpuMicros(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const seconds = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return Math.round((seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6);
 }
 
 // Seeding is sized from the fastest rate seen so far, with headroom; the first guess is generous.
@@ -222,13 +276,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         const prepare = async (seconds: number) => {
           await scenario.setup?.(ctx, Math.ceil(fastestRate * SEED_HEADROOM * seconds) + 100);
         };
-        const [baselineMeasured, measured] = await measurePair(
+        const pair = await measurePair(
           { target: baselineServers[scenario.baseline], workload: BASELINES[scenario.baseline] },
-          { target: app, workload: scenario, prepare },
+          { target: app, workload: scenario, prepare, redisCpuMicros: () => redisCpuMicros(plain) },
           ctx,
           connections,
           options,
         );
+        const { baseline: baselineMeasured, scenario: measured } = pair;
         fastestRate = Math.max(fastestRate, measured.requestsPerSecond);
         rows.push({
           scenario: scenario.name,
@@ -237,7 +292,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           connections,
           measured,
           baselineMeasured,
-          ratio: baselineMeasured.requestsPerSecond > 0 ? measured.requestsPerSecond / baselineMeasured.requestsPerSecond : 0,
+          ratio: median(pair.pairRatios),
+          pairRatios: pair.pairRatios,
+          pooledRatio: baselineMeasured.requestsPerSecond > 0 ? measured.requestsPerSecond / baselineMeasured.requestsPerSecond : 0,
         });
       }
     }

@@ -15,6 +15,8 @@ export interface ServerChild {
   pid: number;
   /** Starts recording the child's peak resident memory; call the result to read it. */
   watchRss(): () => number;
+  /** CPU time the process has used so far (every thread), in microseconds. */
+  cpuMicros(): Promise<number>;
   /** Waits until the process is nearly idle, so work it still has queued (e.g. slow hashes) does not spill into the next run. */
   settle(): Promise<void>;
   stop(): Promise<void>;
@@ -70,6 +72,17 @@ export async function spawnServer(kind: ServerKind, options: SpawnServerOptions)
     kind,
     url: `http://127.0.0.1:${port}`,
     pid: child.pid!,
+    cpuMicros() {
+      return new Promise<number>((resolve) => {
+        const onMessage = (message: ChildMessage) => {
+          if (message.type !== 'cpu') return;
+          child.off('message', onMessage);
+          resolve(message.cpuMicros);
+        };
+        child.on('message', onMessage);
+        child.send({ type: 'cpu?' } satisfies ParentMessage);
+      });
+    },
     watchRss() {
       peakRss = latestRss;
       return () => peakRss;

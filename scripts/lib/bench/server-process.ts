@@ -85,6 +85,10 @@ async function main(kind: ServerKind, twiml: string): Promise<void> {
   };
   process.on('message', (message: ParentMessage) => {
     if (message.type === 'stop') void stop();
+    if (message.type === 'cpu?') {
+      const cpu = process.cpuUsage();
+      send({ type: 'cpu', cpuMicros: cpu.user + cpu.system });
+    }
   });
   process.on('disconnect', () => void stop());
   process.on('SIGTERM', () => void stop());

@@ -35,7 +35,9 @@ export function evaluateTargets(scenarios: Scenario[], rows: ResultRow[], memory
       else
         results.push({
           target,
-          measured: `${measuredPercent(saturated.ratio)} at ${saturated.connections} conns (${saturated.measured.requestsPerSecond} vs ${saturated.baselineMeasured.requestsPerSecond} req/s)`,
+          measured:
+            `${measuredPercent(saturated.ratio)} at ${saturated.connections} conns, median of ${saturated.pairRatios.length} paired slices ` +
+            `(pooled: ${saturated.measured.requestsPerSecond} vs ${saturated.baselineMeasured.requestsPerSecond} req/s, ${measuredPercent(saturated.pooledRatio)})`,
           status: saturated.ratio >= scenario.minRatio && saturated.measured.errors === 0 ? 'PASS' : 'MISS',
         });
     }
