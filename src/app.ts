@@ -43,9 +43,12 @@ export function createApp(appDeps: AppDeps): Express {
 
   // The JSON API sits before the page middleware: it needs no CSP or asset handling, and merchant
   // calls (the hot path) need no cookies or session lookup, only what the member routes ask for.
+  // Merchant calls are mounted on the app itself, one router deep, with their own JSON error
+  // handler; a path they do not answer falls through to /api's not-found answer.
+  const jsonBody = [jsonApiHeaders, express.json({ limit: '16kb' }), requireJsonBody];
+  app.use('/api/merchant', ...jsonBody, merchantApiRouter(deps), jsonErrorHandler(logger));
   const api = express.Router();
-  api.use(jsonApiHeaders, express.json({ limit: '16kb' }), requireJsonBody);
-  api.use('/merchant', merchantApiRouter(deps));
+  api.use(...jsonBody);
   api.use('/admin', adminApiRouter(deps));
   api.use(cookieParser(config.sessionSecret), loadMember(deps));
   api.use(registrationApiRouter(deps));

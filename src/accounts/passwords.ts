@@ -1,4 +1,5 @@
-import { createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { pepperedHash } from '../shared/hashing.ts';
 
 /** OWASP Password Storage Cheat Sheet: scrypt with N=2^17, r=8, p=1 (128 MiB per hash). */
 const SCRYPT = { N: 2 ** 17, r: 8, p: 1, maxmem: 160 * 1024 * 1024 } as const;
@@ -42,7 +43,7 @@ export const decoyPasswordHash = (): Promise<string> => (decoy ??= hashPassword(
  * Online guessing is stopped by the five-failure lock.
  */
 export function hashPin(pin: string, memberId: string, pepper: string): string {
-  return createHmac('sha256', pepper).update(`pin:${memberId}:${pin}`).digest('base64url');
+  return pepperedHash(pepper, `pin:${memberId}:${pin}`);
 }
 
 export function pinMatches(pin: string, memberId: string, pepper: string, stored: string): boolean {

@@ -1,11 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256 } from '../shared/hashing.ts';
 import { keys } from '../store/keys.ts';
 import type { RedisClient } from '../store/redis.ts';
 
 export const SESSION_COOKIE = 'dp_session';
 
 /** Only a hash of the token is stored, so a Redis dump holds no usable session. */
-const tokenHash = (token: string) => createHash('sha256').update(token).digest('base64url');
+const tokenHash = (token: string) => sha256(token);
 
 export async function createSession(redis: RedisClient, memberId: string, ttlSeconds: number): Promise<string> {
   const token = randomBytes(32).toString('base64url');

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { AppError, errorBody } from '../http/errors.ts';
+import { sha256 } from '../shared/hashing.ts';
 import { keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import type { MerchantDeps } from './merchants.ts';
@@ -66,8 +66,6 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-const digest = (value: string) => createHash('sha256').update(value).digest('base64url');
-
 const answerFor = (error: AppError): ApiResponse => ({ status: error.status, body: errorBody(error.code, error.message), headers: error.headers });
 
 /** An AppError becomes the response it stands for, so it can be stored and replayed like any other. */
@@ -110,8 +108,8 @@ export async function runMerchantPost(
     return respond(() => step(undefined));
   }
 
-  const key = keys.merchantIdempotency(merchantId, digest(idempotencyKey));
-  const fingerprint = digest(`${post.method} ${post.path} ${canonicalJson(post.body)}`);
+  const key = keys.merchantIdempotency(merchantId, sha256(idempotencyKey));
+  const fingerprint = sha256(`${post.method} ${post.path} ${canonicalJson(post.body)}`);
   const [code, value] = await deps.redis.dpBeginMerchantPost(2, failures, key, blockingFailures, JSON.stringify({ fingerprint }), KEEP_SECONDS);
   const outcome = scriptOutcome(code);
   if (outcome === 'rate_limited') return answerFor(blockedForGuessing(Number(value)));

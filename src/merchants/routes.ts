@@ -43,13 +43,14 @@ export function merchantApiRouter(deps: MerchantDeps): Router {
     res.locals.merchantId = await authenticateMerchant(deps, req.get('Authorization'));
     next();
   });
-  merchant.get('/codes/:code', async (req, res) => {
-    res.json(await checkCode(deps, res.locals.merchantId, req.params.code));
-  });
+  // Redemptions first: the hot path matches on its first route.
   merchant.post('/redemptions', async (req, res) => {
     const { merchantId } = res.locals;
     const redeem = keptBy(201, (store) => redeemCode(deps, merchantId, req.body, req.get('Idempotency-Key'), store));
     send(res, await merchantPost(deps, req, merchantId, redeem, true));
+  });
+  merchant.get('/codes/:code', async (req, res) => {
+    res.json(await checkCode(deps, res.locals.merchantId, req.params.code));
   });
   merchant.post('/redemptions/:redemptionId/void', async (req, res) => {
     const { merchantId } = res.locals;

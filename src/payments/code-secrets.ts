@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { pepperedHash } from '../shared/hashing.ts';
 
 /**
  * Payment codes never sit in Redis in plaintext. The record is found by a keyed hash (HMAC with
@@ -6,7 +7,7 @@ import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } f
  * even with it every guess costs one HMAC over a 10^15 space.
  */
 export function codeHash(code: string, pepper: string): string {
-  return createHmac('sha256', pepper).update(`payment-code:${code}`).digest('base64url');
+  return pepperedHash(pepper, `payment-code:${code}`);
 }
 
 export const lastFour = (code: string) => code.slice(-4);

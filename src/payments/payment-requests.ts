@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { nanoid } from 'nanoid';
 import { z } from 'zod';
 import { AppError } from '../http/errors.ts';
@@ -6,6 +5,7 @@ import { digitIdentifierFor } from '../identifiers/ids.ts';
 import type { Logger } from '../logger.ts';
 import { invalidInput } from '../registration/registration.ts';
 import { calendarMonth } from '../shared/calendar.ts';
+import { pepperedHash } from '../shared/hashing.ts';
 import { CALL_STEP_TTL_SECONDS, keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import type { PaymentDeps } from './purchase.ts';
@@ -77,7 +77,7 @@ export async function createPaymentRequest(deps: PaymentDeps, merchantId: string
   const id =
     idempotencyKey === undefined
       ? `pr_${nanoid(22)}`
-      : `pr_${createHmac('sha256', config.hashPepper).update(`payment-request:${merchantId}:${idempotencyKey}`).digest('base64url').slice(0, 22)}`;
+      : `pr_${pepperedHash(config.hashPepper, `payment-request:${merchantId}:${idempotencyKey}`).slice(0, 22)}`;
   const now = deps.now();
   const expiresAt = now + config.paymentRequestTtlMinutes * 60_000;
   const existing = await redis.hgetall(keys.paymentRequest(id));

@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { nanoid } from 'nanoid';
 import { z } from 'zod';
 import { AppError } from '../http/errors.ts';
@@ -8,6 +7,7 @@ import { assertNotBlocked, countCodeCheck, countFailure } from '../merchants/rat
 import type { RedisClient } from '../store/redis.ts';
 import { invalidInput } from '../registration/registration.ts';
 import { calendarDay } from '../shared/calendar.ts';
+import { pepperedHash } from '../shared/hashing.ts';
 import { keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import { codeHash } from './code-secrets.ts';
@@ -88,7 +88,7 @@ const redemptionInput = z.object({
 const redemptionIdFor = (deps: PaymentDeps, merchantId: string, idempotencyKey: string | undefined) =>
   idempotencyKey === undefined
     ? `rd_${nanoid(22)}`
-    : `rd_${createHmac('sha256', deps.config.hashPepper).update(`redemption:${merchantId}:${idempotencyKey}`).digest('base64url').slice(0, 22)}`;
+    : `rd_${pepperedHash(deps.config.hashPepper, `redemption:${merchantId}:${idempotencyKey}`).slice(0, 22)}`;
 
 /**
  * Books a redemption or a void in the merchant's slot, once per redemption ID, and with an

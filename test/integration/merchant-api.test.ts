@@ -61,6 +61,18 @@ describe('the merchant API: balance checks, redemptions, voids, settlement', () 
       expect(forged.status).to.equal(401);
       expect(forged.body.error.code).to.equal('invalid_api_key');
     });
+
+    it('merchant calls answer JSON errors throughout: an unknown path is 404, a body that is not JSON 400 or 415', async () => {
+      const unknown = await jsonRequest(app, 'GET', '/api/merchant/no-such-thing', undefined, merchantAuth(shop));
+      expect(unknown.status).to.equal(404);
+      expect(unknown.body.error.code).to.be.a('string');
+      const broken = await fetch(`${app.url}/api/merchant/redemptions`, { method: 'POST', headers: { ...merchantAuth(shop), 'Content-Type': 'application/json' }, body: '{"code":' });
+      expect(broken.status).to.equal(400);
+      expect((await broken.json()).error.code).to.be.a('string');
+      const form = await fetch(`${app.url}/api/merchant/redemptions`, { method: 'POST', headers: { ...merchantAuth(shop), 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'code=1' });
+      expect(form.status).to.equal(415);
+      expect(form.headers.get('cache-control')).to.equal('no-store');
+    });
   });
 
   describe('balance checks and redemptions', () => {

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { createHash, createHmac } from 'node:crypto';
+import { pepperedHash, sha256 } from '../../src/shared/hashing.ts';
 import { codeHash, lastFour, openCode, sealCode } from '../../src/payments/code-secrets.ts';
 import { canonicalJson } from '../../src/merchants/idempotency.ts';
 import { calendarDay, calendarMonth } from '../../src/shared/calendar.ts';
@@ -52,5 +54,21 @@ describe('calendar days for settlement and the monthly cap', () => {
     expect(calendarDay(lateUtc, 'Asia/Tokyo')).to.equal('2026-12-01');
     expect(calendarDay(lateUtc, 'UTC')).to.equal('2026-11-30');
     expect(calendarMonth(lateUtc, 'Asia/Tokyo')).to.equal('2026-12');
+  });
+
+  it('turns over at local midnight, also when asked again and again within the same minute', () => {
+    const midnightTokyo = Date.UTC(2026, 10, 30, 15, 0); // 00:00 on 1 December in Tokyo
+    const instants = [midnightTokyo - 60_001, midnightTokyo - 1, midnightTokyo - 1, midnightTokyo, midnightTokyo + 59_999, midnightTokyo - 1];
+    expect(instants.map((ms) => calendarDay(ms, 'Asia/Tokyo'))).to.deep.equal(['2026-11-30', '2026-11-30', '2026-11-30', '2026-12-01', '2026-12-01', '2026-11-30']);
+    const kolkata = Date.UTC(2026, 10, 30, 18, 30); // 00:00 in India (UTC+05:30)
+    expect([calendarDay(kolkata - 1, 'Asia/Kolkata'), calendarDay(kolkata, 'Asia/Kolkata')]).to.deep.equal(['2026-11-30', '2026-12-01']);
+  });
+});
+
+describe('keyed hashes and digests', () => {
+  it('pepperedHash is HMAC-SHA256 under the pepper and sha256 is SHA-256, both base64url', () => {
+    expect(pepperedHash(PEPPER, 'payment-code:1234')).to.equal(createHmac('sha256', PEPPER).update('payment-code:1234').digest('base64url'));
+    expect(pepperedHash(`${PEPPER}x`, 'payment-code:1234')).to.not.equal(pepperedHash(PEPPER, 'payment-code:1234'));
+    expect(sha256('Idempotency-Key 日本')).to.equal(createHash('sha256').update('Idempotency-Key 日本', 'utf8').digest('base64url'));
   });
 });
