@@ -184,6 +184,11 @@ async function measurePair(baseline: Side, scenario: Side, ctx: BenchContext, co
   };
 }
 
+function baselineWorkload(scenario: Scenario): Workload {
+  const own = BASELINES[scenario.baseline];
+  return scenario.baselineRequests ? { requests: scenario.baselineRequests, verifyBody: own.verifyBody } : own;
+}
+
 /** Redis's own CPU time (user + system, all threads) from INFO, in microseconds. */
 async function redisCpuMicros(redis: Redis): Promise<number> {
   const info = await redis.info('cpu');
@@ -277,7 +282,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           await scenario.setup?.(ctx, Math.ceil(fastestRate * SEED_HEADROOM * seconds) + 100);
         };
         const pair = await measurePair(
-          { target: baselineServers[scenario.baseline], workload: BASELINES[scenario.baseline] },
+          { target: baselineServers[scenario.baseline], workload: baselineWorkload(scenario) },
           { target: app, workload: scenario, prepare, redisCpuMicros: () => redisCpuMicros(plain) },
           ctx,
           connections,

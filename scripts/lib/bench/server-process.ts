@@ -31,14 +31,15 @@ function twimlBaseline(twiml: string): Express {
   return app;
 }
 
-/** The ceiling for the JSON API: same JSON body parsing as the app's /api router, the body echoed back. */
+/** The ceiling for the JSON API: same JSON body parsing as the app's /api router, the body echoed back on any path. */
 function jsonBaseline(): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   const router = express.Router();
   router.use(express.json({ limit: '16kb' }));
-  router.post('/echo', (req, res) => {
+  // Any path: scenarios drive it with requests shaped like their own (e.g. /api/merchant/redemptions).
+  router.post('/{*path}', (req, res) => {
     res.json(req.body);
   });
   app.use('/api', router);
