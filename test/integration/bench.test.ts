@@ -2,21 +2,26 @@ import { expect } from 'chai';
 import { runBench } from '../../scripts/lib/bench/run.ts';
 
 describe('npm run bench (tiny mode)', () => {
-  it('drives the incoming-call scenario against the app and its baseline end to end', async function () {
+  it('drives the incoming call and a redemption against the app and their baselines end to end', async function () {
     this.timeout(120_000);
     const results = await runBench({
       durationSeconds: 1,
       warmupSeconds: 0,
       connections: [1],
-      only: ['incoming-call'],
+      only: ['incoming-call', 'merchant-redemption'],
       memory: false,
       memoryCount: 0,
       profileDir: 'bench',
       log: () => undefined,
     });
     // Structure only: timing on a shared machine proves nothing.
-    expect(results.rows).to.have.length(1);
-    const [row] = results.rows;
+    expect(results.rows.map((r) => r.scenario)).to.deep.equal(['incoming-call', 'merchant-redemption']);
+    const [row, redemption] = results.rows;
+    // The JSON baseline is driven with requests shaped like the redemption's, and answers them all.
+    expect(redemption).to.include({ baseline: 'json-baseline' });
+    expect(redemption!.measured.errors).to.equal(0);
+    expect(redemption!.baselineMeasured.errors).to.equal(0);
+    expect(redemption!.baselineMeasured.totalRequests).to.be.greaterThan(0);
     expect(row).to.include({ scenario: 'incoming-call', baseline: 'twiml-baseline', connections: 1 });
     expect(row!.measured.totalRequests).to.be.greaterThan(0);
     expect(row!.measured.errors).to.equal(0);
