@@ -49,14 +49,11 @@ export function parseCallState(query: Record<string, unknown>, defaultLocale: Lo
 /** The URL for the next webhook, with the state in its query (built by hand: URLSearchParams costs more per webhook). */
 export function callUrl(baseUrl: string, path: string, state: CallState): string {
   let query = `l=${state.locale}`;
-  const add = (name: string, value: string) => {
-    query += `&${name}=${encodeURIComponent(value)}`;
-  };
-  if (state.wrongEntries) add('w', String(state.wrongEntries));
-  if (state.menuRepeats) add('r', String(state.menuRepeats));
-  if (state.memberId) add('m', state.memberId);
-  if (state.next) add('n', state.next);
-  if (state.pendingMemberId) add('p', state.pendingMemberId);
-  for (const [name, value] of Object.entries(state.extra)) add(encodeURIComponent(name), value);
+  if (state.wrongEntries) query += `&w=${state.wrongEntries}`;
+  if (state.menuRepeats) query += `&r=${state.menuRepeats}`;
+  if (state.memberId) query += `&m=${encodeURIComponent(state.memberId)}`;
+  if (state.next) query += `&n=${encodeURIComponent(state.next)}`;
+  if (state.pendingMemberId) query += `&p=${encodeURIComponent(state.pendingMemberId)}`;
+  for (const name in state.extra) query += `&${encodeURIComponent(name)}=${encodeURIComponent(state.extra[name]!)}`;
   return `${baseUrl}${path}?${query}`;
 }
