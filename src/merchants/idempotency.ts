@@ -3,7 +3,7 @@ import { sha256 } from '../shared/hashing.ts';
 import { keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import type { MerchantDeps } from './merchants.ts';
-import { blockedForGuessing } from './rate-limit.ts';
+import { assertNotBlocked, blockedForGuessing } from './rate-limit.ts';
 
 export interface ApiResponse {
   status: number;
@@ -103,9 +103,10 @@ export async function runMerchantPost(
   const blockingFailures = post.limited ? deps.config.merchantFailuresPerHour : '';
   const failures = keys.merchantFailures(merchantId);
   if (idempotencyKey === undefined) {
-    const [code, seconds] = await deps.redis.dpBeginMerchantPost(1, failures, blockingFailures);
-    if (scriptOutcome(code) === 'rate_limited') return answerFor(blockedForGuessing(Number(seconds)));
-    return respond(() => step(undefined));
+    return respond(async () => {
+      await assertNotBlocked(deps, merchantId);
+      return step(undefined);
+    });
   }
 
   const key = keys.merchantIdempotency(merchantId, sha256(idempotencyKey));

@@ -1,5 +1,6 @@
 import { AppError } from '../http/errors.ts';
 import { keys } from '../store/keys.ts';
+import { scriptOutcome } from '../store/outcomes.ts';
 import type { MerchantDeps } from './merchants.ts';
 
 const FAILURE_WINDOW_SECONDS = 3600;
@@ -15,12 +16,12 @@ export const blockedForGuessing = (secondsLeft: number) => tooMany(secondsLeft >
  * Codes are only safe against guessing if each merchant can make few wrong tries: mistyped and
  * unknown codes count as failures in a fixed one-hour window, and once MERCHANT_FAILURES_PER_HOUR
  * is reached every balance check and redemption of that merchant answers 429 until it resets.
- * Redemptions check this in begin-merchant-post.lua (see runMerchantPost), balance checks here.
+ * The check is begin-merchant-post.lua; redemptions run it together with their Idempotency-Key
+ * (see runMerchantPost), balance checks through here.
  */
 export async function assertNotBlocked(deps: MerchantDeps, merchantId: string): Promise<void> {
-  const key = keys.merchantFailures(merchantId);
-  const [count, ttl] = await Promise.all([deps.redis.get(key), deps.redis.ttl(key)]);
-  if (Number(count ?? 0) >= deps.config.merchantFailuresPerHour) throw blockedForGuessing(ttl);
+  const [code, seconds] = await deps.redis.dpBeginMerchantPost(1, keys.merchantFailures(merchantId), deps.config.merchantFailuresPerHour);
+  if (scriptOutcome(code) === 'rate_limited') throw blockedForGuessing(Number(seconds));
 }
 
 export async function countFailure(deps: MerchantDeps, merchantId: string): Promise<void> {
