@@ -74,8 +74,9 @@ export async function registerMember(deps: RegistrationDeps, input: unknown): Pr
 }
 
 export type ClaimResult =
-  | { outcome: 'activated' | 'replayed'; formalId: string; accessExpiresAt: number; memberId: string }
-  | { outcome: 'already_used' | 'unknown_or_expired' };
+  | { outcome: 'activated' | 'replayed'; formalId: string; accessExpiresAt: number; memberId: string; locale?: Locale }
+  | { outcome: 'already_used'; locale?: Locale }
+  | { outcome: 'unknown_or_expired' };
 
 export interface ClaimRequest {
   provisionalId: string;
@@ -98,7 +99,7 @@ export async function claimProvisionalId(deps: RegistrationDeps, request: ClaimR
     if ((await redis.set(keys.formalIdIndex(formalId), memberId, 'NX')) === 'OK') break;
     if (attempt === 9) throw new Error('could not reserve a unique formal ID in 10 tries');
   }
-  const [code, issuedFormalId, accessExpiresAt] = await redis.dpClaimProvisionalId(
+  const [code, issuedFormalId, accessExpiresAt, storedLocale] = await redis.dpClaimProvisionalId(
     keys.pendingRegistration(memberId),
     keys.account(memberId),
     keys.memberLedger(memberId),
@@ -116,12 +117,15 @@ export async function claimProvisionalId(deps: RegistrationDeps, request: ClaimR
   if (outcome !== 'done') await redis.del(keys.formalIdIndex(formalId));
   switch (outcome) {
     case 'done':
-      return { outcome: 'activated', formalId, accessExpiresAt: Number(accessExpiresAt), memberId };
+      return { outcome: 'activated', formalId, accessExpiresAt: Number(accessExpiresAt), memberId, locale: asLocale(storedLocale) };
     case 'replayed':
-      return { outcome: 'replayed', formalId: issuedFormalId!, accessExpiresAt: Number(accessExpiresAt), memberId };
+      return { outcome: 'replayed', formalId: issuedFormalId!, accessExpiresAt: Number(accessExpiresAt), memberId, locale: asLocale(storedLocale) };
     case 'already_used':
-      return { outcome: 'already_used' };
+      // An already-used claim returns the locale as its second field.
+      return { outcome: 'already_used', locale: asLocale(issuedFormalId) };
     default:
       return { outcome: 'unknown_or_expired' };
   }
 }
+
+const asLocale = (value: string | undefined): Locale | undefined => LOCALES.find((l) => l === value);

@@ -45,3 +45,23 @@ export function formatAmount(amount: number, currency: string, locale: Locale): 
   }
   return text;
 }
+
+const spokenMoneyFormats = new Map<string, Intl.NumberFormat>();
+const spokenAmounts = new Map<string, string>();
+
+/**
+ * An amount as a voice should say it: words for the currency, never a sign ("300円",
+ * "1,000 yen", "12.50 US dollars"). Text-to-speech reads "￥300" unreliably, and grouping
+ * commas keep long amounts from being read as a run of digits.
+ */
+export function formatAmountSpoken(amount: number, currency: string, locale: Locale): string {
+  const key = `${locale}|${currency}|${amount}`;
+  let text = spokenAmounts.get(key);
+  if (text === undefined) {
+    const format = formatter(spokenMoneyFormats, `${locale}|${currency}`, () => new Intl.NumberFormat(locale, { style: 'currency', currency, currencyDisplay: 'name' }));
+    text = format.format(amount).replace(/Japanese yen$/, 'yen');
+    if (spokenAmounts.size >= AMOUNTS_REMEMBERED) spokenAmounts.clear();
+    spokenAmounts.set(key, text);
+  }
+  return text;
+}

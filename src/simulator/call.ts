@@ -3,7 +3,7 @@ import twilio from 'twilio';
 import { CallFailure } from './call-failure.ts';
 import { collectKeys, type EntryEnd } from './keys.ts';
 import { DEFAULT_PAY_PROMPTS, fakeToken, maskCard, cardType, PAY_RETRY_PROMPT, TEST_CARD_DECLINED, validPayField } from './test-cards.ts';
-import { parseTwimlDocument, type GatherVerb, type HttpMethod, type PayField, type PayVerb, type Prompt, type Verb } from './twiml-document.ts';
+import { parseTwimlDocument, type SpokenSegment, type GatherVerb, type HttpMethod, type PayField, type PayVerb, type Prompt, type Verb } from './twiml-document.ts';
 
 /** What the caller is asked for: keys for a <Gather>, or one field of a <Pay>. */
 export interface KeyRequest {
@@ -24,10 +24,10 @@ export interface Caller {
 export type CallEvent =
   | { type: 'request'; method: HttpMethod; url: string; params: Record<string, string> }
   | { type: 'response'; url: string; status: number; contentType: string; body: string }
-  | { type: 'say'; text: string; numbers: string[]; voice?: string; language?: string; loop: number }
+  | { type: 'say'; text: string; segments: SpokenSegment[]; numbers: string[]; voice?: string; language?: string; loop: number }
   | { type: 'play'; url?: string; digits?: string; loop: number }
   | { type: 'pause'; seconds: number }
-  | { type: 'keys'; purpose: KeyRequest['purpose']; digits: string; finishedOnKey: string; ended: EntryEnd; ignored: string }
+  | { type: 'keys'; purpose: KeyRequest['purpose']; digits: string; finishedOnKey: string; ended: EntryEnd; ignored: string; timeout: number }
   | { type: 'redirect'; url: string; method: HttpMethod }
   | { type: 'pay-result'; result: string }
   | { type: 'ended'; by: 'app' | 'caller' | 'end-of-document' | 'reject' | 'failure'; callStatus: string; duration: number };
@@ -157,7 +157,7 @@ export async function placeCall(options: PlaceCallOptions, caller: Caller, onEve
 
   async function play(prompt: Prompt): Promise<void> {
     answeredMs ??= now();
-    if (prompt.verb === 'Say') await emit({ type: 'say', text: prompt.text, numbers: prompt.numbers, voice: prompt.voice, language: prompt.language, loop: prompt.loop });
+    if (prompt.verb === 'Say') await emit({ type: 'say', text: prompt.text, segments: prompt.segments, numbers: prompt.numbers, voice: prompt.voice, language: prompt.language, loop: prompt.loop });
     else if (prompt.verb === 'Play') await emit({ type: 'play', url: prompt.url, digits: prompt.digits, loop: prompt.loop });
     else await emit({ type: 'pause', seconds: prompt.seconds });
   }
@@ -168,7 +168,7 @@ export async function placeCall(options: PlaceCallOptions, caller: Caller, onEve
     const keys = await caller.keys({ purpose: 'gather', numDigits: verb.numDigits, finishOnKey: verb.finishOnKey, timeout: verb.timeout });
     if (keys === null) return ended('caller');
     const entry = collectKeys(keys, verb);
-    await emit({ type: 'keys', purpose: 'gather', ...entry });
+    await emit({ type: 'keys', purpose: 'gather', ...entry, timeout: verb.timeout });
     if (entry.digits === '' && !verb.actionOnEmptyResult) return undefined;
     return { method: verb.method, url: new URL(verb.action ?? documentUrl, documentUrl).href, extra: { Digits: entry.digits, FinishedOnKey: entry.finishedOnKey } };
   }
@@ -185,19 +185,19 @@ export async function placeCall(options: PlaceCallOptions, caller: Caller, onEve
       for (let attempt = 1; ; attempt++) {
         const custom = verb.prompts[field];
         if (custom?.length) for (const prompt of custom) await play(prompt);
-        else await play({ verb: 'Say', text: DEFAULT_PAY_PROMPTS[field], numbers: [], loop: 1 });
+        else await play({ verb: 'Say', text: DEFAULT_PAY_PROMPTS[field], segments: [{ text: DEFAULT_PAY_PROMPTS[field] }], numbers: [], loop: 1 });
         const keys = await caller.keys({ purpose: field, finishOnKey: '#', timeout: verb.timeout });
         if (keys === null) return ended('caller');
         // '*' ends <Pay> at any point.
         if (keys.includes('*')) return finish('caller-interrupted-with-star');
         const entry = collectKeys(keys, { finishOnKey: '#' });
-        await emit({ type: 'keys', purpose: field, ...entry, digits: field === 'payment-card-number' ? maskCard(entry.digits) : entry.digits });
+        await emit({ type: 'keys', purpose: field, ...entry, digits: field === 'payment-card-number' ? maskCard(entry.digits) : entry.digits, timeout: verb.timeout });
         if (validPayField(field, entry.digits, { cardNumber: values['payment-card-number'], validCardTypes: verb.validCardTypes, now: new Date(now()) })) {
           values[field] = entry.digits;
           break;
         }
         if (attempt >= verb.maxAttempts) return finish(entry.digits === '' ? 'input-timeout' : 'too-many-failed-attempts');
-        await play({ verb: 'Say', text: PAY_RETRY_PROMPT[field], numbers: [], loop: 1 });
+        await play({ verb: 'Say', text: PAY_RETRY_PROMPT[field], segments: [{ text: PAY_RETRY_PROMPT[field] }], numbers: [], loop: 1 });
       }
     }
     const card = values['payment-card-number']!;

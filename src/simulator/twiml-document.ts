@@ -3,10 +3,14 @@ import { CallFailure } from './call-failure.ts';
 
 export type HttpMethod = 'GET' | 'POST';
 
+/** What a <Say> is made of, as a listener hears it: words, digits read one by one, silences. */
+export type SpokenSegment = { text: string } | { digits: string } | { pauseSeconds: number };
+
 export interface SayVerb {
   verb: 'Say';
-  /** What is said, SSML read as plain text (digit groups kept as digits). */
+  /** What is said, SSML read as a listener hears it: digits in <say-as interpret-as="digits"> one by one ("6 5 2"). */
   text: string;
+  segments: SpokenSegment[];
   /** Each <say-as interpret-as="digits"> run, joined per <prosody> block: what a listener writes down. */
   numbers: string[];
   voice?: string;
@@ -128,30 +132,53 @@ const plainText = (node: XmlNode): string => (node.name === '#text' ? (node.text
 
 const isDigits = (node: XmlNode) => node.name === 'say-as' && node.attributes['interpret-as'] === 'digits';
 
-/** Reads a <Say> body the way a listener hears it: SSML tags are read as their text, breaks as pauses. */
-function spokenText(nodes: XmlNode[], numbers: string[]): string {
-  let out = '';
+/** SSML <break time="500ms"/> or "1s"; a break without a time is a medium pause. */
+function breakSeconds(node: XmlNode): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s)\s*$/.exec(node.attributes.time ?? '');
+  if (!match) return 0.5;
+  return match[2] === 'ms' ? Number(match[1]) / 1000 : Number(match[1]);
+}
+
+/**
+ * Reads a <Say> body the way a listener hears it: SSML tags are read as their text, digits in
+ * <say-as interpret-as="digits"> one by one (as Polly reads them), breaks as pauses.
+ */
+function spokenSegments(nodes: XmlNode[], numbers: string[], segments: SpokenSegment[]): void {
   for (const node of nodes) {
-    if (node.name === '#text') out += node.text ?? '';
-    else if (node.name === 'break') out += ' ';
-    else if (node.name === 'sub') out += node.attributes.alias ?? plainText(node);
-    else if (node.name === 'p' || node.name === 's') out += ` ${spokenText(node.children, numbers)} `;
-    else if (isDigits(node)) {
-      numbers.push(plainText(node));
-      out += plainText(node);
+    if (node.name === '#text') segments.push({ text: node.text ?? '' });
+    else if (node.name === 'break') segments.push({ pauseSeconds: breakSeconds(node) });
+    else if (node.name === 'sub') segments.push({ text: node.attributes.alias ?? plainText(node) });
+    else if (node.name === 'p' || node.name === 's') {
+      segments.push({ text: ' ' });
+      spokenSegments(node.children, numbers, segments);
+      segments.push({ text: ' ' });
+    } else if (isDigits(node)) {
+      numbers.push(plainText(node).replace(/\s+/g, ''));
+      segments.push({ digits: plainText(node).replace(/\s+/g, '') });
     } else if (node.name === 'prosody' && node.children.some(isDigits)) {
       // Groups read slowly in one block are one number (an ID read in groups of three).
-      numbers.push(node.children.filter(isDigits).map(plainText).join(''));
-      out += spokenText(node.children, []);
-    } else out += spokenText(node.children, numbers);
+      numbers.push(node.children.filter(isDigits).map(plainText).join('').replace(/\s+/g, ''));
+      spokenSegments(node.children, [], segments);
+    } else spokenSegments(node.children, numbers, segments);
   }
-  return out;
+}
+
+/** The segments as text: digits spaced one by one, digit groups apart, so a speech engine reads what a caller hears. */
+export function segmentsAsText(segments: SpokenSegment[]): string {
+  let out = '';
+  for (const segment of segments) {
+    if ('text' in segment) out += segment.text;
+    else if ('digits' in segment) out += ` ${segment.digits.split('').join(' ')} `;
+    else out += ', ';
+  }
+  return out.replace(/\s+,/g, ',').replace(/(,\s*)+/g, ', ').replace(/\s+/g, ' ').trim();
 }
 
 function sayVerb(node: XmlNode): SayVerb {
   const numbers: string[] = [];
-  const text = spokenText(node.children, numbers).replace(/\s+/g, ' ').trim();
-  return { verb: 'Say', text, numbers, voice: node.attributes.voice, language: node.attributes.language, loop: intAttribute(node, 'loop', 1, 0) };
+  const segments: SpokenSegment[] = [];
+  spokenSegments(node.children, numbers, segments);
+  return { verb: 'Say', text: segmentsAsText(segments), segments, numbers, voice: node.attributes.voice, language: node.attributes.language, loop: intAttribute(node, 'loop', 1, 0) };
 }
 
 function promptVerb(node: XmlNode, parent: string): Prompt {

@@ -17,6 +17,8 @@ export const keys = {
   loginFailures: (formalId: string) => `login-fail:{${formalId}}`,
   loginFailuresByAddress: (address: string) => `login-fail-ip:{${address}}`,
   lineWrongEntries: (phoneNumber: string) => `line-wrong:{${phoneNumber}}`,
+  /** The language last used by a member on this calling line, so the greeting can be in it. */
+  lineLocale: (phoneNumber: string) => `line-lang:{${phoneNumber}}`,
   session: (tokenHash: string) => `session:{${tokenHash}}`,
   call: (callSid: string) => `call:{${callSid}}`,
   /** A payment code, under a tag of its keyed hash: redemption and void touch only this slot. */

@@ -15,6 +15,9 @@ const SCRIPTS = {
   dpClaimProvisionalId: { file: 'claim-provisional-id', numberOfKeys: 4 },
   dpRenewAccess: { file: 'renew-access', numberOfKeys: 3 },
   dpCountFailure: { file: 'count-failure', numberOfKeys: 1 },
+  dpTakeAttempt: { file: 'take-attempt', numberOfKeys: 1 },
+  dpRefundAttempt: { file: 'refund-attempt', numberOfKeys: 1 },
+  dpTakePinAttempt: { file: 'take-pin-attempt', numberOfKeys: 1 },
   dpBuyCode: { file: 'buy-code', numberOfKeys: 3 },
   dpIssueCode: { file: 'issue-code', numberOfKeys: 1 },
   dpRedeemCode: { file: 'redeem-code', numberOfKeys: 2 },
@@ -43,7 +46,7 @@ declare module 'ioredis' {
       nowMs: Arg,
       periodMs: Arg,
       stepTtlSeconds: Arg,
-    ): Result<[number, string?, string?], Context>;
+    ): Result<[number, string?, string?, string?], Context>;
     dpRenewAccess(
       account: string,
       ledger: string,
@@ -55,8 +58,12 @@ declare module 'ioredis' {
       nowMs: Arg,
       periodMs: Arg,
       stepTtlSeconds: Arg,
+      nonce: string,
     ): Result<[number, string?], Context>;
     dpCountFailure(counter: string, windowSeconds: Arg): Result<[number, number], Context>;
+    dpTakeAttempt(counter: string, limit: Arg, windowSeconds: Arg): Result<[number, number], Context>;
+    dpRefundAttempt(counter: string): Result<number, Context>;
+    dpTakePinAttempt(account: string, limit: Arg): Result<[number, number?], Context>;
     dpBuyCode(step: string, ledger: string, spend: string, ...args: Arg[]): Result<[number, ...string[]], Context>;
     dpIssueCode(code: string, ...args: Arg[]): Result<number, Context>;
     dpRedeemCode(code: string, redemptions: string, redemptionId: string, merchantId: string, amount: Arg, nowMs: Arg, orderId: string): Result<[number, string?, string?, string?], Context>;

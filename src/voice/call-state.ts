@@ -7,9 +7,13 @@ import { LOCALES, type Locale } from '../config.ts';
  */
 export interface CallState {
   locale: Locale;
+  /** When the call was picked up (Unix seconds): a signed step older than any call can be is refused. */
+  startedAt: number;
   /** Wrong entries so far in this call; the third ends it. */
   wrongEntries: number;
-  /** Times the main menu has been played without a choice. */
+  /** Silences in a row: the first is asked again, the second ends the call. */
+  silences: number;
+  /** Times the main menu has been replayed on request (0). */
   menuRepeats: number;
   /** The member this call has identified (by activation or formal ID + PIN). */
   memberId?: string;
@@ -21,9 +25,22 @@ export interface CallState {
   extra: Record<string, string>;
 }
 
-export const initialCallState = (locale: Locale): CallState => ({ locale, wrongEntries: 0, menuRepeats: 0, extra: {} });
+export const initialCallState = (locale: Locale, nowMs: number): CallState => ({
+  locale,
+  startedAt: Math.floor(nowMs / 1000),
+  wrongEntries: 0,
+  silences: 0,
+  menuRepeats: 0,
+  extra: {},
+});
 
-const RESERVED = new Set(['l', 'w', 'r', 'm', 'n', 'p']);
+/**
+ * Twilio ends a call after its time limit, four hours unless set otherwise (docs/TWILIO-BEHAVIOUR.md);
+ * a signed step older than that is a replay, not a call in progress.
+ */
+export const MAX_CALL_AGE_SECONDS = 4 * 3600;
+
+const RESERVED = new Set(['l', 't', 'w', 's', 'r', 'm', 'n', 'p']);
 
 export function parseCallState(query: Record<string, unknown>, defaultLocale: Locale): CallState {
   const str = (k: string) => (typeof query[k] === 'string' ? (query[k] as string) : undefined);
@@ -33,11 +50,14 @@ export function parseCallState(query: Record<string, unknown>, defaultLocale: Lo
   };
   const locale = LOCALES.find((l) => l === str('l')) ?? defaultLocale;
   const digitsOnly = (v: string | undefined) => (v && /^\d{1,32}$/.test(v) ? v : undefined);
+  const startedAt = Number(digitsOnly(str('t')) ?? 0);
   const extra: Record<string, string> = {};
   for (const [k, v] of Object.entries(query)) if (!RESERVED.has(k) && typeof v === 'string') extra[k] = v;
   return {
     locale,
+    startedAt,
     wrongEntries: int('w'),
+    silences: int('s'),
     menuRepeats: int('r'),
     memberId: digitsOnly(str('m')),
     next: str('n'),
@@ -46,10 +66,17 @@ export function parseCallState(query: Record<string, unknown>, defaultLocale: Lo
   };
 }
 
+/** Whether the signed state belongs to a call that could still be in progress at `nowMs`. */
+export const callStateIsCurrent = (state: CallState, nowMs: number): boolean => {
+  const age = nowMs / 1000 - state.startedAt;
+  return state.startedAt > 0 && age >= -300 && age <= MAX_CALL_AGE_SECONDS;
+};
+
 /** The URL for the next webhook, with the state in its query (built by hand: URLSearchParams costs more per webhook). */
 export function callUrl(baseUrl: string, path: string, state: CallState): string {
-  let query = `l=${state.locale}`;
+  let query = `l=${state.locale}&t=${state.startedAt}`;
   if (state.wrongEntries) query += `&w=${state.wrongEntries}`;
+  if (state.silences) query += `&s=${state.silences}`;
   if (state.menuRepeats) query += `&r=${state.menuRepeats}`;
   if (state.memberId) query += `&m=${encodeURIComponent(state.memberId)}`;
   if (state.next) query += `&n=${encodeURIComponent(state.next)}`;

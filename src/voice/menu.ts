@@ -1,49 +1,52 @@
 import { LOCALES } from '../config.ts';
-import type { CallState } from './call-state.ts';
-import { memberActionFor, askFormalId } from './sign-in.ts';
-import { askProvisionalId } from './activation.ts';
-import { ask, hangUp, keyed, wrongEntry, type CallInput, type VoiceDeps, type VoiceStep } from './voice-step.ts';
-import type { Speech, Verb, VoiceReply } from './twiml.ts';
+import { keys } from '../store/keys.ts';
+import { initialCallState } from './call-state.ts';
+import { askFormalId, askProvisionalId, MENU_ACTIONS, menuPrompt, otherLocale, startMemberAction } from './asks.ts';
+import { callerLine, hangUp, heard, keyed, reply, say, silence, wrongEntry, type VoiceStep } from './voice-step.ts';
 
-export const MENU_PATH = '/twilio/voice/menu';
 const MAX_MENU_REPEATS = 3;
 
-export function menuPrompt(deps: VoiceDeps, state: CallState): Verb[] {
-  return ask(deps, state, MENU_PATH, [deps.flows.say('main-menu', 'menu', state.locale)], { numDigits: 1 });
-}
+/**
+ * POST /twilio/voice: a call comes in. A withheld number is asked to call again with it shown
+ * (it could be neither charged to a line nor held to a line's limits). A line that a member has
+ * used before is greeted in that member's language; anyone else in the default language, with the
+ * other language offered in its own voice within the first seconds.
+ */
+export const pickUp: VoiceStep = async (deps, call) => {
+  const line = callerLine(call.from);
+  if (!line) {
+    const first = call.state.locale;
+    return {
+      locale: first,
+      verbs: [say(deps.flows.say('common', 'withheldNumber', first)), say(deps.flows.say('common', 'withheldNumber', otherLocale(first))), { verb: 'hangup' }],
+    };
+  }
+  const known = await deps.redis.get(keys.lineLocale(line));
+  const state = initialCallState(LOCALES.find((l) => l === known) ?? call.state.locale, deps.now());
+  return reply(state, menuPrompt(deps, state, true));
+};
 
-export function mainMenu(deps: VoiceDeps, state: CallState, ...before: Speech[]): VoiceReply {
-  return { locale: state.locale, verbs: [...before.map((speech) => ({ verb: 'say', speech }) as Verb), ...menuPrompt(deps, state)] };
-}
-
-/** POST /twilio/voice: a call comes in. No Redis here, so pick-up is as fast as it can be. */
-export const answerCall: VoiceStep = async (deps, call) =>
-  mainMenu(deps, call.state, deps.flows.say('main-menu', 'welcome', call.state.locale));
-
-const MENU_ACTIONS: Record<string, string> = { '2': 'buy', '3': 'approve', '4': 'renew' };
-
+/** The one-key main menu. */
 export const chooseFromMenu: VoiceStep = async (deps, call) => {
   const choice = keyed(call);
-  const { state } = call;
-  if (choice === '' || choice === '0') {
+  if (choice === '') return silence(deps, call, (s) => menuPrompt(deps, s));
+  const state = heard(call.state);
+  if (choice === '0') {
     const repeats = state.menuRepeats + 1;
     if (repeats > MAX_MENU_REPEATS) return hangUp(deps, state);
-    const before = choice === '' ? [deps.flows.say('common', 'noInput', state.locale)] : [];
-    return mainMenu(deps, { ...state, menuRepeats: repeats }, ...before);
+    const again = { ...state, menuRepeats: repeats };
+    return reply(again, menuPrompt(deps, again));
   }
-  if (choice === '1') return { locale: state.locale, verbs: askProvisionalId(deps, { ...state, menuRepeats: 0 }) };
+  if (choice === '1') return reply(state, askProvisionalId(deps, { ...state, menuRepeats: 0 }));
   if (choice === '9') {
-    const locale = LOCALES.find((l) => l !== state.locale)!;
-    const switched = { ...state, locale, menuRepeats: 0 };
-    return mainMenu(deps, switched, deps.flows.say('main-menu', 'languageSwitched', locale));
+    const switched = { ...state, locale: otherLocale(state.locale), menuRepeats: 0 };
+    return reply(switched, menuPrompt(deps, switched));
   }
   const action = MENU_ACTIONS[choice];
   if (action) {
     const next = { ...state, menuRepeats: 0, next: action };
-    if (state.memberId) return memberActionFor(action)(deps, { ...call, state: next }, state.memberId);
-    return { locale: state.locale, verbs: askFormalId(deps, next) };
+    if (state.memberId) return startMemberAction(deps, next, state.memberId);
+    return reply(next, askFormalId(deps, next));
   }
   return wrongEntry(deps, call, deps.flows.say('main-menu', 'invalidChoice', state.locale), (s) => menuPrompt(deps, s));
 };
-
-export type { CallInput };

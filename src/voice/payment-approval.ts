@@ -1,74 +1,92 @@
-import { decidePaymentRequest, findPaymentRequestByNumber, paymentRequestNumbers } from '../payments/payment-requests.ts';
-import { formatAmount } from '../shared/format.ts';
+import { decidePaymentRequest, findPaymentRequestByNumber, paymentRequestNumbers, type PaymentRequest } from '../payments/payment-requests.ts';
 import { keys } from '../store/keys.ts';
 import type { CallState } from './call-state.ts';
-import { mainMenu } from './menu.ts';
-import { registerMemberAction, type MemberAction } from './sign-in.ts';
+import { askDecision, askRequestNumber, mainMenu, spokenAmount } from './asks.ts';
 import type { Verb } from './twiml.ts';
-import { ask, countLineWrongEntry, keyed, lineBlockedReply, lineIsBlocked, wrongEntry, type VoiceDeps, type VoiceStep } from './voice-step.ts';
+import {
+  callerLine,
+  hangUp,
+  heard,
+  keyed,
+  lineBlockedReply,
+  refundLineAttempt,
+  reply,
+  silence,
+  takeLineAttempt,
+  wrongEntry,
+  type VoiceDeps,
+  type VoiceStep,
+} from './voice-step.ts';
 
-export const APPROVAL_NUMBER_PATH = '/twilio/voice/approve/number';
-export const APPROVAL_DECISION_PATH = '/twilio/voice/approve/decision';
+// Flow values in the signed URL state: pr = request id, pq = the number keyed (to say the request again).
 
-const askNumber = (deps: VoiceDeps, state: CallState): Verb[] =>
-  ask(deps, { ...state, extra: {} }, APPROVAL_NUMBER_PATH, [deps.flows.say('payment-approval', 'askNumber', state.locale)], { finishOnKey: '#', timeout: 10 });
-
-export const approveByPhone: MemberAction = async (deps, call, memberId) => ({
-  locale: call.state.locale,
-  verbs: askNumber(deps, { ...call.state, memberId, next: undefined }),
-});
-
-/** The request number: a wrong one counts against the line, as request numbers are short. */
-export const requestNumberEntered: VoiceStep = async (deps, call) => {
-  const { state } = call;
-  if (!state.memberId) return mainMenu(deps, state);
-  const entered = keyed(call);
-  const retry = (s: CallState) => askNumber(deps, s);
-  if (entered === '') return wrongEntry(deps, call, deps.flows.say('common', 'noInput', state.locale), retry);
-  if (await lineIsBlocked(deps, call.from)) return lineBlockedReply(deps, state);
-  const refuse = async (key: 'mistypedNumber' | 'unknownNumber' | 'expired' | 'alreadyDecided') => {
-    await countLineWrongEntry(deps, call.from);
-    return wrongEntry(deps, call, deps.flows.say('payment-approval', key, state.locale), retry);
-  };
-  if (paymentRequestNumbers.check(entered) !== 'ok') return refuse('mistypedNumber');
-  const found = await findPaymentRequestByNumber(deps, entered);
-  if (found.outcome !== 'found') return refuse(({ unknown: 'unknownNumber', expired: 'expired', decided: 'alreadyDecided' } as const)[found.outcome]);
-  const { request } = found;
-  const next = { ...state, extra: { pr: request.id } };
+function decisionPrompt(deps: VoiceDeps, state: CallState, request: PaymentRequest, number: string): Verb[] {
+  const next = { ...state, extra: { pr: request.id, pq: number } };
   const prompt = deps.flows.say('payment-approval', 'confirm', state.locale, {
     merchant: request.merchantName,
-    amount: formatAmount(request.amount, deps.config.currency, state.locale),
+    amount: spokenAmount(deps, request.amount, state.locale),
     description: request.description,
   });
-  return { locale: state.locale, verbs: ask(deps, next, APPROVAL_DECISION_PATH, [prompt], { numDigits: 1 }) };
+  return askDecision(deps, next, prompt);
+}
+
+/** The request number: the line's guess is counted first (request numbers are short) and handed back when right. */
+export const requestNumberEntered: VoiceStep = async (deps, call) => {
+  if (!call.state.memberId) return mainMenu(deps, call.state);
+  const entered = keyed(call);
+  const retry = (s: CallState) => askRequestNumber(deps, s);
+  if (entered === '') return silence(deps, call, retry);
+  const state = heard(call.state);
+  const asked = { ...call, state };
+  const line = callerLine(call.from);
+  if (!line) return hangUp(deps, state, deps.flows.say('common', 'withheldNumber', state.locale));
+  if (!(await takeLineAttempt(deps, line))) return lineBlockedReply(deps, state);
+  const refuse = (key: 'mistypedNumber' | 'unknownNumber' | 'expired' | 'alreadyDecided') =>
+    wrongEntry(deps, asked, deps.flows.say('payment-approval', key, state.locale), retry);
+  if (paymentRequestNumbers.check(entered) !== 'ok') return refuse('mistypedNumber');
+  const found = await findPaymentRequestByNumber(deps, entered);
+  if (found.outcome === 'unknown') return refuse('unknownNumber');
+  await refundLineAttempt(deps, line);
+  if (found.outcome !== 'found') return refuse(found.outcome === 'expired' ? 'expired' : 'alreadyDecided');
+  return reply(state, decisionPrompt(deps, state, found.request, entered));
 };
 
-/** 1 approves (claim, charge, approve: each once per call), 2 declines. */
+/** The request was read out: 1 approves (claim, charge, approve: each once per call), 2 declines. */
 export const requestDecided: VoiceStep = async (deps, call) => {
-  const { state } = call;
-  const requestId = state.extra.pr;
-  if (!state.memberId || !requestId) return mainMenu(deps, state);
+  const requestId = call.state.extra.pr;
+  const number = call.state.extra.pq;
+  if (!call.state.memberId || !requestId || !number) return mainMenu(deps, call.state);
   const choice = keyed(call);
-  // Anything but 1 or 2: start again from the number, which replays the request's details.
-  const retry = (s: CallState) => askNumber(deps, s);
-  if (choice === '') return wrongEntry(deps, call, deps.flows.say('common', 'noInput', state.locale), retry);
-  if (choice !== '1' && choice !== '2') return wrongEntry(deps, call, deps.flows.say('main-menu', 'invalidChoice', state.locale), retry);
-  const result = await decidePaymentRequest(deps, { requestId, approve: choice === '1', memberId: state.memberId, callSid: call.callSid, from: call.from });
-  const back = { ...state, extra: {} };
-  const amount = (n: number) => formatAmount(n, deps.config.currency, state.locale);
+  // Said again from the number, which reads the request's current details.
+  const askAgain = async (s: CallState): Promise<Verb[]> => {
+    const found = await findPaymentRequestByNumber(deps, number);
+    return found.outcome === 'found' ? decisionPrompt(deps, s, found.request, number) : askRequestNumber(deps, s);
+  };
+  if (choice === '') {
+    const again = await askAgain({ ...call.state, silences: call.state.silences + 1 });
+    return silence(deps, call, () => again);
+  }
+  const state = heard(call.state);
+  if (choice !== '1' && choice !== '2') {
+    const again = await askAgain({ ...state, wrongEntries: state.wrongEntries + 1 });
+    return wrongEntry(deps, { ...call, state }, deps.flows.say('main-menu', 'invalidChoice', state.locale), () => again);
+  }
+  const line = callerLine(call.from) ?? '';
+  const result = await decidePaymentRequest(deps, { requestId, approve: choice === '1', memberId: state.memberId!, callSid: call.callSid, from: line });
+  const amount = (n: number) => spokenAmount(deps, n, state.locale);
   switch (result.outcome) {
     case 'approved': {
       const merchant = (await findMerchantName(deps, requestId)) ?? '';
-      return mainMenu(deps, back, deps.flows.say('payment-approval', 'approved', state.locale, { amount: amount(result.amount), merchant }));
+      return mainMenu(deps, state, deps.flows.say('payment-approval', 'approved', state.locale, { amount: amount(result.amount), merchant }));
     }
     case 'declined':
-      return mainMenu(deps, back, deps.flows.say('payment-approval', 'declined', state.locale));
+      return mainMenu(deps, state, deps.flows.say('payment-approval', 'declined', state.locale));
     case 'cap_exceeded':
-      return mainMenu(deps, back, deps.flows.say('payment-approval', 'capExceeded', state.locale, { cap: amount(deps.config.monthlySpendingCap), remaining: amount(result.remaining) }));
+      return mainMenu(deps, state, deps.flows.say('payment-approval', 'capExceeded', state.locale, { cap: amount(deps.config.monthlySpendingCap), remaining: amount(result.remaining) }));
     case 'expired':
-      return mainMenu(deps, back, deps.flows.say('payment-approval', 'expired', state.locale));
+      return mainMenu(deps, state, deps.flows.say('payment-approval', 'expired', state.locale));
     default:
-      return mainMenu(deps, back, deps.flows.say('payment-approval', 'alreadyDecided', state.locale));
+      return mainMenu(deps, state, deps.flows.say('payment-approval', 'alreadyDecided', state.locale));
   }
 };
 
@@ -76,10 +94,3 @@ async function findMerchantName(deps: VoiceDeps, requestId: string): Promise<str
   const merchantId = await deps.redis.hget(keys.paymentRequest(requestId), 'merchantId');
   return merchantId ? deps.redis.hget(keys.merchant(merchantId), 'name') : null;
 }
-
-export const PAYMENT_APPROVAL_STEPS: [string, VoiceStep][] = [
-  [APPROVAL_NUMBER_PATH, requestNumberEntered],
-  [APPROVAL_DECISION_PATH, requestDecided],
-];
-
-registerMemberAction('approve', approveByPhone);

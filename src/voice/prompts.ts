@@ -16,12 +16,15 @@ export const PROMPT_CATALOGUE = {
     tooManyWrongEntries: [],
     lineBlocked: [],
     noInput: [],
+    noInputGoodbye: [],
+    withheldNumber: [],
+    stepExpired: [],
   },
   'main-menu': {
     welcome: [],
+    otherLanguage: [],
     menu: [],
     invalidChoice: [],
-    languageSwitched: [],
     unavailable: [],
   },
   activation: {
@@ -44,7 +47,10 @@ export const PROMPT_CATALOGUE = {
     pinLocked: [],
   },
   renewal: {
+    confirm: ['days', 'amount'],
     renewed: ['amount', 'date'],
+    alreadyRenewed: ['date'],
+    cancelled: [],
   },
   'payment-code': {
     chooseAmount: [],
@@ -168,7 +174,7 @@ export function loadVoiceFlows(dir: string = DEFAULT_FLOWS_DIR): VoiceFlows {
           speech.push(typeof value === 'string' ? { text: value } : value);
         }
       }
-      return speech;
+      return { locale, parts: speech };
     },
   };
 }

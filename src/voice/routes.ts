@@ -1,27 +1,12 @@
 import express, { type ErrorRequestHandler, type Request, type Router } from 'express';
 import type { Logger } from 'pino';
-import { parseCallState } from './call-state.ts';
-import { answerCall, chooseFromMenu, MENU_PATH } from './menu.ts';
-import { ACTIVATION_PATH, AFTER_ACTIVATION_PATH, afterFormalId, provisionalIdEntered } from './activation.ts';
-import { FORMAL_ID_PATH, formalIdEntered, PIN_PATH, pinEntered } from './sign-in.ts';
+import { callStateIsCurrent, parseCallState } from './call-state.ts';
+import { stepFor } from './call-flow.ts';
+import { PATHS, STATUS_CALLBACK_PATH } from './paths.ts';
 import { twilioSignatureCheck } from './signature.ts';
 import { renderTwiml } from './twiml.ts';
-import { apologyReply, type CallInput, type VoiceDeps, type VoiceStep } from './voice-step.ts';
+import { apologyReply, hangUp, type CallInput, type VoiceDeps } from './voice-step.ts';
 import { recordCallStatus } from './call-status.ts';
-import { PAYMENT_CODE_STEPS } from './payment-code.ts';
-import { PAYMENT_APPROVAL_STEPS } from './payment-approval.ts';
-
-/** Every webhook path under /twilio and the step that answers it. Features may add more. */
-export const VOICE_STEPS = new Map<string, VoiceStep>([
-  ['/twilio/voice', answerCall],
-  [MENU_PATH, chooseFromMenu],
-  [ACTIVATION_PATH, provisionalIdEntered],
-  [AFTER_ACTIVATION_PATH, afterFormalId],
-  [FORMAL_ID_PATH, formalIdEntered],
-  [PIN_PATH, pinEntered],
-  ...PAYMENT_CODE_STEPS,
-  ...PAYMENT_APPROVAL_STEPS,
-]);
 
 const field = (body: Record<string, unknown>, name: string, max = 64) => {
   const value = body[name];
@@ -39,16 +24,12 @@ function callInput(req: Request, deps: VoiceDeps): CallInput | undefined {
   if (!callSid) return undefined;
   return {
     callSid,
-    from: field(body, 'From') || 'unknown',
-    to: field(body, 'To') || '',
+    from: field(body, 'From') ?? '',
+    to: field(body, 'To') ?? '',
     digits: field(body, 'Digits', 128),
     state: parseCallState(req.query as Record<string, unknown>, deps.config.defaultLocale),
   };
 }
-
-const STATUS_CALLBACK_PATH = '/voice/status';
-const PICK_UP_PATH = '/twilio/voice';
-const PICK_UP_ANSWERS_MAX = 16;
 
 /**
  * The Twilio webhooks, mounted at /twilio. Each answer is TwiML with status 200, even when something breaks: the caller
@@ -60,9 +41,6 @@ export function voiceRouter(deps: VoiceDeps, logger: Logger): Router {
   const sendTwiml = (res: express.Response, xml: string) => res.status(200).type('text/xml').send(xml);
   const apology = (req: Request) =>
     renderTwiml(apologyReply(deps, parseCallState(req.query as Record<string, unknown>, deps.config.defaultLocale)), deps.flows.voices);
-  // The pick-up answer depends on nothing but its URL (the locale), and prompts are fixed at
-  // start, so it is rendered once per URL: the webhook every call starts with does the least work.
-  const pickUpAnswers = new Map<string, string>();
 
   const recordStatus = async (body: Record<string, unknown>) => {
     try {
@@ -75,40 +53,40 @@ export function voiceRouter(deps: VoiceDeps, logger: Logger): Router {
   router.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 200 }));
 
   const answerStep = async (req: Request, res: express.Response) => {
-    if (req.path === STATUS_CALLBACK_PATH && req.method === 'POST') {
+    const path = `/twilio${req.path}`;
+    if (path === STATUS_CALLBACK_PATH && req.method === 'POST') {
       await recordStatus((req.body ?? {}) as Record<string, unknown>);
       res.status(204).end();
       return;
     }
-    const path = `/twilio${req.path}`;
-    const step = req.method === 'POST' ? VOICE_STEPS.get(path) : undefined;
+    const step = req.method === 'POST' ? stepFor(path) : undefined;
     const call = step && callInput(req, deps);
     if (!step || !call) {
       logger.warn({ path }, step ? 'Twilio request without a usable CallSid' : 'Twilio requested an unknown voice path');
       sendTwiml(res, apology(req));
       return;
     }
+    // A signed step carries the time its call began; one older than any call can last is a
+    // replay of a captured request, not a caller: it is answered, but nothing is done.
+    if (path !== PATHS.pickUp && !callStateIsCurrent(call.state, deps.now())) {
+      logger.warn({ path, callSid: call.callSid }, 'signed call state has expired');
+      sendTwiml(res, renderTwiml(hangUp(deps, call.state, deps.flows.say('common', 'stepExpired', call.state.locale)), deps.flows.voices));
+      return;
+    }
     try {
-      const xml = renderTwiml(await step(deps, call), deps.flows.voices);
-      if (path === PICK_UP_PATH && pickUpAnswers.size < PICK_UP_ANSWERS_MAX) pickUpAnswers.set(req.originalUrl, xml);
-      sendTwiml(res, xml);
+      sendTwiml(res, renderTwiml(await step(deps, call), deps.flows.voices));
     } catch (error) {
       logger.error({ err: error, path, callSid: call.callSid }, 'voice step failed');
       sendTwiml(res, apology(req));
     }
   };
 
-  // One handler checks the signature, then answers a remembered pick-up at once or runs the step
-  // for the path: every router layer costs time on each webhook, and a signed request for a path
-  // we never hand out (our bug, not the caller's) still gets spoken TwiML.
+  // One handler checks the signature, then runs the step for the path: every router layer costs
+  // time on each webhook, and a signed request for a path we never hand out (our bug, not the
+  // caller's) still gets spoken TwiML.
   router.use((req, res, next) => {
     if (!signedByTwilio(req)) {
       res.status(403).type('text/plain').send('Forbidden: this endpoint only answers requests signed by Twilio.');
-      return;
-    }
-    const pickedUp = req.method === 'POST' && req.baseUrl + req.path === PICK_UP_PATH ? pickUpAnswers.get(req.originalUrl) : undefined;
-    if (pickedUp !== undefined && usableCallSid((req.body ?? {}) as Record<string, unknown>)) {
-      sendTwiml(res, pickedUp);
       return;
     }
     answerStep(req, res).catch(next);

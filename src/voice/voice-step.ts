@@ -1,7 +1,8 @@
-import type { Config } from '../config.ts';
+import type { Config, Locale } from '../config.ts';
 import type { SmsSender } from '../payments/sms.ts';
 import type { RedisClient } from '../store/redis.ts';
 import { keys } from '../store/keys.ts';
+import { scriptOutcome } from '../store/outcomes.ts';
 import { callUrl, type CallState } from './call-state.ts';
 import type { VoiceFlows } from './prompts.ts';
 import type { Speech, Verb, VoiceReply } from './twiml.ts';
@@ -18,9 +19,10 @@ export interface VoiceDeps {
 /** One webhook's worth of a call: who is calling, what they keyed, and the state carried so far. */
 export interface CallInput {
   callSid: string;
+  /** The calling number as Twilio sent it; '' when withheld (see callerLine). */
   from: string;
   to: string;
-  /** Keys pressed in the gather that led here; undefined when the gather timed out. */
+  /** Keys pressed in the gather that led here; undefined when Twilio fell through on silence. */
   digits?: string;
   state: CallState;
 }
@@ -29,28 +31,57 @@ export type VoiceStep = (deps: VoiceDeps, call: CallInput) => Promise<VoiceReply
 
 export const MAX_WRONG_ENTRIES_PER_CALL = 3;
 const LINE_WINDOW_SECONDS = 24 * 3600;
+/** How long a line remembers its member's language: about a year of calls. */
+const LINE_LOCALE_TTL_SECONDS = 400 * 86400;
+
+/**
+ * Values Twilio puts in From when the caller withheld their number: words, or the keypad spelling
+ * of ANONYMOUS, RESTRICTED, UNAVAIL(ABLE) or UNKNOWN with a plus (docs/TWILIO-BEHAVIOUR.md).
+ */
+const WITHHELD_CALLER_IDS = new Set(['anonymous', 'restricted', 'unavailable', 'unknown', 'private', 'blocked', '+266696687', '+7378742833', '+2562533', '+8656696', '+86282452253']);
+
+/** The calling line, or undefined when the caller withheld their number: such a call shares nothing with others. */
+export function callerLine(from: string): string | undefined {
+  const value = from.trim();
+  if (!value || WITHHELD_CALLER_IDS.has(value.toLowerCase())) return undefined;
+  return /^\+?[0-9]{3,15}$/.test(value) ? value : undefined;
+}
+
+export const say = (speech: Speech): Verb => ({ verb: 'say', speech });
+export const reply = (state: CallState, verbs: Verb[]): VoiceReply => ({ locale: state.locale, verbs });
 
 export interface AskOptions {
-  finishOnKey?: string;
-  numDigits?: number;
+  /** One-key menus: the first key decides, and # or * is a key like any other. */
+  oneKey?: boolean;
+  /** Twilio requests the action with Digits='' on # alone or silence (the "# alone" prompts). */
+  actionOnEmptyResult?: boolean;
   timeout?: number;
 }
 
 /**
  * A prompt that waits for keys. If the caller keys nothing, Twilio falls through to the
  * Redirect, which comes back to the same step without Digits: the step treats that as silence.
+ * An entry (an ID, a PIN) ends with # or after 10 s without a key.
  */
 export function ask(deps: VoiceDeps, state: CallState, path: string, speech: Speech[], options: AskOptions = {}): Verb[] {
   const action = callUrl(deps.config.publicBaseUrl, path, state);
   return [
-    { verb: 'gather', action, speech, ...options },
+    {
+      verb: 'gather',
+      action,
+      speech,
+      finishOnKey: options.oneKey ? '' : '#',
+      numDigits: options.oneKey ? 1 : undefined,
+      timeout: options.timeout ?? (options.oneKey ? 6 : 10),
+      actionOnEmptyResult: options.actionOnEmptyResult,
+    },
     { verb: 'redirect', url: action },
   ];
 }
 
 export const hangUp = (deps: VoiceDeps, state: CallState, ...before: Speech[]): VoiceReply => ({
   locale: state.locale,
-  verbs: [...before.map((speech) => ({ verb: 'say', speech }) as Verb), { verb: 'say', speech: deps.flows.say('common', 'goodbye', state.locale) }, { verb: 'hangup' }],
+  verbs: [...before.map(say), say(deps.flows.say('common', 'goodbye', state.locale)), { verb: 'hangup' }],
 });
 
 /**
@@ -58,30 +89,49 @@ export const hangUp = (deps: VoiceDeps, state: CallState, ...before: Speech[]): 
  * the call ends politely.
  */
 export function wrongEntry(deps: VoiceDeps, call: CallInput, reason: Speech, askAgain: (state: CallState) => Verb[]): VoiceReply {
-  const state = { ...call.state, wrongEntries: call.state.wrongEntries + 1 };
+  const state = { ...call.state, wrongEntries: call.state.wrongEntries + 1, silences: 0 };
   if (state.wrongEntries >= MAX_WRONG_ENTRIES_PER_CALL) {
     return hangUp(deps, state, reason, deps.flows.say('common', 'tooManyWrongEntries', state.locale));
   }
-  return { locale: state.locale, verbs: [{ verb: 'say', speech: reason }, ...askAgain(state)] };
+  return reply(state, [say(reason), ...askAgain(state)]);
 }
 
-/** Whether this calling line has used up its wrong entries for the day (guessing IDs or PINs). */
-export async function lineIsBlocked(deps: VoiceDeps, from: string): Promise<boolean> {
-  const count = await deps.redis.get(keys.lineWrongEntries(from));
-  return Number(count ?? 0) >= deps.config.lineMaxWrongEntriesPerDay;
+/** Nothing keyed: the first time the prompt is said again, the second time in a row the call ends. */
+export function silence(deps: VoiceDeps, call: CallInput, askAgain: (state: CallState) => Verb[]): VoiceReply {
+  const { state } = call;
+  if (state.silences >= 1) return hangUp(deps, state, deps.flows.say('common', 'noInputGoodbye', state.locale));
+  const again = { ...state, silences: state.silences + 1 };
+  return reply(again, [say(deps.flows.say('common', 'noInput', state.locale)), ...askAgain(again)]);
 }
 
-export async function countLineWrongEntry(deps: VoiceDeps, from: string): Promise<void> {
-  await deps.redis.dpCountFailure(keys.lineWrongEntries(from), LINE_WINDOW_SECONDS);
+/** What the caller keyed, or '' when nothing (silence: Digits absent or empty). */
+export const keyed = (call: CallInput): string => (call.digits ?? '').trim();
+
+/** A state that has heard a key: the silence count starts over. */
+export const heard = (state: CallState): CallState => (state.silences ? { ...state, silences: 0 } : state);
+
+/**
+ * Takes one of the line's guesses for today BEFORE the entry is checked (count first, so a burst
+ * of calls cannot get past the limit); a right entry hands it back with `refundLineAttempt`.
+ */
+export async function takeLineAttempt(deps: VoiceDeps, line: string): Promise<boolean> {
+  const [outcome] = await deps.redis.dpTakeAttempt(keys.lineWrongEntries(line), deps.config.lineMaxWrongEntriesPerDay, LINE_WINDOW_SECONDS);
+  return scriptOutcome(outcome) === 'done';
+}
+
+export async function refundLineAttempt(deps: VoiceDeps, line: string): Promise<void> {
+  await deps.redis.dpRefundAttempt(keys.lineWrongEntries(line));
 }
 
 export const lineBlockedReply = (deps: VoiceDeps, state: CallState): VoiceReply =>
   hangUp(deps, state, deps.flows.say('common', 'lineBlocked', state.locale));
 
-export const apologyReply = (deps: Pick<VoiceDeps, 'flows'>, state: CallState): VoiceReply => ({
+/** Remembers the member's language for this line, so their next call is greeted in it. */
+export async function rememberLineLocale(deps: VoiceDeps, line: string, locale: Locale): Promise<void> {
+  await deps.redis.set(keys.lineLocale(line), locale, 'EX', LINE_LOCALE_TTL_SECONDS);
+}
+
+export const apologyReply = (deps: Pick<VoiceDeps, 'flows'>, state: Pick<CallState, 'locale'>): VoiceReply => ({
   locale: state.locale,
   verbs: [{ verb: 'say', speech: deps.flows.say('common', 'apology', state.locale) }, { verb: 'hangup' }],
 });
-
-/** Keys the caller pressed, or '' for silence; anything but digits, * and # counts as garbage. */
-export const keyed = (call: CallInput): string => (call.digits ?? '').trim();

@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { keys } from '../../src/store/keys.ts';
-import { callParams, jsonRequest, postTwilio, startTestApp, type TestApp } from '../support/harness.ts';
+import { jsonRequest, startTestApp, type TestApp } from '../support/harness.ts';
 import { TestCall } from '../support/call.ts';
 import { activeMember, type ActiveMember } from '../support/member.ts';
 import { adminAuth, merchantAuth, type TestMerchant } from '../support/payments.ts';
@@ -104,9 +104,8 @@ describe('payment requests approved by phone (menu 3)', () => {
   it('a Twilio retry of the approving request charges once; a second caller keying the number hears it is already dealt with', async () => {
     const created = await createRequest({ amount: 300, description: 'Gyoza' });
     const call = await keyRequestNumber(created.body.number);
-    const decisionUrl = findVerb(call.last.verbs, 'Gather')!.attributes.action!;
     await call.press('1');
-    const retry = await postTwilio(app, decisionUrl, callParams(call.callSid, call.from, { Digits: '1' }));
+    const retry = await call.twilioRetriesLastRequest();
     expect(spokenText(retry.verbs)).to.include('承認しました');
     const before = (await ledger(member.provisionalId)).length;
     expect(before).to.equal(2);
@@ -133,7 +132,7 @@ describe('payment requests approved by phone (menu 3)', () => {
     const created = await createRequest({ amount: 4000, description: 'Banquet' });
     const call = await keyRequestNumber(created.body.number);
     await call.press('1');
-    expect(spokenText(call.last.verbs)).to.include('あと￥3,500');
+    expect(spokenText(call.last.verbs)).to.include('あと3,500円');
     const seen = await jsonRequest(app, 'GET', `/api/merchant/payment-requests/${created.body.id}`, undefined, merchantAuth(shop));
     expect(seen.body.status).to.equal('pending');
   });

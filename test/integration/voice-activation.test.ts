@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import { keys } from '../../src/store/keys.ts';
 import { readLedger } from '../../src/accounts/ledger.ts';
 import { dammCheckDigit } from '../../src/identifiers/damm.ts';
-import { callParams, newCallSid, postTwilio, register, startTestApp, type TestApp } from '../support/harness.ts';
+import { register, startTestApp, type TestApp } from '../support/harness.ts';
 import { TestCall } from '../support/call.ts';
-import { findVerb, spokenNumbers, spokenText } from '../support/twiml.ts';
+import { findVerb, spokenNumbers, spokenText, textOf } from '../support/twiml.ts';
 
 const mistype = (id: string) => id.slice(0, 3) + String((Number(id[3]) + 1) % 10) + id.slice(4);
 
@@ -34,31 +34,43 @@ describe('activating by phone', () => {
     expect(findVerb(verbs, 'Redirect'), 'silence falls through to a redirect').to.exist;
   });
 
-  it('when the caller presses 9, the menu switches to English with an English voice', async () => {
+  it('an unknown caller is offered English in an English voice right after the greeting, and 9 switches the menu to English', async () => {
     const call = new TestCall(app);
-    await call.dial();
-    const { verbs } = await call.press('9');
-    const say = findVerb(verbs, 'Gather')!.children.find((c) => c.name === 'Say')!;
-    expect(say.attributes).to.include({ language: 'en-US', voice: 'Polly.Joanna' });
-    expect(spokenText(verbs)).to.include('To activate your account');
+    const { verbs } = await call.dial();
+    const says = findVerb(verbs, 'Gather')!.children.filter((c) => c.name === 'Say');
+    expect(says[1]!.attributes).to.include({ language: 'en-US', voice: 'Polly.Joanna' });
+    expect(textOf(says[1]!)).to.include('For English, press 9');
+    const english = await call.press('9');
+    const menu = findVerb(english.verbs, 'Gather')!.children.filter((c) => c.name === 'Say');
+    expect(menu.at(-1)!.attributes).to.include({ language: 'en-US', voice: 'Polly.Joanna' });
+    expect(spokenText(english.verbs)).to.include('To activate your provisional ID');
+    expect(menu[0]!.attributes, 'Japanese is offered back in a Japanese voice').to.include({ language: 'ja-JP' });
   });
 
-  it('when the caller keys nothing at the menu three more times, the call ends with a goodbye', async () => {
+  it('when the caller keys nothing at the menu, it is said again once; a second silence ends the call politely', async () => {
     const call = new TestCall(app);
     await call.dial();
-    for (let i = 0; i < 3; i++) {
-      await call.silence();
-      expect(call.hungUp()).to.equal(false);
-    }
+    await call.silence();
+    expect(call.hungUp()).to.equal(false);
+    expect(call.heardText()).to.include('入力が確認できませんでした');
     await call.silence();
     expect(call.hungUp()).to.equal(true);
+    expect(call.heardText()).to.include('通話を終了します');
+  });
+
+  it('in the one-key menu, # is a key like any other: the caller is told it is not on the menu', async () => {
+    const call = new TestCall(app);
+    await call.dial();
+    await call.press('#');
+    expect(call.heardText()).to.include('そのボタンはメニューにありません');
+    expect(call.hungUp()).to.equal(false);
   });
 
   it('when the caller keys a mistyped provisional ID, they are told it does not add up and asked again', async () => {
     const { provisionalId } = await register(app);
     const call = await atActivationPrompt();
     const { verbs } = await call.press(`${mistype(provisionalId)}#`);
-    expect(spokenText(verbs)).to.include('入力された番号に誤りがある');
+    expect(spokenText(verbs)).to.include('番号に誤りがある');
     expect(findVerb(verbs, 'Gather')!.attributes.action).to.include('/twilio/voice/activation');
     expect(call.hungUp()).to.equal(false);
     const activated = await call.press(`${provisionalId}#`);
@@ -67,9 +79,9 @@ describe('activating by phone', () => {
 
   it('when the caller keys garbage, it counts as a wrong entry and they are asked again', async () => {
     const call = await atActivationPrompt();
-    const { status, verbs } = await call.press('12*ab#');
+    const { status, verbs } = await call.press('12*#');
     expect(status).to.equal(200);
-    expect(spokenText(verbs)).to.include('入力された番号に誤りがある');
+    expect(spokenText(verbs)).to.include('番号に誤りがある');
     expect(findVerb(verbs, 'Gather')).to.exist;
   });
 
@@ -152,10 +164,8 @@ describe('activating by phone', () => {
   it('a Twilio retry of the same request (same CallSid, same step) returns the same TwiML and charges nothing more', async () => {
     const { provisionalId } = await register(app);
     const call = await atActivationPrompt();
-    const action = call.gatherAction();
-    const params = callParams(call.callSid, call.from, { Digits: provisionalId, FinishedOnKey: '#' });
-    const first = await postTwilio(app, action, params);
-    const retry = await postTwilio(app, action, params);
+    const first = await call.press(`${provisionalId}#`);
+    const retry = await call.twilioRetriesLastRequest();
     expect(retry.body).to.equal(first.body);
     expect((await readLedger(app.redis, provisionalId)).length).to.equal(1);
   });
@@ -170,11 +180,14 @@ describe('activating by phone', () => {
     expect(formalIds.size).to.equal(15);
   });
 
-  it('the status callback records how the call ended and how long it took', async () => {
-    const callSid = newCallSid();
-    const res = await postTwilio(app, '/twilio/voice/status', callParams(callSid, '+819012345678', { CallStatus: 'completed', CallDuration: '42' }));
-    expect(res.status).to.be.within(200, 299);
-    const record = await app.redis.hgetall(keys.call(callSid));
-    expect(record).to.include({ CallStatus: 'completed', CallDuration: '42', From: '+819012345678' });
+  it("when the caller hangs up, Twilio's status callback records how the call ended and how long it took", async () => {
+    const call = new TestCall(app, '+819012345678');
+    await call.dial();
+    await call.hangUp();
+    const statusAnswer = call.events.filter((e) => e.type === 'response').at(-1);
+    expect(statusAnswer).to.deep.include({ status: 204 });
+    const record = await app.redis.hgetall(keys.call(call.callSid));
+    expect(record).to.include({ CallStatus: 'completed', From: '+819012345678' });
+    expect(Number(record.CallDuration)).to.be.at.least(1);
   });
 });

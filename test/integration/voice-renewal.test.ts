@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { keys } from '../../src/store/keys.ts';
 import { readLedger } from '../../src/accounts/ledger.ts';
-import { callParams, postTwilio, register, startTestApp, type TestApp } from '../support/harness.ts';
+import { register, startTestApp, type TestApp } from '../support/harness.ts';
 import { TestCall } from '../support/call.ts';
 import { activeMember } from '../support/member.ts';
 import { findVerb, spokenText } from '../support/twiml.ts';
@@ -22,11 +22,22 @@ describe('renewing access by phone (menu 4)', () => {
     return call;
   }
 
-  it('formal ID and PIN renew access for another period and record another charge', async () => {
+  /** Signed in, the caller hears the price and presses 1. */
+  async function renew(formalId: string, pin: string) {
+    const call = await signIn(formalId, pin);
+    expect(call.heardText()).to.include('料金は300円です');
+    await call.press('1');
+    return call;
+  }
+
+  it('formal ID and PIN lead to the price; pressing 1 renews access for another period and records another charge', async () => {
     const member = await activeMember(app, { pin: '4321' });
     const before = Number(await app.redis.hget(keys.account(member.provisionalId), 'accessExpiresAt'));
     const call = await signIn(member.formalId, '4321');
-    expect(spokenText(call.last.verbs)).to.include('ご利用期間を更新しました');
+    expect(call.heardText()).to.include('料金は300円です');
+    expect((await readLedger(app.redis, member.provisionalId)).length, 'nothing is charged before the caller agrees').to.equal(1);
+    await call.press('1');
+    expect(spokenText(call.last.verbs)).to.include('更新しました');
     const after = Number(await app.redis.hget(keys.account(member.provisionalId), 'accessExpiresAt'));
     expect(after - before).to.equal(30 * 86_400_000);
     const ledger = await readLedger(app.redis, member.provisionalId);
@@ -38,7 +49,7 @@ describe('renewing access by phone (menu 4)', () => {
     const saved = app.clock.now;
     app.clock.now += 40 * 86_400_000;
     try {
-      await signIn(member.formalId, '4321');
+      await renew(member.formalId, '4321');
       const after = Number(await app.redis.hget(keys.account(member.provisionalId), 'accessExpiresAt'));
       expect(after).to.equal(app.clock.now + 30 * 86_400_000);
     } finally {
@@ -48,15 +59,26 @@ describe('renewing access by phone (menu 4)', () => {
 
   it('a Twilio retry of the renewing request renews and charges only once', async () => {
     const member = await activeMember(app, { pin: '4321' });
-    const call = new TestCall(app);
-    await call.dial();
+    const call = await renew(member.formalId, '4321');
+    const retry = await call.twilioRetriesLastRequest();
+    expect(retry.body).to.equal(call.last.body);
+    expect((await readLedger(app.redis, member.provisionalId)).length).to.equal(2);
+  });
+
+  it('silence or 2 at the price charges nothing; a second renewal in the same call is refused without a charge', async () => {
+    const member = await activeMember(app, { pin: '4321' });
+    const call = await signIn(member.formalId, '4321');
+    await call.silence();
+    expect(call.heardText()).to.include('入力が確認できませんでした');
+    await call.press('2');
+    expect(call.heardText()).to.include('料金はかかっていません');
+    expect((await readLedger(app.redis, member.provisionalId)).length).to.equal(1);
     await call.press('4');
-    await call.press(`${member.formalId}#`);
-    const action = call.gatherAction();
-    const params = callParams(call.callSid, call.from, { Digits: '4321', FinishedOnKey: '#' });
-    const first = await postTwilio(app, action, params);
-    const retry = await postTwilio(app, action, params);
-    expect(retry.body).to.equal(first.body);
+    await call.press('1');
+    expect(call.heardText()).to.include('更新しました');
+    await call.press('4');
+    await call.press('1');
+    expect(call.heardText()).to.include('すでに更新済み');
     expect((await readLedger(app.redis, member.provisionalId)).length).to.equal(2);
   });
 
@@ -66,7 +88,8 @@ describe('renewing access by phone (menu 4)', () => {
     expect(spokenText(call.last.verbs)).to.include('暗証番号が違います');
     expect(findVerb(call.last.verbs, 'Gather')!.attributes.action).to.include('/twilio/voice/sign-in/pin');
     await call.press('4321#');
-    expect(spokenText(call.last.verbs)).to.include('ご利用期間を更新しました');
+    await call.press('1');
+    expect(spokenText(call.last.verbs)).to.include('更新しました');
   });
 
   it('a member without a PIN is told to set one on the member page', async () => {
@@ -100,19 +123,20 @@ describe('renewing access by phone (menu 4)', () => {
     expect(spokenText(locked.last.verbs)).to.include('電話でのお手続きを停止しています');
 
     await fetch(`${app.url}/api/me/pin`, { method: 'PUT', headers: { 'Content-Type': 'application/json', Cookie: member.cookie }, body: JSON.stringify({ pin: '8642' }) });
-    const unlocked = await signIn(member.formalId, '8642');
-    expect(spokenText(unlocked.last.verbs)).to.include('ご利用期間を更新しました');
+    const unlocked = await renew(member.formalId, '8642');
+    expect(spokenText(unlocked.last.verbs)).to.include('更新しました');
   });
 
-  it('inside the activation call, menu 4 renews without asking for the formal ID or PIN again', async () => {
+  it('inside the activation call, menu 4 goes to the price without asking for the formal ID or PIN again', async () => {
     const { provisionalId } = await register(app);
     const call = new TestCall(app);
     await call.dial();
     await call.press('1');
     await call.press(`${provisionalId}#`);
     await call.press('0');
-    const { verbs } = await call.press('4');
-    expect(spokenText(verbs)).to.include('ご利用期間を更新しました');
+    await call.press('4');
+    const { verbs } = await call.press('1');
+    expect(spokenText(verbs)).to.include('更新しました');
     expect((await readLedger(app.redis, provisionalId)).length).to.equal(2);
   });
 

@@ -1,22 +1,80 @@
+import { randomInt } from 'node:crypto';
 import { expect } from 'chai';
-import { callParams, newCallSid, postTwilio, type TestApp, type TwilioPostResult } from './harness.ts';
-import { findVerb } from './twiml.ts';
+import { BrowserCall, type Turn } from '../../src/simulator/browser-calls.ts';
+import type { CallEvent } from '../../src/simulator/call.ts';
+import { newCallSid, type TestApp, type TwilioPostResult } from './harness.ts';
+import { findVerb, parseTwiml } from './twiml.ts';
+
+/** A Japanese mobile number of its own for each call, so calls share no line limits or language unless a test says so. */
+export const uniqueCallerNumber = () => `+8190${String(randomInt(0, 100_000_000)).padStart(8, '0')}`;
 
 /**
- * One phone call, driven the way Twilio drives it: each answer's <Gather action> is where the
- * next keys go. `press` fails the test if the last answer was not waiting for keys.
+ * One phone call, driven only through the call simulator, which plays the app's TwiML as Twilio
+ * does (docs/TWILIO-BEHAVIOUR.md): the test presses keys, stays silent or hangs up, and the
+ * simulator decides which request Twilio would send, if any. No test builds a webhook body.
  */
 export class TestCall {
   readonly callSid = newCallSid();
+  /** The last TwiML answer the caller heard. */
   last!: TwilioPostResult;
+  /** Everything that happened since the caller's last input. */
+  turn!: Turn;
+  private call?: BrowserCall;
+  private lastRequest?: { url: string; init: RequestInit };
+
   constructor(
     readonly app: TestApp,
-    readonly from = '+819012345678',
+    readonly from = uniqueCallerNumber(),
   ) {}
 
   async dial(): Promise<TwilioPostResult> {
-    this.last = await postTwilio(this.app, '/twilio/voice', callParams(this.callSid, this.from));
-    return this.last;
+    const recordingFetch: typeof fetch = async (input, init) => {
+      const url = String(input);
+      if (!url.endsWith('/twilio/voice/status')) this.lastRequest = { url, init: init ?? {} };
+      return fetch(input, init);
+    };
+    this.call = new BrowserCall(
+      {
+        baseUrl: this.app.config.publicBaseUrl,
+        connectTo: this.app.url,
+        authToken: this.app.config.twilio.authToken,
+        from: this.from,
+        to: this.app.config.servicePhoneNumber,
+        callSid: this.callSid,
+        fetch: recordingFetch,
+      },
+      () => undefined,
+    );
+    return this.take(await this.call.nextTurn());
+  }
+
+  /** Keys pressed in a row, e.g. '2' or '12345678901#'; Twilio's <Gather> rules decide what is sent. */
+  async press(keys: string): Promise<TwilioPostResult> {
+    this.expectWaiting(`press ${keys}`);
+    return this.take(await this.call!.answer(keys));
+  }
+
+  /** The caller keys nothing until the <Gather> times out. */
+  async silence(): Promise<TwilioPostResult> {
+    this.expectWaiting('stay silent');
+    return this.take(await this.call!.answer(''));
+  }
+
+  /** The caller hangs up; the simulator then sends the status callback, as Twilio does. */
+  async hangUp(): Promise<void> {
+    if (!this.turn.ended) this.turn = await this.call!.hangUp();
+  }
+
+  /**
+   * Twilio sends the last webhook again, byte for byte (a retry after a timeout or a dropped
+   * connection): the answer is returned, and the call itself goes on from the first answer.
+   */
+  async twilioRetriesLastRequest(): Promise<TwilioPostResult> {
+    expect(this.lastRequest, 'no webhook has been sent yet').to.exist;
+    const { url, init } = this.lastRequest!;
+    const res = await fetch(url, init);
+    const body = await res.text();
+    return { status: res.status, body, verbs: (res.headers.get('content-type') ?? '').includes('xml') ? parseTwiml(body) : [] };
   }
 
   gatherAction(): string {
@@ -25,24 +83,36 @@ export class TestCall {
     return gather!.attributes.action!;
   }
 
-  async press(digits: string): Promise<TwilioPostResult> {
-    const action = this.gatherAction();
-    const keys = digits.endsWith('#') ? digits.slice(0, -1) : digits;
-    const extra: Record<string, string> = { Digits: keys };
-    if (digits.endsWith('#')) extra.FinishedOnKey = '#';
-    this.last = await postTwilio(this.app, action, callParams(this.callSid, this.from, extra));
-    return this.last;
-  }
-
-  /** The caller keys nothing: Twilio follows the <Redirect> after the <Gather>. */
-  async silence(): Promise<TwilioPostResult> {
-    const redirect = findVerb(this.last.verbs, 'Redirect');
-    expect(redirect, `expected a <Redirect> in ${this.last.body}`).to.exist;
-    this.last = await postTwilio(this.app, redirect!.children.map((c) => c.text).join(''), callParams(this.callSid, this.from));
-    return this.last;
-  }
-
+  /** Whether the app ended the call (<Hangup/>). */
   hungUp(): boolean {
-    return Boolean(findVerb(this.last.verbs, 'Hangup'));
+    return this.turn.ended && this.turn.events.some((e) => e.type === 'ended' && e.by === 'app');
+  }
+
+  /** Everything said since the last input, as the caller heard it (digits one by one). */
+  heardText(): string {
+    return this.turn.events.flatMap((e) => (e.type === 'say' ? [e.text] : [])).join(' ');
+  }
+
+  /** The numbers read out since the last input (each digit block as one number). */
+  heardNumbers(): string[] {
+    return this.turn.events.flatMap((e) => (e.type === 'say' ? e.numbers : []));
+  }
+
+  get events(): CallEvent[] {
+    return this.turn.events;
+  }
+
+  private expectWaiting(what: string) {
+    expect(this.call, 'dial() first').to.exist;
+    expect(this.turn.ended, `the call has ended; cannot ${what}. Last answer: ${this.last?.body}`).to.equal(false);
+  }
+
+  private take(turn: Turn): TwilioPostResult {
+    this.turn = turn;
+    if (turn.error) throw new Error(`the simulated call failed: ${turn.error.kind}: ${turn.error.message}`);
+    const responses = turn.events.filter((e): e is Extract<CallEvent, { type: 'response' }> => e.type === 'response' && !e.url.includes('/twilio/voice/status'));
+    const response = responses.at(-1);
+    if (response) this.last = { status: response.status, body: response.body, verbs: response.contentType.includes('xml') ? parseTwiml(response.body) : [] };
+    return this.last;
   }
 }

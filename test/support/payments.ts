@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import { jsonRequest, type TestApp } from './harness.ts';
 import { TestCall } from './call.ts';
 import type { ActiveMember } from './member.ts';
-import { spokenNumbers } from './twiml.ts';
 
 export interface TestMerchant {
   merchantId: string;
@@ -30,15 +29,16 @@ export async function signInToBuy(app: TestApp, member: ActiveMember, pin: strin
 }
 
 /**
- * From the amount menu: picks the amount by its key, the merchant (or any), confirms with 1,
- * and returns the code as heard (it must be read twice, the same both times).
+ * From the amount menu: picks the amount by its key, the merchant (or # alone for any), hears the
+ * price, confirms with 1, and returns the code as heard (read twice, the same both times).
  */
 export async function buyOnCall(call: TestCall, amountKey: string, merchantId?: string): Promise<string> {
   await call.press(amountKey);
   await call.press(`${merchantId ?? ''}#`);
-  const heard = await call.press('1');
-  const numbers = spokenNumbers(heard.verbs);
-  expect(numbers.length, heard.body).to.be.at.least(2);
+  expect(call.gatherAction(), call.last.body).to.include('/twilio/voice/pay/confirm');
+  await call.press('1');
+  const numbers = call.heardNumbers();
+  expect(numbers.length, call.last.body).to.be.at.least(2);
   expect(numbers[0]).to.match(/^\d{16}$/);
   expect(numbers[1]).to.equal(numbers[0]);
   return numbers[0]!;

@@ -18,7 +18,7 @@ function copyOfFlows(): string {
 describe('voice prompts and TwiML', () => {
   it('every shipped flow file is valid and has every prompt in both languages', () => {
     const flows = loadVoiceFlows();
-    expect(flows.say('common', 'goodbye', 'en-US')).to.deep.equal([{ text: 'Thank you for calling dialpass. Goodbye.' }]);
+    expect(flows.say('common', 'goodbye', 'en-US')).to.deep.equal({ locale: 'en-US', parts: [{ text: 'Thank you for calling. Goodbye.' }] });
     expect(readdirSync(DEFAULT_FLOWS_DIR).filter((f) => f.endsWith('.json')).length).to.be.greaterThan(4);
   });
 
@@ -46,12 +46,12 @@ describe('voice prompts and TwiML', () => {
     const data = JSON.parse(readFileSync(file, 'utf8'));
     data.prompts.goodbye['en-US'] = 'Bye for now.';
     writeFileSync(file, JSON.stringify(data));
-    expect(loadVoiceFlows(dir).say('common', 'goodbye', 'en-US')).to.deep.equal([{ text: 'Bye for now.' }]);
+    expect(loadVoiceFlows(dir).say('common', 'goodbye', 'en-US')).to.deep.equal({ locale: 'en-US', parts: [{ text: 'Bye for now.' }] });
   });
 
   it('digits are read one by one in groups, and text is escaped', () => {
     const xml = renderTwiml(
-      { locale: 'en-US', verbs: [{ verb: 'say', speech: [{ text: 'A & B <c> ' }, { digits: '123456789', groupSize: 3 }] }, { verb: 'hangup' }] },
+      { locale: 'en-US', verbs: [{ verb: 'say', speech: { locale: 'en-US', parts: [{ text: 'A & B <c> ' }, { digits: '123456789', groupSize: 3 }] } }, { verb: 'hangup' }] },
       voices,
     );
     const verbs = parseTwiml(xml);
@@ -61,18 +61,35 @@ describe('voice prompts and TwiML', () => {
     expect(verbs[1]!.name).to.equal('Hangup');
   });
 
-  it('gather attributes and action URLs are rendered as Twilio expects', () => {
+  it('gather attributes and action URLs are rendered as Twilio expects, each <Say> in the voice of its own language', () => {
     const xml = renderTwiml(
-      { locale: 'ja-JP', verbs: [{ verb: 'gather', action: 'https://x/a?l=ja-JP&w=1', finishOnKey: '#', timeout: 10, speech: [[{ text: 'hi' }]] }] },
+      {
+        locale: 'ja-JP',
+        verbs: [
+          {
+            verb: 'gather',
+            action: 'https://x/a?l=ja-JP&w=1',
+            finishOnKey: '',
+            numDigits: 1,
+            timeout: 10,
+            actionOnEmptyResult: true,
+            speech: [
+              { locale: 'ja-JP', parts: [{ text: 'こんにちは' }] },
+              { locale: 'en-US', parts: [{ text: 'For English, press 9.' }] },
+            ],
+          },
+        ],
+      },
       voices,
     );
     const gather = parseTwiml(xml)[0]!;
-    expect(gather.attributes).to.include({ action: 'https://x/a?l=ja-JP&w=1', finishOnKey: '#', timeout: '10', input: 'dtmf', method: 'POST' });
+    expect(gather.attributes).to.include({ action: 'https://x/a?l=ja-JP&w=1', finishOnKey: '', numDigits: '1', timeout: '10', input: 'dtmf', method: 'POST', actionOnEmptyResult: 'true' });
     expect(gather.children[0]!.attributes).to.include({ voice: 'Polly.Mizuki', language: 'ja-JP' });
+    expect(gather.children[1]!.attributes).to.include({ voice: 'Polly.Joanna', language: 'en-US' });
   });
 
   it('call state survives the trip through an action URL, and junk in it falls back to defaults', () => {
-    const state = { ...initialCallState('en-US'), wrongEntries: 2, menuRepeats: 1, memberId: '12345678901', next: 'renew', extra: { a: '500', o: 'x&y=z #1' } };
+    const state = { ...initialCallState('en-US', Date.now()), wrongEntries: 2, silences: 1, menuRepeats: 1, memberId: '12345678901', next: 'renew', extra: { a: '500', o: 'x&y=z #1' } };
     const url = new URL(callUrl('https://x', '/twilio/voice/menu', state));
     const back = parseCallState(Object.fromEntries(url.searchParams), 'ja-JP');
     expect(back).to.deep.equal({ ...state, pendingMemberId: undefined });

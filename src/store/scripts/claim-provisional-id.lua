@@ -6,16 +6,17 @@
 -- ARGV[1] formal ID reserved for this claim
 -- ARGV[2] CallSid   ARGV[3] calling number   ARGV[4] amount   ARGV[5] currency
 -- ARGV[6] now (ms)  ARGV[7] access period (ms)  ARGV[8] step marker ttl (s)
--- Returns: {1, formalId, accessExpiresAt} activated now
---          {0, formalId, accessExpiresAt} this call step already activated it (Twilio retry)
---          {-2} already activated by another call
+-- Returns: {1, formalId, accessExpiresAt, locale} activated now
+--          {0, formalId, accessExpiresAt, locale} this call step already activated it (Twilio retry)
+--          {-2, locale} already activated by another call
 --          {-1} unknown or expired
-local done = redis.call('HMGET', KEYS[4], 'formalId', 'accessExpiresAt')
+-- (locale: the language the member chose when registering, so the call can switch to it.)
+local done = redis.call('HMGET', KEYS[4], 'formalId', 'accessExpiresAt', 'locale')
 if done[1] then
-  return {0, done[1], done[2]}
+  return {0, done[1], done[2], done[3] or ''}
 end
 if redis.call('EXISTS', KEYS[2]) == 1 then
-  return {-2}
+  return {-2, redis.call('HGET', KEYS[2], 'locale') or ''}
 end
 local pending = redis.call('HGETALL', KEYS[1])
 if #pending == 0 then
@@ -28,7 +29,8 @@ redis.call('HSET', KEYS[2], 'formalId', ARGV[1], 'activatedAt', ARGV[6], 'access
   'activatedBy', ARGV[2], 'line', ARGV[3])
 redis.call('RPUSH', KEYS[3], cjson.encode({kind = 'activation', amount = tonumber(ARGV[4]), currency = ARGV[5],
   callSid = ARGV[2], from = ARGV[3], at = now}))
-redis.call('HSET', KEYS[4], 'formalId', ARGV[1], 'accessExpiresAt', expires)
+local locale = redis.call('HGET', KEYS[1], 'locale') or ''
+redis.call('HSET', KEYS[4], 'formalId', ARGV[1], 'accessExpiresAt', expires, 'locale', locale)
 redis.call('EXPIRE', KEYS[4], ARGV[8])
 redis.call('DEL', KEYS[1])
-return {1, ARGV[1], expires}
+return {1, ARGV[1], expires, locale}

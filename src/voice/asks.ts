@@ -1,0 +1,104 @@
+import { customAlphabet } from 'nanoid';
+import { LOCALES, type Locale } from '../config.ts';
+import { formatAmountSpoken } from '../shared/format.ts';
+import type { CallState } from './call-state.ts';
+import { PATHS } from './paths.ts';
+import type { Speech, Verb, VoiceReply } from './twiml.ts';
+import { ask, reply, say, type VoiceDeps } from './voice-step.ts';
+
+/**
+ * Every prompt that waits for keys, in one place: steps import these, never each other, so the
+ * flow has no import cycles and each step is a plain function from what was keyed to a reply.
+ */
+
+export const otherLocale = (locale: Locale): Locale => LOCALES.find((l) => l !== locale)!;
+export const spokenAmount = (deps: VoiceDeps, amount: number, locale: Locale) => formatAmountSpoken(amount, deps.config.currency, locale);
+
+/** The main menu: the other language offered in its own voice first, then the choices. */
+export function menuPrompt(deps: VoiceDeps, state: CallState, greet = false): Verb[] {
+  const { locale } = state;
+  const speech: Speech[] = [];
+  if (greet) speech.push(deps.flows.say('main-menu', 'welcome', locale));
+  speech.push(deps.flows.say('main-menu', 'otherLanguage', otherLocale(locale)));
+  speech.push(deps.flows.say('main-menu', 'menu', locale));
+  return ask(deps, state, PATHS.menu, speech, { oneKey: true });
+}
+
+export function mainMenu(deps: VoiceDeps, state: CallState, ...before: Speech[]): VoiceReply {
+  const clean = { ...state, next: undefined, pendingMemberId: undefined, extra: {} };
+  return reply(clean, [...before.map(say), ...menuPrompt(deps, clean)]);
+}
+
+export const askProvisionalId = (deps: VoiceDeps, state: CallState) =>
+  ask(deps, state, PATHS.provisionalId, [deps.flows.say('activation', 'askProvisionalId', state.locale)]);
+
+export const askAfterFormalId = (deps: VoiceDeps, state: CallState) =>
+  ask(deps, state, PATHS.afterFormalId, [deps.flows.say('activation', 'afterFormalId', state.locale)], { oneKey: true });
+
+export const askFormalId = (deps: VoiceDeps, state: CallState) => ask(deps, state, PATHS.formalId, [deps.flows.say('sign-in', 'askFormalId', state.locale)]);
+
+export const askPin = (deps: VoiceDeps, state: CallState) => ask(deps, state, PATHS.pin, [deps.flows.say('sign-in', 'askPin', state.locale)]);
+
+/** A fresh nonce names one consent (renewal, purchase): the same nonce again is a Twilio retry. */
+export const newNonce = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 12);
+
+export function askRenewal(deps: VoiceDeps, state: CallState): Verb[] {
+  const withConsent = { ...state, extra: { rn: state.extra.rn ?? newNonce() } };
+  const prompt = deps.flows.say('renewal', 'confirm', state.locale, {
+    days: String(deps.config.accessPeriodDays),
+    amount: spokenAmount(deps, deps.config.activationCharge, state.locale),
+  });
+  return ask(deps, withConsent, PATHS.renewConfirm, [prompt], { oneKey: true });
+}
+
+export function askAmount(deps: VoiceDeps, state: CallState): Verb[] {
+  const { locale } = state;
+  const options = deps.config.codeDenominations.flatMap(
+    (amount, i) => deps.flows.say('payment-code', 'amountOption', locale, { amount: spokenAmount(deps, amount, locale), key: String(i + 1) }).parts,
+  );
+  const menu: Speech = {
+    locale,
+    parts: [...deps.flows.say('payment-code', 'chooseAmount', locale).parts, ...options, ...deps.flows.say('payment-code', 'amountMenuEnd', locale).parts],
+  };
+  return ask(deps, { ...state, extra: {} }, PATHS.payAmount, [menu], { oneKey: true });
+}
+
+/** "# alone" must reach us: without actionOnEmptyResult Twilio never requests the action for it. */
+export const askMerchant = (deps: VoiceDeps, state: CallState) =>
+  ask(deps, state, PATHS.payMerchant, [deps.flows.say('payment-code', 'askMerchant', state.locale)], { actionOnEmptyResult: true });
+
+export const merchantDigits = (merchantId: string) => ({ digits: merchantId, groupSize: 4 });
+
+export function askPurchaseConfirmation(deps: VoiceDeps, state: CallState): Verb[] {
+  const amount = spokenAmount(deps, Number(state.extra.a), state.locale);
+  const merchant = state.extra.mr;
+  const prompt = merchant
+    ? deps.flows.say('payment-code', 'confirmOneMerchant', state.locale, { amount, merchant: merchantDigits(merchant) })
+    : deps.flows.say('payment-code', 'confirmAnyMerchant', state.locale, { amount });
+  return ask(deps, state, PATHS.payConfirm, [prompt], { oneKey: true });
+}
+
+export const askAfterCode = (deps: VoiceDeps, state: CallState) =>
+  ask(deps, state, PATHS.payAfter, [deps.flows.say('payment-code', 'afterCode', state.locale)], { oneKey: true });
+
+export const askRequestNumber = (deps: VoiceDeps, state: CallState): Verb[] =>
+  ask(deps, { ...state, extra: {} }, PATHS.approvalNumber, [deps.flows.say('payment-approval', 'askNumber', state.locale)]);
+
+export const askDecision = (deps: VoiceDeps, state: CallState, prompt: Speech): Verb[] => ask(deps, state, PATHS.approvalDecision, [prompt], { oneKey: true });
+
+export type MemberAction = 'buy' | 'approve' | 'renew';
+export const MENU_ACTIONS: Record<string, MemberAction> = { '2': 'buy', '3': 'approve', '4': 'renew' };
+
+/** Where a signed-in (or just activated) caller goes for what they chose in the menu. */
+export function startMemberAction(deps: VoiceDeps, state: CallState, memberId: string, before: Speech[] = []): VoiceReply {
+  const signedIn: CallState = { ...state, memberId, next: undefined, pendingMemberId: undefined, extra: {} };
+  const prompt =
+    state.next === 'buy'
+      ? askAmount(deps, signedIn)
+      : state.next === 'approve'
+        ? askRequestNumber(deps, signedIn)
+        : state.next === 'renew'
+          ? askRenewal(deps, signedIn)
+          : menuPrompt(deps, signedIn);
+  return reply(signedIn, [...before.map(say), ...prompt]);
+}

@@ -1,0 +1,49 @@
+import { afterFormalId, provisionalIdEntered } from './activation.ts';
+import { chooseFromMenu, pickUp } from './menu.ts';
+import { requestDecided, requestNumberEntered } from './payment-approval.ts';
+import { afterCode, amountChosen, merchantEntered, purchaseConfirmed } from './payment-code.ts';
+import { PATHS, type StepPath } from './paths.ts';
+import { renewalConfirmed } from './renewal.ts';
+import { formalIdEntered, pinEntered } from './sign-in.ts';
+import type { VoiceStep } from './voice-step.ts';
+
+/**
+ * How a call moves: each webhook path, the step that answers it, and where its answer can lead.
+ * Every step is a plain function (deps, what was keyed) → TwiML data; steps ask through asks.ts.
+ * Any step: silence once → asked again; silence twice, or a third wrong entry → goodbye.
+ *
+ * | path                      | step                  | keys → next                                                           |
+ * |---------------------------|-----------------------|-----------------------------------------------------------------------|
+ * | /twilio/voice             | pickUp                | withheld number → told, hang up; else greeting + menu                 |
+ * | /twilio/voice/menu        | chooseFromMenu        | 1 → provisionalId · 2,3,4 → formalId (or the action, if known) · 9 → other language · 0 → menu |
+ * | …/activation              | provisionalIdEntered  | ID# → formal ID read twice → afterFormalId                            |
+ * | …/activation/next         | afterFormalId         | 1 → ID again · 2 → payAmount · 0 → menu                               |
+ * | …/sign-in/id              | formalIdEntered       | ID# → pin (in the member's language)                                  |
+ * | …/sign-in/pin             | pinEntered            | PIN# → payAmount (2) · approvalNumber (3) · renewConfirm (4)          |
+ * | …/renew/confirm           | renewalConfirmed      | price said; 1 → renewed, menu · 2 → menu                              |
+ * | …/pay/amount              | amountChosen          | 1-n → payMerchant · 0 → menu                                          |
+ * | …/pay/merchant            | merchantEntered       | number# or # alone → payConfirm                                       |
+ * | …/pay/confirm             | purchaseConfirmed     | price said; 1 → code read twice → payAfter · 2 → menu                 |
+ * | …/pay/after               | afterCode             | 1 → code again · 2 → payAmount · 0 → menu                             |
+ * | …/approve/number          | requestNumberEntered  | number# → request read out → approvalDecision                         |
+ * | …/approve/decision        | requestDecided        | 1 → approved, menu · 2 → declined, menu                               |
+ */
+export const CALL_FLOW: Record<StepPath, VoiceStep> = {
+  [PATHS.pickUp]: pickUp,
+  [PATHS.menu]: chooseFromMenu,
+  [PATHS.provisionalId]: provisionalIdEntered,
+  [PATHS.afterFormalId]: afterFormalId,
+  [PATHS.formalId]: formalIdEntered,
+  [PATHS.pin]: pinEntered,
+  [PATHS.renewConfirm]: renewalConfirmed,
+  [PATHS.payAmount]: amountChosen,
+  [PATHS.payMerchant]: merchantEntered,
+  [PATHS.payConfirm]: purchaseConfirmed,
+  [PATHS.payAfter]: afterCode,
+  [PATHS.approvalNumber]: requestNumberEntered,
+  [PATHS.approvalDecision]: requestDecided,
+};
+
+const STEPS = new Map<string, VoiceStep>(Object.entries(CALL_FLOW));
+
+export const stepFor = (path: string): VoiceStep | undefined => STEPS.get(path);

@@ -1,0 +1,21 @@
+/** Every webhook path under /twilio that a call can be at; call-flow.ts maps each to its step. */
+export const PATHS = {
+  pickUp: '/twilio/voice',
+  menu: '/twilio/voice/menu',
+  provisionalId: '/twilio/voice/activation',
+  afterFormalId: '/twilio/voice/activation/next',
+  formalId: '/twilio/voice/sign-in/id',
+  pin: '/twilio/voice/sign-in/pin',
+  renewConfirm: '/twilio/voice/renew/confirm',
+  payAmount: '/twilio/voice/pay/amount',
+  payMerchant: '/twilio/voice/pay/merchant',
+  payConfirm: '/twilio/voice/pay/confirm',
+  payAfter: '/twilio/voice/pay/after',
+  approvalNumber: '/twilio/voice/approve/number',
+  approvalDecision: '/twilio/voice/approve/decision',
+} as const;
+
+export type StepPath = (typeof PATHS)[keyof typeof PATHS];
+
+/** The status callback: not a step of the call, but told how it ended. */
+export const STATUS_CALLBACK_PATH = '/twilio/voice/status';
