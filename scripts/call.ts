@@ -8,7 +8,7 @@ import { ConfigError, loadConfig } from '../src/config.ts';
 import { CallFailure } from '../src/simulator/call-failure.ts';
 import { placeCall, type CallEvent, type CallRecord, type Caller, type KeyRequest } from '../src/simulator/call.ts';
 import { DTMF_KEYS, normalizeKeys } from '../src/simulator/keys.ts';
-import { DEFAULT_CALLER_NUMBER, phoneNumber } from '../src/simulator/phone-number.ts';
+import { phoneNumber, randomCallerNumber } from '../src/simulator/phone-number.ts';
 
 const USAGE = `usage: npm run call -- [options]
 
@@ -18,7 +18,7 @@ const USAGE = `usage: npm run call -- [options]
   --keys LIST        scripted keys, one comma-separated entry per <Gather> (and per <Pay> field):
                      "1,12345678901#,1"; an empty entry is silence; when the list runs out the
                      caller hangs up. Without it, keys are read from the keyboard.
-  --from NUMBER      the calling number (default ${DEFAULT_CALLER_NUMBER})
+  --from NUMBER      the calling number (default: a new random mobile number for each call)
   --to NUMBER        the number called (default SERVICE_PHONE_NUMBER)
   --speak            read the prompts aloud with espeak-ng, when it is installed
   --transcript FILE  write every request, response and what was heard to FILE (JSON)
@@ -180,7 +180,7 @@ async function main(): Promise<number> {
   const baseUrl = (args.url ?? config.publicBaseUrl).replace(/\/+$/, '');
   if (!/^https?:\/\/[^/]+/.test(baseUrl)) usageError(`--url "${baseUrl}" is not an http(s) URL`);
   if (args.connect && !/^https?:\/\/[^/]+/.test(args.connect)) usageError(`--connect "${args.connect}" is not an http(s) URL`);
-  const from = phoneNumber(args.from ?? DEFAULT_CALLER_NUMBER) ?? usageError(`--from "${args.from}" is not a phone number`);
+  const from = args.from === undefined ? randomCallerNumber() : (phoneNumber(args.from) ?? usageError(`--from "${args.from}" is not a phone number`));
   const to = phoneNumber(args.to ?? config.servicePhoneNumber) ?? usageError(`--to "${args.to}" is not a phone number`);
 
   const keyboard = args.keys === undefined ? keyboardCaller() : undefined;

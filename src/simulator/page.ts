@@ -1,7 +1,6 @@
 import type { Config } from '../config.ts';
 import { html, page } from '../web/layout.ts';
 import type { WebLang } from '../web/messages.ts';
-import { DEFAULT_CALLER_NUMBER } from './phone-number.ts';
 
 const TEXT = {
   ja: {
@@ -46,7 +45,7 @@ export function simulatorPage(lang: WebLang, config: Config): string {
 <div class="simulator" id="simulator" data-lang="${lang}">
   <section class="phone card" aria-label="${t.title}">
     <label for="from">${t.from}</label>
-    <input id="from" name="from" type="tel" value="${DEFAULT_CALLER_NUMBER}" autocomplete="off">
+    <input id="from" name="from" type="tel" value="" placeholder="+819012345678" autocomplete="off">
     <output id="entry" class="entry" data-testid="entry" aria-label="${t.entry}"></output>
     <div class="keypad" role="group" aria-label="keypad">
       ${KEYPAD.map((key) => html`<button type="button" class="key" data-key="${key}" data-testid="key-${key}" disabled>${key}</button>`)}

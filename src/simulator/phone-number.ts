@@ -1,5 +1,10 @@
-/** The number the simulators call from unless told otherwise (a Japanese mobile number). */
-export const DEFAULT_CALLER_NUMBER = '+819012345678';
+import { randomInt } from 'node:crypto';
+
+/**
+ * A Japanese mobile number of its own for each simulated call unless one is given, so that two
+ * tries share no line limits and no remembered language, as two real phones would not.
+ */
+export const randomCallerNumber = () => `+8190${String(randomInt(0, 100_000_000)).padStart(8, '0')}`;
 
 /** A phone number as Twilio writes it (E.164: + and digits); dashes, spaces and brackets are dropped. */
 export function phoneNumber(value: unknown): string | undefined {

@@ -6,7 +6,7 @@ import { pickLang } from '../web/lang.ts';
 import { BrowserCalls, type BrowserCall, type Turn } from './browser-calls.ts';
 import { DTMF_KEYS, normalizeKeys } from './keys.ts';
 import { simulatorPage } from './page.ts';
-import { DEFAULT_CALLER_NUMBER, phoneNumber } from './phone-number.ts';
+import { phoneNumber, randomCallerNumber } from './phone-number.ts';
 
 const ASSETS_DIR = new URL('./assets/', import.meta.url).pathname;
 
@@ -53,7 +53,7 @@ export function simulatorRouter(deps: { config: Config; logger: Logger }): Route
 
   api.post('/calls', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const from = phoneNumber(body.from ?? DEFAULT_CALLER_NUMBER);
+    const from = body.from === undefined || body.from === '' ? randomCallerNumber() : phoneNumber(body.from);
     if (!from) throw new AppError(422, 'invalid_from', 'The calling number must be a phone number such as +819012345678.');
     const call = calls.start({
       baseUrl: config.publicBaseUrl,

@@ -166,12 +166,16 @@ function spokenSegments(nodes: XmlNode[], numbers: string[], segments: SpokenSeg
 /** The segments as text: digits spaced one by one, digit groups apart, so a speech engine reads what a caller hears. */
 export function segmentsAsText(segments: SpokenSegment[]): string {
   let out = '';
-  for (const segment of segments) {
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i]!;
     if ('text' in segment) out += segment.text;
-    else if ('digits' in segment) out += ` ${segment.digits.split('').join(' ')} `;
-    else out += ', ';
+    else if ('digits' in segment) out += `${/\S$/.test(out) ? ' ' : ''}${segment.digits.split('').join(' ')}`;
+    // A pause between digit groups reads as a comma: "6 5 2, 9 2 1".
+    else if (i > 0 && 'digits' in segments[i - 1]! && segments[i + 1] && 'digits' in segments[i + 1]!) out += ',';
+    else out += ' ';
+    if ('digits' in segment && segments[i + 1] && 'text' in segments[i + 1]! && /^[^\s、。,.]/.test((segments[i + 1] as { text: string }).text)) out += ' ';
   }
-  return out.replace(/\s+,/g, ',').replace(/(,\s*)+/g, ', ').replace(/\s+/g, ' ').trim();
+  return out.replace(/,(?=\S)/g, ', ').replace(/\s+/g, ' ').trim();
 }
 
 function sayVerb(node: XmlNode): SayVerb {

@@ -53,13 +53,13 @@ export function askRenewal(deps: VoiceDeps, state: CallState): Verb[] {
 
 export function askAmount(deps: VoiceDeps, state: CallState): Verb[] {
   const { locale } = state;
-  const options = deps.config.codeDenominations.flatMap(
-    (amount, i) => deps.flows.say('payment-code', 'amountOption', locale, { amount: spokenAmount(deps, amount, locale), key: String(i + 1) }).parts,
-  );
-  const menu: Speech = {
-    locale,
-    parts: [...deps.flows.say('payment-code', 'chooseAmount', locale).parts, ...options, ...deps.flows.say('payment-code', 'amountMenuEnd', locale).parts],
-  };
+  // Options run on in Japanese ("500円は1、1,000円は2、…を押してください"); English ones are sentences.
+  const gap = locale === 'ja-JP' ? [] : [{ text: ' ' }];
+  const options = deps.config.codeDenominations.flatMap((amount, i) => [
+    ...deps.flows.say('payment-code', 'amountOption', locale, { amount: spokenAmount(deps, amount, locale), key: String(i + 1) }).parts,
+    ...gap,
+  ]);
+  const menu: Speech = { locale, parts: [...options, ...deps.flows.say('payment-code', 'amountMenuEnd', locale).parts] };
   return ask(deps, { ...state, extra: {} }, PATHS.payAmount, [menu], { oneKey: true });
 }
 

@@ -21,7 +21,8 @@ export const pickUp: VoiceStep = async (deps, call) => {
       verbs: [say(deps.flows.say('common', 'withheldNumber', first)), say(deps.flows.say('common', 'withheldNumber', otherLocale(first))), { verb: 'hangup' }],
     };
   }
-  const known = await deps.redis.get(keys.lineLocale(line));
+  // A caller still hears the menu when Redis is away: the language is a nicety, not a need.
+  const known = await deps.redis.get(keys.lineLocale(line)).catch(() => null);
   const state = initialCallState(LOCALES.find((l) => l === known) ?? call.state.locale, deps.now());
   return reply(state, menuPrompt(deps, state, true));
 };

@@ -53,7 +53,6 @@ export const PROMPT_CATALOGUE = {
     cancelled: [],
   },
   'payment-code': {
-    chooseAmount: [],
     amountOption: ['amount', 'key'],
     amountMenuEnd: [],
     askMerchant: [],

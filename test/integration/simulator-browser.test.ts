@@ -56,14 +56,17 @@ describe('the call simulator in a real browser (headless Chromium)', function ()
     await waitForKeys(page, 2);
 
     const transcript = (await page.textContent('[data-testid=transcript]'))!;
-    const heard = /正式IDは、(\d{3} \d{3} \d{3})、/.exec(transcript);
+    // Registered on the English page, the member hears the rest of the call in English, and the
+    // ID digit by digit in groups, as a caller hears it.
+    const heard = /Your formal ID is (\d \d \d, \d \d \d, \d \d \d)/.exec(transcript);
     expect(heard, transcript).to.not.equal(null);
-    const formalId = heard![1]!.replace(/ /g, '');
+    const formalId = heard![1]!.replace(/[ ,]/g, '');
     expect(await page.locator('#transcript li.say[data-numbers]').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.numbers))).to.include(`${formalId} ${formalId}`);
 
     const spoken = await page.evaluate(() => (window as unknown as { spoken: { text: string; lang: string }[] }).spoken);
     expect(spoken.length).to.be.greaterThan(3);
-    expect(new Set(spoken.map((s) => s.lang))).to.deep.equal(new Set(['ja-JP']));
+    expect(new Set(spoken.map((s) => s.lang))).to.deep.equal(new Set(['ja-JP', 'en-US']));
+    expect(spoken.find((s) => s.text.includes('Your formal ID'))!.text, 'the browser speaks the ID digit by digit').to.include(formalId.slice(0, 3).split('').join(' '));
 
     await page.click('[data-testid=hangup]');
     await page.waitForFunction(() => document.getElementById('simulator')!.dataset.state === 'ended');

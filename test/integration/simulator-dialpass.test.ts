@@ -132,7 +132,8 @@ describe('the call simulator against dialpass itself', () => {
       expect(result.code, result.stderr).to.equal(0);
       const formalId = formalIdHeard((JSON.parse(readFileSync(transcript, 'utf8')) as CallRecord).events);
       expect(formalId).to.match(/^\d{9}$/);
-      expect(result.stdout).to.include(formalId!.replace(/(\d{3})(?=\d)/g, '$1 '));
+      // Printed as a caller hears it: digit by digit, in groups of three.
+      expect(result.stdout).to.include(formalId!.replace(/(\d{3})(?=\d)/g, '$1,').split('').join(' ').replace(/ ,/g, ','));
       expect((await logIn(app, formalId!, registration.password)).status).to.equal(200);
     });
   });

@@ -60,7 +60,7 @@ describe('the call simulator plays TwiML the way Twilio does', () => {
       ),
     });
     const [first, second] = heard(record);
-    expect(first).to.include({ text: 'Your ID is: 123 456. dialpass & more.', voice: 'Polly.Joanna', language: 'en-US', loop: 2 });
+    expect(first).to.include({ text: 'Your ID is: 1 2 3, 4 5 6. dialpass & more.', voice: 'Polly.Joanna', language: 'en-US', loop: 2 });
     expect(first!.numbers).to.deep.equal(['123456']);
     expect(second).to.include({ text: 'plain', voice: undefined, language: undefined, loop: 1 });
   });

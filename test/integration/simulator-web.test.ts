@@ -38,7 +38,7 @@ describe('the browser call simulator (/simulator)', () => {
       expect(start.status).to.equal(201);
       expect(start.body.waitingFor).to.deep.include({ purpose: 'gather', numDigits: 1 });
       expect(start.body.events.find((e) => e.type === 'response')).to.include({ status: 200 });
-      expect(start.body.events.filter((e) => e.type === 'say')).to.have.length(2);
+      expect(start.body.events.filter((e) => e.type === 'say')).to.have.length(3);
 
       const asked = await jsonRequest<TurnBody>(app, 'POST', `/simulator/api/calls/${start.body.callId}/keys`, { keys: '1' });
       expect(asked.body.waitingFor).to.include({ finishOnKey: '#' });

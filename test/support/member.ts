@@ -11,8 +11,8 @@ export interface ActiveMember {
 }
 
 /** Registers, activates by a signed call, and logs in: a member as a real person gets one. */
-export async function activeMember(app: TestApp, options: { pin?: string; from?: string } = {}): Promise<ActiveMember> {
-  const { provisionalId, password } = await register(app);
+export async function activeMember(app: TestApp, options: { pin?: string; from?: string; locale?: 'ja-JP' | 'en-US' } = {}): Promise<ActiveMember> {
+  const { provisionalId, password } = await register(app, undefined, undefined, options.locale);
   const call = new TestCall(app, options.from);
   await call.dial();
   await call.press('1');

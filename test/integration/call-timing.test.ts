@@ -1,0 +1,123 @@
+import { expect } from 'chai';
+import { callTimeline, firstNumberEndsAt, firstNumberHeardAt, heardAt, type TimelineEntry } from '../../src/simulator/timing.ts';
+import { jsonRequest, register, startTestApp, type TestApp } from '../support/harness.ts';
+import { TestCall, uniqueCallerNumber } from '../support/call.ts';
+import { activeMember } from '../support/member.ts';
+import { adminAuth, createMerchant, merchantAuth } from '../support/payments.ts';
+
+const PIN = '2468';
+
+/** Every event of the call so far, as the caller lived it. */
+class TimedCall extends TestCall {
+  readonly all: Parameters<typeof callTimeline>[0] = [];
+  override async dial() {
+    const answer = await super.dial();
+    this.all.push(...this.events);
+    return answer;
+  }
+  override async press(keys: string) {
+    const answer = await super.press(keys);
+    this.all.push(...this.events);
+    return answer;
+  }
+  timeline(): TimelineEntry[] {
+    return callTimeline(this.all);
+  }
+}
+
+const show = (timeline: TimelineEntry[]) => timeline.map((e) => `${e.at.toFixed(1).padStart(5)} s  ${e.kind.padEnd(7)} ${e.text}`).join('\n');
+
+/**
+ * The time budgets a caller lives with, measured by the spoken-time estimator over the TwiML each
+ * scripted call really gets (src/simulator/timing.ts; `npm run call -- --timing` prints the same).
+ */
+describe('every call within its time budget', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp({ CODE_DENOMINATIONS: '500,1000,3000,5000' });
+  });
+  after(() => app.close());
+
+  for (const [locale, budget] of [['ja-JP', 30], ['en-US', 40]] as const) {
+    it(`a first-time ${locale} registrant hears the first digit of the formal ID within ${budget} s of pick-up, in their language`, async () => {
+      const { provisionalId } = await register(app, 'Hanako', 'h@example.com', locale);
+      const call = new TimedCall(app);
+      await call.dial();
+      if (locale === 'en-US') await call.press('9');
+      await call.press('1');
+      await call.press(`${provisionalId}#`);
+      const timeline = call.timeline();
+      const at = firstNumberHeardAt(timeline, 9);
+      expect(at, show(timeline)).to.be.a('number');
+      expect(at!, show(timeline)).to.be.at.most(budget);
+      const activated = timeline.find((e) => e.numbers?.length)!;
+      expect(activated.language).to.equal(locale);
+    });
+  }
+
+  it('an English caller is offered English, in an English voice, within the first 5 seconds', async () => {
+    const call = new TimedCall(app);
+    await call.dial();
+    const offer = call.timeline().find((e) => e.kind === 'say' && e.language === 'en-US');
+    expect(offer!.text).to.include('English');
+    expect(offer!.at).to.be.at.most(5);
+  });
+
+  for (const locale of ['ja-JP', 'en-US'] as const) {
+    describe(`a member whose line is known (${locale})`, () => {
+      const line = uniqueCallerNumber();
+      let member: Awaited<ReturnType<typeof activeMember>>;
+      before(async () => {
+        member = await activeMember(app, { pin: PIN, from: line, locale });
+      });
+
+      it('buys a code and has heard it within 60 s', async () => {
+        const call = new TimedCall(app, line);
+        await call.dial();
+        await call.press('2');
+        await call.press(`${member.formalId}#`);
+        await call.press(`${PIN}#`);
+        await call.press('1');
+        await call.press('#');
+        await call.press('1');
+        const timeline = call.timeline();
+        expect(timeline[0]!.language, 'greeted in the member language').to.equal(locale);
+        const heard = firstNumberEndsAt(timeline, 16);
+        expect(heard, show(timeline)).to.be.a('number');
+        expect(heard!, show(timeline)).to.be.at.most(60);
+      });
+
+      it('approves a payment request within 45 s', async () => {
+        const shop = await createMerchant(app, 'Ramen Ya');
+        const created = await jsonRequest(app, 'POST', '/api/merchant/payment-requests', { amount: 1200, description: 'Ramen set' }, merchantAuth(shop, { 'Idempotency-Key': `t-${line}` }));
+        expect(created.status, JSON.stringify(created.body)).to.equal(201);
+        const call = new TimedCall(app, line);
+        await call.dial();
+        await call.press('3');
+        await call.press(`${member.formalId}#`);
+        await call.press(`${PIN}#`);
+        await call.press(`${created.body.number}#`);
+        await call.press('1');
+        const timeline = call.timeline();
+        const at = heardAt(timeline, locale === 'ja-JP' ? '承認しました' : 'Approved');
+        expect(at, show(timeline)).to.be.a('number');
+        expect(at!, show(timeline)).to.be.at.most(45);
+      });
+
+      it('renews access within 35 s', async () => {
+        const call = new TimedCall(app, line);
+        await call.dial();
+        await call.press('4');
+        await call.press(`${member.formalId}#`);
+        await call.press(`${PIN}#`);
+        await call.press('1');
+        const timeline = call.timeline();
+        const at = heardAt(timeline, locale === 'ja-JP' ? '更新しました' : 'Renewed');
+        expect(at, show(timeline)).to.be.a('number');
+        expect(at!, show(timeline)).to.be.at.most(35);
+      });
+    });
+  }
+});
+
+export { adminAuth };

@@ -1,0 +1,120 @@
+import { expect } from 'chai';
+import { readLedger } from '../../src/accounts/ledger.ts';
+import { keys } from '../../src/store/keys.ts';
+import { MAX_CALL_AGE_SECONDS } from '../../src/voice/call-state.ts';
+import { register, startTestApp, type TestApp } from '../support/harness.ts';
+import { TestCall, uniqueCallerNumber } from '../support/call.ts';
+import { activeMember } from '../support/member.ts';
+import { findVerb, spokenText } from '../support/twiml.ts';
+
+describe('real callers: languages, withheld numbers, limits that hold under bursts', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp();
+  });
+  after(() => app.close());
+
+  for (const withheld of ['anonymous', 'Restricted', '+266696687', '+7378742833', '+2562533', '+8656696', '']) {
+    it(`a caller whose number is withheld ("${withheld}") is asked, in both languages, to call again with it shown; nothing is counted against any line`, async () => {
+      const call = new TestCall(app, withheld);
+      await call.dial();
+      expect(call.hungUp()).to.equal(true);
+      const says = call.events.filter((e) => e.type === 'say');
+      expect(says.map((e) => e.language)).to.deep.equal(['ja-JP', 'en-US']);
+      expect(call.heardText()).to.include('186').and.to.include('without withholding your number');
+      expect(await app.redis.exists(keys.lineWrongEntries(withheld))).to.equal(0);
+    });
+  }
+
+  it('a line a member has used before is greeted in the member language, greeting included', async () => {
+    const line = uniqueCallerNumber();
+    await activeMember(app, { from: line, locale: 'en-US' });
+    const call = new TestCall(app, line);
+    const { verbs } = await call.dial();
+    const says = findVerb(verbs, 'Gather')!.children.filter((c) => c.name === 'Say');
+    expect(says[0]!.attributes.language).to.equal('en-US');
+    expect(spokenText(verbs)).to.include('This is dialpass').and.to.include('日本語は9');
+  });
+
+  it('an English registrant who keys the provisional ID in the Japanese menu hears the rest of the call in English', async () => {
+    const { provisionalId } = await register(app, 'Jo', 'jo@example.com', 'en-US');
+    const call = new TestCall(app);
+    await call.dial();
+    await call.press('1');
+    await call.press(`${provisionalId}#`);
+    const says = call.events.filter((e) => e.type === 'say');
+    expect(says.every((e) => e.language === 'en-US')).to.equal(true);
+    expect(call.heardText()).to.include('Your formal ID is').and.to.include('300 yen');
+  });
+
+  it('a mistyped entry and silence are each asked again; the second silence in a row ends the call', async () => {
+    const call = new TestCall(app);
+    await call.dial();
+    await call.press('1');
+    await call.silence();
+    expect(call.heardText()).to.include('入力が確認できませんでした');
+    await call.press('123#');
+    expect(call.heardText()).to.include('誤り');
+    await call.silence();
+    expect(call.hungUp()).to.equal(false);
+    await call.silence();
+    expect(call.hungUp()).to.equal(true);
+  });
+
+  it('forty calls from one line keying wrong IDs at once get exactly the daily limit of guesses checked', async () => {
+    const strict = await startTestApp({ LINE_MAX_WRONG_ENTRIES_PER_DAY: '20' });
+    try {
+      const line = uniqueCallerNumber();
+      const calls = await Promise.all(
+        Array.from({ length: 40 }, async () => {
+          const call = new TestCall(strict, line);
+          await call.dial();
+          await call.press('1');
+          return call;
+        }),
+      );
+      await Promise.all(calls.map((c) => c.press('00000000000#')));
+      const refused = calls.filter((c) => c.heardText().includes('この電話番号からの誤った入力が多すぎる')).length;
+      expect(refused).to.equal(20);
+      expect(Number(await strict.redis.get(keys.lineWrongEntries(line)))).to.equal(20);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('eight simultaneous wrong PINs for one member get exactly five checked before phone use locks', async () => {
+    const member = await activeMember(app, { pin: '1357' });
+    const calls = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const call = new TestCall(app);
+        await call.dial();
+        await call.press('4');
+        await call.press(`${member.formalId}#`);
+        return call;
+      }),
+    );
+    await Promise.all(calls.map((c) => c.press('9999#')));
+    expect(calls.filter((c) => c.heardText().includes('暗証番号が違います')).length).to.equal(4);
+    expect(calls.filter((c) => c.heardText().includes('停止しています')).length).to.equal(4);
+    expect(await app.redis.hget(keys.account(member.provisionalId), 'pinFailures')).to.equal('5');
+  });
+
+  it('a signed step replayed after any call could have ended is refused, and nothing is charged', async () => {
+    const member = await activeMember(app, { pin: '2468' });
+    const call = new TestCall(app);
+    await call.dial();
+    await call.press('4');
+    await call.press(`${member.formalId}#`);
+    await call.press('2468#');
+    const saved = app.clock.now;
+    app.clock.now += (MAX_CALL_AGE_SECONDS + 60) * 1000;
+    try {
+      await call.press('1');
+      expect(call.heardText()).to.include('時間切れ');
+      expect(call.hungUp()).to.equal(true);
+      expect(await readLedger(app.redis, member.provisionalId)).to.have.length(1);
+    } finally {
+      app.clock.now = saved;
+    }
+  });
+});
