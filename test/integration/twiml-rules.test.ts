@@ -1,0 +1,94 @@
+import { expect } from 'chai';
+import { CALL_FLOW } from '../../src/voice/call-flow.ts';
+import { PATHS } from '../../src/voice/paths.ts';
+import { jsonRequest, register, startTestApp, type TestApp } from '../support/harness.ts';
+import { TestCall } from '../support/call.ts';
+import { activeMember, type ActiveMember } from '../support/member.ts';
+import { createMerchant, merchantAuth, type TestMerchant } from '../support/payments.ts';
+import { twimlProblems } from '../support/twiml-rules.ts';
+
+/** A small deterministic random source, so a failing walk can be replayed. */
+function seeded(seed: number) {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) & 0x7fffffff;
+    return state / 0x7fffffff;
+  };
+}
+
+describe("every TwiML document the call flows produce keeps Twilio's rules", () => {
+  let app: TestApp;
+  let member: ActiveMember;
+  let shop: TestMerchant;
+  const pending: string[] = [];
+  const PIN = '4680';
+  before(async () => {
+    app = await startTestApp({ MONTHLY_SPENDING_CAP: '3000', LINE_MAX_WRONG_ENTRIES_PER_DAY: '1000' });
+    member = await activeMember(app, { pin: PIN });
+    shop = await createMerchant(app);
+    for (let i = 0; i < 4; i++) pending.push((await register(app)).provisionalId);
+  });
+  after(() => app.close());
+
+  it('random walks through every step (keys, silence, right and wrong entries) produce only valid TwiML, and reach every step', async function () {
+    this.timeout(120_000);
+    const random = seeded(20261201);
+    const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
+    const documents = new Map<string, string>();
+    const reached = new Set<string>();
+    let requests = 0;
+    const entryFor = async (path: string): Promise<string[]> => {
+      switch (path) {
+        case PATHS.provisionalId:
+          return [`${pick(pending)}#`, '12345678901#', member.provisionalId + '#'];
+        case PATHS.formalId:
+          return [`${member.formalId}#`, `${member.formalId}#`, '12345678#'];
+        case PATHS.pin:
+          return [`${PIN}#`, `${PIN}#`, '0000#'];
+        case PATHS.payMerchant:
+          return ['#', `${shop.merchantId}#`, '1234567#'];
+        case PATHS.approvalNumber: {
+          const created = await jsonRequest(app, 'POST', '/api/merchant/payment-requests', { amount: 500, description: 'Tea' }, merchantAuth(shop, { 'Idempotency-Key': `walk-${requests}-${random()}` }));
+          return [`${created.body.number}#`, '1234567#'];
+        }
+        default:
+          return [];
+      }
+    };
+    for (let walk = 0; walk < 50; walk++) {
+      const call = new TestCall(app);
+      await call.dial();
+      for (let step = 0; step < 14 && !call.turn.ended; step++) {
+        for (const event of call.events) {
+          if (event.type === 'response' && event.contentType.includes('xml')) documents.set(event.body.replace(/t=\d+|rn=\w+|pn=\w+/g, ''), event.body);
+          if (event.type === 'request') reached.add(new URL(event.url).pathname);
+        }
+        const action = new URL(call.gatherAction()).pathname;
+        const entries = await entryFor(action);
+        const oneKey = ['1', '2', '3', '4', '1', '2', '0', '9', '#', '*', '7'];
+        const choice = random() < 0.08 ? null : entries.length ? pick([...entries, ...entries, '#']) : pick(oneKey);
+        requests++;
+        if (choice === null) await call.silence();
+        else await call.press(choice);
+      }
+      for (const event of call.events) if (event.type === 'response' && event.contentType.includes('xml')) documents.set(event.body, event.body);
+      if (!call.turn.ended) await call.hangUp();
+    }
+    const problems = [...documents.values()].flatMap((xml) => twimlProblems(xml).map((p) => `${p}\n    in ${xml.slice(0, 300)}`));
+    expect(problems, problems.slice(0, 5).join('\n')).to.deep.equal([]);
+    expect(documents.size).to.be.greaterThan(40);
+    const unreached = Object.keys(CALL_FLOW).filter((path) => !reached.has(path));
+    expect(unreached, 'steps no walk reached').to.deep.equal([]);
+  });
+
+  it('the rules catch what Twilio would break: a <Gather> with nothing after it, a voice for another language, a long digit run, a currency sign', () => {
+    const say = (attrs: string, body: string) => `<Say ${attrs}>${body}</Say>`;
+    const doc = (body: string) => `<?xml version="1.0" encoding="UTF-8"?><Response>${body}</Response>`;
+    expect(twimlProblems(doc(`<Gather action="https://x/a">${say('voice="Polly.Mizuki" language="ja-JP"', 'はい')}</Gather>`))).to.have.length(1);
+    expect(twimlProblems(doc(say('voice="Polly.Joanna" language="ja-JP"', 'hi')))[0]).to.include('speaks en-US');
+    expect(twimlProblems(doc(say('voice="Polly.Joanna" language="en-US"', 'Your ID is 123456789')))[0]).to.include('five or more digits');
+    expect(twimlProblems(doc(say('voice="Polly.Joanna" language="en-US"', 'That is ￥300')))[0]).to.include('currency sign');
+    expect(twimlProblems(doc(say('voice="Polly.Nobody" language="en-US"', 'hi')))[0]).to.include('not a voice');
+    expect(twimlProblems(doc(say('voice="Polly.Joanna" language="en-US"', 'It costs 30,000 yen. <say-as interpret-as="digits">1234567890</say-as>')))).to.deep.equal([]);
+  });
+});

@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { parseTwiml, type TwimlNode } from './twiml.ts';
+import { parseTwimlDocument } from '../../src/simulator/twiml-document.ts';
+
+/** The <Say> voices and languages twilio-node itself lists (its SayVoice and SayLanguage types). */
+function twilioSayTypes(): { voices: Set<string>; languages: Set<string> } {
+  const file = createRequire(import.meta.url).resolve('twilio/lib/twiml/VoiceResponse.d.ts');
+  const source = readFileSync(file, 'utf8');
+  const union = (name: string) => new Set([...(new RegExp(`type ${name} = ([^;]*);`).exec(source)?.[1] ?? '').matchAll(/"([^"]+)"/g)].map((m) => m[1]!));
+  return { voices: union('SayVoice'), languages: union('SayLanguage') };
+}
+
+const SAY_TYPES = twilioSayTypes();
+
+/**
+ * The language each Amazon Polly voice we may use speaks (Amazon Polly's voice list); a voice
+ * must say its own language, or Twilio reads Japanese with an English voice.
+ */
+const POLLY_VOICE_LANGUAGES: Record<string, string> = {
+  'Polly.Mizuki': 'ja-JP',
+  'Polly.Takumi': 'ja-JP',
+  'Polly.Kazuha-Neural': 'ja-JP',
+  'Polly.Tomoko-Neural': 'ja-JP',
+  'Polly.Takumi-Neural': 'ja-JP',
+  'Polly.Joanna': 'en-US',
+  'Polly.Matthew': 'en-US',
+  'Polly.Salli': 'en-US',
+  'Polly.Joanna-Neural': 'en-US',
+  'Polly.Matthew-Neural': 'en-US',
+};
+
+/** Twilio's basic voices read no SSML; Polly's standard voices read say-as, break and prosody. */
+const NO_SSML_VOICES = new Set(['man', 'woman', 'alice']);
+
+const text = (node: TwimlNode): string => (node.name === '#text' ? (node.text ?? '') : node.children.map(text).join(''));
+const textOutsideDigits = (node: TwimlNode): string =>
+  node.name === '#text' ? (node.text ?? '') : node.name === 'say-as' && node.attributes['interpret-as'] === 'digits' ? ' ' : node.children.map(textOutsideDigits).join(' ');
+
+/**
+ * Every rule docs/TWILIO-BEHAVIOUR.md says our TwiML keeps; returns what a document breaks
+ * (empty when it keeps them all).
+ */
+export function twimlProblems(xml: string): string[] {
+  const problems: string[] = [];
+  try {
+    parseTwimlDocument(xml);
+  } catch (error) {
+    return [(error as Error).message];
+  }
+  const verbs = parseTwiml(xml).filter((v) => v.name !== '#text');
+  verbs.forEach((verb, i) => {
+    if (verb.name === 'Gather') {
+      const next = verbs[i + 1]?.name;
+      if (next !== 'Redirect' && next !== 'Hangup') problems.push(`a <Gather> is followed by ${next ? `<${next}>` : 'nothing'}, not <Redirect> or <Hangup>: silence would end the call`);
+    }
+  });
+  const says = verbs.flatMap((v) => (v.name === 'Say' ? [v] : v.name === 'Gather' ? v.children.filter((c) => c.name === 'Say') : []));
+  for (const say of says) {
+    const { voice, language } = say.attributes;
+    if (!voice || !SAY_TYPES.voices.has(voice)) problems.push(`<Say voice="${voice}"> is not a voice twilio-node lists`);
+    if (!language || !SAY_TYPES.languages.has(language)) problems.push(`<Say language="${language}"> is not a language twilio-node lists`);
+    if (voice && POLLY_VOICE_LANGUAGES[voice] && POLLY_VOICE_LANGUAGES[voice] !== language) problems.push(`${voice} speaks ${POLLY_VOICE_LANGUAGES[voice]}, not ${language}`);
+    if (voice && NO_SSML_VOICES.has(voice) && say.children.some((c) => c.name !== '#text')) problems.push(`${voice} reads no SSML`);
+    const plain = textOutsideDigits(say);
+    if (/\d{5,}/.test(plain)) problems.push(`a run of five or more digits outside <say-as interpret-as="digits">: "${plain.trim().slice(0, 80)}"`);
+    if (/[¥￥$€£]/.test(text(say))) problems.push(`an amount with a currency sign instead of words: "${text(say).slice(0, 80)}"`);
+  }
+  return problems;
+}
