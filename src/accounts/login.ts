@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import { AppError } from '../http/errors.ts';
-import { formalIds } from '../identifiers/ids.ts';
+import { digitsAsTyped, formalIds } from '../identifiers/ids.ts';
 import { keys } from '../store/keys.ts';
 import type { RedisClient } from '../store/redis.ts';
 import { getAccountByFormalId, isActive, setPinHash, getAccount } from './accounts.ts';
@@ -16,7 +16,8 @@ export interface LoginDeps {
 }
 
 const loginInput = z.object({
-  formalId: z.string().trim().max(32, 'is too long').regex(/^\d+$/, 'must be digits'),
+  // The ID as heard and written down: spaces, hyphens and full-width digits are fine.
+  formalId: z.preprocess(digitsAsTyped, z.string().max(32, 'is too long').regex(/^\d+$/, 'must be digits')),
   password: z.string().min(1, 'is required').max(128, 'is too long'),
 });
 

@@ -71,7 +71,7 @@ export function accountPagesRouter(deps: LoginDeps): Router {
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       const formalId = typeof req.body?.formalId === 'string' ? req.body.formalId.slice(0, 32) : '';
-      res.status(error.status).set(error.headers).send(loginPage(lang, MESSAGES[lang].formErrors[error.code] ?? error.message, formalId));
+      res.status(error.status).set(error.headers).send(loginPage(lang, MESSAGES[lang].loginErrors[error.code] ?? MESSAGES[lang].loginErrors.invalid_credentials!, formalId));
     }
   });
   router.post('/logout', async (req, res) => {

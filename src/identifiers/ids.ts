@@ -39,6 +39,15 @@ export const digitIdentifierFor = (randomLength: number): DigitIdentifier => dig
 /** 7 random digits + check digit: short enough to key on a phone; uniqueness enforced on creation. */
 export const merchantIds = digitIdentifier(7);
 
+/**
+ * Digits as a person writes down what they heard: "652 921 241", "652-921-241", full-width
+ * "６５２９２１２４１" all become "652921241". Anything else is left for validation to refuse.
+ */
+export function digitsAsTyped(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  return value.normalize('NFKC').replace(/[\s\-‐‑‒–—―−ー,.]/g, '');
+}
+
 /** Passwords: 14 characters from an alphabet without look-alikes (no 0/O, 1/l/I): ~80 bits. */
 const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789';
 export const generatePassword = customAlphabet(PASSWORD_ALPHABET, 14);

@@ -65,6 +65,12 @@ export const MESSAGES = {
       locked_out: 'ログインの失敗が続いたため、しばらくログインできません。15分ほどしてからお試しください。',
       invalid_pin: '暗証番号は4〜8桁の数字で入力してください。',
     } as Record<string, string>,
+    loginErrors: {
+      invalid_input: '電話で聞いた正式ID（9桁の数字）とパスワードを入力してください。',
+      invalid_credentials: '正式IDまたはパスワードが違います。',
+      locked_out: 'ログインの失敗が続いたため、しばらくログインできません。15分ほどしてからお試しください。',
+      too_many_requests: 'ただいま混み合っています。少し待ってからお試しください。',
+    } as Record<string, string>,
   },
   en: {
     otherLanguage: '日本語',
@@ -127,6 +133,12 @@ export const MESSAGES = {
       invalid_credentials: 'The formal ID or the password is not correct.',
       locked_out: 'Too many failed logins. Please wait about 15 minutes and try again.',
       invalid_pin: 'The PIN must be 4 to 8 digits.',
+    } as Record<string, string>,
+    loginErrors: {
+      invalid_input: 'Please enter the formal ID you heard on the phone (9 digits) and your password.',
+      invalid_credentials: 'The formal ID or the password is not correct.',
+      locked_out: 'Too many failed logins. Please wait about 15 minutes and try again.',
+      too_many_requests: 'We are busy right now. Please try again in a moment.',
     } as Record<string, string>,
   },
 } satisfies Record<WebLang, Record<string, unknown>>;

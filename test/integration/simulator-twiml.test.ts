@@ -126,6 +126,17 @@ describe('the call simulator plays TwiML the way Twilio does', () => {
     expect(app.to('/again')[0]!.body).to.not.have.property('Digits');
   });
 
+  it('the finish key pressed before any digit falls through to the next verb, as silence does, unless actionOnEmptyResult', async () => {
+    const plain = await call(
+      { '/twilio/voice': twiml('<Gather action="/m"><Say>Key a number, or # alone.</Say></Gather><Redirect method="POST">/again</Redirect>'), '/m': twiml('<Hangup/>'), '/again': twiml('<Hangup/>') },
+      ['#'],
+    );
+    expect(plain.app.to('/m')).to.have.length(0);
+    expect(plain.app.to('/again')).to.have.length(1);
+    const withEmpty = await call({ '/twilio/voice': twiml('<Gather action="/m" actionOnEmptyResult="true"/>'), '/m': twiml('<Hangup/>') }, ['#']);
+    expect(withEmpty.app.to('/m')[0]!.body).to.include({ Digits: '', FinishedOnKey: '#' });
+  });
+
   it('actionOnEmptyResult posts an empty Digits on silence', async () => {
     const { app } = await call({ '/twilio/voice': twiml('<Gather action="/menu" actionOnEmptyResult="true"/>'), '/menu': twiml('<Hangup/>') }, ['']);
     expect(app.to('/menu')[0]!.body).to.include({ Digits: '', FinishedOnKey: '' });

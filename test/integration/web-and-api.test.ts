@@ -157,6 +157,34 @@ describe('the web pages and the JSON API', () => {
     });
   });
 
+  describe('logging in with the formal ID as heard', () => {
+    it('spaces, hyphens, full-width digits and blanks around it all log in', async () => {
+      const member = await activeMember(app);
+      const id = member.formalId;
+      const fullWidth = id.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)));
+      for (const typed of [`${id.slice(0, 3)} ${id.slice(3, 6)} ${id.slice(6)}`, `${id.slice(0, 3)}-${id.slice(3, 6)}-${id.slice(6)}`, fullWidth, `  ${id}\t`]) {
+        const res = await jsonRequest(app, 'POST', '/api/login', { formalId: typed, password: member.password });
+        expect(res.status, typed).to.equal(200);
+        expect(res.body.formalId).to.equal(id);
+      }
+    });
+
+    for (const [lang, expected] of [['ja', '9桁の数字'], ['en', '9 digits']] as const) {
+      it(`the login page explains its own errors (${lang}), not the registration form's`, async () => {
+        const res = await fetch(`${app.url}/login?lang=${lang}`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ formalId: 'my id', password: 'x' }).toString(),
+        });
+        expect(res.status).to.equal(422);
+        const page = await res.text();
+        expect(page).to.include(expected);
+        expect(page).to.not.include(lang === 'ja' ? 'メールアドレス' : 'e-mail');
+      });
+    }
+  });
+
   describe('the member page', () => {
     it('without a session, /service redirects to /login', async () => {
       const res = await fetch(`${app.url}/service`, { redirect: 'manual' });
