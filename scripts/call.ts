@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from '../src/config.ts';
 import { CallFailure } from '../src/simulator/call-failure.ts';
 import { placeCall, type CallEvent, type CallRecord, type Caller, type KeyRequest } from '../src/simulator/call.ts';
 import { DTMF_KEYS, normalizeKeys } from '../src/simulator/keys.ts';
+import { callTimeline, firstNumberEndsAt, firstNumberHeardAt } from '../src/simulator/timing.ts';
 import { phoneNumber, randomCallerNumber } from '../src/simulator/phone-number.ts';
 
 const USAGE = `usage: npm run call -- [options]
@@ -18,6 +19,8 @@ const USAGE = `usage: npm run call -- [options]
   --keys LIST        scripted keys, one comma-separated entry per <Gather> (and per <Pay> field):
                      "1,12345678901#,1"; an empty entry is silence; when the list runs out the
                      caller hangs up. Without it, keys are read from the keyboard.
+  --timing           after the call, how long each part took a caller (spoken-time estimate:
+                     ja 7.5 morae/s, en 2.5 words/s, 0.5 s a digit and a key; docs/TWILIO-BEHAVIOUR.md)
   --from NUMBER      the calling number (default: a new random mobile number for each call)
   --to NUMBER        the number called (default SERVICE_PHONE_NUMBER)
   --speak            read the prompts aloud with espeak-ng, when it is installed
@@ -42,6 +45,7 @@ function options() {
         speak: { type: 'boolean', default: false },
         transcript: { type: 'string' },
         verbose: { type: 'boolean', default: false },
+        timing: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -170,6 +174,28 @@ function printer(verbose: boolean, speak: (text: string, language?: string) => P
   };
 }
 
+async function answers(url: string): Promise<boolean> {
+  try {
+    await fetch(`${url.replace(/\/+$/, '')}/healthz`, { signal: AbortSignal.timeout(3000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function printTiming(events: CallEvent[]) {
+  const timeline = callTimeline(events);
+  console.log('\n⏱  what the caller lived through (estimate):');
+  for (const entry of timeline) console.log(`  ${entry.at.toFixed(1).padStart(6)} s  ${entry.kind === 'say' ? '🔊' : entry.kind === 'keys' ? '⌨ ' : '… '} ${entry.text}`);
+  const milestones: [string, number | undefined][] = [
+    ['first ID or code digit heard', firstNumberHeardAt(timeline, 9)],
+    ['first 16-digit code fully heard', firstNumberEndsAt(timeline, 16)],
+  ];
+  const end = timeline.at(-1);
+  milestones.push(['call over', end ? end.at + end.seconds : 0]);
+  for (const [label, at] of milestones) if (at !== undefined) console.log(`  ${label}: ${at.toFixed(1)} s`);
+}
+
 async function main(): Promise<number> {
   const args = options();
   if (args.help) {
@@ -180,6 +206,13 @@ async function main(): Promise<number> {
   const baseUrl = (args.url ?? config.publicBaseUrl).replace(/\/+$/, '');
   if (!/^https?:\/\/[^/]+/.test(baseUrl)) usageError(`--url "${baseUrl}" is not an http(s) URL`);
   if (args.connect && !/^https?:\/\/[^/]+/.test(args.connect)) usageError(`--connect "${args.connect}" is not an http(s) URL`);
+  // Without --url, the call goes to the app that `npm start` runs with the same .env: its own
+  // listener on PORT, still signed for PUBLIC_BASE_URL (which may be a tunnel that is not up).
+  const connect = args.connect ?? (args.url ? undefined : `http://127.0.0.1:${config.port}`);
+  if (connect && !(await answers(connect))) {
+    console.error(`call: no app answers at ${connect} (start it with npm start, or give --url / --connect)`);
+    return 1;
+  }
   const from = args.from === undefined ? randomCallerNumber() : (phoneNumber(args.from) ?? usageError(`--from "${args.from}" is not a phone number`));
   const to = phoneNumber(args.to ?? config.servicePhoneNumber) ?? usageError(`--to "${args.to}" is not a phone number`);
 
@@ -188,10 +221,10 @@ async function main(): Promise<number> {
   let record: CallRecord | undefined;
   const events: CallEvent[] = [];
   const show = printer(args.verbose, speaker(args.speak));
-  console.log(`📞 calling ${to} from ${from}: POST ${baseUrl}/twilio/voice${args.connect ? ` (via ${args.connect})` : ''}`);
+  console.log(`📞 calling ${to} from ${from}: POST ${baseUrl}/twilio/voice${connect ? ` (via ${connect})` : ''}`);
   let failure: CallFailure | undefined;
   try {
-    record = await placeCall({ baseUrl, connectTo: args.connect, authToken: config.twilio.authToken, from, to }, caller, async (event) => {
+    record = await placeCall({ baseUrl, connectTo: connect, authToken: config.twilio.authToken, from, to }, caller, async (event) => {
       events.push(event);
       await show(event);
     });
@@ -205,6 +238,7 @@ async function main(): Promise<number> {
     const transcript = record ?? { url: `${baseUrl}/twilio/voice`, from, to, events, error: failure && { kind: failure.kind, message: failure.message } };
     writeFileSync(args.transcript, `${JSON.stringify(transcript, null, 2)}\n`);
   }
+  if (args.timing) printTiming(events);
   if (failure) {
     console.error(`call: ${failure.message}`);
     if (failure.kind === 'http' && / answered 403/.test(failure.message)) {

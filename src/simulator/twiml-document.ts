@@ -169,7 +169,7 @@ export function segmentsAsText(segments: SpokenSegment[]): string {
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i]!;
     if ('text' in segment) out += segment.text;
-    else if ('digits' in segment) out += `${/\S$/.test(out) ? ' ' : ''}${segment.digits.split('').join(' ')}`;
+    else if ('digits' in segment) out += `${/[^\s、。]$/.test(out) ? ' ' : ''}${segment.digits.split('').join(' ')}`;
     // A pause between digit groups reads as a comma: "6 5 2, 9 2 1".
     else if (i > 0 && 'digits' in segments[i - 1]! && segments[i + 1] && 'digits' in segments[i + 1]!) out += ',';
     else out += ' ';

@@ -66,11 +66,11 @@ describe('the call simulator against dialpass itself', () => {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    function runCli(args: string[], token: string, typed?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+    function runCli(args: string[], token: string, typed?: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
       return new Promise((resolve) => {
         const child = spawn(TSX, ['scripts/call.ts', ...args], {
           cwd: ROOT,
-          env: { ...process.env, TWILIO_AUTH_TOKEN: token, NODE_ENV: 'test' },
+          env: { ...process.env, TWILIO_AUTH_TOKEN: token, NODE_ENV: 'test', ...env },
           stdio: [typed === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
         });
         if (typed !== undefined) child.stdin!.end(typed);
@@ -123,6 +123,17 @@ describe('the call simulator against dialpass itself', () => {
       const result = await runCli(['--url', twimlApp.url, '--keys', ''], TWIML_APP_TOKEN);
       expect(result.code).to.not.equal(0);
       expect(result.stderr).to.include('answered 500');
+    });
+
+    it('without --url it calls the app on PORT from the same environment, and says so in one line when none answers', async () => {
+      const nobody = await runCli(['--keys', '1'], app.config.twilio.authToken, undefined, { PORT: '9', PUBLIC_BASE_URL: '' });
+      expect(nobody.code).to.equal(1);
+      expect(nobody.stderr.trim().split('\n')).to.have.length(1);
+      expect(nobody.stderr).to.include('no app answers at http://127.0.0.1:9');
+      const port = new URL(app.url).port;
+      const found = await runCli(['--keys', '', '--timing'], app.config.twilio.authToken, undefined, { PORT: port, PUBLIC_BASE_URL: app.config.publicBaseUrl });
+      expect(found.code, found.stderr).to.equal(0);
+      expect(found.stdout).to.include('For English, press 9').and.to.include('call over:');
     });
 
     it('activates a dialpass account through the app listener, signing for its PUBLIC_BASE_URL', async () => {
