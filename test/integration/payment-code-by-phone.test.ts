@@ -34,7 +34,7 @@ describe('buying a payment code by phone (menu 2)', () => {
     expect(gatherAction(call.last.verbs)).to.include('/twilio/voice/pay/amount');
 
     await call.press('2');
-    expect(spokenText(call.last.verbs)).to.include('加盟店番号');
+    expect(spokenText(call.last.verbs)).to.include('加盟店を限定するなら');
     await call.press('#');
     // # alone reaches the app only because the gather asks Twilio for the action on an empty result.
     expect(findVerb(call.turn.events.length ? call.last.verbs : [], 'Gather')!.attributes.action).to.include('/twilio/voice/pay/confirm');

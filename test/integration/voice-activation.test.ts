@@ -43,7 +43,7 @@ describe('activating by phone', () => {
     const english = await call.press('9');
     const menu = findVerb(english.verbs, 'Gather')!.children.filter((c) => c.name === 'Say');
     expect(menu.at(-1)!.attributes).to.include({ language: 'en-US', voice: 'Polly.Joanna' });
-    expect(spokenText(english.verbs)).to.include('To activate your provisional ID');
+    expect(spokenText(english.verbs)).to.include('To activate, press 1');
     expect(menu[0]!.attributes, 'Japanese is offered back in a Japanese voice').to.include({ language: 'ja-JP' });
   });
 

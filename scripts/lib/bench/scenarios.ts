@@ -49,8 +49,13 @@ export interface Scenario extends Workload {
 export const BENCH_PUBLIC_BASE_URL = 'https://bench.dialpass.example';
 
 
-const callParams = (callSid: string, extra: Record<string, string> = {}) =>
-  inboundCallParams({ callSid, from: BENCH_CALLER, to: '+815000001234' }, extra);
+/**
+ * Each simulated call comes from a line of its own, as real callers do: the line's guesses are
+ * counted before they are checked, so fifty calls at once from one line would be refused past
+ * the daily limit.
+ */
+const benchCaller = () => `+8190${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+const callParams = (callSid: string, extra: Record<string, string> = {}, from = benchCaller()) => inboundCallParams({ callSid, from, to: '+815000001234' }, extra);
 
 /** A webhook request signed exactly as Twilio signs it, over PUBLIC_BASE_URL + path. */
 function signedWebhook(config: Config, path: string, params: Record<string, string>): autocannon.Request {
@@ -62,6 +67,9 @@ function signedWebhook(config: Config, path: string, params: Record<string, stri
     body: new URLSearchParams(params).toString(),
   };
 }
+
+/** When the simulated call began, as the signed call state carries it (Unix seconds). */
+const callStarted = () => Math.floor(Date.now() / 1000);
 
 const json = (path: string, body: unknown): autocannon.Request => ({
   method: 'POST',
@@ -123,7 +131,7 @@ function claimProvisionalId(): Scenario {
       fresh(() =>
         signedWebhook(
           ctx.config,
-          '/twilio/voice/activation?l=ja-JP',
+          `/twilio/voice/activation?l=ja-JP&t=${callStarted()}`,
           callParams(newCallSid(), { Digits: unclaimed[next++ % unclaimed.length]!, FinishedOnKey: '#' }),
         ),
       ),
@@ -147,6 +155,7 @@ function gatherActionPath(body: string, publicBaseUrl: string): string | undefin
 
 interface CallContext {
   callSid?: string;
+  from?: string;
   memberId?: string;
   next?: string;
 }
@@ -166,13 +175,14 @@ function buyPaymentCode(): Scenario {
       const call = context as CallContext;
       if (index === 0) {
         call.callSid = newCallSid();
+        call.from = benchCaller();
         call.memberId = members[next++ % members.length]!;
-        call.next = `/twilio/voice/pay/amount?l=ja-JP&m=${call.memberId}`;
+        call.next = `/twilio/voice/pay/amount?l=ja-JP&t=${callStarted()}&m=${call.memberId}`;
       }
       const digits: Record<string, string> = index === 1 ? { Digits: '', FinishedOnKey: '#' } : { Digits: '1' };
       // After a wrong answer there is no action to follow: start over (that answer already counts as an error).
-      const path = call.next ?? `/twilio/voice/pay/amount?l=ja-JP&m=${call.memberId}`;
-      const built = signedWebhook(ctx.config, path, callParams(call.callSid ?? newCallSid(), digits));
+      const path = call.next ?? `/twilio/voice/pay/amount?l=ja-JP&t=${callStarted()}&m=${call.memberId}`;
+      const built = signedWebhook(ctx.config, path, callParams(call.callSid ?? newCallSid(), digits, call.from));
       return { ...defaults, ...built, headers: { ...defaults.headers, ...built.headers } };
     },
     onResponse: (_status, body, context) => {
