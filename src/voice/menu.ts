@@ -1,8 +1,9 @@
-import { LOCALES } from '../config.ts';
+import { LOCALES, type Locale } from '../config.ts';
 import { keys } from '../store/keys.ts';
 import { initialCallState } from './call-state.ts';
 import { askFormalId, askProvisionalId, MENU_ACTIONS, menuPrompt, otherLocale, startMemberAction } from './asks.ts';
-import { callerLine, hangUp, heard, keyed, reply, say, silence, wrongEntry, type VoiceStep } from './voice-step.ts';
+import { callerLine, hangUp, heard, keyed, reply, say, silence, wrongEntry, type VoiceDeps, type VoiceStep } from './voice-step.ts';
+import type { VoiceReply } from './twiml.ts';
 
 const MAX_MENU_REPEATS = 3;
 
@@ -23,9 +24,29 @@ export const pickUp: VoiceStep = async (deps, call) => {
   }
   // A caller still hears the menu when Redis is away: the language is a nicety, not a need.
   const known = await deps.redis.get(keys.lineLocale(line)).catch(() => null);
-  const state = initialCallState(LOCALES.find((l) => l === known) ?? call.state.locale, deps.now());
-  return reply(state, menuPrompt(deps, state, true));
+  return greeting(deps, LOCALES.find((l) => l === known) ?? call.state.locale);
 };
+
+/**
+ * The greeting depends only on the language and the second the call began (the signed state), so
+ * one reply object per language is kept for the current second: routes render each object once.
+ */
+const greetings = new WeakMap<VoiceDeps, Map<Locale, VoiceReply>>();
+function greeting(deps: VoiceDeps, locale: Locale): VoiceReply {
+  let byLocale = greetings.get(deps);
+  if (!byLocale) greetings.set(deps, (byLocale = new Map()));
+  const startedAt = Math.floor(deps.now() / 1000);
+  const kept = byLocale.get(locale);
+  if (kept && initialStartedAt(kept) === startedAt) return kept;
+  const state = initialCallState(locale, deps.now());
+  const fresh = reply(state, menuPrompt(deps, state, true));
+  startedAtOf.set(fresh, startedAt);
+  byLocale.set(locale, fresh);
+  return fresh;
+}
+
+const startedAtOf = new WeakMap<VoiceReply, number>();
+const initialStartedAt = (kept: VoiceReply) => startedAtOf.get(kept);
 
 /** The one-key main menu. */
 export const chooseFromMenu: VoiceStep = async (deps, call) => {

@@ -38,6 +38,8 @@ function callInput(req: Request, deps: VoiceDeps): CallInput | undefined {
 export function voiceRouter(deps: VoiceDeps, logger: Logger): Router {
   const router = express.Router();
   const signedByTwilio = twilioSignatureCheck(deps.config.twilio.authToken, deps.config.publicBaseUrl);
+  // The greeting is handed out again for every call in the same second and language: rendered once.
+  const rendered = new WeakMap<object, string>();
   const sendTwiml = (res: express.Response, xml: string) => res.status(200).type('text/xml').send(xml);
   const apology = (req: Request) =>
     renderTwiml(apologyReply(deps, parseCallState(req.query as Record<string, unknown>, deps.config.defaultLocale)), deps.flows.voices);
@@ -74,7 +76,13 @@ export function voiceRouter(deps: VoiceDeps, logger: Logger): Router {
       return;
     }
     try {
-      sendTwiml(res, renderTwiml(await step(deps, call), deps.flows.voices));
+      const reply = await step(deps, call);
+      let xml = path === PATHS.pickUp ? rendered.get(reply) : undefined;
+      if (xml === undefined) {
+        xml = renderTwiml(reply, deps.flows.voices);
+        if (path === PATHS.pickUp) rendered.set(reply, xml);
+      }
+      sendTwiml(res, xml);
     } catch (error) {
       logger.error({ err: error, path, callSid: call.callSid }, 'voice step failed');
       sendTwiml(res, apology(req));
