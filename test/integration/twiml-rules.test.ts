@@ -5,7 +5,8 @@ import { jsonRequest, register, startTestApp, type TestApp } from '../support/ha
 import { TestCall } from '../support/call.ts';
 import { activeMember, type ActiveMember } from '../support/member.ts';
 import { createMerchant, merchantAuth, type TestMerchant } from '../support/payments.ts';
-import { twimlProblems } from '../support/twiml-rules.ts';
+import { offeredKeys, twimlProblems } from '../support/twiml-rules.ts';
+import { findVerb, textOf } from '../support/twiml.ts';
 
 /** A small deterministic random source, so a failing walk can be replayed. */
 function seeded(seed: number) {
@@ -36,6 +37,7 @@ describe("every TwiML document the call flows produce keeps Twilio's rules", () 
     const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
     const documents = new Map<string, string>();
     const reached = new Set<string>();
+    const offeredPressed = new Set<string>();
     let requests = 0;
     const entryFor = async (path: string): Promise<string[]> => {
       switch (path) {
@@ -63,6 +65,8 @@ describe("every TwiML document the call flows produce keeps Twilio's rules", () 
           if (event.type === 'response' && event.contentType.includes('xml')) documents.set(event.body.replace(/t=\d+|rn=\w+|pn=\w+/g, ''), event.body);
           if (event.type === 'request') reached.add(new URL(event.url).pathname);
         }
+        const gather = findVerb(call.last.verbs, 'Gather')!;
+        const offered = gather.attributes.numDigits === '1' ? offeredKeys(gather.children.map(textOf).join(' ')) : [];
         const action = new URL(call.gatherAction()).pathname;
         const entries = await entryFor(action);
         const oneKey = ['1', '2', '3', '4', '1', '2', '0', '9', '#', '*', '7'];
@@ -70,6 +74,9 @@ describe("every TwiML document the call flows produce keeps Twilio's rules", () 
         requests++;
         if (choice === null) await call.silence();
         else await call.press(choice);
+        // A key the prompt offered is never answered with "not on the menu".
+        if (choice && offered.includes(choice)) expect(call.heardText(), `${choice} was offered at ${action}`).to.not.match(/そのボタンはメニューにありません|That key is not on the menu/);
+        if (choice && offered.includes(choice)) offeredPressed.add(`${action} ${choice}`);
       }
       for (const event of call.events) if (event.type === 'response' && event.contentType.includes('xml')) documents.set(event.body, event.body);
       if (!call.turn.ended) await call.hangUp();
@@ -79,16 +86,21 @@ describe("every TwiML document the call flows produce keeps Twilio's rules", () 
     expect(documents.size).to.be.greaterThan(40);
     const unreached = Object.keys(CALL_FLOW).filter((path) => !reached.has(path));
     expect(unreached, 'steps no walk reached').to.deep.equal([]);
+    expect(offeredPressed.size, 'offered keys pressed').to.be.greaterThan(15);
   });
 
   it('the rules catch what Twilio would break: a <Gather> with nothing after it, a voice for another language, a long digit run, a currency sign', () => {
     const say = (attrs: string, body: string) => `<Say ${attrs}>${body}</Say>`;
     const doc = (body: string) => `<?xml version="1.0" encoding="UTF-8"?><Response>${body}</Response>`;
-    expect(twimlProblems(doc(`<Gather action="https://x/a">${say('voice="Polly.Mizuki" language="ja-JP"', 'はい')}</Gather>`))).to.have.length(1);
-    expect(twimlProblems(doc(say('voice="Polly.Joanna" language="ja-JP"', 'hi')))[0]).to.include('speaks en-US');
-    expect(twimlProblems(doc(say('voice="Polly.Joanna" language="en-US"', 'Your ID is 123456789')))[0]).to.include('five or more digits');
-    expect(twimlProblems(doc(say('voice="Polly.Joanna" language="en-US"', 'That is ￥300')))[0]).to.include('currency sign');
-    expect(twimlProblems(doc(say('voice="Polly.Nobody" language="en-US"', 'hi')))[0]).to.include('not a voice');
-    expect(twimlProblems(doc(say('voice="Polly.Joanna" language="en-US"', 'It costs 30,000 yen. <say-as interpret-as="digits">1234567890</say-as>')))).to.deep.equal([]);
+    expect(twimlProblems(doc(`<Gather action="https://x/a">${say('voice="Polly.Mizuki" language="ja-JP"', 'はい')}</Gather>`))).to.have.length(2);
+    expect(offeredKeys('仮IDの登録は1、コード購入は2、期間の更新は4を押してください。500円は1、')).to.deep.equal(['1', '2', '4']);
+    expect(offeredKeys('To activate, press 1. To buy a code, 2. For 1,000 yen, press 3.')).to.deep.equal(['1', '2', '3']);
+    const problems = (body: string) => twimlProblems(doc(`${body}<Hangup/>`)).join(' | ');
+    expect(problems(say('voice="Polly.Joanna" language="ja-JP"', 'hi'))).to.include('speaks en-US');
+    expect(problems(say('voice="Polly.Joanna" language="en-US"', 'Your ID is 123456789'))).to.include('five or more digits');
+    expect(problems(say('voice="Polly.Joanna" language="en-US"', 'That is ￥300'))).to.include('currency sign');
+    expect(problems(say('voice="Polly.Nobody" language="en-US"', 'hi'))).to.include('not a voice');
+    expect(twimlProblems(doc(`${say('voice="Polly.Joanna" language="en-US"', 'It costs 30,000 yen. <say-as interpret-as="digits">1234567890</say-as>')}<Hangup/>`))).to.deep.equal([]);
+    expect(twimlProblems(doc(say('voice="Polly.Joanna" language="en-US"', 'Bye.')))[0]).to.include('ends with <Say>');
   });
 });

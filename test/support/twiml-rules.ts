@@ -55,6 +55,8 @@ export function twimlProblems(xml: string): string[] {
       if (next !== 'Redirect' && next !== 'Hangup') problems.push(`a <Gather> is followed by ${next ? `<${next}>` : 'nothing'}, not <Redirect> or <Hangup>: silence would end the call`);
     }
   });
+  const last = verbs.at(-1)?.name;
+  if (last !== 'Redirect' && last !== 'Hangup') problems.push(`the document ends with ${last ? `<${last}>` : 'nothing'}: the call would end without a goodbye or a next step`);
   const says = verbs.flatMap((v) => (v.name === 'Say' ? [v] : v.name === 'Gather' ? v.children.filter((c) => c.name === 'Say') : []));
   for (const say of says) {
     const { voice, language } = say.attributes;
@@ -67,4 +69,9 @@ export function twimlProblems(xml: string): string[] {
     if (/[¥￥$€£]/.test(text(say))) problems.push(`an amount with a currency sign instead of words: "${text(say).slice(0, 80)}"`);
   }
   return problems;
+}
+
+/** The keys a one-key prompt offers ("…は1、", "press 2.", ", 3."), so a test can press each one. */
+export function offeredKeys(promptText: string): string[] {
+  return [...new Set([...promptText.matchAll(/(?:press |は|、|, )([0-9])(?=[、。.,を]|$)/g)].map((m) => m[1]!))];
 }
