@@ -2,9 +2,28 @@ import { expect } from 'chai';
 import twilio from 'twilio';
 import { buildConfig } from '../../src/config.ts';
 import { createRedisClient } from '../../src/store/redis.ts';
-import { callParams, newCallSid, postTwilio, register, startTestApp, testConfig, TEST_BASE_URL, type TestApp } from '../support/harness.ts';
+import { newCallSid, register, startTestApp, testConfig, TEST_BASE_URL, type TestApp, type TwilioPostResult } from '../support/harness.ts';
+import { inboundCallParams } from '../../src/simulator/webhook-params.ts';
 import { TestCall } from '../support/call.ts';
 import { findVerb, parseTwiml, spokenText } from '../support/twiml.ts';
+
+/**
+ * What an attacker (or a misconfigured proxy) sends: Twilio's fields, signed with the wrong key,
+ * over the wrong URL, or not at all. Only these tests build webhook requests by hand; every call
+ * Twilio would really make goes through the simulator (TestCall).
+ */
+const callParams = (callSid: string, from = '+819012345678', extra: Record<string, string> = {}) => inboundCallParams({ callSid, from, to: '+815000001234' }, extra);
+
+async function forgedRequest(app: TestApp, path: string, params: Record<string, string>, signWith: string): Promise<TwilioPostResult> {
+  const signature = twilio.getExpectedTwilioSignature(signWith, `${app.config.publicBaseUrl}${path}`, params);
+  const res = await fetch(`${app.url}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature },
+    body: new URLSearchParams(params).toString(),
+  });
+  const body = await res.text();
+  return { status: res.status, body, verbs: (res.headers.get('content-type') ?? '').includes('xml') ? parseTwiml(body) : [] };
+}
 
 describe('Twilio webhooks are safe', () => {
   let app: TestApp;
@@ -38,7 +57,7 @@ describe('Twilio webhooks are safe', () => {
   });
 
   it('a request signed with another auth token gets 403', async () => {
-    const res = await postTwilio(app, '/twilio/voice', callParams(newCallSid()), 'some-other-token-0123456789abcdef');
+    const res = await forgedRequest(app, '/twilio/voice', callParams(newCallSid()), 'some-other-token-0123456789abcdef');
     expect(res.status).to.equal(403);
   });
 
@@ -59,14 +78,15 @@ describe('Twilio webhooks are safe', () => {
     try {
       const res = await fetch(`${production.url}/twilio/voice`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form(callParams(newCallSid())) });
       expect(res.status).to.equal(403);
-      expect((await postTwilio(production, '/twilio/voice', callParams(newCallSid()))).status).to.equal(200);
+      const call = new TestCall(production);
+      expect((await call.dial()).status).to.equal(200);
     } finally {
       await production.close();
     }
   });
 
-  it('a signed request for a voice path that does not exist gets an apology in TwiML', async () => {
-    const { status, verbs } = await postTwilio(app, '/twilio/voice/nowhere', callParams(newCallSid()));
+  it('a request for a voice path that does not exist (as Twilio would make it, had the number been set up with a typo) gets an apology in TwiML', async () => {
+    const { status, verbs } = await forgedRequest(app, '/twilio/voice/nowhere', callParams(newCallSid()), app.config.twilio.authToken);
     expect(status).to.equal(200);
     expect(findVerb(verbs, 'Hangup')).to.exist;
   });
@@ -137,8 +157,8 @@ describe('Twilio webhooks are safe', () => {
     }
   });
 
-  it('the pick-up answer follows the locale in its URL, and is never given without a signature', async () => {
-    const english = await postTwilio(app, '/twilio/voice?l=en-US', callParams(newCallSid(), '+819012340000'));
+  it('the pick-up answer follows the locale in its URL (a number configured with ?l=en-US), and is never given without a signature', async () => {
+    const english = await forgedRequest(app, '/twilio/voice?l=en-US', callParams(newCallSid(), '+819012340000'), app.config.twilio.authToken);
     expect(findVerb(parseTwiml(english.body), 'Gather')!.children.at(-1)!.attributes.language).to.equal('en-US');
     const unsigned = await post('/twilio/voice', form(callParams(newCallSid())), {});
     expect(unsigned.status).to.equal(403);
@@ -147,7 +167,7 @@ describe('Twilio webhooks are safe', () => {
   });
 
   it('the TwiML always parses as a document', async () => {
-    const { body } = await postTwilio(app, '/twilio/voice', callParams(newCallSid()));
+    const { body } = await new TestCall(app).dial();
     expect(() => parseTwiml(body)).to.not.throw();
   });
 });

@@ -1,7 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import twilio from 'twilio';
 import { Redis } from 'ioredis';
 import { createApp } from '../../src/app.ts';
 import { buildConfig, loadConfig, type Config } from '../../src/config.ts';
@@ -9,8 +8,8 @@ import { createLogger } from '../../src/logger.ts';
 import { createRedisClient, type RedisClient } from '../../src/store/redis.ts';
 import { loadVoiceFlows, type VoiceFlows } from '../../src/voice/prompts.ts';
 import type { SmsSender } from '../../src/payments/sms.ts';
-import { parseTwiml, type TwimlNode } from './twiml.ts';
-import { inboundCallParams, newCallSid } from '../../src/simulator/webhook-params.ts';
+import type { TwimlNode } from './twiml.ts';
+import { newCallSid } from '../../src/simulator/webhook-params.ts';
 
 export const TEST_BASE_URL = 'https://dialpass.example.test';
 
@@ -90,28 +89,6 @@ export interface TwilioPostResult {
   body: string;
   verbs: TwimlNode[];
 }
-
-/**
- * POSTs a form-encoded webhook signed exactly as Twilio signs it (twilio's own helper over
- * PUBLIC_BASE_URL + path + sorted params), and parses the TwiML answer.
- */
-export async function postTwilio(app: TestApp, pathOrUrl: string, params: Record<string, string>, signWith?: string): Promise<TwilioPostResult> {
-  const publicUrl = pathOrUrl.startsWith('http') ? pathOrUrl : `${app.config.publicBaseUrl}${pathOrUrl}`;
-  const path = publicUrl.slice(app.config.publicBaseUrl.length);
-  const signature = twilio.getExpectedTwilioSignature(signWith ?? app.config.twilio.authToken, publicUrl, params);
-  const res = await fetch(`${app.url}${path}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature },
-    body: new URLSearchParams(params).toString(),
-  });
-  const body = await res.text();
-  const isXml = (res.headers.get('content-type') ?? '').includes('xml');
-  return { status: res.status, body, verbs: isXml ? parseTwiml(body) : [] };
-}
-
-/** The standard parameters Twilio sends with every voice webhook. */
-export const callParams = (callSid: string, from = '+819012345678', extra: Record<string, string> = {}) =>
-  inboundCallParams({ callSid, from, to: '+815000001234' }, extra);
 
 export interface JsonResult<T = any> {
   status: number;
