@@ -16,7 +16,6 @@ const SCRIPTS = {
   dpRenewAccess: { file: 'renew-access', numberOfKeys: 3 },
   dpCountFailure: { file: 'count-failure', numberOfKeys: 1 },
   dpTakeAttempt: { file: 'take-attempt', numberOfKeys: 1 },
-  dpRefundAttempt: { file: 'refund-attempt', numberOfKeys: 1 },
   dpTakePinAttempt: { file: 'take-pin-attempt', numberOfKeys: 1 },
   dpBuyCode: { file: 'buy-code', numberOfKeys: 3 },
   dpIssueCode: { file: 'issue-code', numberOfKeys: 1 },
@@ -61,8 +60,8 @@ declare module 'ioredis' {
       nonce: string,
     ): Result<[number, string?], Context>;
     dpCountFailure(counter: string, windowSeconds: Arg): Result<[number, number], Context>;
-    dpTakeAttempt(counter: string, limit: Arg, windowSeconds: Arg): Result<[number, number], Context>;
-    dpRefundAttempt(counter: string): Result<number, Context>;
+    dpTakeAttempt(counter: string, action: 'take', windowSeconds: Arg, limit: Arg): Result<[0 | 1, number, number], Context>;
+    dpTakeAttempt(counter: string, action: 'refund'): Result<[1, number, number], Context>;
     dpTakePinAttempt(account: string, limit: Arg): Result<[number, number?], Context>;
     dpBuyCode(step: string, ledger: string, spend: string, ...args: Arg[]): Result<[number, ...string[]], Context>;
     dpIssueCode(code: string, ...args: Arg[]): Result<number, Context>;

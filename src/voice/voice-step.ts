@@ -2,7 +2,6 @@ import type { Config, Locale } from '../config.ts';
 import type { SmsSender } from '../payments/sms.ts';
 import type { RedisClient } from '../store/redis.ts';
 import { keys } from '../store/keys.ts';
-import { scriptOutcome } from '../store/outcomes.ts';
 import { callUrl, type CallState } from './call-state.ts';
 import type { VoiceFlows } from './prompts.ts';
 import type { Speech, Verb, VoiceReply } from './twiml.ts';
@@ -115,12 +114,12 @@ export const heard = (state: CallState): CallState => (state.silences ? { ...sta
  * of calls cannot get past the limit); a right entry hands it back with `refundLineAttempt`.
  */
 export async function takeLineAttempt(deps: VoiceDeps, line: string): Promise<boolean> {
-  const [outcome] = await deps.redis.dpTakeAttempt(keys.lineWrongEntries(line), deps.config.lineMaxWrongEntriesPerDay, LINE_WINDOW_SECONDS);
-  return scriptOutcome(outcome) === 'done';
+  const [allowed] = await deps.redis.dpTakeAttempt(keys.lineWrongEntries(line), 'take', LINE_WINDOW_SECONDS, deps.config.lineMaxWrongEntriesPerDay);
+  return allowed === 1;
 }
 
 export async function refundLineAttempt(deps: VoiceDeps, line: string): Promise<void> {
-  await deps.redis.dpRefundAttempt(keys.lineWrongEntries(line));
+  await deps.redis.dpTakeAttempt(keys.lineWrongEntries(line), 'refund');
 }
 
 export const lineBlockedReply = (deps: VoiceDeps, state: CallState): VoiceReply =>
