@@ -4,6 +4,17 @@ import { BrowserCall, type Turn } from '../../src/simulator/browser-calls.ts';
 import type { CallEvent } from '../../src/simulator/call.ts';
 import { newCallSid, type TestApp, type TwilioPostResult } from './harness.ts';
 import { findVerb, parseTwiml } from './twiml.ts';
+import { twimlProblems } from './twiml-rules.ts';
+
+/**
+ * Every TwiML answer any simulated call in the run heard; once the whole run is over, each must
+ * keep the rules of docs/TWILIO-BEHAVIOUR.md (a root hook, so no test can skip it).
+ */
+const heardDocuments = new Set<string>();
+after('every TwiML document heard in this run keeps Twilio\'s rules', () => {
+  const problems = [...heardDocuments].flatMap((xml) => twimlProblems(xml).map((p) => `${p}\n    in ${xml.slice(0, 200)}`));
+  expect(problems, problems.slice(0, 3).join('\n')).to.deep.equal([]);
+});
 
 /** A Japanese mobile number of its own for each call, so calls share no line limits or language unless a test says so. */
 export const uniqueCallerNumber = () => `+8190${String(randomInt(0, 100_000_000)).padStart(8, '0')}`;
@@ -111,6 +122,7 @@ export class TestCall {
     this.turn = turn;
     if (turn.error) throw new Error(`the simulated call failed: ${turn.error.kind}: ${turn.error.message}`);
     const responses = turn.events.filter((e): e is Extract<CallEvent, { type: 'response' }> => e.type === 'response' && !e.url.includes('/twilio/voice/status'));
+    for (const r of responses) if (r.contentType.includes('xml') && heardDocuments.size < 20_000) heardDocuments.add(r.body);
     const response = responses.at(-1);
     if (response) this.last = { status: response.status, body: response.body, verbs: response.contentType.includes('xml') ? parseTwiml(response.body) : [] };
     return this.last;
