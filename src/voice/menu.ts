@@ -29,24 +29,19 @@ export const pickUp: VoiceStep = async (deps, call) => {
 
 /**
  * The greeting depends only on the language and the second the call began (the signed state), so
- * one reply object per language is kept for the current second: routes render each object once.
+ * one reply per language is kept for the current second: routes render each reply object once.
  */
-const greetings = new WeakMap<VoiceDeps, Map<Locale, VoiceReply>>();
+const greetings = new WeakMap<VoiceDeps, Map<Locale, { startedAt: number; reply: VoiceReply }>>();
 function greeting(deps: VoiceDeps, locale: Locale): VoiceReply {
   let byLocale = greetings.get(deps);
   if (!byLocale) greetings.set(deps, (byLocale = new Map()));
-  const startedAt = Math.floor(deps.now() / 1000);
-  const kept = byLocale.get(locale);
-  if (kept && initialStartedAt(kept) === startedAt) return kept;
   const state = initialCallState(locale, deps.now());
+  const kept = byLocale.get(locale);
+  if (kept?.startedAt === state.startedAt) return kept.reply;
   const fresh = reply(state, menuPrompt(deps, state, true));
-  startedAtOf.set(fresh, startedAt);
-  byLocale.set(locale, fresh);
+  byLocale.set(locale, { startedAt: state.startedAt, reply: fresh });
   return fresh;
 }
-
-const startedAtOf = new WeakMap<VoiceReply, number>();
-const initialStartedAt = (kept: VoiceReply) => startedAtOf.get(kept);
 
 /** The one-key main menu. */
 export const chooseFromMenu: VoiceStep = async (deps, call) => {
