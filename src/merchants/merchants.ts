@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import { AppError } from '../http/errors.ts';
+import { assertWebhookUrlAllowed, outboundPolicy } from '../http/outbound.ts';
 import { merchantIds } from '../identifiers/ids.ts';
 import { invalidInput } from '../registration/registration.ts';
 import { pepperedHash, sha256 } from '../shared/hashing.ts';
@@ -45,6 +46,7 @@ export async function createMerchant(deps: MerchantDeps, input: unknown): Promis
   const parsed = merchantInput.safeParse(input);
   if (!parsed.success) throw invalidInput(parsed.error);
   const { redis, config } = deps;
+  await assertWebhookUrlAllowed(parsed.data.webhookUrl, outboundPolicy(config));
   for (let attempt = 0; attempt < 10; attempt++) {
     const merchantId = merchantIds.generate();
     const apiKey = `dpk_${merchantId}_${randomBytes(24).toString('base64url')}`;

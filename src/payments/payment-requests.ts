@@ -1,6 +1,7 @@
 import { nanoid } from 'nanoid';
 import { z } from 'zod';
 import { AppError } from '../http/errors.ts';
+import { assertWebhookUrlAllowed, outboundPolicy } from '../http/outbound.ts';
 import { digitIdentifierFor } from '../identifiers/ids.ts';
 import type { Logger } from '../logger.ts';
 import { invalidInput } from '../registration/registration.ts';
@@ -74,6 +75,7 @@ export async function createPaymentRequest(deps: PaymentDeps, merchantId: string
   const parsed = requestInput.safeParse(input);
   if (!parsed.success) throw invalidInput(parsed.error);
   const { config, redis } = deps;
+  await assertWebhookUrlAllowed(parsed.data.webhookUrl, outboundPolicy(config));
   const id =
     idempotencyKey === undefined
       ? `pr_${nanoid(22)}`
@@ -201,7 +203,7 @@ async function notifyMerchant(deps: DecisionDeps, requestId: string): Promise<vo
     if (!url || !secret) return;
     const request = view(requestId, h, deps.now());
     const payload = { type: `payment_request.${request.status}`, createdAt: new Date(deps.now()).toISOString(), data: request };
-    await deliverWebhook({ url, secret, payload }, { maxAttempts: deps.config.webhookMaxAttempts, retryBaseMs: deps.config.webhookRetryBaseMs, now: deps.now, logger: deps.logger });
+    await deliverWebhook({ url, secret, payload }, { maxAttempts: deps.config.webhookMaxAttempts, retryBaseMs: deps.config.webhookRetryBaseMs, now: deps.now, policy: outboundPolicy(deps.config), logger: deps.logger });
   } catch (error) {
     deps.logger?.error({ err: error, requestId }, 'could not notify the merchant');
   }

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { postOutbound, type OutboundPolicy } from '../http/outbound.ts';
 import type { Logger } from '../logger.ts';
 
 /** `Dialpass-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body" with the webhook secret>`. */
@@ -17,10 +18,9 @@ export interface WebhookOptions {
   maxAttempts: number;
   retryBaseMs: number;
   now: () => number;
+  policy: OutboundPolicy;
   logger?: Logger;
 }
-
-const ATTEMPT_TIMEOUT_MS = 10_000;
 
 /**
  * POSTs the event until the merchant answers 2xx, doubling the wait after each failure, up to
@@ -33,15 +33,9 @@ export function deliverWebhook(delivery: WebhookDelivery, options: WebhookOption
     const attempt = async (n: number) => {
       let ok = false;
       try {
-        const res = await fetch(delivery.url, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', 'Dialpass-Signature': signWebhook(delivery.secret, body, Math.floor(options.now() / 1000)) },
-          body,
-          signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
-          redirect: 'manual',
-        });
+        const headers = { 'Content-Type': 'application/json', 'Dialpass-Signature': signWebhook(delivery.secret, body, Math.floor(options.now() / 1000)) };
+        const res = await postOutbound(delivery.url, headers, body, options.policy);
         ok = res.status >= 200 && res.status < 300;
-        await res.body?.cancel();
       } catch (error) {
         options.logger?.warn({ err: error, url: delivery.url, attempt: n }, 'webhook attempt failed');
       }
