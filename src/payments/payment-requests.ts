@@ -1,4 +1,3 @@
-import { nanoid } from 'nanoid';
 import { z } from 'zod';
 import { AppError } from '../http/errors.ts';
 import { assertWebhookUrlAllowed, outboundPolicy } from '../http/outbound.ts';
@@ -6,7 +5,6 @@ import { digitIdentifierFor } from '../identifiers/ids.ts';
 import type { Logger } from '../logger.ts';
 import { invalidInput } from '../registration/registration.ts';
 import { calendarMonth } from '../shared/calendar.ts';
-import { pepperedHash } from '../shared/hashing.ts';
 import { CALL_STEP_TTL_SECONDS, keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import type { PaymentDeps } from './purchase.ts';
@@ -68,18 +66,16 @@ function view(id: string, h: Record<string, string>, now: number): PaymentReques
 }
 
 /**
- * POST /api/merchant/payment-requests. With an Idempotency-Key the request ID derives from it and
- * creation is create-if-absent, so racing retries make one request.
+ * POST /api/merchant/payment-requests. The ID is `pr_` + the operation ID of the Idempotency-Key's
+ * claim (random, shared by every retry under the key) and creation is create-if-absent, so
+ * racing retries make one request.
  */
-export async function createPaymentRequest(deps: PaymentDeps, merchantId: string, input: unknown, idempotencyKey?: string): Promise<PaymentRequestView> {
+export async function createPaymentRequest(deps: PaymentDeps, merchantId: string, input: unknown, op: string): Promise<PaymentRequestView> {
   const parsed = requestInput.safeParse(input);
   if (!parsed.success) throw invalidInput(parsed.error);
   const { config, redis } = deps;
   await assertWebhookUrlAllowed(parsed.data.webhookUrl, outboundPolicy(config));
-  const id =
-    idempotencyKey === undefined
-      ? `pr_${nanoid(22)}`
-      : `pr_${pepperedHash(config.hashPepper, `payment-request:${merchantId}:${idempotencyKey}`).slice(0, 22)}`;
+  const id = `pr_${op}`;
   const now = deps.now();
   const expiresAt = now + config.paymentRequestTtlMinutes * 60_000;
   const existing = await redis.hgetall(keys.paymentRequest(id));

@@ -1,13 +1,11 @@
-import { nanoid } from 'nanoid';
 import { z } from 'zod';
 import { AppError } from '../http/errors.ts';
 import { paymentCodes } from '../identifiers/ids.ts';
 import type { AnswerStore } from '../merchants/idempotency.ts';
-import { assertNotBlocked, countCodeCheck, countFailure } from '../merchants/rate-limit.ts';
+import { countCodeCheck, takeAttempt, type GuessAttempt } from '../merchants/rate-limit.ts';
 import type { RedisClient } from '../store/redis.ts';
 import { invalidInput } from '../registration/registration.ts';
 import { calendarDay } from '../shared/calendar.ts';
-import { pepperedHash } from '../shared/hashing.ts';
 import { keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import { codeHash } from './code-secrets.ts';
@@ -19,6 +17,11 @@ export interface CodeBalance {
   currency: string;
   expiresAt: string;
   status: 'active' | 'redeemed' | 'expired';
+}
+
+export interface RedemptionContext {
+  op: string;
+  attempt?: GuessAttempt;
 }
 
 export interface Redemption {
@@ -37,11 +40,11 @@ const unknownCode = () => new AppError(404, 'unknown_code', 'There is no such pa
  * The check digit turns most typos into 422 before any lookup. Mistyped and unknown codes both
  * count against the merchant's failure allowance, which is what makes guessing hopeless.
  */
-async function hashOfValidCode(deps: PaymentDeps, merchantId: string, input: unknown): Promise<string> {
+function hashOfValidCode(deps: PaymentDeps, attempt: GuessAttempt | undefined, input: unknown): string {
   const code = normaliseCode(input);
   const check = paymentCodes.check(code);
   if (check !== 'ok') {
-    await countFailure(deps, merchantId);
+    attempt?.failed();
     throw new AppError(422, 'invalid_code', check === 'mistyped' ? 'The code does not add up: a digit may be mistyped or two digits swapped.' : 'A payment code is 16 digits.');
   }
   return codeHash(code, deps.config.hashPepper);
@@ -49,16 +52,24 @@ async function hashOfValidCode(deps: PaymentDeps, merchantId: string, input: unk
 
 /** GET /api/merchant/codes/{code}: what is left on a code, for the merchant allowed to take it. */
 export async function checkCode(deps: PaymentDeps, merchantId: string, input: unknown): Promise<CodeBalance> {
-  await assertNotBlocked(deps, merchantId);
+  const attempt = await takeAttempt(deps, merchantId);
+  try {
+    return await balanceOf(deps, merchantId, attempt, input);
+  } finally {
+    await attempt.settle();
+  }
+}
+
+async function balanceOf(deps: PaymentDeps, merchantId: string, attempt: GuessAttempt, input: unknown): Promise<CodeBalance> {
   await countCodeCheck(deps, merchantId);
-  const hash = await hashOfValidCode(deps, merchantId, input);
+  const hash = hashOfValidCode(deps, attempt, input);
   const code = await deps.redis.hgetall(keys.paymentCode(hash));
   if (!code.amount) {
-    await countFailure(deps, merchantId);
+    attempt.failed();
     throw unknownCode();
   }
   if (code.merchantId && code.merchantId !== merchantId) {
-    await countFailure(deps, merchantId);
+    attempt.failed();
     throw wrongMerchant();
   }
   const remaining = Number(code.remaining);
@@ -80,15 +91,6 @@ const redemptionInput = z.object({
   orderId: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional(),
 });
 
-/**
- * With an Idempotency-Key the redemption ID is derived from it (keyed by the pepper and the
- * merchant), so a retry after a lost response, or two racing retries, hit the same redemption
- * record in redeem-code.lua and are replayed, never redeemed twice.
- */
-const redemptionIdFor = (deps: PaymentDeps, merchantId: string, idempotencyKey: string | undefined) =>
-  idempotencyKey === undefined
-    ? `rd_${nanoid(22)}`
-    : `rd_${pepperedHash(deps.config.hashPepper, `redemption:${merchantId}:${idempotencyKey}`).slice(0, 22)}`;
 
 /**
  * Books a redemption or a void in the merchant's slot, once per redemption ID, and with an
@@ -108,12 +110,13 @@ function book<Body>(redis: RedisClient, merchantId: string, kind: 'redeem' | 'vo
  * record-redemption.lua books it in the merchant's slot (void lookup, settlement), once per
  * redemption ID, so redoing both steps on a retry changes nothing twice.
  */
-export async function redeemCode(deps: PaymentDeps, merchantId: string, input: unknown, idempotencyKey?: string, answerStore?: AnswerStore<Redemption>): Promise<Redemption> {
+export async function redeemCode(deps: PaymentDeps, merchantId: string, input: unknown, context: RedemptionContext, answerStore?: AnswerStore<Redemption>): Promise<Redemption> {
   const parsed = redemptionInput.safeParse(input);
   if (!parsed.success) throw invalidInput(parsed.error);
   const { amount, orderId } = parsed.data;
-  const hash = await hashOfValidCode(deps, merchantId, parsed.data.code);
-  const redemptionId = redemptionIdFor(deps, merchantId, idempotencyKey);
+  const hash = hashOfValidCode(deps, context.attempt, parsed.data.code);
+  // The operation ID of the Idempotency-Key's claim: random, shared by every retry under the key.
+  const redemptionId = `rd_${context.op}`;
   const now = deps.now();
   const [status, remaining, currency, redeemedAmount] = await deps.redis.dpRedeemCode(
     keys.paymentCode(hash),
@@ -126,12 +129,12 @@ export async function redeemCode(deps: PaymentDeps, merchantId: string, input: u
   );
   switch (scriptOutcome(status)) {
     case 'not_found':
-      await countFailure(deps, merchantId);
+      context.attempt?.failed();
       throw unknownCode();
     case 'expired':
       throw new AppError(410, 'expired', 'This payment code has expired.');
     case 'wrong_merchant':
-      await countFailure(deps, merchantId);
+      context.attempt?.failed();
       throw wrongMerchant();
     case 'already_redeemed':
       throw new AppError(409, 'already_redeemed', 'This payment code has been spent in full.');

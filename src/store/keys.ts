@@ -29,6 +29,8 @@ export const keys = {
   merchantIdempotency: (merchantId: string, keyHash: string) => `{mer:${merchantId}}:idem:${keyHash}`,
   merchantCodeChecks: (merchantId: string) => `{mer:${merchantId}}:rl:checks`,
   merchantFailures: (merchantId: string) => `{mer:${merchantId}}:rl:failures`,
+  /** Limited attempts (redemptions, balance checks) started and not yet settled. */
+  merchantAttemptsInFlight: (merchantId: string) => `{mer:${merchantId}}:rl:inflight`,
   /** A merchant's payment request, and the short number members key for it (its own slot: SET NX). */
   paymentRequest: (requestId: string) => `preq:{${requestId}}`,
   paymentRequestNumber: (number: string) => `preq-num:{${number}}`,

@@ -21,6 +21,7 @@ const SCRIPTS = {
   dpVoidRedemption: { file: 'void-redemption', numberOfKeys: 2 },
   dpRecordRedemption: { file: 'record-redemption', numberOfKeys: null },
   dpBeginMerchantPost: { file: 'begin-merchant-post', numberOfKeys: null },
+  dpSettleAttempt: { file: 'settle-attempt', numberOfKeys: 2 },
   dpChargeApproval: { file: 'charge-approval', numberOfKeys: 3 },
   dpDecidePaymentRequest: { file: 'decide-payment-request', numberOfKeys: 1 },
 } as const;
@@ -75,15 +76,18 @@ declare module 'ioredis' {
       idempotencyRecordWithAnswer: string,
       keepSeconds: Arg,
     ): Result<number, Context>;
-    dpBeginMerchantPost(numberOfKeys: 1, failures: string, blockingFailures: Arg): Result<[number, (string | number)?], Context>;
+    dpBeginMerchantPost(numberOfKeys: 2, failures: string, inflight: string, allowedFailures: Arg, inflightTtlSeconds: Arg): Result<[number, (string | number)?], Context>;
     dpBeginMerchantPost(
-      numberOfKeys: 2,
+      numberOfKeys: 3,
       failures: string,
+      inflight: string,
       idempotencyRecord: string,
-      blockingFailures: Arg,
+      allowedFailures: Arg,
+      inflightTtlSeconds: Arg,
       claim: string,
       keepSeconds: Arg,
     ): Result<[number, (string | number)?], Context>;
+    dpSettleAttempt(failures: string, inflight: string, failedGuess: '1' | '0', windowSeconds: Arg): Result<number, Context>;
   }
 }
 
