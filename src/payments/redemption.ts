@@ -3,6 +3,7 @@ import { AppError } from '../http/errors.ts';
 import { paymentCodes } from '../identifiers/ids.ts';
 import type { AnswerStore } from '../merchants/idempotency.ts';
 import { countCodeCheck, takeAttempt, type GuessAttempt } from '../merchants/rate-limit.ts';
+import { Cluster } from 'ioredis';
 import type { RedisClient } from '../store/redis.ts';
 import { invalidInput } from '../registration/registration.ts';
 import { calendarDay } from '../shared/calendar.ts';
@@ -92,23 +93,60 @@ const redemptionInput = z.object({
 });
 
 
+/** What the merchant's slot keeps per redemption (record-redemption.lua). */
+export interface BookedRedemption {
+  codeHash: string;
+  amount: number;
+  at: number;
+  day: string;
+  orderId: string;
+}
+
 /**
  * Books a redemption or a void in the merchant's slot, once per redemption ID, and with an
  * Idempotency-Key stores the merchant's answer in the same script.
  */
-function book<Body>(redis: RedisClient, merchantId: string, kind: 'redeem' | 'void', redemptionId: string, record: string, answer: Body, store?: AnswerStore<Body>) {
+export function book<Body>(deps: PaymentDeps, merchantId: string, kind: 'redeem' | 'void', redemptionId: string, record: BookedRedemption | undefined, answer?: Body, store?: AnswerStore<Body>) {
   const booking = [keys.merchantRedemptions(merchantId), keys.merchantSettlement(merchantId)] as const;
-  return store
-    ? redis.dpRecordRedemption(3, ...booking, store.key, kind, redemptionId, record, store.record(answer), store.keepSeconds)
-    : redis.dpRecordRedemption(2, ...booking, kind, redemptionId, record);
+  const json = record ? JSON.stringify(record) : '';
+  return store && answer !== undefined
+    ? deps.redis.dpRecordRedemption(3, ...booking, store.key, kind, redemptionId, json, store.record(answer), store.keepSeconds)
+    : deps.redis.dpRecordRedemption(2, ...booking, kind, redemptionId, json);
+}
+
+/** The reconciler shard a code is marked in. */
+export const unsettledShard = (codeHash: string) => (codeHash.charCodeAt(0) % 16).toString(16);
+
+/**
+ * Runs a debit (or void) on a code after marking the code for the reconciler, so a crash right
+ * after the debit is always found. One connection runs commands in the order they were sent, so
+ * on a single Redis the mark goes in the same pipeline, ahead of the debit, without a round trip
+ * of its own; a cluster may send the two to different nodes, so there the mark is awaited first.
+ * The mark's time is wall-clock (not the injectable clock): the reconciler compares it with its own.
+ */
+async function afterMarking<T>(redis: RedisClient, codeHash: string, debit: () => Promise<T>): Promise<T> {
+  const mark = redis.zadd(keys.unsettledCodes(unsettledShard(codeHash)), Date.now(), codeHash);
+  if (redis instanceof Cluster) await mark;
+  const [, result] = await Promise.all([mark, debit()]);
+  return result;
+}
+
+/** The entry is booked: it leaves the code's outbox. Not awaited: if it is lost, the reconciler finds the entry booked already. */
+function settled(deps: PaymentDeps, codeHash: string, field: string): void {
+  deps.redis.hdel(keys.codeUnsettled(codeHash), field).catch(() => undefined);
 }
 
 /**
- * POST /api/merchant/redemptions, once runMerchantPost has checked that the merchant is not
- * blocked for guessing. Two single-slot steps: redeem-code.lua in the code's slot does every
- * check and the debit atomically (this alone rules out double spending); then
- * record-redemption.lua books it in the merchant's slot (void lookup, settlement), once per
- * redemption ID, so redoing both steps on a retry changes nothing twice.
+ * POST /api/merchant/redemptions, once runMerchantPost has taken a guessing attempt and claimed
+ * the Idempotency-Key. Atomic for money even across a crash:
+ *  1. the code is marked in a reconciler shard (so a crash after step 2 is found);
+ *  2. redeem-code.lua in the code's slot: every check, the debit, and the redemption written to
+ *     the code's unsettled outbox, in one step (this alone rules out double spending);
+ *  3. record-redemption.lua books it in the merchant's slot (void lookup, settlement, the
+ *     redemption.created event and the stored answer), once per redemption ID;
+ *  4. the outbox entry is dropped. A crash between 2 and 4 leaves the entry; the reconciler
+ *     (settlement-reconciler.ts) books it, and a retry under the same key books it too: both
+ *     are the same redemption ID, so it is booked once.
  */
 export async function redeemCode(deps: PaymentDeps, merchantId: string, input: unknown, context: RedemptionContext, answerStore?: AnswerStore<Redemption>): Promise<Redemption> {
   const parsed = redemptionInput.safeParse(input);
@@ -118,14 +156,9 @@ export async function redeemCode(deps: PaymentDeps, merchantId: string, input: u
   // The operation ID of the Idempotency-Key's claim: random, shared by every retry under the key.
   const redemptionId = `rd_${context.op}`;
   const now = deps.now();
-  const [status, remaining, currency, redeemedAmount] = await deps.redis.dpRedeemCode(
-    keys.paymentCode(hash),
-    keys.codeRedemptions(hash),
-    redemptionId,
-    merchantId,
-    amount,
-    now,
-    orderId ?? '',
+  const day = calendarDay(now, deps.config.timeZone);
+  const [status, remaining, currency, redeemedAmount, at, bookedDay] = await afterMarking(deps.redis, hash, () =>
+    deps.redis.dpRedeemCode(keys.paymentCode(hash), keys.codeRedemptions(hash), keys.codeUnsettled(hash), redemptionId, merchantId, amount, now, orderId ?? '', hash, day),
   );
   switch (scriptOutcome(status)) {
     case 'not_found':
@@ -142,10 +175,12 @@ export async function redeemCode(deps: PaymentDeps, merchantId: string, input: u
       throw new AppError(409, 'insufficient_balance', `Only ${remaining} is left on this payment code.`);
     case 'done':
     case 'replayed': {
+      // A replay books what was debited then (amount, time, day), as the reconciler would.
       const booked = redeemedAmount === undefined ? amount : Number(redeemedAmount);
-      const record = { codeHash: hash, amount: booked, at: now, day: calendarDay(now, deps.config.timeZone), orderId: orderId ?? '' };
+      const record: BookedRedemption = { codeHash: hash, amount: booked, at: at ? Number(at) : now, day: bookedDay || day, orderId: orderId ?? '' };
       const redemption: Redemption = { redemptionId, amount: booked, currency: currency!, remaining: Number(remaining) };
-      await book(deps.redis, merchantId, 'redeem', redemptionId, JSON.stringify(record), redemption, answerStore);
+      await book(deps, merchantId, 'redeem', redemptionId, record, redemption, answerStore);
+      settled(deps, hash, redemptionId);
       return redemption;
     }
     default:
@@ -164,13 +199,8 @@ export async function voidRedemption(deps: PaymentDeps, merchantId: string, rede
   const booked = await deps.redis.hget(keys.merchantRedemptions(merchantId), redemptionId);
   if (!booked) throw notFound();
   const { codeHash: hash } = JSON.parse(booked) as { codeHash: string };
-  const [status, remaining, amount, currency] = await deps.redis.dpVoidRedemption(
-    keys.paymentCode(hash),
-    keys.codeRedemptions(hash),
-    redemptionId,
-    merchantId,
-    deps.now(),
-    deps.config.voidWindowHours * 3_600_000,
+  const [status, remaining, amount, currency] = await afterMarking(deps.redis, hash, () =>
+    deps.redis.dpVoidRedemption(keys.paymentCode(hash), keys.codeRedemptions(hash), keys.codeUnsettled(hash), redemptionId, merchantId, deps.now(), deps.config.voidWindowHours * 3_600_000),
   );
   const outcome = scriptOutcome(status);
   if (outcome === 'not_found') throw notFound();
@@ -178,6 +208,7 @@ export async function voidRedemption(deps: PaymentDeps, merchantId: string, rede
     throw new AppError(409, 'void_window_passed', `A redemption can only be voided within ${deps.config.voidWindowHours} hours.`);
   }
   const voided: VoidedRedemption = { redemptionId, status: 'voided', amount: Number(amount), currency: currency!, remaining: Number(remaining) };
-  await book(deps.redis, merchantId, 'void', redemptionId, '', voided, answerStore);
+  await book(deps, merchantId, 'void', redemptionId, undefined, voided, answerStore);
+  settled(deps, hash, `void:${redemptionId}`);
   return voided;
 }

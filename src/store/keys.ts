@@ -22,6 +22,13 @@ export const keys = {
   /** A payment code, under a tag of its keyed hash: redemption and void touch only this slot. */
   paymentCode: (codeHash: string) => `code:{${codeHash}}`,
   codeRedemptions: (codeHash: string) => `code:{${codeHash}}:redemptions`,
+  /** Redemptions and voids debited on the code and not yet booked for their merchant (an outbox). */
+  codeUnsettled: (codeHash: string) => `code:{${codeHash}}:unsettled`,
+  /**
+   * Where the reconciler finds codes that may have unsettled entries: one of 16 shards (so no
+   * single key takes every redemption), marked before the debit.
+   */
+  unsettledCodes: (shard: string) => `unsettled:{${shard}}`,
   /** Everything about one merchant shares `{mer:<merchantId>}`. */
   merchant: (merchantId: string) => `{mer:${merchantId}}:merchant`,
   merchantRedemptions: (merchantId: string) => `{mer:${merchantId}}:redemptions`,

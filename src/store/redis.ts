@@ -17,8 +17,9 @@ const SCRIPTS = {
   dpCountFailure: { file: 'count-failure', numberOfKeys: 1 },
   dpBuyCode: { file: 'buy-code', numberOfKeys: 3 },
   dpIssueCode: { file: 'issue-code', numberOfKeys: 1 },
-  dpRedeemCode: { file: 'redeem-code', numberOfKeys: 2 },
-  dpVoidRedemption: { file: 'void-redemption', numberOfKeys: 2 },
+  dpRedeemCode: { file: 'redeem-code', numberOfKeys: 3 },
+  dpVoidRedemption: { file: 'void-redemption', numberOfKeys: 3 },
+  dpForgetUnsettledHint: { file: 'forget-unsettled-hint', numberOfKeys: 1 },
   dpRecordRedemption: { file: 'record-redemption', numberOfKeys: null },
   dpBeginMerchantPost: { file: 'begin-merchant-post', numberOfKeys: null },
   dpSettleAttempt: { file: 'settle-attempt', numberOfKeys: 2 },
@@ -60,8 +61,20 @@ declare module 'ioredis' {
     dpCountFailure(counter: string, windowSeconds: Arg): Result<[number, number], Context>;
     dpBuyCode(step: string, ledger: string, spend: string, ...args: Arg[]): Result<[number, ...string[]], Context>;
     dpIssueCode(code: string, ...args: Arg[]): Result<number, Context>;
-    dpRedeemCode(code: string, redemptions: string, redemptionId: string, merchantId: string, amount: Arg, nowMs: Arg, orderId: string): Result<[number, string?, string?, string?], Context>;
-    dpVoidRedemption(code: string, redemptions: string, redemptionId: string, merchantId: string, nowMs: Arg, windowMs: Arg): Result<[number, string?, string?, string?], Context>;
+    dpRedeemCode(
+      code: string,
+      redemptions: string,
+      unsettled: string,
+      redemptionId: string,
+      merchantId: string,
+      amount: Arg,
+      nowMs: Arg,
+      orderId: string,
+      codeHash: string,
+      day: string,
+    ): Result<[number, string?, string?, string?, string?, string?], Context>;
+    dpVoidRedemption(code: string, redemptions: string, unsettled: string, redemptionId: string, merchantId: string, nowMs: Arg, windowMs: Arg): Result<[number, string?, string?, string?], Context>;
+    dpForgetUnsettledHint(shard: string, codeHash: string, handledUpToMs: Arg): Result<number, Context>;
     dpChargeApproval(step: string, ledger: string, spend: string, ...args: Arg[]): Result<[number, string?], Context>;
     dpDecidePaymentRequest(request: string, action: 'claim' | 'approve' | 'decline' | 'release', memberId: string, callSid: string, nowMs: Arg): Result<[number, string?], Context>;
     dpRecordRedemption(numberOfKeys: 2, redemptions: string, settlement: string, kind: 'redeem' | 'void', redemptionId: string, record: string): Result<number, Context>;

@@ -3,6 +3,8 @@ import { Agent, request as httpRequest } from 'node:http';
 import { dammCheckDigit } from '../../src/identifiers/damm.ts';
 import { keys } from '../../src/store/keys.ts';
 import { sha256 } from '../../src/shared/hashing.ts';
+import { codeHash } from '../../src/payments/code-secrets.ts';
+import { unsettledShard } from '../../src/payments/redemption.ts';
 import { jsonRequest, startTestApp, type TestApp } from '../support/harness.ts';
 import { activeMember, type ActiveMember } from '../support/member.ts';
 import { adminAuth, codeBoughtByPhone, createMerchant, merchantAuth, merchantPost, type TestMerchant } from '../support/payments.ts';
@@ -311,6 +313,42 @@ describe('the merchant API: balance checks, redemptions, voids, settlement', () 
         `${seller.merchantId},${day(start + 24 * HOUR)},1,500,0,500,JPY`,
       ]);
       expect((await fetch(`${app.url}/api/admin/merchants/12345678/settlement.csv`, { headers: adminAuth(app) })).status).to.equal(404);
+    });
+  });
+
+  describe('a redemption is never half done', () => {
+    it('when the process dies after debiting a code and before booking it for the merchant, the reconciler books it once and settlement equals the debits', async () => {
+      const seller = await createMerchant(app, 'Crashing till');
+      const code = await buy('2');
+      const hash = codeHash(code, app.config.hashPepper);
+      const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(app.clock.now);
+      // What redeemCode does up to the crash: mark the code for the reconciler, debit it (with its outbox entry).
+      await app.redis.zadd(keys.unsettledCodes(unsettledShard(hash)), Date.now(), hash);
+      const [status] = await app.redis.dpRedeemCode(keys.paymentCode(hash), keys.codeRedemptions(hash), keys.codeUnsettled(hash), 'rd_crashedcrashedcrashed0', seller.merchantId, 300, app.clock.now, '', hash, day);
+      expect(status).to.equal(1);
+      const settledNet = async () => ((await jsonRequest(app, 'GET', '/api/merchant/settlement', undefined, merchantAuth(seller))).body.days as { net: number }[]).reduce((sum, d) => sum + d.net, 0);
+      expect(await settledNet()).to.equal(0);
+      for (let i = 0; i < 100 && (await settledNet()) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await settledNet()).to.equal(300);
+      expect(await app.redis.hlen(keys.codeUnsettled(hash))).to.equal(0);
+      await app.background!.runOnce();
+      expect(await settledNet()).to.equal(300);
+      // The booked redemption can be voided like any other.
+      const voided = await jsonRequest(app, 'POST', '/api/merchant/redemptions/rd_crashedcrashedcrashed0/void', undefined, merchantPost(seller));
+      expect(voided.body).to.include({ status: 'voided', remaining: 1000 });
+      expect(await settledNet()).to.equal(0);
+    });
+
+    it('after ordinary redemptions and voids the reconciler finds nothing to book and forgets the codes', async () => {
+      const code = await buy('2');
+      const { body } = await redeem(code, 100);
+      await jsonRequest(app, 'POST', `/api/merchant/redemptions/${body.redemptionId}/void`, undefined, merchantPost(shop));
+      const hash = codeHash(code, app.config.hashPepper);
+      const shard = keys.unsettledCodes(unsettledShard(hash));
+      expect(await app.redis.zscore(shard, hash)).to.not.equal(null);
+      for (let i = 0; i < 100 && (await app.redis.zscore(shard, hash)) !== null; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await app.redis.zscore(shard, hash)).to.equal(null);
+      expect(await app.redis.hlen(keys.codeUnsettled(hash))).to.equal(0);
     });
   });
 
