@@ -1,5 +1,6 @@
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
+import { runOutboxPass } from './merchants/outbox.ts';
 import { reconcileSettlement } from './payments/settlement-reconciler.ts';
 import type { RedisClient } from './store/redis.ts';
 
@@ -22,9 +23,10 @@ const RECONCILE_GRACE_MS = 2000;
 
 /**
  * The work every app process does in the background, all of it kept in Redis so that any number
- * of instances can run it and a restart loses nothing: the settlement reconciler (at start, then
- * every RECONCILE_INTERVAL_MS). One pass at a time; a failed pass is logged and the next one
- * tries again.
+ * of instances can run it and a restart loses nothing: every WORKER_POLL_MS, the webhook outbox
+ * (payment requests expired with their event, due deliveries claimed, sent, recorded); at start
+ * and every RECONCILE_INTERVAL_MS, the settlement reconciler. One pass at a time; a failed pass
+ * is logged and the next one tries again.
  */
 export function startBackgroundWork(appDeps: BackgroundDeps): BackgroundWork {
   const deps = { ...appDeps, now: appDeps.now ?? Date.now };
@@ -39,6 +41,7 @@ export function startBackgroundWork(appDeps: BackgroundDeps): BackgroundWork {
       nextReconcile = Date.now() + config.reconcileIntervalMs;
       await reconcileSettlement(deps, Math.min(RECONCILE_GRACE_MS, config.reconcileIntervalMs));
     }
+    await runOutboxPass(deps);
   };
   const runOnce = () => {
     running = running.then(() => pass().catch((err) => logger.error({ err }, 'background pass failed')));

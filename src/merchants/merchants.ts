@@ -50,7 +50,8 @@ export async function createMerchant(deps: MerchantDeps, input: unknown): Promis
   for (let attempt = 0; attempt < 10; attempt++) {
     const merchantId = merchantIds.generate();
     const apiKey = `dpk_${merchantId}_${randomBytes(24).toString('base64url')}`;
-    const webhookSecret = `whsec_${randomBytes(24).toString('base64url')}`;
+    // Standard Webhooks secrets: whsec_ + standard base64 of the key bytes (their libraries decode it).
+    const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
     // HSETNX claims the ID; the rest follows in the same slot.
     if (!(await redis.hsetnx(keys.merchant(merchantId), 'apiKeyHash', apiKeyHash(apiKey, config.hashPepper)))) continue;
     await redis.hset(keys.merchant(merchantId), {

@@ -6,6 +6,7 @@ import { checkCode, redeemCode, voidRedemption } from '../payments/redemption.ts
 import { answeredBy, keptBy, runMerchantPost, type ApiResponse, type MerchantPostStep } from './idempotency.ts';
 import { authenticateMerchant, createMerchant, getMerchant, requireAdmin, type MerchantDeps } from './merchants.ts';
 import { settlementCsv, settlementDays } from './settlement.ts';
+import { listDeliveries, retryDelivery } from './outbox.ts';
 
 const send = (res: Response, result: ApiResponse & { replayed?: boolean }) => {
   if (result.replayed) res.set('Idempotent-Replayed', 'true');
@@ -63,6 +64,12 @@ export function merchantApiRouter(deps: MerchantDeps): Router {
   });
   merchant.get('/payment-requests/:id', async (req, res) => {
     res.json(await getPaymentRequest(deps, res.locals.merchantId, req.params.id as string));
+  });
+  merchant.get('/webhook-deliveries', async (req, res) => {
+    res.json(await listDeliveries(deps, res.locals.merchantId, req.query));
+  });
+  merchant.post('/webhook-deliveries/:eventId/retry', async (req, res) => {
+    res.status(202).json(await retryDelivery(deps, res.locals.merchantId, req.params.eventId as string));
   });
   merchant.get('/settlement', async (_req, res) => {
     res.json({ merchantId: res.locals.merchantId, currency: deps.config.currency, days: await settlementDays(deps, res.locals.merchantId) });

@@ -8,7 +8,7 @@ import { calendarMonth } from '../shared/calendar.ts';
 import { CALL_STEP_TTL_SECONDS, keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import type { PaymentDeps } from './purchase.ts';
-import { deliverWebhook } from './webhooks.ts';
+import { afterMarkingMerchant, newEventId, outboxKeys } from '../merchants/outbox.ts';
 
 export type PaymentRequestStatus = 'pending' | 'approved' | 'declined' | 'expired';
 
@@ -78,12 +78,13 @@ export async function createPaymentRequest(deps: PaymentDeps, merchantId: string
   const id = `pr_${op}`;
   const now = deps.now();
   const expiresAt = now + config.paymentRequestTtlMinutes * 60_000;
-  const existing = await redis.hgetall(keys.paymentRequest(id));
+  const requestKey = keys.paymentRequest(merchantId, id);
+  const existing = await redis.hgetall(requestKey);
   if (existing.number) return view(id, existing, now);
   let number = '';
   for (let attempt = 0; ; attempt++) {
     number = paymentRequestNumbers.generate();
-    if ((await redis.set(keys.paymentRequestNumber(number), id, 'PX', expiresAt - now, 'NX')) === 'OK') break;
+    if ((await redis.set(keys.paymentRequestNumber(number), `${merchantId}:${id}`, 'PX', expiresAt - now, 'NX')) === 'OK') break;
     if (attempt === 9) throw new Error('could not find a free payment request number in 10 tries');
   }
   const record = {
@@ -98,17 +99,27 @@ export async function createPaymentRequest(deps: PaymentDeps, merchantId: string
     createdAt: now,
     expiresAt,
   };
-  if (!(await redis.hsetnx(keys.paymentRequest(id), 'number', number))) {
+  if (!(await redis.hsetnx(requestKey, 'number', number))) {
     await redis.del(keys.paymentRequestNumber(number));
-    return view(id, await redis.hgetall(keys.paymentRequest(id)), now);
+    return view(id, await redis.hgetall(requestKey), now);
   }
-  await redis.multi().hset(keys.paymentRequest(id), record).pexpireat(keys.paymentRequest(id), expiresAt + RETENTION_MS).exec();
-  return view(id, { ...Object.fromEntries(Object.entries(record).map(([k, v]) => [k, String(v)])) }, now);
+  const created = view(id, Object.fromEntries(Object.entries(record).map(([k, v]) => [k, String(v)])), now);
+  // `view` is what its webhook events carry: the scripts that decide or expire it set the status.
+  // In the pending set (in the merchant's slot), the background worker expires it on time.
+  await afterMarkingMerchant(redis, merchantId, expiresAt, () =>
+    redis
+      .multi()
+      .hset(requestKey, { ...record, view: JSON.stringify(created) })
+      .pexpireat(requestKey, expiresAt + RETENTION_MS)
+      .zadd(keys.pendingPaymentRequests(merchantId), expiresAt, id)
+      .exec(),
+  );
+  return created;
 }
 
 /** GET /api/merchant/payment-requests/{id}: only the merchant that made it sees it. */
 export async function getPaymentRequest(deps: PaymentDeps, merchantId: string, id: string): Promise<PaymentRequestView> {
-  const h = /^pr_[A-Za-z0-9_-]{22}$/.test(id) ? await deps.redis.hgetall(keys.paymentRequest(id)) : {};
+  const h = /^pr_[A-Za-z0-9_-]{22}$/.test(id) ? await deps.redis.hgetall(keys.paymentRequest(merchantId, id)) : {};
   if (!h.number || h.merchantId !== merchantId) throw new AppError(404, 'unknown_payment_request', 'There is no such payment request.');
   return view(id, h, deps.now());
 }
@@ -117,9 +128,10 @@ export type LookupResult = { outcome: 'found'; request: PaymentRequest } | { out
 
 /** Menu 3: the request behind the number the member keyed. */
 export async function findPaymentRequestByNumber(deps: PaymentDeps, number: string): Promise<LookupResult> {
-  const id = await deps.redis.get(keys.paymentRequestNumber(number));
+  const ref = await deps.redis.get(keys.paymentRequestNumber(number));
+  const [merchantId, id] = (ref ?? '').split(':') as [string, string | undefined];
   if (!id) return { outcome: 'unknown' };
-  const h = await deps.redis.hgetall(keys.paymentRequest(id));
+  const h = await deps.redis.hgetall(keys.paymentRequest(merchantId, id));
   if (!h.number) return { outcome: 'unknown' };
   const state = view(id, h, deps.now()).status;
   if (state === 'expired') return { outcome: 'expired' };
@@ -138,30 +150,46 @@ export type DecisionResult =
   | { outcome: 'unknown' | 'expired' | 'decided' };
 
 /**
- * Approval across three slots, each step idempotent for this CallSid: claim the request (request
+ * Approval across two slots, each step idempotent for this CallSid: claim the request (merchant
  * slot; from then on no other call can take it), charge the member (member slot: cap, spend,
  * ledger, step marker), then mark it approved. Over the cap, the claim is released. A Twilio retry
- * redoes the steps and each answers "already done by this call".
+ * redoes the steps and each answers "already done by this call". Approving or declining writes
+ * the webhook event in the same script, to the merchant's outbox; the background worker delivers it.
  */
-export async function decidePaymentRequest(deps: DecisionDeps, decision: { requestId: string; approve: boolean; memberId: string; callSid: string; from: string }): Promise<DecisionResult> {
+export async function decidePaymentRequest(
+  deps: DecisionDeps,
+  decision: { merchantId: string; requestId: string; approve: boolean; memberId: string; callSid: string; from: string },
+): Promise<DecisionResult> {
   const { config, redis } = deps;
-  const requestKey = keys.paymentRequest(decision.requestId);
+  const { merchantId, requestId } = decision;
+  const requestKey = keys.paymentRequest(merchantId, requestId);
   const decide = async (action: 'claim' | 'approve' | 'decline' | 'release') => {
-    const [code, status] = await redis.dpDecidePaymentRequest(requestKey, action, decision.memberId, decision.callSid, deps.now());
+    const now = deps.now();
+    const run = () =>
+      redis.dpDecidePaymentRequest(
+        requestKey,
+        keys.pendingPaymentRequests(merchantId),
+        ...outboxKeys(merchantId),
+        action,
+        decision.memberId,
+        decision.callSid,
+        now,
+        requestId,
+        newEventId(),
+        new Date(now).toISOString(),
+      );
+    // Only a decision writes an event, so only a decision marks the merchant for the worker.
+    const [code, status] = action === 'approve' || action === 'decline' ? await afterMarkingMerchant(redis, merchantId, now, run) : await run();
     return { outcome: scriptOutcome(code), status };
   };
   const amount = Number(await redis.hget(requestKey, 'amount'));
-  if (!decision.approve) {
-    const declined = await decide('decline');
-    if (declined.outcome === 'done') void notifyMerchant(deps, decision.requestId);
-    return declinedOrRefused(declined.outcome, amount, 'declined');
-  }
+  if (!decision.approve) return declinedOrRefused((await decide('decline')).outcome, amount, 'declined');
   const claim = await decide('claim');
   if (claim.outcome === 'replayed' && claim.status === 'declined') return { outcome: 'declined', amount };
   if (claim.outcome !== 'done' && claim.outcome !== 'replayed') return declinedOrRefused(claim.outcome, amount, 'approved');
   const now = deps.now();
   const [charged, remaining] = await redis.dpChargeApproval(
-    keys.callStep(decision.memberId, decision.callSid, `approve-${decision.requestId}`),
+    keys.callStep(decision.memberId, decision.callSid, `approve-${requestId}`),
     keys.memberLedger(decision.memberId),
     keys.monthlySpend(decision.memberId, calendarMonth(now, config.timeZone)),
     decision.callSid,
@@ -172,14 +200,13 @@ export async function decidePaymentRequest(deps: DecisionDeps, decision: { reque
     config.monthlySpendingCap,
     SPEND_TTL_SECONDS,
     CALL_STEP_TTL_SECONDS,
-    decision.requestId,
+    requestId,
   );
   if (scriptOutcome(charged) === 'cap_exceeded') {
     await decide('release');
     return { outcome: 'cap_exceeded', remaining: Number(remaining) };
   }
-  const approved = await decide('approve');
-  if (approved.outcome === 'done') void notifyMerchant(deps, decision.requestId);
+  await decide('approve');
   return { outcome: 'approved', amount };
 }
 
@@ -188,19 +215,4 @@ function declinedOrRefused(outcome: string, amount: number, done: 'approved' | '
   if (outcome === 'expired') return { outcome: 'expired' };
   if (outcome === 'not_found') return { outcome: 'unknown' };
   return { outcome: 'decided' };
-}
-
-/** Status changes go to the request's webhook URL, or else the merchant's, signed with its secret. */
-async function notifyMerchant(deps: DecisionDeps, requestId: string): Promise<void> {
-  try {
-    const h = await deps.redis.hgetall(keys.paymentRequest(requestId));
-    const [merchantUrl, secret] = await deps.redis.hmget(keys.merchant(h.merchantId!), 'webhookUrl', 'webhookSecret');
-    const url = h.webhookUrl || merchantUrl;
-    if (!url || !secret) return;
-    const request = view(requestId, h, deps.now());
-    const payload = { type: `payment_request.${request.status}`, createdAt: new Date(deps.now()).toISOString(), data: request };
-    await deliverWebhook({ url, secret, payload }, { maxAttempts: deps.config.webhookMaxAttempts, retryBaseMs: deps.config.webhookRetryBaseMs, now: deps.now, policy: outboundPolicy(deps.config), logger: deps.logger });
-  } catch (error) {
-    deps.logger?.error({ err: error, requestId }, 'could not notify the merchant');
-  }
 }

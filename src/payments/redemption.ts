@@ -10,6 +10,7 @@ import { calendarDay } from '../shared/calendar.ts';
 import { keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import { codeHash } from './code-secrets.ts';
+import { afterMarkingMerchant, newEventId, outboxKeys } from '../merchants/outbox.ts';
 import type { PaymentDeps } from './purchase.ts';
 
 export interface CodeBalance {
@@ -98,20 +99,27 @@ export interface BookedRedemption {
   codeHash: string;
   amount: number;
   at: number;
+  /** `at` as ISO 8601, for the webhook event (Lua has no date formatting). */
+  atIso: string;
   day: string;
   orderId: string;
 }
 
 /**
- * Books a redemption or a void in the merchant's slot, once per redemption ID, and with an
- * Idempotency-Key stores the merchant's answer in the same script.
+ * Books a redemption or a void in the merchant's slot, once per redemption ID, with its webhook
+ * event; with an Idempotency-Key the merchant's answer is stored in the same script.
  */
 export function book<Body>(deps: PaymentDeps, merchantId: string, kind: 'redeem' | 'void', redemptionId: string, record: BookedRedemption | undefined, answer?: Body, store?: AnswerStore<Body>) {
-  const booking = [keys.merchantRedemptions(merchantId), keys.merchantSettlement(merchantId)] as const;
+  const now = deps.now();
+  const [merchant, outbox, order, due] = outboxKeys(merchantId);
+  const booking = [keys.merchantRedemptions(merchantId), keys.merchantSettlement(merchantId), merchant, outbox, order, due] as const;
+  const event = [newEventId(), new Date(now).toISOString(), now, deps.config.currency] as const;
   const json = record ? JSON.stringify(record) : '';
-  return store && answer !== undefined
-    ? deps.redis.dpRecordRedemption(3, ...booking, store.key, kind, redemptionId, json, store.record(answer), store.keepSeconds)
-    : deps.redis.dpRecordRedemption(2, ...booking, kind, redemptionId, json);
+  return afterMarkingMerchant(deps.redis, merchantId, now, () =>
+    store && answer !== undefined
+      ? deps.redis.dpRecordRedemption(7, ...booking, store.key, kind, redemptionId, json, ...event, store.record(answer), store.keepSeconds)
+      : deps.redis.dpRecordRedemption(6, ...booking, kind, redemptionId, json, ...event),
+  );
 }
 
 /** The reconciler shard a code is marked in. */
@@ -177,7 +185,8 @@ export async function redeemCode(deps: PaymentDeps, merchantId: string, input: u
     case 'replayed': {
       // A replay books what was debited then (amount, time, day), as the reconciler would.
       const booked = redeemedAmount === undefined ? amount : Number(redeemedAmount);
-      const record: BookedRedemption = { codeHash: hash, amount: booked, at: at ? Number(at) : now, day: bookedDay || day, orderId: orderId ?? '' };
+      const bookedAt = at ? Number(at) : now;
+      const record: BookedRedemption = { codeHash: hash, amount: booked, at: bookedAt, atIso: new Date(bookedAt).toISOString(), day: bookedDay || day, orderId: orderId ?? '' };
       const redemption: Redemption = { redemptionId, amount: booked, currency: currency!, remaining: Number(remaining) };
       await book(deps, merchantId, 'redeem', redemptionId, record, redemption, answerStore);
       settled(deps, hash, redemptionId);

@@ -39,7 +39,8 @@ export async function reconcileSettlement(deps: PaymentDeps & { logger?: Logger 
       // A redemption before its void: the void finds what it undoes.
       entries.sort((a, b) => (a.entry.kind === b.entry.kind ? 0 : a.entry.kind === 'redeem' ? -1 : 1));
       for (const { field, entry } of entries) {
-        const record = entry.kind === 'redeem' ? { codeHash, amount: entry.amount!, at: entry.at!, day: entry.day!, orderId: entry.orderId ?? '' } : undefined;
+        const record =
+          entry.kind === 'redeem' ? { codeHash, amount: entry.amount!, at: entry.at!, atIso: new Date(entry.at!).toISOString(), day: entry.day!, orderId: entry.orderId ?? '' } : undefined;
         const booked = await book(deps, entry.merchantId, entry.kind, entry.redemptionId, record);
         if (booked === 1) {
           result.booked++;
@@ -47,7 +48,7 @@ export async function reconcileSettlement(deps: PaymentDeps & { logger?: Logger 
         }
         await redis.hdel(outbox, field);
       }
-      await redis.dpForgetUnsettledHint(shardKey, codeHash, markedAt);
+      await redis.dpRescheduleMark(shardKey, codeHash, markedAt, '');
     }
   }
   return result;

@@ -38,9 +38,23 @@ export const keys = {
   merchantFailures: (merchantId: string) => `{mer:${merchantId}}:rl:failures`,
   /** Limited attempts (redemptions, balance checks) started and not yet settled. */
   merchantAttemptsInFlight: (merchantId: string) => `{mer:${merchantId}}:rl:inflight`,
-  /** A merchant's payment request, and the short number members key for it (its own slot: SET NX). */
-  paymentRequest: (requestId: string) => `preq:{${requestId}}`,
+  /**
+   * A merchant's payment request lives in the merchant's slot, so deciding or expiring it writes
+   * the webhook event in the same step; the pending set orders the undecided ones by expiry.
+   */
+  paymentRequest: (merchantId: string, requestId: string) => `{mer:${merchantId}}:preq:${requestId}`,
+  pendingPaymentRequests: (merchantId: string) => `{mer:${merchantId}}:preq:pending`,
+  /** The short number members key, to `<merchantId>:<requestId>` (its own slot: SET NX). */
   paymentRequestNumber: (number: string) => `preq-num:{${number}}`,
+  /** The webhook outbox of a merchant (see scripts/outbox-lib.lua). */
+  outbox: (merchantId: string) => `{mer:${merchantId}}:outbox`,
+  outboxOrder: (merchantId: string) => `{mer:${merchantId}}:outbox:order`,
+  outboxDue: (merchantId: string) => `{mer:${merchantId}}:outbox:due`,
+  /**
+   * Merchants with background work (a delivery or an expiry) and when it is due. Marked after the
+   * change; a worker reschedules or drops a merchant once it has looked (reschedule-mark.lua).
+   */
+  merchantsWithWork: () => 'outbox-due:{merchants}',
 } as const;
 
 /** How long a call step's result is kept for replaying Twilio retries: far beyond any call. */

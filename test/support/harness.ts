@@ -73,7 +73,10 @@ export async function startTestApp(overrides: Record<string, string> = {}, optio
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const { port } = server.address() as AddressInfo;
-  const background = options.worker === false ? undefined : startBackgroundWork({ config, redis, logger, now: () => clock.now });
+  // The app's clock stands still unless a test moves it; the worker's runs on from it, so retries
+  // come due as real time passes, and a test that moves the clock moves the worker too.
+  const startedAt = Date.now();
+  const background = options.worker === false ? undefined : startBackgroundWork({ config, redis, logger, now: () => clock.now + (Date.now() - startedAt) });
   return {
     config,
     redis,
