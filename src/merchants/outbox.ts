@@ -36,8 +36,10 @@ export const outboxKeys = (merchantId: string) => [keys.merchant(merchantId), ke
  * right after the script is still found. As for settlement marks, one connection keeps the order,
  * so on a single Redis the mark rides in the same pipeline; a cluster awaits it first.
  */
-export async function afterMarkingMerchant<T>(redis: RedisClient, merchantId: string, at: number, change: () => Promise<T>): Promise<T> {
-  const mark = redis.zadd(keys.merchantsWithWork(), at, merchantId);
+export async function afterMarkingMerchant<T>(redis: RedisClient, merchantId: string, at: number, change: () => Promise<T>, options: { onlyEarlier?: boolean } = {}): Promise<T> {
+  // A mark for now always overwrites (a worker that looked before it must see it changed); a mark
+  // for later (an expiry) must not push back work that is due sooner.
+  const mark = options.onlyEarlier ? redis.zadd(keys.merchantsWithWork(), 'LT', at, merchantId) : redis.zadd(keys.merchantsWithWork(), at, merchantId);
   if (redis instanceof Cluster) await mark;
   const [, result] = await Promise.all([mark, change()]);
   return result;

@@ -113,6 +113,7 @@ export async function createPaymentRequest(deps: PaymentDeps, merchantId: string
       .pexpireat(requestKey, expiresAt + RETENTION_MS)
       .zadd(keys.pendingPaymentRequests(merchantId), expiresAt, id)
       .exec(),
+    { onlyEarlier: true },
   );
   return created;
 }
