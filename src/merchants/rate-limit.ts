@@ -38,6 +38,16 @@ export class GuessAttempt {
     this.failedGuess = true;
   }
 
+  /**
+   * Hands the end of this (successful) attempt to a script about to run in the merchant's slot
+   * anyway (record-redemption.lua); true if it is to end it there. Once only, like settle().
+   */
+  endedBy(): boolean {
+    if (this.settled || this.failedGuess) return false;
+    this.settled = true;
+    return true;
+  }
+
   /** Ends the attempt; a failed guess stays counted in the window. Once only. */
   async settle(): Promise<void> {
     if (this.settled) return;

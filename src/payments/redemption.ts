@@ -109,16 +109,27 @@ export interface BookedRedemption {
  * Books a redemption or a void in the merchant's slot, once per redemption ID, with its webhook
  * event; with an Idempotency-Key the merchant's answer is stored in the same script.
  */
-export function book<Body>(deps: PaymentDeps, merchantId: string, kind: 'redeem' | 'void', redemptionId: string, record: BookedRedemption | undefined, answer?: Body, store?: AnswerStore<Body>) {
+export function book<Body>(
+  deps: PaymentDeps,
+  merchantId: string,
+  kind: 'redeem' | 'void',
+  redemptionId: string,
+  record: BookedRedemption | undefined,
+  answer?: Body,
+  store?: AnswerStore<Body>,
+  attempt?: GuessAttempt,
+) {
   const now = deps.now();
   const [merchant, outbox, order, due] = outboxKeys(merchantId);
-  const booking = [keys.merchantRedemptions(merchantId), keys.merchantSettlement(merchantId), merchant, outbox, order, due] as const;
-  const event = [newEventId(), new Date(now).toISOString(), now, deps.config.currency] as const;
+  const booking = [keys.merchantRedemptions(merchantId), keys.merchantSettlement(merchantId), merchant, outbox, order, due, keys.merchantAttemptsInFlight(merchantId)] as const;
+  // A successful redemption's guessing attempt ends in the booking script: one command fewer.
+  const endsAttempt = attempt?.endedBy() ? '1' : '0';
+  const event = [newEventId(), new Date(now).toISOString(), now, deps.config.currency, endsAttempt] as const;
   const json = record ? JSON.stringify(record) : '';
   return afterMarkingMerchant(deps.redis, merchantId, now, () =>
     store && answer !== undefined
-      ? deps.redis.dpRecordRedemption(7, ...booking, store.key, kind, redemptionId, json, ...event, store.record(answer), store.keepSeconds)
-      : deps.redis.dpRecordRedemption(6, ...booking, kind, redemptionId, json, ...event),
+      ? deps.redis.dpRecordRedemption(8, ...booking, store.key, kind, redemptionId, json, ...event, store.record(answer), store.keepSeconds)
+      : deps.redis.dpRecordRedemption(7, ...booking, kind, redemptionId, json, ...event),
   );
 }
 
@@ -188,7 +199,7 @@ export async function redeemCode(deps: PaymentDeps, merchantId: string, input: u
       const bookedAt = at ? Number(at) : now;
       const record: BookedRedemption = { codeHash: hash, amount: booked, at: bookedAt, atIso: new Date(bookedAt).toISOString(), day: bookedDay || day, orderId: orderId ?? '' };
       const redemption: Redemption = { redemptionId, amount: booked, currency: currency!, remaining: Number(remaining) };
-      await book(deps, merchantId, 'redeem', redemptionId, record, redemption, answerStore);
+      await book(deps, merchantId, 'redeem', redemptionId, record, redemption, answerStore, context.attempt);
       settled(deps, hash, redemptionId);
       return redemption;
     }

@@ -2,19 +2,26 @@
 -- that finds a redemption's code for a void, the per-day settlement totals, and the webhook event
 -- (redemption.created / redemption.voided) in the merchant's outbox. With an Idempotency-Key,
 -- the merchant's answer is stored in the same step, so booking and answer cannot part.
--- Prepended with outbox-lib.lua. Called with 6 or 7 keys (numkeys is passed per call):
+-- A redemption request's guessing attempt (begin-merchant-post.lua) ends here too: it succeeded,
+-- so it leaves the in-flight count, and the request needs no command of its own for that.
+-- Prepended with outbox-lib.lua. Called with 7 or 8 keys (numkeys is passed per call):
 -- KEYS[1] merchant redemptions hash   {mer:<id>}:redemptions   (redemption ID -> JSON)
 -- KEYS[2] merchant settlement hash    {mer:<id>}:settlement    (<yyyy-mm-dd>:<redeemed|count|voided> -> total)
 -- KEYS[3] merchant hash               {mer:<id>}:merchant      (webhook URL)
 -- KEYS[4..6] outbox, its order and due sets   {mer:<id>}:outbox, :outbox:order, :outbox:due
--- KEYS[7] Idempotency-Key record      {mer:<id>}:idem:<digest> (only when the request has a key)
+-- KEYS[7] attempts in flight          {mer:<id>}:rl:inflight
+-- KEYS[8] Idempotency-Key record      {mer:<id>}:idem:<digest> (only when the request has a key)
 -- ARGV[1] 'redeem' or 'void'   ARGV[2] redemption ID   ARGV[3] JSON record (redeem) or ''
 -- ARGV[4] event ID   ARGV[5] now (ISO 8601)   ARGV[6] now (ms)   ARGV[7] currency
--- ARGV[8] the Idempotency-Key record with the answer   ARGV[9] how long to keep it (s)   (with KEYS[7])
+-- ARGV[8] '1' this booking ends a limited attempt (take it off the in-flight count), '0' not
+-- ARGV[9] the Idempotency-Key record with the answer   ARGV[10] how long to keep it (s)   (with KEYS[8])
 -- Returns: 1 booked now; 0 already booked; -1 void of an unknown redemption
 local function keepAnswer()
-  if KEYS[7] then
-    redis.call('SET', KEYS[7], ARGV[8], 'EX', ARGV[9])
+  if ARGV[8] == '1' and tonumber(redis.call('GET', KEYS[7]) or '0') > 0 then
+    redis.call('DECR', KEYS[7])
+  end
+  if KEYS[8] then
+    redis.call('SET', KEYS[8], ARGV[9], 'EX', ARGV[10])
   end
 end
 local function report(eventType, r, status)
