@@ -127,6 +127,9 @@ describe('payment requests approved by phone (menu 3)', () => {
       expect(expired, 'an expired webhook').to.exist;
       expect(JSON.parse(expired!.body).data).to.include({ status: 'expired', amount: 100 });
       expect(hook.received.filter((d) => JSON.parse(d.body).data.id === created.body.id)).to.have.length(1);
+      // Once the sweep has expired it, a late caller still hears it is expired.
+      const late = await keyRequestNumber(created.body.number);
+      expect(spokenText(late.last.verbs)).to.include('有効期限が切れています');
     } finally {
       app.clock.now = start;
     }

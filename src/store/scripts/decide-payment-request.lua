@@ -26,6 +26,10 @@ local function decided(newStatus)
   view.decidedAt = ARGV[7]
   outbox_emit(KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[6], 'payment_request.' .. newStatus, ARGV[7], view, h[2] or '', now)
 end
+-- Expired by the worker's sweep: a call that comes too late hears it is expired.
+if status == 'expired' and (action == 'claim' or action == 'decline') then
+  return {-6}
+end
 if action == 'claim' then
   if status == 'claimed' and mine then return {0, status} end
   if status ~= 'pending' then return {mine and 0 or -2, status} end
