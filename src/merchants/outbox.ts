@@ -139,7 +139,7 @@ async function expireDueRequests(deps: OutboxDeps, merchantId: string): Promise<
   const ids = await redis.zrangebyscore(keys.pendingPaymentRequests(merchantId), '-inf', now, 'LIMIT', 0, EXPIRIES_PER_MERCHANT);
   for (const id of ids) {
     await redis.dpExpirePaymentRequest(
-      keys.paymentRequest(merchantId, id),
+      keys.paymentRequest(id),
       keys.pendingPaymentRequests(merchantId),
       keys.merchant(merchantId),
       keys.outbox(merchantId),

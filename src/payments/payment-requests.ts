@@ -5,7 +5,7 @@ import { digitIdentifierFor } from '../identifiers/ids.ts';
 import type { Logger } from '../logger.ts';
 import { invalidInput } from '../registration/registration.ts';
 import { calendarMonth } from '../shared/calendar.ts';
-import { CALL_STEP_TTL_SECONDS, keys } from '../store/keys.ts';
+import { CALL_STEP_TTL_SECONDS, keys, requestMerchant } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import type { PaymentDeps } from './purchase.ts';
 import { afterMarkingMerchant, newEventId, outboxKeys } from '../merchants/outbox.ts';
@@ -75,16 +75,17 @@ export async function createPaymentRequest(deps: PaymentDeps, merchantId: string
   if (!parsed.success) throw invalidInput(parsed.error);
   const { config, redis } = deps;
   await assertWebhookUrlAllowed(parsed.data.webhookUrl, outboundPolicy(config));
-  const id = `pr_${op}`;
+  // The merchant's ID first (its slot, see keys.paymentRequest), then 14 random characters (84 bits).
+  const id = `pr_${merchantId}${op.slice(0, 14)}`;
   const now = deps.now();
   const expiresAt = now + config.paymentRequestTtlMinutes * 60_000;
-  const requestKey = keys.paymentRequest(merchantId, id);
+  const requestKey = keys.paymentRequest(id);
   const existing = await redis.hgetall(requestKey);
   if (existing.number) return view(id, existing, now);
   let number = '';
   for (let attempt = 0; ; attempt++) {
     number = paymentRequestNumbers.generate();
-    if ((await redis.set(keys.paymentRequestNumber(number), `${merchantId}:${id}`, 'PX', expiresAt - now, 'NX')) === 'OK') break;
+    if ((await redis.set(keys.paymentRequestNumber(number), id, 'PX', expiresAt - now, 'NX')) === 'OK') break;
     if (attempt === 9) throw new Error('could not find a free payment request number in 10 tries');
   }
   const record = {
@@ -120,7 +121,7 @@ export async function createPaymentRequest(deps: PaymentDeps, merchantId: string
 
 /** GET /api/merchant/payment-requests/{id}: only the merchant that made it sees it. */
 export async function getPaymentRequest(deps: PaymentDeps, merchantId: string, id: string): Promise<PaymentRequestView> {
-  const h = /^pr_[A-Za-z0-9_-]{22}$/.test(id) ? await deps.redis.hgetall(keys.paymentRequest(merchantId, id)) : {};
+  const h = /^pr_\d{8}[A-Za-z0-9_-]{14}$/.test(id) && requestMerchant(id) === merchantId ? await deps.redis.hgetall(keys.paymentRequest(id)) : {};
   if (!h.number || h.merchantId !== merchantId) throw new AppError(404, 'unknown_payment_request', 'There is no such payment request.');
   return view(id, h, deps.now());
 }
@@ -129,10 +130,9 @@ export type LookupResult = { outcome: 'found'; request: PaymentRequest } | { out
 
 /** Menu 3: the request behind the number the member keyed. */
 export async function findPaymentRequestByNumber(deps: PaymentDeps, number: string): Promise<LookupResult> {
-  const ref = await deps.redis.get(keys.paymentRequestNumber(number));
-  const [merchantId, id] = (ref ?? '').split(':') as [string, string | undefined];
+  const id = await deps.redis.get(keys.paymentRequestNumber(number));
   if (!id) return { outcome: 'unknown' };
-  const h = await deps.redis.hgetall(keys.paymentRequest(merchantId, id));
+  const h = await deps.redis.hgetall(keys.paymentRequest(id));
   if (!h.number) return { outcome: 'unknown' };
   const state = view(id, h, deps.now()).status;
   if (state === 'expired') return { outcome: 'expired' };
@@ -159,11 +159,12 @@ export type DecisionResult =
  */
 export async function decidePaymentRequest(
   deps: DecisionDeps,
-  decision: { merchantId: string; requestId: string; approve: boolean; memberId: string; callSid: string; from: string },
+  decision: { requestId: string; approve: boolean; memberId: string; callSid: string; from: string },
 ): Promise<DecisionResult> {
   const { config, redis } = deps;
-  const { merchantId, requestId } = decision;
-  const requestKey = keys.paymentRequest(merchantId, requestId);
+  const { requestId } = decision;
+  const merchantId = requestMerchant(requestId);
+  const requestKey = keys.paymentRequest(requestId);
   const decide = async (action: 'claim' | 'approve' | 'decline' | 'release') => {
     const now = deps.now();
     const run = () =>

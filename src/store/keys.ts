@@ -6,6 +6,9 @@
  * The member ID is the provisional ID the member registered with; it never changes.
  * The deployment-wide prefix (REDIS_KEY_PREFIX) is applied by the client, not here.
  */
+/** The merchant a payment request belongs to: its ID is `pr_` + the merchant ID (8 digits) + 14 random characters. */
+export const requestMerchant = (requestId: string) => requestId.slice(3, 11);
+
 export const keys = {
   pendingRegistration: (memberId: string) => `{m:${memberId}}:pending`,
   account: (memberId: string) => `{m:${memberId}}:account`,
@@ -40,11 +43,12 @@ export const keys = {
   merchantAttemptsInFlight: (merchantId: string) => `{mer:${merchantId}}:rl:inflight`,
   /**
    * A merchant's payment request lives in the merchant's slot, so deciding or expiring it writes
-   * the webhook event in the same step; the pending set orders the undecided ones by expiry.
+   * the webhook event in the same step. Its ID starts with the merchant's (`pr_<8 digits>…`), so
+   * the key follows from the ID alone. The pending set orders the undecided ones by expiry.
    */
-  paymentRequest: (merchantId: string, requestId: string) => `{mer:${merchantId}}:preq:${requestId}`,
+  paymentRequest: (requestId: string) => `{mer:${requestMerchant(requestId)}}:preq:${requestId}`,
   pendingPaymentRequests: (merchantId: string) => `{mer:${merchantId}}:preq:pending`,
-  /** The short number members key, to `<merchantId>:<requestId>` (its own slot: SET NX). */
+  /** The short number members key, to the request ID (its own slot: SET NX). */
   paymentRequestNumber: (number: string) => `preq-num:{${number}}`,
   /** The webhook outbox of a merchant (see scripts/outbox-lib.lua). */
   outbox: (merchantId: string) => `{mer:${merchantId}}:outbox`,

@@ -34,7 +34,7 @@ export const requestNumberEntered: VoiceStep = async (deps, call) => {
   const found = await findPaymentRequestByNumber(deps, entered);
   if (found.outcome !== 'found') return refuse(({ unknown: 'unknownNumber', expired: 'expired', decided: 'alreadyDecided' } as const)[found.outcome]);
   const { request } = found;
-  const next = { ...state, extra: { pr: request.id, pm: request.merchantId } };
+  const next = { ...state, extra: { pr: request.id } };
   const prompt = deps.flows.say('payment-approval', 'confirm', state.locale, {
     merchant: request.merchantName,
     amount: formatAmount(request.amount, deps.config.currency, state.locale),
@@ -47,19 +47,18 @@ export const requestNumberEntered: VoiceStep = async (deps, call) => {
 export const requestDecided: VoiceStep = async (deps, call) => {
   const { state } = call;
   const requestId = state.extra.pr;
-  const merchantId = state.extra.pm;
-  if (!state.memberId || !requestId || !merchantId) return mainMenu(deps, state);
+  if (!state.memberId || !requestId) return mainMenu(deps, state);
   const choice = keyed(call);
   // Anything but 1 or 2: start again from the number, which replays the request's details.
   const retry = (s: CallState) => askNumber(deps, s);
   if (choice === '') return wrongEntry(deps, call, deps.flows.say('common', 'noInput', state.locale), retry);
   if (choice !== '1' && choice !== '2') return wrongEntry(deps, call, deps.flows.say('main-menu', 'invalidChoice', state.locale), retry);
-  const result = await decidePaymentRequest(deps, { merchantId, requestId, approve: choice === '1', memberId: state.memberId, callSid: call.callSid, from: call.from });
+  const result = await decidePaymentRequest(deps, { requestId, approve: choice === '1', memberId: state.memberId, callSid: call.callSid, from: call.from });
   const back = { ...state, extra: {} };
   const amount = (n: number) => formatAmount(n, deps.config.currency, state.locale);
   switch (result.outcome) {
     case 'approved': {
-      const merchant = (await deps.redis.hget(keys.merchant(merchantId), 'name')) ?? '';
+      const merchant = (await findMerchantName(deps, requestId)) ?? '';
       return mainMenu(deps, back, deps.flows.say('payment-approval', 'approved', state.locale, { amount: amount(result.amount), merchant }));
     }
     case 'declined':
@@ -72,6 +71,11 @@ export const requestDecided: VoiceStep = async (deps, call) => {
       return mainMenu(deps, back, deps.flows.say('payment-approval', 'alreadyDecided', state.locale));
   }
 };
+
+async function findMerchantName(deps: VoiceDeps, requestId: string): Promise<string | null> {
+  const merchantId = await deps.redis.hget(keys.paymentRequest(requestId), 'merchantId');
+  return merchantId ? deps.redis.hget(keys.merchant(merchantId), 'name') : null;
+}
 
 export const PAYMENT_APPROVAL_STEPS: [string, VoiceStep][] = [
   [APPROVAL_NUMBER_PATH, requestNumberEntered],

@@ -1,7 +1,9 @@
 import { expect } from 'chai';
+import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { keys } from '../../src/store/keys.ts';
 import { jsonRequest, startTestApp, type TestApp } from '../support/harness.ts';
+import { TestCall } from '../support/call.ts';
 import { activeMember, type ActiveMember } from '../support/member.ts';
 import { adminAuth, codeBoughtByPhone, merchantAuth, merchantPost, type TestMerchant } from '../support/payments.ts';
 import { eventually, sleep, webhookReceiver } from '../support/webhooks.ts';
@@ -124,6 +126,55 @@ describe('merchant webhooks go out from a durable outbox', () => {
       const bad = await jsonRequest(app, 'GET', '/api/merchant/webhook-deliveries?limit=1000', undefined, merchantAuth(shop));
       expect(bad.status).to.equal(422);
     } finally {
+      await hook.close();
+    }
+  });
+
+  it('when a member approves a payment request by phone, the merchant gets payment_request.approved once, verifiable with a Standard Webhooks library, and the old Dialpass-Signature still checks', async () => {
+    const hook = await webhookReceiver();
+    try {
+      const shop = await merchantWithHook(hook.url, 'Ramen stand');
+      const created = await jsonRequest(app, 'POST', '/api/merchant/payment-requests', { amount: 1200, description: 'Ramen set' }, merchantPost(shop));
+      expect(created.body.id).to.match(/^pr_\d{8}[A-Za-z0-9_-]{14}$/);
+      const call = new TestCall(app);
+      await call.dial();
+      await call.press('3');
+      await call.press(`${member.formalId}#`);
+      await call.press(`${PIN}#`);
+      await call.press(`${created.body.number}#`);
+      await call.press('1');
+      const [delivery] = await hook.waitFor(1);
+      await sleep(200);
+      expect(hook.received).to.have.length(1);
+      const event = new Webhook(shop.webhookSecret).verify(delivery!.body, delivery!.headers as Record<string, string>) as { id: string; type: string; data: Record<string, unknown> };
+      expect(event.type).to.equal('payment_request.approved');
+      expect(event.id).to.equal(delivery!.headers['webhook-id']);
+      expect(event.data).to.include({ id: created.body.id, status: 'approved', amount: 1200, description: 'Ramen set' });
+      const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(delivery!.headers['dialpass-signature']))!;
+      expect(v1).to.equal(createHmac('sha256', shop.webhookSecret).update(`${t}.${delivery!.body}`).digest('hex'));
+      // A forged body does not verify.
+      expect(() => new Webhook(shop.webhookSecret).verify(delivery!.body.replace('1200', '12'), delivery!.headers as Record<string, string>)).to.throw();
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('when a payment request runs out of time, the sweep marks it expired and the merchant gets payment_request.expired once', async () => {
+    const hook = await webhookReceiver();
+    const start = app.clock.now;
+    try {
+      const shop = await merchantWithHook(hook.url, 'Tea house');
+      const created = await jsonRequest(app, 'POST', '/api/merchant/payment-requests', { amount: 100, description: 'Tea' }, merchantPost(shop));
+      app.clock.now = start + 16 * 60_000;
+      const [delivery] = await hook.waitFor(1);
+      await sleep(200);
+      expect(hook.received).to.have.length(1);
+      expect(delivery!.type).to.equal('payment_request.expired');
+      expect(JSON.parse(delivery!.body).data).to.include({ id: created.body.id, status: 'expired', amount: 100 });
+      const seen = await jsonRequest(app, 'GET', `/api/merchant/payment-requests/${created.body.id}`, undefined, merchantAuth(shop));
+      expect(seen.body.status).to.equal('expired');
+    } finally {
+      app.clock.now = start;
       await hook.close();
     }
   });
