@@ -81,8 +81,12 @@ export function webhookHeaders(secret: string, id: string, body: string, timesta
 const MERCHANTS_PER_PASS = 50;
 const CLAIMS_PER_MERCHANT = 20;
 const EXPIRIES_PER_MERCHANT = 50;
-/** A merchant whose mark is this fresh is looked at again before it is dropped: the change it announces may still be on its way. */
-const MARK_GRACE_MS = 2000;
+/**
+ * A mark this fresh is left as it is, so the merchant is looked at again next pass: the change
+ * it announces may not have run yet (the mark goes first). Past it, the mark moves to the next
+ * due time or goes.
+ */
+const MARK_GRACE_MS = 1000;
 /** A request past its expiry but claimed by a call is looked at again after this. */
 const CLAIMED_RECHECK_MS = 60_000;
 
@@ -127,9 +131,9 @@ async function processMerchant(deps: OutboxDeps, merchantId: string, seen: numbe
     redis.zrange(keys.pendingPaymentRequests(merchantId), 0, 0, 'WITHSCORES'),
   ])) as [string[], string[]];
   const candidates = [nextDelivery, nextExpiry].filter((s): s is string => s !== undefined).map(Number);
-  const later = deps.now();
-  if (seen > later - MARK_GRACE_MS) candidates.push(later + MARK_GRACE_MS);
-  await redis.dpRescheduleMark(keys.merchantsWithWork(), merchantId, seen, candidates.length ? Math.min(...candidates) : '');
+  if (seen <= deps.now() - MARK_GRACE_MS) {
+    await redis.dpRescheduleMark(keys.merchantsWithWork(), merchantId, seen, candidates.length ? Math.min(...candidates) : '');
+  }
   return results.filter(Boolean).length;
 }
 

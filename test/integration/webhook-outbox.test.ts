@@ -262,3 +262,23 @@ describe('webhook delivery re-checks the address', () => {
     }
   });
 });
+
+describe('the outbox index stays small', () => {
+  it('once a merchant\'s events are delivered, the worker forgets the merchant instead of looking at it again and again', async () => {
+    const hook = await webhookReceiver();
+    const app = await startTestApp({ MONTHLY_SPENDING_CAP: '1000000' });
+    try {
+      const made = await jsonRequest(app, 'POST', '/api/admin/merchants', { name: 'Quiet later', webhookUrl: hook.url }, adminAuth(app));
+      const shop = made.body as TestMerchant;
+      const buyer = await activeMember(app, { pin: PIN });
+      const code = await codeBoughtByPhone(app, buyer, PIN, '1');
+      await jsonRequest(app, 'POST', '/api/merchant/redemptions', { code, amount: 100 }, merchantPost(shop));
+      await hook.waitFor(1);
+      const forgotten = await eventually(async () => (await app.redis.zscore(keys.merchantsWithWork(), shop.merchantId)) === null, 5000);
+      expect(forgotten, 'the merchant leaves outbox-due:{merchants}').to.equal(true);
+    } finally {
+      await app.close();
+      await hook.close();
+    }
+  });
+});
