@@ -93,8 +93,12 @@ const schema = z.object({
   MERCHANT_CODE_CHECKS_PER_MINUTE: positiveInt(60),
   MERCHANT_FAILURES_PER_HOUR: positiveInt(30),
   PAYMENT_REQUEST_TTL_MINUTES: positiveInt(15),
-  WEBHOOK_MAX_ATTEMPTS: positiveInt(10),
+  WEBHOOK_MAX_ATTEMPTS: positiveInt(8),
   WEBHOOK_RETRY_BASE_MS: positiveInt(5000),
+  WEBHOOK_TIMEOUT_MS: positiveInt(10000),
+  OUTBOUND_ALLOW_LOOPBACK: optionalBool,
+  WORKER_POLL_MS: positiveInt(1000),
+  RECONCILE_INTERVAL_MS: positiveInt(30000),
   TIME_ZONE: z.preprocess(
     emptyAsUndefined,
     z
@@ -144,7 +148,15 @@ export interface Config {
   merchantFailuresPerHour: number;
   paymentRequestTtlMinutes: number;
   webhookMaxAttempts: number;
+  /** First retry delay; later ones follow Svix's schedule in multiples of it (see outbox.ts). */
   webhookRetryBaseMs: number;
+  webhookTimeoutMs: number;
+  /** Webhook URLs may point at loopback (development and test listeners); never in production by default. */
+  outboundAllowLoopback: boolean;
+  /** How often the background worker looks for due deliveries and expired payment requests. */
+  workerPollMs: number;
+  /** How often unsettled redemptions (debited, not yet booked for the merchant) are looked for. */
+  reconcileIntervalMs: number;
   timeZone: string;
   logLevel: Parsed['LOG_LEVEL'];
 }
@@ -202,6 +214,10 @@ export function buildConfig(env: Record<string, string | undefined>): Config {
     paymentRequestTtlMinutes: e.PAYMENT_REQUEST_TTL_MINUTES,
     webhookMaxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
     webhookRetryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+    webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    outboundAllowLoopback: e.OUTBOUND_ALLOW_LOOPBACK ?? !production,
+    workerPollMs: e.WORKER_POLL_MS,
+    reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
     timeZone: e.TIME_ZONE,
     logLevel: e.LOG_LEVEL,
   };

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { createApp } from './app.ts';
+import { startBackgroundWork } from './background.ts';
 import { loadConfig, type Config } from './config.ts';
 import { createLogger } from './logger.ts';
 import { createRedisClient } from './store/redis.ts';
@@ -20,9 +21,12 @@ export async function startServer(config: Config = loadConfig()): Promise<Runnin
     const s = app.listen(config.port, () => resolve(s));
     s.once('error', reject);
   });
+  // Webhook deliveries, payment-request expiry and the settlement reconciler, from Redis.
+  const background = startBackgroundWork({ config, redis, logger });
   return {
     server,
     async close() {
+      await background.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await redis.quit().catch(() => undefined);
     },

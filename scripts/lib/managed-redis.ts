@@ -58,6 +58,8 @@ export async function freePort(): Promise<number> {
 export interface ManagedRedis {
   url: string;
   port: number;
+  /** Kills the server at once (fault tests: SIGKILL, nothing flushed beyond what AOF already has). */
+  kill(signal?: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -65,6 +67,10 @@ export interface ManagedRedisOptions {
   /** Directory for data; persistent runs keep an append-only file there. Default: a temporary folder removed on stop. */
   dataDir?: string;
   persistent?: boolean;
+  /** With persistent: 'always' fsyncs every write (fault tests that kill Redis); default everysec. */
+  appendfsync?: 'always' | 'everysec';
+  /** Listen on this port (a restart after a kill keeps its address); default a free one. */
+  port?: number;
   log?: (line: string) => void;
 }
 
@@ -75,7 +81,7 @@ export async function startManagedRedis(options: ManagedRedisOptions = {}): Prom
   const temporary = !options.dataDir;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'dialpass-redis-'));
   mkdirSync(dataDir, { recursive: true });
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const args = [
     '--port', String(port),
     '--bind', '127.0.0.1',
@@ -84,6 +90,7 @@ export async function startManagedRedis(options: ManagedRedisOptions = {}): Prom
     '--protected-mode', 'yes',
     '--save', '',
     '--appendonly', options.persistent ? 'yes' : 'no',
+    '--appendfsync', options.appendfsync ?? 'everysec',
     '--loglevel', 'warning',
   ];
   const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -117,6 +124,15 @@ export async function startManagedRedis(options: ManagedRedisOptions = {}): Prom
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    async kill(signal: NodeJS.Signals = 'SIGKILL') {
+      stopped = true;
+      process.removeListener('exit', kill);
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill(signal);
+        await exited;
+      }
+    },
     async stop() {
       if (stopped) return;
       stopped = true;

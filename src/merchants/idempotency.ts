@@ -1,9 +1,10 @@
+import { nanoid } from 'nanoid';
 import { AppError, errorBody } from '../http/errors.ts';
 import { sha256 } from '../shared/hashing.ts';
 import { keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import type { MerchantDeps } from './merchants.ts';
-import { assertNotBlocked, blockedForGuessing } from './rate-limit.ts';
+import { blockedForGuessing, GuessAttempt, INFLIGHT_TTL_SECONDS } from './rate-limit.ts';
 
 export interface ApiResponse {
   status: number;
@@ -32,7 +33,20 @@ export interface AnswerKeeping {
   record(response: ApiResponse): string;
 }
 
-export type MerchantPostStep = (keeping: AnswerKeeping | undefined) => Promise<ApiResponse & { kept?: boolean }>;
+/** What a step runs with: its operation ID, the guessing attempt it may mark failed, where its answer goes. */
+export interface StepContext {
+  /**
+   * Random, chosen when the Idempotency-Key was first claimed and kept in its record: every retry
+   * under the key (even two racing ones) gets the same one, so the redemption or payment request
+   * it names is made once. It is never derived from the key: once the record has expired (24 h), a
+   * reused key makes a new, distinct operation.
+   */
+  op: string;
+  attempt?: GuessAttempt;
+  keeping: AnswerKeeping;
+}
+
+export type MerchantPostStep = (context: StepContext) => Promise<ApiResponse & { kept?: boolean }>;
 
 /** Where a step stores its answer when it returns the body of a fixed status (see `keptBy`). */
 export interface AnswerStore<Body> {
@@ -43,15 +57,16 @@ export interface AnswerStore<Body> {
 
 /** A step that answers `status` with the body `run` returns. */
 export const answeredBy =
-  (status: number, run: () => Promise<unknown>): MerchantPostStep =>
-  async () => ({ status, body: await run() });
+  (status: number, run: (context: StepContext) => Promise<unknown>): MerchantPostStep =>
+  async (context) => ({ status, body: await run(context) });
 
 /** A step that answers `status` with the body `run` returns, and stores that answer itself. */
 export const keptBy =
-  <Body>(status: number, run: (store: AnswerStore<Body> | undefined) => Promise<Body>): MerchantPostStep =>
-  async (keeping) => {
-    const store = keeping && { key: keeping.key, keepSeconds: keeping.keepSeconds, record: (body: Body) => keeping.record({ status, body }) };
-    return { status, body: await run(store), kept: keeping !== undefined };
+  <Body>(status: number, run: (store: AnswerStore<Body>, context: StepContext) => Promise<Body>): MerchantPostStep =>
+  async (context) => {
+    const { keeping } = context;
+    const store = { key: keeping.key, keepSeconds: keeping.keepSeconds, record: (body: Body) => keeping.record({ status, body }) };
+    return { status, body: await run(store, context), kept: true };
   };
 
 const KEEP_SECONDS = 24 * 3600;
@@ -81,13 +96,13 @@ async function respond(run: () => Promise<ApiResponse & { kept?: boolean }>): Pr
 const storable = (response: ApiResponse) => response.status !== 429 && response.status < 500;
 
 /**
- * Runs a merchant POST under Stripe-style Idempotency-Key rules, scoped to the merchant and kept
- * 24 h: the same key with the same request returns the first response again (errors included);
- * the same key with another request is 422. Rate limits (429) and server errors are not stored,
- * so a retry can still succeed. Replaying, the guessing block and claiming the key are one script
- * in the merchant's slot. Two requests racing with one key may both run `step`: the operations
- * behind it are idempotent in their own right (a redemption's ID derives from the key), so both
- * see the same result.
+ * Runs a money-moving merchant POST under Stripe-style Idempotency-Key rules, scoped to the
+ * merchant and kept 24 h. The key is required (as Square requires it): without one, a merchant
+ * that lost an answer cannot retry safely. The same key with the same request returns the first
+ * response again (errors included); the same key with another request is 422. Rate limits (429)
+ * and server errors are not stored, so a retry can still succeed. Replaying, the guessing
+ * allowance and claiming the key are one script in the merchant's slot; the claim carries the
+ * operation ID that every retry under the key reuses.
  */
 export async function runMerchantPost(
   deps: MerchantDeps,
@@ -96,34 +111,51 @@ export async function runMerchantPost(
   step: MerchantPostStep,
 ): Promise<ApiResponse & { replayed?: boolean }> {
   const { idempotencyKey } = post;
-  if (idempotencyKey === undefined && !post.limited) return respond(() => step(undefined));
-  if (idempotencyKey !== undefined && (idempotencyKey.length < 1 || idempotencyKey.length > 255)) {
+  if (idempotencyKey === undefined) {
+    return { status: 400, body: errorBody('idempotency_key_required', 'Send an Idempotency-Key header (1 to 255 characters, e.g. a UUID) so this request can be retried safely.') };
+  }
+  if (idempotencyKey.length < 1 || idempotencyKey.length > 255) {
     return { status: 422, body: errorBody('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 characters.') };
   }
-  const blockingFailures = post.limited ? deps.config.merchantFailuresPerHour : '';
-  const failures = keys.merchantFailures(merchantId);
-  if (idempotencyKey === undefined) {
-    return respond(async () => {
-      await assertNotBlocked(deps, merchantId);
-      return step(undefined);
-    });
-  }
-
   const key = keys.merchantIdempotency(merchantId, sha256(idempotencyKey));
   const fingerprint = sha256(`${post.method} ${post.path} ${canonicalJson(post.body)}`);
-  const [code, value] = await deps.redis.dpBeginMerchantPost(2, failures, key, blockingFailures, JSON.stringify({ fingerprint }), KEEP_SECONDS);
+  const claim = { fingerprint, op: nanoid(22) };
+  const allowed = post.limited ? deps.config.merchantFailuresPerHour : '';
+  const [code, value] = await deps.redis.dpBeginMerchantPost(
+    3,
+    keys.merchantFailures(merchantId),
+    keys.merchantAttemptsInFlight(merchantId),
+    key,
+    allowed,
+    INFLIGHT_TTL_SECONDS,
+    JSON.stringify(claim),
+    KEEP_SECONDS,
+  );
   const outcome = scriptOutcome(code);
   if (outcome === 'rate_limited') return answerFor(blockedForGuessing(Number(value)));
+  const attempt = post.limited ? new GuessAttempt(deps, merchantId) : undefined;
+  let op = claim.op;
   if (outcome === 'replayed') {
-    const stored = JSON.parse(String(value)) as { fingerprint?: string; response?: ApiResponse };
+    const stored = JSON.parse(String(value)) as { fingerprint?: string; op?: string; response?: ApiResponse };
+    if (stored.response) return stored.fingerprint === fingerprint ? { ...stored.response, replayed: true } : keyReused();
     if (stored.fingerprint !== fingerprint) {
-      return { status: 422, body: errorBody('idempotency_key_reused', 'This Idempotency-Key was used with a different request.') };
+      await attempt?.settle();
+      return keyReused();
     }
-    if (stored.response) return { ...stored.response, replayed: true };
-    // Claimed by a request that never stored an answer (it crashed, or is still running): run again.
+    // Claimed by a request that never stored an answer (it crashed, or is still running): run
+    // again as the same operation, so whatever it did is found and not done twice.
+    op = stored.op ?? op;
   }
-  const keeping: AnswerKeeping = { key, keepSeconds: KEEP_SECONDS, record: (response) => JSON.stringify({ fingerprint, response }) };
-  const { kept, ...response } = await respond(() => step(keeping));
+  const keeping: AnswerKeeping = { key, keepSeconds: KEEP_SECONDS, record: (response) => JSON.stringify({ fingerprint, op, response }) };
+  let result: ApiResponse & { kept?: boolean };
+  try {
+    result = await respond(() => step({ op, attempt, keeping }));
+  } finally {
+    await attempt?.settle();
+  }
+  const { kept, ...response } = result;
   if (!kept && storable(response)) await deps.redis.set(key, keeping.record(response), 'EX', KEEP_SECONDS);
   return response;
 }
+
+const keyReused = (): ApiResponse => ({ status: 422, body: errorBody('idempotency_key_reused', 'This Idempotency-Key was used with a different request.') });

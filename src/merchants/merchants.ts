@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import { AppError } from '../http/errors.ts';
+import { assertWebhookUrlAllowed, outboundPolicy } from '../http/outbound.ts';
 import { merchantIds } from '../identifiers/ids.ts';
 import { invalidInput } from '../registration/registration.ts';
 import { pepperedHash, sha256 } from '../shared/hashing.ts';
@@ -45,10 +46,12 @@ export async function createMerchant(deps: MerchantDeps, input: unknown): Promis
   const parsed = merchantInput.safeParse(input);
   if (!parsed.success) throw invalidInput(parsed.error);
   const { redis, config } = deps;
+  await assertWebhookUrlAllowed(parsed.data.webhookUrl, outboundPolicy(config));
   for (let attempt = 0; attempt < 10; attempt++) {
     const merchantId = merchantIds.generate();
     const apiKey = `dpk_${merchantId}_${randomBytes(24).toString('base64url')}`;
-    const webhookSecret = `whsec_${randomBytes(24).toString('base64url')}`;
+    // Standard Webhooks secrets: whsec_ + standard base64 of the key bytes (their libraries decode it).
+    const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
     // HSETNX claims the ID; the rest follows in the same slot.
     if (!(await redis.hsetnx(keys.merchant(merchantId), 'apiKeyHash', apiKeyHash(apiKey, config.hashPepper)))) continue;
     await redis.hset(keys.merchant(merchantId), {

@@ -6,13 +6,14 @@ import { checkCode, redeemCode, voidRedemption } from '../payments/redemption.ts
 import { answeredBy, keptBy, runMerchantPost, type ApiResponse, type MerchantPostStep } from './idempotency.ts';
 import { authenticateMerchant, createMerchant, getMerchant, requireAdmin, type MerchantDeps } from './merchants.ts';
 import { settlementCsv, settlementDays } from './settlement.ts';
+import { listDeliveries, retryDelivery } from './outbox.ts';
 
 const send = (res: Response, result: ApiResponse & { replayed?: boolean }) => {
   if (result.replayed) res.set('Idempotent-Replayed', 'true');
   res.status(result.status).set(result.headers ?? {}).json(result.body);
 };
 
-/** Runs a merchant POST under its Idempotency-Key (if any); `limited` ones are refused while the merchant is blocked for guessing. */
+/** Runs a merchant POST under its (required) Idempotency-Key; `limited` ones take an attempt from the guessing allowance. */
 const merchantPost = (deps: MerchantDeps, req: Request, merchantId: string, step: MerchantPostStep, limited = false) =>
   runMerchantPost(deps, merchantId, { method: req.method, path: req.path, body: req.body, idempotencyKey: req.get('Idempotency-Key'), limited }, step);
 
@@ -46,7 +47,7 @@ export function merchantApiRouter(deps: MerchantDeps): Router {
   // Redemptions first: the hot path matches on its first route.
   merchant.post('/redemptions', async (req, res) => {
     const { merchantId } = res.locals;
-    const redeem = keptBy(201, (store) => redeemCode(deps, merchantId, req.body, req.get('Idempotency-Key'), store));
+    const redeem = keptBy(201, (store, context) => redeemCode(deps, merchantId, req.body, context, store));
     send(res, await merchantPost(deps, req, merchantId, redeem, true));
   });
   merchant.get('/codes/:code', async (req, res) => {
@@ -59,10 +60,16 @@ export function merchantApiRouter(deps: MerchantDeps): Router {
   });
   merchant.post('/payment-requests', async (req, res) => {
     const { merchantId } = res.locals;
-    send(res, await merchantPost(deps, req, merchantId, answeredBy(201, () => createPaymentRequest(deps, merchantId, req.body, req.get('Idempotency-Key')))));
+    send(res, await merchantPost(deps, req, merchantId, answeredBy(201, ({ op }) => createPaymentRequest(deps, merchantId, req.body, op))));
   });
   merchant.get('/payment-requests/:id', async (req, res) => {
     res.json(await getPaymentRequest(deps, res.locals.merchantId, req.params.id as string));
+  });
+  merchant.get('/webhook-deliveries', async (req, res) => {
+    res.json(await listDeliveries(deps, res.locals.merchantId, req.query));
+  });
+  merchant.post('/webhook-deliveries/:eventId/retry', async (req, res) => {
+    res.status(202).json(await retryDelivery(deps, res.locals.merchantId, req.params.eventId as string));
   });
   merchant.get('/settlement', async (_req, res) => {
     res.json({ merchantId: res.locals.merchantId, currency: deps.config.currency, days: await settlementDays(deps, res.locals.merchantId) });

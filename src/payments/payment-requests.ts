@@ -1,15 +1,14 @@
-import { nanoid } from 'nanoid';
 import { z } from 'zod';
 import { AppError } from '../http/errors.ts';
+import { assertWebhookUrlAllowed, outboundPolicy } from '../http/outbound.ts';
 import { digitIdentifierFor } from '../identifiers/ids.ts';
 import type { Logger } from '../logger.ts';
 import { invalidInput } from '../registration/registration.ts';
 import { calendarMonth } from '../shared/calendar.ts';
-import { pepperedHash } from '../shared/hashing.ts';
-import { CALL_STEP_TTL_SECONDS, keys } from '../store/keys.ts';
+import { CALL_STEP_TTL_SECONDS, keys, requestMerchant } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import type { PaymentDeps } from './purchase.ts';
-import { deliverWebhook } from './webhooks.ts';
+import { afterMarkingMerchant, newEventId, outboxKeys } from '../merchants/outbox.ts';
 
 export type PaymentRequestStatus = 'pending' | 'approved' | 'declined' | 'expired';
 
@@ -67,20 +66,21 @@ function view(id: string, h: Record<string, string>, now: number): PaymentReques
 }
 
 /**
- * POST /api/merchant/payment-requests. With an Idempotency-Key the request ID derives from it and
- * creation is create-if-absent, so racing retries make one request.
+ * POST /api/merchant/payment-requests. The ID is `pr_` + the operation ID of the Idempotency-Key's
+ * claim (random, shared by every retry under the key) and creation is create-if-absent, so
+ * racing retries make one request.
  */
-export async function createPaymentRequest(deps: PaymentDeps, merchantId: string, input: unknown, idempotencyKey?: string): Promise<PaymentRequestView> {
+export async function createPaymentRequest(deps: PaymentDeps, merchantId: string, input: unknown, op: string): Promise<PaymentRequestView> {
   const parsed = requestInput.safeParse(input);
   if (!parsed.success) throw invalidInput(parsed.error);
   const { config, redis } = deps;
-  const id =
-    idempotencyKey === undefined
-      ? `pr_${nanoid(22)}`
-      : `pr_${pepperedHash(config.hashPepper, `payment-request:${merchantId}:${idempotencyKey}`).slice(0, 22)}`;
+  await assertWebhookUrlAllowed(parsed.data.webhookUrl, outboundPolicy(config));
+  // The merchant's ID first (its slot, see keys.paymentRequest), then 14 random characters (84 bits).
+  const id = `pr_${merchantId}${op.slice(0, 14)}`;
   const now = deps.now();
   const expiresAt = now + config.paymentRequestTtlMinutes * 60_000;
-  const existing = await redis.hgetall(keys.paymentRequest(id));
+  const requestKey = keys.paymentRequest(id);
+  const existing = await redis.hgetall(requestKey);
   if (existing.number) return view(id, existing, now);
   let number = '';
   for (let attempt = 0; ; attempt++) {
@@ -100,17 +100,28 @@ export async function createPaymentRequest(deps: PaymentDeps, merchantId: string
     createdAt: now,
     expiresAt,
   };
-  if (!(await redis.hsetnx(keys.paymentRequest(id), 'number', number))) {
+  if (!(await redis.hsetnx(requestKey, 'number', number))) {
     await redis.del(keys.paymentRequestNumber(number));
-    return view(id, await redis.hgetall(keys.paymentRequest(id)), now);
+    return view(id, await redis.hgetall(requestKey), now);
   }
-  await redis.multi().hset(keys.paymentRequest(id), record).pexpireat(keys.paymentRequest(id), expiresAt + RETENTION_MS).exec();
-  return view(id, { ...Object.fromEntries(Object.entries(record).map(([k, v]) => [k, String(v)])) }, now);
+  const created = view(id, Object.fromEntries(Object.entries(record).map(([k, v]) => [k, String(v)])), now);
+  // `view` is what its webhook events carry: the scripts that decide or expire it set the status.
+  // In the pending set (in the merchant's slot), the background worker expires it on time.
+  await afterMarkingMerchant(redis, merchantId, expiresAt, () =>
+    redis
+      .multi()
+      .hset(requestKey, { ...record, view: JSON.stringify(created) })
+      .pexpireat(requestKey, expiresAt + RETENTION_MS)
+      .zadd(keys.pendingPaymentRequests(merchantId), expiresAt, id)
+      .exec(),
+    { onlyEarlier: true },
+  );
+  return created;
 }
 
 /** GET /api/merchant/payment-requests/{id}: only the merchant that made it sees it. */
 export async function getPaymentRequest(deps: PaymentDeps, merchantId: string, id: string): Promise<PaymentRequestView> {
-  const h = /^pr_[A-Za-z0-9_-]{22}$/.test(id) ? await deps.redis.hgetall(keys.paymentRequest(id)) : {};
+  const h = /^pr_\d{8}[A-Za-z0-9_-]{14}$/.test(id) && requestMerchant(id) === merchantId ? await deps.redis.hgetall(keys.paymentRequest(id)) : {};
   if (!h.number || h.merchantId !== merchantId) throw new AppError(404, 'unknown_payment_request', 'There is no such payment request.');
   return view(id, h, deps.now());
 }
@@ -140,30 +151,47 @@ export type DecisionResult =
   | { outcome: 'unknown' | 'expired' | 'decided' };
 
 /**
- * Approval across three slots, each step idempotent for this CallSid: claim the request (request
+ * Approval across two slots, each step idempotent for this CallSid: claim the request (merchant
  * slot; from then on no other call can take it), charge the member (member slot: cap, spend,
  * ledger, step marker), then mark it approved. Over the cap, the claim is released. A Twilio retry
- * redoes the steps and each answers "already done by this call".
+ * redoes the steps and each answers "already done by this call". Approving or declining writes
+ * the webhook event in the same script, to the merchant's outbox; the background worker delivers it.
  */
-export async function decidePaymentRequest(deps: DecisionDeps, decision: { requestId: string; approve: boolean; memberId: string; callSid: string; from: string }): Promise<DecisionResult> {
+export async function decidePaymentRequest(
+  deps: DecisionDeps,
+  decision: { requestId: string; approve: boolean; memberId: string; callSid: string; from: string },
+): Promise<DecisionResult> {
   const { config, redis } = deps;
-  const requestKey = keys.paymentRequest(decision.requestId);
+  const { requestId } = decision;
+  const merchantId = requestMerchant(requestId);
+  const requestKey = keys.paymentRequest(requestId);
   const decide = async (action: 'claim' | 'approve' | 'decline' | 'release') => {
-    const [code, status] = await redis.dpDecidePaymentRequest(requestKey, action, decision.memberId, decision.callSid, deps.now());
+    const now = deps.now();
+    const run = () =>
+      redis.dpDecidePaymentRequest(
+        requestKey,
+        keys.pendingPaymentRequests(merchantId),
+        ...outboxKeys(merchantId),
+        action,
+        decision.memberId,
+        decision.callSid,
+        now,
+        requestId,
+        newEventId(),
+        new Date(now).toISOString(),
+      );
+    // Only a decision writes an event, so only a decision marks the merchant for the worker.
+    const [code, status] = action === 'approve' || action === 'decline' ? await afterMarkingMerchant(redis, merchantId, now, run) : await run();
     return { outcome: scriptOutcome(code), status };
   };
   const amount = Number(await redis.hget(requestKey, 'amount'));
-  if (!decision.approve) {
-    const declined = await decide('decline');
-    if (declined.outcome === 'done') void notifyMerchant(deps, decision.requestId);
-    return declinedOrRefused(declined.outcome, amount, 'declined');
-  }
+  if (!decision.approve) return declinedOrRefused((await decide('decline')).outcome, amount, 'declined');
   const claim = await decide('claim');
   if (claim.outcome === 'replayed' && claim.status === 'declined') return { outcome: 'declined', amount };
   if (claim.outcome !== 'done' && claim.outcome !== 'replayed') return declinedOrRefused(claim.outcome, amount, 'approved');
   const now = deps.now();
   const [charged, remaining] = await redis.dpChargeApproval(
-    keys.callStep(decision.memberId, decision.callSid, `approve-${decision.requestId}`),
+    keys.callStep(decision.memberId, decision.callSid, `approve-${requestId}`),
     keys.memberLedger(decision.memberId),
     keys.monthlySpend(decision.memberId, calendarMonth(now, config.timeZone)),
     decision.callSid,
@@ -174,14 +202,13 @@ export async function decidePaymentRequest(deps: DecisionDeps, decision: { reque
     config.monthlySpendingCap,
     SPEND_TTL_SECONDS,
     CALL_STEP_TTL_SECONDS,
-    decision.requestId,
+    requestId,
   );
   if (scriptOutcome(charged) === 'cap_exceeded') {
     await decide('release');
     return { outcome: 'cap_exceeded', remaining: Number(remaining) };
   }
-  const approved = await decide('approve');
-  if (approved.outcome === 'done') void notifyMerchant(deps, decision.requestId);
+  await decide('approve');
   return { outcome: 'approved', amount };
 }
 
@@ -190,19 +217,4 @@ function declinedOrRefused(outcome: string, amount: number, done: 'approved' | '
   if (outcome === 'expired') return { outcome: 'expired' };
   if (outcome === 'not_found') return { outcome: 'unknown' };
   return { outcome: 'decided' };
-}
-
-/** Status changes go to the request's webhook URL, or else the merchant's, signed with its secret. */
-async function notifyMerchant(deps: DecisionDeps, requestId: string): Promise<void> {
-  try {
-    const h = await deps.redis.hgetall(keys.paymentRequest(requestId));
-    const [merchantUrl, secret] = await deps.redis.hmget(keys.merchant(h.merchantId!), 'webhookUrl', 'webhookSecret');
-    const url = h.webhookUrl || merchantUrl;
-    if (!url || !secret) return;
-    const request = view(requestId, h, deps.now());
-    const payload = { type: `payment_request.${request.status}`, createdAt: new Date(deps.now()).toISOString(), data: request };
-    await deliverWebhook({ url, secret, payload }, { maxAttempts: deps.config.webhookMaxAttempts, retryBaseMs: deps.config.webhookRetryBaseMs, now: deps.now, logger: deps.logger });
-  } catch (error) {
-    deps.logger?.error({ err: error, requestId }, 'could not notify the merchant');
-  }
 }

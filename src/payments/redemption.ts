@@ -1,16 +1,16 @@
-import { nanoid } from 'nanoid';
 import { z } from 'zod';
 import { AppError } from '../http/errors.ts';
 import { paymentCodes } from '../identifiers/ids.ts';
 import type { AnswerStore } from '../merchants/idempotency.ts';
-import { assertNotBlocked, countCodeCheck, countFailure } from '../merchants/rate-limit.ts';
+import { countCodeCheck, takeAttempt, type GuessAttempt } from '../merchants/rate-limit.ts';
+import { Cluster } from 'ioredis';
 import type { RedisClient } from '../store/redis.ts';
 import { invalidInput } from '../registration/registration.ts';
 import { calendarDay } from '../shared/calendar.ts';
-import { pepperedHash } from '../shared/hashing.ts';
 import { keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import { codeHash } from './code-secrets.ts';
+import { afterMarkingMerchant, newEventId, outboxKeys } from '../merchants/outbox.ts';
 import type { PaymentDeps } from './purchase.ts';
 
 export interface CodeBalance {
@@ -19,6 +19,11 @@ export interface CodeBalance {
   currency: string;
   expiresAt: string;
   status: 'active' | 'redeemed' | 'expired';
+}
+
+export interface RedemptionContext {
+  op: string;
+  attempt?: GuessAttempt;
 }
 
 export interface Redemption {
@@ -37,11 +42,11 @@ const unknownCode = () => new AppError(404, 'unknown_code', 'There is no such pa
  * The check digit turns most typos into 422 before any lookup. Mistyped and unknown codes both
  * count against the merchant's failure allowance, which is what makes guessing hopeless.
  */
-async function hashOfValidCode(deps: PaymentDeps, merchantId: string, input: unknown): Promise<string> {
+function hashOfValidCode(deps: PaymentDeps, attempt: GuessAttempt | undefined, input: unknown): string {
   const code = normaliseCode(input);
   const check = paymentCodes.check(code);
   if (check !== 'ok') {
-    await countFailure(deps, merchantId);
+    attempt?.failed();
     throw new AppError(422, 'invalid_code', check === 'mistyped' ? 'The code does not add up: a digit may be mistyped or two digits swapped.' : 'A payment code is 16 digits.');
   }
   return codeHash(code, deps.config.hashPepper);
@@ -49,16 +54,24 @@ async function hashOfValidCode(deps: PaymentDeps, merchantId: string, input: unk
 
 /** GET /api/merchant/codes/{code}: what is left on a code, for the merchant allowed to take it. */
 export async function checkCode(deps: PaymentDeps, merchantId: string, input: unknown): Promise<CodeBalance> {
-  await assertNotBlocked(deps, merchantId);
+  const attempt = await takeAttempt(deps, merchantId);
+  try {
+    return await balanceOf(deps, merchantId, attempt, input);
+  } finally {
+    await attempt.settle();
+  }
+}
+
+async function balanceOf(deps: PaymentDeps, merchantId: string, attempt: GuessAttempt, input: unknown): Promise<CodeBalance> {
   await countCodeCheck(deps, merchantId);
-  const hash = await hashOfValidCode(deps, merchantId, input);
+  const hash = hashOfValidCode(deps, attempt, input);
   const code = await deps.redis.hgetall(keys.paymentCode(hash));
   if (!code.amount) {
-    await countFailure(deps, merchantId);
+    attempt.failed();
     throw unknownCode();
   }
   if (code.merchantId && code.merchantId !== merchantId) {
-    await countFailure(deps, merchantId);
+    attempt.failed();
     throw wrongMerchant();
   }
   const remaining = Number(code.remaining);
@@ -80,58 +93,100 @@ const redemptionInput = z.object({
   orderId: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional(),
 });
 
-/**
- * With an Idempotency-Key the redemption ID is derived from it (keyed by the pepper and the
- * merchant), so a retry after a lost response, or two racing retries, hit the same redemption
- * record in redeem-code.lua and are replayed, never redeemed twice.
- */
-const redemptionIdFor = (deps: PaymentDeps, merchantId: string, idempotencyKey: string | undefined) =>
-  idempotencyKey === undefined
-    ? `rd_${nanoid(22)}`
-    : `rd_${pepperedHash(deps.config.hashPepper, `redemption:${merchantId}:${idempotencyKey}`).slice(0, 22)}`;
 
-/**
- * Books a redemption or a void in the merchant's slot, once per redemption ID, and with an
- * Idempotency-Key stores the merchant's answer in the same script.
- */
-function book<Body>(redis: RedisClient, merchantId: string, kind: 'redeem' | 'void', redemptionId: string, record: string, answer: Body, store?: AnswerStore<Body>) {
-  const booking = [keys.merchantRedemptions(merchantId), keys.merchantSettlement(merchantId)] as const;
-  return store
-    ? redis.dpRecordRedemption(3, ...booking, store.key, kind, redemptionId, record, store.record(answer), store.keepSeconds)
-    : redis.dpRecordRedemption(2, ...booking, kind, redemptionId, record);
+/** What the merchant's slot keeps per redemption (record-redemption.lua). */
+export interface BookedRedemption {
+  codeHash: string;
+  amount: number;
+  at: number;
+  /** `at` as ISO 8601, for the webhook event (Lua has no date formatting). */
+  atIso: string;
+  day: string;
+  orderId: string;
 }
 
 /**
- * POST /api/merchant/redemptions, once runMerchantPost has checked that the merchant is not
- * blocked for guessing. Two single-slot steps: redeem-code.lua in the code's slot does every
- * check and the debit atomically (this alone rules out double spending); then
- * record-redemption.lua books it in the merchant's slot (void lookup, settlement), once per
- * redemption ID, so redoing both steps on a retry changes nothing twice.
+ * Books a redemption or a void in the merchant's slot, once per redemption ID, with its webhook
+ * event; with an Idempotency-Key the merchant's answer is stored in the same script.
  */
-export async function redeemCode(deps: PaymentDeps, merchantId: string, input: unknown, idempotencyKey?: string, answerStore?: AnswerStore<Redemption>): Promise<Redemption> {
+export function book<Body>(
+  deps: PaymentDeps,
+  merchantId: string,
+  kind: 'redeem' | 'void',
+  redemptionId: string,
+  record: BookedRedemption | undefined,
+  answer?: Body,
+  store?: AnswerStore<Body>,
+  attempt?: GuessAttempt,
+) {
+  const now = deps.now();
+  const [merchant, outbox, order, due] = outboxKeys(merchantId);
+  const booking = [keys.merchantRedemptions(merchantId), keys.merchantSettlement(merchantId), merchant, outbox, order, due, keys.merchantAttemptsInFlight(merchantId)] as const;
+  // A successful redemption's guessing attempt ends in the booking script: one command fewer.
+  const endsAttempt = attempt?.endedBy() ? '1' : '0';
+  const event = [newEventId(), new Date(now).toISOString(), now, deps.config.currency, endsAttempt] as const;
+  const json = record ? JSON.stringify(record) : '';
+  return afterMarkingMerchant(deps.redis, merchantId, now, () =>
+    store && answer !== undefined
+      ? deps.redis.dpRecordRedemption(8, ...booking, store.key, kind, redemptionId, json, ...event, store.record(answer), store.keepSeconds)
+      : deps.redis.dpRecordRedemption(7, ...booking, kind, redemptionId, json, ...event),
+  );
+}
+
+/** The reconciler shard a code is marked in. */
+export const unsettledShard = (codeHash: string) => (codeHash.charCodeAt(0) % 16).toString(16);
+
+/**
+ * Runs a debit (or void) on a code after marking the code for the reconciler, so a crash right
+ * after the debit is always found. One connection runs commands in the order they were sent, so
+ * on a single Redis the mark goes in the same pipeline, ahead of the debit, without a round trip
+ * of its own; a cluster may send the two to different nodes, so there the mark is awaited first.
+ * The mark's time is wall-clock (not the injectable clock): the reconciler compares it with its own.
+ */
+async function afterMarking<T>(redis: RedisClient, codeHash: string, debit: () => Promise<T>): Promise<T> {
+  const mark = redis.zadd(keys.unsettledCodes(unsettledShard(codeHash)), Date.now(), codeHash);
+  if (redis instanceof Cluster) await mark;
+  const [, result] = await Promise.all([mark, debit()]);
+  return result;
+}
+
+/** The entry is booked: it leaves the code's outbox. Not awaited: if it is lost, the reconciler finds the entry booked already. */
+function settled(deps: PaymentDeps, codeHash: string, field: string): void {
+  deps.redis.hdel(keys.codeUnsettled(codeHash), field).catch(() => undefined);
+}
+
+/**
+ * POST /api/merchant/redemptions, once runMerchantPost has taken a guessing attempt and claimed
+ * the Idempotency-Key. Atomic for money even across a crash:
+ *  1. the code is marked in a reconciler shard (so a crash after step 2 is found);
+ *  2. redeem-code.lua in the code's slot: every check, the debit, and the redemption written to
+ *     the code's unsettled outbox, in one step (this alone rules out double spending);
+ *  3. record-redemption.lua books it in the merchant's slot (void lookup, settlement, the
+ *     redemption.created event and the stored answer), once per redemption ID;
+ *  4. the outbox entry is dropped. A crash between 2 and 4 leaves the entry; the reconciler
+ *     (settlement-reconciler.ts) books it, and a retry under the same key books it too: both
+ *     are the same redemption ID, so it is booked once.
+ */
+export async function redeemCode(deps: PaymentDeps, merchantId: string, input: unknown, context: RedemptionContext, answerStore?: AnswerStore<Redemption>): Promise<Redemption> {
   const parsed = redemptionInput.safeParse(input);
   if (!parsed.success) throw invalidInput(parsed.error);
   const { amount, orderId } = parsed.data;
-  const hash = await hashOfValidCode(deps, merchantId, parsed.data.code);
-  const redemptionId = redemptionIdFor(deps, merchantId, idempotencyKey);
+  const hash = hashOfValidCode(deps, context.attempt, parsed.data.code);
+  // The operation ID of the Idempotency-Key's claim: random, shared by every retry under the key.
+  const redemptionId = `rd_${context.op}`;
   const now = deps.now();
-  const [status, remaining, currency, redeemedAmount] = await deps.redis.dpRedeemCode(
-    keys.paymentCode(hash),
-    keys.codeRedemptions(hash),
-    redemptionId,
-    merchantId,
-    amount,
-    now,
-    orderId ?? '',
+  const day = calendarDay(now, deps.config.timeZone);
+  const [status, remaining, currency, redeemedAmount, at, bookedDay] = await afterMarking(deps.redis, hash, () =>
+    deps.redis.dpRedeemCode(keys.paymentCode(hash), keys.codeRedemptions(hash), keys.codeUnsettled(hash), redemptionId, merchantId, amount, now, orderId ?? '', hash, day),
   );
   switch (scriptOutcome(status)) {
     case 'not_found':
-      await countFailure(deps, merchantId);
+      context.attempt?.failed();
       throw unknownCode();
     case 'expired':
       throw new AppError(410, 'expired', 'This payment code has expired.');
     case 'wrong_merchant':
-      await countFailure(deps, merchantId);
+      context.attempt?.failed();
       throw wrongMerchant();
     case 'already_redeemed':
       throw new AppError(409, 'already_redeemed', 'This payment code has been spent in full.');
@@ -139,10 +194,13 @@ export async function redeemCode(deps: PaymentDeps, merchantId: string, input: u
       throw new AppError(409, 'insufficient_balance', `Only ${remaining} is left on this payment code.`);
     case 'done':
     case 'replayed': {
+      // A replay books what was debited then (amount, time, day), as the reconciler would.
       const booked = redeemedAmount === undefined ? amount : Number(redeemedAmount);
-      const record = { codeHash: hash, amount: booked, at: now, day: calendarDay(now, deps.config.timeZone), orderId: orderId ?? '' };
+      const bookedAt = at ? Number(at) : now;
+      const record: BookedRedemption = { codeHash: hash, amount: booked, at: bookedAt, atIso: new Date(bookedAt).toISOString(), day: bookedDay || day, orderId: orderId ?? '' };
       const redemption: Redemption = { redemptionId, amount: booked, currency: currency!, remaining: Number(remaining) };
-      await book(deps.redis, merchantId, 'redeem', redemptionId, JSON.stringify(record), redemption, answerStore);
+      await book(deps, merchantId, 'redeem', redemptionId, record, redemption, answerStore, context.attempt);
+      settled(deps, hash, redemptionId);
       return redemption;
     }
     default:
@@ -161,13 +219,8 @@ export async function voidRedemption(deps: PaymentDeps, merchantId: string, rede
   const booked = await deps.redis.hget(keys.merchantRedemptions(merchantId), redemptionId);
   if (!booked) throw notFound();
   const { codeHash: hash } = JSON.parse(booked) as { codeHash: string };
-  const [status, remaining, amount, currency] = await deps.redis.dpVoidRedemption(
-    keys.paymentCode(hash),
-    keys.codeRedemptions(hash),
-    redemptionId,
-    merchantId,
-    deps.now(),
-    deps.config.voidWindowHours * 3_600_000,
+  const [status, remaining, amount, currency] = await afterMarking(deps.redis, hash, () =>
+    deps.redis.dpVoidRedemption(keys.paymentCode(hash), keys.codeRedemptions(hash), keys.codeUnsettled(hash), redemptionId, merchantId, deps.now(), deps.config.voidWindowHours * 3_600_000),
   );
   const outcome = scriptOutcome(status);
   if (outcome === 'not_found') throw notFound();
@@ -175,6 +228,7 @@ export async function voidRedemption(deps: PaymentDeps, merchantId: string, rede
     throw new AppError(409, 'void_window_passed', `A redemption can only be voided within ${deps.config.voidWindowHours} hours.`);
   }
   const voided: VoidedRedemption = { redemptionId, status: 'voided', amount: Number(amount), currency: currency!, remaining: Number(remaining) };
-  await book(deps.redis, merchantId, 'void', redemptionId, '', voided, answerStore);
+  await book(deps, merchantId, 'void', redemptionId, undefined, voided, answerStore);
+  settled(deps, hash, `void:${redemptionId}`);
   return voided;
 }

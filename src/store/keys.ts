@@ -6,6 +6,9 @@
  * The member ID is the provisional ID the member registered with; it never changes.
  * The deployment-wide prefix (REDIS_KEY_PREFIX) is applied by the client, not here.
  */
+/** The merchant a payment request belongs to: its ID is `pr_` + the merchant ID (8 digits) + 14 random characters. */
+export const requestMerchant = (requestId: string) => requestId.slice(3, 11);
+
 export const keys = {
   pendingRegistration: (memberId: string) => `{m:${memberId}}:pending`,
   account: (memberId: string) => `{m:${memberId}}:account`,
@@ -24,6 +27,13 @@ export const keys = {
   /** A payment code, under a tag of its keyed hash: redemption and void touch only this slot. */
   paymentCode: (codeHash: string) => `code:{${codeHash}}`,
   codeRedemptions: (codeHash: string) => `code:{${codeHash}}:redemptions`,
+  /** Redemptions and voids debited on the code and not yet booked for their merchant (an outbox). */
+  codeUnsettled: (codeHash: string) => `code:{${codeHash}}:unsettled`,
+  /**
+   * Where the reconciler finds codes that may have unsettled entries: one of 16 shards (so no
+   * single key takes every redemption), marked before the debit.
+   */
+  unsettledCodes: (shard: string) => `unsettled:{${shard}}`,
   /** Everything about one merchant shares `{mer:<merchantId>}`. */
   merchant: (merchantId: string) => `{mer:${merchantId}}:merchant`,
   merchantRedemptions: (merchantId: string) => `{mer:${merchantId}}:redemptions`,
@@ -31,9 +41,26 @@ export const keys = {
   merchantIdempotency: (merchantId: string, keyHash: string) => `{mer:${merchantId}}:idem:${keyHash}`,
   merchantCodeChecks: (merchantId: string) => `{mer:${merchantId}}:rl:checks`,
   merchantFailures: (merchantId: string) => `{mer:${merchantId}}:rl:failures`,
-  /** A merchant's payment request, and the short number members key for it (its own slot: SET NX). */
-  paymentRequest: (requestId: string) => `preq:{${requestId}}`,
+  /** Limited attempts (redemptions, balance checks) started and not yet settled. */
+  merchantAttemptsInFlight: (merchantId: string) => `{mer:${merchantId}}:rl:inflight`,
+  /**
+   * A merchant's payment request lives in the merchant's slot, so deciding or expiring it writes
+   * the webhook event in the same step. Its ID starts with the merchant's (`pr_<8 digits>…`), so
+   * the key follows from the ID alone. The pending set orders the undecided ones by expiry.
+   */
+  paymentRequest: (requestId: string) => `{mer:${requestMerchant(requestId)}}:preq:${requestId}`,
+  pendingPaymentRequests: (merchantId: string) => `{mer:${merchantId}}:preq:pending`,
+  /** The short number members key, to the request ID (its own slot: SET NX). */
   paymentRequestNumber: (number: string) => `preq-num:{${number}}`,
+  /** The webhook outbox of a merchant (see scripts/outbox-lib.lua). */
+  outbox: (merchantId: string) => `{mer:${merchantId}}:outbox`,
+  outboxOrder: (merchantId: string) => `{mer:${merchantId}}:outbox:order`,
+  outboxDue: (merchantId: string) => `{mer:${merchantId}}:outbox:due`,
+  /**
+   * Merchants with background work (a delivery or an expiry) and when it is due. Marked after the
+   * change; a worker reschedules or drops a merchant once it has looked (reschedule-mark.lua).
+   */
+  merchantsWithWork: () => 'outbox-due:{merchants}',
 } as const;
 
 /** How long a call step's result is kept for replaying Twilio retries: far beyond any call. */

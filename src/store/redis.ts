@@ -8,7 +8,9 @@ export type RedisClient = Redis | Cluster;
 /**
  * Every Lua script, with how many of its arguments are keys (null: the caller passes the count
  * first, for scripts with an optional key). The file is `scripts/<file>.lua`; its header
- * documents KEYS, ARGV and return codes.
+ * documents KEYS, ARGV and return codes. Scripts with `outbox` report to merchants: they get
+ * `scripts/outbox-lib.lua` (outbox_emit) prepended, so an event is written in the same step as
+ * the change it reports.
  */
 const SCRIPTS = {
   dpCreatePendingRegistration: { file: 'create-pending-registration', numberOfKeys: 2 },
@@ -19,13 +21,19 @@ const SCRIPTS = {
   dpTakePinAttempt: { file: 'take-pin-attempt', numberOfKeys: 1 },
   dpBuyCode: { file: 'buy-code', numberOfKeys: 3 },
   dpIssueCode: { file: 'issue-code', numberOfKeys: 1 },
-  dpRedeemCode: { file: 'redeem-code', numberOfKeys: 2 },
-  dpVoidRedemption: { file: 'void-redemption', numberOfKeys: 2 },
-  dpRecordRedemption: { file: 'record-redemption', numberOfKeys: null },
+  dpRedeemCode: { file: 'redeem-code', numberOfKeys: 3 },
+  dpVoidRedemption: { file: 'void-redemption', numberOfKeys: 3 },
+  dpRescheduleMark: { file: 'reschedule-mark', numberOfKeys: 1 },
+  dpRecordRedemption: { file: 'record-redemption', numberOfKeys: null, outbox: true },
   dpBeginMerchantPost: { file: 'begin-merchant-post', numberOfKeys: null },
+  dpSettleAttempt: { file: 'settle-attempt', numberOfKeys: 2 },
   dpChargeApproval: { file: 'charge-approval', numberOfKeys: 3 },
-  dpDecidePaymentRequest: { file: 'decide-payment-request', numberOfKeys: 1 },
-} as const;
+  dpDecidePaymentRequest: { file: 'decide-payment-request', numberOfKeys: 6, outbox: true },
+  dpExpirePaymentRequest: { file: 'expire-payment-request', numberOfKeys: 6, outbox: true },
+  dpClaimDeliveries: { file: 'claim-deliveries', numberOfKeys: 3 },
+  dpFinishDelivery: { file: 'finish-delivery', numberOfKeys: 2 },
+  dpRetryDelivery: { file: 'retry-delivery', numberOfKeys: 2 },
+} satisfies Record<string, { file: string; numberOfKeys: number | null; outbox?: boolean }>;
 
 type Arg = string | number;
 
@@ -65,31 +73,113 @@ declare module 'ioredis' {
     dpTakePinAttempt(account: string, limit: Arg): Result<[number, number?], Context>;
     dpBuyCode(step: string, ledger: string, spend: string, ...args: Arg[]): Result<[number, ...string[]], Context>;
     dpIssueCode(code: string, ...args: Arg[]): Result<number, Context>;
-    dpRedeemCode(code: string, redemptions: string, redemptionId: string, merchantId: string, amount: Arg, nowMs: Arg, orderId: string): Result<[number, string?, string?, string?], Context>;
-    dpVoidRedemption(code: string, redemptions: string, redemptionId: string, merchantId: string, nowMs: Arg, windowMs: Arg): Result<[number, string?, string?, string?], Context>;
+    dpRedeemCode(
+      code: string,
+      redemptions: string,
+      unsettled: string,
+      redemptionId: string,
+      merchantId: string,
+      amount: Arg,
+      nowMs: Arg,
+      orderId: string,
+      codeHash: string,
+      day: string,
+    ): Result<[number, string?, string?, string?, string?, string?], Context>;
+    dpVoidRedemption(code: string, redemptions: string, unsettled: string, redemptionId: string, merchantId: string, nowMs: Arg, windowMs: Arg): Result<[number, string?, string?, string?], Context>;
+    dpRescheduleMark(index: string, member: string, seenScore: Arg, newScore: Arg | ''): Result<number, Context>;
     dpChargeApproval(step: string, ledger: string, spend: string, ...args: Arg[]): Result<[number, string?], Context>;
-    dpDecidePaymentRequest(request: string, action: 'claim' | 'approve' | 'decline' | 'release', memberId: string, callSid: string, nowMs: Arg): Result<[number, string?], Context>;
-    dpRecordRedemption(numberOfKeys: 2, redemptions: string, settlement: string, kind: 'redeem' | 'void', redemptionId: string, record: string): Result<number, Context>;
+    dpDecidePaymentRequest(
+      request: string,
+      pending: string,
+      merchant: string,
+      outbox: string,
+      outboxOrder: string,
+      outboxDue: string,
+      action: 'claim' | 'approve' | 'decline' | 'release',
+      memberId: string,
+      callSid: string,
+      nowMs: Arg,
+      requestId: string,
+      eventId: string,
+      nowIso: string,
+    ): Result<[number, string?], Context>;
+    dpExpirePaymentRequest(
+      request: string,
+      pending: string,
+      merchant: string,
+      outbox: string,
+      outboxOrder: string,
+      outboxDue: string,
+      requestId: string,
+      nowMs: Arg,
+      nowIso: string,
+      eventId: string,
+      recheckAtMs: Arg,
+    ): Result<number, Context>;
     dpRecordRedemption(
-      numberOfKeys: 3,
+      numberOfKeys: 7,
       redemptions: string,
       settlement: string,
+      merchant: string,
+      outbox: string,
+      outboxOrder: string,
+      outboxDue: string,
+      inflight: string,
+      kind: 'redeem' | 'void',
+      redemptionId: string,
+      record: string,
+      eventId: string,
+      nowIso: string,
+      nowMs: Arg,
+      currency: string,
+      endsAttempt: '1' | '0',
+    ): Result<number, Context>;
+    dpRecordRedemption(
+      numberOfKeys: 8,
+      redemptions: string,
+      settlement: string,
+      merchant: string,
+      outbox: string,
+      outboxOrder: string,
+      outboxDue: string,
+      inflight: string,
       idempotencyRecord: string,
       kind: 'redeem' | 'void',
       redemptionId: string,
       record: string,
+      eventId: string,
+      nowIso: string,
+      nowMs: Arg,
+      currency: string,
+      endsAttempt: '1' | '0',
       idempotencyRecordWithAnswer: string,
       keepSeconds: Arg,
     ): Result<number, Context>;
-    dpBeginMerchantPost(numberOfKeys: 1, failures: string, blockingFailures: Arg): Result<[number, (string | number)?], Context>;
+    dpClaimDeliveries(outbox: string, due: string, merchant: string, nowMs: Arg, claimMs: Arg, max: Arg, token: string): Result<[string, string, string, string, string, string][], Context>;
+    dpFinishDelivery(
+      outbox: string,
+      due: string,
+      eventId: string,
+      token: string,
+      outcome: 'delivered' | 'retry' | 'failed',
+      httpStatus: Arg,
+      error: string,
+      nextAttemptMs: Arg,
+      nowMs: Arg,
+    ): Result<number, Context>;
+    dpRetryDelivery(outbox: string, due: string, eventId: string, nowMs: Arg): Result<[number, string?], Context>;
+    dpBeginMerchantPost(numberOfKeys: 2, failures: string, inflight: string, allowedFailures: Arg, inflightTtlSeconds: Arg): Result<[number, (string | number)?], Context>;
     dpBeginMerchantPost(
-      numberOfKeys: 2,
+      numberOfKeys: 3,
       failures: string,
+      inflight: string,
       idempotencyRecord: string,
-      blockingFailures: Arg,
+      allowedFailures: Arg,
+      inflightTtlSeconds: Arg,
       claim: string,
       keepSeconds: Arg,
     ): Result<[number, (string | number)?], Context>;
+    dpSettleAttempt(failures: string, inflight: string, failedGuess: '1' | '0', windowSeconds: Arg): Result<number, Context>;
   }
 }
 
@@ -98,10 +188,10 @@ const scriptSource = (file: string) => readFileSync(new URL(`./scripts/${file}.l
 let loadedScripts: { name: string; lua: string; numberOfKeys: number | undefined }[] | undefined;
 
 export function defineScripts(client: RedisClient): void {
-  loadedScripts ??= Object.entries(SCRIPTS).map(([name, { file, numberOfKeys }]) => ({
+  loadedScripts ??= Object.entries(SCRIPTS).map(([name, script]) => ({
     name,
-    lua: scriptSource(file),
-    numberOfKeys: numberOfKeys ?? undefined,
+    lua: 'outbox' in script && script.outbox ? `${scriptSource('outbox-lib')}\n${scriptSource(script.file)}` : scriptSource(script.file),
+    numberOfKeys: script.numberOfKeys ?? undefined,
   }));
   for (const { name, lua, numberOfKeys } of loadedScripts) client.defineCommand(name, { lua, numberOfKeys });
 }

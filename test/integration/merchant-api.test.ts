@@ -2,9 +2,12 @@ import { expect } from 'chai';
 import { Agent, request as httpRequest } from 'node:http';
 import { dammCheckDigit } from '../../src/identifiers/damm.ts';
 import { keys } from '../../src/store/keys.ts';
+import { sha256 } from '../../src/shared/hashing.ts';
+import { codeHash } from '../../src/payments/code-secrets.ts';
+import { unsettledShard } from '../../src/payments/redemption.ts';
 import { jsonRequest, startTestApp, type TestApp } from '../support/harness.ts';
 import { activeMember, type ActiveMember } from '../support/member.ts';
-import { adminAuth, codeBoughtByPhone, createMerchant, merchantAuth, type TestMerchant } from '../support/payments.ts';
+import { adminAuth, codeBoughtByPhone, createMerchant, merchantAuth, merchantPost, type TestMerchant } from '../support/payments.ts';
 
 const PIN = '1357';
 // CODE_DENOMINATIONS below: key 1 = 500, 2 = 1000, 3 = 5000.
@@ -24,10 +27,12 @@ describe('the merchant API: balance checks, redemptions, voids, settlement', () 
   let shop: TestMerchant;
   const buy = (amountKey = '2', merchantId?: string) => codeBoughtByPhone(app, member, PIN, amountKey, merchantId);
   const redeem = (code: string, amount: number, headers: Record<string, string> = {}, merchant = shop, extra: Record<string, unknown> = {}) =>
-    jsonRequest(app, 'POST', '/api/merchant/redemptions', { code, amount, ...extra }, merchantAuth(merchant, headers));
+    jsonRequest(app, 'POST', '/api/merchant/redemptions', { code, amount, ...extra }, merchantPost(merchant, headers));
 
   before(async () => {
-    app = await startTestApp({ CODE_DENOMINATIONS: '500,1000,5000', MONTHLY_SPENDING_CAP: '1000000' });
+    // A merchant may have at most MERCHANT_FAILURES_PER_HOUR limited requests in flight; the
+    // concurrency stories below keep 64 in flight for one merchant.
+    app = await startTestApp({ CODE_DENOMINATIONS: '500,1000,5000', MONTHLY_SPENDING_CAP: '1000000', MERCHANT_FAILURES_PER_HOUR: '100' });
     member = await activeMember(app, { pin: PIN });
     shop = await createMerchant(app);
   });
@@ -66,10 +71,10 @@ describe('the merchant API: balance checks, redemptions, voids, settlement', () 
       const unknown = await jsonRequest(app, 'GET', '/api/merchant/no-such-thing', undefined, merchantAuth(shop));
       expect(unknown.status).to.equal(404);
       expect(unknown.body.error.code).to.be.a('string');
-      const broken = await fetch(`${app.url}/api/merchant/redemptions`, { method: 'POST', headers: { ...merchantAuth(shop), 'Content-Type': 'application/json' }, body: '{"code":' });
+      const broken = await fetch(`${app.url}/api/merchant/redemptions`, { method: 'POST', headers: { ...merchantPost(shop), 'Content-Type': 'application/json' }, body: '{"code":' });
       expect(broken.status).to.equal(400);
       expect((await broken.json()).error.code).to.be.a('string');
-      const form = await fetch(`${app.url}/api/merchant/redemptions`, { method: 'POST', headers: { ...merchantAuth(shop), 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'code=1' });
+      const form = await fetch(`${app.url}/api/merchant/redemptions`, { method: 'POST', headers: { ...merchantPost(shop), 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'code=1' });
       expect(form.status).to.equal(415);
       expect(form.headers.get('cache-control')).to.equal('no-store');
     });
@@ -114,7 +119,7 @@ describe('the merchant API: balance checks, redemptions, voids, settlement', () 
       expect(unknown.status).to.equal(404);
       expect(unknown.body.error.code).to.equal('unknown_code');
       for (const body of [{ code }, { code, amount: 0 }, { code, amount: 1.5 }, { code, amount: '100' }, { amount: 100 }]) {
-        const res = await jsonRequest(app, 'POST', '/api/merchant/redemptions', body, merchantAuth(shop));
+        const res = await jsonRequest(app, 'POST', '/api/merchant/redemptions', body, merchantPost(shop));
         expect(res.status, JSON.stringify(body)).to.equal(422);
         expect(res.body.error.code).to.equal('invalid_input');
       }
@@ -145,12 +150,12 @@ describe('the merchant API: balance checks, redemptions, voids, settlement', () 
       const code = await buy('2');
       const other = await createMerchant(app, 'Other');
       const { body } = await redeem(code, 600);
-      const stranger = await jsonRequest(app, 'POST', `/api/merchant/redemptions/${body.redemptionId}/void`, undefined, merchantAuth(other));
+      const stranger = await jsonRequest(app, 'POST', `/api/merchant/redemptions/${body.redemptionId}/void`, undefined, merchantPost(other));
       expect(stranger.status).to.equal(404);
-      const voided = await jsonRequest(app, 'POST', `/api/merchant/redemptions/${body.redemptionId}/void`, undefined, merchantAuth(shop));
+      const voided = await jsonRequest(app, 'POST', `/api/merchant/redemptions/${body.redemptionId}/void`, undefined, merchantPost(shop));
       expect(voided.status).to.equal(200);
       expect(voided.body).to.include({ redemptionId: body.redemptionId, status: 'voided', amount: 600, remaining: 1000 });
-      const again = await jsonRequest(app, 'POST', `/api/merchant/redemptions/${body.redemptionId}/void`, undefined, merchantAuth(shop));
+      const again = await jsonRequest(app, 'POST', `/api/merchant/redemptions/${body.redemptionId}/void`, undefined, merchantPost(shop));
       expect(again.status).to.equal(200);
       expect(again.body.remaining).to.equal(1000);
       expect((await redeem(code, 1000)).status).to.equal(201);
@@ -162,13 +167,13 @@ describe('the merchant API: balance checks, redemptions, voids, settlement', () 
       const start = app.clock.now;
       try {
         app.clock.now = start + 24 * HOUR + 1000;
-        const late = await jsonRequest(app, 'POST', `/api/merchant/redemptions/${body.redemptionId}/void`, undefined, merchantAuth(shop));
+        const late = await jsonRequest(app, 'POST', `/api/merchant/redemptions/${body.redemptionId}/void`, undefined, merchantPost(shop));
         expect(late.status).to.equal(409);
         expect(late.body.error.code).to.equal('void_window_passed');
       } finally {
         app.clock.now = start;
       }
-      const unknown = await jsonRequest(app, 'POST', '/api/merchant/redemptions/rd_AAAAAAAAAAAAAAAAAAAAAA/void', undefined, merchantAuth(shop));
+      const unknown = await jsonRequest(app, 'POST', '/api/merchant/redemptions/rd_AAAAAAAAAAAAAAAAAAAAAA/void', undefined, merchantPost(shop));
       expect(unknown.status).to.equal(404);
     });
   });
@@ -205,7 +210,7 @@ describe('the merchant API: balance checks, redemptions, voids, settlement', () 
       const key = { 'Idempotency-Key': 'too-much-once' };
       const refused = await redeem(code, 300, key);
       expect(refused.status).to.equal(409);
-      await jsonRequest(app, 'POST', `/api/merchant/redemptions/${body.redemptionId}/void`, undefined, merchantAuth(shop));
+      await jsonRequest(app, 'POST', `/api/merchant/redemptions/${body.redemptionId}/void`, undefined, merchantPost(shop));
       const replayed = await redeem(code, 300, key);
       expect(replayed.status).to.equal(409);
       expect(replayed.body).to.deep.equal(refused.body);
@@ -225,6 +230,44 @@ describe('the merchant API: balance checks, redemptions, voids, settlement', () 
       expect(ttl).to.be.within(24 * 3600 - 60, 24 * 3600);
     });
 
+    it('when a merchant redeems, voids or asks for a payment without an Idempotency-Key, it is refused with 400 idempotency_key_required and nothing moves', async () => {
+      const code = await buy('1');
+      const bare = await jsonRequest(app, 'POST', '/api/merchant/redemptions', { code, amount: 100 }, merchantAuth(shop));
+      expect(bare.status).to.equal(400);
+      expect(bare.body.error.code).to.equal('idempotency_key_required');
+      const check = await jsonRequest(app, 'GET', `/api/merchant/codes/${code}`, undefined, merchantAuth(shop));
+      expect(check.body.remaining).to.equal(500);
+      const { body } = await redeem(code, 100);
+      const bareVoid = await jsonRequest(app, 'POST', `/api/merchant/redemptions/${body.redemptionId}/void`, undefined, merchantAuth(shop));
+      expect(bareVoid.status).to.equal(400);
+      expect(bareVoid.body.error.code).to.equal('idempotency_key_required');
+      const bareRequest = await jsonRequest(app, 'POST', '/api/merchant/payment-requests', { amount: 100, description: 'Tea' }, merchantAuth(shop));
+      expect(bareRequest.status).to.equal(400);
+      expect(bareRequest.body.error.code).to.equal('idempotency_key_required');
+    });
+
+    it('when a merchant reuses a key after its 24-hour record has expired, a new and distinct redemption is made and booked', async () => {
+      const code = await buy('2');
+      const key = { 'Idempotency-Key': 'reused-next-day' };
+      const first = await redeem(code, 100, key);
+      // The record's 24 h are over (Redis expired it).
+      await app.redis.del(keys.merchantIdempotency(shop.merchantId, sha256('reused-next-day')));
+      const second = await redeem(code, 100, key);
+      expect(second.status).to.equal(201);
+      expect(second.body.redemptionId).to.not.equal(first.body.redemptionId);
+      expect(second.body.remaining).to.equal(800);
+      expect(await app.redis.hexists(keys.merchantRedemptions(shop.merchantId), second.body.redemptionId)).to.equal(1);
+      // Voiding the new one refunds the new one only.
+      const voided = await jsonRequest(app, 'POST', `/api/merchant/redemptions/${second.body.redemptionId}/void`, undefined, merchantPost(shop));
+      expect(voided.body).to.include({ redemptionId: second.body.redemptionId, remaining: 900 });
+    });
+
+    it('redemption IDs are random, not derived from the key: the same key at two merchants names two redemptions', async () => {
+      const code = await buy('2');
+      const a = await redeem(code, 10, { 'Idempotency-Key': 'same-everywhere' });
+      expect(a.body.redemptionId).to.match(/^rd_[A-Za-z0-9_-]{22}$/);
+    });
+
     it('void retries with a key replay the first answer', async () => {
       const code = await buy('1');
       const { body } = await redeem(code, 100);
@@ -242,7 +285,7 @@ describe('the merchant API: balance checks, redemptions, voids, settlement', () 
       const code = await buy('3');
       await redeem(code, 1200, {}, seller);
       const { body } = await redeem(code, 300, {}, seller);
-      await jsonRequest(app, 'POST', `/api/merchant/redemptions/${body.redemptionId}/void`, undefined, merchantAuth(seller));
+      await jsonRequest(app, 'POST', `/api/merchant/redemptions/${body.redemptionId}/void`, undefined, merchantPost(seller));
       const start = app.clock.now;
       try {
         app.clock.now = start + 24 * HOUR;
@@ -273,6 +316,42 @@ describe('the merchant API: balance checks, redemptions, voids, settlement', () 
     });
   });
 
+  describe('a redemption is never half done', () => {
+    it('when the process dies after debiting a code and before booking it for the merchant, the reconciler books it once and settlement equals the debits', async () => {
+      const seller = await createMerchant(app, 'Crashing till');
+      const code = await buy('2');
+      const hash = codeHash(code, app.config.hashPepper);
+      const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(app.clock.now);
+      // What redeemCode does up to the crash: mark the code for the reconciler, debit it (with its outbox entry).
+      await app.redis.zadd(keys.unsettledCodes(unsettledShard(hash)), Date.now(), hash);
+      const [status] = await app.redis.dpRedeemCode(keys.paymentCode(hash), keys.codeRedemptions(hash), keys.codeUnsettled(hash), 'rd_crashedcrashedcrashed0', seller.merchantId, 300, app.clock.now, '', hash, day);
+      expect(status).to.equal(1);
+      const settledNet = async () => ((await jsonRequest(app, 'GET', '/api/merchant/settlement', undefined, merchantAuth(seller))).body.days as { net: number }[]).reduce((sum, d) => sum + d.net, 0);
+      expect(await settledNet()).to.equal(0);
+      for (let i = 0; i < 100 && (await settledNet()) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await settledNet()).to.equal(300);
+      expect(await app.redis.hlen(keys.codeUnsettled(hash))).to.equal(0);
+      await app.background!.runOnce();
+      expect(await settledNet()).to.equal(300);
+      // The booked redemption can be voided like any other.
+      const voided = await jsonRequest(app, 'POST', '/api/merchant/redemptions/rd_crashedcrashedcrashed0/void', undefined, merchantPost(seller));
+      expect(voided.body).to.include({ status: 'voided', remaining: 1000 });
+      expect(await settledNet()).to.equal(0);
+    });
+
+    it('after ordinary redemptions and voids the reconciler finds nothing to book and forgets the codes', async () => {
+      const code = await buy('2');
+      const { body } = await redeem(code, 100);
+      await jsonRequest(app, 'POST', `/api/merchant/redemptions/${body.redemptionId}/void`, undefined, merchantPost(shop));
+      const hash = codeHash(code, app.config.hashPepper);
+      const shard = keys.unsettledCodes(unsettledShard(hash));
+      expect(await app.redis.zscore(shard, hash)).to.not.equal(null);
+      for (let i = 0; i < 100 && (await app.redis.zscore(shard, hash)) !== null; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await app.redis.zscore(shard, hash)).to.equal(null);
+      expect(await app.redis.hlen(keys.codeUnsettled(hash))).to.equal(0);
+    });
+  });
+
   describe('under concurrency', () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 64 });
     after(() => agent.destroy());
@@ -283,7 +362,7 @@ describe('the merchant API: balance checks, redemptions, voids, settlement', () 
       const payload = JSON.stringify(body);
       return new Promise((resolve, reject) => {
         const req = httpRequest(
-          { agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload), ...merchantAuth(merchant) } },
+          { agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload), ...merchantPost(merchant) } },
           (res) => {
             let text = '';
             res.setEncoding('utf8');
@@ -338,16 +417,16 @@ describe('the merchant API against code guessing', () => {
     const honest = await createMerchant(app, 'Honest');
     const code = await codeBoughtByPhone(app, member, PIN, '1');
     for (const wrong of [unissuedCode(), mistype(code), unissuedCode()]) {
-      const res = await jsonRequest(app, 'POST', '/api/merchant/redemptions', { code: wrong, amount: 1 }, merchantAuth(guesser));
+      const res = await jsonRequest(app, 'POST', '/api/merchant/redemptions', { code: wrong, amount: 1 }, merchantPost(guesser));
       expect([404, 422]).to.include(res.status);
     }
-    const blocked = await jsonRequest(app, 'POST', '/api/merchant/redemptions', { code, amount: 1 }, merchantAuth(guesser));
+    const blocked = await jsonRequest(app, 'POST', '/api/merchant/redemptions', { code, amount: 1 }, merchantPost(guesser));
     expect(blocked.status).to.equal(429);
     expect(blocked.body.error.code).to.equal('rate_limited');
     expect(Number(blocked.headers.get('retry-after'))).to.be.within(1, 3600);
     const blockedCheck = await jsonRequest(app, 'GET', `/api/merchant/codes/${code}`, undefined, merchantAuth(guesser));
     expect(blockedCheck.status).to.equal(429);
-    const fine = await jsonRequest(app, 'POST', '/api/merchant/redemptions', { code, amount: 1 }, merchantAuth(honest));
+    const fine = await jsonRequest(app, 'POST', '/api/merchant/redemptions', { code, amount: 1 }, merchantPost(honest));
     expect(fine.status).to.equal(201);
   });
 
@@ -355,7 +434,7 @@ describe('the merchant API against code guessing', () => {
     const guesser = await createMerchant(app, 'Retrying guesser');
     const code = await codeBoughtByPhone(app, member, PIN, '1');
     const redeemWithKey = (key: string, codeToTry = code) =>
-      jsonRequest(app, 'POST', '/api/merchant/redemptions', { code: codeToTry, amount: 100 }, merchantAuth(guesser, { 'Idempotency-Key': key }));
+      jsonRequest(app, 'POST', '/api/merchant/redemptions', { code: codeToTry, amount: 100 }, merchantPost(guesser, { 'Idempotency-Key': key }));
     const paid = await redeemWithKey('before-the-block');
     expect(paid.status).to.equal(201);
     for (let i = 0; i < 3; i++) expect((await redeemWithKey(`guess-${i}`, unissuedCode())).status).to.equal(404);
@@ -373,6 +452,48 @@ describe('the merchant API against code guessing', () => {
     expect(afterReset.status).to.equal(201);
     expect(afterReset.headers.get('idempotent-replayed')).to.equal(null);
     expect(afterReset.body.remaining).to.equal(300);
+  });
+
+  it('when a merchant fires a burst of 20 parallel bad guesses with a limit of 3, exactly 3 are tried and the other 17 get 429 with Retry-After', async () => {
+    const burster = await createMerchant(app, 'Burster');
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        jsonRequest(app, 'POST', '/api/merchant/redemptions', { code: unissuedCode(), amount: 1 }, merchantPost(burster, { 'Idempotency-Key': `burst-${i}` })),
+      ),
+    );
+    const tried = results.filter((r) => r.status === 404);
+    const refused = results.filter((r) => r.status === 429);
+    console.log(`      burst of 20 bad guesses, limit 3: ${tried.length} tried, ${refused.length} refused`);
+    expect(tried).to.have.length(3);
+    expect(refused).to.have.length(17);
+    for (const r of refused) expect(Number(r.headers.get('retry-after'))).to.be.within(1, 3600);
+  });
+
+  it('when a merchant fires a burst of parallel balance checks of unknown codes, only the hourly failure limit is tried', async () => {
+    const checker = await createMerchant(app, 'Burst checker');
+    const results = await Promise.all(Array.from({ length: 5 }, () => jsonRequest(app, 'GET', `/api/merchant/codes/${unissuedCode()}`, undefined, merchantAuth(checker))));
+    expect(results.filter((r) => r.status === 404)).to.have.length(3);
+    expect(results.filter((r) => r.status === 429)).to.have.length(2);
+  });
+
+  it('successful redemptions do not use up the guessing allowance', async () => {
+    const busy = await createMerchant(app, 'Busy till');
+    const code = await codeBoughtByPhone(app, member, PIN, '2');
+    for (let i = 0; i < 6; i++) {
+      const res = await jsonRequest(app, 'POST', '/api/merchant/redemptions', { code, amount: 10 }, merchantPost(busy, { 'Idempotency-Key': `busy-${i}` }));
+      expect(res.status).to.equal(201);
+    }
+  });
+
+  it('when one merchant has more redemptions in flight than its guessing allowance, the extra ones get 429 with Retry-After: 1, and settle when done', async () => {
+    const busy = await createMerchant(app, 'Crowded till');
+    const code = await codeBoughtByPhone(app, member, PIN, '2');
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => jsonRequest(app, 'POST', '/api/merchant/redemptions', { code, amount: 10 }, merchantPost(busy, { 'Idempotency-Key': `crowd-${i}` }))),
+    );
+    for (const r of results.filter((r) => r.status === 429)) expect(r.headers.get('retry-after')).to.equal('1');
+    expect(results.filter((r) => r.status === 201).length).to.be.within(1, 10);
+    expect(await app.redis.get(keys.merchantAttemptsInFlight(busy.merchantId))).to.equal('0');
   });
 
   it('balance checks are limited per minute, right or wrong', async () => {

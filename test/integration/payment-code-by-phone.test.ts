@@ -4,7 +4,7 @@ import { keys } from '../../src/store/keys.ts';
 import { jsonRequest, register, startTestApp, type TestApp } from '../support/harness.ts';
 import { TestCall } from '../support/call.ts';
 import { activeMember } from '../support/member.ts';
-import { buyOnCall, createMerchant, merchantAuth, signInToBuy } from '../support/payments.ts';
+import { buyOnCall, createMerchant, merchantAuth, merchantPost, signInToBuy } from '../support/payments.ts';
 import { findVerb, spokenNumbers, spokenText, type TwimlNode } from '../support/twiml.ts';
 
 const PIN = '2468';
@@ -56,7 +56,7 @@ describe('buying a payment code by phone (menu 2)', () => {
     expect(spokenNumbers(again.verbs)[0]).to.equal(code);
 
     const shop = await createMerchant(app);
-    const redeemed = await jsonRequest(app, 'POST', '/api/merchant/redemptions', { code, amount: 400, orderId: 'A-1' }, merchantAuth(shop));
+    const redeemed = await jsonRequest(app, 'POST', '/api/merchant/redemptions', { code, amount: 400, orderId: 'A-1' }, merchantPost(shop));
     expect(redeemed.status).to.equal(201);
     expect(redeemed.body).to.include({ amount: 400, currency: 'JPY', remaining: 600 });
     expect(redeemed.body.redemptionId).to.be.a('string');
@@ -116,12 +116,12 @@ describe('buying a payment code by phone (menu 2)', () => {
     const code = spokenNumbers((await call.press('1')).verbs)[0]!;
     expect(spokenText(call.last.verbs)).to.include('でのみ使えます');
 
-    const elsewhere = await jsonRequest(app, 'POST', '/api/merchant/redemptions', { code, amount: 100 }, merchantAuth(bakery));
+    const elsewhere = await jsonRequest(app, 'POST', '/api/merchant/redemptions', { code, amount: 100 }, merchantPost(bakery));
     expect(elsewhere.status).to.equal(403);
     expect(elsewhere.body.error.code).to.equal('wrong_merchant');
     const check = await jsonRequest(app, 'GET', `/api/merchant/codes/${code}`, undefined, merchantAuth(bakery));
     expect(check.status).to.equal(403);
-    const there = await jsonRequest(app, 'POST', '/api/merchant/redemptions', { code, amount: 100 }, merchantAuth(cafe));
+    const there = await jsonRequest(app, 'POST', '/api/merchant/redemptions', { code, amount: 100 }, merchantPost(cafe));
     expect(there.status).to.equal(201);
     expect(there.body.remaining).to.equal(400);
   });

@@ -7,7 +7,7 @@ import { keys } from '../../src/store/keys.ts';
 import { jsonRequest, startTestApp, type TestApp } from '../support/harness.ts';
 import { TestCall } from '../support/call.ts';
 import { activeMember, type ActiveMember } from '../support/member.ts';
-import { adminAuth, merchantAuth, type TestMerchant } from '../support/payments.ts';
+import { adminAuth, merchantAuth, merchantPost, type TestMerchant } from '../support/payments.ts';
 import { findVerb, spokenText } from '../support/twiml.ts';
 
 const PIN = '8080';
@@ -59,7 +59,7 @@ describe('payment requests approved by phone (menu 3)', () => {
   });
 
   const createRequest = (body: Record<string, unknown> = { amount: 1200, description: 'Ramen set' }, headers: Record<string, string> = {}) =>
-    jsonRequest(app, 'POST', '/api/merchant/payment-requests', body, merchantAuth(shop, headers));
+    jsonRequest(app, 'POST', '/api/merchant/payment-requests', body, merchantPost(shop, headers));
 
   async function keyRequestNumber(number: string, who = member): Promise<TestCall> {
     const call = new TestCall(app);
@@ -124,7 +124,7 @@ describe('payment requests approved by phone (menu 3)', () => {
     const seen = await jsonRequest(app, 'GET', `/api/merchant/payment-requests/${created.body.id}`, undefined, merchantAuth(shop));
     expect(seen.body.status).to.equal('declined');
     expect(await ledger(member.provisionalId)).to.have.length(2);
-    const deliveries = await hook.waitFor(2);
+    const deliveries = await hook.waitFor(3);
     expect(deliveries.map((d) => JSON.parse(d.body).type)).to.include('payment_request.declined');
   });
 

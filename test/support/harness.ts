@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createApp } from '../../src/app.ts';
+import { startBackgroundWork, type BackgroundWork } from '../../src/background.ts';
 import { buildConfig, loadConfig, type Config } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createRedisClient, type RedisClient } from '../../src/store/redis.ts';
@@ -20,7 +21,20 @@ export interface TestApp {
   /** Where the app really listens (loopback); PUBLIC_BASE_URL is TEST_BASE_URL, as behind a proxy. */
   url: string;
   clock: { now: number };
+  /** The key prefix of this app's data (pass it to a second instance of the same deployment). */
+  keyPrefix: string;
+  /** The app's background worker (deliveries, expiry, reconciler); absent with `worker: false`. */
+  background?: BackgroundWork;
   close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  redis?: RedisClient;
+  sms?: SmsSender;
+  /** Share another test app's keys (two instances of one deployment); its owner deletes them. */
+  keyPrefix?: string;
+  /** Start the background worker (default true). */
+  worker?: boolean;
 }
 
 const flows = loadVoiceFlows();
@@ -35,6 +49,10 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     PUBLIC_BASE_URL: TEST_BASE_URL,
     TWILIO_AUTH_TOKEN: 'test-auth-token-0123456789abcdef',
     SERVICE_PHONE_NUMBER: '+815000001234',
+    // The background worker runs in every test app, quickly.
+    WORKER_POLL_MS: '20',
+    RECONCILE_INTERVAL_MS: '200',
+    WEBHOOK_RETRY_BASE_MS: '50',
     ...overrides,
   });
 }
@@ -43,26 +61,36 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
  * Starts the real app on a loopback port against the real Redis, with keys under a prefix of
  * its own so tests never see each other's data; close() deletes that prefix's keys.
  */
-export async function startTestApp(overrides: Record<string, string> = {}, options: { redis?: RedisClient; sms?: SmsSender } = {}): Promise<TestApp> {
+export async function startTestApp(overrides: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const config = testConfig(overrides);
-  const prefix = `t${randomBytes(6).toString('hex')}:`;
+  const prefix = options.keyPrefix ?? `t${randomBytes(6).toString('hex')}:`;
   const redis = options.redis ?? createRedisClient(config, { keyPrefix: prefix });
   const clock = { now: Date.now() };
-  const app = createApp({ config, redis, logger: createLogger(config), flows, now: () => clock.now, sms: options.sms });
+  const logger = createLogger(config);
+  const app = createApp({ config, redis, logger, flows, now: () => clock.now, sms: options.sms });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const { port } = server.address() as AddressInfo;
+  // The app's clock stands still unless a test moves it; the worker's runs on from it, so retries
+  // come due as real time passes, and a test that moves the clock moves the worker too.
+  const startedAt = Date.now();
+  const background = options.worker === false ? undefined : startBackgroundWork({ config, redis, logger, now: () => clock.now + (Date.now() - startedAt) });
   return {
     config,
     redis,
     flows,
     url: `http://127.0.0.1:${port}`,
     clock,
+    keyPrefix: prefix,
+    background,
     async close() {
+      await background?.stop();
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
-      if (!options.redis) {
+      if (options.keyPrefix) {
+        redis.disconnect();
+      } else if (!options.redis) {
         await deleteKeysWithPrefix(config, `${config.redis.keyPrefix}${prefix}`);
         redis.disconnect();
       }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { jsonRequest, type TestApp } from './harness.ts';
 import { TestCall } from './call.ts';
@@ -11,6 +12,9 @@ export interface TestMerchant {
 
 export const adminAuth = (app: TestApp) => ({ Authorization: `Bearer ${app.config.adminToken}` });
 export const merchantAuth = (merchant: TestMerchant, extra: Record<string, string> = {}) => ({ Authorization: `Bearer ${merchant.apiKey}`, ...extra });
+
+/** Headers of a money-moving merchant POST: the API key and a fresh Idempotency-Key (required). */
+export const merchantPost = (merchant: TestMerchant, extra: Record<string, string> = {}) => merchantAuth(merchant, { 'Idempotency-Key': randomUUID(), ...extra });
 
 export async function createMerchant(app: TestApp, name = 'Corner Café'): Promise<TestMerchant> {
   const res = await jsonRequest<TestMerchant>(app, 'POST', '/api/admin/merchants', { name }, adminAuth(app));

@@ -37,6 +37,14 @@ describe('configuration', () => {
     expect(buildConfig({ NODE_ENV: 'production', SIMULATOR_ENABLED: 'true', ...secrets }).simulatorEnabled).to.equal(true);
   });
 
+  it('webhooks may reach loopback in development and test, not in production unless OUTBOUND_ALLOW_LOOPBACK says so', () => {
+    const secrets = { SESSION_SECRET: 's'.repeat(20), ADMIN_TOKEN: 'a'.repeat(20), HASH_PEPPER: 'p'.repeat(20), TWILIO_AUTH_TOKEN: 't'.repeat(32) };
+    expect(buildConfig({}).outboundAllowLoopback).to.equal(true);
+    expect(buildConfig({ NODE_ENV: 'test' }).outboundAllowLoopback).to.equal(true);
+    expect(buildConfig({ NODE_ENV: 'production', ...secrets }).outboundAllowLoopback).to.equal(false);
+    expect(buildConfig({ NODE_ENV: 'production', OUTBOUND_ALLOW_LOOPBACK: 'true', ...secrets }).outboundAllowLoopback).to.equal(true);
+  });
+
   it('Redis cluster nodes are parsed and checked', () => {
     expect(buildConfig({ REDIS_CLUSTER_NODES: 'a:7000, b:7001' }).redis.clusterNodes).to.deep.equal([
       { host: 'a', port: 7000 },

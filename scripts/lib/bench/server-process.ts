@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type Express } from 'express';
 import { createApp } from '../../../src/app.ts';
+import { startBackgroundWork } from '../../../src/background.ts';
 import { loadConfig } from '../../../src/config.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { createRedisClient } from '../../../src/store/redis.ts';
@@ -59,8 +60,12 @@ async function main(kind: ServerKind, twiml: string): Promise<void> {
   if (kind === 'app') {
     const config = loadConfig();
     const redis = createRedisClient(config);
-    app = createApp({ config, redis, logger: createLogger(config), flows: loadVoiceFlows() });
+    const logger = createLogger(config);
+    app = createApp({ config, redis, logger, flows: loadVoiceFlows() });
+    // As in production: the background worker (webhook outbox, expiry, settlement reconciler) runs in the app process.
+    const background = startBackgroundWork({ config, redis, logger });
     closeResources = async () => {
+      await background.stop();
       await redis.quit().catch(() => undefined);
     };
   } else {

@@ -1,7 +1,14 @@
 -- Moves a payment request through its states. A call first claims it (so no two members can be
 -- charged for it), then approves (after the charge) or releases it (charge refused); or declines.
--- KEYS[1] payment request hash        preq:{<id>}
+-- Approving and declining write the payment_request.approved / .declined event to the merchant's
+-- outbox in the same step. The request lives in its merchant's slot.
+-- Prepended with outbox-lib.lua.
+-- KEYS[1] payment request hash        {mer:<id>}:preq:<requestId>
+-- KEYS[2] pending requests            {mer:<id>}:preq:pending   (request ID -> expiry, ms)
+-- KEYS[3] merchant hash               {mer:<id>}:merchant
+-- KEYS[4..6] outbox, its order and due sets   {mer:<id>}:outbox, :outbox:order, :outbox:due
 -- ARGV[1] 'claim' | 'approve' | 'decline' | 'release'   ARGV[2] member ID   ARGV[3] CallSid   ARGV[4] now (ms)
+-- ARGV[5] request ID   ARGV[6] event ID   ARGV[7] now (ISO 8601)
 -- Returns: {1, status} changed now; {0, status} this call already did it (retry)
 --          {-1} no such request   {-6} expired   {-2, status} decided or claimed by someone else
 local r = redis.call('HMGET', KEYS[1], 'status', 'expiresAt', 'claimedBy', 'claimCall')
@@ -11,6 +18,18 @@ end
 local status, mine = r[1], (r[3] == ARGV[2] and r[4] == ARGV[3])
 local action = ARGV[1]
 local now = tonumber(ARGV[4])
+local function decided(newStatus)
+  redis.call('ZREM', KEYS[2], ARGV[5])
+  local h = redis.call('HMGET', KEYS[1], 'view', 'webhookUrl')
+  local view = cjson.decode(h[1])
+  view.status = newStatus
+  view.decidedAt = ARGV[7]
+  outbox_emit(KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[6], 'payment_request.' .. newStatus, ARGV[7], view, h[2] or '', now)
+end
+-- Expired by the worker's sweep: a call that comes too late hears it is expired.
+if status == 'expired' and (action == 'claim' or action == 'decline') then
+  return {-6}
+end
 if action == 'claim' then
   if status == 'claimed' and mine then return {0, status} end
   if status ~= 'pending' then return {mine and 0 or -2, status} end
@@ -22,6 +41,7 @@ if action == 'approve' then
   if status == 'approved' and mine then return {0, status} end
   if status ~= 'claimed' or not mine then return {-2, status} end
   redis.call('HSET', KEYS[1], 'status', 'approved', 'decidedAt', ARGV[4])
+  decided('approved')
   return {1, 'approved'}
 end
 if action == 'release' then
@@ -35,4 +55,5 @@ if status == 'declined' and mine then return {0, status} end
 if not (status == 'pending' or (status == 'claimed' and mine)) then return {-2, status} end
 if status == 'pending' and now >= tonumber(r[2]) then return {-6} end
 redis.call('HSET', KEYS[1], 'status', 'declined', 'decidedAt', ARGV[4], 'claimedBy', ARGV[2], 'claimCall', ARGV[3])
+decided('declined')
 return {1, 'declined'}

@@ -1,18 +1,33 @@
 -- Books a redemption (or its void) in the merchant's own slot, once per redemption ID: the index
--- that finds a redemption's code for a void, and the per-day settlement totals. With an
--- Idempotency-Key, the merchant's answer is stored in the same step, so booking and answer
--- cannot part.
--- Called with 2 or 3 keys (numkeys is passed per call):
+-- that finds a redemption's code for a void, the per-day settlement totals, and the webhook event
+-- (redemption.created / redemption.voided) in the merchant's outbox. With an Idempotency-Key,
+-- the merchant's answer is stored in the same step, so booking and answer cannot part.
+-- A redemption request's guessing attempt (begin-merchant-post.lua) ends here too: it succeeded,
+-- so it leaves the in-flight count, and the request needs no command of its own for that.
+-- Prepended with outbox-lib.lua. Called with 7 or 8 keys (numkeys is passed per call):
 -- KEYS[1] merchant redemptions hash   {mer:<id>}:redemptions   (redemption ID -> JSON)
 -- KEYS[2] merchant settlement hash    {mer:<id>}:settlement    (<yyyy-mm-dd>:<redeemed|count|voided> -> total)
--- KEYS[3] Idempotency-Key record      {mer:<id>}:idem:<digest> (only when the request has a key)
+-- KEYS[3] merchant hash               {mer:<id>}:merchant      (webhook URL)
+-- KEYS[4..6] outbox, its order and due sets   {mer:<id>}:outbox, :outbox:order, :outbox:due
+-- KEYS[7] attempts in flight          {mer:<id>}:rl:inflight
+-- KEYS[8] Idempotency-Key record      {mer:<id>}:idem:<digest> (only when the request has a key)
 -- ARGV[1] 'redeem' or 'void'   ARGV[2] redemption ID   ARGV[3] JSON record (redeem) or ''
--- ARGV[4] the Idempotency-Key record with the answer   ARGV[5] how long to keep it (s)   (with KEYS[3])
+-- ARGV[4] event ID   ARGV[5] now (ISO 8601)   ARGV[6] now (ms)   ARGV[7] currency
+-- ARGV[8] '1' this booking ends a limited attempt (take it off the in-flight count), '0' not
+-- ARGV[9] the Idempotency-Key record with the answer   ARGV[10] how long to keep it (s)   (with KEYS[8])
 -- Returns: 1 booked now; 0 already booked; -1 void of an unknown redemption
 local function keepAnswer()
-  if KEYS[3] then
-    redis.call('SET', KEYS[3], ARGV[4], 'EX', ARGV[5])
+  if ARGV[8] == '1' and tonumber(redis.call('GET', KEYS[7]) or '0') > 0 then
+    redis.call('DECR', KEYS[7])
   end
+  if KEYS[8] then
+    redis.call('SET', KEYS[8], ARGV[9], 'EX', ARGV[10])
+  end
+end
+local function report(eventType, r, status)
+  outbox_emit(KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[4], eventType, ARGV[5],
+    {redemptionId = ARGV[2], status = status, amount = r.amount, currency = ARGV[7], orderId = r.orderId or '',
+     redeemedAt = r.atIso or ''}, '', tonumber(ARGV[6]))
 end
 if ARGV[1] == 'redeem' then
   if redis.call('HSETNX', KEYS[1], ARGV[2], ARGV[3]) == 0 then
@@ -22,6 +37,7 @@ if ARGV[1] == 'redeem' then
   local r = cjson.decode(ARGV[3])
   redis.call('HINCRBY', KEYS[2], r.day .. ':redeemed', r.amount)
   redis.call('HINCRBY', KEYS[2], r.day .. ':count', 1)
+  report('redemption.created', r, 'redeemed')
   keepAnswer()
   return 1
 end
@@ -37,5 +53,6 @@ end
 r.voided = true
 redis.call('HSET', KEYS[1], ARGV[2], cjson.encode(r))
 redis.call('HINCRBY', KEYS[2], r.day .. ':voided', r.amount)
+report('redemption.voided', r, 'voided')
 keepAnswer()
 return 1

@@ -1,16 +1,22 @@
 -- Takes an amount off a payment code: every check and the debit in one step, so concurrent
--- redemptions can never spend more than the balance.
+-- redemptions can never spend more than the balance. In the same step the redemption is written
+-- to the code's unsettled outbox, from which it is booked for the merchant (record-redemption.lua
+-- in the merchant's slot) exactly once: by the request itself, or after a crash by the
+-- reconciler. A debit can therefore never be missing from the merchant's settlement for longer
+-- than the reconciler takes to find it.
 -- KEYS[1] code record hash            code:{<codeHash>}
 -- KEYS[2] code redemptions hash       code:{<codeHash>}:redemptions   (redemption ID -> JSON)
+-- KEYS[3] code unsettled outbox       code:{<codeHash>}:unsettled     (redemption ID | void:<ID> -> JSON)
 -- ARGV[1] redemption ID   ARGV[2] merchant ID   ARGV[3] amount   ARGV[4] now (ms)   ARGV[5] order ID or ''
+-- ARGV[6] code hash   ARGV[7] calendar day of now (yyyy-mm-dd, TIME_ZONE)
 -- Returns: {1, remaining, currency} redeemed now
---          {0, remaining after it, currency, amount} this redemption ID was already redeemed (retry)
+--          {0, remaining after it, currency, amount, at, day} this redemption ID was already redeemed (retry)
 --          {-1} no such code   {-6} expired   {-7} restricted to another merchant
 --          {-8, 0} nothing left   {-4, remaining} less left than asked
 local previous = redis.call('HGET', KEYS[2], ARGV[1])
 if previous then
   local r = cjson.decode(previous)
-  return {0, tostring(r.remainingAfter), r.currency, tostring(r.amount)}
+  return {0, tostring(r.remainingAfter), r.currency, tostring(r.amount), tostring(r.at), r.day or ''}
 end
 local code = redis.call('HMGET', KEYS[1], 'remaining', 'expiresAt', 'merchantId', 'currency')
 if not code[1] then
@@ -33,5 +39,7 @@ if amount > remaining then
 end
 local after = redis.call('HINCRBY', KEYS[1], 'remaining', -amount)
 redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({merchantId = ARGV[2], amount = amount, at = now,
-  orderId = ARGV[5], remainingAfter = after, currency = code[4]}))
+  orderId = ARGV[5], remainingAfter = after, currency = code[4], day = ARGV[7]}))
+redis.call('HSET', KEYS[3], ARGV[1], cjson.encode({kind = 'redeem', redemptionId = ARGV[1], merchantId = ARGV[2],
+  codeHash = ARGV[6], amount = amount, at = now, day = ARGV[7], orderId = ARGV[5]}))
 return {1, tostring(after), code[4]}

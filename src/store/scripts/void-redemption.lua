@@ -1,6 +1,8 @@
--- Puts a redemption's amount back on its code, once, if the redeeming merchant asks within the window.
+-- Puts a redemption's amount back on its code, once, if the redeeming merchant asks within the
+-- window; in the same step the void goes to the code's unsettled outbox (see redeem-code.lua).
 -- KEYS[1] code record hash            code:{<codeHash>}
 -- KEYS[2] code redemptions hash       code:{<codeHash>}:redemptions
+-- KEYS[3] code unsettled outbox       code:{<codeHash>}:unsettled
 -- ARGV[1] redemption ID   ARGV[2] merchant ID   ARGV[3] now (ms)   ARGV[4] void window (ms)
 -- Returns: {1, remaining, amount, currency} voided now
 --          {0, remaining, amount, currency} already voided (retry)
@@ -23,4 +25,5 @@ end
 local remaining = redis.call('HINCRBY', KEYS[1], 'remaining', r.amount)
 r.voidedAt = now
 redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(r))
+redis.call('HSET', KEYS[3], 'void:' .. ARGV[1], cjson.encode({kind = 'void', redemptionId = ARGV[1], merchantId = ARGV[2]}))
 return {1, tostring(remaining), tostring(r.amount), r.currency}

@@ -1,0 +1,261 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { Cluster } from 'ioredis';
+import { nanoid } from 'nanoid';
+import type { Config } from '../config.ts';
+import { AppError } from '../http/errors.ts';
+import { OutboundRefused, outboundPolicy, postOutbound } from '../http/outbound.ts';
+import type { Logger } from '../logger.ts';
+import { keys } from '../store/keys.ts';
+import { scriptOutcome } from '../store/outcomes.ts';
+import type { RedisClient } from '../store/redis.ts';
+
+/**
+ * The merchant webhook outbox. Every event a merchant must learn of is written by the Lua script
+ * that makes the change (outbox-lib.lua), in the merchant's slot; delivery runs from Redis in the
+ * background worker of every app instance: a due set per merchant, claims that lapse, retries on
+ * Svix's schedule. Nothing about a pending delivery lives in a process, so a restart or a second
+ * instance changes nothing: each event is delivered once (receivers still dedupe on webhook-id,
+ * since a worker can die after the POST and before recording it).
+ */
+export interface OutboxDeps {
+  config: Config;
+  redis: RedisClient;
+  now: () => number;
+  logger?: Logger;
+}
+
+export type EventType = 'payment_request.approved' | 'payment_request.declined' | 'payment_request.expired' | 'redemption.created' | 'redemption.voided';
+
+export const newEventId = () => `evt_${nanoid(22)}`;
+
+/** The keys every reporting script takes after its own: merchant hash, outbox, its order and due sets. */
+export const outboxKeys = (merchantId: string) => [keys.merchant(merchantId), keys.outbox(merchantId), keys.outboxOrder(merchantId), keys.outboxDue(merchantId)] as const;
+
+/**
+ * Runs a script that may write an event after marking the merchant as having work, so a crash
+ * right after the script is still found. As for settlement marks, one connection keeps the order,
+ * so on a single Redis the mark rides in the same pipeline; a cluster awaits it first.
+ */
+export async function afterMarkingMerchant<T>(redis: RedisClient, merchantId: string, at: number, change: () => Promise<T>, options: { onlyEarlier?: boolean } = {}): Promise<T> {
+  // A mark for now always overwrites (a worker that looked before it must see it changed); a mark
+  // for later (an expiry) must not push back work that is due sooner.
+  const mark = options.onlyEarlier ? redis.zadd(keys.merchantsWithWork(), 'LT', at, merchantId) : redis.zadd(keys.merchantsWithWork(), at, merchantId);
+  if (redis instanceof Cluster) await mark;
+  const [, result] = await Promise.all([mark, change()]);
+  return result;
+}
+
+/**
+ * Delay after the n-th failed attempt, in multiples of WEBHOOK_RETRY_BASE_MS: Svix's schedule
+ * (immediately, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h at the default base of 5 s).
+ */
+const RETRY_MULTIPLES = [1, 60, 360, 1440, 3600, 7200, 7200];
+export const retryDelayMs = (failedAttempts: number, baseMs: number) => RETRY_MULTIPLES[Math.min(failedAttempts, RETRY_MULTIPLES.length) - 1]! * baseMs;
+
+/**
+ * Standard Webhooks signature: base64 HMAC-SHA256 of "<id>.<timestamp>.<body>", keyed with the
+ * bytes of the secret after `whsec_`.
+ */
+export function standardSignature(secret: string, id: string, timestamp: number, body: string): string {
+  const key = Buffer.from(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret, 'base64');
+  return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
+}
+
+/** The older `Dialpass-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`, kept for receivers written against it. */
+export function legacySignature(secret: string, body: string, timestamp: number): string {
+  return `t=${timestamp},v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+export function webhookHeaders(secret: string, id: string, body: string, timestamp: number): Record<string, string> {
+  return {
+    'Content-Type': 'application/json',
+    'User-Agent': 'dialpass-webhooks',
+    'webhook-id': id,
+    'webhook-timestamp': String(timestamp),
+    'webhook-signature': standardSignature(secret, id, timestamp, body),
+    'Dialpass-Signature': legacySignature(secret, body, timestamp),
+  };
+}
+
+/** Merchants looked at per pass, and deliveries claimed per merchant. */
+const MERCHANTS_PER_PASS = 50;
+const CLAIMS_PER_MERCHANT = 20;
+const EXPIRIES_PER_MERCHANT = 50;
+/**
+ * A mark this fresh is left as it is, so the merchant is looked at again next pass: the change
+ * it announces may not have run yet (the mark goes first). Past it, the mark moves to the next
+ * due time or goes.
+ */
+const MARK_GRACE_MS = 1000;
+/** A request past its expiry but claimed by a call is looked at again after this. */
+const CLAIMED_RECHECK_MS = 60_000;
+
+/** How long a claim holds: longer than an attempt can take, so two workers never POST one event at once. */
+const claimMs = (config: Config) => config.webhookTimeoutMs * 2 + 1000;
+
+/**
+ * One pass of the outbox worker: for each merchant with work due, expire the payment requests
+ * whose time is up (each with its event, atomically), deliver the events that are due, then
+ * reschedule the merchant for its next due time or drop it.
+ */
+export async function runOutboxPass(deps: OutboxDeps): Promise<number> {
+  const { redis } = deps;
+  const now = deps.now();
+  const due = await redis.zrangebyscore(keys.merchantsWithWork(), '-inf', now, 'WITHSCORES', 'LIMIT', 0, MERCHANTS_PER_PASS);
+  let delivered = 0;
+  const work: Promise<void>[] = [];
+  for (let i = 0; i < due.length; i += 2) {
+    const merchantId = due[i]!;
+    const seen = Number(due[i + 1]);
+    work.push(
+      processMerchant(deps, merchantId, seen).then(
+        (n) => void (delivered += n),
+        (err) => deps.logger?.error({ err, merchantId }, 'outbox pass failed for a merchant'),
+      ),
+    );
+  }
+  await Promise.all(work);
+  return delivered;
+}
+
+async function processMerchant(deps: OutboxDeps, merchantId: string, seen: number): Promise<number> {
+  const { redis, config } = deps;
+  await expireDueRequests(deps, merchantId);
+  const now = deps.now();
+  const token = randomBytes(9).toString('base64url');
+  const claimed = await redis.dpClaimDeliveries(keys.outbox(merchantId), keys.outboxDue(merchantId), keys.merchant(merchantId), now, claimMs(config), CLAIMS_PER_MERCHANT, token);
+  const results = await Promise.all(claimed.map((claim) => deliverOne(deps, merchantId, token, claim)));
+  // When is this merchant next due: its earliest delivery (a claim counts: it may lapse) or expiry.
+  const [[, nextDelivery], [, nextExpiry]] = (await Promise.all([
+    redis.zrange(keys.outboxDue(merchantId), 0, 0, 'WITHSCORES'),
+    redis.zrange(keys.pendingPaymentRequests(merchantId), 0, 0, 'WITHSCORES'),
+  ])) as [string[], string[]];
+  const candidates = [nextDelivery, nextExpiry].filter((s): s is string => s !== undefined).map(Number);
+  if (seen <= deps.now() - MARK_GRACE_MS) {
+    await redis.dpRescheduleMark(keys.merchantsWithWork(), merchantId, seen, candidates.length ? Math.min(...candidates) : '');
+  }
+  return results.filter(Boolean).length;
+}
+
+async function expireDueRequests(deps: OutboxDeps, merchantId: string): Promise<void> {
+  const { redis } = deps;
+  const now = deps.now();
+  const ids = await redis.zrangebyscore(keys.pendingPaymentRequests(merchantId), '-inf', now, 'LIMIT', 0, EXPIRIES_PER_MERCHANT);
+  for (const id of ids) {
+    await redis.dpExpirePaymentRequest(
+      keys.paymentRequest(id),
+      keys.pendingPaymentRequests(merchantId),
+      keys.merchant(merchantId),
+      keys.outbox(merchantId),
+      keys.outboxOrder(merchantId),
+      keys.outboxDue(merchantId),
+      id,
+      now,
+      new Date(now).toISOString(),
+      newEventId(),
+      now + CLAIMED_RECHECK_MS,
+    );
+  }
+}
+
+async function deliverOne(deps: OutboxDeps, merchantId: string, token: string, claim: [string, string, string, string, string, string]): Promise<boolean> {
+  const { config, redis } = deps;
+  const [eventId, body, url, secret, attemptsSoFar, manual] = claim;
+  let status = 0;
+  let error = '';
+  if (!url || !secret) {
+    error = 'no webhook URL';
+  } else {
+    try {
+      // The signature's time is the wall clock: receivers compare it with theirs.
+      const res = await postOutbound(url, webhookHeaders(secret, eventId, body, Math.floor(Date.now() / 1000)), body, outboundPolicy(config));
+      status = res.status;
+      if (status < 200 || status >= 300) error = `answered ${status}`;
+    } catch (err) {
+      error = err instanceof OutboundRefused ? `webhook_url_not_allowed: ${err.message}` : String((err as Error).message ?? err).slice(0, 200);
+    }
+  }
+  const ok = error === '';
+  const attempts = Number(attemptsSoFar) + 1;
+  const now = deps.now();
+  const outcome = ok ? 'delivered' : manual === '1' || attempts >= config.webhookMaxAttempts ? 'failed' : 'retry';
+  const next = outcome === 'retry' ? now + retryDelayMs(attempts, config.webhookRetryBaseMs) : 0;
+  if (!ok) deps.logger?.warn({ merchantId, eventId, attempts, error, outcome }, 'webhook attempt failed');
+  await redis.dpFinishDelivery(keys.outbox(merchantId), keys.outboxDue(merchantId), eventId, token, outcome, status, error, next, now);
+  return ok;
+}
+
+interface DeliveryState {
+  type: EventType;
+  createdAt: number;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  seq: number;
+  nextAttemptAt?: number;
+  lastAttemptAt?: number;
+  lastResponseStatus?: number;
+  lastError?: string;
+}
+
+export interface DeliveryView {
+  eventId: string;
+  type: EventType;
+  createdAt: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  lastAttemptAt: string | null;
+  lastResponseStatus: number | null;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+}
+
+const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
+
+function deliveryView(eventId: string, s: DeliveryState): DeliveryView {
+  return {
+    eventId,
+    type: s.type,
+    createdAt: new Date(s.createdAt).toISOString(),
+    status: s.status,
+    attempts: s.attempts,
+    lastAttemptAt: iso(s.lastAttemptAt),
+    lastResponseStatus: s.lastResponseStatus || null,
+    lastError: s.lastError || null,
+    nextAttemptAt: s.status === 'pending' ? iso(s.nextAttemptAt) : null,
+  };
+}
+
+const MAX_PAGE = 100;
+
+/** GET /api/merchant/webhook-deliveries: newest first, `cursor` from the previous page's `nextCursor`. */
+export async function listDeliveries(deps: OutboxDeps, merchantId: string, query: { cursor?: unknown; limit?: unknown }): Promise<{ deliveries: DeliveryView[]; nextCursor: string | null }> {
+  const limit = query.limit === undefined ? 20 : Number(query.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw new AppError(422, 'invalid_input', `limit must be a whole number from 1 to ${MAX_PAGE}.`);
+  const cursor = query.cursor === undefined ? undefined : String(query.cursor);
+  if (cursor !== undefined && !/^\d{1,15}$/.test(cursor)) throw new AppError(422, 'invalid_input', 'cursor is not one this API gave out.');
+  const ids = await deps.redis.zrevrangebyscore(keys.outboxOrder(merchantId), cursor === undefined ? '+inf' : `(${cursor}`, '-inf', 'LIMIT', 0, limit + 1);
+  const page = ids.slice(0, limit);
+  const states = page.length ? await deps.redis.hmget(keys.outbox(merchantId), ...page.map((id) => `s:${id}`)) : [];
+  const deliveries: DeliveryView[] = [];
+  let lastSeq: number | undefined;
+  page.forEach((id, i) => {
+    const json = states[i];
+    if (!json) return;
+    const state = JSON.parse(json) as DeliveryState;
+    lastSeq = state.seq;
+    deliveries.push(deliveryView(id, state));
+  });
+  return { deliveries, nextCursor: ids.length > limit && lastSeq !== undefined ? String(lastSeq) : null };
+}
+
+/** POST /api/merchant/webhook-deliveries/{eventId}/retry: one more attempt, now. */
+export async function retryDelivery(deps: OutboxDeps, merchantId: string, eventId: string): Promise<DeliveryView> {
+  const notFound = () => new AppError(404, 'unknown_event', 'There is no such webhook event.');
+  if (!/^evt_[A-Za-z0-9_-]{1,60}$/.test(eventId)) throw notFound();
+  const now = deps.now();
+  const [code, state] = await afterMarkingMerchant(deps.redis, merchantId, now, () => deps.redis.dpRetryDelivery(keys.outbox(merchantId), keys.outboxDue(merchantId), eventId, now));
+  const outcome = scriptOutcome(code);
+  if (outcome === 'not_found') throw notFound();
+  if (outcome === 'already_used') throw new AppError(409, 'delivery_pending', 'This event is still being delivered; its next attempt is scheduled.');
+  return deliveryView(eventId, JSON.parse(state!) as DeliveryState);
+}
