@@ -83,6 +83,8 @@ const schema = z.object({
   LOGIN_MAX_FAILURES: positiveInt(10),
   LOGIN_LOCKOUT_SECONDS: positiveInt(900),
   LINE_MAX_WRONG_ENTRIES_PER_DAY: positiveInt(20),
+  REGISTRATIONS_PER_ADDRESS_PER_HOUR: positiveInt(20),
+  SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
   SESSION_TTL_SECONDS: positiveInt(43200),
   SIMULATOR_ENABLED: optionalBool,
   CODE_DENOMINATIONS: denominations,
@@ -133,6 +135,10 @@ export interface Config {
   loginMaxFailures: number;
   loginLockoutSeconds: number;
   lineMaxWrongEntriesPerDay: number;
+  /** Registrations one client address may make per hour (each costs a 128 MiB scrypt). */
+  registrationsPerAddressPerHour: number;
+  /** After SIGTERM/SIGINT: how long in-flight requests get before connections are force-closed. */
+  shutdownTimeoutMs: number;
   simulatorEnabled: boolean;
   codeDenominations: number[];
   monthlySpendingCap: number;
@@ -191,6 +197,8 @@ export function buildConfig(env: Record<string, string | undefined>): Config {
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
     loginLockoutSeconds: e.LOGIN_LOCKOUT_SECONDS,
     lineMaxWrongEntriesPerDay: e.LINE_MAX_WRONG_ENTRIES_PER_DAY,
+    registrationsPerAddressPerHour: e.REGISTRATIONS_PER_ADDRESS_PER_HOUR,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     simulatorEnabled: e.SIMULATOR_ENABLED ?? !production,
     codeDenominations: e.CODE_DENOMINATIONS,
     monthlySpendingCap: e.MONTHLY_SPENDING_CAP,

@@ -16,6 +16,8 @@ export const keys = {
   formalIdIndex: (formalId: string) => `fid:{${formalId}}`,
   loginFailures: (formalId: string) => `login-fail:{${formalId}}`,
   loginFailuresByAddress: (address: string) => `login-fail-ip:{${address}}`,
+  /** Registrations from one client address in the current window (each one costs a scrypt hash). */
+  registrationsByAddress: (address: string) => `register-ip:{${address}}`,
   lineWrongEntries: (phoneNumber: string) => `line-wrong:{${phoneNumber}}`,
   session: (tokenHash: string) => `session:{${tokenHash}}`,
   call: (callSid: string) => `call:{${callSid}}`,

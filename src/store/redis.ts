@@ -15,6 +15,7 @@ const SCRIPTS = {
   dpClaimProvisionalId: { file: 'claim-provisional-id', numberOfKeys: 4 },
   dpRenewAccess: { file: 'renew-access', numberOfKeys: 3 },
   dpCountFailure: { file: 'count-failure', numberOfKeys: 1 },
+  dpTakeAttempt: { file: 'take-attempt', numberOfKeys: 1 },
   dpBuyCode: { file: 'buy-code', numberOfKeys: 3 },
   dpIssueCode: { file: 'issue-code', numberOfKeys: 1 },
   dpRedeemCode: { file: 'redeem-code', numberOfKeys: 2 },
@@ -57,6 +58,8 @@ declare module 'ioredis' {
       stepTtlSeconds: Arg,
     ): Result<[number, string?], Context>;
     dpCountFailure(counter: string, windowSeconds: Arg): Result<[number, number], Context>;
+    dpTakeAttempt(counter: string, action: 'take', windowSeconds: Arg, limit: Arg): Result<[0 | 1, number, number], Context>;
+    dpTakeAttempt(counter: string, action: 'refund'): Result<[1, number, number], Context>;
     dpBuyCode(step: string, ledger: string, spend: string, ...args: Arg[]): Result<[number, ...string[]], Context>;
     dpIssueCode(code: string, ...args: Arg[]): Result<number, Context>;
     dpRedeemCode(code: string, redemptions: string, redemptionId: string, merchantId: string, amount: Arg, nowMs: Arg, orderId: string): Result<[number, string?, string?, string?], Context>;
