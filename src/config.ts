@@ -62,6 +62,7 @@ const schema = z.object({
   ),
   REDIS_URL: optionalString,
   REDIS_CLUSTER_NODES: clusterNodes,
+  REDIS_DATA_DIR: optionalString,
   REDIS_KEY_PREFIX: z.preprocess(
     emptyAsUndefined,
     z
@@ -120,7 +121,8 @@ export interface Config {
   env: Parsed['NODE_ENV'];
   port: number;
   publicBaseUrl: string;
-  redis: { url?: string; clusterNodes: { host: string; port: number }[]; keyPrefix: string };
+  /** dataDir: where npm start's own redis-server keeps its data when REDIS_URL is empty (default .data/redis). */
+  redis: { url?: string; clusterNodes: { host: string; port: number }[]; keyPrefix: string; dataDir?: string };
   twilio: { authToken: string; accountSid?: string };
   servicePhoneNumber: string;
   defaultLocale: Locale;
@@ -179,7 +181,7 @@ export function buildConfig(env: Record<string, string | undefined>): Config {
     env: e.NODE_ENV,
     port: e.PORT,
     publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`,
-    redis: { url: e.REDIS_URL, clusterNodes: e.REDIS_CLUSTER_NODES, keyPrefix: e.REDIS_KEY_PREFIX },
+    redis: { url: e.REDIS_URL, clusterNodes: e.REDIS_CLUSTER_NODES, keyPrefix: e.REDIS_KEY_PREFIX, dataDir: e.REDIS_DATA_DIR },
     twilio: {
       authToken: secret('TWILIO_AUTH_TOKEN', e.TWILIO_AUTH_TOKEN, DEV_TWILIO_TOKEN),
       accountSid: e.TWILIO_ACCOUNT_SID,
