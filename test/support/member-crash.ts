@@ -102,13 +102,11 @@ export function memberCrashStory(plan: CrashPlan) {
         ack.registrations.push(registration);
         for (let attempt = 0; attempt < 6 && running(); attempt++) {
           try {
-            const callStarted = performance.now();
             const call = await placeCall(
               { baseUrl: env.PUBLIC_BASE_URL!, connectTo: app.url, authToken: AUTH_TOKEN, from: `+81901${String(worker).padStart(3, '0')}${String(n).padStart(4, '0')}`, to: '+815000001234', requestTimeoutMs: 8000 },
               scriptedCaller(['1', `${registration.provisionalId}#`]),
             );
             const formalId = formalIdHeard(call.events);
-            if (process.env.CRASH_DEBUG) console.log(`call took ${Math.round(performance.now() - callStarted)} ms`, call.events.filter((e) => e.type === 'pause'));
             if (formalId) {
               ack.activations.push({ provisionalId: registration.provisionalId, formalId, callSid: call.callSid });
               break;
@@ -116,9 +114,8 @@ export function memberCrashStory(plan: CrashPlan) {
             // "already activated" after a lost answer, or an apology while Redis was down.
             const said = call.events.filter((e) => e.type === 'say').map((e) => (e as { text: string }).text).join(' ');
             if (/already|既に|すでに/.test(said)) break;
-          } catch (error) {
+          } catch {
             // the app died mid-call
-            if (process.env.CRASH_DEBUG) console.log('call failed', error);
           }
           ack.failedSteps++;
           await sleep(300);
