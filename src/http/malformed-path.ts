@@ -16,8 +16,8 @@ const MESSAGE = 'The request path has a broken %-encoding.';
 
 /**
  * A path whose %-encoding does not decode (`/%E0%A4%A`, `/api/%`, `/twilio/%zz`) is the client's
- * mistake: 400, not the 500 Express's parameter decoding used to end in. Under /api the JSON error
- * shape; under /twilio a plain 400, but only once the request is shown to be signed by Twilio (an
+ * mistake: 400, not the 500 Express's parameter decoding used to end in. Under /api (and the
+ * simulator's /simulator/api) the JSON error shape; under /twilio a plain 400, but only once the request is shown to be signed by Twilio (an
  * unsigned one stays 403, so nothing about our paths leaks). Other paths go on to `malformedPagePaths`,
  * mounted after the page headers.
  */
@@ -36,7 +36,7 @@ export function rejectMalformedApiPaths(options: { signedByTwilio: (req: Request
       });
       return;
     }
-    if (req.path === '/api' || req.path.startsWith('/api/')) {
+    if (req.path === '/api' || req.path.startsWith('/api/') || req.path.startsWith('/simulator/api/')) {
       res.status(400).set({ 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' }).json(errorBody('malformed_path', MESSAGE));
       return;
     }

@@ -16,7 +16,7 @@ describe('broken paths, lost call records and cross-site logouts', () => {
   after(() => app.close());
 
   describe('a path whose %-encoding does not decode is the client’s mistake (400), never a 500', () => {
-    it('under /api, with or without a key, it is a JSON 400', async () => {
+    it('under /api (and the simulator’s API), with or without a key, it is a JSON 400', async () => {
       const tries: [string, string, Record<string, string>][] = [
         ['GET', '/api/%', {}],
         ['POST', '/api/%E0%A4%A', {}],
@@ -24,6 +24,7 @@ describe('broken paths, lost call records and cross-site logouts', () => {
         ['POST', '/api/merchant/redemptions/%zz/void', { Authorization: `Bearer ${apiKey}` }],
         ['GET', '/api/merchant/payment-requests/%', { Authorization: `Bearer ${apiKey}` }],
         ['GET', '/api/admin/merchants/%zz/settlement.csv', { Authorization: `Bearer ${app.config.adminToken}` }],
+        ['POST', '/simulator/api/calls/%E0%A4%A/keys', {}],
       ];
       for (const [method, path, headers] of tries) {
         const res = await fetch(`${app.url}${path}`, { method, headers });
