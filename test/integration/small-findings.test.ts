@@ -1,10 +1,30 @@
 import { expect } from 'chai';
-
+import twilio from 'twilio';
 import { buildConfig } from '../../src/config.ts';
+import { CallFailure } from '../../src/simulator/call-failure.ts';
+import { placeCall } from '../../src/simulator/call.ts';
+import { inboundCallParams, newCallSid } from '../../src/simulator/webhook-params.ts';
 import { createRedisClient } from '../../src/store/redis.ts';
 import { keys } from '../../src/store/keys.ts';
-import { callParams, jsonRequest, newCallSid, postTwilio, startTestApp, type TestApp } from '../support/harness.ts';
+import { jsonRequest, startTestApp, type TestApp } from '../support/harness.ts';
 import { activeMember } from '../support/member.ts';
+import { scriptedCaller } from '../support/twiml-app.ts';
+
+/** A forged webhook: a hand-built body, signed as Twilio would sign it, to a path no TwiML hands out. */
+async function forgedSignedPost(app: TestApp, path: string): Promise<{ status: number; body: string }> {
+  const params = inboundCallParams({ callSid: newCallSid(), from: '+819012345678', to: '+815000001234' });
+  const signature = twilio.getExpectedTwilioSignature(app.config.twilio.authToken, `${app.config.publicBaseUrl}${path}`, params);
+  const res = await fetch(`${app.url}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature },
+    body: new URLSearchParams(params).toString(),
+  });
+  return { status: res.status, body: await res.text() };
+}
+
+/** One simulated call that presses nothing and hangs up: its status callback is the real one. */
+const callAndHangUp = (app: TestApp) =>
+  placeCall({ baseUrl: app.config.publicBaseUrl, connectTo: app.url, authToken: app.config.twilio.authToken, from: '+819012340000', to: app.config.servicePhoneNumber }, scriptedCaller([null]));
 
 describe('broken paths, lost call records and cross-site logouts', () => {
   let app: TestApp;
@@ -43,12 +63,15 @@ describe('broken paths, lost call records and cross-site logouts', () => {
       expect(await (await fetch(`${app.url}/%zz?lang=en`)).text()).to.include('That address is not valid.');
     });
 
-    it('under /twilio an unsigned request is still 403, and a signed one a plain 400', async () => {
-      const params = callParams(newCallSid());
-      const unsigned = await fetch(`${app.url}/twilio/%zz`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params).toString() });
+    it('under /twilio an unsigned request is still 403, and a signed (forged) one a plain 400', async () => {
+      const unsigned = await fetch(`${app.url}/twilio/%zz`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(inboundCallParams({ callSid: newCallSid(), from: '+819012345678', to: '+815000001234' })).toString(),
+      });
       expect(unsigned.status).to.equal(403);
       for (const path of ['/twilio/%zz', '/twilio/voice/%E0%A4%A']) {
-        const signed = await postTwilio(app, path, params);
+        const signed = await forgedSignedPost(app, path);
         expect(signed.status, path).to.equal(400);
         expect(signed.body).to.equal('Bad request');
       }
@@ -57,18 +80,20 @@ describe('broken paths, lost call records and cross-site logouts', () => {
 
   describe('the call status callback', () => {
     it('is stored and answered 204 while Redis is up', async () => {
-      const callSid = newCallSid();
-      const res = await postTwilio(app, '/twilio/voice/status', callParams(callSid, '+819012345678', { CallStatus: 'completed', CallDuration: '42' }));
-      expect(res.status).to.equal(204);
-      expect(await app.redis.hget(keys.call(callSid), 'CallDuration')).to.equal('42');
+      const call = await callAndHangUp(app);
+      expect(await app.redis.hget(keys.call(call.callSid), 'CallStatus')).to.equal(call.callStatus);
     });
 
     it('answers 503 when the record cannot be stored (Redis down), so Twilio’s debugger and alerts see the loss', async () => {
       const config = buildConfig({ NODE_ENV: 'test', PUBLIC_BASE_URL: app.config.publicBaseUrl, TWILIO_AUTH_TOKEN: app.config.twilio.authToken, REDIS_URL: 'redis://127.0.0.1:1' });
       const broken = await startTestApp({}, { redis: createRedisClient(config) });
       try {
-        const res = await postTwilio(broken, '/twilio/voice/status', callParams(newCallSid(), '+819012345678', { CallStatus: 'completed', CallDuration: '42' }));
-        expect(res.status).to.equal(503);
+        const failure = await callAndHangUp(broken).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(failure).to.be.instanceOf(CallFailure);
+        expect((failure as Error).message).to.include('(status callback) answered 503');
       } finally {
         broken.redis.disconnect();
         await broken.close();

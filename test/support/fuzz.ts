@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import twilio from 'twilio';
-import { VOICE_STEPS } from '../../src/voice/routes.ts';
-import { callParams, jsonRequest, newCallSid, type TestApp } from './harness.ts';
+import { inboundCallParams, newCallSid } from '../../src/simulator/webhook-params.ts';
+import { jsonRequest, type TestApp } from './harness.ts';
 import { activeMember } from './member.ts';
 
 /** One request the fuzzer sends: raw enough to be malformed, described enough to be replayed. */
@@ -56,7 +56,26 @@ const MERCHANT_API = [
 ];
 const ADMIN_API = ['/api/admin/merchants', '/api/admin/merchants/{x}/settlement.csv', '/api/admin/nothing'];
 const SIMULATOR_API = ['/simulator/api/calls', '/simulator/api/calls/{x}/keys', '/simulator/api/calls/{x}/hangup'];
-const TWILIO_PATHS = [...VOICE_STEPS.keys(), '/twilio/voice/status', '/twilio/voice/nowhere', '/twilio'];
+// Every webhook path a call can be at (written out: the voice flows are being rewritten), plus the
+// status callback and paths no TwiML ever hands out.
+const TWILIO_PATHS = [
+  '/twilio/voice',
+  '/twilio/voice/menu',
+  '/twilio/voice/activation',
+  '/twilio/voice/activation/next',
+  '/twilio/voice/sign-in/id',
+  '/twilio/voice/sign-in/pin',
+  '/twilio/voice/renew/confirm',
+  '/twilio/voice/pay/amount',
+  '/twilio/voice/pay/merchant',
+  '/twilio/voice/pay/confirm',
+  '/twilio/voice/pay/after',
+  '/twilio/voice/approve/number',
+  '/twilio/voice/approve/decision',
+  '/twilio/voice/status',
+  '/twilio/voice/nowhere',
+  '/twilio',
+];
 
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'PROPFIND', 'PURGE', 'TRACE', 'SEARCH'];
 const BAD_ESCAPES = ['%', '%z', '%zz', '%E0%A4%A', '%C0%AF', '%00', '%2e%2e%2f', '%FF%FE', '%u0041', '%%', '%E2%82'];
@@ -177,7 +196,8 @@ export function requestArbitrary(c: Credentials): fc.Arbitrary<FuzzRequest> {
       return { method, path: fillTemplate(base, x) + tail + query, headers, body: sendsBody ? Buffer.from(body) : undefined };
     });
 
-  // Signed by Twilio's own helper over PUBLIC_BASE_URL + path, with bodies that are well signed but make no sense.
+  // Forged webhooks: signed by Twilio's own helper over PUBLIC_BASE_URL + path (or with another
+  // token, or garbage), with bodies that are well signed but make no sense. No real call sends these.
   const signedTwilio = fc
     .record({
       path: fc.constantFrom(...TWILIO_PATHS),
@@ -195,7 +215,7 @@ export function requestArbitrary(c: Credentials): fc.Arbitrary<FuzzRequest> {
           { requiredKeys: [] },
         ),
         fc.dictionary(fc.string({ maxLength: 10 }), fc.string({ maxLength: 100 }), { maxKeys: 10 }),
-        fc.constant(callParams(newCallSid())),
+        fc.constant(inboundCallParams({ callSid: newCallSid(), from: '+819012345678', to: '+815000001234' })),
       ),
       signWith: fc.constantFrom('right', 'right', 'right', 'other-token', 'none', 'garbage'),
     })
