@@ -40,7 +40,7 @@ async function main() {
     const dataDir = config.redis.dataDir ?? join(root, '.data', 'redis');
     managed = await startManagedRedis({ dataDir, persistent: true, lock: true, ownProcessGroup: true });
     config = loadConfig({ REDIS_URL: managed.url });
-    console.log(`dialpass: started its own redis-server on ${managed.url} (data in ${relative(root, dataDir) || dataDir})`);
+    console.log(`dialpass: started its own redis-server on ${managed.url} (data in ${dataDir.startsWith(root) ? relative(root, dataDir) : dataDir})`);
   }
   running = await startServer(config);
   const local = `http://localhost:${config.port}`;

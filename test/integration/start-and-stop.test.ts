@@ -1,10 +1,12 @@
 import { expect } from 'chai';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../scripts/lib/managed-redis.ts';
+import { processEnv } from '../../src/config.ts';
 import { redisServersIn, startAppProcess } from '../support/app-process.ts';
 
 const GRACE_MS = 250;
@@ -163,6 +165,62 @@ describe('npm start: a clear refusal at start, and a stop with a deadline', func
       socket.destroy();
       expect(code).to.equal(0);
       expect(at - signalledAt).to.be.within(1400, 5000);
+    });
+  });
+  describe('signals through npm start itself', () => {
+    /** `npm start` in a process group of its own, as a terminal runs it; resolves once the app serves. */
+    async function npmStart(dataDir: string) {
+      const port = await freePort();
+      const npm = spawn('npm', ['start'], {
+        cwd: new URL('../../', import.meta.url).pathname,
+        env: { ...processEnv(), NODE_ENV: 'test', LOG_LEVEL: 'silent', REDIS_URL: '', REDIS_DATA_DIR: dataDir, PORT: String(port) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
+      let out = '';
+      npm.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+      npm.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+      const exited = new Promise<{ code: number | null; at: number }>((r) => npm.once('exit', (code) => r({ code, at: performance.now() })));
+      const deadline = Date.now() + 30_000;
+      while (!out.includes('dialpass is running') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(out).to.include('dialpass is running');
+      return { npm, port, exited, output: () => out };
+    }
+
+    it('SIGTERM to the npm process reaches the app: it drains, stops its redis-server and releases the data directory', async () => {
+      const dataDir = tempDataDir();
+      const { npm, port, exited, output } = await npmStart(dataDir);
+      expect(redisServersIn(dataDir)).to.have.length(1);
+      const signalledAt = performance.now();
+      npm.kill('SIGTERM');
+      const { at } = await exited;
+      await new Promise((r) => setTimeout(r, 200));
+      expect(output()).to.include('dialpass: SIGTERM, shutting down');
+      expect(at - signalledAt).to.be.below(10_000);
+      expect(redisServersIn(dataDir), 'redis-server stopped').to.deep.equal([]);
+      expect(existsSync(join(dataDir, 'dialpass.lock')), 'lock released').to.equal(false);
+      expect((await hit(new Agent(), port, '/healthz')).error).to.equal('ECONNREFUSED');
+    });
+
+    it('Ctrl-C (SIGINT to the whole group, which npm also forwards) starts a graceful stop; a second Ctrl-C exits at once', async () => {
+      const dataDir = tempDataDir();
+      const { npm, port, exited, output } = await npmStart(dataDir);
+      const { connect } = await import('node:net');
+      const stuck = connect(port, '127.0.0.1');
+      stuck.on('error', () => undefined);
+      await new Promise((r) => stuck.once('connect', r));
+      stuck.write('GET / HTTP/1.1\r\nHost: x\r\n'); // keeps the graceful stop waiting until SHUTDOWN_TIMEOUT_MS (10 s)
+      process.kill(-npm.pid!, 'SIGINT');
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(output()).to.include('dialpass: SIGINT, shutting down').and.not.include('exiting now');
+      const secondAt = performance.now();
+      process.kill(-npm.pid!, 'SIGINT');
+      const { at } = await exited;
+      stuck.destroy();
+      expect(at - secondAt).to.be.below(3000);
+      expect(output()).to.include('dialpass: SIGINT again, exiting now');
+      await new Promise((r) => setTimeout(r, 500));
+      expect(redisServersIn(dataDir), 'redis-server stopped').to.deep.equal([]);
     });
   });
 });
