@@ -108,6 +108,21 @@ describe('guessing limits count first: a burst cannot try more passwords than th
     }
   });
 
+  it('every address of one IPv6 /64 shares one registration allowance (a subscriber gets a whole /64)', async () => {
+    const limited = await startTestApp({ REGISTRATIONS_PER_ADDRESS_PER_HOUR: '3' });
+    try {
+      // The app trusts X-Forwarded-For from loopback only, as behind a proxy on the same host.
+      const from = (address: string, i: number) =>
+        jsonRequest(limited, 'POST', '/api/registrations', { name: `V6 ${i}`, email: `v6.${i}@example.com` }, { 'X-Forwarded-For': address });
+      const sameNetwork = [];
+      for (const [i, address] of ['2001:db8:1:2::1', '2001:db8:1:2::2', '2001:db8:1:2:aaaa::3', '2001:db8:1:2:ffff::4'].entries()) sameNetwork.push((await from(address, i)).status);
+      expect(sameNetwork).to.deep.equal([201, 201, 201, 429]);
+      expect((await from('2001:db8:1:3::1', 9)).status, 'another /64').to.equal(201);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('a registration burst past the hashing queue is refused quickly with 503 and Retry-After, never queued without end, and memory stays bounded', async () => {
     const before = passwordHashingStats();
     const { result, peakMiB, beforeMiB } = await peakRssDuring(() =>
