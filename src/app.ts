@@ -1,5 +1,5 @@
 import cookieParser from 'cookie-parser';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
@@ -7,6 +7,8 @@ import type { RedisClient } from './store/redis.ts';
 import type { VoiceFlows } from './voice/prompts.ts';
 import { jsonApiHeaders, jsonErrorHandler, jsonNotFound, requireJsonBody } from './http/errors.ts';
 import { voiceRouter } from './voice/routes.ts';
+import { twilioSignatureCheck } from './voice/signature.ts';
+import { rejectMalformedApiPaths, rejectMalformedPagePaths } from './http/malformed-path.ts';
 import { registrationApiRouter, registrationPagesRouter } from './registration/routes.ts';
 import { accountPagesRouter, accountsApiRouter, loadMember } from './accounts/routes.ts';
 import { errorPage, homeRouter, notFoundPage } from './web/home.ts';
@@ -38,6 +40,11 @@ export function createApp(appDeps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
+  const badPathPage: RequestHandler = (req, res) => {
+    const lang = pickLang(req, res, config.defaultLocale);
+    res.status(400).send(errorPage(lang, lang === 'ja' ? 'URLが正しくありません。' : 'That address is not valid.'));
+  };
+  app.use(rejectMalformedApiPaths({ signedByTwilio: twilioSignatureCheck(config.twilio.authToken, config.publicBaseUrl) }));
   app.use('/twilio', voiceRouter(deps, logger));
   app.get('/healthz', healthCheck(deps.redis));
 
@@ -50,7 +57,8 @@ export function createApp(appDeps: AppDeps): Express {
   const api = express.Router();
   api.use(...jsonBody);
   api.use('/admin', adminApiRouter(deps));
-  api.use(cookieParser(config.sessionSecret), loadMember(deps));
+  // Member calls (login, logout, PIN) refuse cross-site browser requests, as the forms do.
+  api.use(requireSameOriginForms(config.publicBaseUrl, 'json'), cookieParser(config.sessionSecret), loadMember(deps));
   api.use(registrationApiRouter(deps));
   api.use(accountsApiRouter(deps));
   api.use(jsonNotFound);
@@ -60,6 +68,7 @@ export function createApp(appDeps: AppDeps): Express {
   // Referrer-Policy same-origin (not helmet's no-referrer): with no-referrer, Chromium sends
   // `Origin: null` on our own form posts and requireSameOriginForms refuses them.
   app.use(helmet({ contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': null } }, referrerPolicy: { policy: 'same-origin' }, strictTransportSecurity: config.publicBaseUrl.startsWith('https://') }));
+  app.use(rejectMalformedPagePaths(badPathPage));
   app.use('/assets', express.static(ASSETS_DIR, { maxAge: '1h', index: false }));
   app.use(cookieParser(config.sessionSecret));
   app.use(loadMember(deps));

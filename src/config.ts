@@ -62,6 +62,7 @@ const schema = z.object({
   ),
   REDIS_URL: optionalString,
   REDIS_CLUSTER_NODES: clusterNodes,
+  REDIS_DATA_DIR: optionalString,
   REDIS_KEY_PREFIX: z.preprocess(
     emptyAsUndefined,
     z
@@ -83,6 +84,8 @@ const schema = z.object({
   LOGIN_MAX_FAILURES: positiveInt(10),
   LOGIN_LOCKOUT_SECONDS: positiveInt(900),
   LINE_MAX_WRONG_ENTRIES_PER_DAY: positiveInt(20),
+  REGISTRATIONS_PER_ADDRESS_PER_HOUR: positiveInt(20),
+  SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
   SESSION_TTL_SECONDS: positiveInt(43200),
   SIMULATOR_ENABLED: optionalBool,
   CODE_DENOMINATIONS: denominations,
@@ -122,7 +125,8 @@ export interface Config {
   env: Parsed['NODE_ENV'];
   port: number;
   publicBaseUrl: string;
-  redis: { url?: string; clusterNodes: { host: string; port: number }[]; keyPrefix: string };
+  /** dataDir: where npm start's own redis-server keeps its data when REDIS_URL is empty (default .data/redis). */
+  redis: { url?: string; clusterNodes: { host: string; port: number }[]; keyPrefix: string; dataDir?: string };
   twilio: { authToken: string; accountSid?: string };
   servicePhoneNumber: string;
   defaultLocale: Locale;
@@ -137,6 +141,10 @@ export interface Config {
   loginMaxFailures: number;
   loginLockoutSeconds: number;
   lineMaxWrongEntriesPerDay: number;
+  /** Registrations one client address may make per hour (each costs a 128 MiB scrypt). */
+  registrationsPerAddressPerHour: number;
+  /** After SIGTERM/SIGINT: how long in-flight requests get before connections are force-closed. */
+  shutdownTimeoutMs: number;
   simulatorEnabled: boolean;
   codeDenominations: number[];
   monthlySpendingCap: number;
@@ -185,7 +193,7 @@ export function buildConfig(env: Record<string, string | undefined>): Config {
     env: e.NODE_ENV,
     port: e.PORT,
     publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`,
-    redis: { url: e.REDIS_URL, clusterNodes: e.REDIS_CLUSTER_NODES, keyPrefix: e.REDIS_KEY_PREFIX },
+    redis: { url: e.REDIS_URL, clusterNodes: e.REDIS_CLUSTER_NODES, keyPrefix: e.REDIS_KEY_PREFIX, dataDir: e.REDIS_DATA_DIR },
     twilio: {
       authToken: secret('TWILIO_AUTH_TOKEN', e.TWILIO_AUTH_TOKEN, DEV_TWILIO_TOKEN),
       accountSid: e.TWILIO_ACCOUNT_SID,
@@ -203,6 +211,8 @@ export function buildConfig(env: Record<string, string | undefined>): Config {
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
     loginLockoutSeconds: e.LOGIN_LOCKOUT_SECONDS,
     lineMaxWrongEntriesPerDay: e.LINE_MAX_WRONG_ENTRIES_PER_DAY,
+    registrationsPerAddressPerHour: e.REGISTRATIONS_PER_ADDRESS_PER_HOUR,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     simulatorEnabled: e.SIMULATOR_ENABLED ?? !production,
     codeDenominations: e.CODE_DENOMINATIONS,
     monthlySpendingCap: e.MONTHLY_SPENDING_CAP,

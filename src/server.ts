@@ -1,34 +1,101 @@
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createApp } from './app.ts';
 import { startBackgroundWork } from './background.ts';
 import { loadConfig, type Config } from './config.ts';
-import { createLogger } from './logger.ts';
-import { createRedisClient } from './store/redis.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createRedisClient, type RedisClient } from './store/redis.ts';
 import { loadVoiceFlows } from './voice/prompts.ts';
+
+/** Something that runs beside the HTTP server (e.g. a webhook delivery worker): stopped on close. */
+export type CloseHook = () => Promise<void> | void;
 
 export interface RunningServer {
   server: Server;
+  redis: RedisClient;
+  logger: Logger;
+  /**
+   * Registers a background worker's stop function. On close it runs after the HTTP server has
+   * stopped taking requests (so nothing new is handed to the worker) and before Redis is quit.
+   */
+  onClose(hook: CloseHook): void;
+  /** Graceful stop with a deadline; see closeGracefully. Safe to call twice (returns the same promise). */
   close(): Promise<void>;
 }
 
-/** Wires config, Redis, voice flows and the app together and listens on PORT. */
+export interface CloseReport {
+  /** Requests still in flight when the deadline cut them off. */
+  cutOff: number;
+  ms: number;
+}
+
+/**
+ * Wires config, Redis, voice flows and the app together and listens on PORT.
+ *
+ * Shutdown (close): stop accepting connections, close idle keep-alive connections at once, answer
+ * every request still in flight with `Connection: close` (so a keep-alive client cannot go on
+ * sending on its connection), and after SHUTDOWN_TIMEOUT_MS cut whatever is left. Then the close
+ * hooks (background workers), then Redis.
+ */
 export async function startServer(config: Config = loadConfig()): Promise<RunningServer> {
   const logger = createLogger(config);
   const flows = loadVoiceFlows();
   const redis = createRedisClient(config, { onError: (err) => logger.warn({ err }, 'redis connection error') });
   const app = createApp({ config, redis, logger, flows });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, () => resolve(s));
-    s.once('error', reject);
+
+  let closing = false;
+  const inFlight = new Set<ServerResponse>();
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (closing) res.setHeader('Connection', 'close');
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+    app(req, res);
   });
-  // Webhook deliveries, payment-request expiry and the settlement reconciler, from Redis.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+
+  const hooks: CloseHook[] = [];
+  // Webhook deliveries, payment-request expiry and the settlement reconciler, from Redis; stopped
+  // once HTTP has drained, so nothing new is handed to them, and before Redis is quit.
   const background = startBackgroundWork({ config, redis, logger });
+  hooks.push(() => background.stop());
+  let closed: Promise<void> | undefined;
+  const close = async () => {
+    const started = performance.now();
+    closing = true;
+    for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    // A connection that finishes its last request becomes idle only after its answer is written.
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    let cutOff = 0;
+    const deadline = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        cutOff = inFlight.size;
+        server.closeAllConnections();
+        resolve();
+      }, config.shutdownTimeoutMs).unref(),
+    );
+    await Promise.race([drained, deadline]);
+    clearInterval(sweep);
+    for (const hook of hooks.splice(0).reverse()) {
+      await Promise.resolve()
+        .then(hook)
+        .catch((err: unknown) => logger.error({ err }, 'a close hook failed'));
+    }
+    await redis.quit().catch(() => redis.disconnect());
+    const report: CloseReport = { cutOff, ms: Math.round(performance.now() - started) };
+    logger.info(report, cutOff > 0 ? 'stopped at the deadline; requests cut off' : 'stopped');
+  };
   return {
     server,
-    async close() {
-      await background.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await redis.quit().catch(() => undefined);
-    },
+    redis,
+    logger,
+    onClose: (hook) => void hooks.push(hook),
+    close: () => (closed ??= close()),
   };
 }

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,105 @@ function which(binary: string): string | undefined {
 
 export class MissingRedisError extends Error {
   override name = 'MissingRedisError';
+}
+
+/** Another live dialpass already runs a redis-server on this data directory. */
+export class DataDirInUseError extends Error {
+  override name = 'DataDirInUseError';
+}
+
+const LOCK_FILE = 'dialpass.lock';
+
+interface LockInfo {
+  ownerPid: number;
+  redisPid?: number;
+  port?: number;
+}
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+const isRedisServer = (pid: number) => {
+  const ps = spawnSync('ps', ['-p', String(pid), '-o', 'args='], { encoding: 'utf8' });
+  return ps.status === 0 && ps.stdout.includes('redis-server');
+};
+
+async function waitForExit(pid: number, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (!isAlive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return !isAlive(pid);
+}
+
+/**
+ * Takes `<dataDir>/dialpass.lock` (created with O_EXCL, so two starts cannot both take it). A lock
+ * whose owner is alive means another dialpass is using the directory: DataDirInUseError. A lock
+ * left by an owner that died (SIGKILL, power loss) is stale: the redis-server it recorded, if still
+ * running as an orphan, is stopped first (it is ours and holds the append-only file), then the
+ * lock is taken over.
+ */
+async function lockDataDir(dataDir: string, log: (line: string) => void): Promise<{ update(info: Partial<LockInfo>): void; release(): void }> {
+  const path = join(dataDir, LOCK_FILE);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeFileSync(fd, JSON.stringify({ ownerPid: process.pid } satisfies LockInfo));
+      closeSync(fd);
+      let info: LockInfo = { ownerPid: process.pid };
+      return {
+        update(more) {
+          info = { ...info, ...more };
+          writeFileSync(path, JSON.stringify(info));
+        },
+        release() {
+          try {
+            const current = JSON.parse(readFileSync(path, 'utf8')) as LockInfo;
+            if (current.ownerPid === process.pid) unlinkSync(path);
+          } catch {
+            // already gone
+          }
+        },
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    let held: LockInfo | undefined;
+    try {
+      held = JSON.parse(readFileSync(path, 'utf8')) as LockInfo;
+    } catch {
+      // Half-written by an owner that is starting right now, or garbage: give it a moment.
+      await new Promise((r) => setTimeout(r, 200));
+      try {
+        held = JSON.parse(readFileSync(path, 'utf8')) as LockInfo;
+      } catch {
+        held = undefined;
+      }
+    }
+    if (held && held.ownerPid !== process.pid && isAlive(held.ownerPid)) {
+      throw new DataDirInUseError(
+        `another dialpass (pid ${held.ownerPid}) is already running a redis-server on ${dataDir}${held.port ? ` (port ${held.port})` : ''}; stop it first or set REDIS_URL.`,
+      );
+    }
+    if (held?.redisPid && isAlive(held.redisPid) && isRedisServer(held.redisPid)) {
+      log(`dialpass: stopping the redis-server (pid ${held.redisPid}) a previous run left on ${dataDir}`);
+      process.kill(held.redisPid, 'SIGTERM');
+      if (!(await waitForExit(held.redisPid, 10_000))) throw new DataDirInUseError(`the redis-server (pid ${held.redisPid}) left on ${dataDir} does not stop; stop it by hand.`);
+    }
+    try {
+      unlinkSync(path);
+    } catch {
+      // someone else removed it
+    }
+  }
+  throw new DataDirInUseError(`could not take the lock ${path}`);
 }
 
 /**
@@ -60,16 +159,31 @@ export interface ManagedRedis {
   port: number;
   /** Kills the server at once (fault tests: SIGKILL, nothing flushed beyond what AOF already has). */
   kill(signal?: NodeJS.Signals): Promise<void>;
+  pid: number;
+  dataDir: string;
   stop(): Promise<void>;
+  /** For a forced exit: sends SIGTERM (redis still writes its AOF and exits cleanly) and releases the lock without waiting. */
+  stopNow(): void;
 }
 
 export interface ManagedRedisOptions {
   /** Directory for data; persistent runs keep an append-only file there. Default: a temporary folder removed on stop. */
   dataDir?: string;
   persistent?: boolean;
-  /** With persistent: 'always' fsyncs every write (fault tests that kill Redis); default everysec. */
-  appendfsync?: 'always' | 'everysec';
-  /** Listen on this port (a restart after a kill keeps its address); default a free one. */
+  /**
+   * With persistent: how the append-only file is flushed to disk (redis's appendfsync). Default
+   * 'always': a write is on disk before Redis answers it, so an acknowledged charge survives power
+   * loss, at the cost measured in docs/RELIABILITY.md. 'everysec' may lose the last second.
+   */
+  appendfsync?: 'always' | 'everysec' | 'no';
+  /** Take <dataDir>/dialpass.lock so no second dialpass starts a redis-server on the same data (npm start). */
+  lock?: boolean;
+  /**
+   * Run redis-server in a process group of its own, so a Ctrl-C in the terminal reaches only the
+   * app, which stops Redis itself once it has drained (npm start). Then only stop() stops it.
+   */
+  ownProcessGroup?: boolean;
+  /** A fixed port (e.g. to restart on the same port after a crash); default: a free one. */
   port?: number;
   log?: (line: string) => void;
 }
@@ -81,6 +195,7 @@ export async function startManagedRedis(options: ManagedRedisOptions = {}): Prom
   const temporary = !options.dataDir;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'dialpass-redis-'));
   mkdirSync(dataDir, { recursive: true });
+  const lock = options.lock ? await lockDataDir(dataDir, log) : undefined;
   const port = options.port ?? (await freePort());
   const args = [
     '--port', String(port),
@@ -90,10 +205,11 @@ export async function startManagedRedis(options: ManagedRedisOptions = {}): Prom
     '--protected-mode', 'yes',
     '--save', '',
     '--appendonly', options.persistent ? 'yes' : 'no',
-    '--appendfsync', options.appendfsync ?? 'everysec',
+    '--appendfsync', options.appendfsync ?? 'always',
     '--loglevel', 'warning',
   ];
-  const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownProcessGroup ?? false });
+  lock?.update({ redisPid: child.pid, port });
   let output = '';
   const ready = new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -114,10 +230,17 @@ export async function startManagedRedis(options: ManagedRedisOptions = {}): Prom
     }
     throw new Error(`redis-server did not answer on port ${port}:\n${output}`);
   })();
-  await Promise.race([ready, polled]);
+  try {
+    await Promise.race([ready, polled]);
+  } catch (error) {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    lock?.release();
+    throw error;
+  }
 
   const kill = () => {
     if (child.exitCode === null) child.kill('SIGTERM');
+    lock?.release();
   };
   process.once('exit', kill);
   let stopped = false;
@@ -133,6 +256,13 @@ export async function startManagedRedis(options: ManagedRedisOptions = {}): Prom
         await exited;
       }
     },
+    pid: child.pid!,
+    dataDir,
+    stopNow() {
+      stopped = true;
+      process.removeListener('exit', kill);
+      kill();
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -142,6 +272,7 @@ export async function startManagedRedis(options: ManagedRedisOptions = {}): Prom
         child.kill('SIGTERM');
         await exited;
       }
+      lock?.release();
       if (temporary) rmSync(dataDir, { recursive: true, force: true });
     },
   };

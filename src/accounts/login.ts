@@ -5,7 +5,7 @@ import { digitsAsTyped, formalIds } from '../identifiers/ids.ts';
 import { keys } from '../store/keys.ts';
 import type { RedisClient } from '../store/redis.ts';
 import { getAccountByFormalId, isActive, setPinHash, getAccount } from './accounts.ts';
-import { decoyPasswordHash, hashPin, verifyPassword } from './passwords.ts';
+import { decoyPasswordHash, HashingBusyError, hashPin, verifyPassword } from './passwords.ts';
 import { createSession } from './sessions.ts';
 import { invalidInput } from '../registration/registration.ts';
 
@@ -32,9 +32,13 @@ export interface LoginResult {
 }
 
 /**
- * Checks formal ID + password. Failures are counted per formal ID (LOGIN_MAX_FAILURES within
- * LOGIN_LOCKOUT_SECONDS, far below NIST's ceiling of 100) and per client address (five times
- * that), and a locked login answers 429 with Retry-After before any hashing.
+ * Checks formal ID + password. Attempts are counted BEFORE the password is hashed, each counter
+ * incremented and checked in one atomic step (take-attempt.lua): per formal ID
+ * (LOGIN_MAX_FAILURES within LOGIN_LOCKOUT_SECONDS, far below NIST's ceiling of 100) and per client
+ * address (five times that). So however many logins arrive at once, at most that many passwords
+ * are tried; the rest get 429 with Retry-After and cost no hash. A successful login gives its
+ * attempt back (the formal ID's count is cleared, as before; the address gets its slot back), and
+ * so does a login refused before any hashing (busy, or the other counter full).
  */
 export async function logIn(deps: LoginDeps, input: unknown, clientAddress: string): Promise<LoginResult> {
   const parsed = loginInput.safeParse(input);
@@ -43,29 +47,32 @@ export async function logIn(deps: LoginDeps, input: unknown, clientAddress: stri
   const { config, redis } = deps;
   const idKey = keys.loginFailures(formalId);
   const addressKey = keys.loginFailuresByAddress(clientAddress);
-  const [idFailures, addressFailures, idTtl, addressTtl] = await Promise.all([
-    redis.get(idKey),
-    redis.get(addressKey),
-    redis.ttl(idKey),
-    redis.ttl(addressKey),
-  ]);
-  const lockedFor = Math.max(
-    Number(idFailures ?? 0) >= config.loginMaxFailures ? idTtl : 0,
-    Number(addressFailures ?? 0) >= config.loginMaxFailures * ADDRESS_FAILURE_FACTOR ? addressTtl : 0,
-  );
-  if (lockedFor > 0) throw lockedOut(lockedFor);
+  const window = config.loginLockoutSeconds;
+  const [idAllowed, idCount, idTtl] = await redis.dpTakeAttempt(idKey, 'take', window, config.loginMaxFailures);
+  if (!idAllowed) throw lockedOut(idTtl);
+  const [addressAllowed, , addressTtl] = await redis.dpTakeAttempt(addressKey, 'take', window, config.loginMaxFailures * ADDRESS_FAILURE_FACTOR);
+  if (!addressAllowed) {
+    await redis.dpTakeAttempt(idKey, 'refund');
+    throw lockedOut(addressTtl);
+  }
 
-  const account = formalIds.check(formalId) === 'ok' ? await getAccountByFormalId(redis, formalId) : null;
-  const matches = await verifyPassword(password, account?.passwordHash ?? (await decoyPasswordHash()));
+  let matches = false;
+  let account: Awaited<ReturnType<typeof getAccountByFormalId>> = null;
+  try {
+    account = formalIds.check(formalId) === 'ok' ? await getAccountByFormalId(redis, formalId) : null;
+    matches = await verifyPassword(password, account?.passwordHash ?? (await decoyPasswordHash()));
+  } catch (error) {
+    // No password was tried (busy, or Redis failed before the hash): the attempt is given back.
+    if (error instanceof HashingBusyError || !(error instanceof AppError)) {
+      await Promise.all([redis.dpTakeAttempt(idKey, 'refund'), redis.dpTakeAttempt(addressKey, 'refund')]).catch(() => undefined);
+    }
+    throw error;
+  }
   if (!account || !matches) {
-    const [[count, ttl]] = await Promise.all([
-      redis.dpCountFailure(idKey, config.loginLockoutSeconds),
-      redis.dpCountFailure(addressKey, config.loginLockoutSeconds),
-    ]);
-    if (count >= config.loginMaxFailures) throw lockedOut(ttl);
+    if (idCount >= config.loginMaxFailures) throw lockedOut(idTtl);
     throw INVALID();
   }
-  await redis.del(idKey);
+  await Promise.all([redis.del(idKey), redis.dpTakeAttempt(addressKey, 'refund')]);
   const sessionToken = await createSession(redis, account.memberId, config.sessionTtlSeconds);
   return { memberId: account.memberId, formalId: account.formalId, accessExpiresAt: account.accessExpiresAt, sessionToken };
 }

@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { AppError } from '../http/errors.ts';
 import { pepperedHash } from '../shared/hashing.ts';
 
 /** OWASP Password Storage Cheat Sheet: scrypt with N=2^17, r=8, p=1 (128 MiB per hash). */
@@ -11,16 +12,63 @@ const SCRYPT = { N: 2 ** 17, r: 8, p: 1, maxmem: 160 * 1024 * 1024 } as const;
 const KEY_LENGTH = 24;
 const VERSION = 's1';
 
+/**
+ * Each scrypt holds 128 MiB while it runs, so hashes run at most MAX_HASHES_IN_FLIGHT at a time in
+ * this process (256 MiB at most, whatever the burst) and at most MAX_HASHES_WAITING wait their
+ * turn; beyond that a request is refused at once with 503 and Retry-After instead of queueing
+ * without end. Two in flight also leave two of libuv's four threads for everything else.
+ */
+export const MAX_HASHES_IN_FLIGHT = 2;
+export const MAX_HASHES_WAITING = 32;
+const BUSY_RETRY_AFTER_SECONDS = 2;
+
+const counters = { hashed: 0, verified: 0, refused: 0, inFlight: 0, peakInFlight: 0 };
+const waiting: (() => void)[] = [];
+
+/** How many hashes this process has computed, is computing and has refused (tests and the fault drills read it). */
+export const passwordHashingStats = () => ({ ...counters, waiting: waiting.length });
+
+export class HashingBusyError extends AppError {
+  constructor() {
+    super(503, 'busy', 'The service is busy; please try again in a moment.', { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) });
+  }
+}
+
+async function withHashingSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (counters.inFlight >= MAX_HASHES_IN_FLIGHT) {
+    if (waiting.length >= MAX_HASHES_WAITING) {
+      counters.refused++;
+      throw new HashingBusyError();
+    }
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  } else {
+    counters.inFlight++;
+  }
+  counters.peakInFlight = Math.max(counters.peakInFlight, counters.inFlight);
+  try {
+    return await work();
+  } finally {
+    // The slot passes straight to the next waiter, so inFlight never drops below the queue's need.
+    const next = waiting.shift();
+    if (next) next();
+    else counters.inFlight--;
+  }
+}
+
 function derive(password: string, salt: Buffer, keyLength = KEY_LENGTH): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scrypt(password.normalize('NFKC'), salt, keyLength, SCRYPT, (error, key) => (error ? reject(error) : resolve(key))),
+  return withHashingSlot(
+    () =>
+      new Promise((resolve, reject) =>
+        scrypt(password.normalize('NFKC'), salt, keyLength, SCRYPT, (error, key) => (error ? reject(error) : resolve(key))),
+      ),
   );
 }
 
-/** Hashes off the event loop (libuv thread pool). Stored form: `s1$<salt>$<key>` in base64url. */
+/** Hashes off the event loop (libuv thread pool), waiting for a slot; throws HashingBusyError when too many wait. Stored form: `s1$<salt>$<key>` in base64url. */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
   const key = await derive(password, salt);
+  counters.hashed++;
   return `${VERSION}$${salt.toString('base64url')}$${key.toString('base64url')}`;
 }
 
@@ -30,12 +78,17 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const expected = Buffer.from(key, 'base64url');
   if (expected.length < 16 || expected.length > 64) return false;
   const actual = await derive(password, Buffer.from(salt, 'base64url'), expected.length);
+  counters.verified++;
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
 /** A well-formed hash of a random password: verified against when the login ID is unknown, so timing tells nothing. */
 let decoy: Promise<string> | undefined;
-export const decoyPasswordHash = (): Promise<string> => (decoy ??= hashPassword(randomBytes(12).toString('base64url')));
+export const decoyPasswordHash = (): Promise<string> =>
+  (decoy ??= hashPassword(randomBytes(12).toString('base64url')).catch((error: unknown) => {
+    decoy = undefined; // refused while busy: try again next time rather than remember the failure
+    throw error;
+  }));
 
 /**
  * Phone PINs are short by nature, so a slow hash would not save them from an offline search;

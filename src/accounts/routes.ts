@@ -1,6 +1,7 @@
 import express, { type CookieOptions, type RequestHandler, type Router } from 'express';
 import type { Config } from '../config.ts';
 import { AppError } from '../http/errors.ts';
+import { limitedAddress } from '../http/client-address.ts';
 import { pickLang } from '../web/lang.ts';
 import { MESSAGES } from '../web/messages.ts';
 import { logIn, memberStatus, setPhonePin, type LoginDeps } from './login.ts';
@@ -35,7 +36,7 @@ const requireMemberApi: RequestHandler = (_req, res, next) => {
 export function accountsApiRouter(deps: LoginDeps): Router {
   const router = express.Router();
   router.post('/login', async (req, res) => {
-    const result = await logIn(deps, req.body, req.ip ?? 'unknown');
+    const result = await logIn(deps, req.body, limitedAddress(req.ip));
     res.cookie(SESSION_COOKIE, result.sessionToken, sessionCookie(deps.config));
     res.json({ formalId: result.formalId, accessExpiresAt: new Date(result.accessExpiresAt).toISOString() });
   });
@@ -65,7 +66,7 @@ export function accountPagesRouter(deps: LoginDeps): Router {
   router.post('/login', async (req, res) => {
     const lang = pickLang(req, res, config.defaultLocale);
     try {
-      const result = await logIn(deps, req.body, req.ip ?? 'unknown');
+      const result = await logIn(deps, req.body, limitedAddress(req.ip));
       res.cookie(SESSION_COOKIE, result.sessionToken, sessionCookie(config));
       res.redirect(303, '/service');
     } catch (error) {

@@ -42,6 +42,12 @@ export function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
       res.status(known.status).set(known.headers).json(errorBody(known.code, known.message));
       return;
     }
+    // Express's own client errors (a parameter that does not decode, say) carry a 4xx status.
+    const status = Number((error as { status?: unknown })?.status);
+    if (status >= 400 && status < 500) {
+      res.status(status).json(errorBody('bad_request', 'The request could not be understood.'));
+      return;
+    }
     logger.error({ err: error, path: req.path }, 'unhandled API error');
     res.status(error?.name === 'MaxRetriesPerRequestError' || /redis|ECONNREFUSED/i.test(String(error?.message)) ? 503 : 500).json(
       errorBody('internal_error', 'Something went wrong on our side; nothing was changed. Please try again.'),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { LOCALES, type Config, type Locale } from '../config.ts';
 import { AppError } from '../http/errors.ts';
 import { generatePassword, provisionalIds, formalIds } from '../identifiers/ids.ts';
-import { hashPassword } from '../accounts/passwords.ts';
+import { HashingBusyError, hashPassword } from '../accounts/passwords.ts';
 import { CALL_STEP_TTL_SECONDS, keys } from '../store/keys.ts';
 import type { RedisClient } from '../store/redis.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
@@ -34,17 +34,34 @@ export function invalidInput(error: z.ZodError): AppError {
   return new AppError(422, 'invalid_input', `Please check: ${fields.join('; ')}.`);
 }
 
+const REGISTRATION_WINDOW_SECONDS = 3600;
+
 /**
  * Creates a pending registration: a fresh provisional ID and password, the password kept only as
- * a scrypt hash, the record expiring after PENDING_REGISTRATION_TTL_SECONDS.
+ * a scrypt hash, the record expiring after PENDING_REGISTRATION_TTL_SECONDS. Each client address
+ * gets REGISTRATIONS_PER_ADDRESS_PER_HOUR, counted and checked in one atomic step before the
+ * hash is computed (a refused one answers 429 with Retry-After and costs nothing).
  */
-export async function registerMember(deps: RegistrationDeps, input: unknown): Promise<Registration> {
+export async function registerMember(deps: RegistrationDeps, input: unknown, clientAddress: string): Promise<Registration> {
   const parsed = registrationInput.safeParse(input);
   if (!parsed.success) throw invalidInput(parsed.error);
   const { name, email } = parsed.data;
   const locale = parsed.data.locale ?? deps.config.defaultLocale;
+  const counter = keys.registrationsByAddress(clientAddress);
+  const [allowed, , resetIn] = await deps.redis.dpTakeAttempt(counter, 'take', REGISTRATION_WINDOW_SECONDS, deps.config.registrationsPerAddressPerHour);
+  if (!allowed) {
+    throw new AppError(429, 'too_many_registrations', 'Too many registrations from this address. Please try again later.', {
+      'Retry-After': String(Math.max(1, resetIn)),
+    });
+  }
   const password = generatePassword();
-  const passwordHash = await hashPassword(password);
+  let passwordHash: string;
+  try {
+    passwordHash = await hashPassword(password);
+  } catch (error) {
+    if (error instanceof HashingBusyError) await deps.redis.dpTakeAttempt(counter, 'refund').catch(() => undefined);
+    throw error;
+  }
   const ttl = deps.config.pendingRegistrationTtlSeconds;
   const createdAt = deps.now();
   for (let attempt = 0; attempt < 5; attempt++) {

@@ -1,6 +1,7 @@
 import express, { type Router } from 'express';
 import type { Config } from '../config.ts';
 import { AppError } from '../http/errors.ts';
+import { limitedAddress } from '../http/client-address.ts';
 import { pickLang } from '../web/lang.ts';
 import { MESSAGES } from '../web/messages.ts';
 import { registeredPage, registerFormPage } from './pages.ts';
@@ -9,7 +10,7 @@ import { registerMember, type RegistrationDeps } from './registration.ts';
 export function registrationApiRouter(deps: RegistrationDeps): Router {
   const router = express.Router();
   router.post('/registrations', async (req, res) => {
-    const registration = await registerMember(deps, req.body);
+    const registration = await registerMember(deps, req.body, limitedAddress(req.ip));
     const { provisionalId, password, phoneNumber, expiresAt } = registration;
     res.status(201).set('Cache-Control', 'no-store').json({ provisionalId, password, phoneNumber, expiresAt });
   });
@@ -24,11 +25,11 @@ export function registrationPagesRouter(deps: RegistrationDeps & { config: Confi
   router.post('/register', async (req, res) => {
     const lang = pickLang(req, res, deps.config.defaultLocale);
     try {
-      const registration = await registerMember(deps, req.body);
+      const registration = await registerMember(deps, req.body, limitedAddress(req.ip));
       res.status(201).set('Cache-Control', 'no-store').send(registeredPage(lang, deps.config, registration));
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      res.status(error.status).send(registerFormPage(lang, false, req.body ?? {}, MESSAGES[lang].formErrors[error.code] ?? error.message));
+      res.status(error.status).set(error.headers).send(registerFormPage(lang, false, req.body ?? {}, MESSAGES[lang].formErrors[error.code] ?? error.message));
     }
   });
   return router;

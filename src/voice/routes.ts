@@ -47,8 +47,10 @@ export function voiceRouter(deps: VoiceDeps, logger: Logger): Router {
   const recordStatus = async (body: Record<string, unknown>) => {
     try {
       await recordCallStatus(deps, body);
+      return true;
     } catch (error) {
       logger.error({ err: error }, 'could not record call status');
+      return false;
     }
   };
 
@@ -57,8 +59,9 @@ export function voiceRouter(deps: VoiceDeps, logger: Logger): Router {
   const answerStep = async (req: Request, res: express.Response) => {
     const path = `/twilio${req.path}`;
     if (path === STATUS_CALLBACK_PATH && req.method === 'POST') {
-      await recordStatus((req.body ?? {}) as Record<string, unknown>);
-      res.status(204).end();
+      // Not stored (Redis down): a 503 shows in Twilio's debugger and alerts instead of a silent loss.
+      const stored = await recordStatus((req.body ?? {}) as Record<string, unknown>);
+      res.status(stored ? 204 : 503).end();
       return;
     }
     const step = req.method === 'POST' ? stepFor(path) : undefined;

@@ -64,6 +64,8 @@ export const MESSAGES = {
       invalid_credentials: '正式IDまたはパスワードが違います。',
       locked_out: 'ログインの失敗が続いたため、しばらくログインできません。15分ほどしてからお試しください。',
       invalid_pin: '暗証番号は4〜8桁の数字で入力してください。',
+      too_many_registrations: 'この接続元からの登録が多すぎます。しばらくしてからお試しください。',
+      busy: 'ただいま混み合っています。少し待ってからもう一度お試しください。',
     } as Record<string, string>,
     loginErrors: {
       invalid_input: '電話で聞いた正式ID（9桁の数字）とパスワードを入力してください。',
@@ -133,6 +135,8 @@ export const MESSAGES = {
       invalid_credentials: 'The formal ID or the password is not correct.',
       locked_out: 'Too many failed logins. Please wait about 15 minutes and try again.',
       invalid_pin: 'The PIN must be 4 to 8 digits.',
+      too_many_registrations: 'Too many registrations from your connection. Please try again later.',
+      busy: 'We are busy right now. Please wait a moment and try again.',
     } as Record<string, string>,
     loginErrors: {
       invalid_input: 'Please enter the formal ID you heard on the phone (9 digits) and your password.',
