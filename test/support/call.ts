@@ -120,11 +120,12 @@ export class TestCall {
 
   private take(turn: Turn): TwilioPostResult {
     this.turn = turn;
-    if (turn.error) throw new Error(`the simulated call failed: ${turn.error.kind}: ${turn.error.message}`);
     const responses = turn.events.filter((e): e is Extract<CallEvent, { type: 'response' }> => e.type === 'response' && !e.url.includes('/twilio/voice/status'));
     for (const r of responses) if (r.contentType.includes('xml') && heardDocuments.size < 20_000) heardDocuments.add(r.body);
     const response = responses.at(-1);
     if (response) this.last = { status: response.status, body: response.body, verbs: response.contentType.includes('xml') ? parseTwiml(response.body) : [] };
+    // What the caller heard is kept (this.last) before a failure is thrown, so a test can look at both.
+    if (turn.error) throw new Error(`the simulated call failed: ${turn.error.kind}: ${turn.error.message}`);
     return this.last;
   }
 }
