@@ -7,6 +7,7 @@ import { twilioSignatureCheck } from './signature.ts';
 import { renderTwiml } from './twiml.ts';
 import { apologyReply, hangUp, type CallInput, type VoiceDeps } from './voice-step.ts';
 import { recordCallStatus } from './call-status.ts';
+import { twilioFormBody } from './form-body.ts';
 
 const field = (body: Record<string, unknown>, name: string, max = 64) => {
   const value = body[name];
@@ -54,7 +55,7 @@ export function voiceRouter(deps: VoiceDeps, logger: Logger): Router {
     }
   };
 
-  router.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 200 }));
+  router.use(twilioFormBody);
 
   const answerStep = async (req: Request, res: express.Response) => {
     const path = `/twilio${req.path}`;
