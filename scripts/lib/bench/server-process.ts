@@ -11,6 +11,7 @@ import { createLogger } from '../../../src/logger.ts';
 import { createRedisClient } from '../../../src/store/redis.ts';
 import { loadVoiceFlows } from '../../../src/voice/prompts.ts';
 import type { ParentMessage, ChildMessage, ServerKind } from './protocol.ts';
+import { twilioFormBody } from '../../../src/voice/form-body.ts';
 
 const USAGE_REPORT_INTERVAL_MS = 200;
 
@@ -24,7 +25,7 @@ function twimlBaseline(twiml: string): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   const router = express.Router();
-  router.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 200 }));
+  router.use(twilioFormBody);
   router.post('/voice', (_req, res) => {
     res.status(200).type('text/xml').send(twiml);
   });
