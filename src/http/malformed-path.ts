@@ -1,4 +1,5 @@
-import express, { type Request, type RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
+import { twilioFormBody } from './twilio-form-body.ts';
 import { errorBody } from './errors.ts';
 
 /** True when every %-escape in the path decodes (as UTF-8); a path without % is always fine. */
@@ -22,8 +23,8 @@ const MESSAGE = 'The request path has a broken %-encoding.';
  * mounted after the page headers.
  */
 export function rejectMalformedApiPaths(options: { signedByTwilio: (req: Request) => boolean }): RequestHandler {
-  // The same form parsing as the /twilio router (body-parser marks the body parsed, so it is not read twice).
-  const twilioForm = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 200 });
+  // The same form parsing as the /twilio router, so the signature is checked over the same fields.
+  const twilioForm = twilioFormBody;
   return (req, res, next) => {
     if (pathDecodes(req.path)) return next();
     if (req.path === '/twilio' || req.path.startsWith('/twilio/')) {

@@ -7,7 +7,7 @@ import { twilioSignatureCheck } from './signature.ts';
 import { renderTwiml } from './twiml.ts';
 import { apologyReply, hangUp, type CallInput, type VoiceDeps } from './voice-step.ts';
 import { recordCallStatus } from './call-status.ts';
-import { twilioFormBody } from './form-body.ts';
+import { twilioFormBody } from '../http/twilio-form-body.ts';
 
 const field = (body: Record<string, unknown>, name: string, max = 64) => {
   const value = body[name];

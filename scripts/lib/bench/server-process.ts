@@ -11,7 +11,7 @@ import { createLogger } from '../../../src/logger.ts';
 import { createRedisClient } from '../../../src/store/redis.ts';
 import { loadVoiceFlows } from '../../../src/voice/prompts.ts';
 import type { ParentMessage, ChildMessage, ServerKind } from './protocol.ts';
-import { twilioFormBody } from '../../../src/voice/form-body.ts';
+import { twilioFormBody } from '../../../src/http/twilio-form-body.ts';
 
 const USAGE_REPORT_INTERVAL_MS = 200;
 
