@@ -5,17 +5,14 @@ import { formatDate } from '../shared/format.ts';
 import type { CallState } from './call-state.ts';
 import { askAfterFormalId, askProvisionalId, mainMenu, spokenAmount, startMemberAction } from './asks.ts';
 import {
-  callerLine,
-  hangUp,
   heard,
   keyed,
-  lineBlockedReply,
+  lineGuess,
   refundLineAttempt,
   rememberLineLocale,
   reply,
   say,
   silence,
-  takeLineAttempt,
   wrongEntry,
   type VoiceStep,
 } from './voice-step.ts';
@@ -30,9 +27,9 @@ export const provisionalIdEntered: VoiceStep = async (deps, call) => {
   const retry = (s: CallState) => askProvisionalId(deps, s);
   if (entered === '') return silence(deps, call, retry);
   const state = heard(call.state);
-  const line = callerLine(call.from);
-  if (!line) return hangUp(deps, state, deps.flows.say('common', 'withheldNumber', state.locale));
-  if (!(await takeLineAttempt(deps, line))) return lineBlockedReply(deps, state);
+  const guess = await lineGuess(deps, call, state);
+  if ('refused' in guess) return guess.refused;
+  const { line } = guess;
   const asked = { ...call, state };
   if (provisionalIds.check(entered) !== 'ok') return wrongEntry(deps, asked, deps.flows.say('activation', 'mistyped', state.locale), retry);
 

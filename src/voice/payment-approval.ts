@@ -5,14 +5,12 @@ import { askDecision, askRequestNumber, mainMenu, spokenAmount } from './asks.ts
 import type { Verb } from './twiml.ts';
 import {
   callerLine,
-  hangUp,
   heard,
   keyed,
-  lineBlockedReply,
+  lineGuess,
   refundLineAttempt,
   reply,
   silence,
-  takeLineAttempt,
   wrongEntry,
   type VoiceDeps,
   type VoiceStep,
@@ -38,9 +36,9 @@ export const requestNumberEntered: VoiceStep = async (deps, call) => {
   if (entered === '') return silence(deps, call, retry);
   const state = heard(call.state);
   const asked = { ...call, state };
-  const line = callerLine(call.from);
-  if (!line) return hangUp(deps, state, deps.flows.say('common', 'withheldNumber', state.locale));
-  if (!(await takeLineAttempt(deps, line))) return lineBlockedReply(deps, state);
+  const guess = await lineGuess(deps, call, state);
+  if ('refused' in guess) return guess.refused;
+  const { line } = guess;
   const refuse = (key: 'mistypedNumber' | 'unknownNumber' | 'expired' | 'alreadyDecided') =>
     wrongEntry(deps, asked, deps.flows.say('payment-approval', key, state.locale), retry);
   if (paymentRequestNumbers.check(entered) !== 'ok') return refuse('mistypedNumber');

@@ -12,6 +12,7 @@ import {
   heard,
   keyed,
   lineBlockedReply,
+  lineGuess,
   refundLineAttempt,
   rememberLineLocale,
   reply,
@@ -31,9 +32,9 @@ export const formalIdEntered: VoiceStep = async (deps, call) => {
   if (entered === '') return silence(deps, call, retry);
   const state = heard(call.state);
   const asked = { ...call, state };
-  const line = callerLine(call.from);
-  if (!line) return hangUp(deps, state, deps.flows.say('common', 'withheldNumber', state.locale));
-  if (!(await takeLineAttempt(deps, line))) return lineBlockedReply(deps, state);
+  const guess = await lineGuess(deps, call, state);
+  if ('refused' in guess) return guess.refused;
+  const { line } = guess;
   if (formalIds.check(entered) !== 'ok') return wrongEntry(deps, asked, deps.flows.say('sign-in', 'mistyped', state.locale), retry);
   const account = await getAccountByFormalId(deps.redis, entered);
   if (!account) return wrongEntry(deps, asked, deps.flows.say('sign-in', 'unknownFormalId', state.locale), retry);

@@ -118,6 +118,17 @@ export async function takeLineAttempt(deps: VoiceDeps, line: string): Promise<bo
   return allowed === 1;
 }
 
+/**
+ * Before an ID or number keyed on the phone is checked: the calling line, with one of its guesses
+ * taken; or the reply that ends the call (number withheld, or the line's guesses used up today).
+ */
+export async function lineGuess(deps: VoiceDeps, call: CallInput, state: CallState): Promise<{ line: string } | { refused: VoiceReply }> {
+  const line = callerLine(call.from);
+  if (!line) return { refused: hangUp(deps, state, deps.flows.say('common', 'withheldNumber', state.locale)) };
+  if (!(await takeLineAttempt(deps, line))) return { refused: lineBlockedReply(deps, state) };
+  return { line };
+}
+
 export async function refundLineAttempt(deps: VoiceDeps, line: string): Promise<void> {
   await deps.redis.dpTakeAttempt(keys.lineWrongEntries(line), 'refund');
 }
