@@ -5,11 +5,11 @@ import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../src/config.ts';
-import { CallFailure } from '../src/simulator/call-failure.ts';
-import { placeCall, type CallEvent, type CallRecord, type Caller, type KeyRequest } from '../src/simulator/call.ts';
-import { DTMF_KEYS, normalizeKeys } from '../src/simulator/keys.ts';
-import { callTimeline, firstNumberEndsAt, firstNumberHeardAt } from '../src/simulator/timing.ts';
-import { phoneNumber, randomCallerNumber } from '../src/simulator/phone-number.ts';
+import { CallFailure } from '../simulator/call-failure.ts';
+import { placeCall, type CallEvent, type CallRecord, type Caller, type KeyRequest } from '../simulator/call.ts';
+import { DTMF_KEYS, normalizeKeys } from '../simulator/keys.ts';
+import { callTimeline, firstNumberEndsAt, firstNumberHeardAt } from '../simulator/timing.ts';
+import { phoneNumber, randomCallerNumber } from '../simulator/phone-number.ts';
 
 const USAGE = `usage: npm run call -- [options]
 

@@ -17,7 +17,7 @@ import { healthCheck } from './health.ts';
 import { requireSameOriginForms } from './web/same-origin.ts';
 import { adminApiRouter, merchantApiRouter } from './merchants/routes.ts';
 import { smsSender, type SmsSender } from './payments/sms.ts';
-import { simulatorRouter } from './simulator/routes.ts';
+import { simulatorRouter } from '../simulator/routes.ts';
 
 export interface AppDeps {
   config: Config;

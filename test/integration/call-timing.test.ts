@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { callTimeline, firstNumberEndsAt, firstNumberHeardAt, heardAt, type TimelineEntry } from '../../src/simulator/timing.ts';
+import { callTimeline, firstNumberEndsAt, firstNumberHeardAt, heardAt, type TimelineEntry } from '../../simulator/timing.ts';
 import { jsonRequest, register, startTestApp, type TestApp } from '../support/harness.ts';
 import { TestCall, uniqueCallerNumber } from '../support/call.ts';
 import { activeMember } from '../support/member.ts';
@@ -29,7 +29,7 @@ const show = (timeline: TimelineEntry[]) => timeline.map((e) => `${e.at.toFixed(
 
 /**
  * The time budgets a caller lives with, measured by the spoken-time estimator over the TwiML each
- * scripted call really gets (src/simulator/timing.ts; `npm run call -- --timing` prints the same).
+ * scripted call really gets (simulator/timing.ts; `npm run call -- --timing` prints the same).
  */
 describe('every call within its time budget', () => {
   let app: TestApp;

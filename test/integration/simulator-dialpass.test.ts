@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { placeCall, type CallEvent, type CallRecord } from '../../src/simulator/call.ts';
+import { placeCall, type CallEvent, type CallRecord } from '../../simulator/call.ts';
 import { keys } from '../../src/store/keys.ts';
 import { jsonRequest, register, startTestApp, type TestApp } from '../support/harness.ts';
 import { scriptedCaller, startTwimlApp, twiml, TWIML_APP_TOKEN, type TwimlApp } from '../support/twiml-app.ts';

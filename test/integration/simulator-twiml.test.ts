@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { CallFailure } from '../../src/simulator/call-failure.ts';
-import { placeCall, type CallEvent, type CallRecord } from '../../src/simulator/call.ts';
-import { TEST_CARD_APPROVED, TEST_CARD_DECLINED } from '../../src/simulator/test-cards.ts';
+import { CallFailure } from '../../simulator/call-failure.ts';
+import { placeCall, type CallEvent, type CallRecord } from '../../simulator/call.ts';
+import { TEST_CARD_APPROVED, TEST_CARD_DECLINED } from '../../simulator/test-cards.ts';
 import { scriptedCaller, startTwimlApp, twiml, TWIML_APP_TOKEN, type CannedAnswer, type TwimlApp } from '../support/twiml-app.ts';
 
 const FROM = '+819011112222';

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import twilio from 'twilio';
 import { buildConfig } from '../../src/config.ts';
-import { CallFailure } from '../../src/simulator/call-failure.ts';
-import { placeCall } from '../../src/simulator/call.ts';
-import { inboundCallParams, newCallSid } from '../../src/simulator/webhook-params.ts';
+import { CallFailure } from '../../simulator/call-failure.ts';
+import { placeCall } from '../../simulator/call.ts';
+import { inboundCallParams, newCallSid } from '../../simulator/webhook-params.ts';
 import { createRedisClient } from '../../src/store/redis.ts';
 import { keys } from '../../src/store/keys.ts';
 import { jsonRequest, startTestApp, type TestApp } from '../support/harness.ts';

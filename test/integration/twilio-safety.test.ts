@@ -3,7 +3,7 @@ import twilio from 'twilio';
 import { buildConfig } from '../../src/config.ts';
 import { createRedisClient } from '../../src/store/redis.ts';
 import { newCallSid, register, startTestApp, testConfig, TEST_BASE_URL, type TestApp, type TwilioPostResult } from '../support/harness.ts';
-import { inboundCallParams } from '../../src/simulator/webhook-params.ts';
+import { inboundCallParams } from '../../simulator/webhook-params.ts';
 import { TestCall } from '../support/call.ts';
 import { findVerb, parseTwiml, spokenText } from '../support/twiml.ts';
 

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { expect } from 'chai';
-import { BrowserCall, type Turn } from '../../src/simulator/browser-calls.ts';
-import type { CallEvent } from '../../src/simulator/call.ts';
+import { BrowserCall, type Turn } from '../../simulator/browser-calls.ts';
+import type { CallEvent } from '../../simulator/call.ts';
 import { newCallSid, type TestApp, type TwilioPostResult } from './harness.ts';
 import { findVerb, parseTwiml } from './twiml.ts';
 import { twimlProblems } from './twiml-rules.ts';

@@ -11,7 +11,7 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { startManagedRedis, type ManagedRedis } from '../../scripts/lib/managed-redis.ts';
 import { codeHash } from '../../src/payments/code-secrets.ts';
-import { placeCall, type CallEvent } from '../../src/simulator/call.ts';
+import { placeCall, type CallEvent } from '../../simulator/call.ts';
 import { keys } from '../../src/store/keys.ts';
 import { scriptedCaller } from './twiml-app.ts';
 import { webhookReceiver } from './webhooks.ts';

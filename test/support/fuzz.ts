@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import twilio from 'twilio';
-import { inboundCallParams, newCallSid } from '../../src/simulator/webhook-params.ts';
+import { inboundCallParams, newCallSid } from '../../simulator/webhook-params.ts';
 import { jsonRequest, type TestApp } from './harness.ts';
 import { activeMember } from './member.ts';
 

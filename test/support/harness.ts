@@ -10,7 +10,7 @@ import { createRedisClient, type RedisClient } from '../../src/store/redis.ts';
 import { loadVoiceFlows, type VoiceFlows } from '../../src/voice/prompts.ts';
 import type { SmsSender } from '../../src/payments/sms.ts';
 import type { TwimlNode } from './twiml.ts';
-import { newCallSid } from '../../src/simulator/webhook-params.ts';
+import { newCallSid } from '../../simulator/webhook-params.ts';
 
 export const TEST_BASE_URL = 'https://dialpass.example.test';
 

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { freePort, startManagedRedis, type ManagedRedis } from '../../scripts/lib/managed-redis.ts';
 import { readLedger } from '../../src/accounts/ledger.ts';
 import { buildConfig } from '../../src/config.ts';
-import { placeCall, type CallEvent } from '../../src/simulator/call.ts';
+import { placeCall, type CallEvent } from '../../simulator/call.ts';
 import { keys } from '../../src/store/keys.ts';
 import { createRedisClient } from '../../src/store/redis.ts';
 import { startAppProcess, type AppProcess } from './app-process.ts';

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
 import twilio from 'twilio';
-import type { Caller, KeyRequest } from '../../src/simulator/call.ts';
+import type { Caller, KeyRequest } from '../../simulator/call.ts';
 
 export const TWIML_APP_TOKEN = 'canned-twiml-app-token-0123456789';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { parseTwiml, type TwimlNode } from './twiml.ts';
-import { parseTwimlDocument } from '../../src/simulator/twiml-document.ts';
+import { parseTwimlDocument } from '../../simulator/twiml-document.ts';
 
 /** The <Say> voices and languages twilio-node itself lists (its SayVoice and SayLanguage types). */
 function twilioSayTypes(): { voices: Set<string>; languages: Set<string> } {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { collectKeys, normalizeKeys } from '../../src/simulator/keys.ts';
+import { collectKeys, normalizeKeys } from '../../simulator/keys.ts';
 
 describe('keys pressed in a <Gather>, as Twilio counts them', () => {
   it('the finish key ends the entry and is not part of Digits', () => {

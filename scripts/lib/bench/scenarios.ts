@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { inboundCallParams, newCallSid } from '../../../src/simulator/webhook-params.ts';
+import { inboundCallParams, newCallSid } from '../../../simulator/webhook-params.ts';
 import type autocannon from 'autocannon';
 import twilio from 'twilio';
 import type { Config } from '../../../src/config.ts';

@@ -1,6 +1,6 @@
-import type { Config } from '../config.ts';
-import { html, page } from '../web/layout.ts';
-import type { WebLang } from '../web/messages.ts';
+import type { Config } from '../src/config.ts';
+import { html, page } from '../src/web/layout.ts';
+import type { WebLang } from '../src/web/messages.ts';
 
 const TEXT = {
   ja: {

@@ -1,8 +1,8 @@
 import express, { type Request, type Router } from 'express';
-import type { Config } from '../config.ts';
-import { AppError, jsonErrorHandler, jsonNotFound, requireJsonBody } from '../http/errors.ts';
-import type { Logger } from '../logger.ts';
-import { pickLang } from '../web/lang.ts';
+import type { Config } from '../src/config.ts';
+import { AppError, jsonErrorHandler, jsonNotFound, requireJsonBody } from '../src/http/errors.ts';
+import type { Logger } from '../src/logger.ts';
+import { pickLang } from '../src/web/lang.ts';
 import { BrowserCalls, type BrowserCall, type Turn } from './browser-calls.ts';
 import { DTMF_KEYS, normalizeKeys } from './keys.ts';
 import { simulatorPage } from './page.ts';
