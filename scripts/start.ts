@@ -10,6 +10,7 @@ import { join, relative } from 'node:path';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { startServer, type RunningServer } from '../src/server.ts';
 import { VoiceFlowError } from '../src/voice/prompts.ts';
+import { simulatorRouters } from './lib/simulator-routers.ts';
 import { DataDirInUseError, MissingRedisError, startManagedRedis, type ManagedRedis } from './lib/managed-redis.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -42,7 +43,7 @@ async function main() {
     config = loadConfig({ REDIS_URL: managed.url });
     console.log(`dialpass: started its own redis-server on ${managed.url} (data in ${dataDir.startsWith(root) ? relative(root, dataDir) : dataDir})`);
   }
-  running = await startServer(config);
+  running = await startServer(config, { extraRouters: (logger) => simulatorRouters(config, logger) });
   const local = `http://localhost:${config.port}`;
   console.log(`dialpass is running (${config.env})
   home page         ${local}/

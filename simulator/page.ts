@@ -1,6 +1,7 @@
-import type { Config } from '../src/config.ts';
-import { html, page } from '../src/web/layout.ts';
-import type { WebLang } from '../src/web/messages.ts';
+import type { PageLang } from './http.ts';
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const esc = (value: string): string => value.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 
 const TEXT = {
   ja: {
@@ -16,6 +17,8 @@ const TEXT = {
     transcript: '通話の記録',
     entry: '入力中のキー',
     devOnly: 'これは開発・テスト用の画面です。本番環境では SIMULATOR_ENABLED=true のときだけ表示されます。',
+    home: 'dialpass のトップへ',
+    otherLanguage: 'English',
   },
   en: {
     title: 'Call simulator',
@@ -30,41 +33,58 @@ const TEXT = {
     transcript: 'Transcript',
     entry: 'Keys so far',
     devOnly: 'This page is for development and testing. In production it only exists when SIMULATOR_ENABLED=true.',
+    home: 'dialpass home',
+    otherLanguage: '日本語',
   },
-} satisfies Record<WebLang, Record<string, unknown>>;
+} satisfies Record<PageLang, Record<string, unknown>>;
 
 const KEYPAD = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
 
-/** The phone page. All behaviour is in /simulator/assets/simulator.js (the CSP allows no inline script). */
-export function simulatorPage(lang: WebLang, config: Config): string {
+/**
+ * The phone page, standing alone (it shares only the site's stylesheet, over HTTP). All behaviour
+ * is in /simulator/assets/simulator.js (the site's CSP allows no inline script).
+ */
+export function simulatorPage(lang: PageLang, servicePhoneNumber: string): string {
   const t = TEXT[lang];
-  const body = html`
+  const other: PageLang = lang === 'ja' ? 'en' : 'ja';
+  const keypad = KEYPAD.map((key) => `<button type="button" class="key" data-key="${esc(key)}" data-testid="key-${esc(key)}" disabled>${esc(key)}</button>`).join('');
+  return `<!doctype html>
+<html lang="${lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(t.title)} · dialpass</title>
+<link rel="stylesheet" href="/assets/site.css">
 <link rel="stylesheet" href="/simulator/assets/simulator.css">
-<h1>${t.title}</h1>
-<p class="lead">${t.intro(config.servicePhoneNumber)}</p>
+</head>
+<body>
+<header class="site"><div class="bar"><a class="brand" href="/" aria-label="${esc(t.home)}">dial<span>pass</span></a><nav><a href="/simulator?lang=${other}" hreflang="${other}">${esc(t.otherLanguage)}</a></nav></div></header>
+<main>
+<h1>${esc(t.title)}</h1>
+<p class="lead">${esc(t.intro(servicePhoneNumber))}</p>
 <div class="simulator" id="simulator" data-lang="${lang}">
-  <section class="phone card" aria-label="${t.title}">
-    <label for="from">${t.from}</label>
+  <section class="phone card" aria-label="${esc(t.title)}">
+    <label for="from">${esc(t.from)}</label>
     <input id="from" name="from" type="tel" value="" placeholder="+819012345678" autocomplete="off">
-    <output id="entry" class="entry" data-testid="entry" aria-label="${t.entry}"></output>
-    <div class="keypad" role="group" aria-label="keypad">
-      ${KEYPAD.map((key) => html`<button type="button" class="key" data-key="${key}" data-testid="key-${key}" disabled>${key}</button>`)}
-    </div>
+    <output id="entry" class="entry" data-testid="entry" aria-label="${esc(t.entry)}"></output>
+    <div class="keypad" role="group" aria-label="keypad">${keypad}</div>
     <div class="controls">
-      <button type="button" id="call" class="call" data-testid="call">${t.call}</button>
-      <button type="button" id="hangup" class="hangup" data-testid="hangup" disabled>${t.hangUp}</button>
+      <button type="button" id="call" class="call" data-testid="call">${esc(t.call)}</button>
+      <button type="button" id="hangup" class="hangup" data-testid="hangup" disabled>${esc(t.hangUp)}</button>
     </div>
-    <button type="button" id="silence" class="silence" data-testid="silence" disabled>${t.silence}</button>
-    <label class="speak"><input type="checkbox" id="speak" checked> ${t.speak}</label>
+    <button type="button" id="silence" class="silence" data-testid="silence" disabled>${esc(t.silence)}</button>
+    <label class="speak"><input type="checkbox" id="speak" checked> ${esc(t.speak)}</label>
     <p id="status" class="status muted" data-testid="status" role="status"></p>
   </section>
   <section class="card transcript-card">
-    <h2>${t.transcript}</h2>
+    <h2>${esc(t.transcript)}</h2>
     <ol id="transcript" class="transcript" data-testid="transcript" aria-live="polite"></ol>
   </section>
 </div>
-<p class="muted">${t.keysHelp}</p>
-<p class="muted">${t.devOnly}</p>
-<script type="module" src="/simulator/assets/simulator.js"></script>`;
-  return page({ lang, title: t.title, body, path: '/simulator' });
+<p class="muted">${esc(t.keysHelp)}</p>
+<p class="muted">${esc(t.devOnly)}</p>
+</main>
+<script type="module" src="/simulator/assets/simulator.js"></script>
+</body>
+</html>`;
 }

@@ -1,8 +1,5 @@
 import express, { type Request, type Router } from 'express';
-import type { Config } from '../src/config.ts';
-import { AppError, jsonErrorHandler, jsonNotFound, requireJsonBody } from '../src/http/errors.ts';
-import type { Logger } from '../src/logger.ts';
-import { pickLang } from '../src/web/lang.ts';
+import { jsonErrors, notFound, pickPageLang, requireJson, SimulatorError, type ErrorReport, type PageLang } from './http.ts';
 import { BrowserCalls, type BrowserCall, type Turn } from './browser-calls.ts';
 import { DTMF_KEYS, normalizeKeys } from './keys.ts';
 import { simulatorPage } from './page.ts';
@@ -32,46 +29,63 @@ function forPage(turn: Turn) {
   };
 }
 
-/** /simulator: the phone page and the JSON API it drives. Mounted only when SIMULATOR_ENABLED. */
-export function simulatorRouter(deps: { config: Config; logger: Logger }): Router {
-  const { config } = deps;
+/** What the simulator needs to know about the dialpass it calls: its public face, nothing more. */
+export interface SimulatorOptions {
+  /** The app's PUBLIC_BASE_URL: webhooks are signed for URLs under it, as Twilio signs them. */
+  publicBaseUrl: string;
+  /** The Twilio auth token the app checks signatures with. */
+  authToken: string;
+  /** The number the simulated caller dials (the call's `To`). */
+  servicePhoneNumber: string;
+  /** The page's language when the browser states none. */
+  defaultLang: PageLang;
+  /** Where an unexpected error goes; default: the console. */
+  reportError?: ErrorReport;
+}
+
+/**
+ * /simulator: the phone page and the JSON API it drives. The server mounts it beside the app
+ * (only when SIMULATOR_ENABLED); it calls the app back over HTTP like Twilio would.
+ */
+export function simulatorRouter(options: SimulatorOptions): Router {
+  const reportError: ErrorReport = options.reportError ?? ((error, path) => console.error(`simulator: ${path}:`, error));
   const calls = new BrowserCalls();
   const router = express.Router();
 
   router.use('/assets', express.static(ASSETS_DIR, { maxAge: '1h', index: false }));
   router.get('/', (req, res) => {
-    res.send(simulatorPage(pickLang(req, res, config.defaultLocale), config));
+    res.send(simulatorPage(pickPageLang(req, res, options.defaultLang), options.servicePhoneNumber));
   });
 
   const api = express.Router();
-  api.use(express.json({ limit: '4kb' }), requireJsonBody);
+  api.use(express.json({ limit: '4kb' }), requireJson);
   const findCall = (id: string): BrowserCall => {
     const call = calls.get(id);
-    if (!call) throw new AppError(404, 'unknown_call', 'There is no call in progress with this ID; it may have ended.');
+    if (!call) throw new SimulatorError(404, 'unknown_call', 'There is no call in progress with this ID; it may have ended.');
     return call;
   };
 
   api.post('/calls', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const from = body.from === undefined || body.from === '' ? randomCallerNumber() : phoneNumber(body.from);
-    if (!from) throw new AppError(422, 'invalid_from', 'The calling number must be a phone number such as +819012345678.');
+    if (!from) throw new SimulatorError(422, 'invalid_from', 'The calling number must be a phone number such as +819012345678.');
     const call = calls.start({
-      baseUrl: config.publicBaseUrl,
+      baseUrl: options.publicBaseUrl,
       connectTo: ownListener(req),
       sameOriginOnly: true,
-      authToken: config.twilio.authToken,
+      authToken: options.authToken,
       from,
-      to: phoneNumber(config.servicePhoneNumber) ?? config.servicePhoneNumber,
+      to: phoneNumber(options.servicePhoneNumber) ?? options.servicePhoneNumber,
     });
-    if (!call) throw new AppError(429, 'too_many_calls', 'Too many simulated calls are in progress; hang one up first.');
+    if (!call) throw new SimulatorError(429, 'too_many_calls', 'Too many simulated calls are in progress; hang one up first.');
     res.status(201).json(forPage(await call.nextTurn()));
   });
 
   api.post('/calls/:id/keys', async (req, res) => {
     const call = findCall(req.params.id!);
     const keys = normalizeKeys(typeof req.body?.keys === 'string' ? req.body.keys : '');
-    if (!DTMF_KEYS.test(keys) || keys.length > 64) throw new AppError(422, 'invalid_keys', 'Keys are 0-9, * and # only.');
-    if (!call.isWaitingForKeys) throw new AppError(409, 'not_waiting', 'The call is not waiting for keys right now.');
+    if (!DTMF_KEYS.test(keys) || keys.length > 64) throw new SimulatorError(422, 'invalid_keys', 'Keys are 0-9, * and # only.');
+    if (!call.isWaitingForKeys) throw new SimulatorError(409, 'not_waiting', 'The call is not waiting for keys right now.');
     res.json(forPage(await call.answer(keys)));
   });
 
@@ -80,8 +94,8 @@ export function simulatorRouter(deps: { config: Config; logger: Logger }): Route
     res.json(forPage(await call.hangUp()));
   });
 
-  api.use(jsonNotFound);
-  api.use(jsonErrorHandler(deps.logger));
+  api.use(notFound);
+  api.use(jsonErrors(reportError));
   router.use('/api', api);
   return router;
 }

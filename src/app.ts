@@ -17,7 +17,6 @@ import { healthCheck } from './health.ts';
 import { requireSameOriginForms } from './web/same-origin.ts';
 import { adminApiRouter, merchantApiRouter } from './merchants/routes.ts';
 import { smsSender, type SmsSender } from './payments/sms.ts';
-import { simulatorRouter } from '../simulator/routes.ts';
 
 export interface AppDeps {
   config: Config;
@@ -28,6 +27,18 @@ export interface AppDeps {
   now?: () => number;
   /** Sends payment codes by SMS; default: Twilio when configured, else none. Tests inject a fake. */
   sms?: SmsSender;
+  /**
+   * Routers the server mounts beside the product's pages (npm start and the tests add the call
+   * simulator at /simulator when SIMULATOR_ENABLED), after the page headers and cookies, before
+   * the forms' same-origin check. A `jsonApi` path under it answers a broken path in JSON.
+   */
+  extraRouters?: ExtraRouter[];
+}
+
+export interface ExtraRouter {
+  path: string;
+  router: RequestHandler;
+  jsonApi?: string;
 }
 
 const ASSETS_DIR = new URL('./web/assets/', import.meta.url).pathname;
@@ -44,7 +55,13 @@ export function createApp(appDeps: AppDeps): Express {
     const lang = pickLang(req, res, config.defaultLocale);
     res.status(400).send(errorPage(lang, lang === 'ja' ? 'URLが正しくありません。' : 'That address is not valid.'));
   };
-  app.use(rejectMalformedApiPaths({ signedByTwilio: twilioSignatureCheck(config.twilio.authToken, config.publicBaseUrl) }));
+  const extraRouters = appDeps.extraRouters ?? [];
+  app.use(
+    rejectMalformedApiPaths({
+      signedByTwilio: twilioSignatureCheck(config.twilio.authToken, config.publicBaseUrl),
+      jsonApiPaths: ['/api', ...extraRouters.flatMap((extra) => (extra.jsonApi ? [extra.jsonApi] : []))],
+    }),
+  );
   app.use('/twilio', voiceRouter(deps, logger));
   app.get('/healthz', healthCheck(deps.redis));
 
@@ -73,7 +90,7 @@ export function createApp(appDeps: AppDeps): Express {
   app.use(cookieParser(config.sessionSecret));
   app.use(loadMember(deps));
 
-  if (config.simulatorEnabled) app.use('/simulator', simulatorRouter(deps));
+  for (const extra of extraRouters) app.use(extra.path, extra.router);
 
   app.use(requireSameOriginForms(config.publicBaseUrl));
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));

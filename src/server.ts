@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createApp } from './app.ts';
+import { createApp, type ExtraRouter } from './app.ts';
 import { startBackgroundWork } from './background.ts';
 import { loadConfig, type Config } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -36,11 +36,11 @@ export interface CloseReport {
  * sending on its connection), and after SHUTDOWN_TIMEOUT_MS cut whatever is left. Then the close
  * hooks (background workers), then Redis.
  */
-export async function startServer(config: Config = loadConfig()): Promise<RunningServer> {
+export async function startServer(config: Config = loadConfig(), options: { extraRouters?: (logger: Logger) => ExtraRouter[] } = {}): Promise<RunningServer> {
   const logger = createLogger(config);
   const flows = loadVoiceFlows();
   const redis = createRedisClient(config, { onError: (err) => logger.warn({ err }, 'redis connection error') });
-  const app = createApp({ config, redis, logger, flows });
+  const app = createApp({ config, redis, logger, flows, extraRouters: options.extraRouters?.(logger) });
 
   let closing = false;
   const inFlight = new Set<ServerResponse>();

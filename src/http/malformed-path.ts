@@ -17,12 +17,12 @@ const MESSAGE = 'The request path has a broken %-encoding.';
 
 /**
  * A path whose %-encoding does not decode (`/%E0%A4%A`, `/api/%`, `/twilio/%zz`) is the client's
- * mistake: 400, not the 500 Express's parameter decoding used to end in. Under /api (and the
- * simulator's /simulator/api) the JSON error shape; under /twilio a plain 400, but only once the request is shown to be signed by Twilio (an
+ * mistake: 400, not the 500 Express's parameter decoding used to end in. Under /api (and
+ * any other JSON API path the server mounts) the JSON error shape; under /twilio a plain 400, but only once the request is shown to be signed by Twilio (an
  * unsigned one stays 403, so nothing about our paths leaks). Other paths go on to `malformedPagePaths`,
  * mounted after the page headers.
  */
-export function rejectMalformedApiPaths(options: { signedByTwilio: (req: Request) => boolean }): RequestHandler {
+export function rejectMalformedApiPaths(options: { signedByTwilio: (req: Request) => boolean; jsonApiPaths: string[] }): RequestHandler {
   // The same form parsing as the /twilio router, so the signature is checked over the same fields.
   const twilioForm = twilioFormBody;
   return (req, res, next) => {
@@ -37,7 +37,7 @@ export function rejectMalformedApiPaths(options: { signedByTwilio: (req: Request
       });
       return;
     }
-    if (req.path === '/api' || req.path.startsWith('/api/') || req.path.startsWith('/simulator/api/')) {
+    if (options.jsonApiPaths.some((path) => req.path === path || req.path.startsWith(`${path}/`))) {
       res.status(400).set({ 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' }).json(errorBody('malformed_path', MESSAGE));
       return;
     }

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createApp } from '../../src/app.ts';
+import { simulatorRouters } from '../../scripts/lib/simulator-routers.ts';
 import { startBackgroundWork, type BackgroundWork } from '../../src/background.ts';
 import { buildConfig, loadConfig, type Config } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -69,7 +70,7 @@ export async function startTestApp(overrides: Record<string, string> = {}, optio
   const redis = options.redis ?? createRedisClient(config, { keyPrefix: prefix });
   const clock = { now: Date.now() };
   const logger = createLogger(config);
-  const app = createApp({ config, redis, logger, flows, now: () => clock.now, sms: options.sms });
+  const app = createApp({ config, redis, logger, flows, now: () => clock.now, sms: options.sms, extraRouters: simulatorRouters(config, logger) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -13,14 +13,26 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
+/** The relative imports of a file, resolved; with `typeOnly` false, `import type` lines are left out. */
+function importsOf(file: string, typeOnly = true): string[] {
+  const pattern = typeOnly ? /^import\s+[^'"]*from\s+'(\.[^']+)'/gm : /^import\s+(?!type\b)[^'"]*from\s+'(\.[^']+)'/gm;
+  return [...readFileSync(file, 'utf8').matchAll(pattern)].map((m) => resolve(dirname(file), m[1]!));
+}
+
+/** `file imports target` lines for every import from `from` into a folder it must not reach. */
+function importsInto(from: string, forbidden: string[]): string[] {
+  return sourceFiles(join(ROOT, from)).flatMap((file) =>
+    importsOf(file)
+      .filter((target) => forbidden.some((dir) => target.startsWith(join(ROOT, dir) + '/')))
+      .map((target) => `${relative(ROOT, file)} imports ${relative(ROOT, target)}`),
+  );
+}
+
 describe('how the code is put together', () => {
-  it('no import cycles in src/ or scripts/ (type-only imports aside, as they vanish at run time)', () => {
-    const files = [...sourceFiles(join(ROOT, 'src')), ...sourceFiles(join(ROOT, 'scripts'))];
+  it('no import cycles in src/, simulator/ or scripts/ (type-only imports aside, as they vanish at run time)', () => {
+    const files = ['src', 'simulator', 'scripts'].flatMap((dir) => sourceFiles(join(ROOT, dir)));
     const graph = new Map<string, string[]>();
-    for (const file of files) {
-      const imports = [...readFileSync(file, 'utf8').matchAll(/^import\s+(?!type\b)[^'"]*from\s+'(\.[^']+)'/gm)].map((m) => resolve(dirname(file), m[1]!));
-      graph.set(file, imports);
-    }
+    for (const file of files) graph.set(file, importsOf(file, false));
     const state = new Map<string, 'visiting' | 'done'>();
     const path: string[] = [];
     const cycles: string[] = [];
@@ -38,8 +50,25 @@ describe('how the code is put together', () => {
     expect(cycles).to.deep.equal([]);
   });
 
+  it('src/ is the product alone: it imports nothing from the simulator, scripts or tests', () => {
+    expect(importsInto('src', ['simulator', 'scripts', 'test'])).to.deep.equal([]);
+  });
+
+  it('the simulator reaches the product only over HTTP: it imports nothing from src/', () => {
+    expect(importsInto('simulator', ['src', 'scripts', 'test'])).to.deep.equal([]);
+  });
+
   it('one table maps every call step path to its step, and every path it names has a step', () => {
     expect(Object.keys(CALL_FLOW).sort()).to.deep.equal(Object.values(PATHS).sort());
     for (const step of Object.values(CALL_FLOW)) expect(step).to.be.a('function');
+  });
+
+  it('only the call-step table imports the step files: steps never import or register each other', () => {
+    const table = join(ROOT, 'src/voice/call-flow.ts');
+    const stepFiles = importsOf(table, false).filter((file) => !/\/(paths|voice-step)\.ts$/.test(file));
+    expect(stepFiles).to.have.length.above(4);
+    const others = sourceFiles(join(ROOT, 'src')).filter((file) => file !== table);
+    const reaching = others.flatMap((file) => importsOf(file).filter((target) => stepFiles.includes(target)).map((target) => `${relative(ROOT, file)} imports ${relative(ROOT, target)}`));
+    expect(reaching).to.deep.equal([]);
   });
 });
