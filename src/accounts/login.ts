@@ -1,19 +1,12 @@
+import type { CoreDeps } from '../deps.ts';
 import { z } from 'zod';
-import type { Config } from '../config.ts';
 import { AppError } from '../http/errors.ts';
 import { digitsAsTyped, formalIds } from '../identifiers/ids.ts';
 import { keys } from '../store/keys.ts';
-import type { RedisClient } from '../store/redis.ts';
 import { getAccountByFormalId, isActive, setPinHash, getAccount } from './accounts.ts';
 import { decoyPasswordHash, HashingBusyError, hashPin, verifyPassword } from './passwords.ts';
 import { createSession } from './sessions.ts';
 import { invalidInput } from '../registration/registration.ts';
-
-export interface LoginDeps {
-  config: Config;
-  redis: RedisClient;
-  now: () => number;
-}
 
 const loginInput = z.object({
   // The ID as heard and written down: spaces, hyphens and full-width digits are fine.
@@ -40,7 +33,7 @@ export interface LoginResult {
  * attempt back (the formal ID's count is cleared, as before; the address gets its slot back), and
  * so does a login refused before any hashing (busy, or the other counter full).
  */
-export async function logIn(deps: LoginDeps, input: unknown, clientAddress: string): Promise<LoginResult> {
+export async function logIn(deps: CoreDeps, input: unknown, clientAddress: string): Promise<LoginResult> {
   const parsed = loginInput.safeParse(input);
   if (!parsed.success) throw invalidInput(parsed.error);
   const { formalId, password } = parsed.data;
@@ -95,7 +88,7 @@ export interface MemberStatus {
 
 export const PIN_FAILURE_LIMIT = 5;
 
-export async function memberStatus(deps: LoginDeps, memberId: string): Promise<MemberStatus | null> {
+export async function memberStatus(deps: CoreDeps, memberId: string): Promise<MemberStatus | null> {
   const account = await getAccount(deps.redis, memberId);
   if (!account) return null;
   return {
@@ -110,7 +103,7 @@ export async function memberStatus(deps: LoginDeps, memberId: string): Promise<M
 
 const pinInput = z.object({ pin: z.string().regex(/^\d{4,8}$/, 'must be 4 to 8 digits') });
 
-export async function setPhonePin(deps: LoginDeps, memberId: string, input: unknown): Promise<void> {
+export async function setPhonePin(deps: CoreDeps, memberId: string, input: unknown): Promise<void> {
   const parsed = pinInput.safeParse(input);
   if (!parsed.success) throw invalidInput(parsed.error);
   await setPinHash(deps.redis, memberId, hashPin(parsed.data.pin, memberId, deps.config.hashPepper));

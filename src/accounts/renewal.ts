@@ -1,13 +1,6 @@
-import type { Config } from '../config.ts';
+import type { CoreDeps } from '../deps.ts';
 import { CALL_STEP_TTL_SECONDS, keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
-import type { RedisClient } from '../store/redis.ts';
-
-export interface RenewalDeps {
-  config: Config;
-  redis: RedisClient;
-  now: () => number;
-}
 
 export type RenewalResult = { outcome: 'renewed' | 'replayed' | 'already_renewed'; accessExpiresAt: number } | { outcome: 'no_account' };
 
@@ -24,7 +17,7 @@ export interface RenewalRequest {
  * the renewal charge; at most once per call, so neither a Twilio retry nor pressing 4 again
  * charges twice.
  */
-export async function renewAccess(deps: RenewalDeps, request: RenewalRequest): Promise<RenewalResult> {
+export async function renewAccess(deps: CoreDeps, request: RenewalRequest): Promise<RenewalResult> {
   const { config, redis } = deps;
   const [code, expires] = await redis.dpRenewAccess(
     keys.account(request.memberId),

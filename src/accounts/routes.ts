@@ -1,10 +1,11 @@
+import type { CoreDeps } from '../deps.ts';
 import express, { type CookieOptions, type RequestHandler, type Router } from 'express';
 import type { Config } from '../config.ts';
 import { AppError } from '../http/errors.ts';
 import { limitedAddress } from '../http/client-address.ts';
 import { pickLang } from '../web/lang.ts';
 import { MESSAGES } from '../web/messages.ts';
-import { logIn, memberStatus, setPhonePin, type LoginDeps } from './login.ts';
+import { logIn, memberStatus, setPhonePin } from './login.ts';
 import { loginPage, servicePage } from './pages.ts';
 import { destroySession, memberForSession, SESSION_COOKIE } from './sessions.ts';
 
@@ -20,7 +21,7 @@ function sessionCookie(config: Config): CookieOptions {
 }
 
 /** Puts the signed-in member's ID (if any) in res.locals.memberId. */
-export function loadMember(deps: LoginDeps): RequestHandler {
+export function loadMember(deps: CoreDeps): RequestHandler {
   return async (req, res, next) => {
     const token = req.signedCookies?.[SESSION_COOKIE];
     res.locals.memberId = typeof token === 'string' ? await memberForSession(deps.redis, token) : null;
@@ -33,7 +34,7 @@ const requireMemberApi: RequestHandler = (_req, res, next) => {
   next();
 };
 
-export function accountsApiRouter(deps: LoginDeps): Router {
+export function accountsApiRouter(deps: CoreDeps): Router {
   const router = express.Router();
   router.post('/login', async (req, res) => {
     const result = await logIn(deps, req.body, limitedAddress(req.ip));
@@ -56,7 +57,7 @@ export function accountsApiRouter(deps: LoginDeps): Router {
   return router;
 }
 
-export function accountPagesRouter(deps: LoginDeps): Router {
+export function accountPagesRouter(deps: CoreDeps): Router {
   const router = express.Router();
   const { config } = deps;
   router.get('/login', (req, res) => {

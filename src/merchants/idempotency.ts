@@ -1,9 +1,9 @@
+import type { CoreDeps } from '../deps.ts';
 import { nanoid } from 'nanoid';
 import { AppError, errorBody } from '../http/errors.ts';
 import { sha256 } from '../shared/hashing.ts';
 import { keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
-import type { MerchantDeps } from './merchants.ts';
 import { blockedForGuessing, GuessAttempt, INFLIGHT_TTL_SECONDS } from './rate-limit.ts';
 
 export interface ApiResponse {
@@ -105,7 +105,7 @@ const storable = (response: ApiResponse) => response.status !== 429 && response.
  * operation ID that every retry under the key reuses.
  */
 export async function runMerchantPost(
-  deps: MerchantDeps,
+  deps: CoreDeps,
   merchantId: string,
   post: MerchantPost,
   step: MerchantPostStep,

@@ -1,3 +1,4 @@
+import type { CoreDeps } from '../deps.ts';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
@@ -8,12 +9,6 @@ import { invalidInput } from '../registration/registration.ts';
 import { pepperedHash, sha256 } from '../shared/hashing.ts';
 import { keys } from '../store/keys.ts';
 import type { RedisClient } from '../store/redis.ts';
-
-export interface MerchantDeps {
-  config: Config;
-  redis: RedisClient;
-  now: () => number;
-}
 
 export interface Merchant {
   merchantId: string;
@@ -42,7 +37,7 @@ export interface CreatedMerchant {
 }
 
 /** POST /api/admin/merchants. The API key is shown once; the webhook secret is kept (it signs webhooks). */
-export async function createMerchant(deps: MerchantDeps, input: unknown): Promise<CreatedMerchant> {
+export async function createMerchant(deps: CoreDeps, input: unknown): Promise<CreatedMerchant> {
   const parsed = merchantInput.safeParse(input);
   if (!parsed.success) throw invalidInput(parsed.error);
   const { redis, config } = deps;
@@ -82,7 +77,7 @@ const verifiedKeys = new WeakMap<RedisClient, Map<string, { merchantId: string; 
  * for a minute, which spares every merchant request a Redis round trip; keys are never changed in
  * place, so nothing can go stale in a way that matters.
  */
-export async function authenticateMerchant(deps: MerchantDeps, authorization: string | undefined): Promise<string> {
+export async function authenticateMerchant(deps: CoreDeps, authorization: string | undefined): Promise<string> {
   const apiKey = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1] ?? '';
   const merchantId = API_KEY.exec(apiKey)?.[1];
   if (!merchantId) throw badApiKey();

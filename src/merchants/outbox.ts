@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { nanoid } from 'nanoid';
 import type { Config } from '../config.ts';
+import type { CoreDeps } from '../deps.ts';
 import { AppError } from '../http/errors.ts';
 import { OutboundRefused, outboundPolicy, postOutbound } from '../http/outbound.ts';
 import type { Logger } from '../logger.ts';
@@ -17,10 +18,7 @@ import type { RedisClient } from '../store/redis.ts';
  * instance changes nothing: each event is delivered once (receivers still dedupe on webhook-id,
  * since a worker can die after the POST and before recording it).
  */
-export interface OutboxDeps {
-  config: Config;
-  redis: RedisClient;
-  now: () => number;
+export interface OutboxDeps extends CoreDeps {
   logger?: Logger;
 }
 

@@ -1,7 +1,7 @@
+import type { CoreDeps } from '../deps.ts';
 import { AppError } from '../http/errors.ts';
 import { keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
-import type { MerchantDeps } from './merchants.ts';
 
 export const FAILURE_WINDOW_SECONDS = 3600;
 const CHECK_WINDOW_SECONDS = 60;
@@ -29,7 +29,7 @@ export class GuessAttempt {
   private failedGuess = false;
   private settled = false;
   constructor(
-    private readonly deps: MerchantDeps,
+    private readonly deps: CoreDeps,
     private readonly merchantId: string,
   ) {}
 
@@ -57,14 +57,14 @@ export class GuessAttempt {
 }
 
 /** Takes one attempt from the merchant's guessing allowance, or throws the 429. */
-export async function takeAttempt(deps: MerchantDeps, merchantId: string): Promise<GuessAttempt> {
+export async function takeAttempt(deps: CoreDeps, merchantId: string): Promise<GuessAttempt> {
   const [code, seconds] = await deps.redis.dpBeginMerchantPost(2, keys.merchantFailures(merchantId), keys.merchantAttemptsInFlight(merchantId), deps.config.merchantFailuresPerHour, INFLIGHT_TTL_SECONDS);
   if (scriptOutcome(code) === 'rate_limited') throw blockedForGuessing(Number(seconds));
   return new GuessAttempt(deps, merchantId);
 }
 
 /** Balance checks are also limited per minute, right or wrong (counted and decided in one INCR). */
-export async function countCodeCheck(deps: MerchantDeps, merchantId: string): Promise<void> {
+export async function countCodeCheck(deps: CoreDeps, merchantId: string): Promise<void> {
   const [count, ttl] = await deps.redis.dpCountFailure(keys.merchantCodeChecks(merchantId), CHECK_WINDOW_SECONDS);
   if (count > deps.config.merchantCodeChecksPerMinute) throw tooMany(ttl, 'balance checks');
 }

@@ -1,10 +1,11 @@
+import type { CoreDeps } from '../deps.ts';
 import express, { type Request, type Response, type Router } from 'express';
 import { AppError } from '../http/errors.ts';
 import { merchantIds } from '../identifiers/ids.ts';
 import { createPaymentRequest, getPaymentRequest } from '../payments/payment-requests.ts';
 import { checkCode, redeemCode, voidRedemption } from '../payments/redemption.ts';
 import { answeredBy, keptBy, runMerchantPost, type ApiResponse, type MerchantPostStep } from './idempotency.ts';
-import { authenticateMerchant, createMerchant, getMerchant, requireAdmin, type MerchantDeps } from './merchants.ts';
+import { authenticateMerchant, createMerchant, getMerchant, requireAdmin } from './merchants.ts';
 import { settlementCsv, settlementDays } from './settlement.ts';
 import { listDeliveries, retryDelivery } from './outbox.ts';
 
@@ -14,11 +15,11 @@ const send = (res: Response, result: ApiResponse & { replayed?: boolean }) => {
 };
 
 /** Runs a merchant POST under its (required) Idempotency-Key; `limited` ones take an attempt from the guessing allowance. */
-const merchantPost = (deps: MerchantDeps, req: Request, merchantId: string, step: MerchantPostStep, limited = false) =>
+const merchantPost = (deps: CoreDeps, req: Request, merchantId: string, step: MerchantPostStep, limited = false) =>
   runMerchantPost(deps, merchantId, { method: req.method, path: req.path, body: req.body, idempotencyKey: req.get('Idempotency-Key'), limited }, step);
 
 /** Operator JSON endpoints, mounted at /api/admin. */
-export function adminApiRouter(deps: MerchantDeps): Router {
+export function adminApiRouter(deps: CoreDeps): Router {
   const router = express.Router();
   router.post('/merchants', async (req, res) => {
     requireAdmin(deps.config, req.get('Authorization'));
@@ -38,7 +39,7 @@ export function adminApiRouter(deps: MerchantDeps): Router {
 }
 
 /** Merchant JSON endpoints, mounted at /api/merchant straight under /api: the hot path passes as few routers as possible. */
-export function merchantApiRouter(deps: MerchantDeps): Router {
+export function merchantApiRouter(deps: CoreDeps): Router {
   const merchant = express.Router();
   merchant.use(async (req, res, next) => {
     res.locals.merchantId = await authenticateMerchant(deps, req.get('Authorization'));

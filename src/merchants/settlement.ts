@@ -1,5 +1,5 @@
+import type { CoreDeps } from '../deps.ts';
 import { keys } from '../store/keys.ts';
-import type { MerchantDeps } from './merchants.ts';
 
 export interface SettlementDay {
   date: string;
@@ -10,7 +10,7 @@ export interface SettlementDay {
 }
 
 /** Redeemed totals per calendar day (TIME_ZONE), oldest first; voids count against the day of the redemption. */
-export async function settlementDays(deps: MerchantDeps, merchantId: string): Promise<SettlementDay[]> {
+export async function settlementDays(deps: CoreDeps, merchantId: string): Promise<SettlementDay[]> {
   const totals = await deps.redis.hgetall(keys.merchantSettlement(merchantId));
   const days = new Map<string, SettlementDay>();
   for (const [field, value] of Object.entries(totals)) {

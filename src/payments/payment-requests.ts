@@ -1,3 +1,4 @@
+import type { CoreDeps } from '../deps.ts';
 import { z } from 'zod';
 import { AppError } from '../http/errors.ts';
 import { assertWebhookUrlAllowed, outboundPolicy } from '../http/outbound.ts';
@@ -7,7 +8,6 @@ import { invalidInput } from '../registration/registration.ts';
 import { calendarMonth } from '../shared/calendar.ts';
 import { CALL_STEP_TTL_SECONDS, keys, requestMerchant } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
-import type { PaymentDeps } from './purchase.ts';
 import { afterMarkingMerchant, newEventId, outboxKeys } from '../merchants/outbox.ts';
 
 export type PaymentRequestStatus = 'pending' | 'approved' | 'declined' | 'expired';
@@ -70,7 +70,7 @@ function view(id: string, h: Record<string, string>, now: number): PaymentReques
  * claim (random, shared by every retry under the key) and creation is create-if-absent, so
  * racing retries make one request.
  */
-export async function createPaymentRequest(deps: PaymentDeps, merchantId: string, input: unknown, op: string): Promise<PaymentRequestView> {
+export async function createPaymentRequest(deps: CoreDeps, merchantId: string, input: unknown, op: string): Promise<PaymentRequestView> {
   const parsed = requestInput.safeParse(input);
   if (!parsed.success) throw invalidInput(parsed.error);
   const { config, redis } = deps;
@@ -120,7 +120,7 @@ export async function createPaymentRequest(deps: PaymentDeps, merchantId: string
 }
 
 /** GET /api/merchant/payment-requests/{id}: only the merchant that made it sees it. */
-export async function getPaymentRequest(deps: PaymentDeps, merchantId: string, id: string): Promise<PaymentRequestView> {
+export async function getPaymentRequest(deps: CoreDeps, merchantId: string, id: string): Promise<PaymentRequestView> {
   const h = /^pr_\d{8}[A-Za-z0-9_-]{14}$/.test(id) && requestMerchant(id) === merchantId ? await deps.redis.hgetall(keys.paymentRequest(id)) : {};
   if (!h.number || h.merchantId !== merchantId) throw new AppError(404, 'unknown_payment_request', 'There is no such payment request.');
   return view(id, h, deps.now());
@@ -129,7 +129,7 @@ export async function getPaymentRequest(deps: PaymentDeps, merchantId: string, i
 export type LookupResult = { outcome: 'found'; request: PaymentRequest } | { outcome: 'unknown' | 'expired' | 'decided' };
 
 /** Menu 3: the request behind the number the member keyed. */
-export async function findPaymentRequestByNumber(deps: PaymentDeps, number: string): Promise<LookupResult> {
+export async function findPaymentRequestByNumber(deps: CoreDeps, number: string): Promise<LookupResult> {
   const id = await deps.redis.get(keys.paymentRequestNumber(number));
   if (!id) return { outcome: 'unknown' };
   const h = await deps.redis.hgetall(keys.paymentRequest(id));
@@ -141,7 +141,7 @@ export async function findPaymentRequestByNumber(deps: PaymentDeps, number: stri
   return { outcome: 'found', request: { id, merchantId: h.merchantId!, merchantName, amount: Number(h.amount), description: h.description!, expiresAt: Number(h.expiresAt) } };
 }
 
-export interface DecisionDeps extends PaymentDeps {
+export interface DecisionDeps extends CoreDeps {
   logger?: Logger;
 }
 

@@ -1,16 +1,9 @@
-import type { Config } from '../config.ts';
+import type { CoreDeps } from '../deps.ts';
 import { paymentCodes } from '../identifiers/ids.ts';
 import { calendarMonth } from '../shared/calendar.ts';
 import { CALL_STEP_TTL_SECONDS, keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
-import type { RedisClient } from '../store/redis.ts';
 import { codeHash, lastFour, openCode, sealCode } from './code-secrets.ts';
-
-export interface PaymentDeps {
-  config: Config;
-  redis: RedisClient;
-  now: () => number;
-}
 
 export interface PurchaseRequest {
   memberId: string;
@@ -48,7 +41,7 @@ const purchaseStep = (nonce: string) => `buy-${nonce}`;
  * nor given a different code, and it redoes step 2, which completes a purchase whose first
  * attempt died in between and leaves an existing code (perhaps partly spent) untouched.
  */
-export async function buyCode(deps: PaymentDeps, request: PurchaseRequest): Promise<PurchaseResult> {
+export async function buyCode(deps: CoreDeps, request: PurchaseRequest): Promise<PurchaseResult> {
   const { config, redis } = deps;
   const now = deps.now();
   const fresh = paymentCodes.generate();
@@ -84,7 +77,7 @@ export async function buyCode(deps: PaymentDeps, request: PurchaseRequest): Prom
 }
 
 /** The code bought in this call step, to be read out again; undefined once the step marker is gone. */
-export async function recallPurchase(deps: PaymentDeps, memberId: string, callSid: string, nonce: string): Promise<PurchasedCode | undefined> {
+export async function recallPurchase(deps: CoreDeps, memberId: string, callSid: string, nonce: string): Promise<PurchasedCode | undefined> {
   const [sealed, amount, merchantId, expiresAt] = await deps.redis.hmget(keys.callStep(memberId, callSid, purchaseStep(nonce)), 'code', 'amount', 'merchantId', 'expiresAt');
   if (!sealed) return undefined;
   return { code: openCode(sealed, deps.config.hashPepper), amount: Number(amount), merchantId: merchantId || undefined, expiresAt: Number(expiresAt) };

@@ -1,3 +1,4 @@
+import type { CoreDeps } from '../deps.ts';
 import { z } from 'zod';
 import { AppError } from '../http/errors.ts';
 import { paymentCodes } from '../identifiers/ids.ts';
@@ -11,7 +12,6 @@ import { keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import { codeHash } from './code-secrets.ts';
 import { afterMarkingMerchant, newEventId, outboxKeys } from '../merchants/outbox.ts';
-import type { PaymentDeps } from './purchase.ts';
 
 export interface CodeBalance {
   amount: number;
@@ -42,7 +42,7 @@ const unknownCode = () => new AppError(404, 'unknown_code', 'There is no such pa
  * The check digit turns most typos into 422 before any lookup. Mistyped and unknown codes both
  * count against the merchant's failure allowance, which is what makes guessing hopeless.
  */
-function hashOfValidCode(deps: PaymentDeps, attempt: GuessAttempt | undefined, input: unknown): string {
+function hashOfValidCode(deps: CoreDeps, attempt: GuessAttempt | undefined, input: unknown): string {
   const code = normaliseCode(input);
   const check = paymentCodes.check(code);
   if (check !== 'ok') {
@@ -53,7 +53,7 @@ function hashOfValidCode(deps: PaymentDeps, attempt: GuessAttempt | undefined, i
 }
 
 /** GET /api/merchant/codes/{code}: what is left on a code, for the merchant allowed to take it. */
-export async function checkCode(deps: PaymentDeps, merchantId: string, input: unknown): Promise<CodeBalance> {
+export async function checkCode(deps: CoreDeps, merchantId: string, input: unknown): Promise<CodeBalance> {
   const attempt = await takeAttempt(deps, merchantId);
   try {
     return await balanceOf(deps, merchantId, attempt, input);
@@ -62,7 +62,7 @@ export async function checkCode(deps: PaymentDeps, merchantId: string, input: un
   }
 }
 
-async function balanceOf(deps: PaymentDeps, merchantId: string, attempt: GuessAttempt, input: unknown): Promise<CodeBalance> {
+async function balanceOf(deps: CoreDeps, merchantId: string, attempt: GuessAttempt, input: unknown): Promise<CodeBalance> {
   await countCodeCheck(deps, merchantId);
   const hash = hashOfValidCode(deps, attempt, input);
   const code = await deps.redis.hgetall(keys.paymentCode(hash));
@@ -110,7 +110,7 @@ export interface BookedRedemption {
  * event; with an Idempotency-Key the merchant's answer is stored in the same script.
  */
 export function book<Body>(
-  deps: PaymentDeps,
+  deps: CoreDeps,
   merchantId: string,
   kind: 'redeem' | 'void',
   redemptionId: string,
@@ -151,7 +151,7 @@ async function afterMarking<T>(redis: RedisClient, codeHash: string, debit: () =
 }
 
 /** The entry is booked: it leaves the code's outbox. Not awaited: if it is lost, the reconciler finds the entry booked already. */
-function settled(deps: PaymentDeps, codeHash: string, field: string): void {
+function settled(deps: CoreDeps, codeHash: string, field: string): void {
   deps.redis.hdel(keys.codeUnsettled(codeHash), field).catch(() => undefined);
 }
 
@@ -167,7 +167,7 @@ function settled(deps: PaymentDeps, codeHash: string, field: string): void {
  *     (settlement-reconciler.ts) books it, and a retry under the same key books it too: both
  *     are the same redemption ID, so it is booked once.
  */
-export async function redeemCode(deps: PaymentDeps, merchantId: string, input: unknown, context: RedemptionContext, answerStore?: AnswerStore<Redemption>): Promise<Redemption> {
+export async function redeemCode(deps: CoreDeps, merchantId: string, input: unknown, context: RedemptionContext, answerStore?: AnswerStore<Redemption>): Promise<Redemption> {
   const parsed = redemptionInput.safeParse(input);
   if (!parsed.success) throw invalidInput(parsed.error);
   const { amount, orderId } = parsed.data;
@@ -213,7 +213,7 @@ export interface VoidedRedemption extends Redemption {
 }
 
 /** POST /api/merchant/redemptions/{id}/void: only the redeeming merchant finds it (its own slot). */
-export async function voidRedemption(deps: PaymentDeps, merchantId: string, redemptionId: string, answerStore?: AnswerStore<VoidedRedemption>): Promise<VoidedRedemption> {
+export async function voidRedemption(deps: CoreDeps, merchantId: string, redemptionId: string, answerStore?: AnswerStore<VoidedRedemption>): Promise<VoidedRedemption> {
   const notFound = () => new AppError(404, 'unknown_redemption', 'There is no such redemption.');
   if (!/^rd_[A-Za-z0-9_-]{22}$/.test(redemptionId)) throw notFound();
   const booked = await deps.redis.hget(keys.merchantRedemptions(merchantId), redemptionId);

@@ -1,7 +1,7 @@
+import type { CoreDeps } from '../deps.ts';
 import type { Logger } from '../logger.ts';
 import { keys } from '../store/keys.ts';
 import { book, type BookedRedemption } from './redemption.ts';
-import type { PaymentDeps } from './purchase.ts';
 
 const SHARDS = Array.from({ length: 16 }, (_, i) => i.toString(16));
 /** Codes looked at per shard and pass: the scan stays bounded however much is pending. */
@@ -24,7 +24,7 @@ export interface ReconcileResult {
  * background worker, on any number of app instances at once: booking is once per redemption ID.
  * Codes marked less than `graceMs` ago are left to the request still finishing them.
  */
-export async function reconcileSettlement(deps: PaymentDeps & { logger?: Logger }, graceMs: number): Promise<ReconcileResult> {
+export async function reconcileSettlement(deps: CoreDeps & { logger?: Logger }, graceMs: number): Promise<ReconcileResult> {
   const { redis } = deps;
   const result: ReconcileResult = { codes: 0, booked: 0 };
   for (const shard of SHARDS) {

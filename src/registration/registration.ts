@@ -1,17 +1,11 @@
+import type { CoreDeps } from '../deps.ts';
 import { z } from 'zod';
-import { LOCALES, type Config, type Locale } from '../config.ts';
+import { LOCALES, type Locale } from '../config.ts';
 import { AppError } from '../http/errors.ts';
 import { generatePassword, provisionalIds, formalIds } from '../identifiers/ids.ts';
 import { HashingBusyError, hashPassword } from '../accounts/passwords.ts';
 import { CALL_STEP_TTL_SECONDS, keys } from '../store/keys.ts';
-import type { RedisClient } from '../store/redis.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
-
-export interface RegistrationDeps {
-  config: Config;
-  redis: RedisClient;
-  now: () => number;
-}
 
 const registrationInput = z.object({
   name: z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters'),
@@ -42,7 +36,7 @@ const REGISTRATION_WINDOW_SECONDS = 3600;
  * gets REGISTRATIONS_PER_ADDRESS_PER_HOUR, counted and checked in one atomic step before the
  * hash is computed (a refused one answers 429 with Retry-After and costs nothing).
  */
-export async function registerMember(deps: RegistrationDeps, input: unknown, clientAddress: string): Promise<Registration> {
+export async function registerMember(deps: CoreDeps, input: unknown, clientAddress: string): Promise<Registration> {
   const parsed = registrationInput.safeParse(input);
   if (!parsed.success) throw invalidInput(parsed.error);
   const { name, email } = parsed.data;
@@ -106,7 +100,7 @@ export interface ClaimRequest {
  * for ACCESS_PERIOD_DAYS and the activation charge in the member's ledger, all in one Lua script.
  * The same CallSid asking again (a Twilio retry) gets the same formal ID and is not charged again.
  */
-export async function claimProvisionalId(deps: RegistrationDeps, request: ClaimRequest): Promise<ClaimResult> {
+export async function claimProvisionalId(deps: CoreDeps, request: ClaimRequest): Promise<ClaimResult> {
   const memberId = request.provisionalId;
   const { config, redis } = deps;
   // The formal-ID index lives in its own slot, so reserve a unique ID first (SET NX), then claim.

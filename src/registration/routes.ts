@@ -1,3 +1,4 @@
+import type { CoreDeps } from '../deps.ts';
 import express, { type Router } from 'express';
 import type { Config } from '../config.ts';
 import { AppError } from '../http/errors.ts';
@@ -5,9 +6,9 @@ import { limitedAddress } from '../http/client-address.ts';
 import { pickLang } from '../web/lang.ts';
 import { MESSAGES } from '../web/messages.ts';
 import { registeredPage, registerFormPage } from './pages.ts';
-import { registerMember, type RegistrationDeps } from './registration.ts';
+import { registerMember } from './registration.ts';
 
-export function registrationApiRouter(deps: RegistrationDeps): Router {
+export function registrationApiRouter(deps: CoreDeps): Router {
   const router = express.Router();
   router.post('/registrations', async (req, res) => {
     const registration = await registerMember(deps, req.body, limitedAddress(req.ip));
@@ -17,7 +18,7 @@ export function registrationApiRouter(deps: RegistrationDeps): Router {
   return router;
 }
 
-export function registrationPagesRouter(deps: RegistrationDeps & { config: Config }): Router {
+export function registrationPagesRouter(deps: CoreDeps & { config: Config }): Router {
   const router = express.Router();
   router.get('/register', (req, res) => {
     res.send(registerFormPage(pickLang(req, res, deps.config.defaultLocale), Boolean(res.locals.memberId)));

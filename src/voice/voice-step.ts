@@ -1,16 +1,13 @@
-import type { Config, Locale } from '../config.ts';
+import type { Locale } from '../config.ts';
+import type { CoreDeps } from '../deps.ts';
 import type { SmsSender } from '../payments/sms.ts';
-import type { RedisClient } from '../store/redis.ts';
 import { keys } from '../store/keys.ts';
 import { callUrl, type CallState } from './call-state.ts';
 import type { VoiceFlows } from './prompts.ts';
 import type { Speech, Verb, VoiceReply } from './twiml.ts';
 
-export interface VoiceDeps {
-  config: Config;
-  redis: RedisClient;
+export interface VoiceDeps extends CoreDeps {
   flows: VoiceFlows;
-  now: () => number;
   /** Set only when SMS is configured (payment codes are then also texted to the caller). */
   sms?: SmsSender;
 }
