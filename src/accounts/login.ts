@@ -1,12 +1,11 @@
 import type { CoreDeps } from '../deps.ts';
 import { z } from 'zod';
-import { AppError } from '../http/errors.ts';
+import { AppError, invalidInput } from '../http/errors.ts';
 import { digitsAsTyped, formalIds } from '../identifiers/ids.ts';
 import { keys } from '../store/keys.ts';
 import { getAccountByFormalId, isActive, setPinHash, getAccount } from './accounts.ts';
 import { decoyPasswordHash, HashingBusyError, hashPin, verifyPassword } from './passwords.ts';
 import { createSession } from './sessions.ts';
-import { invalidInput } from '../registration/registration.ts';
 
 const loginInput = z.object({
   // The ID as heard and written down: spaces, hyphens and full-width digits are fine.

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import type { z } from 'zod';
 
 /** An error meant for the client: an HTTP status, a stable machine code and a human message. */
 export class AppError extends Error {
@@ -12,6 +13,12 @@ export class AppError extends Error {
   ) {
     super(message);
   }
+}
+
+/** Validation failures as one 422 naming every field at fault. */
+export function invalidInput(error: z.ZodError): AppError {
+  const fields = error.issues.map((i) => `${i.path.join('.') || 'body'} ${i.message}`);
+  return new AppError(422, 'invalid_input', `Please check: ${fields.join('; ')}.`);
 }
 
 export const errorBody = (code: string, message: string) => ({ error: { code, message } });

@@ -1,10 +1,9 @@
 import type { CoreDeps } from '../deps.ts';
 import { z } from 'zod';
-import { AppError } from '../http/errors.ts';
+import { AppError, invalidInput } from '../http/errors.ts';
 import { assertWebhookUrlAllowed, outboundPolicy } from '../http/outbound.ts';
 import { digitIdentifierFor } from '../identifiers/ids.ts';
 import type { Logger } from '../logger.ts';
-import { invalidInput } from '../registration/registration.ts';
 import { calendarMonth } from '../shared/calendar.ts';
 import { CALL_STEP_TTL_SECONDS, keys, requestMerchant } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';

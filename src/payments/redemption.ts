@@ -1,12 +1,11 @@
 import type { CoreDeps } from '../deps.ts';
 import { z } from 'zod';
-import { AppError } from '../http/errors.ts';
+import { AppError, invalidInput } from '../http/errors.ts';
 import { paymentCodes } from '../identifiers/ids.ts';
 import type { AnswerStore } from '../merchants/idempotency.ts';
 import { countCodeCheck, takeAttempt, type GuessAttempt } from '../merchants/rate-limit.ts';
 import { Cluster } from 'ioredis';
 import type { RedisClient } from '../store/redis.ts';
-import { invalidInput } from '../registration/registration.ts';
 import { calendarDay } from '../shared/calendar.ts';
 import { keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';

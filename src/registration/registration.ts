@@ -1,7 +1,7 @@
 import type { CoreDeps } from '../deps.ts';
 import { z } from 'zod';
 import { LOCALES, type Locale } from '../config.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError, invalidInput } from '../http/errors.ts';
 import { generatePassword, provisionalIds, formalIds } from '../identifiers/ids.ts';
 import { HashingBusyError, hashPassword } from '../accounts/passwords.ts';
 import { CALL_STEP_TTL_SECONDS, keys } from '../store/keys.ts';
@@ -20,12 +20,6 @@ export interface Registration {
   expiresAt: string;
   validForSeconds: number;
   locale: Locale;
-}
-
-/** Validation failures as one 422 naming every field at fault. */
-export function invalidInput(error: z.ZodError): AppError {
-  const fields = error.issues.map((i) => `${i.path.join('.') || 'body'} ${i.message}`);
-  return new AppError(422, 'invalid_input', `Please check: ${fields.join('; ')}.`);
 }
 
 const REGISTRATION_WINDOW_SECONDS = 3600;
