@@ -15,7 +15,8 @@ import { errorPage, homeRouter, notFoundPage } from './web/home.ts';
 import { pickLang } from './web/lang.ts';
 import { healthCheck } from './health.ts';
 import { requireSameOriginForms } from './web/same-origin.ts';
-import { adminApiRouter, merchantApiRouter } from './merchants/routes.ts';
+import { adminApiRouter } from './merchants/routes.ts';
+import { merchantApiRouter } from './payments/routes.ts';
 import { smsSender, type SmsSender } from './payments/sms.ts';
 
 export interface AppDeps {

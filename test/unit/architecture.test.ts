@@ -58,6 +58,48 @@ describe('how the code is put together', () => {
     expect(importsInto('simulator', ['src', 'scripts', 'test'])).to.deep.equal([]);
   });
 
+  it('features depend one way, as docs/ARCHITECTURE.md draws them (merchants never on payments, the foundations on no feature)', () => {
+    // Each folder of src/ and the folders it may import from, beside the files at src/'s root.
+    const FOUNDATION = ['http', 'store', 'shared', 'identifiers'];
+    const MAY_IMPORT: Record<string, string[]> = {
+      http: [],
+      store: [],
+      shared: [],
+      identifiers: [],
+      web: ['http'],
+      accounts: [...FOUNDATION, 'web'],
+      registration: [...FOUNDATION, 'web', 'accounts'],
+      merchants: FOUNDATION,
+      payments: [...FOUNDATION, 'merchants'],
+      voice: [...FOUNDATION, 'accounts', 'registration', 'merchants', 'payments'],
+    };
+    const folders = readdirSync(join(ROOT, 'src')).filter((name) => statSync(join(ROOT, 'src', name)).isDirectory());
+    expect(folders.sort()).to.deep.equal(Object.keys(MAY_IMPORT).sort());
+    const wrong = folders.flatMap((folder) => {
+      const allowed = [folder, ...MAY_IMPORT[folder]!].map((dir) => join(ROOT, 'src', dir) + '/');
+      return sourceFiles(join(ROOT, 'src', folder)).flatMap((file) =>
+        importsOf(file)
+          .filter((target) => dirname(target) !== join(ROOT, 'src') && !allowed.some((dir) => target.startsWith(dir)))
+          .map((target) => `${relative(ROOT, file)} imports ${relative(ROOT, target)}`),
+      );
+    });
+    expect(wrong).to.deep.equal([]);
+  });
+
+  it('shared pieces are defined once: CoreDeps in src/deps.ts, the HTTP error helpers in src/http', () => {
+    const repeatsCoreDeps: string[] = [];
+    const errorHelpersElsewhere: string[] = [];
+    for (const file of sourceFiles(join(ROOT, 'src'))) {
+      const text = readFileSync(file, 'utf8');
+      for (const [body] of text.matchAll(/interface \w+[^{]*\{[^}]*\}/g)) {
+        if (/\bconfig: Config;/.test(body) && /\bredis: RedisClient;/.test(body) && /\bnow: \(\) => number;/.test(body) && !file.endsWith('src/deps.ts')) repeatsCoreDeps.push(relative(ROOT, file));
+      }
+      if (/export (function|const) (invalidInput|errorBody|jsonErrorHandler|jsonNotFound)\b/.test(text) && !file.includes('/src/http/')) errorHelpersElsewhere.push(relative(ROOT, file));
+    }
+    expect(repeatsCoreDeps).to.deep.equal([]);
+    expect(errorHelpersElsewhere).to.deep.equal([]);
+  });
+
   it('one table maps every call step path to its step, and every path it names has a step', () => {
     expect(Object.keys(CALL_FLOW).sort()).to.deep.equal(Object.values(PATHS).sort());
     for (const step of Object.values(CALL_FLOW)) expect(step).to.be.a('function');
