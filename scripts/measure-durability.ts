@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { buildConfig } from '../src/config.ts';
-import { keys, CALL_STEP_TTL_SECONDS } from '../src/store/keys.ts';
+import { chargeCall } from '../src/accounts/ledger.ts';
+import { keys } from '../src/store/keys.ts';
 import { createRedisClient } from '../src/store/redis.ts';
 import { startManagedRedis } from './lib/managed-redis.ts';
 
@@ -18,13 +19,12 @@ async function purchase(redis: ReturnType<typeof createRedisClient>, member: str
   const callSid = `CA${randomBytes(16).toString('hex')}`;
   const now = Date.now();
   const codeHash = randomBytes(16).toString('hex');
-  await redis.dpBuyCode(
-    keys.callStep(member, callSid, 'buy-1'),
-    keys.memberLedger(member),
-    keys.monthlySpend(member, '2026-12'),
-    callSid, '+819012345678', 500, 'JPY', now, 10_000_000, 40 * 86400, CALL_STEP_TTL_SECONDS,
-    codeHash, 'sealed-code-placeholder-0123456789', '1234', '', now + 90 * 86400_000,
+  const charge = chargeCall(
+    { currency: 'JPY', monthlySpendingCap: 10_000_000, timeZone: 'Asia/Tokyo', chargeMethod: 'premium-rate' },
+    now,
+    { memberId: member, kind: 'code_purchase', step: 'buy-1', callSid, from: '+819012345678', amount: 500, capped: true, ledgerFields: { codeLast4: '1234' } },
   );
+  await redis.dpBuyCode(...charge.keys, ...charge.argv, codeHash, 'sealed-code-placeholder-0123456789', '1234', '', now + 90 * 86400_000);
   await redis.dpIssueCode(keys.paymentCode(codeHash), 500, 'JPY', member, '', now + 90 * 86400_000, now, '1234', now + 180 * 86400_000);
 }
 

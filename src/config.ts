@@ -2,6 +2,10 @@ import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
 
 export const LOCALES = ['ja-JP', 'en-US'] as const;
+
+/** How members really pay (docs/CHARGING.md): the carrier bills the line, a card through Twilio <Pay>, or nothing (demo). */
+export const CHARGE_METHODS = ['premium-rate', 'card', 'none'] as const;
+export type ChargeMethod = (typeof CHARGE_METHODS)[number];
 export type Locale = (typeof LOCALES)[number];
 
 const DEV_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
@@ -75,6 +79,14 @@ const schema = z.object({
   SERVICE_PHONE_NUMBER: z.preprocess(emptyAsUndefined, z.string().default('+81-50-0000-0000')),
   DEFAULT_LOCALE: z.preprocess(emptyAsUndefined, z.enum(LOCALES).default('ja-JP')),
   ACTIVATION_CHARGE: positiveInt(300),
+  CHARGE_METHOD: z
+    .preprocess(emptyAsUndefined, z.enum(CHARGE_METHODS).optional())
+    .describe(
+      'How callers are really charged: premium-rate (a carrier bills the calling line; reconcile with npm run carrier:reconcile), card (Twilio <Pay> charges a card through a Pay Connector), none (demo: nothing is charged). Required in production; premium-rate in development and test.',
+    ),
+  PAY_CONNECTOR: z
+    .preprocess(emptyAsUndefined, z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'the unique name of a Pay Connector in the Twilio console').default('Default'))
+    .describe('CHARGE_METHOD=card: the Pay Connector (Twilio console) that charges cards.'),
   CURRENCY: z.preprocess(emptyAsUndefined, z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as JPY').default('JPY')),
   ACCESS_PERIOD_DAYS: positiveInt(30),
   PENDING_REGISTRATION_TTL_SECONDS: positiveInt(86400),
@@ -131,6 +143,10 @@ export interface Config {
   servicePhoneNumber: string;
   defaultLocale: Locale;
   activationCharge: number;
+  /** CHARGE_METHOD: what really happens when a member is charged; every prompt about money says it. */
+  chargeMethod: ChargeMethod;
+  /** PAY_CONNECTOR: the Twilio Pay Connector <Pay> uses when chargeMethod is card. */
+  payConnector: string;
   currency: string;
   accessPeriodDays: number;
   pendingRegistrationTtlSeconds: number;
@@ -201,6 +217,8 @@ export function buildConfig(env: Record<string, string | undefined>): Config {
     servicePhoneNumber: e.SERVICE_PHONE_NUMBER,
     defaultLocale: e.DEFAULT_LOCALE,
     activationCharge: e.ACTIVATION_CHARGE,
+    chargeMethod: e.CHARGE_METHOD ?? 'premium-rate',
+    payConnector: e.PAY_CONNECTOR,
     currency: e.CURRENCY,
     accessPeriodDays: e.ACCESS_PERIOD_DAYS,
     pendingRegistrationTtlSeconds: e.PENDING_REGISTRATION_TTL_SECONDS,

@@ -1,19 +1,80 @@
-import { keys } from '../store/keys.ts';
-import type { RedisClient } from '../store/redis.ts';
+import type { ChargeMethod, Config } from '../config.ts';
+import { calendarMonth } from '../shared/calendar.ts';
+import { CALL_STEP_TTL_SECONDS, keys } from '../store/keys.ts';
+import type { ChargeArgv, ChargeKeys, RedisClient } from '../store/redis.ts';
+
+export type ChargeKind = 'activation' | 'renewal' | 'code_purchase' | 'payment_approval';
 
 /**
- * One charge against a member's line, as the Lua scripts append it. A list of small JSON strings
+ * One charge against a member, as scripts/charge.lua appends it. A list of small JSON strings
  * rather than a stream: a stream's first node alone costs about 4.7 KB, which is most of an account.
  */
 export interface LedgerEntry {
-  kind: 'activation' | 'renewal' | 'code_purchase' | 'payment_approval';
+  /** `<memberId>/<CallSid>/<step>`: one charge per call step, so the ID names it for good. */
+  id?: string;
+  kind: ChargeKind;
+  /** How it was collected (CHARGE_METHOD at the time); absent on entries written before it existed. */
+  method?: ChargeMethod;
   amount: number;
   currency: string;
   callSid: string;
   from: string;
   at: number;
+  /** Card charges: the connector's confirmation code and the masked card (never the number). */
+  confirmation?: string;
+  card?: string;
   codeLast4?: string;
   paymentRequest?: string;
+}
+
+/** One charge, as every call site describes it; chargeCall turns it into the scripts' charge block. */
+export interface ChargeArgs {
+  memberId: string;
+  kind: ChargeKind;
+  /** The call step (activate, renew, buy-<nonce>, approve-<requestId>): one charge per step; the same step again replays. */
+  step: string;
+  callSid: string;
+  /** The calling line ('' when withheld). */
+  from: string;
+  amount: number;
+  /** Counted against MONTHLY_SPENDING_CAP: code purchases and approvals are; access fees are not. */
+  capped: boolean;
+  /** What the card connector confirmed (CHARGE_METHOD=card), after Result=success. */
+  payment?: { confirmationCode: string; maskedCard: string };
+  /** Kind-specific ledger fields (codeLast4, paymentRequest). */
+  ledgerFields?: Partial<Pick<LedgerEntry, 'codeLast4' | 'paymentRequest'>>;
+}
+
+// Long enough to outlive the month it counts.
+const SPEND_TTL_SECONDS = 40 * 24 * 3600;
+
+export const ledgerEntryId = (memberId: string, callSid: string, step: string) => `${memberId}/${callSid}/${step}`;
+
+/** The keys and arguments every charging script takes first (scripts/charge.lua), in one place. */
+export function chargeCall(config: Pick<Config, 'currency' | 'monthlySpendingCap' | 'timeZone' | 'chargeMethod'>, nowMs: number, charge: ChargeArgs): { keys: ChargeKeys; argv: ChargeArgv } {
+  return {
+    keys: [
+      keys.callStep(charge.memberId, charge.callSid, charge.step),
+      keys.memberLedger(charge.memberId),
+      keys.monthlySpend(charge.memberId, calendarMonth(nowMs, config.timeZone)),
+    ],
+    argv: [
+      ledgerEntryId(charge.memberId, charge.callSid, charge.step),
+      charge.callSid,
+      charge.from,
+      charge.amount,
+      config.currency,
+      nowMs,
+      charge.capped ? config.monthlySpendingCap : '',
+      SPEND_TTL_SECONDS,
+      CALL_STEP_TTL_SECONDS,
+      charge.kind,
+      config.chargeMethod,
+      charge.payment?.confirmationCode ?? '',
+      charge.payment?.maskedCard ?? '',
+      JSON.stringify(charge.ledgerFields ?? {}),
+    ],
+  };
 }
 
 /** The member's charges, oldest first. */

@@ -1,5 +1,6 @@
 import type { CoreDeps } from '../deps.ts';
-import { CALL_STEP_TTL_SECONDS, keys } from '../store/keys.ts';
+import { keys } from '../store/keys.ts';
+import { chargeCall, type ChargeArgs } from './ledger.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 
 export type RenewalResult = { outcome: 'renewed' | 'replayed' | 'already_renewed'; accessExpiresAt: number } | { outcome: 'no_account' };
@@ -10,6 +11,8 @@ export interface RenewalRequest {
   from: string;
   /** The consent the caller gave (pressing 1 after hearing the price); the same nonce again is a retry. */
   nonce: string;
+  /** CHARGE_METHOD=card: what the connector confirmed. */
+  payment?: ChargeArgs['payment'];
 }
 
 /**
@@ -19,19 +22,17 @@ export interface RenewalRequest {
  */
 export async function renewAccess(deps: CoreDeps, request: RenewalRequest): Promise<RenewalResult> {
   const { config, redis } = deps;
-  const [code, expires] = await redis.dpRenewAccess(
-    keys.account(request.memberId),
-    keys.memberLedger(request.memberId),
-    keys.callStep(request.memberId, request.callSid, 'renew'),
-    request.callSid,
-    request.from,
-    config.activationCharge,
-    config.currency,
-    deps.now(),
-    config.accessPeriodDays * 86_400_000,
-    CALL_STEP_TTL_SECONDS,
-    request.nonce,
-  );
+  const charge = chargeCall(config, deps.now(), {
+    memberId: request.memberId,
+    kind: 'renewal',
+    step: 'renew',
+    callSid: request.callSid,
+    from: request.from,
+    amount: config.activationCharge,
+    capped: false,
+    payment: request.payment,
+  });
+  const [code, expires] = await redis.dpRenewAccess(...charge.keys, keys.account(request.memberId), ...charge.argv, config.accessPeriodDays * 86_400_000, request.nonce);
   const outcome = scriptOutcome(code);
   if (outcome === 'done') return { outcome: 'renewed', accessExpiresAt: Number(expires) };
   if (outcome === 'replayed') return { outcome: 'replayed', accessExpiresAt: Number(expires) };

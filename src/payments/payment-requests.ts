@@ -4,8 +4,8 @@ import { AppError, invalidInput } from '../http/errors.ts';
 import { assertWebhookUrlAllowed, outboundPolicy } from '../http/outbound.ts';
 import { digitIdentifierFor } from '../identifiers/ids.ts';
 import type { Logger } from '../logger.ts';
-import { calendarMonth } from '../shared/calendar.ts';
-import { CALL_STEP_TTL_SECONDS, keys, requestMerchant } from '../store/keys.ts';
+import { chargeCall, type ChargeArgs } from '../accounts/ledger.ts';
+import { keys, requestMerchant } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import { afterMarkingMerchant, newEventId, outboxKeys } from '../merchants/outbox.ts';
 
@@ -36,7 +36,6 @@ export interface PaymentRequest {
 /** 7 random digits + check digit: keyed by the member in the call, unique among live requests. */
 export const paymentRequestNumbers = digitIdentifierFor(7);
 
-const SPEND_TTL_SECONDS = 40 * 24 * 3600;
 const RETENTION_MS = 30 * 86_400_000;
 
 const requestInput = z.object({
@@ -158,7 +157,7 @@ export type DecisionResult =
  */
 export async function decidePaymentRequest(
   deps: DecisionDeps,
-  decision: { requestId: string; approve: boolean; memberId: string; callSid: string; from: string },
+  decision: { requestId: string; approve: boolean; memberId: string; callSid: string; from: string; payment?: ChargeArgs['payment'] },
 ): Promise<DecisionResult> {
   const { config, redis } = deps;
   const { requestId } = decision;
@@ -188,21 +187,18 @@ export async function decidePaymentRequest(
   const claim = await decide('claim');
   if (claim.outcome === 'replayed' && claim.status === 'declined') return { outcome: 'declined', amount };
   if (claim.outcome !== 'done' && claim.outcome !== 'replayed') return declinedOrRefused(claim.outcome, amount, 'approved');
-  const now = deps.now();
-  const [charged, remaining] = await redis.dpChargeApproval(
-    keys.callStep(decision.memberId, decision.callSid, `approve-${requestId}`),
-    keys.memberLedger(decision.memberId),
-    keys.monthlySpend(decision.memberId, calendarMonth(now, config.timeZone)),
-    decision.callSid,
-    decision.from,
+  const charge = chargeCall(config, deps.now(), {
+    memberId: decision.memberId,
+    kind: 'payment_approval',
+    step: `approve-${requestId}`,
+    callSid: decision.callSid,
+    from: decision.from,
     amount,
-    config.currency,
-    now,
-    config.monthlySpendingCap,
-    SPEND_TTL_SECONDS,
-    CALL_STEP_TTL_SECONDS,
-    requestId,
-  );
+    capped: true,
+    payment: decision.payment,
+    ledgerFields: { paymentRequest: requestId },
+  });
+  const [charged, remaining] = await redis.dpChargeApproval(...charge.keys, ...charge.argv, requestId);
   if (scriptOutcome(charged) === 'cap_exceeded') {
     await decide('release');
     return { outcome: 'cap_exceeded', remaining: Number(remaining) };

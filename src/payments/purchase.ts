@@ -1,7 +1,7 @@
 import type { CoreDeps } from '../deps.ts';
 import { paymentCodes } from '../identifiers/ids.ts';
-import { calendarMonth } from '../shared/calendar.ts';
-import { CALL_STEP_TTL_SECONDS, keys } from '../store/keys.ts';
+import { chargeCall, type ChargeArgs } from '../accounts/ledger.ts';
+import { keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import { codeHash, lastFour, openCode, sealCode } from './code-secrets.ts';
 
@@ -13,6 +13,8 @@ export interface PurchaseRequest {
   nonce: string;
   amount: number;
   merchantId?: string;
+  /** CHARGE_METHOD=card: what the connector confirmed. */
+  payment?: ChargeArgs['payment'];
 }
 
 export interface PurchasedCode {
@@ -25,8 +27,6 @@ export interface PurchasedCode {
 export type PurchaseResult = ({ outcome: 'bought' | 'replayed' } & PurchasedCode) | { outcome: 'cap_exceeded'; remaining: number };
 
 const DAY_MS = 86_400_000;
-// Long enough to outlive the month it counts.
-const SPEND_TTL_SECONDS = 40 * 24 * 3600;
 // A spent or expired code stays a while for disputes, voids and settlement questions.
 const CODE_RETENTION_MS = 90 * DAY_MS;
 
@@ -45,18 +45,20 @@ export async function buyCode(deps: CoreDeps, request: PurchaseRequest): Promise
   const { config, redis } = deps;
   const now = deps.now();
   const fresh = paymentCodes.generate();
+  const charge = chargeCall(config, now, {
+    memberId: request.memberId,
+    kind: 'code_purchase',
+    step: purchaseStep(request.nonce),
+    callSid: request.callSid,
+    from: request.from,
+    amount: request.amount,
+    capped: true,
+    payment: request.payment,
+    ledgerFields: { codeLast4: lastFour(fresh) },
+  });
   const [status, ...fields] = await redis.dpBuyCode(
-    keys.callStep(request.memberId, request.callSid, purchaseStep(request.nonce)),
-    keys.memberLedger(request.memberId),
-    keys.monthlySpend(request.memberId, calendarMonth(now, config.timeZone)),
-    request.callSid,
-    request.from,
-    request.amount,
-    config.currency,
-    now,
-    config.monthlySpendingCap,
-    SPEND_TTL_SECONDS,
-    CALL_STEP_TTL_SECONDS,
+    ...charge.keys,
+    ...charge.argv,
     codeHash(fresh, config.hashPepper),
     sealCode(fresh, config.hashPepper),
     lastFour(fresh),

@@ -4,7 +4,8 @@ import { LOCALES, type Locale } from '../config.ts';
 import { AppError, invalidInput } from '../http/errors.ts';
 import { generatePassword, provisionalIds, formalIds } from '../identifiers/ids.ts';
 import { HashingBusyError, hashPassword } from '../accounts/passwords.ts';
-import { CALL_STEP_TTL_SECONDS, keys } from '../store/keys.ts';
+import { keys } from '../store/keys.ts';
+import { chargeCall, type ChargeArgs } from '../accounts/ledger.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 
 const registrationInput = z.object({
@@ -87,6 +88,8 @@ export interface ClaimRequest {
   provisionalId: string;
   callSid: string;
   from: string;
+  /** CHARGE_METHOD=card: what the connector confirmed. */
+  payment?: ChargeArgs['payment'];
 }
 
 /**
@@ -104,19 +107,23 @@ export async function claimProvisionalId(deps: CoreDeps, request: ClaimRequest):
     if ((await redis.set(keys.formalIdIndex(formalId), memberId, 'NX')) === 'OK') break;
     if (attempt === 9) throw new Error('could not reserve a unique formal ID in 10 tries');
   }
+  const charge = chargeCall(config, deps.now(), {
+    memberId,
+    kind: 'activation',
+    step: 'activate',
+    callSid: request.callSid,
+    from: request.from,
+    amount: config.activationCharge,
+    capped: false,
+    payment: request.payment,
+  });
   const [code, issuedFormalId, accessExpiresAt, storedLocale] = await redis.dpClaimProvisionalId(
+    ...charge.keys,
     keys.pendingRegistration(memberId),
     keys.account(memberId),
-    keys.memberLedger(memberId),
-    keys.callStep(memberId, request.callSid, 'activate'),
+    ...charge.argv,
     formalId,
-    request.callSid,
-    request.from,
-    config.activationCharge,
-    config.currency,
-    deps.now(),
     config.accessPeriodDays * 86_400_000,
-    CALL_STEP_TTL_SECONDS,
   );
   const outcome = scriptOutcome(code);
   if (outcome !== 'done') await redis.del(keys.formalIdIndex(formalId));

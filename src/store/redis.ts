@@ -8,14 +8,15 @@ export type RedisClient = Redis | Cluster;
 /**
  * Every Lua script, with how many of its arguments are keys (null: the caller passes the count
  * first, for scripts with an optional key). The file is `scripts/<file>.lua`; its header
- * documents KEYS, ARGV and return codes. Scripts with `outbox` report to merchants: they get
- * `scripts/outbox-lib.lua` (outbox_emit) prepended, so an event is written in the same step as
- * the change it reports.
+ * documents KEYS, ARGV and return codes. A line `--- @include "<name>"` in a script is replaced by
+ * `scripts/<name>.lua` when the script is registered (BullMQ's style): `charge` (the one charge
+ * primitive: every script that charges a member) and `outbox-lib` (every script that reports to a
+ * merchant writes its event in the same step as the change).
  */
 const SCRIPTS = {
   dpCreatePendingRegistration: { file: 'create-pending-registration', numberOfKeys: 2 },
-  dpClaimProvisionalId: { file: 'claim-provisional-id', numberOfKeys: 4 },
-  dpRenewAccess: { file: 'renew-access', numberOfKeys: 3 },
+  dpClaimProvisionalId: { file: 'claim-provisional-id', numberOfKeys: 5 },
+  dpRenewAccess: { file: 'renew-access', numberOfKeys: 4 },
   dpCountFailure: { file: 'count-failure', numberOfKeys: 1 },
   dpTakeAttempt: { file: 'take-attempt', numberOfKeys: 1 },
   dpTakePinAttempt: { file: 'take-pin-attempt', numberOfKeys: 1 },
@@ -24,54 +25,49 @@ const SCRIPTS = {
   dpRedeemCode: { file: 'redeem-code', numberOfKeys: 3 },
   dpVoidRedemption: { file: 'void-redemption', numberOfKeys: 3 },
   dpRescheduleMark: { file: 'reschedule-mark', numberOfKeys: 1 },
-  dpRecordRedemption: { file: 'record-redemption', numberOfKeys: null, outbox: true },
+  dpRecordRedemption: { file: 'record-redemption', numberOfKeys: null },
   dpBeginMerchantPost: { file: 'begin-merchant-post', numberOfKeys: null },
   dpSettleAttempt: { file: 'settle-attempt', numberOfKeys: 2 },
   dpChargeApproval: { file: 'charge-approval', numberOfKeys: 3 },
-  dpDecidePaymentRequest: { file: 'decide-payment-request', numberOfKeys: 6, outbox: true },
-  dpExpirePaymentRequest: { file: 'expire-payment-request', numberOfKeys: 6, outbox: true },
+  dpDecidePaymentRequest: { file: 'decide-payment-request', numberOfKeys: 6 },
+  dpExpirePaymentRequest: { file: 'expire-payment-request', numberOfKeys: 6 },
   dpClaimDeliveries: { file: 'claim-deliveries', numberOfKeys: 3 },
   dpFinishDelivery: { file: 'finish-delivery', numberOfKeys: 2 },
   dpRetryDelivery: { file: 'retry-delivery', numberOfKeys: 2 },
-} satisfies Record<string, { file: string; numberOfKeys: number | null; outbox?: boolean }>;
+} satisfies Record<string, { file: string; numberOfKeys: number | null }>;
 
 type Arg = string | number;
+
+/** The keys every charging script takes first (scripts/charge.lua); built by chargeCall in accounts/ledger.ts. */
+export type ChargeKeys = [step: string, ledger: string, spend: string];
+/** The arguments every charging script takes first (scripts/charge.lua). */
+export type ChargeArgv = [
+  entryId: string,
+  callSid: string,
+  from: string,
+  amount: Arg,
+  currency: string,
+  nowMs: Arg,
+  monthlyCap: Arg,
+  spendTtlSeconds: Arg,
+  stepTtlSeconds: Arg,
+  kind: string,
+  method: string,
+  confirmationCode: string,
+  maskedCard: string,
+  ledgerFields: string,
+];
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     dpCreatePendingRegistration(pending: string, account: string, ttlSeconds: Arg, ...fieldValues: Arg[]): Result<number, Context>;
-    dpClaimProvisionalId(
-      pending: string,
-      account: string,
-      ledger: string,
-      step: string,
-      formalId: string,
-      callSid: string,
-      from: string,
-      amount: Arg,
-      currency: string,
-      nowMs: Arg,
-      periodMs: Arg,
-      stepTtlSeconds: Arg,
-    ): Result<[number, string?, string?, string?], Context>;
-    dpRenewAccess(
-      account: string,
-      ledger: string,
-      step: string,
-      callSid: string,
-      from: string,
-      amount: Arg,
-      currency: string,
-      nowMs: Arg,
-      periodMs: Arg,
-      stepTtlSeconds: Arg,
-      nonce: string,
-    ): Result<[number, string?], Context>;
+    dpClaimProvisionalId(...args: [...ChargeKeys, pending: string, account: string, ...ChargeArgv, formalId: string, periodMs: Arg]): Result<[number, string?, string?, string?], Context>;
+    dpRenewAccess(...args: [...ChargeKeys, account: string, ...ChargeArgv, periodMs: Arg, nonce: string]): Result<[number, string?], Context>;
     dpCountFailure(counter: string, windowSeconds: Arg): Result<[number, number], Context>;
     dpTakeAttempt(counter: string, action: 'take', windowSeconds: Arg, limit: Arg): Result<[0 | 1, number, number], Context>;
     dpTakeAttempt(counter: string, action: 'refund'): Result<[1, number, number], Context>;
     dpTakePinAttempt(account: string, limit: Arg): Result<[number, number?], Context>;
-    dpBuyCode(step: string, ledger: string, spend: string, ...args: Arg[]): Result<[number, ...string[]], Context>;
+    dpBuyCode(...args: [...ChargeKeys, ...ChargeArgv, codeHash: string, sealedCode: string, last4: string, merchantId: string, expiresAtMs: Arg]): Result<[number, ...string[]], Context>;
     dpIssueCode(code: string, ...args: Arg[]): Result<number, Context>;
     dpRedeemCode(
       code: string,
@@ -87,7 +83,7 @@ declare module 'ioredis' {
     ): Result<[number, string?, string?, string?, string?, string?], Context>;
     dpVoidRedemption(code: string, redemptions: string, unsettled: string, redemptionId: string, merchantId: string, nowMs: Arg, windowMs: Arg): Result<[number, string?, string?, string?], Context>;
     dpRescheduleMark(index: string, member: string, seenScore: Arg, newScore: Arg | ''): Result<number, Context>;
-    dpChargeApproval(step: string, ledger: string, spend: string, ...args: Arg[]): Result<[number, string?], Context>;
+    dpChargeApproval(...args: [...ChargeKeys, ...ChargeArgv, requestId: string]): Result<[number, string?], Context>;
     dpDecidePaymentRequest(
       request: string,
       pending: string,
@@ -185,12 +181,17 @@ declare module 'ioredis' {
 
 const scriptSource = (file: string) => readFileSync(new URL(`./scripts/${file}.lua`, import.meta.url), 'utf8');
 
+const INCLUDE = /^--- @include "([a-z0-9-]+)"$/gm;
+
+/** A script's source with each `--- @include "<name>"` line replaced by scripts/<name>.lua. */
+export const scriptWithIncludes = (file: string): string => scriptSource(file).replace(INCLUDE, (_line, name: string) => scriptSource(name).trimEnd());
+
 let loadedScripts: { name: string; lua: string; numberOfKeys: number | undefined }[] | undefined;
 
 export function defineScripts(client: RedisClient): void {
   loadedScripts ??= Object.entries(SCRIPTS).map(([name, script]) => ({
     name,
-    lua: 'outbox' in script && script.outbox ? `${scriptSource('outbox-lib')}\n${scriptSource(script.file)}` : scriptSource(script.file),
+    lua: scriptWithIncludes(script.file),
     numberOfKeys: script.numberOfKeys ?? undefined,
   }));
   for (const { name, lua, numberOfKeys } of loadedScripts) client.defineCommand(name, { lua, numberOfKeys });

@@ -1,11 +1,10 @@
 import type { Config } from '../../../src/config.ts';
 import { formalIds, provisionalIds } from '../../../src/identifiers/ids.ts';
 import { keys } from '../../../src/store/keys.ts';
+import { chargeCall } from '../../../src/accounts/ledger.ts';
 import type { RedisClient } from '../../../src/store/redis.ts';
 
 const BATCH = 1000;
-/** As in claimProvisionalId: how long a call-step marker is kept. */
-const STEP_TTL_SECONDS = 2 * 24 * 3600;
 
 export const BENCH_MEMBER = { name: 'Hanako Yamada', email: 'hanako.yamada@example.com', locale: 'ja-JP' } as const;
 export const BENCH_CALLER = '+819012345678';
@@ -55,20 +54,9 @@ export async function activateMembers(redis: RedisClient, config: Config, member
     const now = Date.now();
     const pipeline = redis.pipeline();
     batch.forEach((memberId, i) => {
-      pipeline.dpClaimProvisionalId(
-        keys.pendingRegistration(memberId),
-        keys.account(memberId),
-        keys.memberLedger(memberId),
-        keys.callStep(memberId, `CAbenchseed${start + i}`, 'activate'),
-        reserved[i]!,
-        `CAbenchseed${start + i}`,
-        BENCH_CALLER,
-        config.activationCharge,
-        config.currency,
-        now,
-        config.accessPeriodDays * 86_400_000,
-        STEP_TTL_SECONDS,
-      );
+      const callSid = `CAbenchseed${start + i}`;
+      const charge = chargeCall(config, now, { memberId, kind: 'activation', step: 'activate', callSid, from: BENCH_CALLER, amount: config.activationCharge, capped: false });
+      pipeline.dpClaimProvisionalId(...charge.keys, keys.pendingRegistration(memberId), keys.account(memberId), ...charge.argv, reserved[i]!, config.accessPeriodDays * 86_400_000);
     });
     const results = (await pipeline.exec()) ?? [];
     for (const [error, reply] of results) {

@@ -2,7 +2,7 @@
 -- charged for it), then approves (after the charge) or releases it (charge refused); or declines.
 -- Approving and declining write the payment_request.approved / .declined event to the merchant's
 -- outbox in the same step. The request lives in its merchant's slot.
--- Prepended with outbox-lib.lua.
+-- Includes outbox-lib.lua (outbox_emit).
 -- KEYS[1] payment request hash        {mer:<id>}:preq:<requestId>
 -- KEYS[2] pending requests            {mer:<id>}:preq:pending   (request ID -> expiry, ms)
 -- KEYS[3] merchant hash               {mer:<id>}:merchant
@@ -11,6 +11,7 @@
 -- ARGV[5] request ID   ARGV[6] event ID   ARGV[7] now (ISO 8601)
 -- Returns: {1, status} changed now; {0, status} this call already did it (retry)
 --          {-1} no such request   {-6} expired   {-2, status} decided or claimed by someone else
+--- @include "outbox-lib"
 local r = redis.call('HMGET', KEYS[1], 'status', 'expiresAt', 'claimedBy', 'claimCall')
 if not r[1] then
   return {-1}

@@ -1,6 +1,6 @@
 -- Expires one payment request whose time is up, writing payment_request.expired to the merchant's
 -- outbox in the same step. Run by the background worker for requests due in the pending set.
--- Prepended with outbox-lib.lua.
+-- Includes outbox-lib.lua (outbox_emit).
 -- KEYS[1] payment request hash        {mer:<id>}:preq:<requestId>
 -- KEYS[2] pending requests            {mer:<id>}:preq:pending   (request ID -> expiry, ms)
 -- KEYS[3] merchant hash               {mer:<id>}:merchant
@@ -8,6 +8,7 @@
 -- ARGV[1] request ID   ARGV[2] now (ms)   ARGV[3] now (ISO 8601)   ARGV[4] event ID   ARGV[5] recheck a claimed one at (ms)
 -- Returns: 1 expired now; 0 not pending any more (dropped from the set); 2 not yet due;
 --          3 a call is deciding it (claimed): looked at again at ARGV[5]
+--- @include "outbox-lib"
 local h = redis.call('HMGET', KEYS[1], 'status', 'expiresAt', 'view', 'webhookUrl')
 if not h[1] or (h[1] ~= 'pending' and h[1] ~= 'claimed') then
   redis.call('ZREM', KEYS[2], ARGV[1])

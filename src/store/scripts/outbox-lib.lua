@@ -1,4 +1,4 @@
--- outbox-lib: prepended to every script that reports a change to a merchant (see redis.ts), so
+-- outbox-lib: included (`--- @include "outbox-lib"`, see redis.ts) by every script that reports a change to a merchant, so
 -- the event is written in the same atomic step as the change. Events live in the merchant's slot:
 --   {mer:<id>}:outbox        hash  b:<eventId> -> body (JSON, as POSTed)   s:<eventId> -> delivery state (JSON)   seq -> counter
 --   {mer:<id>}:outbox:order   zset  eventId -> seq (the delivery log, oldest first)

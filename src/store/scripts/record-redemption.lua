@@ -4,7 +4,7 @@
 -- the merchant's answer is stored in the same step, so booking and answer cannot part.
 -- A redemption request's guessing attempt (begin-merchant-post.lua) ends here too: it succeeded,
 -- so it leaves the in-flight count, and the request needs no command of its own for that.
--- Prepended with outbox-lib.lua. Called with 7 or 8 keys (numkeys is passed per call):
+-- Includes outbox-lib.lua (outbox_emit). Called with 7 or 8 keys (numkeys is passed per call):
 -- KEYS[1] merchant redemptions hash   {mer:<id>}:redemptions   (redemption ID -> JSON)
 -- KEYS[2] merchant settlement hash    {mer:<id>}:settlement    (<yyyy-mm-dd>:<redeemed|count|voided> -> total)
 -- KEYS[3] merchant hash               {mer:<id>}:merchant      (webhook URL)
@@ -16,6 +16,7 @@
 -- ARGV[8] '1' this booking ends a limited attempt (take it off the in-flight count), '0' not
 -- ARGV[9] the Idempotency-Key record with the answer   ARGV[10] how long to keep it (s)   (with KEYS[8])
 -- Returns: 1 booked now; 0 already booked; -1 void of an unknown redemption
+--- @include "outbox-lib"
 local function keepAnswer()
   if ARGV[8] == '1' and tonumber(redis.call('GET', KEYS[7]) or '0') > 0 then
     redis.call('DECR', KEYS[7])
