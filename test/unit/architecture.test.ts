@@ -70,7 +70,8 @@ describe('how the code is put together', () => {
       accounts: [...FOUNDATION, 'web'],
       registration: [...FOUNDATION, 'web', 'accounts'],
       merchants: FOUNDATION,
-      payments: [...FOUNDATION, 'merchants'],
+      // A payment charges a member: code purchases and approvals book through the one charge primitive in accounts/ledger.ts.
+      payments: [...FOUNDATION, 'merchants', 'accounts'],
       voice: [...FOUNDATION, 'accounts', 'registration', 'merchants', 'payments'],
     };
     const folders = readdirSync(join(ROOT, 'src')).filter((name) => statSync(join(ROOT, 'src', name)).isDirectory());
