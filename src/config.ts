@@ -54,31 +54,66 @@ const denominations = z.preprocess(
     }),
 );
 
-const schema = z.object({
-  NODE_ENV: z.preprocess(emptyAsUndefined, z.enum(['development', 'test', 'production']).default('development')),
-  PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).default(3000)),
-  PUBLIC_BASE_URL: z.preprocess(
-    emptyAsUndefined,
-    z
-      .url({ protocol: /^https?$/ })
-      .optional()
-      .transform((u) => u?.replace(/\/+$/, '')),
+const secret = z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional());
+const timeZone = z.preprocess(
+  emptyAsUndefined,
+  z
+    .string()
+    .default('Asia/Tokyo')
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as Asia/Tokyo'),
+);
+
+/**
+ * Every environment key, its check, its default and its documentation (`.describe()`, which is
+ * also what `.env.example` says: `npm run env:example` writes it, a unit test compares).
+ *
+ * To add a key, add one entry here with `.describe()`: it reaches the config as the key in
+ * camelCase (CODE_TTL_DAYS → config.codeTtlDays), typed from its schema. Only keys that are
+ * grouped, renamed or defaulted from another key are mapped by hand, in `toConfig` below.
+ */
+export const ENV_SCHEMA = z.object({
+  NODE_ENV: z
+    .preprocess(emptyAsUndefined, z.enum(['development', 'test', 'production']).default('development'))
+    .describe('development | test | production. Production requires the secrets below.'),
+  PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).default(3000)).describe('HTTP port.'),
+  PUBLIC_BASE_URL: z
+    .preprocess(
+      emptyAsUndefined,
+      z
+        .url({ protocol: /^https?$/ })
+        .optional()
+        .transform((u) => u?.replace(/\/+$/, '')),
+    )
+    .describe('The URL Twilio uses to reach this app (your tunnel or proxy in front of it). Webhook signatures are checked against it. Default: http://localhost:$PORT'),
+  REDIS_URL: optionalString.describe('Redis to use. Empty: `npm start` and `npm test` run a local redis-server themselves.'),
+  REDIS_DATA_DIR: optionalString.describe(
+    'Where `npm start` keeps its own redis-server\'s data when REDIS_URL is empty (default .data/redis). A lock file there stops a second `npm start` from running a second redis-server on the same data.',
   ),
-  REDIS_URL: optionalString,
-  REDIS_CLUSTER_NODES: clusterNodes,
-  REDIS_DATA_DIR: optionalString,
-  REDIS_KEY_PREFIX: z.preprocess(
-    emptyAsUndefined,
-    z
-      .string()
-      .regex(/^[A-Za-z0-9:_.-]*$/, 'letters, digits and : _ . - only (no braces: they would break hash tags)')
-      .default('dp:'),
+  REDIS_CLUSTER_NODES: clusterNodes.describe('host:port,host:port — use Redis Cluster instead of REDIS_URL.'),
+  REDIS_KEY_PREFIX: z
+    .preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^[A-Za-z0-9:_.-]*$/, 'letters, digits and : _ . - only (no braces: they would break hash tags)')
+        .default('dp:'),
+    )
+    .describe('Prefix for every key, so several deployments can share one Redis. No braces.'),
+  TWILIO_AUTH_TOKEN: secret.describe(
+    'Validates Twilio\'s X-Twilio-Signature (the call simulator signs with it too). Required in production; empty elsewhere: a fixed development token.',
   ),
-  TWILIO_AUTH_TOKEN: optionalString,
-  TWILIO_ACCOUNT_SID: optionalString,
-  SERVICE_PHONE_NUMBER: z.preprocess(emptyAsUndefined, z.string().default('+81-50-0000-0000')),
-  DEFAULT_LOCALE: z.preprocess(emptyAsUndefined, z.enum(LOCALES).default('ja-JP')),
-  ACTIVATION_CHARGE: positiveInt(300),
+  TWILIO_ACCOUNT_SID: optionalString.describe('For REST calls (SMS with payment codes). Empty: no SMS is sent.'),
+  SERVICE_PHONE_NUMBER: z.preprocess(emptyAsUndefined, z.string().default('+81-50-0000-0000')).describe('The number members call, shown after registration.'),
+  DEFAULT_LOCALE: z.preprocess(emptyAsUndefined, z.enum(LOCALES).default('ja-JP')).describe('ja-JP or en-US: the language callers hear first.'),
+  TIME_ZONE: timeZone.describe('Time zone for dates spoken and shown (IANA name).'),
+  ACTIVATION_CHARGE: positiveInt(300).describe('What an activation or renewal call costs, in CURRENCY.'),
   CHARGE_METHOD: z
     .preprocess(emptyAsUndefined, z.enum(CHARGE_METHODS).optional())
     .describe(
@@ -87,103 +122,124 @@ const schema = z.object({
   PAY_CONNECTOR: z
     .preprocess(emptyAsUndefined, z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'the unique name of a Pay Connector in the Twilio console').default('Default'))
     .describe('CHARGE_METHOD=card: the Pay Connector (Twilio console) that charges cards.'),
-  CURRENCY: z.preprocess(emptyAsUndefined, z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as JPY').default('JPY')),
-  ACCESS_PERIOD_DAYS: positiveInt(30),
-  PENDING_REGISTRATION_TTL_SECONDS: positiveInt(86400),
-  SESSION_SECRET: optionalString,
-  ADMIN_TOKEN: optionalString,
-  HASH_PEPPER: optionalString,
-  LOGIN_MAX_FAILURES: positiveInt(10),
-  LOGIN_LOCKOUT_SECONDS: positiveInt(900),
-  LINE_MAX_WRONG_ENTRIES_PER_DAY: positiveInt(20),
-  REGISTRATIONS_PER_ADDRESS_PER_HOUR: positiveInt(20),
-  SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
-  SESSION_TTL_SECONDS: positiveInt(43200),
-  SIMULATOR_ENABLED: optionalBool,
-  CODE_DENOMINATIONS: denominations,
-  MONTHLY_SPENDING_CAP: positiveInt(30000),
-  CODE_TTL_DAYS: positiveInt(90),
-  TWILIO_SMS_FROM: z.preprocess(emptyAsUndefined, z.string().regex(/^\+\d{6,15}$/, 'an E.164 number such as +815012345678').optional()),
-  VOID_WINDOW_HOURS: positiveInt(24),
-  MERCHANT_CODE_CHECKS_PER_MINUTE: positiveInt(60),
-  MERCHANT_FAILURES_PER_HOUR: positiveInt(30),
-  PAYMENT_REQUEST_TTL_MINUTES: positiveInt(15),
-  WEBHOOK_MAX_ATTEMPTS: positiveInt(8),
-  WEBHOOK_RETRY_BASE_MS: positiveInt(5000),
-  WEBHOOK_TIMEOUT_MS: positiveInt(10000),
-  OUTBOUND_ALLOW_LOOPBACK: optionalBool,
-  WORKER_POLL_MS: positiveInt(1000),
-  RECONCILE_INTERVAL_MS: positiveInt(30000),
-  TIME_ZONE: z.preprocess(
-    emptyAsUndefined,
-    z
-      .string()
-      .default('Asia/Tokyo')
-      .refine((tz) => {
-        try {
-          new Intl.DateTimeFormat('en-US', { timeZone: tz });
-          return true;
-        } catch {
-          return false;
-        }
-      }, 'must be an IANA time zone such as Asia/Tokyo'),
+  CURRENCY: z
+    .preprocess(emptyAsUndefined, z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as JPY').default('JPY'))
+    .describe('The currency of every amount (ISO 4217).'),
+  ACCESS_PERIOD_DAYS: positiveInt(30).describe('How long access lasts after activation or renewal.'),
+  PENDING_REGISTRATION_TTL_SECONDS: positiveInt(86400).describe('How long a provisional ID stays usable.'),
+  SESSION_SECRET: secret.describe('Signs session cookies (16+ characters). Required in production.'),
+  SESSION_TTL_SECONDS: positiveInt(43200).describe('How long a web session lasts.'),
+  ADMIN_TOKEN: secret.describe('Bearer token for operator endpoints (16+ characters). Required in production.'),
+  HASH_PEPPER: secret.describe(
+    'Key for hashing phone PINs and payment codes (16+ characters). Required in production; never change it on a live system (every PIN and unspent code would stop matching).',
   ),
-  LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+  LOGIN_MAX_FAILURES: positiveInt(10).describe('Failed logins per formal ID before a lockout.'),
+  LOGIN_LOCKOUT_SECONDS: positiveInt(900).describe('How long a login lockout lasts.'),
+  LINE_MAX_WRONG_ENTRIES_PER_DAY: positiveInt(20).describe('Wrong IDs/PINs keyed from one calling number in 24 hours before it is refused for the day.'),
+  REGISTRATIONS_PER_ADDRESS_PER_HOUR: positiveInt(20).describe(
+    'Registrations from one client address per hour before 429 (each one costs a 128 MiB scrypt hash; counted before hashing, so a burst cannot get past it). Allow for shared NAT addresses.',
+  ),
+  SIMULATOR_ENABLED: optionalBool.describe('The browser call simulator at /simulator: on in development and test, off in production unless set to true.'),
+  CODE_DENOMINATIONS: denominations.describe('Payment codes: the amounts offered on the phone menu (1 to 8, comma-separated).'),
+  MONTHLY_SPENDING_CAP: positiveInt(30000).describe('The most one member may spend per month, payment codes bought and payment requests approved together.'),
+  CODE_TTL_DAYS: positiveInt(90).describe('How long a payment code stays valid.'),
+  TWILIO_SMS_FROM: z
+    .preprocess(emptyAsUndefined, z.string().regex(/^\+\d{6,15}$/, 'an E.164 number such as +815012345678').optional())
+    .describe('E.164 number SMS with a freshly bought payment code are sent from (Twilio REST API). Empty, or TWILIO_ACCOUNT_SID empty: no SMS.'),
+  VOID_WINDOW_HOURS: positiveInt(24).describe('How long after a redemption the redeeming merchant may void it (the amount goes back on the code).'),
+  MERCHANT_CODE_CHECKS_PER_MINUTE: positiveInt(60).describe('Per merchant: balance checks per minute before the API answers 429 (stops the API from being used to guess codes).'),
+  MERCHANT_FAILURES_PER_HOUR: positiveInt(30).describe('Per merchant: failed redemptions/checks (mistyped or unknown codes) per hour before the API answers 429.'),
+  PAYMENT_REQUEST_TTL_MINUTES: positiveInt(15).describe('How long a merchant\'s payment request can be approved by phone (menu 3).'),
+  WEBHOOK_MAX_ATTEMPTS: positiveInt(8).describe(
+    'Merchant webhooks (a durable outbox in Redis, delivered by a worker in every app process): attempts until a 2xx, then the event is marked failed.',
+  ),
+  WEBHOOK_RETRY_BASE_MS: positiveInt(5000).describe(
+    'The first attempt is immediate; retries follow Svix\'s schedule in multiples of this (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h at the default 5000), about 28 hours in all.',
+  ),
+  WEBHOOK_TIMEOUT_MS: positiveInt(10000).describe('How long one delivery attempt may take before it counts as failed.'),
+  OUTBOUND_ALLOW_LOOPBACK: optionalBool.describe(
+    'Webhook URLs may point at loopback (127.0.0.0/8, ::1). Empty: allowed in development and test, refused in production. Private, link-local, CGNAT, unique-local, multicast and reserved addresses are always refused, and production accepts https URLs only.',
+  ),
+  WORKER_POLL_MS: positiveInt(1000).describe('How often the background worker looks for due webhook deliveries and expired payment requests (ms).'),
+  RECONCILE_INTERVAL_MS: positiveInt(30000).describe(
+    'How often redemptions debited but not yet booked for the merchant (a crash in between) are looked for and booked (ms). Also done once at start.',
+  ),
+  SHUTDOWN_TIMEOUT_MS: positiveInt(10_000).describe(
+    'On SIGTERM/SIGINT: new connections are refused, idle ones closed, in-flight requests answered with Connection: close; after this many milliseconds the rest are cut and the process exits.',
+  ),
+  LOG_LEVEL: z
+    .preprocess(emptyAsUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
+    .describe('fatal | error | warn | info | debug | trace | silent'),
 });
 
-type Parsed = z.infer<typeof schema>;
+export type EnvKey = keyof typeof ENV_SCHEMA.shape;
+type Env = z.output<typeof ENV_SCHEMA>;
 
-export interface Config {
-  env: Parsed['NODE_ENV'];
-  port: number;
-  publicBaseUrl: string;
-  /** dataDir: where npm start's own redis-server keeps its data when REDIS_URL is empty (default .data/redis). */
-  redis: { url?: string; clusterNodes: { host: string; port: number }[]; keyPrefix: string; dataDir?: string };
-  twilio: { authToken: string; accountSid?: string };
-  servicePhoneNumber: string;
-  defaultLocale: Locale;
-  activationCharge: number;
-  /** CHARGE_METHOD: what really happens when a member is charged; every prompt about money says it. */
-  chargeMethod: ChargeMethod;
-  /** PAY_CONNECTOR: the Twilio Pay Connector <Pay> uses when chargeMethod is card. */
-  payConnector: string;
-  currency: string;
-  accessPeriodDays: number;
-  pendingRegistrationTtlSeconds: number;
-  sessionSecret: string;
-  sessionTtlSeconds: number;
-  adminToken: string;
-  hashPepper: string;
-  loginMaxFailures: number;
-  loginLockoutSeconds: number;
-  lineMaxWrongEntriesPerDay: number;
-  /** Registrations one client address may make per hour (each costs a 128 MiB scrypt). */
-  registrationsPerAddressPerHour: number;
-  /** After SIGTERM/SIGINT: how long in-flight requests get before connections are force-closed. */
-  shutdownTimeoutMs: number;
-  simulatorEnabled: boolean;
-  codeDenominations: number[];
-  monthlySpendingCap: number;
-  codeTtlDays: number;
-  /** Sender number for payment-code SMS; SMS is sent only when this and TWILIO_ACCOUNT_SID are set. */
-  smsFrom?: string;
-  voidWindowHours: number;
-  merchantCodeChecksPerMinute: number;
-  merchantFailuresPerHour: number;
-  paymentRequestTtlMinutes: number;
-  webhookMaxAttempts: number;
-  /** First retry delay; later ones follow Svix's schedule in multiples of it (see outbox.ts). */
-  webhookRetryBaseMs: number;
-  webhookTimeoutMs: number;
-  /** Webhook URLs may point at loopback (development and test listeners); never in production by default. */
-  outboundAllowLoopback: boolean;
-  /** How often the background worker looks for due deliveries and expired payment requests. */
-  workerPollMs: number;
-  /** How often unsettled redemptions (debited, not yet booked for the merchant) are looked for. */
-  reconcileIntervalMs: number;
-  timeZone: string;
-  logLevel: Parsed['LOG_LEVEL'];
+/** CODE_TTL_DAYS → codeTtlDays, as a type. */
+type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${Lowercase<Head>}${Capitalize<CamelCase<Tail>>}` : Lowercase<S>;
+type CamelCased<T> = { [K in keyof T & string as CamelCase<K>]: T[K] };
+
+const camelCase = (key: string) => key.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+function camelCased<T extends Record<string, unknown>>(values: T): CamelCased<T> {
+  return Object.fromEntries(Object.entries(values).map(([key, value]) => [camelCase(key), value])) as CamelCased<T>;
 }
+
+/** The keys that do not simply become their camelCase name: groups, renames and defaults that depend on another key. */
+function toConfig(e: Env, ctx: z.RefinementCtx) {
+  const {
+    NODE_ENV,
+    PUBLIC_BASE_URL,
+    REDIS_URL,
+    REDIS_CLUSTER_NODES,
+    REDIS_KEY_PREFIX,
+    REDIS_DATA_DIR,
+    TWILIO_AUTH_TOKEN,
+    TWILIO_ACCOUNT_SID,
+    TWILIO_SMS_FROM,
+    SESSION_SECRET,
+    ADMIN_TOKEN,
+    HASH_PEPPER,
+    SIMULATOR_ENABLED,
+    OUTBOUND_ALLOW_LOOPBACK,
+    CHARGE_METHOD,
+    ...plain
+  } = e;
+  const production = NODE_ENV === 'production';
+  const required = (name: EnvKey, value: string | undefined, devValue: string): string => {
+    if (value) return value;
+    if (production) ctx.addIssue({ code: 'custom', path: [name], message: 'required when NODE_ENV=production' });
+    return devValue;
+  };
+  const publicBaseUrl = PUBLIC_BASE_URL ?? `http://localhost:${plain.PORT}`;
+  // Any default would be false to callers or give the service away: production must choose.
+  if (production && !CHARGE_METHOD) ctx.addIssue({ code: 'custom', path: ['CHARGE_METHOD'], message: `required when NODE_ENV=production (${CHARGE_METHODS.join(', ')})` });
+  // Twilio requests <Pay>'s action over https only (docs/TWILIO-BEHAVIOUR.md, <Pay>).
+  if (production && CHARGE_METHOD === 'card' && !publicBaseUrl.startsWith('https://')) {
+    ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'must be https:// when CHARGE_METHOD=card (Twilio <Pay> posts its result over https only)' });
+  }
+  return {
+    ...camelCased(plain),
+    env: NODE_ENV,
+    publicBaseUrl,
+    /** What really happens when a member is charged; every prompt about money says it. */
+    chargeMethod: CHARGE_METHOD ?? 'premium-rate',
+    /** dataDir: where npm start's own redis-server keeps its data when REDIS_URL is empty (default .data/redis). */
+    redis: { url: REDIS_URL, clusterNodes: REDIS_CLUSTER_NODES, keyPrefix: REDIS_KEY_PREFIX, dataDir: REDIS_DATA_DIR },
+    twilio: { authToken: required('TWILIO_AUTH_TOKEN', TWILIO_AUTH_TOKEN, DEV_TWILIO_TOKEN), accountSid: TWILIO_ACCOUNT_SID },
+    /** Sender number for payment-code SMS; SMS is sent only when this and TWILIO_ACCOUNT_SID are set. */
+    smsFrom: TWILIO_SMS_FROM,
+    sessionSecret: required('SESSION_SECRET', SESSION_SECRET, DEV_SECRET),
+    adminToken: required('ADMIN_TOKEN', ADMIN_TOKEN, 'dev-admin-token-0123456789'),
+    hashPepper: required('HASH_PEPPER', HASH_PEPPER, `${DEV_SECRET}-pepper`),
+    simulatorEnabled: SIMULATOR_ENABLED ?? !production,
+    outboundAllowLoopback: OUTBOUND_ALLOW_LOOPBACK ?? !production,
+  };
+}
+
+const CONFIG_SCHEMA = ENV_SCHEMA.transform(toConfig);
+
+/** The configuration, as the schema makes it: each key's documentation is its `.describe()` in ENV_SCHEMA. */
+export type Config = z.output<typeof CONFIG_SCHEMA>;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -191,66 +247,12 @@ export class ConfigError extends Error {
 
 /** Builds the configuration from an environment-like object; throws ConfigError listing every problem. */
 export function buildConfig(env: Record<string, string | undefined>): Config {
-  const result = schema.safeParse(env);
+  const result = CONFIG_SCHEMA.safeParse(env);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
   }
-  const e = result.data;
-  const production = e.NODE_ENV === 'production';
-  const missing: string[] = [];
-  const secret = (name: string, value: string | undefined, devValue: string): string => {
-    if (value && value.length >= 16) return value;
-    if (value) missing.push(`  ${name}: must be at least 16 characters`);
-    else if (production) missing.push(`  ${name}: required when NODE_ENV=production`);
-    return devValue;
-  };
-  const config: Config = {
-    env: e.NODE_ENV,
-    port: e.PORT,
-    publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`,
-    redis: { url: e.REDIS_URL, clusterNodes: e.REDIS_CLUSTER_NODES, keyPrefix: e.REDIS_KEY_PREFIX, dataDir: e.REDIS_DATA_DIR },
-    twilio: {
-      authToken: secret('TWILIO_AUTH_TOKEN', e.TWILIO_AUTH_TOKEN, DEV_TWILIO_TOKEN),
-      accountSid: e.TWILIO_ACCOUNT_SID,
-    },
-    servicePhoneNumber: e.SERVICE_PHONE_NUMBER,
-    defaultLocale: e.DEFAULT_LOCALE,
-    activationCharge: e.ACTIVATION_CHARGE,
-    chargeMethod: e.CHARGE_METHOD ?? 'premium-rate',
-    payConnector: e.PAY_CONNECTOR,
-    currency: e.CURRENCY,
-    accessPeriodDays: e.ACCESS_PERIOD_DAYS,
-    pendingRegistrationTtlSeconds: e.PENDING_REGISTRATION_TTL_SECONDS,
-    sessionSecret: secret('SESSION_SECRET', e.SESSION_SECRET, DEV_SECRET),
-    sessionTtlSeconds: e.SESSION_TTL_SECONDS,
-    adminToken: secret('ADMIN_TOKEN', e.ADMIN_TOKEN, 'dev-admin-token-0123456789'),
-    hashPepper: secret('HASH_PEPPER', e.HASH_PEPPER, `${DEV_SECRET}-pepper`),
-    loginMaxFailures: e.LOGIN_MAX_FAILURES,
-    loginLockoutSeconds: e.LOGIN_LOCKOUT_SECONDS,
-    lineMaxWrongEntriesPerDay: e.LINE_MAX_WRONG_ENTRIES_PER_DAY,
-    registrationsPerAddressPerHour: e.REGISTRATIONS_PER_ADDRESS_PER_HOUR,
-    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    simulatorEnabled: e.SIMULATOR_ENABLED ?? !production,
-    codeDenominations: e.CODE_DENOMINATIONS,
-    monthlySpendingCap: e.MONTHLY_SPENDING_CAP,
-    codeTtlDays: e.CODE_TTL_DAYS,
-    smsFrom: e.TWILIO_SMS_FROM,
-    voidWindowHours: e.VOID_WINDOW_HOURS,
-    merchantCodeChecksPerMinute: e.MERCHANT_CODE_CHECKS_PER_MINUTE,
-    merchantFailuresPerHour: e.MERCHANT_FAILURES_PER_HOUR,
-    paymentRequestTtlMinutes: e.PAYMENT_REQUEST_TTL_MINUTES,
-    webhookMaxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
-    webhookRetryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
-    webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
-    outboundAllowLoopback: e.OUTBOUND_ALLOW_LOOPBACK ?? !production,
-    workerPollMs: e.WORKER_POLL_MS,
-    reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
-    timeZone: e.TIME_ZONE,
-    logLevel: e.LOG_LEVEL,
-  };
-  if (missing.length > 0) throw new ConfigError(`invalid configuration:\n${missing.join('\n')}`);
-  return config;
+  return result.data;
 }
 
 /** Reads `.env` (if any) and the process environment. The only place in src/ that touches process.env. */

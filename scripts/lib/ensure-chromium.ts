@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { processEnv } from '../../src/config.ts';
 
 /** Debian's Chromium: the browser tests drive this binary with playwright-core (no browser download). */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -8,7 +9,7 @@ export class MissingChromiumError extends Error {
   override name = 'MissingChromiumError';
 }
 
-const aptEnv = () => ({ ...process.env, DEBIAN_FRONTEND: 'noninteractive' });
+const aptEnv = () => ({ ...processEnv(), DEBIAN_FRONTEND: 'noninteractive' });
 // Other processes on the machine may hold the apt lock for a while; wait rather than fail.
 const LOCK_WAIT = ['-o', 'DPkg::Lock::Timeout=600'];
 

@@ -41,6 +41,15 @@ export function fromBodyParserError(error: unknown): AppError | undefined {
   }
 }
 
+/**
+ * Redis is away (503, try again) rather than a fault of ours (500). ioredis gives up on a command
+ * after maxRetriesPerRequest, or (ioredis 6, while it waits between reconnects) at commandTimeout.
+ */
+export function redisUnavailable(error: unknown): boolean {
+  const e = error as { name?: unknown; message?: unknown } | undefined;
+  return e?.name === 'MaxRetriesPerRequestError' || /redis|ECONNREFUSED|Command timed out|Connection is closed/i.test(String(e?.message));
+}
+
 /** JSON API errors: `{"error":{"code","message"}}`, never a stack trace. */
 export function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
@@ -56,7 +65,7 @@ export function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     logger.error({ err: error, path: req.path }, 'unhandled API error');
-    res.status(error?.name === 'MaxRetriesPerRequestError' || /redis|ECONNREFUSED/i.test(String(error?.message)) ? 503 : 500).json(
+    res.status(redisUnavailable(error) ? 503 : 500).json(
       errorBody('internal_error', 'Something went wrong on our side; nothing was changed. Please try again.'),
     );
   };

@@ -124,9 +124,10 @@ async function processMerchant(deps: OutboxDeps, merchantId: string, seen: numbe
   const claimed = await redis.dpClaimDeliveries(keys.outbox(merchantId), keys.outboxDue(merchantId), keys.merchant(merchantId), now, claimMs(config), CLAIMS_PER_MERCHANT, token);
   const results = await Promise.all(claimed.map((claim) => deliverOne(deps, merchantId, token, claim)));
   // When is this merchant next due: its earliest delivery (a claim counts: it may lapse) or expiry.
+  // ioredis 6 types a ZRANGE stop as a string; the reply is the flat [member, score] list (test/integration/redis-replies.test.ts).
   const [[, nextDelivery], [, nextExpiry]] = (await Promise.all([
-    redis.zrange(keys.outboxDue(merchantId), 0, 0, 'WITHSCORES'),
-    redis.zrange(keys.pendingPaymentRequests(merchantId), 0, 0, 'WITHSCORES'),
+    redis.zrange(keys.outboxDue(merchantId), 0, '0', 'WITHSCORES'),
+    redis.zrange(keys.pendingPaymentRequests(merchantId), 0, '0', 'WITHSCORES'),
   ])) as [string[], string[]];
   const candidates = [nextDelivery, nextExpiry].filter((s): s is string => s !== undefined).map(Number);
   if (seen <= deps.now() - MARK_GRACE_MS) {

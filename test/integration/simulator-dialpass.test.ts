@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { placeCall, type CallEvent, type CallRecord } from '../../simulator/call.ts';
+import { processEnv } from '../../src/config.ts';
 import { keys } from '../../src/store/keys.ts';
 import { jsonRequest, register, startTestApp, type TestApp } from '../support/harness.ts';
 import { scriptedCaller, startTwimlApp, twiml, TWIML_APP_TOKEN, type TwimlApp } from '../support/twiml-app.ts';
@@ -70,7 +71,7 @@ describe('the call simulator against dialpass itself', () => {
       return new Promise((resolve) => {
         const child = spawn(TSX, ['scripts/call.ts', ...args], {
           cwd: ROOT,
-          env: { ...process.env, TWILIO_AUTH_TOKEN: token, NODE_ENV: 'test', ...env },
+          env: { ...processEnv(), TWILIO_AUTH_TOKEN: token, NODE_ENV: 'test', ...env },
           stdio: [typed === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
         });
         if (typed !== undefined) child.stdin!.end(typed);

@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import { startManagedRedis, type ManagedRedis } from '../../scripts/lib/managed-redis.ts';
 import { codeHash } from '../../src/payments/code-secrets.ts';
 import { placeCall, type CallEvent } from '../../simulator/call.ts';
+import { processEnv } from '../../src/config.ts';
 import { keys } from '../../src/store/keys.ts';
 import { scriptedCaller } from './twiml-app.ts';
 import { webhookReceiver } from './webhooks.ts';
@@ -48,7 +49,7 @@ export class AppProcess {
 
   async start(): Promise<void> {
     const child = spawn(process.execPath, ['--import', TSX, CHILD], {
-      env: { ...process.env, ...FAULT_ENV, ...this.env, PORT: '0' },
+      env: { ...processEnv(), ...FAULT_ENV, ...this.env, PORT: '0' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child = child;

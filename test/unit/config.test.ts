@@ -1,5 +1,15 @@
 import { expect } from 'chai';
-import { buildConfig, ConfigError } from '../../src/config.ts';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { renderEnvExample } from '../../scripts/lib/env-example.ts';
+import { buildConfig, ConfigError, ENV_SCHEMA } from '../../src/config.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const sourceFiles = (dir: string): string[] =>
+  readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith('.ts') ? [path] : [];
+  });
 
 describe('configuration', () => {
   it('development defaults need nothing set', () => {
@@ -51,5 +61,33 @@ describe('configuration', () => {
       { host: 'b', port: 7001 },
     ]);
     expect(() => buildConfig({ REDIS_CLUSTER_NODES: 'nonsense' })).to.throw(ConfigError);
+  });
+
+  describe('one schema documents every key', () => {
+    const schemaKeys = Object.keys(ENV_SCHEMA.shape);
+    const example = readFileSync(join(ROOT, '.env.example'), 'utf8');
+
+    it('every key has a description (.describe())', () => {
+      const undocumented = schemaKeys.filter((key) => !ENV_SCHEMA.shape[key as keyof typeof ENV_SCHEMA.shape].description?.trim());
+      expect(undocumented).to.deep.equal([]);
+    });
+
+    it('.env.example names every key and no other', () => {
+      const exampleKeys = [...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]);
+      expect(exampleKeys.filter((key) => !schemaKeys.includes(key!)), 'keys the schema does not know').to.deep.equal([]);
+      expect(schemaKeys.filter((key) => !exampleKeys.includes(key)), 'keys .env.example leaves out').to.deep.equal([]);
+    });
+
+    it('.env.example says what the schema says, default values included (npm run env:example writes it)', () => {
+      expect(example, 'run `npm run env:example`').to.equal(renderEnvExample());
+    });
+
+    it('nothing but src/config.ts reads process.env', () => {
+      const readers = ['src', 'scripts', 'simulator', 'test']
+        .flatMap((dir) => sourceFiles(join(ROOT, dir)))
+        .filter((file) => !file.endsWith('src/config.ts') && file !== import.meta.filename && readFileSync(file, 'utf8').includes('process.env'))
+        .map((file) => relative(ROOT, file));
+      expect(readers).to.deep.equal([]);
+    });
   });
 });
