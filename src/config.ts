@@ -249,6 +249,8 @@ export function buildConfig(env: Record<string, string | undefined>): Config {
     timeZone: e.TIME_ZONE,
     logLevel: e.LOG_LEVEL,
   };
+  // Any default would be false to callers or give the service away: production must choose.
+  if (production && !e.CHARGE_METHOD) missing.push(`  CHARGE_METHOD: required when NODE_ENV=production (${CHARGE_METHODS.join(', ')})`);
   if (missing.length > 0) throw new ConfigError(`invalid configuration:\n${missing.join('\n')}`);
   return config;
 }

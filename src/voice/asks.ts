@@ -14,6 +14,20 @@ import { ask, reply, say, type VoiceDeps } from './voice-step.ts';
 export const otherLocale = (locale: Locale): Locale => LOCALES.find((l) => l !== locale)!;
 export const spokenAmount = (deps: VoiceDeps, amount: number, locale: Locale) => formatAmountSpoken(amount, deps.config.currency, locale);
 
+/**
+ * What really happens to the money under CHARGE_METHOD, said with every price: `before` the caller
+ * agrees, `after` the charge (card: with the last four digits Twilio returned, never more).
+ */
+export function chargeNote(deps: VoiceDeps, locale: Locale, when: 'before' | 'after', maskedCard?: string): Speech {
+  const method = deps.config.chargeMethod;
+  if (method === 'card') {
+    if (when === 'before') return deps.flows.say('charging', 'beforeCard', locale);
+    return deps.flows.say('charging', 'afterCard', locale, { last4: { digits: (maskedCard ?? '').replace(/\D/g, '').slice(-4) } });
+  }
+  if (method === 'none') return deps.flows.say('charging', when === 'before' ? 'beforeNone' : 'afterNone', locale);
+  return deps.flows.say('charging', when === 'before' ? 'beforePremiumRate' : 'afterPremiumRate', locale);
+}
+
 /** The main menu: the other language offered in its own voice first, then the choices. */
 export function menuPrompt(deps: VoiceDeps, state: CallState, greet = false): Verb[] {
   const { locale } = state;
@@ -48,7 +62,7 @@ export function askRenewal(deps: VoiceDeps, state: CallState): Verb[] {
     days: String(deps.config.accessPeriodDays),
     amount: spokenAmount(deps, deps.config.activationCharge, state.locale),
   });
-  return ask(deps, withConsent, PATHS.renewConfirm, [prompt], { oneKey: true });
+  return ask(deps, withConsent, PATHS.renewConfirm, [prompt, chargeNote(deps, state.locale, 'before')], { oneKey: true });
 }
 
 export function askAmount(deps: VoiceDeps, state: CallState): Verb[] {
@@ -75,7 +89,7 @@ export function askPurchaseConfirmation(deps: VoiceDeps, state: CallState): Verb
   const prompt = merchant
     ? deps.flows.say('payment-code', 'confirmOneMerchant', state.locale, { amount, merchant: merchantDigits(merchant) })
     : deps.flows.say('payment-code', 'confirmAnyMerchant', state.locale, { amount });
-  return ask(deps, state, PATHS.payConfirm, [prompt], { oneKey: true });
+  return ask(deps, state, PATHS.payConfirm, [prompt, chargeNote(deps, state.locale, 'before')], { oneKey: true });
 }
 
 export const askAfterCode = (deps: VoiceDeps, state: CallState) =>
@@ -84,7 +98,8 @@ export const askAfterCode = (deps: VoiceDeps, state: CallState) =>
 export const askRequestNumber = (deps: VoiceDeps, state: CallState): Verb[] =>
   ask(deps, { ...state, extra: {} }, PATHS.approvalNumber, [deps.flows.say('payment-approval', 'askNumber', state.locale)]);
 
-export const askDecision = (deps: VoiceDeps, state: CallState, prompt: Speech): Verb[] => ask(deps, state, PATHS.approvalDecision, [prompt], { oneKey: true });
+export const askDecision = (deps: VoiceDeps, state: CallState, prompt: Speech): Verb[] =>
+  ask(deps, state, PATHS.approvalDecision, [prompt, chargeNote(deps, state.locale, 'before')], { oneKey: true });
 
 export type MemberAction = 'buy' | 'approve' | 'renew';
 export const MENU_ACTIONS: Record<string, MemberAction> = { '2': 'buy', '3': 'approve', '4': 'renew' };
