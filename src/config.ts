@@ -250,6 +250,8 @@ export function buildConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
   };
   // Any default would be false to callers or give the service away: production must choose.
+  // Twilio requests <Pay>'s action over https only (docs/TWILIO-BEHAVIOUR.md, <Pay>).
+  if (production && e.CHARGE_METHOD === 'card' && !config.publicBaseUrl.startsWith('https://')) missing.push('  PUBLIC_BASE_URL: must be https:// when CHARGE_METHOD=card (Twilio <Pay> posts its result over https only)');
   if (production && !e.CHARGE_METHOD) missing.push(`  CHARGE_METHOD: required when NODE_ENV=production (${CHARGE_METHODS.join(', ')})`);
   if (missing.length > 0) throw new ConfigError(`invalid configuration:\n${missing.join('\n')}`);
   return config;

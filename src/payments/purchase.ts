@@ -59,7 +59,7 @@ export async function buyCode(deps: PaymentDeps, request: PurchaseRequest): Prom
     callSid: request.callSid,
     from: request.from,
     amount: request.amount,
-    capped: true,
+    cap: request.payment ? 'count' : 'enforce',
     payment: request.payment,
     ledgerFields: { codeLast4: lastFour(fresh) },
   });

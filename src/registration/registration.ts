@@ -126,7 +126,7 @@ export async function claimProvisionalId(deps: RegistrationDeps, request: ClaimR
     callSid: request.callSid,
     from: request.from,
     amount: config.activationCharge,
-    capped: false,
+    cap: 'none',
     payment: request.payment,
   });
   const [code, issuedFormalId, accessExpiresAt, storedLocale] = await redis.dpClaimProvisionalId(
@@ -153,3 +153,14 @@ export async function claimProvisionalId(deps: RegistrationDeps, request: ClaimR
 }
 
 const asLocale = (value: string | undefined): Locale | undefined => LOCALES.find((l) => l === value);
+
+/**
+ * Where a provisional ID stands, without changing anything: CHARGE_METHOD=card asks for the card
+ * only for an ID that can still be activated (the claim itself runs after the card is charged).
+ */
+export async function provisionalIdStatus(redis: RedisClient, provisionalId: string): Promise<{ status: 'pending' | 'activated' | 'unknown'; locale?: Locale }> {
+  const [accountLocale, pendingLocale] = await Promise.all([redis.hget(keys.account(provisionalId), 'locale'), redis.hget(keys.pendingRegistration(provisionalId), 'locale')]);
+  if (accountLocale !== null) return { status: 'activated', locale: asLocale(accountLocale) };
+  if (pendingLocale !== null) return { status: 'pending', locale: asLocale(pendingLocale) };
+  return { status: 'unknown' };
+}

@@ -1,8 +1,8 @@
 import { customAlphabet } from 'nanoid';
 import { LOCALES, type Locale } from '../config.ts';
 import { formatAmountSpoken } from '../shared/format.ts';
-import type { CallState } from './call-state.ts';
-import { PATHS } from './paths.ts';
+import { callUrl, type CallState } from './call-state.ts';
+import { PATHS, PAY_STATUS_PATH } from './paths.ts';
 import type { Speech, Verb, VoiceReply } from './twiml.ts';
 import { ask, reply, say, type VoiceDeps } from './voice-step.ts';
 
@@ -117,3 +117,49 @@ export function startMemberAction(deps: VoiceDeps, state: CallState, memberId: s
           : menuPrompt(deps, signedIn);
   return reply(signedIn, [...before.map(say), ...prompt]);
 }
+
+/** What a card pays for (the `ck` value in the signed state of <Pay>'s action URL). */
+export type CardCharge = 'act' | 'ren' | 'buy' | 'apr';
+
+const CARD_DESCRIPTIONS: Record<CardCharge, string> = { act: 'activation', ren: 'renewal', buy: 'payment code', apr: 'payment request' };
+
+/**
+ * CHARGE_METHOD=card, after the caller agreed to the price: Twilio's <Pay> takes the card and the
+ * Pay Connector charges `amount` in CURRENCY; the action URL carries what the payment is for, so
+ * the result reaches cardPaid (card-payment.ts). <Pay> speaks no Japanese, so every field is
+ * asked by our own <Prompt>s in the caller's language.
+ */
+export function payByCard(deps: VoiceDeps, state: CallState, charge: CardCharge, amount: number, before: Speech[] = []): VoiceReply {
+  const { locale } = state;
+  const paying: CallState = { ...state, extra: { ...state.extra, ck: charge } };
+  const text = (key: 'askCardNumber' | 'askExpirationDate' | 'askSecurityCode' | 'retryCardNumber' | 'retryExpirationDate' | 'retrySecurityCode') => deps.flows.say('card', key, locale);
+  return reply(paying, [
+    ...before.map(say),
+    {
+      verb: 'pay',
+      action: callUrl(deps.config.publicBaseUrl, PATHS.cardPaid, paying),
+      statusCallback: `${deps.config.publicBaseUrl}${PAY_STATUS_PATH}`,
+      chargeAmount: amount,
+      currency: deps.config.currency.toLowerCase(),
+      paymentConnector: deps.config.payConnector,
+      description: `dialpass ${CARD_DESCRIPTIONS[charge]}`,
+      prompts: {
+        'payment-card-number': { ask: text('askCardNumber'), retry: text('retryCardNumber') },
+        'expiration-date': { ask: text('askExpirationDate'), retry: text('retryExpirationDate') },
+        'security-code': { ask: text('askSecurityCode'), retry: text('retrySecurityCode') },
+      },
+      timeout: CARD_ENTRY_TIMEOUT_SECONDS,
+      maxAttempts: CARD_ENTRY_ATTEMPTS,
+    },
+  ]);
+}
+
+/** Seconds <Pay> waits for the next key of a field; and how many tries each field gets. */
+export const CARD_ENTRY_TIMEOUT_SECONDS = 7;
+export const CARD_ENTRY_ATTEMPTS = 2;
+
+/** CHARGE_METHOD=card, menu 1: the ID can be activated; the price is said and the caller agrees before the card. */
+export const askActivationConsent = (deps: VoiceDeps, state: CallState): Verb[] =>
+  ask(deps, state, PATHS.activationConsent, [deps.flows.say('card', 'consentActivation', state.locale, { amount: spokenAmount(deps, deps.config.activationCharge, state.locale) })], {
+    oneKey: true,
+  });
