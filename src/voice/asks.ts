@@ -22,7 +22,7 @@ export function chargeNote(deps: VoiceDeps, locale: Locale, when: 'before' | 'af
   const method = deps.config.chargeMethod;
   if (method === 'card') {
     if (when === 'before') return deps.flows.say('charging', 'beforeCard', locale);
-    return deps.flows.say('charging', 'afterCard', locale, { last4: { digits: (maskedCard ?? '').replace(/\D/g, '').slice(-4) } });
+    return deps.flows.say('charging', 'afterCard', locale, { lastFour: { digits: (maskedCard ?? '').replace(/\D/g, '').slice(-4) } });
   }
   if (method === 'none') return deps.flows.say('charging', when === 'before' ? 'beforeNone' : 'afterNone', locale);
   return deps.flows.say('charging', when === 'before' ? 'beforePremiumRate' : 'afterPremiumRate', locale);
@@ -151,6 +151,12 @@ export function payByCard(deps: VoiceDeps, state: CallState, charge: CardCharge,
       timeout: CARD_ENTRY_TIMEOUT_SECONDS,
       maxAttempts: CARD_ENTRY_ATTEMPTS,
     },
+    // Twilio requests the action when <Pay> ends, whatever the Result; its reference also says an
+    // entry given up after maxAttempts goes on with the next verb. Should that happen, the caller
+    // hears the truth and a goodbye instead of silence (docs/TWILIO-BEHAVIOUR.md, <Pay>).
+    say(deps.flows.say('card', 'failed', locale)),
+    say(deps.flows.say('common', 'goodbye', locale)),
+    { verb: 'hangup' },
   ]);
 }
 

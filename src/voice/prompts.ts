@@ -73,7 +73,7 @@ export const PROMPT_CATALOGUE = {
     beforePremiumRate: [],
     afterPremiumRate: [],
     beforeCard: [],
-    afterCard: ['last4'],
+    afterCard: ['lastFour'],
     beforeNone: [],
     afterNone: [],
   },
@@ -122,7 +122,7 @@ const flowFile = z.strictObject({
   prompts: z.record(z.string(), localizedText),
 });
 
-const PLACEHOLDER = /\{([A-Za-z]+)\}/g;
+const PLACEHOLDER = /\{([A-Za-z][A-Za-z0-9]*)\}/g;
 const placeholdersIn = (text: string) => [...text.matchAll(PLACEHOLDER)].map((m) => m[1]!);
 
 type ParsedPrompt = (string | { placeholder: string })[];
