@@ -22,7 +22,7 @@ async function purchase(redis: ReturnType<typeof createRedisClient>, member: str
   const charge = chargeCall(
     { currency: 'JPY', monthlySpendingCap: 10_000_000, timeZone: 'Asia/Tokyo', chargeMethod: 'premium-rate' },
     now,
-    { memberId: member, kind: 'code_purchase', step: 'buy-1', callSid, from: '+819012345678', amount: 500, capped: true, ledgerFields: { codeLast4: '1234' } },
+    { memberId: member, kind: 'code_purchase', step: 'buy-1', callSid, from: '+819012345678', amount: 500, cap: 'enforce', ledgerFields: { codeLast4: '1234' } },
   );
   await redis.dpBuyCode(...charge.keys, ...charge.argv, codeHash, 'sealed-code-placeholder-0123456789', '1234', '', now + 90 * 86400_000);
   await redis.dpIssueCode(keys.paymentCode(codeHash), 500, 'JPY', member, '', now + 90 * 86400_000, now, '1234', now + 180 * 86400_000);

@@ -2,8 +2,8 @@ import { inboundCallParams, newCallSid } from './webhook-params.ts';
 import twilio from 'twilio';
 import { CallFailure } from './call-failure.ts';
 import { collectKeys, type EntryEnd } from './keys.ts';
-import { DEFAULT_PAY_PROMPTS, fakeToken, maskCard, cardType, PAY_RETRY_PROMPT, TEST_CARD_DECLINED, validPayField } from './test-cards.ts';
-import { parseTwimlDocument, type SpokenSegment, type GatherVerb, type HttpMethod, type PayField, type PayVerb, type Prompt, type Verb } from './twiml-document.ts';
+import { DEFAULT_PAY_PROMPTS, fakeToken, maskCard, cardType, PAY_RETRY_PROMPT, payFieldError, TEST_CARD_DECLINED } from './test-cards.ts';
+import { parseTwimlDocument, type SpokenSegment, type GatherVerb, type HttpMethod, type PayErrorType, type PayField, type PayVerb, type Prompt, type Verb } from './twiml-document.ts';
 
 /** What the caller is asked for: keys for a <Gather>, or one field of a <Pay>. */
 export interface KeyRequest {
@@ -173,31 +173,51 @@ export async function placeCall(options: PlaceCallOptions, caller: Caller, onEve
     return { method: verb.method, url: new URL(verb.action ?? documentUrl, documentUrl).href, extra: { Digits: entry.digits, FinishedOnKey: entry.finishedOnKey } };
   }
 
+  /**
+   * <Pay> as Twilio documents it ([Pay], [Prompt]): each field asked in turn, asked again after a
+   * time-out or an invalid entry until maxAttempts, '*' ends it; then `action` is requested with
+   * Result and, on success, the masked card and either PaymentConfirmationCode (a charge) or
+   * PaymentToken and ProfileId (a tokenization: no chargeAmount). A caller who hangs up mid-card
+   * still makes Twilio request `action` (Result=caller-hung-up); what it answers is never played.
+   */
   async function pay(verb: PayVerb, documentUrl: string): Promise<Next | Ending> {
     const fields: PayField[] = ['payment-card-number', 'expiration-date', ...(verb.securityCode ? (['security-code'] as const) : []), ...(verb.postalCode ? (['postal-code'] as const) : [])];
     const values: Partial<Record<PayField, string>> = {};
-    const action = (extra: Record<string, string>): Next => ({ method: 'POST', url: new URL(verb.action ?? documentUrl, documentUrl).href, extra: { PaymentMethod: 'credit-card', ...extra } });
+    const actionUrl = new URL(verb.action ?? documentUrl, documentUrl).href;
+    const action = (extra: Record<string, string>): Next => ({ method: 'POST', url: actionUrl, extra: { PaymentMethod: 'credit-card', ...extra } });
     const finish = async (result: string, extra: Record<string, string> = {}) => {
       await emit({ type: 'pay-result', result });
       return action({ Result: result, ...extra });
     };
+    const say = (text: string): Prompt => ({ verb: 'Say', text, segments: [{ text }], numbers: [], loop: 1 });
     for (const field of fields) {
+      let error: PayErrorType | undefined;
       for (let attempt = 1; ; attempt++) {
-        const custom = verb.prompts[field];
+        const custom = error ? verb.retryPrompts[field]?.[error] : verb.prompts[field];
         if (custom?.length) for (const prompt of custom) await play(prompt);
-        else await play({ verb: 'Say', text: DEFAULT_PAY_PROMPTS[field], segments: [{ text: DEFAULT_PAY_PROMPTS[field] }], numbers: [], loop: 1 });
+        else {
+          if (error) await play(say(PAY_RETRY_PROMPT[field]));
+          const first = verb.prompts[field];
+          if (error && first?.length) for (const prompt of first) await play(prompt);
+          else await play(say(DEFAULT_PAY_PROMPTS[field]));
+        }
         const keys = await caller.keys({ purpose: field, finishOnKey: '#', timeout: verb.timeout });
-        if (keys === null) return ended('caller');
+        if (keys === null) {
+          await emit({ type: 'pay-result', result: 'caller-hung-up' });
+          const hungUp = action({ Result: 'caller-hung-up' });
+          await webhook(hungUp.method, hungUp.url, { ...callParams(call, accountSid, 'in-progress'), ...hungUp.extra });
+          return ended('caller');
+        }
         // '*' ends <Pay> at any point.
         if (keys.includes('*')) return finish('caller-interrupted-with-star');
         const entry = collectKeys(keys, { finishOnKey: '#' });
         await emit({ type: 'keys', purpose: field, ...entry, digits: field === 'payment-card-number' ? maskCard(entry.digits) : entry.digits, timeout: verb.timeout });
-        if (validPayField(field, entry.digits, { cardNumber: values['payment-card-number'], validCardTypes: verb.validCardTypes, now: new Date(now()) })) {
+        error = entry.digits === '' ? 'timeout' : payFieldError(field, entry.digits, { cardNumber: values['payment-card-number'], validCardTypes: verb.validCardTypes, now: new Date(now()) });
+        if (!error) {
           values[field] = entry.digits;
           break;
         }
-        if (attempt >= verb.maxAttempts) return finish(entry.digits === '' ? 'input-timeout' : 'too-many-failed-attempts');
-        await play({ verb: 'Say', text: PAY_RETRY_PROMPT[field], segments: [{ text: PAY_RETRY_PROMPT[field] }], numbers: [], loop: 1 });
+        if (attempt >= verb.maxAttempts) return finish('too-many-failed-attempts', { PaymentError: error === 'timeout' ? 'input-timeout' : error });
       }
     }
     const card = values['payment-card-number']!;
@@ -208,14 +228,9 @@ export async function placeCall(options: PlaceCallOptions, caller: Caller, onEve
       ...(values['security-code'] ? { SecurityCode: 'x'.repeat(values['security-code'].length) } : {}),
       ...(values['postal-code'] ? { PaymentCardPostalCode: values['postal-code'] } : {}),
     };
-    if (card === TEST_CARD_DECLINED) return finish('payment-connector-error', { ...details, PaymentError: 'card_declined' });
-    const token = fakeToken('tok');
-    return finish('success', {
-      ...details,
-      PaymentToken: token,
-      ProfileId: fakeToken('cus'),
-      ...(verb.chargeAmount ? { PaymentConfirmationCode: fakeToken('ch') } : {}),
-    });
+    if (card === TEST_CARD_DECLINED) return finish('payment-connector-error', { ...details, PaymentError: 'card is declined', ConnectorError: 'card_declined' });
+    if (verb.chargeAmount) return finish('success', { ...details, PaymentConfirmationCode: fakeToken('ch') });
+    return finish('success', { ...details, PaymentToken: fakeToken('tok'), ProfileId: fakeToken('cus') });
   }
 
   async function execute(verbs: Verb[], documentUrl: string): Promise<Next | Ending> {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { PayField } from './twiml-document.ts';
+import type { PayErrorType, PayField } from './twiml-document.ts';
 
 /** The card that is always approved, and the one that is always declined (as with most test connectors). */
 export const TEST_CARD_APPROVED = '4242424242424242';
@@ -41,6 +41,21 @@ export function cardType(number: string): string | undefined {
   if (/^(6011|65)/.test(number)) return 'discover';
   if (/^3(0[0-5]|[68])/.test(number)) return 'diners-club';
   return undefined;
+}
+
+/** Why one keyed field is not acceptable (the errorType Twilio reports), or undefined when it is. */
+export function payFieldError(field: PayField, value: string, context: { cardNumber?: string; validCardTypes: string[]; now: Date }): PayErrorType | undefined {
+  if (validPayField(field, value, context)) return undefined;
+  switch (field) {
+    case 'payment-card-number':
+      return /^\d{12,19}$/.test(value) && luhnValid(value) && cardType(value) !== undefined ? 'invalid-card-type' : 'invalid-card-number';
+    case 'expiration-date':
+      return 'invalid-date';
+    case 'security-code':
+      return 'invalid-security-code';
+    case 'postal-code':
+      return 'invalid-postal-code';
+  }
 }
 
 /** Whether one keyed field is acceptable; the card number decides how long the security code is. */

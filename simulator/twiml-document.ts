@@ -58,6 +58,9 @@ export interface RejectVerb {
 export const PAY_FIELDS = ['payment-card-number', 'expiration-date', 'security-code', 'postal-code'] as const;
 export type PayField = (typeof PAY_FIELDS)[number];
 
+/** Why a <Pay> field is asked again ([Prompt] errorType); only the card ones are emulated. */
+export type PayErrorType = 'timeout' | 'invalid-card-number' | 'invalid-card-type' | 'invalid-date' | 'invalid-security-code' | 'invalid-postal-code';
+
 export interface PayVerb {
   verb: 'Pay';
   action?: string;
@@ -70,8 +73,9 @@ export interface PayVerb {
   currency: string;
   tokenType: string;
   validCardTypes: string[];
-  /** Custom <Prompt for="..."> speech, by field. */
+  /** Custom <Prompt for="..."> speech, by field: the first one without errorType, and one per error type for retries. */
   prompts: Partial<Record<PayField, Prompt[]>>;
+  retryPrompts: Partial<Record<PayField, Partial<Record<PayErrorType, Prompt[]>>>>;
 }
 
 export type Verb = Prompt | GatherVerb | RedirectVerb | HangupVerb | RejectVerb | PayVerb;
@@ -234,13 +238,18 @@ function payVerb(node: XmlNode): PayVerb {
   if (chargeAmount !== undefined && !/^\d+(\.\d{1,2})?$/.test(chargeAmount)) throw invalid(`<Pay chargeAmount="${chargeAmount}"> must be a decimal amount`);
   const postal = node.attributes.postalCode ?? 'true';
   const prompts: PayVerb['prompts'] = {};
+  const retryPrompts: PayVerb['retryPrompts'] = {};
   for (const child of elements(node.children)) {
     if (child.name === 'Parameter') continue;
     if (child.name !== 'Prompt') throw invalid(`<Pay> may only contain <Prompt> and <Parameter>, not <${child.name}>`);
     const field = PAY_FIELDS.find((f) => f === child.attributes.for);
     if (!field) throw invalid(`<Prompt for="${child.attributes.for ?? ''}"> must name one of ${PAY_FIELDS.join(', ')}`);
-    // Prompts for retries (errorType, attempt) are not told apart: the first one for a field is used.
-    prompts[field] ??= elements(child.children).map((c) => promptVerb(c, 'Prompt'));
+    // A prompt with errorType is said when the field is asked again for one of those errors; the
+    // first one without is said the first time ([Prompt]). `attempt` and `cardType` are not told apart.
+    const said = elements(child.children).map((c) => promptVerb(c, 'Prompt'));
+    const errorTypes = (child.attributes.errorType ?? '').split(/\s+/).filter(Boolean) as PayErrorType[];
+    if (errorTypes.length === 0) prompts[field] ??= said;
+    for (const errorType of errorTypes) (retryPrompts[field] ??= {})[errorType] ??= said;
   }
   return {
     verb: 'Pay',
@@ -254,6 +263,7 @@ function payVerb(node: XmlNode): PayVerb {
     tokenType: node.attributes.tokenType ?? 'reusable',
     validCardTypes: (node.attributes.validCardTypes ?? 'visa mastercard amex').split(/\s+/).filter(Boolean),
     prompts,
+    retryPrompts,
   };
 }
 

@@ -64,7 +64,7 @@ export function createApp(appDeps: AppDeps): Express {
     }),
   );
   app.use('/twilio', voiceRouter(deps, logger));
-  app.get('/healthz', healthCheck(deps.redis));
+  app.get('/healthz', healthCheck(deps.redis, deps.config.chargeMethod));
 
   // The JSON API sits before the page middleware: it needs no CSP or asset handling, and merchant
   // calls (the hot path) need no cookies or session lookup, only what the member routes ask for.

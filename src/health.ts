@@ -1,10 +1,14 @@
 import type { RequestHandler } from 'express';
+import type { ChargeMethod } from './config.ts';
 import type { RedisClient } from './store/redis.ts';
 
 const PING_TIMEOUT_MS = 1000;
 
-/** GET /healthz: 200 when Redis answers PING within a second, 503 otherwise. */
-export function healthCheck(redis: RedisClient): RequestHandler {
+/**
+ * GET /healthz: 200 when Redis answers PING within a second, 503 otherwise. It also says how
+ * callers are charged (CHARGE_METHOD), so an operator can see what a deployment tells callers.
+ */
+export function healthCheck(redis: RedisClient, chargeMethod: ChargeMethod): RequestHandler {
   return async (_req, res) => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -12,9 +16,9 @@ export function healthCheck(redis: RedisClient): RequestHandler {
     });
     try {
       await Promise.race([redis.ping(), timeout]);
-      res.status(200).json({ status: 'ok', redis: 'up' });
+      res.status(200).json({ status: 'ok', redis: 'up', chargeMethod });
     } catch {
-      res.status(503).json({ status: 'unavailable', redis: 'down' });
+      res.status(503).json({ status: 'unavailable', redis: 'down', chargeMethod });
     } finally {
       clearTimeout(timer);
     }

@@ -37,8 +37,12 @@ export interface ChargeArgs {
   /** The calling line ('' when withheld). */
   from: string;
   amount: number;
-  /** Counted against MONTHLY_SPENDING_CAP: code purchases and approvals are; access fees are not. */
-  capped: boolean;
+  /**
+   * MONTHLY_SPENDING_CAP: `enforce` refuses a charge past it (code purchases, approvals); `count`
+   * adds to the month's spend without refusing (a card already charged by <Pay> after a cap check
+   * before it: the money has moved, so the ledger must say so); `none` for access fees.
+   */
+  cap: 'enforce' | 'count' | 'none';
   /** What the card connector confirmed (CHARGE_METHOD=card), after Result=success. */
   payment?: { confirmationCode: string; maskedCard: string };
   /** Kind-specific ledger fields (codeLast4, paymentRequest). */
@@ -65,7 +69,7 @@ export function chargeCall(config: Pick<Config, 'currency' | 'monthlySpendingCap
       charge.amount,
       config.currency,
       nowMs,
-      charge.capped ? config.monthlySpendingCap : '',
+      charge.cap === 'enforce' ? config.monthlySpendingCap : charge.cap === 'count' ? 'count' : '',
       SPEND_TTL_SECONDS,
       CALL_STEP_TTL_SECONDS,
       charge.kind,
@@ -75,6 +79,12 @@ export function chargeCall(config: Pick<Config, 'currency' | 'monthlySpendingCap
       JSON.stringify(charge.ledgerFields ?? {}),
     ],
   };
+}
+
+/** What the member may still spend this month under MONTHLY_SPENDING_CAP (checked before a card is charged). */
+export async function allowanceLeft(redis: RedisClient, config: Pick<Config, 'monthlySpendingCap' | 'timeZone'>, memberId: string, nowMs: number): Promise<number> {
+  const spent = Number((await redis.get(keys.monthlySpend(memberId, calendarMonth(nowMs, config.timeZone)))) ?? 0);
+  return Math.max(0, config.monthlySpendingCap - spent);
 }
 
 /** The member's charges, oldest first. */

@@ -3,6 +3,8 @@ import { formatDateTime } from '../shared/format.ts';
 import { html, page } from '../web/layout.ts';
 import { localeOf } from '../web/lang.ts';
 import { MESSAGES, type WebLang } from '../web/messages.ts';
+import { cardSection } from './card-section.ts';
+import type { KeptCard } from './kept-card.ts';
 import type { MemberStatus } from './login.ts';
 
 export function loginPage(lang: WebLang, error?: string, formalId = ''): string {
@@ -22,7 +24,7 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
   return page({ lang, title: t.loginTitle, body, path: '/login' });
 }
 
-export function servicePage(lang: WebLang, config: Config, member: MemberStatus, flash?: { ok?: string; error?: string }): string {
+export function servicePage(lang: WebLang, config: Config, member: MemberStatus, flash?: { ok?: string; error?: string }, card?: KeptCard): string {
   const t = MESSAGES[lang];
   const expiry = formatDateTime(member.accessExpiresAt, localeOf(lang), config.timeZone);
   const access = member.active
@@ -45,6 +47,7 @@ ${member.active ? html`<section class="card"><h2>${t.paidContent}</h2><p>${t.pai
     <input id="pin" name="pin" type="password" inputmode="numeric" pattern="[0-9]{4,8}" minlength="4" maxlength="8" autocomplete="new-password" required>
     <div><button class="primary" type="submit">${t.pinButton}</button></div>
   </form>
-</section>`;
+</section>
+${cardSection(lang, config, card)}`;
   return page({ lang, title: t.serviceTitle, body, path: '/service', signedIn: true });
 }

@@ -1,7 +1,11 @@
 import type { CoreDeps } from '../deps.ts';
 import { keys } from '../store/keys.ts';
+import type { RedisClient } from '../store/redis.ts';
 import { chargeCall, type ChargeArgs } from './ledger.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
+
+/** The call step a renewal is charged under: one renewal per call. */
+const RENEW_STEP = 'renew';
 
 export type RenewalResult = { outcome: 'renewed' | 'replayed' | 'already_renewed'; accessExpiresAt: number } | { outcome: 'no_account' };
 
@@ -25,11 +29,11 @@ export async function renewAccess(deps: CoreDeps, request: RenewalRequest): Prom
   const charge = chargeCall(config, deps.now(), {
     memberId: request.memberId,
     kind: 'renewal',
-    step: 'renew',
+    step: RENEW_STEP,
     callSid: request.callSid,
     from: request.from,
     amount: config.activationCharge,
-    capped: false,
+    cap: 'none',
     payment: request.payment,
   });
   const [code, expires] = await redis.dpRenewAccess(...charge.keys, keys.account(request.memberId), ...charge.argv, config.accessPeriodDays * 86_400_000, request.nonce);
@@ -38,4 +42,10 @@ export async function renewAccess(deps: CoreDeps, request: RenewalRequest): Prom
   if (outcome === 'replayed') return { outcome: 'replayed', accessExpiresAt: Number(expires) };
   if (outcome === 'already_used') return { outcome: 'already_renewed', accessExpiresAt: Number(expires) };
   return { outcome: 'no_account' };
+}
+
+/** Whether this call has renewed already, under which consent and until when (the step marker renew-access.lua leaves). */
+export async function renewedInCall(redis: RedisClient, memberId: string, callSid: string): Promise<{ nonce: string; accessExpiresAt: number } | undefined> {
+  const [nonce, expires] = await redis.hmget(keys.callStep(memberId, callSid, RENEW_STEP), 'nonce', 'accessExpiresAt');
+  return nonce ? { nonce, accessExpiresAt: Number(expires) } : undefined;
 }

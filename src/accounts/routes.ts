@@ -7,6 +7,8 @@ import { pickLang } from '../web/lang.ts';
 import { MESSAGES } from '../web/messages.ts';
 import { logIn, memberStatus, setPhonePin } from './login.ts';
 import { loginPage, servicePage } from './pages.ts';
+import { cardForgottenMessage } from './card-section.ts';
+import { forgetCard, keptCard } from './kept-card.ts';
 import { destroySession, memberForSession, SESSION_COOKIE } from './sessions.ts';
 
 function sessionCookie(config: Config): CookieOptions {
@@ -84,8 +86,13 @@ export function accountPagesRouter(deps: CoreDeps): Router {
     const lang = pickLang(req, res, config.defaultLocale);
     const member = res.locals.memberId ? await memberStatus(deps, res.locals.memberId) : null;
     if (!member) return res.redirect(303, '/login');
-    const flash = req.query.pin === 'saved' ? { ok: MESSAGES[lang].pinSaved } : undefined;
-    res.set('Cache-Control', 'no-store').send(servicePage(lang, config, member, flash));
+    const flash = req.query.pin === 'saved' ? { ok: MESSAGES[lang].pinSaved } : req.query.card === 'forgotten' ? { ok: cardForgottenMessage(lang) } : undefined;
+    res.set('Cache-Control', 'no-store').send(servicePage(lang, config, member, flash, await keptCard(deps.redis, res.locals.memberId)));
+  });
+  router.post('/service/card/forget', async (_req, res) => {
+    if (!res.locals.memberId) return res.redirect(303, '/login');
+    await forgetCard(deps.redis, res.locals.memberId);
+    res.redirect(303, '/service?card=forgotten');
   });
   router.post('/service/pin', async (req, res) => {
     const lang = pickLang(req, res, config.defaultLocale);

@@ -161,27 +161,8 @@ export async function decidePaymentRequest(
 ): Promise<DecisionResult> {
   const { config, redis } = deps;
   const { requestId } = decision;
-  const merchantId = requestMerchant(requestId);
   const requestKey = keys.paymentRequest(requestId);
-  const decide = async (action: 'claim' | 'approve' | 'decline' | 'release') => {
-    const now = deps.now();
-    const run = () =>
-      redis.dpDecidePaymentRequest(
-        requestKey,
-        keys.pendingPaymentRequests(merchantId),
-        ...outboxKeys(merchantId),
-        action,
-        decision.memberId,
-        decision.callSid,
-        now,
-        requestId,
-        newEventId(),
-        new Date(now).toISOString(),
-      );
-    // Only a decision writes an event, so only a decision marks the merchant for the worker.
-    const [code, status] = action === 'approve' || action === 'decline' ? await afterMarkingMerchant(redis, merchantId, now, run) : await run();
-    return { outcome: scriptOutcome(code), status };
-  };
+  const decide = (action: DecisionAction) => decisionStep(deps, decision, action);
   const amount = Number(await redis.hget(requestKey, 'amount'));
   if (!decision.approve) return declinedOrRefused((await decide('decline')).outcome, amount, 'declined');
   const claim = await decide('claim');
@@ -194,7 +175,7 @@ export async function decidePaymentRequest(
     callSid: decision.callSid,
     from: decision.from,
     amount,
-    capped: true,
+    cap: decision.payment ? 'count' : 'enforce',
     payment: decision.payment,
     ledgerFields: { paymentRequest: requestId },
   });
@@ -205,6 +186,51 @@ export async function decidePaymentRequest(
   }
   await decide('approve');
   return { outcome: 'approved', amount };
+}
+
+type DecisionAction = 'claim' | 'approve' | 'decline' | 'release';
+
+/** One move of the request (decide-payment-request.lua), once per call: a retry answers "already done by this call". */
+async function decisionStep(deps: DecisionDeps, decision: { requestId: string; memberId: string; callSid: string }, action: DecisionAction) {
+  const { redis } = deps;
+  const { requestId } = decision;
+  const merchantId = requestMerchant(requestId);
+  const now = deps.now();
+  const run = () =>
+    redis.dpDecidePaymentRequest(
+      keys.paymentRequest(requestId),
+      keys.pendingPaymentRequests(merchantId),
+      ...outboxKeys(merchantId),
+      action,
+      decision.memberId,
+      decision.callSid,
+      now,
+      requestId,
+      newEventId(),
+      new Date(now).toISOString(),
+    );
+  // Only a decision writes an event, so only a decision marks the merchant for the worker.
+  const [code, status] = action === 'approve' || action === 'decline' ? await afterMarkingMerchant(redis, merchantId, now, run) : await run();
+  return { outcome: scriptOutcome(code), status };
+}
+
+/**
+ * CHARGE_METHOD=card: before the card is asked for, this call takes the request (no other member
+ * can pay it meanwhile, and it cannot expire under a card being charged); `release` gives it back
+ * when the card was not charged. Answers whether this call holds it ('approved': this call already paid it).
+ */
+export async function holdPaymentRequest(
+  deps: DecisionDeps,
+  decision: { requestId: string; memberId: string; callSid: string },
+  hold: boolean,
+): Promise<'held' | 'approved' | 'released' | 'expired' | 'unknown' | 'decided'> {
+  const { outcome, status } = await decisionStep(deps, decision, hold ? 'claim' : 'release');
+  if (!hold) return 'released';
+  if (outcome === 'done' || (outcome === 'replayed' && status === 'claimed')) return 'held';
+  if (outcome === 'replayed' && status === 'approved') return 'approved';
+  if (outcome === 'expired') return 'expired';
+  if (outcome === 'not_found') return 'unknown';
+  return 'decided';
 }
 
 function declinedOrRefused(outcome: string, amount: number, done: 'approved' | 'declined'): DecisionResult {

@@ -52,7 +52,7 @@ export async function buyCode(deps: CoreDeps, request: PurchaseRequest): Promise
     callSid: request.callSid,
     from: request.from,
     amount: request.amount,
-    capped: true,
+    cap: request.payment ? 'count' : 'enforce',
     payment: request.payment,
     ledgerFields: { codeLast4: lastFour(fresh) },
   });

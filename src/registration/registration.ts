@@ -5,6 +5,7 @@ import { AppError, invalidInput } from '../http/errors.ts';
 import { generatePassword, provisionalIds, formalIds } from '../identifiers/ids.ts';
 import { HashingBusyError, hashPassword } from '../accounts/passwords.ts';
 import { keys } from '../store/keys.ts';
+import type { RedisClient } from '../store/redis.ts';
 import { chargeCall, type ChargeArgs } from '../accounts/ledger.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 
@@ -114,7 +115,7 @@ export async function claimProvisionalId(deps: CoreDeps, request: ClaimRequest):
     callSid: request.callSid,
     from: request.from,
     amount: config.activationCharge,
-    capped: false,
+    cap: 'none',
     payment: request.payment,
   });
   const [code, issuedFormalId, accessExpiresAt, storedLocale] = await redis.dpClaimProvisionalId(
@@ -141,3 +142,14 @@ export async function claimProvisionalId(deps: CoreDeps, request: ClaimRequest):
 }
 
 const asLocale = (value: string | undefined): Locale | undefined => LOCALES.find((l) => l === value);
+
+/**
+ * Where a provisional ID stands, without changing anything: CHARGE_METHOD=card asks for the card
+ * only for an ID that can still be activated (the claim itself runs after the card is charged).
+ */
+export async function provisionalIdStatus(redis: RedisClient, provisionalId: string): Promise<{ status: 'pending' | 'activated' | 'unknown'; locale?: Locale }> {
+  const [accountLocale, pendingLocale] = await Promise.all([redis.hget(keys.account(provisionalId), 'locale'), redis.hget(keys.pendingRegistration(provisionalId), 'locale')]);
+  if (accountLocale !== null) return { status: 'activated', locale: asLocale(accountLocale) };
+  if (pendingLocale !== null) return { status: 'pending', locale: asLocale(pendingLocale) };
+  return { status: 'unknown' };
+}

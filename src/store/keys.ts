@@ -16,6 +16,8 @@ export const keys = {
   /** Result of one money-moving call step, so a Twilio retry replays instead of charging again. */
   callStep: (memberId: string, callSid: string, step: string) => `{m:${memberId}}:step:${callSid}:${step}`,
   monthlySpend: (memberId: string, yearMonth: string) => `{m:${memberId}}:spend:${yearMonth}`,
+  /** The card a member paid with last (CHARGE_METHOD=card): masked number, type, a reusable token if the connector gave one. */
+  memberCard: (memberId: string) => `{m:${memberId}}:card`,
   formalIdIndex: (formalId: string) => `fid:{${formalId}}`,
   loginFailures: (formalId: string) => `login-fail:{${formalId}}`,
   loginFailuresByAddress: (address: string) => `login-fail-ip:{${address}}`,
@@ -63,6 +65,11 @@ export const keys = {
    * change; a worker reschedules or drops a merchant once it has looked (reschedule-mark.lua).
    */
   merchantsWithWork: () => 'outbox-due:{merchants}',
+  /**
+   * Card charges <Pay> made that dialpass could not apply (the ID was activated by another call
+   * meanwhile, the request was taken): `<CallSid>/<kind>` -> JSON, for the operator to refund.
+   */
+  cardChargesToRefund: () => 'card-refunds:{all}',
 } as const;
 
 /** How long a call step's result is kept for replaying Twilio retries: far beyond any call. */

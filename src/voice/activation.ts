@@ -1,10 +1,13 @@
 import { getAccount } from '../accounts/accounts.ts';
+import { maskedCard } from '../accounts/kept-card.ts';
 import { provisionalIds } from '../identifiers/ids.ts';
-import { claimProvisionalId } from '../registration/registration.ts';
+import { claimProvisionalId, provisionalIdStatus } from '../registration/registration.ts';
 import { formatDate } from '../shared/format.ts';
 import type { CallState } from './call-state.ts';
-import { askAfterFormalId, askProvisionalId, mainMenu, spokenAmount, startMemberAction } from './asks.ts';
+import { askActivationConsent, askAfterFormalId, askProvisionalId, chargeNote, mainMenu, payByCard, spokenAmount, startMemberAction } from './asks.ts';
+import type { VoiceReply } from './twiml.ts';
 import {
+  callerLine,
   heard,
   keyed,
   lineGuess,
@@ -14,13 +17,19 @@ import {
   say,
   silence,
   wrongEntry,
+  type CallInput,
+  type PayResult,
+  type VoiceDeps,
   type VoiceStep,
 } from './voice-step.ts';
+
+// Flow values in the signed URL state (CHARGE_METHOD=card): pi = the provisional ID being paid for.
 
 /**
  * Menu 1, after `#`: check the provisional ID, claim it, and read out the formal ID. The line's
  * guess is counted before the ID is checked and handed back when it was right. From here on the
- * call speaks the language the member registered in.
+ * call speaks the language the member registered in. With CHARGE_METHOD=card the ID is only
+ * looked at here; the price is said, and the claim waits for the card (activationConsent).
  */
 export const provisionalIdEntered: VoiceStep = async (deps, call) => {
   const entered = keyed(call);
@@ -33,31 +42,87 @@ export const provisionalIdEntered: VoiceStep = async (deps, call) => {
   const asked = { ...call, state };
   if (provisionalIds.check(entered) !== 'ok') return wrongEntry(deps, asked, deps.flows.say('activation', 'mistyped', state.locale), retry);
 
-  const result = await claimProvisionalId(deps, { provisionalId: entered, callSid: call.callSid, from: line });
-  switch (result.outcome) {
-    case 'already_used': {
-      const inTheirLanguage = { ...asked, state: { ...state, locale: result.locale ?? state.locale } };
-      return wrongEntry(deps, inTheirLanguage, deps.flows.say('activation', 'alreadyActivated', inTheirLanguage.state.locale), retry);
-    }
-    case 'unknown_or_expired': {
-      const hours = String(Math.round(deps.config.pendingRegistrationTtlSeconds / 3600));
-      return wrongEntry(deps, asked, deps.flows.say('activation', 'unknownOrExpired', state.locale, { hours }), retry);
-    }
-    default: {
-      const locale = result.locale ?? state.locale;
-      await Promise.all([refundLineAttempt(deps, line), rememberLineLocale(deps, line, locale)]);
-      const known: CallState = { ...state, locale, memberId: result.memberId, wrongEntries: 0 };
-      const formalId = { digits: result.formalId, groupSize: 3 };
-      const amount = spokenAmount(deps, deps.config.activationCharge, locale);
-      const date = formatDate(result.accessExpiresAt, locale, deps.config.timeZone);
-      return reply(known, [
-        say(deps.flows.say('activation', 'activated', locale, { amount, formalId })),
-        say(deps.flows.say('activation', 'accessUntil', locale, { date })),
-        ...askAfterFormalId(deps, known),
-      ]);
-    }
+  const unknownOrExpired = () => {
+    const hours = String(Math.round(deps.config.pendingRegistrationTtlSeconds / 3600));
+    return wrongEntry(deps, asked, deps.flows.say('activation', 'unknownOrExpired', state.locale, { hours }), retry);
+  };
+  const alreadyActivated = (locale = state.locale) => {
+    const inTheirLanguage = { ...asked, state: { ...state, locale } };
+    return wrongEntry(deps, inTheirLanguage, deps.flows.say('activation', 'alreadyActivated', locale), retry);
+  };
+  const welcome = async (locale = state.locale) => {
+    await Promise.all([refundLineAttempt(deps, line), rememberLineLocale(deps, line, locale)]);
+  };
+
+  if (deps.config.chargeMethod === 'card') {
+    const found = await provisionalIdStatus(deps.redis, entered);
+    if (found.status === 'unknown') return unknownOrExpired();
+    if (found.status === 'activated') return alreadyActivated(found.locale);
+    const locale = found.locale ?? state.locale;
+    await welcome(locale);
+    const consenting: CallState = { ...state, locale, wrongEntries: 0, extra: { pi: entered } };
+    return reply(consenting, askActivationConsent(deps, consenting));
   }
+
+  const activated = await activate(deps, call, state, entered, line);
+  if ('reply' in activated) {
+    await welcome(activated.locale);
+    return activated.reply;
+  }
+  return activated.outcome === 'already_used' ? alreadyActivated(activated.locale) : unknownOrExpired();
 };
+
+/** CHARGE_METHOD=card: the activation price was said; 1 asks for the card, 2 stops without a charge. */
+export const activationConsent: VoiceStep = async (deps, call) => {
+  const provisionalId = call.state.extra.pi;
+  if (!provisionalId) return mainMenu(deps, call.state);
+  const choice = keyed(call);
+  const retry = (s: CallState) => askActivationConsent(deps, s);
+  if (choice === '') return silence(deps, call, retry);
+  const state = heard(call.state);
+  if (choice === '2') return mainMenu(deps, state, deps.flows.say('card', 'cancelled', state.locale));
+  if (choice !== '1') return wrongEntry(deps, { ...call, state }, deps.flows.say('main-menu', 'invalidChoice', state.locale), retry);
+  // Looked at again: activated meanwhile by this call (a retry replays it) or another (no card asked).
+  const found = await provisionalIdStatus(deps.redis, provisionalId);
+  if (found.status === 'pending') return payByCard(deps, state, 'act', deps.config.activationCharge);
+  const activated = await activate(deps, call, state, provisionalId, callerLine(call.from) ?? '');
+  if ('reply' in activated) return activated.reply;
+  const hours = String(Math.round(deps.config.pendingRegistrationTtlSeconds / 3600));
+  const why = activated.outcome === 'already_used' ? deps.flows.say('activation', 'alreadyActivated', state.locale) : deps.flows.say('activation', 'unknownOrExpired', state.locale, { hours });
+  return mainMenu(deps, state, why);
+};
+
+/**
+ * Claims the ID (once per call: a Twilio retry replays the same formal ID) and reads the formal
+ * ID out; or says why not. `payment` is what the card connector confirmed (CHARGE_METHOD=card).
+ */
+export async function activate(
+  deps: VoiceDeps,
+  call: CallInput,
+  state: CallState,
+  provisionalId: string,
+  line: string,
+  payment?: PayResult,
+): Promise<{ reply: VoiceReply; locale: CallState['locale'] } | { outcome: 'already_used' | 'unknown_or_expired'; locale?: CallState['locale'] }> {
+  const card = payment && { confirmationCode: payment.confirmationCode ?? '', maskedCard: maskedCard(payment.last4 ?? '') };
+  const result = await claimProvisionalId(deps, { provisionalId, callSid: call.callSid, from: line, payment: card });
+  if (result.outcome === 'already_used') return { outcome: 'already_used', locale: result.locale };
+  if (result.outcome === 'unknown_or_expired') return { outcome: 'unknown_or_expired' };
+  const locale = result.locale ?? state.locale;
+  const known: CallState = { ...state, locale, memberId: result.memberId, wrongEntries: 0, extra: {} };
+  const formalId = { digits: result.formalId, groupSize: 3 };
+  const amount = spokenAmount(deps, deps.config.activationCharge, locale);
+  const date = formatDate(result.accessExpiresAt, locale, deps.config.timeZone);
+  return {
+    locale,
+    reply: reply(known, [
+      say(deps.flows.say('activation', 'activated', locale, { amount, formalId })),
+      say(chargeNote(deps, locale, 'after', card?.maskedCard)),
+      say(deps.flows.say('activation', 'accessUntil', locale, { date })),
+      ...askAfterFormalId(deps, known),
+    ]),
+  };
+}
 
 /** After the formal ID: 1 hears it again, 2 buys a payment code, 0 goes to the menu. */
 export const afterFormalId: VoiceStep = async (deps, call) => {

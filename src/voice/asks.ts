@@ -1,8 +1,8 @@
 import { customAlphabet } from 'nanoid';
 import { LOCALES, type Locale } from '../config.ts';
 import { formatAmountSpoken } from '../shared/format.ts';
-import type { CallState } from './call-state.ts';
-import { PATHS } from './paths.ts';
+import { callUrl, type CallState } from './call-state.ts';
+import { PATHS, PAY_STATUS_PATH } from './paths.ts';
 import type { Speech, Verb, VoiceReply } from './twiml.ts';
 import { ask, reply, say, type VoiceDeps } from './voice-step.ts';
 
@@ -13,6 +13,20 @@ import { ask, reply, say, type VoiceDeps } from './voice-step.ts';
 
 export const otherLocale = (locale: Locale): Locale => LOCALES.find((l) => l !== locale)!;
 export const spokenAmount = (deps: VoiceDeps, amount: number, locale: Locale) => formatAmountSpoken(amount, deps.config.currency, locale);
+
+/**
+ * What really happens to the money under CHARGE_METHOD, said with every price: `before` the caller
+ * agrees, `after` the charge (card: with the last four digits Twilio returned, never more).
+ */
+export function chargeNote(deps: VoiceDeps, locale: Locale, when: 'before' | 'after', maskedCard?: string): Speech {
+  const method = deps.config.chargeMethod;
+  if (method === 'card') {
+    if (when === 'before') return deps.flows.say('charging', 'beforeCard', locale);
+    return deps.flows.say('charging', 'afterCard', locale, { lastFour: { digits: (maskedCard ?? '').replace(/\D/g, '').slice(-4) } });
+  }
+  if (method === 'none') return deps.flows.say('charging', when === 'before' ? 'beforeNone' : 'afterNone', locale);
+  return deps.flows.say('charging', when === 'before' ? 'beforePremiumRate' : 'afterPremiumRate', locale);
+}
 
 /** The main menu: the other language offered in its own voice first, then the choices. */
 export function menuPrompt(deps: VoiceDeps, state: CallState, greet = false): Verb[] {
@@ -48,7 +62,7 @@ export function askRenewal(deps: VoiceDeps, state: CallState): Verb[] {
     days: String(deps.config.accessPeriodDays),
     amount: spokenAmount(deps, deps.config.activationCharge, state.locale),
   });
-  return ask(deps, withConsent, PATHS.renewConfirm, [prompt], { oneKey: true });
+  return ask(deps, withConsent, PATHS.renewConfirm, [prompt, chargeNote(deps, state.locale, 'before')], { oneKey: true });
 }
 
 export function askAmount(deps: VoiceDeps, state: CallState): Verb[] {
@@ -75,7 +89,7 @@ export function askPurchaseConfirmation(deps: VoiceDeps, state: CallState): Verb
   const prompt = merchant
     ? deps.flows.say('payment-code', 'confirmOneMerchant', state.locale, { amount, merchant: merchantDigits(merchant) })
     : deps.flows.say('payment-code', 'confirmAnyMerchant', state.locale, { amount });
-  return ask(deps, state, PATHS.payConfirm, [prompt], { oneKey: true });
+  return ask(deps, state, PATHS.payConfirm, [prompt, chargeNote(deps, state.locale, 'before')], { oneKey: true });
 }
 
 export const askAfterCode = (deps: VoiceDeps, state: CallState) =>
@@ -84,7 +98,8 @@ export const askAfterCode = (deps: VoiceDeps, state: CallState) =>
 export const askRequestNumber = (deps: VoiceDeps, state: CallState): Verb[] =>
   ask(deps, { ...state, extra: {} }, PATHS.approvalNumber, [deps.flows.say('payment-approval', 'askNumber', state.locale)]);
 
-export const askDecision = (deps: VoiceDeps, state: CallState, prompt: Speech): Verb[] => ask(deps, state, PATHS.approvalDecision, [prompt], { oneKey: true });
+export const askDecision = (deps: VoiceDeps, state: CallState, prompt: Speech): Verb[] =>
+  ask(deps, state, PATHS.approvalDecision, [prompt, chargeNote(deps, state.locale, 'before')], { oneKey: true });
 
 export type MemberAction = 'buy' | 'approve' | 'renew';
 export const MENU_ACTIONS: Record<string, MemberAction> = { '2': 'buy', '3': 'approve', '4': 'renew' };
@@ -102,3 +117,55 @@ export function startMemberAction(deps: VoiceDeps, state: CallState, memberId: s
           : menuPrompt(deps, signedIn);
   return reply(signedIn, [...before.map(say), ...prompt]);
 }
+
+/** What a card pays for (the `ck` value in the signed state of <Pay>'s action URL). */
+export type CardCharge = 'act' | 'ren' | 'buy' | 'apr';
+
+const CARD_DESCRIPTIONS: Record<CardCharge, string> = { act: 'activation', ren: 'renewal', buy: 'payment code', apr: 'payment request' };
+
+/**
+ * CHARGE_METHOD=card, after the caller agreed to the price: Twilio's <Pay> takes the card and the
+ * Pay Connector charges `amount` in CURRENCY; the action URL carries what the payment is for, so
+ * the result reaches cardPaid (card-payment.ts). <Pay> speaks no Japanese, so every field is
+ * asked by our own <Prompt>s in the caller's language.
+ */
+export function payByCard(deps: VoiceDeps, state: CallState, charge: CardCharge, amount: number, before: Speech[] = []): VoiceReply {
+  const { locale } = state;
+  const paying: CallState = { ...state, extra: { ...state.extra, ck: charge } };
+  const text = (key: 'askCardNumber' | 'askExpirationDate' | 'askSecurityCode' | 'retryCardNumber' | 'retryExpirationDate' | 'retrySecurityCode') => deps.flows.say('card', key, locale);
+  return reply(paying, [
+    ...before.map(say),
+    {
+      verb: 'pay',
+      action: callUrl(deps.config.publicBaseUrl, PATHS.cardPaid, paying),
+      statusCallback: `${deps.config.publicBaseUrl}${PAY_STATUS_PATH}`,
+      chargeAmount: amount,
+      currency: deps.config.currency.toLowerCase(),
+      paymentConnector: deps.config.payConnector,
+      description: `dialpass ${CARD_DESCRIPTIONS[charge]}`,
+      prompts: {
+        'payment-card-number': { ask: text('askCardNumber'), retry: text('retryCardNumber') },
+        'expiration-date': { ask: text('askExpirationDate'), retry: text('retryExpirationDate') },
+        'security-code': { ask: text('askSecurityCode'), retry: text('retrySecurityCode') },
+      },
+      timeout: CARD_ENTRY_TIMEOUT_SECONDS,
+      maxAttempts: CARD_ENTRY_ATTEMPTS,
+    },
+    // Twilio requests the action when <Pay> ends, whatever the Result; its reference also says an
+    // entry given up after maxAttempts goes on with the next verb. Should that happen, the caller
+    // hears the truth and a goodbye instead of silence (docs/TWILIO-BEHAVIOUR.md, <Pay>).
+    say(deps.flows.say('card', 'failed', locale)),
+    say(deps.flows.say('common', 'goodbye', locale)),
+    { verb: 'hangup' },
+  ]);
+}
+
+/** Seconds <Pay> waits for the next key of a field; and how many tries each field gets. */
+export const CARD_ENTRY_TIMEOUT_SECONDS = 7;
+export const CARD_ENTRY_ATTEMPTS = 2;
+
+/** CHARGE_METHOD=card, menu 1: the ID can be activated; the price is said and the caller agrees before the card. */
+export const askActivationConsent = (deps: VoiceDeps, state: CallState): Verb[] =>
+  ask(deps, state, PATHS.activationConsent, [deps.flows.say('card', 'consentActivation', state.locale, { amount: spokenAmount(deps, deps.config.activationCharge, state.locale) })], {
+    oneKey: true,
+  });

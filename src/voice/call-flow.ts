@@ -1,4 +1,5 @@
-import { afterFormalId, provisionalIdEntered } from './activation.ts';
+import { activationConsent, afterFormalId, provisionalIdEntered } from './activation.ts';
+import { cardPaid } from './card-payment.ts';
 import { chooseFromMenu, pickUp } from './menu.ts';
 import { requestDecided, requestNumberEntered } from './payment-approval.ts';
 import { afterCode, amountChosen, merchantEntered, purchaseConfirmed } from './payment-code.ts';
@@ -16,7 +17,8 @@ import type { VoiceStep } from './voice-step.ts';
  * |---------------------------|-----------------------|-----------------------------------------------------------------------|
  * | /twilio/voice             | pickUp                | withheld number → told, hang up; else greeting + menu                 |
  * | /twilio/voice/menu        | chooseFromMenu        | 1 → provisionalId · 2,3,4 → formalId (or the action, if known) · 9 → other language · 0 → menu |
- * | …/activation              | provisionalIdEntered  | ID# → formal ID read twice → afterFormalId                            |
+ * | …/activation              | provisionalIdEntered  | ID# → formal ID read twice → afterFormalId (card: price → activationConsent) |
+ * | …/activation/pay          | activationConsent     | card only: 1 → <Pay> → cardPaid · 2 → menu, nothing charged           |
  * | …/activation/next         | afterFormalId         | 1 → ID again · 2 → payAmount · 0 → menu                               |
  * | …/sign-in/id              | formalIdEntered       | ID# → pin (in the member's language)                                  |
  * | …/sign-in/pin             | pinEntered            | PIN# → payAmount (2) · approvalNumber (3) · renewConfirm (4)          |
@@ -27,6 +29,10 @@ import type { VoiceStep } from './voice-step.ts';
  * | …/pay/after               | afterCode             | 1 → code again · 2 → payAmount · 0 → menu                             |
  * | …/approve/number          | requestNumberEntered  | number# → request read out → approvalDecision                         |
  * | …/approve/decision        | requestDecided        | 1 → approved, menu · 2 → declined, menu                               |
+ * | …/card/paid               | cardPaid              | <Pay>'s action (card): success → recorded, told (formal ID, code…) · else told nothing was charged, menu |
+ *
+ * With CHARGE_METHOD=card every "1 → charged" above (renew, pay/confirm, approve/decision, and
+ * activation/pay) answers with <Pay> instead, whose action is …/card/paid.
  */
 export const CALL_FLOW: Record<StepPath, VoiceStep> = {
   [PATHS.pickUp]: pickUp,
@@ -42,6 +48,8 @@ export const CALL_FLOW: Record<StepPath, VoiceStep> = {
   [PATHS.payAfter]: afterCode,
   [PATHS.approvalNumber]: requestNumberEntered,
   [PATHS.approvalDecision]: requestDecided,
+  [PATHS.activationConsent]: activationConsent,
+  [PATHS.cardPaid]: cardPaid,
 };
 
 const STEPS = new Map<string, VoiceStep>(Object.entries(CALL_FLOW));

@@ -3,6 +3,7 @@ export const PATHS = {
   pickUp: '/twilio/voice',
   menu: '/twilio/voice/menu',
   provisionalId: '/twilio/voice/activation',
+  activationConsent: '/twilio/voice/activation/pay',
   afterFormalId: '/twilio/voice/activation/next',
   formalId: '/twilio/voice/sign-in/id',
   pin: '/twilio/voice/sign-in/pin',
@@ -13,9 +14,13 @@ export const PATHS = {
   payAfter: '/twilio/voice/pay/after',
   approvalNumber: '/twilio/voice/approve/number',
   approvalDecision: '/twilio/voice/approve/decision',
+  cardPaid: '/twilio/voice/card/paid',
 } as const;
 
 export type StepPath = (typeof PATHS)[keyof typeof PATHS];
 
 /** The status callback: not a step of the call, but told how it ended. */
 export const STATUS_CALLBACK_PATH = '/twilio/voice/status';
+
+/** <Pay>'s statusCallback: progress of a card entry (which field, which attempt); acknowledged, not stored. */
+export const PAY_STATUS_PATH = '/twilio/voice/card/status';

@@ -1,8 +1,10 @@
-import { decidePaymentRequest, findPaymentRequestByNumber, paymentRequestNumbers, type PaymentRequest } from '../payments/payment-requests.ts';
+import { allowanceLeft } from '../accounts/ledger.ts';
+import { maskedCard } from '../accounts/kept-card.ts';
+import { decidePaymentRequest, findPaymentRequestByNumber, holdPaymentRequest, paymentRequestNumbers, type PaymentRequest } from '../payments/payment-requests.ts';
 import { keys } from '../store/keys.ts';
 import type { CallState } from './call-state.ts';
-import { askDecision, askRequestNumber, mainMenu, spokenAmount } from './asks.ts';
-import type { Verb } from './twiml.ts';
+import { askDecision, askRequestNumber, chargeNote, mainMenu, payByCard, spokenAmount } from './asks.ts';
+import type { Verb, VoiceReply } from './twiml.ts';
 import {
   callerLine,
   heard,
@@ -12,6 +14,8 @@ import {
   reply,
   silence,
   wrongEntry,
+  type CallInput,
+  type PayResult,
   type VoiceDeps,
   type VoiceStep,
 } from './voice-step.ts';
@@ -49,7 +53,7 @@ export const requestNumberEntered: VoiceStep = async (deps, call) => {
   return reply(state, decisionPrompt(deps, state, found.request, entered));
 };
 
-/** The request was read out: 1 approves (claim, charge, approve: each once per call), 2 declines. */
+/** The request was read out: 1 approves (with CHARGE_METHOD=card, after the card), 2 declines. */
 export const requestDecided: VoiceStep = async (deps, call) => {
   const requestId = call.state.extra.pr;
   const number = call.state.extra.pq;
@@ -69,24 +73,67 @@ export const requestDecided: VoiceStep = async (deps, call) => {
     const again = await askAgain({ ...state, wrongEntries: state.wrongEntries + 1 });
     return wrongEntry(deps, { ...call, state }, deps.flows.say('main-menu', 'invalidChoice', state.locale), () => again);
   }
+  if (choice === '1' && deps.config.chargeMethod === 'card') return holdAndPay(deps, call, state, number);
+  return decide(deps, call, state, choice === '1');
+};
+
+/**
+ * CHARGE_METHOD=card: the request is taken by this call first (no one else can pay it, and it
+ * cannot expire under a card being charged), then the monthly cap is checked, then the card.
+ */
+async function holdAndPay(deps: VoiceDeps, call: CallInput, state: CallState, number: string): Promise<VoiceReply> {
+  const requestId = state.extra.pr!;
+  const found = await findPaymentRequestByNumber(deps, number);
+  const held = found.outcome === 'found' ? await holdPaymentRequest(deps, { requestId, memberId: state.memberId!, callSid: call.callSid }, true) : found.outcome;
+  if (held === 'approved') return decide(deps, call, state, true);
+  if (held === 'expired') return mainMenu(deps, state, deps.flows.say('payment-approval', 'expired', state.locale));
+  if (held !== 'held' || found.outcome !== 'found') return mainMenu(deps, state, deps.flows.say('payment-approval', 'alreadyDecided', state.locale));
+  const { amount } = found.request;
+  const left = await allowanceLeft(deps.redis, deps.config, state.memberId!, deps.now());
+  if (amount > left) {
+    await holdPaymentRequest(deps, { requestId, memberId: state.memberId!, callSid: call.callSid }, false);
+    return capRefusal(deps, state, left);
+  }
+  return payByCard(deps, state, 'apr', amount);
+}
+
+const capRefusal = (deps: VoiceDeps, state: CallState, remaining: number) => {
+  const amount = (n: number) => spokenAmount(deps, n, state.locale);
+  return mainMenu(deps, state, deps.flows.say('payment-approval', 'capExceeded', state.locale, { cap: amount(deps.config.monthlySpendingCap), remaining: amount(remaining) }));
+};
+
+/**
+ * Approves (claim, charge, approve: each once per call, so a Twilio retry replays) or declines,
+ * and says how it went; `payment`: what the card connector confirmed (CHARGE_METHOD=card).
+ */
+export async function decide(deps: VoiceDeps, call: CallInput, state: CallState, approve: boolean, payment?: PayResult): Promise<VoiceReply & { approved?: true }> {
+  const requestId = state.extra.pr!;
   const line = callerLine(call.from) ?? '';
-  const result = await decidePaymentRequest(deps, { requestId, approve: choice === '1', memberId: state.memberId!, callSid: call.callSid, from: line });
+  const card = payment && { confirmationCode: payment.confirmationCode ?? '', maskedCard: maskedCard(payment.last4 ?? '') };
+  const result = await decidePaymentRequest(deps, { requestId, approve, memberId: state.memberId!, callSid: call.callSid, from: line, payment: card });
   const amount = (n: number) => spokenAmount(deps, n, state.locale);
   switch (result.outcome) {
     case 'approved': {
       const merchant = (await findMerchantName(deps, requestId)) ?? '';
-      return mainMenu(deps, state, deps.flows.say('payment-approval', 'approved', state.locale, { amount: amount(result.amount), merchant }));
+      const told = mainMenu(
+        deps,
+        state,
+        deps.flows.say('payment-approval', 'approved', state.locale, { amount: amount(result.amount), merchant }),
+        // How it is billed was said before the caller agreed; a card also hears which card paid.
+        ...(card ? [chargeNote(deps, state.locale, 'after', card.maskedCard)] : []),
+      );
+      return { ...told, approved: true };
     }
     case 'declined':
       return mainMenu(deps, state, deps.flows.say('payment-approval', 'declined', state.locale));
     case 'cap_exceeded':
-      return mainMenu(deps, state, deps.flows.say('payment-approval', 'capExceeded', state.locale, { cap: amount(deps.config.monthlySpendingCap), remaining: amount(result.remaining) }));
+      return capRefusal(deps, state, result.remaining);
     case 'expired':
       return mainMenu(deps, state, deps.flows.say('payment-approval', 'expired', state.locale));
     default:
       return mainMenu(deps, state, deps.flows.say('payment-approval', 'alreadyDecided', state.locale));
   }
-};
+}
 
 async function findMerchantName(deps: VoiceDeps, requestId: string): Promise<string | null> {
   const merchantId = await deps.redis.hget(keys.paymentRequest(requestId), 'merchantId');

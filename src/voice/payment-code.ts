@@ -3,9 +3,11 @@ import { merchantIds } from '../identifiers/ids.ts';
 import { buyCode, recallPurchase, type PurchasedCode } from '../payments/purchase.ts';
 import { formatDate } from '../shared/format.ts';
 import type { CallState } from './call-state.ts';
-import { askAfterCode, askAmount, askMerchant, askPurchaseConfirmation, mainMenu, merchantDigits, newNonce, spokenAmount } from './asks.ts';
-import type { Speech, Verb } from './twiml.ts';
-import { apologyReply, callerLine, heard, keyed, reply, say, silence, wrongEntry, type VoiceDeps, type VoiceStep } from './voice-step.ts';
+import { askAfterCode, askAmount, askMerchant, askPurchaseConfirmation, chargeNote, mainMenu, merchantDigits, newNonce, payByCard, spokenAmount } from './asks.ts';
+import type { Speech, Verb, VoiceReply } from './twiml.ts';
+import { apologyReply, callerLine, heard, keyed, reply, say, silence, wrongEntry, type CallInput, type PayResult, type VoiceDeps, type VoiceStep } from './voice-step.ts';
+import { allowanceLeft } from '../accounts/ledger.ts';
+import { maskedCard } from '../accounts/kept-card.ts';
 
 // Flow values in the signed URL state: a = amount, mr = merchant, pn = purchase nonce.
 
@@ -62,10 +64,13 @@ const plainText = (speech: Speech) =>
 
 const E164 = /^\+\d{6,15}$/;
 
-/** The price was said: 1 buys (once per nonce: a Twilio retry replays the same code without a second charge), 2 cancels. */
+/**
+ * The price was said: 1 buys, 2 cancels. With CHARGE_METHOD=card, 1 checks the monthly cap and
+ * asks for the card (unless this purchase is already paid: a retry replays the code).
+ */
 export const purchaseConfirmed: VoiceStep = async (deps, call) => {
   const memberId = call.state.memberId;
-  const { a, mr, pn } = call.state.extra;
+  const { a, pn } = call.state.extra;
   if (!memberId || !a || !pn) return mainMenu(deps, call.state);
   const choice = keyed(call);
   const retry = (s: CallState) => askPurchaseConfirmation(deps, s);
@@ -75,18 +80,41 @@ export const purchaseConfirmed: VoiceStep = async (deps, call) => {
   if (choice === '2') return mainMenu(deps, state, deps.flows.say('payment-code', 'cancelled', locale));
   if (choice !== '1') return wrongEntry(deps, { ...call, state }, deps.flows.say('main-menu', 'invalidChoice', locale), retry);
 
-  const line = callerLine(call.from);
-  const result = await buyCode(deps, { memberId, callSid: call.callSid, from: line ?? '', nonce: pn, amount: Number(a), merchantId: mr });
-  if (result.outcome === 'cap_exceeded') {
-    const refusal = deps.flows.say('payment-code', 'capExceeded', locale, {
-      cap: spokenAmount(deps, deps.config.monthlySpendingCap, locale),
-      remaining: spokenAmount(deps, result.remaining, locale),
-    });
-    const canBuyLess = deps.config.codeDenominations.some((d) => d <= result.remaining);
-    if (!canBuyLess) return mainMenu(deps, state, refusal);
-    return reply(state, [say(refusal), ...askAmount(deps, state)]);
+  if (deps.config.chargeMethod === 'card' && !(await recallPurchase(deps, memberId, call.callSid, pn))) {
+    // The cap is checked before the card is charged: once <Pay> has charged it, the ledger must record it.
+    const left = await allowanceLeft(deps.redis, deps.config, memberId, deps.now());
+    if (Number(a) > left) return capRefusal(deps, state, left);
+    return payByCard(deps, state, 'buy', Number(a));
   }
+  return buy(deps, call, state);
+};
+
+function capRefusal(deps: VoiceDeps, state: CallState, remaining: number): VoiceReply {
+  const { locale } = state;
+  const refusal = deps.flows.say('payment-code', 'capExceeded', locale, {
+    cap: spokenAmount(deps, deps.config.monthlySpendingCap, locale),
+    remaining: spokenAmount(deps, remaining, locale),
+  });
+  const canBuyLess = deps.config.codeDenominations.some((d) => d <= remaining);
+  if (!canBuyLess) return mainMenu(deps, state, refusal);
+  return reply(state, [say(refusal), ...askAmount(deps, state)]);
+}
+
+/**
+ * Buys the code (once per nonce: a Twilio retry replays the same code without a second charge)
+ * and reads it out; `payment`: what the card connector confirmed (CHARGE_METHOD=card).
+ */
+export async function buy(deps: VoiceDeps, call: CallInput, state: CallState, payment?: PayResult): Promise<VoiceReply> {
+  const { locale } = state;
+  const { a, mr, pn } = state.extra;
+  const memberId = state.memberId!;
+  const line = callerLine(call.from);
+  const card = payment && { confirmationCode: payment.confirmationCode ?? '', maskedCard: maskedCard(payment.last4 ?? '') };
+  const result = await buyCode(deps, { memberId, callSid: call.callSid, from: line ?? '', nonce: pn!, amount: Number(a), merchantId: mr, payment: card });
+  if (result.outcome === 'cap_exceeded') return capRefusal(deps, state, result.remaining);
   const verbs = codeSpeech(deps, state, result, 'issued');
+  // How it is billed was said before the caller agreed; a card also hears which card paid.
+  if (card) verbs.splice(1, 0, say(chargeNote(deps, locale, 'after', card.maskedCard)));
   if (deps.sms && line && E164.test(line)) {
     if (result.outcome === 'bought') {
       const text = deps.flows.say('payment-code', 'smsText', locale, {
@@ -99,9 +127,9 @@ export const purchaseConfirmed: VoiceStep = async (deps, call) => {
     }
     verbs.push(say(deps.flows.say('payment-code', 'sentBySms', locale)));
   }
-  const after = { ...state, extra: { pn } };
+  const after = { ...state, extra: { pn: pn! } };
   return reply(after, [...verbs, ...askAfterCode(deps, after)]);
-};
+}
 
 /** After the code: 1 hears it again, 2 buys another, 0 main menu. */
 export const afterCode: VoiceStep = async (deps, call) => {

@@ -69,6 +69,29 @@ export const PROMPT_CATALOGUE = {
     sentBySms: [],
     smsText: ['amount', 'code', 'date'],
   },
+  charging: {
+    beforePremiumRate: [],
+    afterPremiumRate: [],
+    beforeCard: [],
+    afterCard: ['lastFour'],
+    beforeNone: [],
+    afterNone: [],
+  },
+  card: {
+    askCardNumber: [],
+    askExpirationDate: [],
+    askSecurityCode: [],
+    retryCardNumber: [],
+    retryExpirationDate: [],
+    retrySecurityCode: [],
+    consentActivation: ['amount'],
+    declined: [],
+    cancelled: [],
+    notEntered: [],
+    failed: [],
+    hungUp: [],
+    chargedButNotDone: [],
+  },
   'payment-approval': {
     askNumber: [],
     mistypedNumber: [],
@@ -99,7 +122,7 @@ const flowFile = z.strictObject({
   prompts: z.record(z.string(), localizedText),
 });
 
-const PLACEHOLDER = /\{([A-Za-z]+)\}/g;
+const PLACEHOLDER = /\{([A-Za-z][A-Za-z0-9]*)\}/g;
 const placeholdersIn = (text: string) => [...text.matchAll(PLACEHOLDER)].map((m) => m[1]!);
 
 type ParsedPrompt = (string | { placeholder: string })[];

@@ -1,12 +1,15 @@
-import { renewAccess } from '../accounts/renewal.ts';
+import { maskedCard } from '../accounts/kept-card.ts';
+import { renewAccess, renewedInCall } from '../accounts/renewal.ts';
 import { formatDate } from '../shared/format.ts';
 import type { CallState } from './call-state.ts';
-import { askRenewal, mainMenu, spokenAmount } from './asks.ts';
-import { apologyReply, callerLine, heard, keyed, silence, wrongEntry, type VoiceStep } from './voice-step.ts';
+import { askRenewal, chargeNote, mainMenu, payByCard, spokenAmount } from './asks.ts';
+import type { VoiceReply } from './twiml.ts';
+import { apologyReply, callerLine, heard, keyed, silence, wrongEntry, type CallInput, type PayResult, type VoiceDeps, type VoiceStep } from './voice-step.ts';
 
 /**
  * Menu 4, signed in: the price was said; 1 renews (charged once per call, whatever is pressed
- * afterwards), 2 cancels without a charge.
+ * afterwards), 2 cancels without a charge. With CHARGE_METHOD=card, 1 asks for the card first
+ * (unless this call has renewed already: one renewal per call, so no card is charged for nothing).
  */
 export const renewalConfirmed: VoiceStep = async (deps, call) => {
   const { memberId } = call.state;
@@ -19,10 +22,27 @@ export const renewalConfirmed: VoiceStep = async (deps, call) => {
   const { locale } = state;
   if (choice === '2') return mainMenu(deps, state, deps.flows.say('renewal', 'cancelled', locale));
   if (choice !== '1') return wrongEntry(deps, { ...call, state }, deps.flows.say('main-menu', 'invalidChoice', locale), retry);
-  const result = await renewAccess(deps, { memberId, callSid: call.callSid, from: callerLine(call.from) ?? '', nonce });
-  if (result.outcome === 'no_account') return apologyReply(deps, state);
-  const date = formatDate(result.accessExpiresAt, locale, deps.config.timeZone);
-  if (result.outcome === 'already_renewed') return mainMenu(deps, state, deps.flows.say('renewal', 'alreadyRenewed', locale, { date }));
-  const amount = spokenAmount(deps, deps.config.activationCharge, locale);
-  return mainMenu(deps, state, deps.flows.say('renewal', 'renewed', locale, { amount, date }));
+  if (deps.config.chargeMethod === 'card') {
+    const renewed = await renewedInCall(deps.redis, memberId, call.callSid);
+    if (renewed && renewed.nonce !== nonce) return alreadyRenewed(deps, state, renewed.accessExpiresAt);
+    if (!renewed) return payByCard(deps, state, 'ren', deps.config.activationCharge);
+  }
+  return renew(deps, call, state);
 };
+
+const alreadyRenewed = (deps: VoiceDeps, state: CallState, accessExpiresAt: number) =>
+  mainMenu(deps, state, deps.flows.say('renewal', 'alreadyRenewed', state.locale, { date: formatDate(accessExpiresAt, state.locale, deps.config.timeZone) }));
+
+/** Renews once per consent (a Twilio retry replays) and says until when; `payment`: what the card connector confirmed. */
+export async function renew(deps: VoiceDeps, call: CallInput, state: CallState, payment?: PayResult): Promise<VoiceReply> {
+  const { locale } = state;
+  const card = payment && { confirmationCode: payment.confirmationCode ?? '', maskedCard: maskedCard(payment.last4 ?? '') };
+  const result = await renewAccess(deps, { memberId: state.memberId!, callSid: call.callSid, from: callerLine(call.from) ?? '', nonce: state.extra.rn!, payment: card });
+  if (result.outcome === 'no_account') return apologyReply(deps, state);
+  if (result.outcome === 'already_renewed') return alreadyRenewed(deps, state, result.accessExpiresAt);
+  const date = formatDate(result.accessExpiresAt, locale, deps.config.timeZone);
+  const amount = spokenAmount(deps, deps.config.activationCharge, locale);
+  // How it is billed was said before the caller agreed; a card also hears which card paid.
+  const paidBy = card ? [chargeNote(deps, locale, 'after', card.maskedCard)] : [];
+  return mainMenu(deps, state, deps.flows.say('renewal', 'renewed', locale, { amount, date }), ...paidBy);
+}

@@ -2,10 +2,11 @@ import express, { type ErrorRequestHandler, type Request, type Router } from 'ex
 import type { Logger } from 'pino';
 import { callStateIsCurrent, parseCallState } from './call-state.ts';
 import { stepFor } from './call-flow.ts';
-import { PATHS, STATUS_CALLBACK_PATH } from './paths.ts';
+import { PATHS, PAY_STATUS_PATH, STATUS_CALLBACK_PATH } from './paths.ts';
 import { twilioSignatureCheck } from './signature.ts';
 import { renderTwiml } from './twiml.ts';
-import { apologyReply, hangUp, type CallInput, type VoiceDeps } from './voice-step.ts';
+import { apologyReply, hangUp, type CallInput, type PayResult, type VoiceDeps } from './voice-step.ts';
+import { lastFourOf } from '../accounts/kept-card.ts';
 import { recordCallStatus } from './call-status.ts';
 import { twilioFormBody } from '../http/twilio-form-body.ts';
 
@@ -29,6 +30,26 @@ function callInput(req: Request, deps: VoiceDeps): CallInput | undefined {
     to: field(body, 'To') ?? '',
     digits: field(body, 'Digits', 128),
     state: parseCallState(req.query as Record<string, unknown>, deps.config.defaultLocale),
+    payment: payResult(body),
+  };
+}
+
+/**
+ * <Pay>'s action fields. The card number arrives masked; only its last four digits are taken, so
+ * nothing that passes through here can hold more of a card than Twilio already hides.
+ */
+function payResult(body: Record<string, unknown>): PayResult | undefined {
+  const result = field(body, 'Result');
+  if (!result) return undefined;
+  const confirmationCode = field(body, 'PaymentConfirmationCode', 128);
+  const token = field(body, 'PaymentToken', 256);
+  return {
+    result,
+    confirmationCode: confirmationCode && /^[\x21-\x7e]{1,128}$/.test(confirmationCode) ? confirmationCode : undefined,
+    last4: lastFourOf(field(body, 'PaymentCardNumber') ?? '') || undefined,
+    cardType: field(body, 'PaymentCardType', 32),
+    token: token && /^[\x21-\x7e]{1,256}$/.test(token) ? token : undefined,
+    error: field(body, 'PaymentError', 200),
   };
 }
 
@@ -63,6 +84,10 @@ export function voiceRouter(deps: VoiceDeps, logger: Logger): Router {
       // Not stored (Redis down): a 503 shows in Twilio's debugger and alerts instead of a silent loss.
       const stored = await recordStatus((req.body ?? {}) as Record<string, unknown>);
       res.status(stored ? 204 : 503).end();
+      return;
+    }
+    if (path === PAY_STATUS_PATH && req.method === 'POST') {
+      res.status(204).end();
       return;
     }
     const step = req.method === 'POST' ? stepFor(path) : undefined;

@@ -31,7 +31,30 @@ export type Verb =
       speech: Speech[];
     }
   | { verb: 'redirect'; url: string }
-  | { verb: 'hangup' };
+  | { verb: 'hangup' }
+  | PayVerb;
+
+/** The card fields dialpass asks for in <Pay> (no postal code: Japanese cards are not checked against one). */
+export type PayField = 'payment-card-number' | 'expiration-date' | 'security-code';
+
+/**
+ * Twilio <Pay>: the caller keys a card into Twilio's PCI environment and the Pay Connector charges
+ * `chargeAmount`; only the result comes back to `action` (docs/TWILIO-BEHAVIOUR.md, <Pay>).
+ */
+export interface PayVerb {
+  verb: 'pay';
+  action: string;
+  statusCallback: string;
+  chargeAmount: number;
+  /** ISO 4217, lower case as Twilio writes it (jpy). */
+  currency: string;
+  paymentConnector: string;
+  description: string;
+  /** Per field: what is said first, and what is said after a time-out or an invalid entry. */
+  prompts: Record<PayField, { ask: Speech; retry: Speech }>;
+  timeout: number;
+  maxAttempts: number;
+}
 
 /** What one webhook answers. `locale` is the caller's language, for whatever comes next. */
 export interface VoiceReply {
@@ -72,6 +95,26 @@ function renderSay(speech: Speech, voices: Record<Locale, VoiceSettings>): strin
   return `<Say voice="${escapeXml(voice.voice)}" language="${escapeXml(voice.language)}">${renderSpeech(speech)}</Say>`;
 }
 
+const PAY_RETRY_ERRORS: Record<PayField, string> = {
+  'payment-card-number': 'timeout invalid-card-number invalid-card-type',
+  'expiration-date': 'timeout invalid-date',
+  'security-code': 'timeout invalid-security-code',
+};
+
+function renderPay(verb: PayVerb, voices: Record<Locale, VoiceSettings>): string {
+  const attributes =
+    `input="dtmf" paymentMethod="credit-card" chargeAmount="${verb.chargeAmount}" currency="${escapeXml(verb.currency)}"` +
+    ` paymentConnector="${escapeXml(verb.paymentConnector)}" action="${escapeXml(verb.action)}" statusCallback="${escapeXml(verb.statusCallback)}"` +
+    ` timeout="${verb.timeout}" maxAttempts="${verb.maxAttempts}" securityCode="true" postalCode="false"` +
+    ` validCardTypes="visa mastercard amex jcb diners-club" description="${escapeXml(verb.description)}"`;
+  let prompts = '';
+  for (const [field, { ask, retry }] of Object.entries(verb.prompts) as [PayField, { ask: Speech; retry: Speech }][]) {
+    prompts += `<Prompt for="${field}">${renderSay(ask, voices)}</Prompt>`;
+    prompts += `<Prompt for="${field}" errorType="${PAY_RETRY_ERRORS[field]}">${renderSay(retry, voices)}</Prompt>`;
+  }
+  return `<Pay ${attributes}>${prompts}</Pay>`;
+}
+
 /**
  * Renders TwiML by hand: the verb set is small and fixed, and string building is several times
  * cheaper per webhook than the twilio helper's XML builder. Each <Say> takes the voice of its
@@ -99,6 +142,9 @@ export function renderTwiml(reply: VoiceReply, voices: Record<Locale, VoiceSetti
         break;
       case 'hangup':
         body += '<Hangup/>';
+        break;
+      case 'pay':
+        body += renderPay(verb, voices);
         break;
     }
   }

@@ -21,6 +21,21 @@ export interface CallInput {
   /** Keys pressed in the gather that led here; undefined when Twilio fell through on silence. */
   digits?: string;
   state: CallState;
+  /** What <Pay> reported on its action request (CHARGE_METHOD=card), never a card number. */
+  payment?: PayResult;
+}
+
+/** The fields of Twilio's <Pay> action request dialpass uses (docs/TWILIO-BEHAVIOUR.md, <Pay>). */
+export interface PayResult {
+  /** success, too-many-failed-attempts, payment-connector-error, caller-interrupted-with-star, caller-hung-up, validation-error, internal-error */
+  result: string;
+  confirmationCode?: string;
+  /** The last four digits of the masked PaymentCardNumber, nothing more. */
+  last4?: string;
+  cardType?: string;
+  /** Only when the connector tokenized (Twilio sends none for a charge). */
+  token?: string;
+  error?: string;
 }
 
 export type VoiceStep = (deps: VoiceDeps, call: CallInput) => Promise<VoiceReply>;

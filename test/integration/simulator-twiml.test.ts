@@ -201,14 +201,39 @@ describe('the call simulator plays TwiML the way Twilio does', () => {
       expect(heard(record)[1]!.text).to.match(/expiration date/);
       const [paid] = app.to('/paid');
       expect(paid!.body).to.include({ Result: 'success', PaymentCardNumber: 'xxxxxxxxxxxx4242', PaymentCardType: 'visa', ExpirationDate: '1239', PaymentCardPostalCode: '94105', SecurityCode: 'xxx', PaymentMethod: 'credit-card' });
-      expect(paid!.body.PaymentToken).to.be.a('string').and.not.empty;
       expect(paid!.body.PaymentConfirmationCode).to.be.a('string').and.not.empty;
+      expect(paid!.body, 'a charge is not tokenized').to.not.have.any.keys('PaymentToken', 'ProfileId');
       expect(JSON.stringify(record.events)).to.not.include(TEST_CARD_APPROVED);
+    });
+
+    it('without chargeAmount, <Pay> tokenizes: PaymentToken and ProfileId, no confirmation code', async () => {
+      const doc = twiml('<Pay action="/paid" tokenType="reusable" securityCode="false" postalCode="false"/>');
+      const { app } = await call({ '/twilio/voice': doc, '/paid': twiml('<Hangup/>') }, [`${TEST_CARD_APPROVED}#`, '1239#']);
+      const [paid] = app.to('/paid');
+      expect(paid!.body.PaymentToken).to.be.a('string').and.not.empty;
+      expect(paid!.body.ProfileId).to.be.a('string').and.not.empty;
+      expect(paid!.body).to.not.have.property('PaymentConfirmationCode');
+    });
+
+    it('a field asked again says the <Prompt> whose errorType names the error', async () => {
+      const doc = twiml(
+        '<Pay action="/paid" chargeAmount="10" maxAttempts="2" securityCode="false" postalCode="false"><Prompt for="payment-card-number"><Say>Card?</Say></Prompt>' +
+          '<Prompt for="payment-card-number" errorType="timeout invalid-card-number"><Say>Card again?</Say></Prompt></Pay>',
+      );
+      const { record } = await call({ '/twilio/voice': doc, '/paid': twiml('<Hangup/>') }, ['', `${TEST_CARD_APPROVED}#`, '1239#']);
+      expect(heard(record).map((s) => s.text).slice(0, 2)).to.deep.equal(['Card?', 'Card again?']);
+    });
+
+    it('when the caller hangs up mid-card, Twilio still requests the action with Result=caller-hung-up', async () => {
+      const { app, record } = await call({ '/twilio/voice': payDoc(), '/paid': twiml('<Say>never heard</Say>') }, [`${TEST_CARD_APPROVED}#`, null]);
+      expect(app.to('/paid')[0]!.body).to.include({ Result: 'caller-hung-up' });
+      expect(ended(record)).to.include({ by: 'caller' });
+      expect(heard(record).map((s) => s.text)).to.not.include('never heard');
     });
 
     it('the declined test card ends in a connector error', async () => {
       const { app } = await call({ '/twilio/voice': payDoc('securityCode="false" postalCode="false"'), '/paid': twiml('<Hangup/>') }, [`${TEST_CARD_DECLINED}#`, '1239#']);
-      expect(app.to('/paid')[0]!.body).to.include({ Result: 'payment-connector-error', PaymentError: 'card_declined' });
+      expect(app.to('/paid')[0]!.body).to.include({ Result: 'payment-connector-error', PaymentError: 'card is declined', ConnectorError: 'card_declined' });
     });
 
     it('a wrong card number is asked again up to maxAttempts, then given up', async () => {

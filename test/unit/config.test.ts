@@ -38,17 +38,26 @@ describe('configuration', () => {
       .with.property('message')
       .that.includes('SESSION_SECRET')
       .and.includes('ADMIN_TOKEN')
-      .and.includes('TWILIO_AUTH_TOKEN');
+      .and.includes('TWILIO_AUTH_TOKEN')
+      .and.includes('CHARGE_METHOD');
+  });
+
+  it('CHARGE_METHOD is premium-rate in development, must be chosen in production, and is checked', () => {
+    const secrets = { SESSION_SECRET: 's'.repeat(20), ADMIN_TOKEN: 'a'.repeat(20), HASH_PEPPER: 'p'.repeat(20), TWILIO_AUTH_TOKEN: 't'.repeat(32) };
+    expect(buildConfig({}).chargeMethod).to.equal('premium-rate');
+    expect(buildConfig({ CHARGE_METHOD: 'card' }).chargeMethod).to.equal('card');
+    expect(buildConfig({ NODE_ENV: 'production', CHARGE_METHOD: 'none', ...secrets }).chargeMethod).to.equal('none');
+    expect(() => buildConfig({ CHARGE_METHOD: 'cash' })).to.throw(ConfigError).with.property('message').that.includes('CHARGE_METHOD');
   });
 
   it('the simulator is off in production unless enabled', () => {
-    const secrets = { SESSION_SECRET: 's'.repeat(20), ADMIN_TOKEN: 'a'.repeat(20), HASH_PEPPER: 'p'.repeat(20), TWILIO_AUTH_TOKEN: 't'.repeat(32) };
+    const secrets = { SESSION_SECRET: 's'.repeat(20), ADMIN_TOKEN: 'a'.repeat(20), HASH_PEPPER: 'p'.repeat(20), TWILIO_AUTH_TOKEN: 't'.repeat(32), CHARGE_METHOD: 'premium-rate' };
     expect(buildConfig({ NODE_ENV: 'production', ...secrets }).simulatorEnabled).to.equal(false);
     expect(buildConfig({ NODE_ENV: 'production', SIMULATOR_ENABLED: 'true', ...secrets }).simulatorEnabled).to.equal(true);
   });
 
   it('webhooks may reach loopback in development and test, not in production unless OUTBOUND_ALLOW_LOOPBACK says so', () => {
-    const secrets = { SESSION_SECRET: 's'.repeat(20), ADMIN_TOKEN: 'a'.repeat(20), HASH_PEPPER: 'p'.repeat(20), TWILIO_AUTH_TOKEN: 't'.repeat(32) };
+    const secrets = { SESSION_SECRET: 's'.repeat(20), ADMIN_TOKEN: 'a'.repeat(20), HASH_PEPPER: 'p'.repeat(20), TWILIO_AUTH_TOKEN: 't'.repeat(32), CHARGE_METHOD: 'premium-rate' };
     expect(buildConfig({}).outboundAllowLoopback).to.equal(true);
     expect(buildConfig({ NODE_ENV: 'test' }).outboundAllowLoopback).to.equal(true);
     expect(buildConfig({ NODE_ENV: 'production', ...secrets }).outboundAllowLoopback).to.equal(false);

@@ -238,6 +238,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     const env = {
       ...processEnv(),
       NODE_ENV: 'production',
+      CHARGE_METHOD: 'premium-rate',
       PORT: '0',
       REDIS_URL: managed.url,
       REDIS_CLUSTER_NODES: '',

@@ -55,7 +55,7 @@ export async function activateMembers(redis: RedisClient, config: Config, member
     const pipeline = redis.pipeline();
     batch.forEach((memberId, i) => {
       const callSid = `CAbenchseed${start + i}`;
-      const charge = chargeCall(config, now, { memberId, kind: 'activation', step: 'activate', callSid, from: BENCH_CALLER, amount: config.activationCharge, capped: false });
+      const charge = chargeCall(config, now, { memberId, kind: 'activation', step: 'activate', callSid, from: BENCH_CALLER, amount: config.activationCharge, cap: 'none' });
       pipeline.dpClaimProvisionalId(...charge.keys, keys.pendingRegistration(memberId), keys.account(memberId), ...charge.argv, reserved[i]!, config.accessPeriodDays * 86_400_000);
     });
     const results = (await pipeline.exec()) ?? [];

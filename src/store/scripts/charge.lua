@@ -5,7 +5,7 @@
 -- KEYS[2] member ledger list          {m:<id>}:ledger                  (JSON entries, oldest first)
 -- KEYS[3] monthly spend counter       {m:<id>}:spend:<yyyy-mm>
 -- ARGV[1] ledger entry ID   ARGV[2] CallSid   ARGV[3] calling number   ARGV[4] amount
--- ARGV[5] currency   ARGV[6] now (ms)   ARGV[7] monthly cap ('' = not counted against the cap)
+-- ARGV[5] currency   ARGV[6] now (ms)   ARGV[7] monthly cap ('' = not counted; 'count' = counted, never refused)
 -- ARGV[8] spend counter ttl (s)   ARGV[9] step marker ttl (s)   ARGV[10] kind   ARGV[11] method
 -- ARGV[12] payment confirmation code ('' = none)   ARGV[13] masked card ('' = none)
 -- ARGV[14] kind-specific ledger fields (a JSON object)
@@ -26,10 +26,12 @@ end
 local function charge_book()
   local amount = tonumber(ARGV[4])
   if ARGV[7] ~= '' then
-    local cap = tonumber(ARGV[7])
-    local spent = tonumber(redis.call('GET', KEYS[3]) or '0')
-    if spent + amount > cap then
-      return math.max(0, cap - spent)
+    if ARGV[7] ~= 'count' then
+      local cap = tonumber(ARGV[7])
+      local spent = tonumber(redis.call('GET', KEYS[3]) or '0')
+      if spent + amount > cap then
+        return math.max(0, cap - spent)
+      end
     end
     redis.call('INCRBY', KEYS[3], amount)
     redis.call('EXPIRE', KEYS[3], ARGV[8])

@@ -1,0 +1,265 @@
+import { randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import { readLedger } from '../../src/accounts/ledger.ts';
+import { TEST_CARD_APPROVED, TEST_CARD_DECLINED } from '../../simulator/test-cards.ts';
+import { keys } from '../../src/store/keys.ts';
+import { PATHS } from '../../src/voice/paths.ts';
+import { startAppProcess } from '../support/app-process.ts';
+import { launchBrowser } from '../support/browser.ts';
+import { TestCall } from '../support/call.ts';
+import { jsonRequest, register, startTestApp, testConfig, type TestApp } from '../support/harness.ts';
+import { createMerchant, merchantAuth } from '../support/payments.ts';
+import { findVerb, spokenNumbers, spokenText } from '../support/twiml.ts';
+import { twimlProblems } from '../support/twiml-rules.ts';
+
+/** The caller keys a card into <Pay>: number, expiry (December 2039), security code. */
+async function keyCard(call: TestCall, card = TEST_CARD_APPROVED) {
+  await call.press(`${card}#`);
+  await call.press('1239#');
+  return call.press('123#');
+}
+
+/** Menu 1 with CHARGE_METHOD=card: the ID, the price, 1 to pay by card; the caller is then at the card number. */
+async function activationUpToCard(app: TestApp, provisionalId: string) {
+  const call = new TestCall(app);
+  await call.dial();
+  await call.press('1');
+  await call.press(`${provisionalId}#`);
+  expect(call.heardText()).to.include('300円').and.to.include('クレジットカード');
+  await call.press('1');
+  return call;
+}
+
+async function logIn(app: TestApp, formalId: string, password: string, pin: string) {
+  const login = await fetch(`${app.url}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ formalId, password }) });
+  const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+  const res = await fetch(`${app.url}/api/me/pin`, { method: 'PUT', headers: { 'Content-Type': 'application/json', Cookie: cookie }, body: JSON.stringify({ pin }) });
+  expect(res.status).to.equal(204);
+}
+
+/** A member activated by card, with a phone PIN. */
+async function cardMember(app: TestApp, pin = '2468') {
+  const { provisionalId, password } = await register(app);
+  const call = await activationUpToCard(app, provisionalId);
+  const formalId = spokenNumbers((await keyCard(call)).verbs)[0]!;
+  await call.hangUp();
+  await logIn(app, formalId, password, pin);
+  return { provisionalId, password, formalId, pin };
+}
+
+async function signIn(app: TestApp, menuKey: string, member: { formalId: string; pin: string }) {
+  const call = new TestCall(app);
+  await call.dial();
+  await call.press(menuKey);
+  await call.press(`${member.formalId}#`);
+  await call.press(`${member.pin}#`);
+  return call;
+}
+
+describe('paying by card over the phone (CHARGE_METHOD=card, Twilio <Pay>)', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp({ CHARGE_METHOD: 'card', PAY_CONNECTOR: 'Stripe_JP' });
+  });
+  after(() => app.close());
+
+  it('activation: the caller hears the price, agrees, keys a card into <Pay> in their language, and hears the formal ID and which card paid; the ledger holds the confirmation and the last four digits only', async () => {
+    const { provisionalId } = await register(app);
+    const call = await activationUpToCard(app, provisionalId);
+    const pay = findVerb(call.last.verbs, 'Pay')!;
+    expect(pay.attributes).to.include({ chargeAmount: '300', currency: 'jpy', paymentConnector: 'Stripe_JP', paymentMethod: 'credit-card', postalCode: 'false' });
+    expect(new URL(pay.attributes.action!).pathname).to.equal(PATHS.cardPaid);
+    expect(call.heardText(), 'nothing is charged before the card').to.not.include('有効化しました');
+    expect(call.heardText()).to.include('クレジットカード番号を入力');
+    expect(await readLedger(app.redis, provisionalId)).to.have.length(0);
+    const paid = await keyCard(call);
+    expect(spokenText(paid.verbs)).to.include('有効化しました').and.to.include('カードに請求しました');
+    expect(spokenNumbers(paid.verbs)).to.include('4242');
+    const [entry, ...more] = await readLedger(app.redis, provisionalId);
+    expect(more).to.have.length(0);
+    expect(entry).to.include({ kind: 'activation', method: 'card', amount: 300, currency: 'JPY', card: 'xxxx4242', callSid: call.callSid });
+    expect(entry!.confirmation).to.match(/^ch_sim_/);
+  });
+
+  it('when Twilio retries the <Pay> action request, the same formal ID is read and the card is recorded once', async () => {
+    const { provisionalId } = await register(app);
+    const call = await activationUpToCard(app, provisionalId);
+    const first = spokenNumbers((await keyCard(call)).verbs)[0];
+    const retry = await call.twilioRetriesLastRequest();
+    expect(spokenNumbers(retry.verbs)[0]).to.equal(first);
+    expect(await readLedger(app.redis, provisionalId)).to.have.length(1);
+  });
+
+  it('a declined card charges nothing and is said so; the provisional ID can still be activated', async () => {
+    const { provisionalId } = await register(app);
+    const call = await activationUpToCard(app, provisionalId);
+    await keyCard(call, TEST_CARD_DECLINED);
+    expect(call.heardText()).to.include('カードが承認されませんでした').and.to.include('料金は請求されていません');
+    expect(await readLedger(app.redis, provisionalId)).to.have.length(0);
+    expect(await app.redis.exists(keys.account(provisionalId))).to.equal(0);
+    expect(await app.redis.exists(keys.pendingRegistration(provisionalId))).to.equal(1);
+  });
+
+  it('* stops the card entry: nothing is charged, and the caller hears so', async () => {
+    const { provisionalId } = await register(app);
+    const call = await activationUpToCard(app, provisionalId);
+    await call.press('4242*');
+    expect(call.heardText()).to.include('カードでのお支払いを取りやめました').and.to.include('料金は請求されていません');
+    expect(await readLedger(app.redis, provisionalId)).to.have.length(0);
+  });
+
+  it('a caller who keys nothing is asked again, then told no card was taken and nothing was charged', async () => {
+    const { provisionalId } = await register(app);
+    const call = await activationUpToCard(app, provisionalId);
+    await call.silence();
+    expect(call.heardText()).to.include('カード番号を確認できませんでした');
+    await call.silence();
+    expect(call.heardText()).to.include('カード情報を受け付けられませんでした').and.to.include('料金は請求されていません');
+    expect(await readLedger(app.redis, provisionalId)).to.have.length(0);
+  });
+
+  it('a caller who hangs up mid-card is not charged', async () => {
+    const { provisionalId } = await register(app);
+    const call = await activationUpToCard(app, provisionalId);
+    await call.press(`${TEST_CARD_APPROVED}#`);
+    await call.hangUp();
+    expect(await readLedger(app.redis, provisionalId)).to.have.length(0);
+    expect(await app.redis.exists(keys.pendingRegistration(provisionalId))).to.equal(1);
+  });
+
+  it('renewal and a code purchase by card: each charged once (a retried action replays the same code), with the card on the ledger', async () => {
+    const member = await cardMember(app);
+    const renewing = await signIn(app, '4', member);
+    expect(renewing.heardText()).to.include('料金は300円です').and.to.include('クレジットカード');
+    await renewing.press('1');
+    await keyCard(renewing);
+    expect(renewing.heardText()).to.include('更新しました').and.to.include('カードに請求しました');
+    await renewing.hangUp();
+
+    const buying = await signIn(app, '2', member);
+    await buying.press('1');
+    await buying.press('#');
+    await buying.press('1');
+    expect(findVerb(buying.last.verbs, 'Pay')!.attributes.chargeAmount).to.equal('500');
+    const code = spokenNumbers((await keyCard(buying)).verbs).join('');
+    const again = await buying.twilioRetriesLastRequest();
+    expect(spokenNumbers(again.verbs).join('')).to.equal(code);
+    const ledger = await readLedger(app.redis, member.provisionalId);
+    expect(ledger.map((e) => `${e.kind}/${e.method}/${e.card}`)).to.deep.equal(['activation/card/xxxx4242', 'renewal/card/xxxx4242', 'code_purchase/card/xxxx4242']);
+  });
+
+  it('a payment request approved by card: a declined card gives the request back (still pending); an approved one approves it once', async () => {
+    const member = await cardMember(app);
+    const shop = await createMerchant(app);
+    const created = await jsonRequest(app, 'POST', '/api/merchant/payment-requests', { amount: 800, description: 'Tea' }, merchantAuth(shop, { 'Idempotency-Key': randomBytes(8).toString('hex') }));
+    const approve = async (card: string) => {
+      const call = await signIn(app, '3', member);
+      await call.press(`${created.body.number}#`);
+      await call.press('1');
+      expect(findVerb(call.last.verbs, 'Pay')!.attributes.chargeAmount).to.equal('800');
+      await keyCard(call, card);
+      return call;
+    };
+    const declined = await approve(TEST_CARD_DECLINED);
+    expect(declined.heardText()).to.include('料金は請求されていません');
+    const status = async () => (await jsonRequest(app, 'GET', `/api/merchant/payment-requests/${created.body.id}`, undefined, merchantAuth(shop))).body.status;
+    expect(await status()).to.equal('pending');
+    const approved = await approve(TEST_CARD_APPROVED);
+    expect(approved.heardText()).to.include('承認しました').and.to.include('カードに請求しました');
+    await approved.twilioRetriesLastRequest();
+    expect(await status()).to.equal('approved');
+    const approvals = (await readLedger(app.redis, member.provisionalId)).filter((e) => e.kind === 'payment_approval');
+    expect(approvals).to.have.length(1);
+    expect(approvals[0]).to.include({ amount: 800, method: 'card', paymentRequest: created.body.id });
+  });
+
+  it('the member page shows the card last paid with (type and last four digits) and forgets it on request', async () => {
+    const member = await cardMember(app);
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(`${app.url}/login?lang=en`);
+      await page.fill('#formalId', member.formalId);
+      await page.fill('#password', member.password);
+      await page.click('button[type=submit].primary');
+      const section = page.getByTestId('payment-card');
+      expect(await section.innerText()).to.include('VISA ending 4242');
+      expect(await page.content()).to.not.include(TEST_CARD_APPROVED);
+      await section.getByRole('button').click();
+      await page.waitForURL(/card=forgotten/);
+      expect(await page.getByTestId('payment-card').count()).to.equal(0);
+      expect(await app.redis.exists(keys.memberCard(member.provisionalId))).to.equal(0);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('every <Pay> document keeps Twilio rules (a voice per language, no long digit runs)', async () => {
+    const { provisionalId } = await register(app, 'Jane Doe', 'jane@example.com', 'en-US');
+    const call = new TestCall(app);
+    await call.dial();
+    await call.press('1');
+    await call.press(`${provisionalId}#`);
+    expect(call.heardText()).to.include('paid by credit card');
+    await call.press('1');
+    expect(call.heardText()).to.include('Key your credit card number');
+    expect(twimlProblems(call.last.body)).to.deep.equal([]);
+    await call.hangUp();
+  });
+});
+
+describe('no full card number is ever kept or logged', () => {
+  it('after card payments (approved and declined), no request, TwiML answer, log line, Redis key or value holds the card number', async function () {
+    this.timeout(60_000);
+    const prefix = `cardscan${randomBytes(4).toString('hex')}:`;
+    const env = { CHARGE_METHOD: 'card', LOG_LEVEL: 'trace', NODE_ENV: 'development', REDIS_KEY_PREFIX: prefix, PUBLIC_BASE_URL: 'https://dialpass.card.test', TWILIO_AUTH_TOKEN: 'card-test-auth-token-0123456789ab' };
+    const config = testConfig(env);
+    const proc = await startAppProcess({ ...env, REDIS_URL: config.redis.url ?? '' });
+    const plain = new Redis(config.redis.url!);
+    try {
+      const app = { config, url: proc.url, redis: plain } as unknown as TestApp;
+      const seen: string[] = [];
+      for (const card of [TEST_CARD_DECLINED, TEST_CARD_APPROVED]) {
+        const { provisionalId } = await register(app);
+        const call = await activationUpToCard(app, provisionalId);
+        await keyCard(call, card);
+        seen.push(...call.events.map((e) => JSON.stringify(e)));
+        await call.hangUp();
+      }
+      expect(seen.join('\n')).to.include('PaymentCardNumber');
+      const values: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, found] = await plain.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        for (const key of found) {
+          const type = await plain.type(key);
+          values.push(key);
+          if (type === 'string') values.push((await plain.get(key)) ?? '');
+          if (type === 'hash') values.push(JSON.stringify(await plain.hgetall(key)));
+          if (type === 'list') values.push(...(await plain.lrange(key, 0, -1)));
+          if (type === 'set') values.push(...(await plain.smembers(key)));
+          if (type === 'zset') values.push(...(await plain.zrange(key, '0', '-1')));
+        }
+        cursor = next;
+      } while (cursor !== '0');
+      expect(values.join('\n')).to.include('xxxx4242');
+      expect(proc.stdout().length, 'the app logged at trace level').to.be.greaterThan(0);
+      for (const card of [TEST_CARD_APPROVED, TEST_CARD_DECLINED]) {
+        expect(seen.join('\n'), 'requests and TwiML').to.not.include(card);
+        expect(proc.stdout() + proc.stderr(), 'log lines').to.not.include(card);
+        expect(values.join('\n'), 'Redis').to.not.include(card);
+      }
+    } finally {
+      proc.child.kill('SIGTERM');
+      await proc.exited;
+      let cursor = '0';
+      do {
+        const [next, found] = await plain.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        if (found.length) await plain.unlink(...found);
+        cursor = next;
+      } while (cursor !== '0');
+      plain.disconnect();
+    }
+  });
+});
