@@ -25,6 +25,19 @@ export function renderMarkdown(results: BenchResults): string {
     );
   }
   for (const pending of results.pending) lines.push(`| ${pending.scenario} | – | pending | | | | | | | | | | | |`);
+  if (results.loginBursts) {
+    lines.push(
+      '',
+      '| logins at once | bursts | ok | errors (statuses) | p50 ms | p99 ms | max ms | logins/s | CPU µs/login | logins/s per core | app RSS MB before → peak → after |',
+      '|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|',
+    );
+    for (const b of results.loginBursts) {
+      const others = Object.entries(b.statuses).filter(([status]) => status !== '200');
+      lines.push(
+        `| ${b.simultaneous} | ${b.rounds} | ${b.ok} | ${b.errors}${others.length ? ` (${others.map(([s, n]) => `${s}: ${n}`).join(', ')})` : ''} | ${b.latencyMs.p50} | ${b.latencyMs.p99} | ${b.latencyMs.max} | ${b.loginsPerSecond} | ${b.cpuMicrosPerLogin} | ${b.loginsPerSecondPerCore} | ${b.rssBeforeMiB} → ${b.rssPeakMiB} → ${b.rssAfterMiB} |`,
+      );
+    }
+  }
   lines.push('', '| target | measured | result |', '|---|---|---|');
   for (const target of results.targets) lines.push(`| ${target.target} | ${target.measured} | ${target.status} |`);
 

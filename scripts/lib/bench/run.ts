@@ -9,6 +9,7 @@ import { hashPassword } from '../../../src/accounts/passwords.ts';
 import { buildConfig, processEnv, type Config } from '../../../src/config.ts';
 import { createRedisClient } from '../../../src/store/redis.ts';
 import { startManagedRedis } from '../managed-redis.ts';
+import { LOGIN_BURSTS_SCENARIO, measureLoginBursts, type LoginBurstFigures } from './logins.ts';
 import { measureRedisMemory, type RedisMemoryFigures } from './memory.ts';
 import { summariseCpuProfile, type ProfileSummary } from './profile.ts';
 import { BASELINES, BENCH_PUBLIC_BASE_URL, createScenarios, type BaselineName, type BenchContext, type Scenario, type Workload } from './scenarios.ts';
@@ -72,6 +73,8 @@ export interface BenchResults {
   rows: ResultRow[];
   pending: { scenario: string; title: string; reason: string }[];
   redisMemory: RedisMemoryFigures | null;
+  /** The `logins` scenario: bursts of simultaneous logins (null when not run). */
+  loginBursts: LoginBurstFigures[] | null;
   targets: TargetResult[];
   profile: ProfileSummary | null;
 }
@@ -227,8 +230,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const startedAt = new Date();
   const log = options.log;
   const scenarios = createScenarios();
-  const unknown = options.only.filter((name) => !scenarios.some((s) => s.name === name));
-  if (unknown.length) throw new Error(`bench: no scenario called ${unknown.join(', ')} (there are: ${scenarios.map((s) => s.name).join(', ')})`);
+  const names = [...scenarios.map((s) => s.name), LOGIN_BURSTS_SCENARIO];
+  const unknown = options.only.filter((name) => !names.includes(name));
+  if (unknown.length) throw new Error(`bench: no scenario called ${unknown.join(', ')} (there are: ${names.join(', ')})`);
+  const runs = (name: string) => options.only.length === 0 || options.only.includes(name);
   const selected = scenarios.filter((s) => options.only.length === 0 || options.only.includes(s.name));
 
   const managed = await startManagedRedis({ log });
@@ -304,6 +309,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       }
     }
 
+    let loginBursts: LoginBurstFigures[] | null = null;
+    if (runs(LOGIN_BURSTS_SCENARIO)) {
+      log(`bench: ${LOGIN_BURSTS_SCENARIO}, bursts of simultaneous logins…`);
+      loginBursts = await measureLoginBursts(ctx, app);
+    }
+
     await Promise.all(children.map((child) => child.stop()));
     children.length = 0;
     redis.disconnect();
@@ -326,7 +337,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       rows,
       pending: selected.filter((s) => s.pending).map((s) => ({ scenario: s.name, title: s.title, reason: s.pending! })),
       redisMemory,
-      targets: evaluateTargets(selected, rows, redisMemory),
+      loginBursts,
+      targets: evaluateTargets(selected, rows, redisMemory, loginBursts),
       profile: profilePath ? summariseCpuProfile(profilePath, options.profile!) : null,
     };
   } finally {

@@ -13,7 +13,8 @@ import { loadVoiceFlows } from '../../../src/voice/prompts.ts';
 import type { ParentMessage, ChildMessage, ServerKind } from './protocol.ts';
 import { twilioFormBody } from '../../../src/http/twilio-form-body.ts';
 
-const USAGE_REPORT_INTERVAL_MS = 200;
+// Often enough to see the peak of a login burst (two hashes in flight finish in ~40 ms).
+const USAGE_REPORT_INTERVAL_MS = 50;
 
 function send(message: ChildMessage): void {
   process.send?.(message);

@@ -1,3 +1,4 @@
+import type { LoginBurstFigures } from './logins.ts';
 import type { RedisMemoryFigures } from './memory.ts';
 import type { ResultRow } from './run.ts';
 import type { Scenario } from './scenarios.ts';
@@ -13,6 +14,10 @@ export interface TargetResult {
 const P99_CONNECTIONS = 10;
 const P99_FACTOR = 2;
 const MAX_BYTES_PER_PENDING_REGISTRATION = 400;
+/** Issue 14: at least this many logins per second per core... */
+const MIN_LOGINS_PER_SECOND_PER_CORE = 20;
+/** ...and memory flat under 100 simultaneous logins: the app's resident memory grows by at most this. */
+const MAX_LOGIN_BURST_RSS_GROWTH_MIB = 64;
 
 const percent = (ratio: number) => `${Math.round(ratio * 100)}%`;
 // One decimal, so a ratio just under its target never prints as the target itself.
@@ -22,7 +27,7 @@ const measuredPercent = (ratio: number) => `${(ratio * 100).toFixed(1)}%`;
  * Issue 5's targets for one instance. Throughput is judged at the highest concurrency run, where
  * the process is saturated; at one connection requests/s only measures round-trip latency.
  */
-export function evaluateTargets(scenarios: Scenario[], rows: ResultRow[], memory: RedisMemoryFigures | null): TargetResult[] {
+export function evaluateTargets(scenarios: Scenario[], rows: ResultRow[], memory: RedisMemoryFigures | null, loginBursts: LoginBurstFigures[] | null = null): TargetResult[] {
   const results: TargetResult[] = [];
   for (const scenario of scenarios) {
     const own = rows.filter((r) => r.scenario === scenario.name);
@@ -55,6 +60,24 @@ export function evaluateTargets(scenarios: Scenario[], rows: ResultRow[], memory
           status: p99 <= P99_FACTOR * baselineP99 ? 'PASS' : 'MISS',
         });
       }
+    }
+  }
+  if (loginBursts) {
+    for (const burst of loginBursts) {
+      results.push({
+        target: `logins: ${burst.simultaneous} simultaneous, every one answered 200, ≥ ${MIN_LOGINS_PER_SECOND_PER_CORE} logins/s per core`,
+        measured: `${burst.ok}/${burst.ok + burst.errors} ok, ${burst.loginsPerSecondPerCore} logins/s per core (${burst.cpuMicrosPerLogin} µs CPU each), p50 ${burst.latencyMs.p50} ms, p99 ${burst.latencyMs.p99} ms`,
+        status: burst.errors === 0 && burst.loginsPerSecondPerCore >= MIN_LOGINS_PER_SECOND_PER_CORE ? 'PASS' : 'MISS',
+      });
+    }
+    const largest = loginBursts.at(-1);
+    if (largest) {
+      const growth = largest.rssPeakMiB - largest.rssBeforeMiB;
+      results.push({
+        target: `logins: app memory flat under ${largest.simultaneous} simultaneous (RSS growth ≤ ${MAX_LOGIN_BURST_RSS_GROWTH_MIB} MiB)`,
+        measured: `${largest.rssBeforeMiB} → peak ${largest.rssPeakMiB} MiB (+${growth}), ${largest.rssAfterMiB} MiB after`,
+        status: growth <= MAX_LOGIN_BURST_RSS_GROWTH_MIB ? 'PASS' : 'MISS',
+      });
     }
   }
   const memoryTarget = `Redis per pending registration ≤ ${MAX_BYTES_PER_PENDING_REGISTRATION} bytes`;
