@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { createApp } from '../../src/app.ts';
 import { startBackgroundWork, type BackgroundWork } from '../../src/background.ts';
 import { buildConfig, loadConfig, type Config } from '../../src/config.ts';
@@ -100,16 +100,64 @@ export async function startTestApp(overrides: Record<string, string> = {}, optio
   };
 }
 
+/**
+ * A client with no key prefix and no scripts, on the same Redis or cluster as the app: for tests
+ * that look at raw keys. On a cluster it routes each key to its master.
+ */
+export function plainRedis(config: Config): Redis | Cluster {
+  if (config.redis.clusterNodes.length > 0) return new Cluster(config.redis.clusterNodes);
+  return new Redis(config.redis.url!);
+}
+
+/** Runs `visit` on every master: the one Redis, or each master of a cluster (a SCAN sees one node only). */
+async function eachMaster<T>(client: Redis | Cluster, visit: (node: Redis) => Promise<T>): Promise<T[]> {
+  if (client instanceof Cluster) {
+    // The slot table is loaded on connect; before it is, nodes('master') is empty.
+    if (client.status !== 'ready') await new Promise((resolve, reject) => client.once('ready', resolve).once('error', reject));
+    return Promise.all(client.nodes('master').map(visit));
+  }
+  return [await visit(client)];
+}
+
+/** Every key matching `pattern` (full names, REDIS_KEY_PREFIX included), by SCAN on every master; never KEYS. */
+export async function scanKeys(config: Config, pattern: string): Promise<string[]> {
+  const plain = plainRedis(config);
+  try {
+    const perNode = await eachMaster(plain, async (node) => {
+      const found: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, batch] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        found.push(...batch);
+        cursor = next;
+      } while (cursor !== '0');
+      return found;
+    });
+    return perNode.flat();
+  } finally {
+    plain.disconnect();
+  }
+}
+
+/** Deletes a test's keys on one Redis or on every master of a cluster (one UNLINK per key: keys in different slots cannot share a command there). */
 async function deleteKeysWithPrefix(config: Config, prefix: string): Promise<void> {
-  if (!config.redis.url) return;
-  const plain = new Redis(config.redis.url);
-  let cursor = '0';
-  do {
-    const [next, found] = await plain.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    if (found.length) await plain.unlink(...found);
-    cursor = next;
-  } while (cursor !== '0');
-  plain.disconnect();
+  const plain = plainRedis(config);
+  try {
+    await eachMaster(plain, async (node) => {
+      let cursor = '0';
+      do {
+        const [next, found] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        if (found.length) {
+          const pipeline = node.pipeline();
+          for (const key of found) pipeline.unlink(key);
+          await pipeline.exec();
+        }
+        cursor = next;
+      } while (cursor !== '0');
+    });
+  } finally {
+    plain.disconnect();
+  }
 }
 
 export { newCallSid };
