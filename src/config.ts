@@ -86,6 +86,9 @@ const schema = z.object({
   LINE_MAX_WRONG_ENTRIES_PER_DAY: positiveInt(20),
   REGISTRATIONS_PER_ADDRESS_PER_HOUR: positiveInt(20),
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+  WEB_CONCURRENCY: z
+    .preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(256).optional())
+    .describe('npm start: worker processes serving HTTP (node:cluster). Default: the cores available, or 1 while the browser call simulator is on.'),
   SESSION_TTL_SECONDS: positiveInt(43200),
   SIMULATOR_ENABLED: optionalBool,
   CODE_DENOMINATIONS: denominations,
@@ -145,6 +148,8 @@ export interface Config {
   registrationsPerAddressPerHour: number;
   /** After SIGTERM/SIGINT: how long in-flight requests get before connections are force-closed. */
   shutdownTimeoutMs: number;
+  /** npm start's worker processes (WEB_CONCURRENCY); undefined: npm start decides (see scripts/start.ts). */
+  webConcurrency?: number;
   simulatorEnabled: boolean;
   codeDenominations: number[];
   monthlySpendingCap: number;
@@ -213,6 +218,7 @@ export function buildConfig(env: Record<string, string | undefined>): Config {
     lineMaxWrongEntriesPerDay: e.LINE_MAX_WRONG_ENTRIES_PER_DAY,
     registrationsPerAddressPerHour: e.REGISTRATIONS_PER_ADDRESS_PER_HOUR,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    webConcurrency: e.WEB_CONCURRENCY,
     simulatorEnabled: e.SIMULATOR_ENABLED ?? !production,
     codeDenominations: e.CODE_DENOMINATIONS,
     monthlySpendingCap: e.MONTHLY_SPENDING_CAP,

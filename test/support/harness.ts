@@ -140,7 +140,7 @@ export async function scanKeys(config: Config, pattern: string): Promise<string[
 }
 
 /** Deletes a test's keys on one Redis or on every master of a cluster (one UNLINK per key: keys in different slots cannot share a command there). */
-async function deleteKeysWithPrefix(config: Config, prefix: string): Promise<void> {
+export async function deleteKeysWithPrefix(config: Config, prefix: string): Promise<void> {
   const plain = plainRedis(config);
   try {
     await eachMaster(plain, async (node) => {
