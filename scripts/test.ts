@@ -3,7 +3,8 @@
 // chromium, installed here when missing (as root). Extra arguments go to mocha; test files
 // named there run instead of the whole suite (npm test -- test/integration/x.test.ts).
 // `--cluster` (npm run test:cluster): the same tests against a throwaway 3-master + 3-replica
-// Redis Cluster (REDIS_CLUSTER_NODES) instead of one redis-server.
+// Redis Cluster (REDIS_CLUSTER_NODES) instead of one redis-server, each test app being two
+// instances that take requests in turn.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { processEnv } from '../src/config.ts';
@@ -20,6 +21,8 @@ async function main(): Promise<number> {
     const local = await startManagedCluster({ log: (line) => console.log(line) });
     env.REDIS_URL = '';
     env.REDIS_CLUSTER_NODES = local.nodesEnv;
+    // Every test app is two instances taking requests in turn (test/support/harness.ts).
+    env.TEST_INSTANCES = '2';
     stopRedis = local.stop;
     console.log(`test: using a throwaway Redis Cluster (3 masters + 3 replicas, ready in ${((performance.now() - started) / 1000).toFixed(1)} s) at ${local.nodesEnv}`);
   } else if (!env.REDIS_URL && !env.REDIS_CLUSTER_NODES) {

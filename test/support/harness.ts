@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { Agent as HttpAgent, createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
 import { createApp } from '../../src/app.ts';
 import { startBackgroundWork, type BackgroundWork } from '../../src/background.ts';
-import { buildConfig, loadConfig, type Config } from '../../src/config.ts';
+import { buildConfig, loadConfig, processEnv, type Config } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createRedisClient, type RedisClient } from '../../src/store/redis.ts';
 import { loadVoiceFlows, type VoiceFlows } from '../../src/voice/prompts.ts';
@@ -69,33 +69,85 @@ export async function startTestApp(overrides: Record<string, string> = {}, optio
   const redis = options.redis ?? createRedisClient(config, { keyPrefix: prefix });
   const clock = { now: Date.now() };
   const logger = createLogger(config);
-  const app = createApp({ config, redis, logger, flows, now: () => clock.now, sms: options.sms });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const { port } = server.address() as AddressInfo;
   // The app's clock stands still unless a test moves it; the worker's runs on from it, so retries
   // come due as real time passes, and a test that moves the clock moves the worker too.
   const startedAt = Date.now();
-  const background = options.worker === false ? undefined : startBackgroundWork({ config, redis, logger, now: () => clock.now + (Date.now() - startedAt) });
+  const instance = async (client: RedisClient) => {
+    const app = createApp({ config, redis: client, logger, flows, now: () => clock.now, sms: options.sms });
+    const server: Server = await new Promise((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const background = options.worker === false ? undefined : startBackgroundWork({ config, redis: client, logger, now: () => clock.now + (Date.now() - startedAt) });
+    return { server, port: (server.address() as AddressInfo).port, background };
+  };
+  const first = await instance(redis);
+  // npm run test:cluster: a second instance of the same deployment (its own Redis connections,
+  // its own background worker) and a front that hands requests to the two in turn, as a load
+  // balancer would. Tests that bring their own client or instances keep one.
+  const twinRedis = TEST_INSTANCES > 1 && !options.redis && !options.keyPrefix ? createRedisClient(config, { keyPrefix: prefix }) : undefined;
+  const twin = twinRedis ? await instance(twinRedis) : undefined;
+  const front = twin ? await alternatingFront([first.port, twin.port]) : undefined;
+  const backgrounds = [first.background, twin?.background].filter((b): b is BackgroundWork => b !== undefined);
+  const background: BackgroundWork | undefined =
+    backgrounds.length === 0
+      ? undefined
+      : { runOnce: async () => void (await Promise.all(backgrounds.map((b) => b.runOnce()))), stop: async () => void (await Promise.all(backgrounds.map((b) => b.stop()))) };
   return {
     config,
     redis,
     flows,
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${front?.port ?? first.port}`,
     clock,
     keyPrefix: prefix,
     background,
     async close() {
       await background?.stop();
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await front?.close();
+      for (const { server } of twin ? [first, twin] : [first]) {
+        server.closeAllConnections();
+        await new Promise((r) => server.close(r));
+      }
+      twinRedis?.disconnect();
       if (options.keyPrefix) {
         redis.disconnect();
       } else if (!options.redis) {
         await deleteKeysWithPrefix(config, `${config.redis.keyPrefix}${prefix}`);
         redis.disconnect();
       }
+    },
+  };
+}
+
+/** TEST_INSTANCES=2 (npm run test:cluster sets it): every test app is two instances behind an alternating front. */
+const TEST_INSTANCES = Number(processEnv().TEST_INSTANCES ?? 1);
+
+/**
+ * A minimal load balancer on loopback: each request goes to the next instance in turn, whatever
+ * connection it came on. The browser call simulator keeps a call in the instance that placed it,
+ * so /simulator requests are pinned to the first instance, as sticky sessions would do.
+ */
+async function alternatingFront(ports: number[]): Promise<{ port: number; close(): Promise<void> }> {
+  const agent = new HttpAgent({ keepAlive: true });
+  let next = 0;
+  const front = createHttpServer((req, res) => {
+    const port = req.url?.startsWith('/simulator') ? ports[0]! : ports[next++ % ports.length]!;
+    const upstream = httpRequest({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, answer.rawHeaders);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => {
+      if (!res.headersSent) res.writeHead(502);
+      res.end();
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (front.address() as AddressInfo).port,
+    async close() {
+      front.closeAllConnections();
+      await new Promise((r) => front.close(r));
+      agent.destroy();
     },
   };
 }
