@@ -6,11 +6,15 @@
 //   --no-memory    skip the Redis memory figures             --memory-count N   items per memory figure (default 100000)
 //   --profile name profile the app with --cpu-prof during that scenario (profile in bench/)
 //   --out path     where the JSON goes (default bench/results.json)
+//   --calls N      simultaneous calls in the `calls` scenario (default 1000)
+//   --instances N  also run every scenario against N app processes (node:cluster) and report N against 1
+//   --url URL      drive a running deployment instead (its settings from .env / the environment; see remote.ts)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MissingRedisError } from './lib/managed-redis.ts';
 import { renderMarkdown } from './lib/bench/report.ts';
+import { runRemoteBench } from './lib/bench/remote.ts';
 import { runBench, type BenchOptions } from './lib/bench/run.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -28,6 +32,9 @@ function parseOptions(argv: string[]): { options: BenchOptions; out: string } {
       'memory-count': { type: 'string' },
       profile: { type: 'string' },
       out: { type: 'string' },
+      instances: { type: 'string' },
+      calls: { type: 'string' },
+      url: { type: 'string' },
     },
   });
   const number = (name: string, value: string | undefined, fallback: number, min: number) => {
@@ -47,6 +54,9 @@ function parseOptions(argv: string[]): { options: BenchOptions; out: string } {
     memoryCount: Math.round(number('memory-count', values['memory-count'], 100_000, 1)),
     profile: values.profile,
     profileDir: join(root, 'bench'),
+    instances: Math.round(number('instances', values.instances, 1, 1)),
+    calls: values.calls === undefined ? undefined : Math.round(number('calls', values.calls, 1000, 1)),
+    url: values.url,
     log: (line) => console.error(line),
   };
   return { options, out: resolve(values.out ?? join(root, 'bench', 'results.json')) };
@@ -54,7 +64,7 @@ function parseOptions(argv: string[]): { options: BenchOptions; out: string } {
 
 async function main(): Promise<void> {
   const { options, out } = parseOptions(process.argv.slice(2));
-  const results = await runBench(options);
+  const results = options.url ? await runRemoteBench({ ...options, url: options.url }) : await runBench(options);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   console.log(renderMarkdown(results));

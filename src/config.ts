@@ -92,6 +92,9 @@ export const ENV_SCHEMA = z.object({
         .transform((u) => u?.replace(/\/+$/, '')),
     )
     .describe('The URL Twilio uses to reach this app (your tunnel or proxy in front of it). Webhook signatures are checked against it. Default: http://localhost:$PORT'),
+  WEB_CONCURRENCY: z
+    .preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(256).optional())
+    .describe('npm start: worker processes serving HTTP (node:cluster). Default: the cores available, or 1 while the browser call simulator is on.'),
   REDIS_URL: optionalString.describe('Redis to use. Empty: `npm start` and `npm test` run a local redis-server themselves.'),
   REDIS_DATA_DIR: optionalString.describe(
     'Where `npm start` keeps its own redis-server\'s data when REDIS_URL is empty (default .data/redis). A lock file there stops a second `npm start` from running a second redis-server on the same data.',

@@ -142,6 +142,8 @@ export function ensureRedisServer(log: (line: string) => void = console.log): st
   );
 }
 
+const redisCli = (serverBinary: string) => serverBinary.replace(/redis-server$/, 'redis-cli');
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -186,6 +188,8 @@ export interface ManagedRedisOptions {
   ownProcessGroup?: boolean;
   /** A fixed port (e.g. to restart on the same port after a crash); default: a free one. */
   port?: number;
+  /** More redis-server arguments (a cluster node's, for instance). */
+  extraArgs?: string[];
   log?: (line: string) => void;
 }
 
@@ -208,6 +212,7 @@ export async function startManagedRedis(options: ManagedRedisOptions = {}): Prom
     '--appendonly', options.persistent ? 'yes' : 'no',
     '--appendfsync', options.appendfsync ?? 'always',
     '--loglevel', 'warning',
+    ...(options.extraArgs ?? []),
   ];
   const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownProcessGroup ?? false });
   lock?.update({ redisPid: child.pid, port });
@@ -226,7 +231,7 @@ export async function startManagedRedis(options: ManagedRedisOptions = {}): Prom
   const polled = (async () => {
     for (let i = 0; i < 100; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      const ping = spawnSync(binary.replace(/redis-server$/, 'redis-cli'), ['-p', String(port), 'ping'], { encoding: 'utf8' });
+      const ping = spawnSync(redisCli(binary), ['-p', String(port), 'ping'], { encoding: 'utf8' });
       if (ping.stdout?.trim() === 'PONG') return;
     }
     throw new Error(`redis-server did not answer on port ${port}:\n${output}`);
@@ -277,4 +282,106 @@ export async function startManagedRedis(options: ManagedRedisOptions = {}): Prom
       if (temporary) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+export interface ManagedCluster {
+  /** Every node, masters first as created (replicas may be promoted later). */
+  nodes: { host: string; port: number }[];
+  /** REDIS_CLUSTER_NODES for the app: host:port,host:port,… */
+  nodesEnv: string;
+  servers: ManagedRedis[];
+  /** Runs redis-cli against one node and returns its output (CLUSTER NODES, INFO, …). */
+  cli(port: number, ...args: string[]): string;
+  stop(): Promise<void>;
+}
+
+export interface ManagedClusterOptions {
+  masters?: number;
+  replicasPerMaster?: number;
+  /**
+   * How long a master may be unreachable before its replica takes over (redis's
+   * cluster-node-timeout, default 15 s there). Short here: a local cluster for tests.
+   */
+  nodeTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+/** A free port whose cluster bus port (port + 10000) is free too. */
+async function freeClusterPort(taken: Set<number>): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = await freePort();
+    if (port + 10_000 > 65_535 || taken.has(port) || taken.has(port + 10_000)) continue;
+    const bus = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port + 10_000, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (bus) {
+      taken.add(port).add(port + 10_000);
+      return port;
+    }
+  }
+  throw new Error('no free port pair for a cluster node');
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A throwaway Redis Cluster on loopback from Debian's redis-server: `masters` masters with
+ * `replicasPerMaster` replicas each (3 + 3 by default), slots spread by `redis-cli --cluster
+ * create`, ready when every node reports cluster_state:ok and knows every other node.
+ */
+export async function startManagedCluster(options: ManagedClusterOptions = {}): Promise<ManagedCluster> {
+  const log = options.log ?? console.log;
+  const masters = options.masters ?? 3;
+  const replicas = options.replicasPerMaster ?? 1;
+  const binary = ensureRedisServer(log);
+  const cliBinary = redisCli(binary);
+  const taken = new Set<number>();
+  const ports: number[] = [];
+  for (let i = 0; i < masters * (1 + replicas); i++) ports.push(await freeClusterPort(taken));
+  const servers: ManagedRedis[] = [];
+  const stop = async () => {
+    await Promise.all(servers.map((server) => server.stop().catch(() => undefined)));
+  };
+  try {
+    servers.push(
+      ...(await Promise.all(
+        ports.map((port) =>
+          startManagedRedis({
+            port,
+            log,
+            extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 2000)],
+          }),
+        ),
+      )),
+    );
+    const cli = (port: number, ...args: string[]) => {
+      const run = spawnSync(cliBinary, ['-p', String(port), ...args], { encoding: 'utf8' });
+      if (run.status !== 0) throw new Error(`redis-cli -p ${port} ${args.join(' ')} failed:\n${run.stdout}${run.stderr}`);
+      return run.stdout;
+    };
+    const create = spawnSync(
+      cliBinary,
+      ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes'],
+      { encoding: 'utf8' },
+    );
+    if (create.status !== 0) throw new Error(`redis-cli --cluster create failed:\n${create.stdout}${create.stderr}`);
+    const until = Date.now() + 30_000;
+    for (;;) {
+      const ready = ports.every((port) => {
+        const info = cli(port, 'cluster', 'info');
+        return /cluster_state:ok/.test(info) && new RegExp(`cluster_known_nodes:${ports.length}\\b`).test(info);
+      });
+      const replicasUp = ports.every((port) => !/role:slave/.test(cli(port, 'info', 'replication')) || /master_link_status:up/.test(cli(port, 'info', 'replication')));
+      if (ready && replicasUp) break;
+      if (Date.now() > until) throw new Error('the local Redis Cluster did not become ready within 30 s');
+      await sleep(100);
+    }
+    const nodes = ports.map((port) => ({ host: '127.0.0.1', port }));
+    return { nodes, nodesEnv: nodes.map((n) => `${n.host}:${n.port}`).join(','), servers, cli, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }

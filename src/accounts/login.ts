@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { AppError, invalidInput } from '../http/errors.ts';
 import { digitsAsTyped, formalIds } from '../identifiers/ids.ts';
 import { keys } from '../store/keys.ts';
+import type { RedisClient } from '../store/redis.ts';
 import { getAccountByFormalId, isActive, setPinHash, getAccount } from './accounts.ts';
-import { decoyPasswordHash, HashingBusyError, hashPin, verifyPassword } from './passwords.ts';
+import { decoyPasswordHash, HashingBusyError, hashPassword, hashPin, passwordNeedsUpgrade, verifyPassword } from './passwords.ts';
 import { createSession } from './sessions.ts';
 
 const loginInput = z.object({
@@ -65,8 +66,22 @@ export async function logIn(deps: CoreDeps, input: unknown, clientAddress: strin
     throw INVALID();
   }
   await Promise.all([redis.del(idKey), redis.dpTakeAttempt(addressKey, 'refund')]);
+  if (passwordNeedsUpgrade(account.passwordHash)) await upgradePasswordHash(redis, account.memberId, account.passwordHash, password);
   const sessionToken = await createSession(redis, account.memberId, config.sessionTtlSeconds);
   return { memberId: account.memberId, formalId: account.formalId, accessExpiresAt: account.accessExpiresAt, sessionToken };
+}
+
+/**
+ * Re-hashes a password stored with older parameters, now that it is known, and swaps it in only
+ * if the stored hash is still the one just verified (a concurrent change wins). Best effort: a
+ * busy hashing pool or a Redis error leaves the old hash, to be upgraded at a later login.
+ */
+async function upgradePasswordHash(redis: RedisClient, memberId: string, verifiedHash: string, password: string): Promise<void> {
+  try {
+    await redis.dpReplacePasswordHash(keys.account(memberId), verifiedHash, await hashPassword(password));
+  } catch {
+    // the login itself succeeded; the upgrade waits for the next one
+  }
 }
 
 function lockedOut(seconds: number): AppError {

@@ -34,7 +34,8 @@ const SCRIPTS = {
   dpClaimDeliveries: { file: 'claim-deliveries', numberOfKeys: 3 },
   dpFinishDelivery: { file: 'finish-delivery', numberOfKeys: 2 },
   dpRetryDelivery: { file: 'retry-delivery', numberOfKeys: 2 },
-} satisfies Record<string, { file: string; numberOfKeys: number | null }>;
+  dpReplacePasswordHash: { file: 'replace-password-hash', numberOfKeys: 1 },
+} satisfies Record<string, { file: string; numberOfKeys: number | null; outbox?: boolean }>;
 
 type Arg = string | number;
 
@@ -176,6 +177,7 @@ declare module 'ioredis' {
       keepSeconds: Arg,
     ): Result<[number, (string | number)?], Context>;
     dpSettleAttempt(failures: string, inflight: string, failedGuess: '1' | '0', windowSeconds: Arg): Result<number, Context>;
+    dpReplacePasswordHash(account: string, verifiedHash: string, newHash: string): Result<0 | 1, Context>;
   }
 }
 

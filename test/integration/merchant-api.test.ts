@@ -5,7 +5,7 @@ import { keys } from '../../src/store/keys.ts';
 import { sha256 } from '../../src/shared/hashing.ts';
 import { codeHash } from '../../src/payments/code-secrets.ts';
 import { unsettledShard } from '../../src/payments/redemption.ts';
-import { jsonRequest, startTestApp, type TestApp } from '../support/harness.ts';
+import { jsonRequest, scanKeys, startTestApp, type TestApp } from '../support/harness.ts';
 import { activeMember, type ActiveMember } from '../support/member.ts';
 import { adminAuth, codeBoughtByPhone, createMerchant, merchantAuth, merchantPost, type TestMerchant } from '../support/payments.ts';
 
@@ -226,7 +226,8 @@ describe('the merchant API: balance checks, redemptions, voids, settlement', () 
       expect(theirs.status).to.equal(201);
       expect(theirs.body.redemptionId).to.not.equal(mine.body.redemptionId);
       expect(theirs.body.remaining).to.equal(800);
-      const ttl = await app.redis.ttl((await app.redis.keys('*idem*'))[0]!.slice(String(app.redis.options.keyPrefix).length));
+      const prefix = `${app.config.redis.keyPrefix}${app.keyPrefix}`;
+      const ttl = await app.redis.ttl((await scanKeys(app.config, `${prefix}*idem*`))[0]!.slice(prefix.length));
       expect(ttl).to.be.within(24 * 3600 - 60, 24 * 3600);
     });
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readLedger, type LedgerEntry } from '../../src/accounts/ledger.ts';
 import { keys } from '../../src/store/keys.ts';
-import { jsonRequest, register, startTestApp, type TestApp } from '../support/harness.ts';
+import { jsonRequest, plainRedis, register, scanKeys, startTestApp, type TestApp } from '../support/harness.ts';
 import { TestCall } from '../support/call.ts';
 import { activeMember } from '../support/member.ts';
 import { buyOnCall, createMerchant, merchantAuth, merchantPost, signInToBuy } from '../support/payments.ts';
@@ -211,11 +211,9 @@ describe('buying a payment code by phone (menu 2)', () => {
     const member = await activeMember(app, { pin: PIN });
     const call = await signInToBuy(app, member, PIN);
     const code = await buyOnCall(call, '1');
-    const prefix = (app.redis.options as { keyPrefix?: string }).keyPrefix!;
-    const { Redis } = await import('ioredis');
-    const plain = new Redis(app.config.redis.url!);
+    const plain = plainRedis(app.config);
     const dump: string[] = [];
-    for (const key of await plain.keys(`${prefix}*`)) {
+    for (const key of await scanKeys(app.config, `${app.config.redis.keyPrefix}${app.keyPrefix}*`)) {
       const type = await plain.type(key);
       if (type === 'string') dump.push(key, (await plain.get(key)) ?? '');
       if (type === 'hash') dump.push(key, JSON.stringify(await plain.hgetall(key)));

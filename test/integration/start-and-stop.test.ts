@@ -55,7 +55,7 @@ describe('npm start: a clear refusal at start, and a stop with a deadline', func
 
     it('with the port taken, start ends with one line on stderr and a non-zero exit, before any redis-server touches the data directory', async () => {
       const dataDir = tempDataDir();
-      const app = await startAppProcess({ PORT: String(takenPort), REDIS_URL: '', REDIS_DATA_DIR: dataDir }, { waitUntilRunning: false });
+      const app = await startAppProcess({ PORT: String(takenPort), REDIS_URL: '', REDIS_CLUSTER_NODES: '', REDIS_DATA_DIR: dataDir }, { waitUntilRunning: false });
       const { code } = await app.exited;
       expect(code).to.not.equal(0);
       expect(app.stderr().trim().split('\n')).to.deep.equal([`dialpass: port ${takenPort} is already in use; set PORT to another one.`]);
@@ -66,11 +66,11 @@ describe('npm start: a clear refusal at start, and a stop with a deadline', func
 
     it('a second start on the same data directory ends with one line and exit code 1, and only the first one’s redis-server runs on it', async () => {
       const dataDir = tempDataDir();
-      const first = await startAppProcess({ REDIS_URL: '', REDIS_DATA_DIR: dataDir });
+      const first = await startAppProcess({ REDIS_URL: '', REDIS_CLUSTER_NODES: '', REDIS_DATA_DIR: dataDir });
       try {
         const [firstRedis] = redisServersIn(dataDir);
         expect(firstRedis).to.be.a('number');
-        const second = await startAppProcess({ REDIS_URL: '', REDIS_DATA_DIR: dataDir }, { waitUntilRunning: false });
+        const second = await startAppProcess({ REDIS_URL: '', REDIS_CLUSTER_NODES: '', REDIS_DATA_DIR: dataDir }, { waitUntilRunning: false });
         const { code } = await second.exited;
         expect(code).to.equal(1);
         const lines = second.stderr().trim().split('\n');
@@ -88,14 +88,14 @@ describe('npm start: a clear refusal at start, and a stop with a deadline', func
 
     it('after a start that was killed outright, the next start stops the redis-server it left behind and takes over the data directory', async () => {
       const dataDir = tempDataDir();
-      const killed = await startAppProcess({ REDIS_URL: '', REDIS_DATA_DIR: dataDir });
+      const killed = await startAppProcess({ REDIS_URL: '', REDIS_CLUSTER_NODES: '', REDIS_DATA_DIR: dataDir });
       const [orphan] = redisServersIn(dataDir);
       killed.child.kill('SIGKILL');
       await killed.exited;
       let next: Awaited<ReturnType<typeof startAppProcess>> | undefined;
       try {
         expect(redisServersIn(dataDir)).to.deep.equal([orphan]);
-        next = await startAppProcess({ REDIS_URL: '', REDIS_DATA_DIR: dataDir });
+        next = await startAppProcess({ REDIS_URL: '', REDIS_CLUSTER_NODES: '', REDIS_DATA_DIR: dataDir });
         const now = redisServersIn(dataDir);
         expect(now).to.have.length(1);
         expect(now[0]).to.not.equal(orphan);
@@ -123,8 +123,22 @@ describe('npm start: a clear refusal at start, and a stop with a deadline', func
         }
       });
       await new Promise((r) => setTimeout(r, 1500));
-      // A slow request (a scrypt-hashed login) in flight when the signal comes.
-      const slow = hit(new Agent({ keepAlive: true }), app.port, '/api/login', 'POST', JSON.stringify({ formalId: '123456789', password: 'not-this-one' }));
+      // A request in flight when the signal comes: its headers are in, its body arrives only after the signal.
+      const slowBody = JSON.stringify({ formalId: '123456789', password: 'not-this-one' });
+      let finishSlow = () => {};
+      const slow = new Promise<Hit>((resolve) => {
+        const sentAt = performance.now();
+        const req = request(
+          { host: '127.0.0.1', port: app.port, path: '/api/login', method: 'POST', agent: new Agent({ keepAlive: true }), headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(slowBody) } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve({ sentAt, doneAt: performance.now(), status: res.statusCode, connection: res.headers.connection }));
+          },
+        );
+        req.on('error', (e: NodeJS.ErrnoException) => resolve({ sentAt, doneAt: performance.now(), error: e.code ?? e.message }));
+        req.write(slowBody.slice(0, 10));
+        finishSlow = () => req.end(slowBody.slice(10));
+      });
       await new Promise((r) => setTimeout(r, 150));
       const servedBefore = hits.filter((h) => h.status).length;
       const signalledAt = performance.now();
@@ -140,6 +154,7 @@ describe('npm start: a clear refusal at start, and a stop with a deadline', func
         }),
       );
       app.child.kill('SIGTERM');
+      void seen.then(finishSlow);
       const [{ code, at }] = await Promise.all([app.exited, seen]);
       await new Promise((r) => setTimeout(r, GRACE_MS + 200));
       running = false;
@@ -185,7 +200,7 @@ describe('npm start: a clear refusal at start, and a stop with a deadline', func
       const port = await freePort();
       const npm = spawn('npm', ['start'], {
         cwd: new URL('../../', import.meta.url).pathname,
-        env: { ...processEnv(), NODE_ENV: 'test', LOG_LEVEL: 'silent', REDIS_URL: '', REDIS_DATA_DIR: dataDir, PORT: String(port) },
+        env: { ...processEnv(), NODE_ENV: 'test', LOG_LEVEL: 'silent', REDIS_URL: '', REDIS_CLUSTER_NODES: '', REDIS_DATA_DIR: dataDir, PORT: String(port) },
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       });

@@ -46,10 +46,10 @@ describe('the web pages and the JSON API', () => {
       expect(page).to.not.include('<b>Ken</b>');
     });
 
-    it('the pending registration keeps only a scrypt hash of the password and expires after the configured TTL', async () => {
+    it('the pending registration keeps only an argon2id hash of the password and expires after the configured TTL', async () => {
       const { provisionalId, password } = await register(app);
       const pending = await app.redis.hgetall(keys.pendingRegistration(provisionalId));
-      expect(pending.passwordHash).to.match(/^s1\$/);
+      expect(pending.passwordHash).to.match(/^a1\$/);
       expect(Object.values(pending).join(' ')).to.not.include(password);
       const ttl = await app.redis.ttl(keys.pendingRegistration(provisionalId));
       expect(ttl).to.be.within(86_390, 86_400);

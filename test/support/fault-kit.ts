@@ -29,6 +29,8 @@ export const FAULT_ENV = {
   HASH_PEPPER: 'fault-test-pepper-0123456789abcdef',
   ADMIN_TOKEN: 'fault-test-admin-token-0123456789',
   REDIS_KEY_PREFIX: 'fault:',
+  // The drills run their own redis-server; a cluster set for the suite (npm run test:cluster) is not theirs.
+  REDIS_CLUSTER_NODES: '',
   SERVICE_PHONE_NUMBER: '+815000009999',
   CODE_DENOMINATIONS: '5000,10000',
   MONTHLY_SPENDING_CAP: '1000000',

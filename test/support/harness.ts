@@ -1,11 +1,11 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { Agent as HttpAgent, createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { createApp } from '../../src/app.ts';
 import { simulatorRouters } from '../../scripts/lib/simulator-routers.ts';
 import { startBackgroundWork, type BackgroundWork } from '../../src/background.ts';
-import { buildConfig, loadConfig, type Config } from '../../src/config.ts';
+import { buildConfig, loadConfig, processEnv, type Config } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createRedisClient, type RedisClient } from '../../src/store/redis.ts';
 import { loadVoiceFlows, type VoiceFlows } from '../../src/voice/prompts.ts';
@@ -70,27 +70,45 @@ export async function startTestApp(overrides: Record<string, string> = {}, optio
   const redis = options.redis ?? createRedisClient(config, { keyPrefix: prefix });
   const clock = { now: Date.now() };
   const logger = createLogger(config);
-  const app = createApp({ config, redis, logger, flows, now: () => clock.now, sms: options.sms, extraRouters: simulatorRouters(config, logger) });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const { port } = server.address() as AddressInfo;
   // The app's clock stands still unless a test moves it; the worker's runs on from it, so retries
   // come due as real time passes, and a test that moves the clock moves the worker too.
   const startedAt = Date.now();
-  const background = options.worker === false ? undefined : startBackgroundWork({ config, redis, logger, now: () => clock.now + (Date.now() - startedAt) });
+  const instance = async (client: RedisClient) => {
+    const app = createApp({ config, redis: client, logger, flows, now: () => clock.now, sms: options.sms, extraRouters: simulatorRouters(config, logger) });
+    const server: Server = await new Promise((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const background = options.worker === false ? undefined : startBackgroundWork({ config, redis: client, logger, now: () => clock.now + (Date.now() - startedAt) });
+    return { server, port: (server.address() as AddressInfo).port, background };
+  };
+  const first = await instance(redis);
+  // npm run test:cluster: a second instance of the same deployment (its own Redis connections,
+  // its own background worker) and a front that hands requests to the two in turn, as a load
+  // balancer would. Tests that bring their own client or instances keep one.
+  const twinRedis = TEST_INSTANCES > 1 && !options.redis && !options.keyPrefix ? createRedisClient(config, { keyPrefix: prefix }) : undefined;
+  const twin = twinRedis ? await instance(twinRedis) : undefined;
+  const front = twin ? await alternatingFront([first.port, twin.port]) : undefined;
+  const backgrounds = [first.background, twin?.background].filter((b): b is BackgroundWork => b !== undefined);
+  const background: BackgroundWork | undefined =
+    backgrounds.length === 0
+      ? undefined
+      : { runOnce: async () => void (await Promise.all(backgrounds.map((b) => b.runOnce()))), stop: async () => void (await Promise.all(backgrounds.map((b) => b.stop()))) };
   return {
     config,
     redis,
     flows,
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${front?.port ?? first.port}`,
     clock,
     keyPrefix: prefix,
     background,
     async close() {
       await background?.stop();
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await front?.close();
+      for (const { server } of twin ? [first, twin] : [first]) {
+        server.closeAllConnections();
+        await new Promise((r) => server.close(r));
+      }
+      twinRedis?.disconnect();
       if (options.keyPrefix) {
         redis.disconnect();
       } else if (!options.redis) {
@@ -101,16 +119,98 @@ export async function startTestApp(overrides: Record<string, string> = {}, optio
   };
 }
 
-async function deleteKeysWithPrefix(config: Config, prefix: string): Promise<void> {
-  if (!config.redis.url) return;
-  const plain = new Redis(config.redis.url);
-  let cursor = '0';
-  do {
-    const [next, found] = await plain.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    if (found.length) await plain.unlink(...found);
-    cursor = next;
-  } while (cursor !== '0');
-  plain.disconnect();
+/** TEST_INSTANCES=2 (npm run test:cluster sets it): every test app is two instances behind an alternating front. */
+const TEST_INSTANCES = Number(processEnv().TEST_INSTANCES ?? 1);
+
+/**
+ * A minimal load balancer on loopback: each request goes to the next instance in turn, whatever
+ * connection it came on. The browser call simulator keeps a call in the instance that placed it,
+ * so /simulator requests are pinned to the first instance, as sticky sessions would do.
+ */
+async function alternatingFront(ports: number[]): Promise<{ port: number; close(): Promise<void> }> {
+  const agent = new HttpAgent({ keepAlive: true });
+  let next = 0;
+  const front = createHttpServer((req, res) => {
+    const port = req.url?.startsWith('/simulator') ? ports[0]! : ports[next++ % ports.length]!;
+    const upstream = httpRequest({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, answer.rawHeaders);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => {
+      if (!res.headersSent) res.writeHead(502);
+      res.end();
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (front.address() as AddressInfo).port,
+    async close() {
+      front.closeAllConnections();
+      await new Promise((r) => front.close(r));
+      agent.destroy();
+    },
+  };
+}
+
+/**
+ * A client with no key prefix and no scripts, on the same Redis or cluster as the app: for tests
+ * that look at raw keys. On a cluster it routes each key to its master.
+ */
+export function plainRedis(config: Config): Redis | Cluster {
+  if (config.redis.clusterNodes.length > 0) return new Cluster(config.redis.clusterNodes);
+  return new Redis(config.redis.url!);
+}
+
+/** Runs `visit` on every master: the one Redis, or each master of a cluster (a SCAN sees one node only). */
+async function eachMaster<T>(client: Redis | Cluster, visit: (node: Redis) => Promise<T>): Promise<T[]> {
+  if (client instanceof Cluster) {
+    // The slot table is loaded on connect; before it is, nodes('master') is empty.
+    if (client.status !== 'ready') await new Promise((resolve, reject) => client.once('ready', resolve).once('error', reject));
+    return Promise.all(client.nodes('master').map(visit));
+  }
+  return [await visit(client)];
+}
+
+/** Every key matching `pattern` (full names, REDIS_KEY_PREFIX included), by SCAN on every master; never KEYS. */
+export async function scanKeys(config: Config, pattern: string): Promise<string[]> {
+  const plain = plainRedis(config);
+  try {
+    const perNode = await eachMaster(plain, async (node) => {
+      const found: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, batch] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        found.push(...batch);
+        cursor = next;
+      } while (cursor !== '0');
+      return found;
+    });
+    return perNode.flat();
+  } finally {
+    plain.disconnect();
+  }
+}
+
+/** Deletes a test's keys on one Redis or on every master of a cluster (one UNLINK per key: keys in different slots cannot share a command there). */
+export async function deleteKeysWithPrefix(config: Config, prefix: string): Promise<void> {
+  const plain = plainRedis(config);
+  try {
+    await eachMaster(plain, async (node) => {
+      let cursor = '0';
+      do {
+        const [next, found] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        if (found.length) {
+          const pipeline = node.pipeline();
+          for (const key of found) pipeline.unlink(key);
+          await pipeline.exec();
+        }
+        cursor = next;
+      } while (cursor !== '0');
+    });
+  } finally {
+    plain.disconnect();
+  }
 }
 
 export { newCallSid };

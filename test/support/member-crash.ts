@@ -57,6 +57,8 @@ export function memberCrashStory(plan: CrashPlan) {
       const port = await freePort();
       env = {
         REDIS_URL: redis.url,
+        // Its own redis-server, even when the suite runs on a cluster (npm run test:cluster).
+        REDIS_CLUSTER_NODES: '',
         PORT: String(port),
         PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
         TWILIO_AUTH_TOKEN: AUTH_TOKEN,

@@ -51,7 +51,6 @@ export async function measureRedisMemory(ctx: BenchContext, plain: Redis, count:
 
   const formalIds = await activateMembers(redis, config, memberIds);
   const withAccounts = await usedMemory(plain);
-  const stepKeys = await plain.keys(prefixed(`${keys.account(sample).replace(':account', ':step:')}*`));
   const account: MemoryFigure = {
     bytesEach: Math.round((withAccounts - empty) / count),
     count,
@@ -59,7 +58,8 @@ export async function measureRedisMemory(ctx: BenchContext, plain: Redis, count:
       accountHash: await sizeOf(keys.account(sample)),
       ledger: await sizeOf(keys.memberLedger(sample)),
       formalIdIndex: await sizeOf(keys.formalIdIndex(formalIds[0]!)),
-      activationStepMarker: stepKeys[0] ? await plain.memory('USAGE', stepKeys[0], 'SAMPLES', 0) : null,
+      // activateMembers marks the first member's activation under this call SID.
+      activationStepMarker: await sizeOf(keys.callStep(sample, 'CAbenchseed0', 'activate')),
     },
   };
 

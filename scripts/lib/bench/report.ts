@@ -13,10 +13,13 @@ export function renderMarkdown(results: BenchResults): string {
   lines.push(
     `Machine: ${machine.cpuModel}, ${machine.cpus} CPUs, ${machine.memoryGiB} GiB, ${machine.os}; Node ${machine.node}; Redis ${machine.redis}.`,
     `Run: ${results.startedAt}, ${options.durationSeconds} s measured after ${options.warmupSeconds} s warm-up per run, connections ${options.connections.join(', ')}.`,
-    '',
-    '| scenario | conns | req/s | p50 ms | p99 ms | max ms | errors | baseline | base req/s | base p99 ms | ratio (pair range) | CPU µs/req app (+Redis) | base CPU µs/req | app RSS MB |',
-    '|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|',
   );
+  if (!results.remote)
+    lines.push(
+      '',
+      '| scenario | conns | req/s | p50 ms | p99 ms | max ms | errors | baseline | base req/s | base p99 ms | ratio (pair range) | CPU µs/req app (+Redis) | base CPU µs/req | app RSS MB |',
+      '|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|',
+    );
   for (const row of results.rows) {
     const m = row.measured;
     const b = row.baselineMeasured;
@@ -25,6 +28,64 @@ export function renderMarkdown(results: BenchResults): string {
     );
   }
   for (const pending of results.pending) lines.push(`| ${pending.scenario} | – | pending | | | | | | | | | | | |`);
+  if (results.remote) {
+    lines.push('', `Against ${results.remote.url} (a running deployment; no baseline, no CPU or memory figures):`, '', '| scenario | conns | req/s | p50 ms | p99 ms | max ms | errors |', '|---|---:|---:|---:|---:|---:|---:|');
+    for (const r of results.remote.rows) {
+      const m = r.measured;
+      lines.push(`| ${r.scenario} | ${r.connections} | ${m.requestsPerSecond} | ${ms(m.latencyMs.p50)} | ${ms(m.latencyMs.p99)} | ${ms(m.latencyMs.max)} | ${m.errors} |`);
+    }
+  }
+  if (results.loginBursts) {
+    lines.push(
+      '',
+      '| logins at once | bursts | ok | errors (statuses) | p50 ms | p99 ms | max ms | logins/s | CPU µs/login | logins/s per core | app RSS MB before → peak → after |',
+      '|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|',
+    );
+    for (const b of results.loginBursts) {
+      const others = Object.entries(b.statuses).filter(([status]) => status !== '200');
+      lines.push(
+        `| ${b.simultaneous} | ${b.rounds} | ${b.ok} | ${b.errors}${others.length ? ` (${others.map(([s, n]) => `${s}: ${n}`).join(', ')})` : ''} | ${b.latencyMs.p50} | ${b.latencyMs.p99} | ${b.latencyMs.max} | ${b.loginsPerSecond} | ${b.cpuMicrosPerLogin} | ${b.loginsPerSecondPerCore} | ${b.rssBeforeMiB} → ${b.rssPeakMiB} → ${b.rssAfterMiB} |`,
+      );
+    }
+  }
+  const callsTable = (calls: NonNullable<BenchResults['calls']>, label: string) => {
+    lines.push(
+      '',
+      `${label}: ${calls.calls.toLocaleString('en-US')} simultaneous simulated calls (pick-up → 1 → provisional ID → formal ID heard → hang-up), ${calls.errors} errors, all done in ${calls.wallMs} ms (${calls.callsPerSecond} calls/s)${calls.cpuMicrosPerCall ? `, app CPU ${calls.cpuMicrosPerCall} µs per call` : ''}.`,
+      '',
+      '| webhook | requests | p50 ms | p99 ms | max ms |',
+      '|---|---:|---:|---:|---:|',
+    );
+    for (const w of calls.webhooks) lines.push(`| ${w.path} | ${w.requests} | ${w.p50} | ${w.p99} | ${w.max} |`);
+    if (calls.errorSamples.length) lines.push('', `Errors, first few: ${calls.errorSamples.join('; ')}`);
+  };
+  if (results.calls) callsTable(results.calls, results.remote ? `Calls against ${results.remote.url}` : 'Calls, one app process');
+  const scaling = results.scaling;
+  if (scaling) {
+    lines.push(
+      '',
+      `One app process against ${scaling.instances} (node:cluster on one port, as npm start runs them), same scenarios, interleaved slices; ${scaling.cores} cores shared by the app processes, Redis and the load generator:`,
+      '',
+      `| scenario | conns | 1 process req/s | ${scaling.instances} processes req/s | ratio (pair range) | p99 ms 1 → ${scaling.instances} | errors | CPU µs/req 1 → ${scaling.instances} | RSS MB 1 → ${scaling.instances} |`,
+      '|---|---:|---:|---:|---:|---|---:|---|---|',
+    );
+    for (const r of scaling.rows) {
+      lines.push(
+        `| ${r.scenario} | ${r.connections} | ${r.one.requestsPerSecond} | ${r.many.requestsPerSecond} | ${r.ratio.toFixed(2)}×${r.pairRatios.length > 1 ? ` (${Math.min(...r.pairRatios).toFixed(2)}–${Math.max(...r.pairRatios).toFixed(2)})` : ''} | ${ms(r.one.latencyMs.p99)} → ${ms(r.many.latencyMs.p99)} | ${r.one.errors + r.many.errors} | ${r.one.cpuMicrosPerRequest} → ${r.many.cpuMicrosPerRequest} | ${mb(r.one.peakRssBytes)} → ${mb(r.many.peakRssBytes)} |`,
+      );
+    }
+    if (scaling.loginBursts && results.loginBursts) {
+      lines.push('', `| logins at once | 1 process logins/s | ${scaling.instances} processes logins/s | ratio | p99 ms 1 → ${scaling.instances} | errors 1 / ${scaling.instances} |`, '|---:|---:|---:|---:|---|---|');
+      scaling.loginBursts.forEach((b, i) => {
+        const one = results.loginBursts![i]!;
+        lines.push(`| ${b.simultaneous} | ${one.loginsPerSecond} | ${b.loginsPerSecond} | ${(b.loginsPerSecond / Math.max(one.loginsPerSecond, 1)).toFixed(2)}× | ${one.latencyMs.p99} → ${b.latencyMs.p99} | ${one.errors} / ${b.errors} |`);
+      });
+    }
+    if (scaling.calls) {
+      callsTable(scaling.calls, `Calls, ${scaling.instances} app processes`);
+      if (results.calls) lines.push('', `Calls/s, ${scaling.instances} processes over one: ${(scaling.calls.callsPerSecond / Math.max(results.calls.callsPerSecond, 1)).toFixed(2)}×.`);
+    }
+  }
   lines.push('', '| target | measured | result |', '|---|---|---|');
   for (const target of results.targets) lines.push(`| ${target.target} | ${target.measured} | ${target.status} |`);
 

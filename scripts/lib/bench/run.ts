@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
-import { cpus, release, totalmem } from 'node:os';
+import { availableParallelism, cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
@@ -9,6 +9,8 @@ import { hashPassword } from '../../../src/accounts/passwords.ts';
 import { buildConfig, processEnv, type Config } from '../../../src/config.ts';
 import { createRedisClient } from '../../../src/store/redis.ts';
 import { startManagedRedis } from '../managed-redis.ts';
+import { CALLS_SCENARIO, measureCalls, SIMULTANEOUS_CALLS, type CallsFigures } from './calls.ts';
+import { LOGIN_BURSTS_SCENARIO, measureLoginBursts, type LoginBurstFigures } from './logins.ts';
 import { measureRedisMemory, type RedisMemoryFigures } from './memory.ts';
 import { summariseCpuProfile, type ProfileSummary } from './profile.ts';
 import { BASELINES, BENCH_PUBLIC_BASE_URL, createScenarios, type BaselineName, type BenchContext, type Scenario, type Workload } from './scenarios.ts';
@@ -27,6 +29,12 @@ export interface BenchOptions {
   /** Scenario name whose app process is profiled with --cpu-prof (the profile goes to profileDir). */
   profile?: string;
   profileDir: string;
+  /** App processes to compare with one (npm run bench -- --instances N); 1 or absent: no comparison. */
+  instances?: number;
+  /** Simultaneous calls in the `calls` scenario (default 1,000). */
+  calls?: number;
+  /** A running deployment to drive instead of local processes (remote.ts). */
+  url?: string;
   log: (line: string) => void;
 }
 
@@ -72,8 +80,35 @@ export interface BenchResults {
   rows: ResultRow[];
   pending: { scenario: string; title: string; reason: string }[];
   redisMemory: RedisMemoryFigures | null;
+  /** The `logins` scenario: bursts of simultaneous logins (null when not run). */
+  loginBursts: LoginBurstFigures[] | null;
+  /** The `calls` scenario: simultaneous simulated calls through the activation flow (null when not run). */
+  calls: CallsFigures | null;
+  /** With --instances N: the same scenarios against N app processes, each against one. */
+  scaling: ScalingResults | null;
+  /** With --url: the scenarios against a running deployment, no baseline (its machine is not ours). */
+  remote?: { url: string; rows: { scenario: string; connections: number; measured: Measurement }[] };
   targets: TargetResult[];
   profile: ProfileSummary | null;
+}
+
+export interface ScalingRow {
+  scenario: string;
+  connections: number;
+  one: Measurement;
+  many: Measurement;
+  /** N processes' requests/s over one's: median of the paired slices. */
+  ratio: number;
+  pairRatios: number[];
+}
+
+export interface ScalingResults {
+  instances: number;
+  /** Cores this machine offers (load generator, Redis and every app process share them). */
+  cores: number;
+  rows: ScalingRow[];
+  loginBursts: LoginBurstFigures[] | null;
+  calls: CallsFigures | null;
 }
 
 /** What one autocannon run returns with skipAggregateResult: raw histograms that can be merged. */
@@ -87,7 +122,7 @@ interface CpuTotals {
   redis?: number;
 }
 
-function measurement(url: string, slices: RawRun[], peakRssBytes: number, cpu: CpuTotals): Measurement {
+export function measurement(url: string, slices: RawRun[], peakRssBytes: number, cpu: CpuTotals): Measurement {
   const merged = aggregateResult(slices, { url });
   const completed = slices.reduce((sum, r) => sum + r.totalCompletedRequests, 0);
   const seconds = slices.reduce((sum, r) => sum + r.duration, 0);
@@ -112,7 +147,7 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-async function drive(target: ServerChild, workload: Workload, ctx: BenchContext, connections: number, seconds: number): Promise<RawRun> {
+export async function drive(target: Pick<ServerChild, 'url'>, workload: Workload, ctx: BenchContext, connections: number, seconds: number): Promise<RawRun> {
   const run = autocannon({
     url: target.url,
     connections,
@@ -126,7 +161,7 @@ async function drive(target: ServerChild, workload: Workload, ctx: BenchContext,
 }
 
 /** Longest single run; a measured run is cut into slices of at most this, baseline and scenario alternating. */
-const SLICE_SECONDS = 1;
+export const SLICE_SECONDS = 1;
 
 interface Side {
   target: ServerChild;
@@ -227,8 +262,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const startedAt = new Date();
   const log = options.log;
   const scenarios = createScenarios();
-  const unknown = options.only.filter((name) => !scenarios.some((s) => s.name === name));
-  if (unknown.length) throw new Error(`bench: no scenario called ${unknown.join(', ')} (there are: ${scenarios.map((s) => s.name).join(', ')})`);
+  const names = [...scenarios.map((s) => s.name), LOGIN_BURSTS_SCENARIO, CALLS_SCENARIO];
+  const unknown = options.only.filter((name) => !names.includes(name));
+  if (unknown.length) throw new Error(`bench: no scenario called ${unknown.join(', ')} (there are: ${names.join(', ')})`);
+  const runs = (name: string) => options.only.length === 0 || options.only.includes(name);
   const selected = scenarios.filter((s) => options.only.length === 0 || options.only.includes(s.name));
 
   const managed = await startManagedRedis({ log });
@@ -272,6 +309,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       'json-baseline': await spawnServer('json-baseline', { env }),
     };
     children.push(...Object.values(baselineServers));
+    const many = (options.instances ?? 1) > 1 ? await spawnServer('app', { env: { ...env, BENCH_INSTANCES: String(options.instances) } }) : undefined;
+    if (many) children.push(many);
+    const scalingRows: ScalingRow[] = [];
 
     const rows: ResultRow[] = [];
     const runnable = selected.filter((s): s is Scenario & { pending: undefined } => !s.pending);
@@ -302,6 +342,42 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           pairRatios: pair.pairRatios,
           pooledRatio: baselineMeasured.requestsPerSecond > 0 ? measured.requestsPerSecond / baselineMeasured.requestsPerSecond : 0,
         });
+        if (many) {
+          log(`bench: ${scenario.name} at ${connections} connection(s), 1 against ${options.instances} app processes…`);
+          // Both sides draw on one seeded pool, so it is seeded for both.
+          const scaled = await measurePair(
+            { target: app, workload: scenario },
+            { target: many, workload: scenario, prepare: async (seconds) => prepare(2 * seconds), redisCpuMicros: () => redisCpuMicros(plain) },
+            ctx,
+            connections,
+            options,
+          );
+          fastestRate = Math.max(fastestRate, scaled.scenario.requestsPerSecond);
+          scalingRows.push({ scenario: scenario.name, connections, one: scaled.baseline, many: scaled.scenario, ratio: median(scaled.pairRatios), pairRatios: scaled.pairRatios });
+        }
+      }
+    }
+
+    let loginBursts: LoginBurstFigures[] | null = null;
+    if (runs(LOGIN_BURSTS_SCENARIO)) {
+      log(`bench: ${LOGIN_BURSTS_SCENARIO}, bursts of simultaneous logins…`);
+      loginBursts = await measureLoginBursts(ctx, app);
+    }
+    let calls: CallsFigures | null = null;
+    if (runs(CALLS_SCENARIO)) {
+      log(`bench: ${CALLS_SCENARIO}, ${options.calls ?? SIMULTANEOUS_CALLS} simultaneous simulated calls…`);
+      calls = await measureCalls(ctx, app, options.calls);
+    }
+    let scaling: ScalingResults | null = null;
+    if (many) {
+      scaling = { instances: options.instances!, cores: availableParallelism(), rows: scalingRows, loginBursts: null, calls: null };
+      if (runs(LOGIN_BURSTS_SCENARIO)) {
+        log(`bench: ${LOGIN_BURSTS_SCENARIO} against ${options.instances} app processes…`);
+        scaling.loginBursts = await measureLoginBursts(ctx, many);
+      }
+      if (runs(CALLS_SCENARIO)) {
+        log(`bench: ${CALLS_SCENARIO} against ${options.instances} app processes…`);
+        scaling.calls = await measureCalls(ctx, many, options.calls, options.calls ?? SIMULTANEOUS_CALLS);
       }
     }
 
@@ -327,7 +403,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       rows,
       pending: selected.filter((s) => s.pending).map((s) => ({ scenario: s.name, title: s.title, reason: s.pending! })),
       redisMemory,
-      targets: evaluateTargets(selected, rows, redisMemory),
+      loginBursts,
+      calls,
+      scaling,
+      targets: evaluateTargets(selected, rows, redisMemory, loginBursts, calls, scaling),
       profile: profilePath ? summariseCpuProfile(profilePath, options.profile!) : null,
     };
   } finally {

@@ -14,7 +14,7 @@ export interface BenchContext {
   /** A client with the app's key prefix and Lua scripts. */
   redis: RedisClient;
   password: string;
-  /** One scrypt hash of `password`, reused for every seeded member. */
+  /** One password hash of `password`, reused for every seeded member. */
   passwordHash: string;
 }
 
@@ -33,7 +33,7 @@ export interface Scenario extends Workload {
   baseline: BaselineName;
   /** Throughput target as a fraction of the baseline's requests/s; undefined: reported only. */
   minRatio?: number;
-  /** A Twilio webhook: its p99 at 10 connections must be within 2x the baseline's. */
+  /** A Twilio webhook: its p99 at 10 connections must be within 1.5× the baseline's (targets.ts). */
   webhook: boolean;
   /** Seeds what about `expectedRequests` requests will consume. */
   setup?(ctx: BenchContext, expectedRequests: number): Promise<void>;
@@ -105,7 +105,7 @@ function incomingCall(): Scenario {
     name: 'incoming-call',
     title: '1. incoming call (POST /twilio/voice, signed)',
     baseline: 'twiml-baseline',
-    minRatio: 0.85,
+    minRatio: 0.9, // issue 14 (issue 5: 85 %)
     webhook: true,
     requests: (ctx) => [fresh(() => signedWebhook(ctx.config, '/twilio/voice', callParams(newCallSid())))],
     verifyBody: (body) => body.includes('<Gather'),
@@ -120,7 +120,7 @@ function claimProvisionalId(): Scenario {
     name: 'claim-provisional-id',
     title: '2. keying a provisional ID (POST /twilio/voice/activation)',
     baseline: 'twiml-baseline',
-    minRatio: 0.6,
+    minRatio: 0.7, // issue 14 (issue 5: 60 %)
     webhook: true,
     async setup(ctx, expectedRequests) {
       unclaimed = await seedPendingRegistrations(ctx.redis, ctx.config, ctx.passwordHash, expectedRequests);
@@ -193,7 +193,7 @@ function buyPaymentCode(): Scenario {
     name: 'buy-payment-code',
     title: '3. buying a payment code inside a call (amount → merchant # → confirm 1)',
     baseline: 'twiml-baseline',
-    minRatio: 0.6,
+    minRatio: 0.7, // issue 14 (issue 5: 60 %)
     webhook: true,
     async setup(ctx, expectedRequests) {
       const needed = Math.ceil(expectedRequests / 3 / PURCHASES_PER_MEMBER) + 1;
@@ -227,7 +227,7 @@ function merchantRedemption(): Scenario {
     name: 'merchant-redemption',
     title: '4. merchant redemption (POST /api/merchant/redemptions, Idempotency-Key)',
     baseline: 'json-baseline',
-    minRatio: 0.6,
+    minRatio: 0.7, // issue 14 (issue 5: 60 %)
     webhook: false,
     async setup(ctx, expectedRequests) {
       while (apiKeys.length < BENCH_MERCHANTS) {
@@ -272,13 +272,13 @@ export async function seedPaymentCodes(ctx: BenchContext, count: number, amount:
 
 const LOGIN_ACCOUNTS = 16;
 
-/** Bound by scrypt (N=2^17) by design: reported, no target. */
+/** Bound by the password hash (argon2id, m=19 MiB, t=2) by design: reported, no target here (see the `logins` bursts). */
 function login(): Scenario {
   let formalIds: string[] = [];
   let next = 0;
   return {
     name: 'login',
-    title: '5. POST /api/login (scrypt-bound by design)',
+    title: '5. POST /api/login (password-hash-bound by design)',
     baseline: 'json-baseline',
     webhook: false,
     async setup(ctx) {

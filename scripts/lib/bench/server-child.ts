@@ -13,6 +13,8 @@ export interface ServerChild {
   kind: ServerKind;
   url: string;
   pid: number;
+  /** The child's resident memory as last reported. */
+  rss(): number;
   /** Starts recording the child's peak resident memory; call the result to read it. */
   watchRss(): () => number;
   /** CPU time the process has used so far (every thread), in microseconds. */
@@ -72,6 +74,7 @@ export async function spawnServer(kind: ServerKind, options: SpawnServerOptions)
     kind,
     url: `http://127.0.0.1:${port}`,
     pid: child.pid!,
+    rss: () => latestRss,
     cpuMicros() {
       return new Promise<number>((resolve) => {
         const onMessage = (message: ChildMessage) => {

@@ -1,6 +1,10 @@
 // A process under test for `npm run bench`: the dialpass app, or one of the two bare-Express
 // baselines. Each runs in its own process so the load generator never shares its event loop.
 // Usage (spawned by the bench, with an IPC channel): node --import tsx server-process.ts app|twiml-baseline|json-baseline
+// With BENCH_INSTANCES=N (N > 1) the app runs as npm start runs it on N cores: this process is the
+// node:cluster primary, N workers serve one port, and what the bench reads (resident memory, CPU
+// time) is the sum over the primary and every worker.
+import cluster, { type Worker } from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type Express } from 'express';
@@ -13,7 +17,8 @@ import { loadVoiceFlows } from '../../../src/voice/prompts.ts';
 import type { ParentMessage, ChildMessage, ServerKind } from './protocol.ts';
 import { twilioFormBody } from '../../../src/http/twilio-form-body.ts';
 
-const USAGE_REPORT_INTERVAL_MS = 200;
+// Often enough to see the peak of a login burst (two hashes in flight finish in ~40 ms).
+const USAGE_REPORT_INTERVAL_MS = 50;
 
 function send(message: ChildMessage): void {
   process.send?.(message);
@@ -102,11 +107,99 @@ async function main(kind: ServerKind, twiml: string): Promise<void> {
   send({ type: 'ready', port: (server.address() as AddressInfo).port });
 }
 
+const ownUsage = () => {
+  const cpu = process.cpuUsage();
+  return { rss: process.memoryUsage.rss(), cpuMicros: cpu.user + cpu.system };
+};
+
+/** A worker of the N-process app: serves, and answers the primary's usage questions. */
+async function clusterWorker(): Promise<void> {
+  const config = loadConfig();
+  const redis = createRedisClient(config);
+  const logger = createLogger(config);
+  const app = createApp({ config, redis, logger, flows: loadVoiceFlows() });
+  const background = startBackgroundWork({ config, redis, logger });
+  const server = await listenOnLoopback(app);
+  process.on('message', (message: { type: string; id?: number }) => {
+    if (message.type === 'usage?') process.send?.({ type: 'usage', id: message.id, ...ownUsage() });
+    if (message.type === 'stop')
+      void (async () => {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+        await background.stop();
+        await redis.quit().catch(() => undefined);
+        process.exit(0);
+      })();
+  });
+  process.on('disconnect', () => process.exit(0));
+}
+
+/** The primary of the N-process app: forks the workers on one port and reports their summed usage to the bench. */
+async function clusterPrimary(instances: number): Promise<void> {
+  const workers: Worker[] = [];
+  let port = 0;
+  await Promise.all(
+    Array.from(
+      { length: instances },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const worker = cluster.fork();
+          workers.push(worker);
+          worker.once('listening', (address) => {
+            port = address.port;
+            resolve();
+          });
+          worker.once('exit', (code) => reject(new Error(`an app worker exited (${code}) before it listened`)));
+        }),
+    ),
+  );
+  let asked = 0;
+  const usage = async () => {
+    const id = ++asked;
+    const answers = await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<{ rss: number; cpuMicros: number }>((resolve) => {
+            const onMessage = (message: { type: string; id?: number; rss: number; cpuMicros: number }) => {
+              if (message.type !== 'usage' || message.id !== id) return;
+              worker.off('message', onMessage);
+              resolve(message);
+            };
+            worker.on('message', onMessage);
+            worker.send({ type: 'usage?', id });
+          }),
+      ),
+    );
+    return answers.reduce((sum, a) => ({ rss: sum.rss + a.rss, cpuMicros: sum.cpuMicros + a.cpuMicros }), ownUsage());
+  };
+  const usageTimer = setInterval(() => void usage().then((u) => send({ type: 'usage', ...u })), USAGE_REPORT_INTERVAL_MS);
+  const stop = async () => {
+    clearInterval(usageTimer);
+    await Promise.all(workers.map((worker) => new Promise((resolve) => (worker.isDead() ? resolve(undefined) : (worker.once('exit', resolve), worker.send({ type: 'stop' }))))));
+    process.exit(0);
+  };
+  process.on('message', (message: ParentMessage) => {
+    if (message.type === 'stop') void stop();
+    if (message.type === 'cpu?') void usage().then((u) => send({ type: 'cpu', cpuMicros: u.cpuMicros }));
+  });
+  process.on('disconnect', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  send({ type: 'ready', port });
+}
+
 const kind = process.argv[2] as ServerKind;
-process.once('message', (message: ParentMessage) => {
-  if (message.type !== 'start') return;
-  main(kind, message.twiml ?? '').catch((error) => {
-    console.error(`bench ${kind}: could not start:`, error);
+const instances = Number(process.env.BENCH_INSTANCES ?? 1);
+if (cluster.isWorker) {
+  clusterWorker().catch((error) => {
+    console.error('bench app worker: could not start:', error);
     process.exit(1);
   });
-});
+} else {
+  process.once('message', (message: ParentMessage) => {
+    if (message.type !== 'start') return;
+    (kind === 'app' && instances > 1 ? clusterPrimary(instances) : main(kind, message.twiml ?? '')).catch((error) => {
+      console.error(`bench ${kind}: could not start:`, error);
+      process.exit(1);
+    });
+  });
+}
