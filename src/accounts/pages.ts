@@ -1,6 +1,6 @@
 import type { Config } from '../config.ts';
 import { formatDateTime } from '../shared/format.ts';
-import { html, page } from '../web/layout.ts';
+import { html, page, type Html } from '../web/layout.ts';
 import { localeOf } from '../web/lang.ts';
 import { MESSAGES, type WebLang } from '../web/messages.ts';
 import type { MemberStatus } from './login.ts';
@@ -22,7 +22,7 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
   return page({ lang, title: t.loginTitle, body, path: '/login' });
 }
 
-export function servicePage(lang: WebLang, config: Config, member: MemberStatus, flash?: { ok?: string; error?: string }): string {
+export function servicePage(lang: WebLang, config: Config, member: MemberStatus, flash?: { ok?: string; error?: string }, history?: Html): string {
   const t = MESSAGES[lang];
   const expiry = formatDateTime(member.accessExpiresAt, localeOf(lang), config.timeZone);
   const access = member.active
@@ -36,6 +36,7 @@ ${flash?.error ? html`<p class="error" role="alert">${flash.error}</p>` : ''}
 ${access}
 ${member.active ? html`<section class="card"><h2>${t.paidContent}</h2><p>${t.paidContentBody}</p></section>` : ''}
 <p class="muted">${member.active ? t.renewHow(config.servicePhoneNumber) : ''}</p>
+${history ?? ''}
 <section class="card">
   <h2>${t.pinTitle}</h2>
   <p>${t.pinIntro}</p>

@@ -6,6 +6,8 @@ import { pickLang } from '../web/lang.ts';
 import { MESSAGES } from '../web/messages.ts';
 import { logIn, memberStatus, setPhonePin, type LoginDeps } from './login.ts';
 import { loginPage, servicePage } from './pages.ts';
+import { memberHistory } from './history.ts';
+import { historySections } from './history-page.ts';
 import { destroySession, memberForSession, SESSION_COOKIE } from './sessions.ts';
 
 function sessionCookie(config: Config): CookieOptions {
@@ -84,7 +86,9 @@ export function accountPagesRouter(deps: LoginDeps): Router {
     const member = res.locals.memberId ? await memberStatus(deps, res.locals.memberId) : null;
     if (!member) return res.redirect(303, '/login');
     const flash = req.query.pin === 'saved' ? { ok: MESSAGES[lang].pinSaved } : undefined;
-    res.set('Cache-Control', 'no-store').send(servicePage(lang, config, member, flash));
+    const cursors = { charges: req.query.charges, codes: req.query.codes, requests: req.query.requests };
+    const history = historySections(lang, config, await memberHistory(deps, res.locals.memberId, cursors), cursors);
+    res.set('Cache-Control', 'no-store').send(servicePage(lang, config, member, flash, history));
   });
   router.post('/service/pin', async (req, res) => {
     const lang = pickLang(req, res, config.defaultLocale);

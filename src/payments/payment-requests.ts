@@ -184,7 +184,9 @@ export async function decidePaymentRequest(
     const [code, status] = action === 'approve' || action === 'decline' ? await afterMarkingMerchant(redis, merchantId, now, run) : await run();
     return { outcome: scriptOutcome(code), status };
   };
-  const amount = Number(await redis.hget(requestKey, 'amount'));
+  // Indexed for the member's history before anything is decided; the history shows only what the request confirms.
+  const [amountField] = await Promise.all([redis.hget(requestKey, 'amount'), redis.zadd(keys.memberPaymentRequests(decision.memberId), 'NX', deps.now(), requestId)]);
+  const amount = Number(amountField);
   if (!decision.approve) return declinedOrRefused((await decide('decline')).outcome, amount, 'declined');
   const claim = await decide('claim');
   if (claim.outcome === 'replayed' && claim.status === 'declined') return { outcome: 'declined', amount };

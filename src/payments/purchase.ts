@@ -73,6 +73,8 @@ export async function buyCode(deps: PaymentDeps, request: PurchaseRequest): Prom
   const outcome = scriptOutcome(status);
   if (outcome === 'cap_exceeded') return { outcome, remaining: Number(fields[0]) };
   const [hash, sealed, amount, merchantId, expiresAt, last4] = fields as [string, string, string, string, string, string];
+  // The member's index first (idempotent), so no issued code is ever missing from their history.
+  await redis.zadd(keys.memberCodes(request.memberId), 'NX', now, hash);
   await redis.dpIssueCode(keys.paymentCode(hash), amount, config.currency, request.memberId, merchantId, expiresAt, now, last4, Number(expiresAt) + CODE_RETENTION_MS);
   return {
     outcome: outcome === 'done' ? 'bought' : 'replayed',

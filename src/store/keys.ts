@@ -16,6 +16,14 @@ export const keys = {
   /** Result of one money-moving call step, so a Twilio retry replays instead of charging again. */
   callStep: (memberId: string, callSid: string, step: string) => `{m:${memberId}}:step:${callSid}:${step}`,
   monthlySpend: (memberId: string, yearMonth: string) => `{m:${memberId}}:spend:${yearMonth}`,
+  /**
+   * A member's payment codes (code hash -> bought at, ms) and the payment requests they keyed
+   * (request ID -> first keyed, ms), for the member's history. The code and the request live in
+   * other slots, so these are written just before the step that creates or decides them (ZADD NX:
+   * idempotent) and the history shows only what the record itself confirms.
+   */
+  memberCodes: (memberId: string) => `{m:${memberId}}:codes`,
+  memberPaymentRequests: (memberId: string) => `{m:${memberId}}:preqs`,
   formalIdIndex: (formalId: string) => `fid:{${formalId}}`,
   loginFailures: (formalId: string) => `login-fail:{${formalId}}`,
   loginFailuresByAddress: (address: string) => `login-fail-ip:{${address}}`,
