@@ -33,8 +33,8 @@ async function decideByPhone(app: TestApp, member: ActiveMember, number: string,
   await call.hangUp();
 }
 
-const rows = (page: Page, testId: string) =>
-  page.locator(`[data-testid=${testId}]`).evaluateAll((trs) => trs.map((tr) => ({ ...(tr as HTMLElement).dataset, text: tr.textContent ?? '' })));
+const rows = (page: Page, testId: string): Promise<Record<string, string>[]> =>
+  page.locator(`[data-testid=${testId}]`).evaluateAll((trs) => trs.map((tr) => ({ ...(tr as HTMLElement).dataset, text: tr.textContent ?? '' }) as Record<string, string>));
 
 describe("a member's history on the member page (headless Chromium)", function () {
   this.timeout(120_000);
@@ -95,7 +95,7 @@ describe("a member's history on the member page (headless Chromium)", function (
         .filter((e) => (e.kind === 'code_purchase' || e.kind === 'payment_approval') && calendarMonth(e.at, app.config.timeZone) === month)
         .reduce((sum, e) => sum + e.amount, 0);
       expect(spentInLedger).to.equal(2700);
-      const cap = await page.locator('[data-testid=cap]').evaluate((el) => ({ ...(el as HTMLElement).dataset, text: el.textContent ?? '' }));
+      const cap = await page.locator('[data-testid=cap]').evaluate((el) => ({ ...(el as HTMLElement).dataset, text: el.textContent ?? '' }) as Record<string, string>);
       expect([Number(cap.cap), Number(cap.spent), Number(cap.left)]).to.deep.equal([10_000, spentInLedger, 10_000 - spentInLedger]);
       expect(cap.text).to.include(lang === 'en' ? '¥7,300 left' : '残り ￥7,300');
 
