@@ -18,6 +18,8 @@ import { requireSameOriginForms } from './web/same-origin.ts';
 import { adminApiRouter, merchantApiRouter } from './merchants/routes.ts';
 import { smsSender, type SmsSender } from './payments/sms.ts';
 import { simulatorRouter } from './simulator/routes.ts';
+import { adminConsoleRouter } from './admin/routes.ts';
+import { logActivityFailuresTo } from './admin/activity.ts';
 
 export interface AppDeps {
   config: Config;
@@ -37,6 +39,7 @@ export function createApp(appDeps: AppDeps): Express {
   const { config, logger } = appDeps;
   const deps = { ...appDeps, now: appDeps.now ?? Date.now, sms: smsSender(config, logger, appDeps.sms) };
   const app = express();
+  logActivityFailuresTo(deps.redis, logger);
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
@@ -80,6 +83,7 @@ export function createApp(appDeps: AppDeps): Express {
   app.use(homeRouter(config));
   app.use(registrationPagesRouter(deps));
   app.use(accountPagesRouter(deps));
+  app.use(adminConsoleRouter(deps));
   app.use((req, res) => {
     res.status(404).send(notFoundPage(pickLang(req, res, config.defaultLocale)));
   });

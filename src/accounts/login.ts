@@ -8,6 +8,8 @@ import { getAccountByFormalId, isActive, setPinHash, getAccount } from './accoun
 import { decoyPasswordHash, HashingBusyError, hashPin, verifyPassword } from './passwords.ts';
 import { createSession } from './sessions.ts';
 import { invalidInput } from '../registration/registration.ts';
+import { randomUUID } from 'node:crypto';
+import { recordActivity } from '../admin/activity.ts';
 
 export interface LoginDeps {
   config: Config;
@@ -114,4 +116,5 @@ export async function setPhonePin(deps: LoginDeps, memberId: string, input: unkn
   const parsed = pinInput.safeParse(input);
   if (!parsed.success) throw invalidInput(parsed.error);
   await setPinHash(deps.redis, memberId, hashPin(parsed.data.pin, memberId, deps.config.hashPepper));
+  void recordActivity(deps, { kind: 'account.pin_changed', key: `pin:${memberId}:${randomUUID()}`, at: deps.now(), actor: `member:${memberId}`, memberId });
 }

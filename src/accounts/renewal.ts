@@ -2,6 +2,7 @@ import type { Config } from '../config.ts';
 import { CALL_STEP_TTL_SECONDS, keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import type { RedisClient } from '../store/redis.ts';
+import { chargeCounters, recordActivity } from '../admin/activity.ts';
 
 export interface RenewalDeps {
   config: Config;
@@ -40,6 +41,11 @@ export async function renewAccess(deps: RenewalDeps, request: RenewalRequest): P
     request.nonce,
   );
   const outcome = scriptOutcome(code);
+  if (outcome === 'done' || outcome === 'replayed') {
+    const amount = config.activationCharge;
+    const { memberId, callSid } = request;
+    void recordActivity(deps, { kind: 'account.renewed', key: `renew:${memberId}:${callSid}:${request.nonce}`, at: deps.now(), actor: `call:${callSid}`, memberId, amount, day: chargeCounters(amount, 'renewals') });
+  }
   if (outcome === 'done') return { outcome: 'renewed', accessExpiresAt: Number(expires) };
   if (outcome === 'replayed') return { outcome: 'replayed', accessExpiresAt: Number(expires) };
   if (outcome === 'already_used') return { outcome: 'already_renewed', accessExpiresAt: Number(expires) };

@@ -8,6 +8,7 @@ import { invalidInput } from '../registration/registration.ts';
 import { pepperedHash, sha256 } from '../shared/hashing.ts';
 import { keys } from '../store/keys.ts';
 import type { RedisClient } from '../store/redis.ts';
+import { recordActivity } from '../admin/activity.ts';
 
 export interface MerchantDeps {
   config: Config;
@@ -60,6 +61,8 @@ export async function createMerchant(deps: MerchantDeps, input: unknown): Promis
       webhookSecret,
       createdAt: deps.now(),
     });
+    const at = deps.now();
+    void recordActivity(deps, { kind: 'merchant.created', key: `merchant:${merchantId}`, at, actor: 'operator', merchantId, detail: parsed.data.name, add: [['merchants', at, merchantId]] });
     return { merchantId, apiKey, webhookSecret };
   }
   throw new Error('could not find a free merchant ID in 10 tries');

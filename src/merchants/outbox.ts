@@ -8,6 +8,7 @@ import type { Logger } from '../logger.ts';
 import { keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import type { RedisClient } from '../store/redis.ts';
+import { recordActivity } from '../admin/activity.ts';
 
 /**
  * The merchant webhook outbox. Every event a merchant must learn of is written by the Lua script
@@ -142,7 +143,7 @@ async function expireDueRequests(deps: OutboxDeps, merchantId: string): Promise<
   const now = deps.now();
   const ids = await redis.zrangebyscore(keys.pendingPaymentRequests(merchantId), '-inf', now, 'LIMIT', 0, EXPIRIES_PER_MERCHANT);
   for (const id of ids) {
-    await redis.dpExpirePaymentRequest(
+    const expired = await redis.dpExpirePaymentRequest(
       keys.paymentRequest(id),
       keys.pendingPaymentRequests(merchantId),
       keys.merchant(merchantId),
@@ -155,6 +156,7 @@ async function expireDueRequests(deps: OutboxDeps, merchantId: string): Promise<
       newEventId(),
       now + CLAIMED_RECHECK_MS,
     );
+    if (expired === 1) void recordActivity(deps, { kind: 'payment_request.expired', key: `expire:${id}`, at: now, actor: 'worker', merchantId, detail: id, countOnly: true, day: { requests_expired: 1 } });
   }
 }
 

@@ -9,6 +9,7 @@ import { CALL_STEP_TTL_SECONDS, keys, requestMerchant } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import type { PaymentDeps } from './purchase.ts';
 import { afterMarkingMerchant, newEventId, outboxKeys } from '../merchants/outbox.ts';
+import { chargeCounters, recordActivity } from '../admin/activity.ts';
 
 export type PaymentRequestStatus = 'pending' | 'approved' | 'declined' | 'expired';
 
@@ -104,6 +105,7 @@ export async function createPaymentRequest(deps: PaymentDeps, merchantId: string
     await redis.del(keys.paymentRequestNumber(number));
     return view(id, await redis.hgetall(requestKey), now);
   }
+  void recordActivity(deps, { kind: 'payment_request.created', key: `preq:${id}`, at: now, actor: `merchant:${merchantId}`, merchantId, amount: parsed.data.amount, detail: id, countOnly: true, day: { requests_created: 1 } });
   const created = view(id, Object.fromEntries(Object.entries(record).map(([k, v]) => [k, String(v)])), now);
   // `view` is what its webhook events carry: the scripts that decide or expire it set the status.
   // In the pending set (in the merchant's slot), the background worker expires it on time.
@@ -187,9 +189,25 @@ export async function decidePaymentRequest(
   // Indexed for the member's history before anything is decided; the history shows only what the request confirms.
   const [amountField] = await Promise.all([redis.hget(requestKey, 'amount'), redis.zadd(keys.memberPaymentRequests(decision.memberId), 'NX', deps.now(), requestId)]);
   const amount = Number(amountField);
-  if (!decision.approve) return declinedOrRefused((await decide('decline')).outcome, amount, 'declined');
+  const recorded = (result: DecisionResult): DecisionResult => {
+    if (result.outcome !== 'approved' && result.outcome !== 'declined') return result;
+    const approved = result.outcome === 'approved';
+    void recordActivity(deps, {
+      kind: approved ? 'payment_request.approved' : 'payment_request.declined',
+      key: `${result.outcome}:${requestId}`,
+      at: deps.now(),
+      actor: `call:${decision.callSid}`,
+      memberId: decision.memberId,
+      merchantId,
+      amount,
+      detail: requestId,
+      day: approved ? chargeCounters(amount, 'requests_approved') : { requests_declined: 1 },
+    });
+    return result;
+  };
+  if (!decision.approve) return recorded(declinedOrRefused((await decide('decline')).outcome, amount, 'declined'));
   const claim = await decide('claim');
-  if (claim.outcome === 'replayed' && claim.status === 'declined') return { outcome: 'declined', amount };
+  if (claim.outcome === 'replayed' && claim.status === 'declined') return recorded({ outcome: 'declined', amount });
   if (claim.outcome !== 'done' && claim.outcome !== 'replayed') return declinedOrRefused(claim.outcome, amount, 'approved');
   const now = deps.now();
   const [charged, remaining] = await redis.dpChargeApproval(
@@ -211,7 +229,7 @@ export async function decidePaymentRequest(
     return { outcome: 'cap_exceeded', remaining: Number(remaining) };
   }
   await decide('approve');
-  return { outcome: 'approved', amount };
+  return recorded({ outcome: 'approved', amount });
 }
 
 function declinedOrRefused(outcome: string, amount: number, done: 'approved' | 'declined'): DecisionResult {

@@ -12,6 +12,7 @@ import { scriptOutcome } from '../store/outcomes.ts';
 import { codeHash } from './code-secrets.ts';
 import { afterMarkingMerchant, newEventId, outboxKeys } from '../merchants/outbox.ts';
 import type { PaymentDeps } from './purchase.ts';
+import { recordActivity } from '../admin/activity.ts';
 
 export interface CodeBalance {
   amount: number;
@@ -201,6 +202,7 @@ export async function redeemCode(deps: PaymentDeps, merchantId: string, input: u
       const redemption: Redemption = { redemptionId, amount: booked, currency: currency!, remaining: Number(remaining) };
       await book(deps, merchantId, 'redeem', redemptionId, record, redemption, answerStore, context.attempt);
       settled(deps, hash, redemptionId);
+      void recordActivity(deps, { kind: 'code.redeemed', key: `redeem:${redemptionId}`, at: bookedAt, actor: `merchant:${merchantId}`, merchantId, amount: booked, detail: redemptionId, day: { redemptions: 1, redeemed_amount: booked }, totals: { outstanding: -booked } });
       return redemption;
     }
     default:
@@ -230,5 +232,6 @@ export async function voidRedemption(deps: PaymentDeps, merchantId: string, rede
   const voided: VoidedRedemption = { redemptionId, status: 'voided', amount: Number(amount), currency: currency!, remaining: Number(remaining) };
   await book(deps, merchantId, 'void', redemptionId, undefined, voided, answerStore);
   settled(deps, hash, `void:${redemptionId}`);
+  void recordActivity(deps, { kind: 'code.redemption_voided', key: `void:${redemptionId}`, at: deps.now(), actor: `merchant:${merchantId}`, merchantId, amount: voided.amount, detail: redemptionId, day: { voids: 1, voided_amount: voided.amount }, totals: { outstanding: voided.amount } });
   return voided;
 }

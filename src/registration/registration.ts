@@ -6,6 +6,7 @@ import { HashingBusyError, hashPassword } from '../accounts/passwords.ts';
 import { CALL_STEP_TTL_SECONDS, keys } from '../store/keys.ts';
 import type { RedisClient } from '../store/redis.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
+import { chargeCounters, recordActivity } from '../admin/activity.ts';
 
 export interface RegistrationDeps {
   config: Config;
@@ -77,6 +78,8 @@ export async function registerMember(deps: RegistrationDeps, input: unknown, cli
       'createdAt', createdAt,
     );
     if (scriptOutcome(code) === 'done') {
+      const pendingUntil = createdAt + ttl * 1000;
+      void recordActivity(deps, { kind: 'registration.created', key: `reg:${provisionalId}`, at: createdAt, actor: 'web', memberId: provisionalId, day: { registrations: 1 }, add: [['pending', pendingUntil, provisionalId]] });
       return {
         provisionalId,
         password,
@@ -132,6 +135,11 @@ export async function claimProvisionalId(deps: RegistrationDeps, request: ClaimR
   );
   const outcome = scriptOutcome(code);
   if (outcome !== 'done') await redis.del(keys.formalIdIndex(formalId));
+  if (outcome === 'done' || outcome === 'replayed') {
+    const at = deps.now();
+    const amount = config.activationCharge;
+    void recordActivity(deps, { kind: 'account.activated', key: `activate:${memberId}`, at, actor: `call:${request.callSid}`, memberId, amount, day: chargeCounters(amount, 'activations'), remove: [['pending', memberId]], add: [['members', at, memberId]] });
+  }
   switch (outcome) {
     case 'done':
       return { outcome: 'activated', formalId, accessExpiresAt: Number(accessExpiresAt), memberId, locale: asLocale(storedLocale) };

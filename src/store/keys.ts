@@ -71,6 +71,19 @@ export const keys = {
    * change; a worker reschedules or drops a merchant once it has looked (reschedule-mark.lua).
    */
   merchantsWithWork: () => 'outbox-due:{merchants}',
+  /**
+   * The operator's view (src/admin/activity.ts): one `{ops}` slot, so one script records an event
+   * in the audit stream, the day's counters and the list indexes at once.
+   */
+  opsSeen: (eventKey: string) => `{ops}:seen:${eventKey}`,
+  opsAudit: () => '{ops}:audit',
+  opsDay: (day: string) => `{ops}:day:${day}`,
+  opsTotals: () => '{ops}:totals',
+  opsMembers: () => '{ops}:members',
+  opsCodes: () => '{ops}:codes',
+  opsMerchants: () => '{ops}:merchants',
+  opsPendingRegistrations: () => '{ops}:pending',
+  adminLoginFailures: (address: string) => `admin-login-fail:{${address}}`,
 } as const;
 
 /** How long a call step's result is kept for replaying Twilio retries: far beyond any call. */

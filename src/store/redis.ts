@@ -33,6 +33,7 @@ const SCRIPTS = {
   dpClaimDeliveries: { file: 'claim-deliveries', numberOfKeys: 3 },
   dpFinishDelivery: { file: 'finish-delivery', numberOfKeys: 2 },
   dpRetryDelivery: { file: 'retry-delivery', numberOfKeys: 2 },
+  dpRecordActivity: { file: 'record-activity', numberOfKeys: 8 },
 } satisfies Record<string, { file: string; numberOfKeys: number | null; outbox?: boolean }>;
 
 type Arg = string | number;
@@ -168,6 +169,7 @@ declare module 'ioredis' {
       nowMs: Arg,
     ): Result<number, Context>;
     dpRetryDelivery(outbox: string, due: string, eventId: string, nowMs: Arg): Result<[number, string?], Context>;
+    dpRecordActivity(seen: string, audit: string, day: string, totals: string, members: string, codes: string, merchants: string, pending: string, seenTtlSeconds: Arg, event: string): Result<number, Context>;
     dpBeginMerchantPost(numberOfKeys: 2, failures: string, inflight: string, allowedFailures: Arg, inflightTtlSeconds: Arg): Result<[number, (string | number)?], Context>;
     dpBeginMerchantPost(
       numberOfKeys: 3,

@@ -5,36 +5,12 @@ import { CHARGES_PER_PAGE, indexPage } from '../../src/accounts/history.ts';
 import { calendarMonth } from '../../src/shared/calendar.ts';
 import { keys } from '../../src/store/keys.ts';
 import { launchBrowser, type TestBrowser } from '../support/browser.ts';
+import { decideByPhone, logInInBrowser, rows } from '../support/surfaces.ts';
 import { jsonRequest, startTestApp, type TestApp } from '../support/harness.ts';
-import { TestCall } from '../support/call.ts';
 import { activeMember, type ActiveMember } from '../support/member.ts';
 import { buyOnCall, createMerchant, merchantPost, signInToBuy, type TestMerchant } from '../support/payments.ts';
 
 const PIN = '1357';
-
-/** Logs the member in through the login form, as a person would. */
-export async function logInInBrowser(page: Page, app: TestApp, member: Pick<ActiveMember, 'formalId' | 'password'>, lang: 'ja' | 'en') {
-  await page.context().clearCookies();
-  await page.goto(`${app.url}/login?lang=${lang}`);
-  await page.fill('#formalId', member.formalId);
-  await page.fill('#password', member.password);
-  await Promise.all([page.waitForURL(`${app.url}/service`), page.click('button[type=submit]')]);
-}
-
-/** Keys a payment request's number in menu 3 and presses 1 (approve) or 2 (decline). */
-async function decideByPhone(app: TestApp, member: ActiveMember, number: string, key: '1' | '2') {
-  const call = new TestCall(app);
-  await call.dial();
-  await call.press('3');
-  await call.press(`${member.formalId}#`);
-  await call.press(`${PIN}#`);
-  await call.press(`${number}#`);
-  await call.press(key);
-  await call.hangUp();
-}
-
-const rows = (page: Page, testId: string): Promise<Record<string, string>[]> =>
-  page.locator(`[data-testid=${testId}]`).evaluateAll((trs) => trs.map((tr) => ({ ...(tr as HTMLElement).dataset, text: tr.textContent ?? '' }) as Record<string, string>));
 
 describe("a member's history on the member page (headless Chromium)", function () {
   this.timeout(120_000);
@@ -68,7 +44,7 @@ describe("a member's history on the member page (headless Chromium)", function (
       later();
       const made = await jsonRequest(app, 'POST', '/api/merchant/payment-requests', { amount, description: `Order ${amount}` }, merchantPost(shop));
       expect(made.status).to.equal(201);
-      await decideByPhone(app, member, made.body.number, key);
+      await decideByPhone(app, member, PIN, made.body.number, key);
       requests.push({ id: made.body.id, amount, status: key === '1' ? 'approved' : 'declined' });
     }
   });
