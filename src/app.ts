@@ -19,6 +19,7 @@ import { adminApiRouter, merchantApiRouter } from './merchants/routes.ts';
 import { smsSender, type SmsSender } from './payments/sms.ts';
 import { simulatorRouter } from './simulator/routes.ts';
 import { adminConsoleRouter } from './admin/routes.ts';
+import { merchantDashboardRouter } from './merchants/dashboard-routes.ts';
 import { logActivityFailuresTo } from './admin/activity.ts';
 
 export interface AppDeps {
@@ -84,6 +85,7 @@ export function createApp(appDeps: AppDeps): Express {
   app.use(registrationPagesRouter(deps));
   app.use(accountPagesRouter(deps));
   app.use(adminConsoleRouter(deps));
+  app.use(merchantDashboardRouter(deps));
   app.use((req, res) => {
     res.status(404).send(notFoundPage(pickLang(req, res, config.defaultLocale)));
   });

@@ -117,6 +117,9 @@ const schema = z.object({
       }, 'must be an IANA time zone such as Asia/Tokyo'),
   ),
   LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+  MERCHANT_KEY_OVERLAP_HOURS: positiveInt(24).describe('After a merchant rotates its API key, the old key keeps working this many hours'),
+  METRICS_TOKEN: optionalString.describe('Bearer token GET /metrics asks for; without it and without METRICS_PORT, /metrics is not served'),
+  METRICS_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(65535).optional()).describe('Serve /metrics (unauthenticated) on this separate port instead, e.g. bound for the scraper only'),
 });
 
 type Parsed = z.infer<typeof schema>;
@@ -167,6 +170,8 @@ export interface Config {
   reconcileIntervalMs: number;
   timeZone: string;
   logLevel: Parsed['LOG_LEVEL'];
+  merchantKeyOverlapHours: number;
+  metrics: { token?: string; port?: number };
 }
 
 export class ConfigError extends Error {
@@ -230,6 +235,8 @@ export function buildConfig(env: Record<string, string | undefined>): Config {
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
     timeZone: e.TIME_ZONE,
     logLevel: e.LOG_LEVEL,
+    merchantKeyOverlapHours: e.MERCHANT_KEY_OVERLAP_HOURS,
+    metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT },
   };
   if (missing.length > 0) throw new ConfigError(`invalid configuration:\n${missing.join('\n')}`);
   return config;

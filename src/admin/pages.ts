@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import type { SettlementDay } from '../merchants/settlement.ts';
 import { formatAmount, formatDateTime } from '../shared/format.ts';
 import { html, page, type Html } from '../web/layout.ts';
+import { dataTable, pagerLinks } from '../web/tables.ts';
 import { localeOf } from '../web/lang.ts';
 import type { WebLang } from '../web/messages.ts';
 import { revenueChart } from './chart.ts';
@@ -181,21 +182,7 @@ function consolePage(view: AdminView, path: string, title: string, body: Html): 
 const money = (view: AdminView, amount: number) => formatAmount(amount, view.config.currency, localeOf(view.lang));
 const when = (view: AdminView, ms: number) => (ms ? formatDateTime(ms, localeOf(view.lang), view.config.timeZone) : '—');
 
-function table(head: string[], rows: Html[], empty: string, numeric: number[] = []): Html {
-  if (!rows.length) return html`<p class="muted">${empty}</p>`;
-  return html`<div class="table-wrap"><table><thead><tr>${head.map((h, i) => html`<th class="${numeric.includes(i) ? 'num' : ''}">${h}</th>`)}</tr></thead><tbody>${rows}</tbody></table></div>`;
-}
 
-/** "Older" (with the next cursor) and "newest" links, keeping the page's other query parameters. */
-function pager(view: AdminView, path: string, query: Record<string, string | undefined>, next: string | undefined, hasCursor: boolean): Html {
-  const w = ADMIN_WORDS[view.lang];
-  const link = (cursor: string | undefined, label: string, testId: string) => {
-    const params = new URLSearchParams(Object.entries({ ...query, cursor }).filter((e): e is [string, string] => Boolean(e[1])));
-    const q = params.toString();
-    return html`<a href="${path}${q ? `?${q}` : ''}" data-testid="${testId}">${label}</a>`;
-  };
-  return html`<p class="pagers">${next ? link(next, w.older, 'older') : ''}${hasCursor ? link(undefined, w.newest, 'newest') : ''}</p>`;
-}
 
 export function adminLoginPage(lang: WebLang, error?: string): string {
   const w = ADMIN_WORDS[lang];
@@ -262,8 +249,8 @@ export function membersPage(view: AdminView, result: Page<MemberRow>, q: string,
   const body = html`
 <h1>${w.members}</h1>
 <form class="search" method="get" action="/admin/members"><div><label for="q">${w.memberSearch}</label><input id="q" name="q" type="text" inputmode="numeric" value="${q}"></div><button class="primary" type="submit">${w.search}</button></form>
-${table([w.member, w.formalIdTail, w.name, w.email, w.activated, w.accessUntil], rows, w.none)}
-${pager(view, '/admin/members', { q }, result.next, Boolean(cursor))}`;
+${dataTable([w.member, w.formalIdTail, w.name, w.email, w.activated, w.accessUntil], rows, w.none)}
+${pagerLinks('/admin/members', { q }, result.next, Boolean(cursor), w)}`;
   return consolePage(view, '/admin/members', w.members, body);
 }
 
@@ -280,8 +267,8 @@ export function auditPageView(view: AdminView, path: '/admin/audit' | '/admin/le
   const body = html`
 <h1>${title}</h1>
 <form class="search" method="get" action="${path}"><div><label for="kind">${w.kindFilter}</label><select id="kind" name="kind"><option value="">${w.all}</option>${kinds.map((k) => html`<option value="${k}"${k === kind ? html` selected` : ''}>${k}</option>`)}</select></div>${path === '/admin/ledger' ? html`<div><label for="member">${w.member}</label><input id="member" name="member" type="text" inputmode="numeric"></div>` : ''}<button class="primary" type="submit">${w.search}</button></form>
-${table([w.when, w.who, w.what, w.member, w.merchant, w.amount, w.detail], auditRows(view, result.items), w.none, [5])}
-${pager(view, path, { kind }, result.next, Boolean(cursor))}`;
+${dataTable([w.when, w.who, w.what, w.member, w.merchant, w.amount, w.detail], auditRows(view, result.items), w.none, [5])}
+${pagerLinks(path, { kind }, result.next, Boolean(cursor), w)}`;
   return consolePage(view, path, title, body);
 }
 
@@ -294,7 +281,7 @@ export function memberLedgerPage(view: AdminView, memberId: string, result: Page
   );
   const body = html`
 <h1>${w.ledger}: ${memberId}</h1>
-${table([w.when, w.kind, w.amount, w.call, 'From'], rows, w.none, [2])}
+${dataTable([w.when, w.kind, w.amount, w.call, 'From'], rows, w.none, [2])}
 ${result.next || cursor ? html`<p class="pagers">${result.next ? html`<a data-testid="older" href="/admin/ledger?member=${memberId}&amp;cursor=${result.next}">${w.older}</a>` : ''}</p>` : ''}`;
   return consolePage(view, '/admin/ledger', w.ledger, body);
 }
@@ -307,8 +294,8 @@ export function codesPageView(view: AdminView, result: Page<CodeRow>, cursor?: s
   );
   const body = html`
 <h1>${w.codes}</h1>
-${table([w.when, w.last4, w.owner, w.merchant, w.left, w.expires, w.status], rows, w.none, [4])}
-${pager(view, '/admin/codes', {}, result.next, Boolean(cursor))}`;
+${dataTable([w.when, w.last4, w.owner, w.merchant, w.left, w.expires, w.status], rows, w.none, [4])}
+${pagerLinks('/admin/codes', {}, result.next, Boolean(cursor), w)}`;
   return consolePage(view, '/admin/codes', w.codes, body);
 }
 
@@ -321,8 +308,8 @@ export function merchantsPageView(view: AdminView, result: Page<MerchantRow>, q:
   const body = html`
 <h1>${w.merchants}</h1>
 <form class="search" method="get" action="/admin/merchants"><div><label for="q">${w.merchantSearch}</label><input id="q" name="q" type="text" inputmode="numeric" value="${q}"></div><button class="primary" type="submit">${w.search}</button></form>
-${table([w.merchant, w.name, w.when, w.count, w.net], rows, w.none, [3, 4])}
-${pager(view, '/admin/merchants', { q }, result.next, Boolean(cursor))}`;
+${dataTable([w.merchant, w.name, w.when, w.count, w.net], rows, w.none, [3, 4])}
+${pagerLinks('/admin/merchants', { q }, result.next, Boolean(cursor), w)}`;
   return consolePage(view, '/admin/merchants', w.merchants, body);
 }
 
@@ -337,6 +324,6 @@ export function merchantDetailPage(view: AdminView, merchant: MerchantRow, days:
 <dl class="figures" data-testid="merchant-total"><div data-field="net" data-value="${merchant.settlement.net}"><dt>${w.net}</dt><dd>${money(view, merchant.settlement.net)}</dd></div><div><dt>${w.redeemed}</dt><dd>${money(view, merchant.settlement.redeemed)}</dd></div><div><dt>${w.voided}</dt><dd>${money(view, merchant.settlement.voided)}</dd></div><div><dt>${w.webhook}</dt><dd style="font-size:0.9rem">${merchant.webhookUrl || '—'}</dd></div></dl>
 <section class="card"><h2>${w.settlement}</h2>
 <form class="search" method="get" action="/admin/merchants/${merchant.merchantId}/settlement.csv"><div><label for="from">${w.from}</label><input id="from" name="from" type="date"></div><div><label for="to">${w.to}</label><input id="to" name="to" type="date"></div><button class="primary" type="submit">${w.csv}</button></form>
-${table([w.date, w.count, w.redeemed, w.voided, w.net], rows, w.none, [1, 2, 3, 4])}</section>`;
+${dataTable([w.date, w.count, w.redeemed, w.voided, w.net], rows, w.none, [1, 2, 3, 4])}</section>`;
   return consolePage(view, `/admin/merchants/${merchant.merchantId}`, merchant.name, body);
 }

@@ -1,6 +1,7 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { chargesPage } from '../accounts/history.ts';
-import { settlementDays, type SettlementDay } from '../merchants/settlement.ts';
+import { settlementDays } from '../merchants/settlement.ts';
+import { sendSettlementCsv } from '../merchants/dashboard.ts';
 import { pickLang } from '../web/lang.ts';
 import type { ActivityKind } from './activity.ts';
 import { CHARGE_KINDS } from './activity.ts';
@@ -35,13 +36,6 @@ const AUDIT_KINDS: ActivityKind[] = [
 
 const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 100) : '');
 const cursorOf = (req: Request) => (typeof req.query.cursor === 'string' ? req.query.cursor : undefined);
-
-/** Writes a settlement CSV line by line (the response is streamed, never built whole). */
-function streamSettlementCsv(res: Response, merchantId: string, currency: string, days: SettlementDay[]): void {
-  res.write('merchant_id,date,redemptions,redeemed,voided,net,currency\r\n');
-  for (const d of days) res.write(`${[merchantId, d.date, d.redemptions, d.redeemed, d.voided, d.net, currency].join(',')}\r\n`);
-  res.end();
-}
 
 /** The operator console at /admin: pages behind the ADMIN_TOKEN sign-in; forms are same-origin only (app.ts). */
 export function adminConsoleRouter(deps: AdminDeps): Router {
@@ -109,12 +103,7 @@ export function adminConsoleRouter(deps: AdminDeps): Router {
   router.get('/admin/merchants/:merchantId/settlement.csv', async (req, res, next) => {
     const { merchantId } = req.params;
     if (!/^\d{8}$/.test(merchantId) || !(await merchantRow(deps, merchantId))) return next();
-    const day = (value: unknown) => (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : undefined);
-    const from = day(req.query.from) ?? '0000-00-00';
-    const to = day(req.query.to) ?? '9999-99-99';
-    const days = (await settlementDays(deps, merchantId)).filter((d) => d.date >= from && d.date <= to);
-    res.type('text/csv').set('Content-Disposition', `attachment; filename="settlement-${merchantId}.csv"`);
-    streamSettlementCsv(res, merchantId, config.currency, days);
+    await sendSettlementCsv(deps, res, merchantId, req.query);
   });
   return router;
 }

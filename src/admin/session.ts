@@ -5,11 +5,10 @@ import { constantTimeEqual } from '../merchants/merchants.ts';
 import { sha256 } from '../shared/hashing.ts';
 import { keys } from '../store/keys.ts';
 import type { RedisClient } from '../store/redis.ts';
+import { limitedSignIn, type SignInResult } from '../web/sign-in-limit.ts';
 
 export const ADMIN_COOKIE = 'dp_admin';
 const SESSION_MS = 8 * 3600_000;
-const LOGIN_WINDOW_SECONDS = 15 * 60;
-const LOGINS_PER_WINDOW = 10;
 
 /**
  * The operator's session is a cookie signed with SESSION_SECRET (cookie-parser) holding its expiry
@@ -37,14 +36,7 @@ export function isAdmin(req: Request, config: Config, now: number): boolean {
   return Number(expires) > now && tag === tokenTag(config);
 }
 
-export type AdminLogin = 'ok' | 'wrong' | 'locked';
-
 /** Checks the token typed into the console's form; attempts per client address are limited. */
-export async function checkAdminLogin(redis: RedisClient, config: Config, token: unknown, address: string | undefined): Promise<AdminLogin> {
-  const counter = keys.adminLoginFailures(limitedAddress(address));
-  const [allowed] = await redis.dpTakeAttempt(counter, 'take', LOGIN_WINDOW_SECONDS, LOGINS_PER_WINDOW);
-  if (!allowed) return 'locked';
-  if (typeof token !== 'string' || !constantTimeEqual(token.trim(), config.adminToken)) return 'wrong';
-  await redis.dpTakeAttempt(counter, 'refund');
-  return 'ok';
+export function checkAdminLogin(redis: RedisClient, config: Config, token: unknown, address: string | undefined): Promise<SignInResult> {
+  return limitedSignIn(redis, keys.adminLoginFailures(limitedAddress(address)), () => typeof token === 'string' && constantTimeEqual(token.trim(), config.adminToken));
 }

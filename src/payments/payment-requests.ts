@@ -115,6 +115,9 @@ export async function createPaymentRequest(deps: PaymentDeps, merchantId: string
       .hset(requestKey, { ...record, view: JSON.stringify(created) })
       .pexpireat(requestKey, expiresAt + RETENTION_MS)
       .zadd(keys.pendingPaymentRequests(merchantId), expiresAt, id)
+      .zadd(keys.merchantPaymentRequests(merchantId), now, id)
+      // Requests themselves are gone after their retention; so are their places in the list.
+      .zremrangebyscore(keys.merchantPaymentRequests(merchantId), '-inf', now - RETENTION_MS - config.paymentRequestTtlMinutes * 60_000)
       .exec(),
     { onlyEarlier: true },
   );

@@ -122,15 +122,15 @@ export function book<Body>(
 ) {
   const now = deps.now();
   const [merchant, outbox, order, due] = outboxKeys(merchantId);
-  const booking = [keys.merchantRedemptions(merchantId), keys.merchantSettlement(merchantId), merchant, outbox, order, due, keys.merchantAttemptsInFlight(merchantId)] as const;
+  const booking = [keys.merchantRedemptions(merchantId), keys.merchantSettlement(merchantId), merchant, outbox, order, due, keys.merchantAttemptsInFlight(merchantId), keys.merchantRedemptionOrder(merchantId)] as const;
   // A successful redemption's guessing attempt ends in the booking script: one command fewer.
   const endsAttempt = attempt?.endedBy() ? '1' : '0';
   const event = [newEventId(), new Date(now).toISOString(), now, deps.config.currency, endsAttempt] as const;
   const json = record ? JSON.stringify(record) : '';
   return afterMarkingMerchant(deps.redis, merchantId, now, () =>
     store && answer !== undefined
-      ? deps.redis.dpRecordRedemption(8, ...booking, store.key, kind, redemptionId, json, ...event, store.record(answer), store.keepSeconds)
-      : deps.redis.dpRecordRedemption(7, ...booking, kind, redemptionId, json, ...event),
+      ? deps.redis.dpRecordRedemption(9, ...booking, store.key, kind, redemptionId, json, ...event, store.record(answer), store.keepSeconds)
+      : deps.redis.dpRecordRedemption(8, ...booking, kind, redemptionId, json, ...event),
   );
 }
 

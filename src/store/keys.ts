@@ -48,6 +48,9 @@ export const keys = {
   merchant: (merchantId: string) => `{mer:${merchantId}}:merchant`,
   merchantRedemptions: (merchantId: string) => `{mer:${merchantId}}:redemptions`,
   merchantSettlement: (merchantId: string) => `{mer:${merchantId}}:settlement`,
+  /** Redemption IDs by when they were redeemed, and payment request IDs by when they were made: the merchant dashboard's lists. */
+  merchantRedemptionOrder: (merchantId: string) => `{mer:${merchantId}}:redemptions:order`,
+  merchantPaymentRequests: (merchantId: string) => `{mer:${merchantId}}:preq:all`,
   merchantIdempotency: (merchantId: string, keyHash: string) => `{mer:${merchantId}}:idem:${keyHash}`,
   merchantCodeChecks: (merchantId: string) => `{mer:${merchantId}}:rl:checks`,
   merchantFailures: (merchantId: string) => `{mer:${merchantId}}:rl:failures`,
@@ -84,6 +87,7 @@ export const keys = {
   opsMerchants: () => '{ops}:merchants',
   opsPendingRegistrations: () => '{ops}:pending',
   adminLoginFailures: (address: string) => `admin-login-fail:{${address}}`,
+  merchantLoginFailures: (address: string) => `merchant-login-fail:{${address}}`,
 } as const;
 
 /** How long a call step's result is kept for replaying Twilio retries: far beyond any call. */
