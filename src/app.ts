@@ -21,6 +21,9 @@ import { simulatorRouter } from './simulator/routes.ts';
 import { adminConsoleRouter } from './admin/routes.ts';
 import { merchantDashboardRouter } from './merchants/dashboard-routes.ts';
 import { logActivityFailuresTo } from './admin/activity.ts';
+import { withRequestContext } from './observability/request-context.ts';
+import { redisErrors, timeRequests } from './observability/metrics.ts';
+import { metricsEndpoint } from './observability/metrics-route.ts';
 
 export interface AppDeps {
   config: Config;
@@ -41,6 +44,7 @@ export function createApp(appDeps: AppDeps): Express {
   const deps = { ...appDeps, now: appDeps.now ?? Date.now, sms: smsSender(config, logger, appDeps.sms) };
   const app = express();
   logActivityFailuresTo(deps.redis, logger);
+  deps.redis.on('error', () => redisErrors.inc({ where: 'connection' }));
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
@@ -48,6 +52,9 @@ export function createApp(appDeps: AppDeps): Express {
     const lang = pickLang(req, res, config.defaultLocale);
     res.status(400).send(errorPage(lang, lang === 'ja' ? 'URLが正しくありません。' : 'That address is not valid.'));
   };
+  app.use(withRequestContext, timeRequests(logger));
+  // With METRICS_PORT the metrics are served there (server.ts), not here.
+  if (config.metrics.token && !config.metrics.port) app.get('/metrics', metricsEndpoint(config.metrics.token));
   app.use(rejectMalformedApiPaths({ signedByTwilio: twilioSignatureCheck(config.twilio.authToken, config.publicBaseUrl) }));
   app.use('/twilio', voiceRouter(deps, logger));
   app.get('/healthz', healthCheck(deps.redis));

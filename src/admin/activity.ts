@@ -20,6 +20,7 @@
  * logged and counted (activityErrors) rather than thrown.
  */
 import type { Logger } from '../logger.ts';
+import { activations, chargedAmount, charges, redemptions, redisErrors } from '../observability/metrics.ts';
 import { calendarDay } from '../shared/calendar.ts';
 import { keys } from '../store/keys.ts';
 import type { RedisClient } from '../store/redis.ts';
@@ -119,12 +120,34 @@ export function recordActivity(deps: ActivityDeps, activity: Activity): Promise<
       event,
     )
     .then(
-      () => undefined,
+      (recorded) => {
+        if (recorded === 1) countInMetrics(activity);
+      },
       (error: unknown) => {
         activityErrors.count++;
+        redisErrors.inc({ where: 'activity' });
         loggers.get(redis)?.error({ err: error, kind: activity.kind, key: activity.key }, 'could not record an activity for the operator');
       },
     );
+}
+
+const CHARGE_OF: Partial<Record<ActivityKind, string>> = {
+  'account.activated': 'activation',
+  'account.renewed': 'renewal',
+  'code.purchased': 'code_purchase',
+  'payment_request.approved': 'payment_approval',
+};
+
+/** Counted once per event across every instance: only by the one whose recording was the first. */
+function countInMetrics(activity: Activity): void {
+  const kind = CHARGE_OF[activity.kind];
+  if (kind) {
+    charges.inc({ kind });
+    chargedAmount.inc({ kind }, activity.amount ?? 0);
+  }
+  if (activity.kind === 'account.activated') activations.inc();
+  if (activity.kind === 'code.redeemed') redemptions.inc({ kind: 'redeemed' });
+  if (activity.kind === 'code.redemption_voided') redemptions.inc({ kind: 'voided' });
 }
 
 /** Revenue: what members were charged (activation, renewal, codes, approved requests). */

@@ -9,6 +9,7 @@ import { keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import type { RedisClient } from '../store/redis.ts';
 import { recordActivity } from '../admin/activity.ts';
+import { webhookDeliveries } from '../observability/metrics.ts';
 
 /**
  * The merchant webhook outbox. Every event a merchant must learn of is written by the Lua script
@@ -183,6 +184,7 @@ async function deliverOne(deps: OutboxDeps, merchantId: string, token: string, c
   const outcome = ok ? 'delivered' : manual === '1' || attempts >= config.webhookMaxAttempts ? 'failed' : 'retry';
   const next = outcome === 'retry' ? now + retryDelayMs(attempts, config.webhookRetryBaseMs) : 0;
   if (!ok) deps.logger?.warn({ merchantId, eventId, attempts, error, outcome }, 'webhook attempt failed');
+  webhookDeliveries.inc({ outcome });
   await redis.dpFinishDelivery(keys.outbox(merchantId), keys.outboxDue(merchantId), eventId, token, outcome, status, error, next, now);
   return ok;
 }

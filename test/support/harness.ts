@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { createApp } from '../../src/app.ts';
 import { startBackgroundWork, type BackgroundWork } from '../../src/background.ts';
 import { buildConfig, loadConfig, type Config } from '../../src/config.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger, type Logger } from '../../src/logger.ts';
 import { createRedisClient, type RedisClient } from '../../src/store/redis.ts';
 import { loadVoiceFlows, type VoiceFlows } from '../../src/voice/prompts.ts';
 import type { SmsSender } from '../../src/payments/sms.ts';
@@ -35,6 +35,8 @@ export interface TestAppOptions {
   keyPrefix?: string;
   /** Start the background worker (default true). */
   worker?: boolean;
+  /** The app's logger (default: silent in tests). */
+  logger?: Logger;
 }
 
 const flows = loadVoiceFlows();
@@ -68,7 +70,7 @@ export async function startTestApp(overrides: Record<string, string> = {}, optio
   const prefix = options.keyPrefix ?? `t${randomBytes(6).toString('hex')}:`;
   const redis = options.redis ?? createRedisClient(config, { keyPrefix: prefix });
   const clock = { now: Date.now() };
-  const logger = createLogger(config);
+  const logger = options.logger ?? createLogger(config);
   const app = createApp({ config, redis, logger, flows, now: () => clock.now, sms: options.sms });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
