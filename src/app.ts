@@ -20,6 +20,7 @@ import { smsSender, type SmsSender } from './payments/sms.ts';
 import { simulatorRouter } from './simulator/routes.ts';
 import { adminConsoleRouter } from './admin/routes.ts';
 import { merchantDashboardRouter } from './merchants/dashboard-routes.ts';
+import { merchantOpenApi } from './merchants/openapi.ts';
 import { logActivityFailuresTo } from './admin/activity.ts';
 import { withRequestContext } from './observability/request-context.ts';
 import { redisErrors, timeRequests } from './observability/metrics.ts';
@@ -58,6 +59,7 @@ export function createApp(appDeps: AppDeps): Express {
   app.use(rejectMalformedApiPaths({ signedByTwilio: twilioSignatureCheck(config.twilio.authToken, config.publicBaseUrl) }));
   app.use('/twilio', voiceRouter(deps, logger));
   app.get('/healthz', healthCheck(deps.redis));
+  app.get('/openapi.json', (_req, res) => void res.json(merchantOpenApi));
 
   // The JSON API sits before the page middleware: it needs no CSP or asset handling, and merchant
   // calls (the hot path) need no cookies or session lookup, only what the member routes ask for.
