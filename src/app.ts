@@ -18,6 +18,13 @@ import { requireSameOriginForms } from './web/same-origin.ts';
 import { adminApiRouter } from './merchants/routes.ts';
 import { merchantApiRouter } from './payments/routes.ts';
 import { smsSender, type SmsSender } from './payments/sms.ts';
+import { adminConsoleRouter } from './admin/routes.ts';
+import { merchantDashboardRouter } from './merchant-dashboard/dashboard-routes.ts';
+import { merchantOpenApi } from './merchants/openapi.ts';
+import { logActivityFailuresTo } from './observability/activity.ts';
+import { withRequestContext } from './http/request-context.ts';
+import { redisErrors, timeRequests } from './observability/metrics.ts';
+import { metricsEndpoint } from './observability/metrics-route.ts';
 
 export interface AppDeps {
   config: Config;
@@ -49,6 +56,8 @@ export function createApp(appDeps: AppDeps): Express {
   const { config, logger } = appDeps;
   const deps = { ...appDeps, now: appDeps.now ?? Date.now, sms: smsSender(config, logger, appDeps.sms) };
   const app = express();
+  logActivityFailuresTo(deps.redis, logger);
+  deps.redis.on('error', () => redisErrors.inc({ where: 'connection' }));
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
@@ -56,6 +65,9 @@ export function createApp(appDeps: AppDeps): Express {
     const lang = pickLang(req, res, config.defaultLocale);
     res.status(400).send(errorPage(lang, lang === 'ja' ? 'URLが正しくありません。' : 'That address is not valid.'));
   };
+  app.use(withRequestContext, timeRequests(logger));
+  // With METRICS_PORT the metrics are served there (server.ts), not here.
+  if (config.metrics.token && !config.metrics.port) app.get('/metrics', metricsEndpoint(config.metrics.token));
   const extraRouters = appDeps.extraRouters ?? [];
   app.use(
     rejectMalformedApiPaths({
@@ -65,6 +77,7 @@ export function createApp(appDeps: AppDeps): Express {
   );
   app.use('/twilio', voiceRouter(deps, logger));
   app.get('/healthz', healthCheck(deps.redis, deps.config.chargeMethod));
+  app.get('/openapi.json', (_req, res) => void res.json(merchantOpenApi));
 
   // The JSON API sits before the page middleware: it needs no CSP or asset handling, and merchant
   // calls (the hot path) need no cookies or session lookup, only what the member routes ask for.
@@ -98,6 +111,8 @@ export function createApp(appDeps: AppDeps): Express {
   app.use(homeRouter(config));
   app.use(registrationPagesRouter(deps));
   app.use(accountPagesRouter(deps));
+  app.use(adminConsoleRouter(deps));
+  app.use(merchantDashboardRouter(deps));
   app.use((req, res) => {
     res.status(404).send(notFoundPage(pickLang(req, res, config.defaultLocale)));
   });

@@ -170,6 +170,11 @@ export const ENV_SCHEMA = z.object({
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000).describe(
     'On SIGTERM/SIGINT: new connections are refused, idle ones closed, in-flight requests answered with Connection: close; after this many milliseconds the rest are cut and the process exits.',
   ),
+  MERCHANT_KEY_OVERLAP_HOURS: positiveInt(24).describe('After a merchant rotates its API key, the old key keeps working this many hours.'),
+  METRICS_TOKEN: optionalString.describe('Bearer token GET /metrics asks for; without it and without METRICS_PORT, /metrics is not served.'),
+  METRICS_PORT: z
+    .preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(65535).optional())
+    .describe('Serve /metrics (unauthenticated) on this separate port instead, e.g. bound for the scraper only.'),
   LOG_LEVEL: z
     .preprocess(emptyAsUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
     .describe('fatal | error | warn | info | debug | trace | silent'),
@@ -205,6 +210,8 @@ function toConfig(e: Env, ctx: z.RefinementCtx) {
     SIMULATOR_ENABLED,
     OUTBOUND_ALLOW_LOOPBACK,
     CHARGE_METHOD,
+    METRICS_TOKEN,
+    METRICS_PORT,
     ...plain
   } = e;
   const production = NODE_ENV === 'production';
@@ -236,6 +243,7 @@ function toConfig(e: Env, ctx: z.RefinementCtx) {
     hashPepper: required('HASH_PEPPER', HASH_PEPPER, `${DEV_SECRET}-pepper`),
     simulatorEnabled: SIMULATOR_ENABLED ?? !production,
     outboundAllowLoopback: OUTBOUND_ALLOW_LOOPBACK ?? !production,
+    metrics: { token: METRICS_TOKEN, port: METRICS_PORT },
   };
 }
 

@@ -5,6 +5,7 @@ import { loadConfig, type Config } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createRedisClient, type RedisClient } from './store/redis.ts';
 import { loadVoiceFlows } from './voice/prompts.ts';
+import { startMetricsServer } from './observability/metrics-route.ts';
 
 /** Something that runs beside the HTTP server (e.g. a webhook delivery worker): stopped on close. */
 export type CloseHook = () => Promise<void> | void;
@@ -59,6 +60,10 @@ export async function startServer(config: Config = loadConfig(), options: { extr
   });
 
   const hooks: CloseHook[] = [];
+  if (config.metrics.port) {
+    const metricsServer = await startMetricsServer(config.metrics.port);
+    hooks.push(() => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
+  }
   // Webhook deliveries, payment-request expiry and the settlement reconciler, from Redis; stopped
   // once HTTP has drained, so nothing new is handed to them, and before Redis is quit.
   const background = startBackgroundWork({ config, redis, logger });

@@ -7,6 +7,8 @@ import type { RedisClient } from '../store/redis.ts';
 import { getAccountByFormalId, isActive, setPinHash, getAccount } from './accounts.ts';
 import { decoyPasswordHash, HashingBusyError, hashPassword, hashPin, passwordNeedsUpgrade, verifyPassword } from './passwords.ts';
 import { createSession } from './sessions.ts';
+import { randomUUID } from 'node:crypto';
+import { recordActivity } from '../observability/activity.ts';
 
 const loginInput = z.object({
   // The ID as heard and written down: spaces, hyphens and full-width digits are fine.
@@ -121,4 +123,5 @@ export async function setPhonePin(deps: CoreDeps, memberId: string, input: unkno
   const parsed = pinInput.safeParse(input);
   if (!parsed.success) throw invalidInput(parsed.error);
   await setPinHash(deps.redis, memberId, hashPin(parsed.data.pin, memberId, deps.config.hashPepper));
+  void recordActivity(deps, { kind: 'account.pin_changed', key: `pin:${memberId}:${randomUUID()}`, at: deps.now(), actor: `member:${memberId}`, memberId });
 }

@@ -1,6 +1,6 @@
 import type { Config } from '../config.ts';
 import { formatDateTime } from '../shared/format.ts';
-import { html, page } from '../web/layout.ts';
+import { html, page, type Html } from '../web/layout.ts';
 import { localeOf } from '../web/lang.ts';
 import { MESSAGES, type WebLang } from '../web/messages.ts';
 import { cardSection } from './card-section.ts';
@@ -24,7 +24,8 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
   return page({ lang, title: t.loginTitle, body, path: '/login' });
 }
 
-export function servicePage(lang: WebLang, config: Config, member: MemberStatus, flash?: { ok?: string; error?: string }, card?: KeptCard): string {
+/** The member page; `history` and `card` are sections rendered by their own features (history-page.ts, card-section.ts). */
+export function servicePage(lang: WebLang, config: Config, member: MemberStatus, flash?: { ok?: string; error?: string }, sections: { history?: Html; card?: KeptCard } = {}): string {
   const t = MESSAGES[lang];
   const expiry = formatDateTime(member.accessExpiresAt, localeOf(lang), config.timeZone);
   const access = member.active
@@ -38,6 +39,7 @@ ${flash?.error ? html`<p class="error" role="alert">${flash.error}</p>` : ''}
 ${access}
 ${member.active ? html`<section class="card"><h2>${t.paidContent}</h2><p>${t.paidContentBody}</p></section>` : ''}
 <p class="muted">${member.active ? t.renewHow(config.servicePhoneNumber) : ''}</p>
+${sections.history ?? ''}
 <section class="card">
   <h2>${t.pinTitle}</h2>
   <p>${t.pinIntro}</p>
@@ -48,6 +50,6 @@ ${member.active ? html`<section class="card"><h2>${t.paidContent}</h2><p>${t.pai
     <div><button class="primary" type="submit">${t.pinButton}</button></div>
   </form>
 </section>
-${cardSection(lang, config, card)}`;
+${cardSection(lang, config, sections.card)}`;
   return page({ lang, title: t.serviceTitle, body, path: '/service', signedIn: true });
 }

@@ -3,6 +3,7 @@ import { keys } from '../store/keys.ts';
 import type { RedisClient } from '../store/redis.ts';
 import { chargeCall, type ChargeArgs } from './ledger.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
+import { chargeCounters, recordActivity } from '../observability/activity.ts';
 
 /** The call step a renewal is charged under: one renewal per call. */
 const RENEW_STEP = 'renew';
@@ -38,6 +39,11 @@ export async function renewAccess(deps: CoreDeps, request: RenewalRequest): Prom
   });
   const [code, expires] = await redis.dpRenewAccess(...charge.keys, keys.account(request.memberId), ...charge.argv, config.accessPeriodDays * 86_400_000, request.nonce);
   const outcome = scriptOutcome(code);
+  if (outcome === 'done' || outcome === 'replayed') {
+    const amount = config.activationCharge;
+    const { memberId, callSid } = request;
+    void recordActivity(deps, { kind: 'account.renewed', key: `renew:${memberId}:${callSid}:${request.nonce}`, at: deps.now(), actor: `call:${callSid}`, memberId, amount, day: chargeCounters(amount, 'renewals') });
+  }
   if (outcome === 'done') return { outcome: 'renewed', accessExpiresAt: Number(expires) };
   if (outcome === 'replayed') return { outcome: 'replayed', accessExpiresAt: Number(expires) };
   if (outcome === 'already_used') return { outcome: 'already_renewed', accessExpiresAt: Number(expires) };

@@ -9,6 +9,8 @@ import { logIn, memberStatus, setPhonePin } from './login.ts';
 import { loginPage, servicePage } from './pages.ts';
 import { cardForgottenMessage } from './card-section.ts';
 import { forgetCard, keptCard } from './kept-card.ts';
+import { memberHistory } from './history.ts';
+import { historySections } from './history-page.ts';
 import { destroySession, memberForSession, SESSION_COOKIE } from './sessions.ts';
 
 function sessionCookie(config: Config): CookieOptions {
@@ -87,7 +89,10 @@ export function accountPagesRouter(deps: CoreDeps): Router {
     const member = res.locals.memberId ? await memberStatus(deps, res.locals.memberId) : null;
     if (!member) return res.redirect(303, '/login');
     const flash = req.query.pin === 'saved' ? { ok: MESSAGES[lang].pinSaved } : req.query.card === 'forgotten' ? { ok: cardForgottenMessage(lang) } : undefined;
-    res.set('Cache-Control', 'no-store').send(servicePage(lang, config, member, flash, await keptCard(deps.redis, res.locals.memberId)));
+    const cursors = { charges: req.query.charges, codes: req.query.codes, requests: req.query.requests };
+    const [memberData, card] = await Promise.all([memberHistory(deps, res.locals.memberId, cursors), keptCard(deps.redis, res.locals.memberId)]);
+    const history = historySections(lang, config, memberData, cursors);
+    res.set('Cache-Control', 'no-store').send(servicePage(lang, config, member, flash, { history, card }));
   });
   router.post('/service/card/forget', async (_req, res) => {
     if (!res.locals.memberId) return res.redirect(303, '/login');

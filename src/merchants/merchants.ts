@@ -1,13 +1,14 @@
 import type { CoreDeps } from '../deps.ts';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import { AppError, invalidInput } from '../http/errors.ts';
 import { assertWebhookUrlAllowed, outboundPolicy } from '../http/outbound.ts';
 import { merchantIds } from '../identifiers/ids.ts';
-import { pepperedHash, sha256 } from '../shared/hashing.ts';
+import { constantTimeEqual, pepperedHash, sha256 } from '../shared/hashing.ts';
 import { keys } from '../store/keys.ts';
 import type { RedisClient } from '../store/redis.ts';
+import { recordActivity } from '../observability/activity.ts';
 
 export interface Merchant {
   merchantId: string;
@@ -20,14 +21,10 @@ const merchantInput = z.object({
   webhookUrl: z.url({ protocol: /^https?$/ }).max(500, 'is too long').optional(),
 });
 
-const sha256Bytes = (value: string) => createHash('sha256').update(value).digest();
-
-/** Compares digests, so neither the length nor the content of the secret leaks through timing. */
-export const constantTimeEqual = (a: string, b: string) => timingSafeEqual(sha256Bytes(a), sha256Bytes(b));
 
 /** API keys are stored only as a keyed hash; the key names its merchant, so no index is needed. */
-const apiKeyHash = (apiKey: string, pepper: string) => pepperedHash(pepper, `merchant-api-key:${apiKey}`);
-const API_KEY = /^dpk_(\d{8})_[A-Za-z0-9_-]{32}$/;
+export const apiKeyHash = (apiKey: string, pepper: string) => pepperedHash(pepper, `merchant-api-key:${apiKey}`);
+export const API_KEY = /^dpk_(\d{8})_[A-Za-z0-9_-]{32}$/;
 
 export interface CreatedMerchant {
   merchantId: string;
@@ -54,6 +51,8 @@ export async function createMerchant(deps: CoreDeps, input: unknown): Promise<Cr
       webhookSecret,
       createdAt: deps.now(),
     });
+    const at = deps.now();
+    void recordActivity(deps, { kind: 'merchant.created', key: `merchant:${merchantId}`, at, actor: 'operator', merchantId, detail: parsed.data.name, add: [['merchants', at, merchantId]] });
     return { merchantId, apiKey, webhookSecret };
   }
   throw new Error('could not find a free merchant ID in 10 tries');
@@ -69,12 +68,13 @@ const badApiKey = () => new AppError(401, 'invalid_api_key', 'Send a valid merch
 const VERIFIED_KEY_SECONDS = 60;
 const VERIFIED_KEYS_MAX = 10_000;
 /** Per Redis client, so two apps in one process (tests) never share what they verified. */
-const verifiedKeys = new WeakMap<RedisClient, Map<string, { merchantId: string; until: number }>>();
+const verifiedKeys = new WeakMap<RedisClient, Map<string, { merchantId: string; until: number; worksUntil: number }>>();
 
 /**
  * The merchant behind `Authorization: Bearer <apiKey>`, or 401. A key that verified is remembered
- * for a minute, which spares every merchant request a Redis round trip; keys are never changed in
- * place, so nothing can go stale in a way that matters.
+ * for a minute, which spares every merchant request a Redis round trip. A rotated key (see
+ * rotateApiKey) keeps working for MERCHANT_KEY_OVERLAP_HOURS, so a minute's memory in another
+ * app instance can only stretch the end of that overlap by up to a minute.
  */
 export async function authenticateMerchant(deps: CoreDeps, authorization: string | undefined): Promise<string> {
   const apiKey = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1] ?? '';
@@ -85,12 +85,42 @@ export async function authenticateMerchant(deps: CoreDeps, authorization: string
   let cache = verifiedKeys.get(deps.redis);
   if (!cache) verifiedKeys.set(deps.redis, (cache = new Map()));
   const remembered = cache.get(digest);
-  if (remembered && remembered.until > Date.now()) return remembered.merchantId;
-  const stored = await deps.redis.hget(keys.merchant(merchantId), 'apiKeyHash');
-  if (!stored || !constantTimeEqual(stored, apiKeyHash(apiKey, deps.config.hashPepper))) throw badApiKey();
+  if (remembered && remembered.until > Date.now() && remembered.worksUntil > deps.now()) return remembered.merchantId;
+  const valid = await validKeyHashes(deps, merchantId);
+  const hash = apiKeyHash(apiKey, deps.config.hashPepper);
+  const match = valid.find((v) => constantTimeEqual(v.hash, hash));
+  if (!match) throw badApiKey();
   if (cache.size >= VERIFIED_KEYS_MAX) cache.clear();
-  cache.set(digest, { merchantId, until: Date.now() + VERIFIED_KEY_SECONDS * 1000 });
+  // A key in its overlap period is remembered no longer than it works (on the app's clock).
+  cache.set(digest, { merchantId, until: Date.now() + VERIFIED_KEY_SECONDS * 1000, worksUntil: match.until });
   return merchantId;
+}
+
+/** The key hashes that open this merchant now: the current key, and the previous one during its overlap. */
+export async function validKeyHashes(deps: CoreDeps, merchantId: string): Promise<{ hash: string; until: number }[]> {
+  const [current, previous, previousUntil] = await deps.redis.hmget(keys.merchant(merchantId), 'apiKeyHash', 'previousApiKeyHash', 'previousKeyUntil');
+  const valid = current ? [{ hash: current, until: Infinity }] : [];
+  if (previous && Number(previousUntil) > deps.now()) valid.push({ hash: previous, until: Number(previousUntil) });
+  return valid;
+}
+
+export interface RotatedKey {
+  apiKey: string;
+  previousKeyWorksUntil: string;
+}
+
+/** A new API key, shown once; the old one keeps working for MERCHANT_KEY_OVERLAP_HOURS. */
+export async function rotateApiKey(deps: CoreDeps, merchantId: string): Promise<RotatedKey> {
+  const apiKey = `dpk_${merchantId}_${randomBytes(24).toString('base64url')}`;
+  const now = deps.now();
+  const until = now + deps.config.merchantKeyOverlapHours * 3_600_000;
+  if ((await deps.redis.dpRotateApiKey(keys.merchant(merchantId), apiKeyHash(apiKey, deps.config.hashPepper), until, now)) !== 1) {
+    throw new AppError(404, 'unknown_merchant', 'There is no such merchant.');
+  }
+  // The old key, remembered here as current, must now be checked against its overlap.
+  for (const [digest, remembered] of verifiedKeys.get(deps.redis) ?? []) if (remembered.merchantId === merchantId) verifiedKeys.get(deps.redis)!.delete(digest);
+  void recordActivity(deps, { kind: 'merchant.api_key_rotated', key: `rotate:${merchantId}:${now}:${randomBytes(6).toString('hex')}`, at: now, actor: `merchant:${merchantId}`, merchantId });
+  return { apiKey, previousKeyWorksUntil: new Date(until).toISOString() };
 }
 
 /** Operator endpoints: `Authorization: Bearer <ADMIN_TOKEN>`. */

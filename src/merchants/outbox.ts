@@ -9,6 +9,8 @@ import type { Logger } from '../logger.ts';
 import { keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import type { RedisClient } from '../store/redis.ts';
+import { recordActivity } from '../observability/activity.ts';
+import { webhookDeliveries } from '../observability/metrics.ts';
 
 /**
  * The merchant webhook outbox. Every event a merchant must learn of is written by the Lua script
@@ -141,7 +143,7 @@ async function expireDueRequests(deps: OutboxDeps, merchantId: string): Promise<
   const now = deps.now();
   const ids = await redis.zrangebyscore(keys.pendingPaymentRequests(merchantId), '-inf', now, 'LIMIT', 0, EXPIRIES_PER_MERCHANT);
   for (const id of ids) {
-    await redis.dpExpirePaymentRequest(
+    const expired = await redis.dpExpirePaymentRequest(
       keys.paymentRequest(id),
       keys.pendingPaymentRequests(merchantId),
       keys.merchant(merchantId),
@@ -154,6 +156,7 @@ async function expireDueRequests(deps: OutboxDeps, merchantId: string): Promise<
       newEventId(),
       now + CLAIMED_RECHECK_MS,
     );
+    if (expired === 1) void recordActivity(deps, { kind: 'payment_request.expired', key: `expire:${id}`, at: now, actor: 'worker', merchantId, detail: id, countOnly: true, day: { requests_expired: 1 } });
   }
 }
 
@@ -180,6 +183,7 @@ async function deliverOne(deps: OutboxDeps, merchantId: string, token: string, c
   const outcome = ok ? 'delivered' : manual === '1' || attempts >= config.webhookMaxAttempts ? 'failed' : 'retry';
   const next = outcome === 'retry' ? now + retryDelayMs(attempts, config.webhookRetryBaseMs) : 0;
   if (!ok) deps.logger?.warn({ merchantId, eventId, attempts, error, outcome }, 'webhook attempt failed');
+  webhookDeliveries.inc({ outcome });
   await redis.dpFinishDelivery(keys.outbox(merchantId), keys.outboxDue(merchantId), eventId, token, outcome, status, error, next, now);
   return ok;
 }

@@ -8,6 +8,7 @@ import { chargeCall, type ChargeArgs } from '../accounts/ledger.ts';
 import { keys, requestMerchant } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import { afterMarkingMerchant, newEventId, outboxKeys } from '../merchants/outbox.ts';
+import { chargeCounters, recordActivity } from '../observability/activity.ts';
 
 export type PaymentRequestStatus = 'pending' | 'approved' | 'declined' | 'expired';
 
@@ -102,6 +103,7 @@ export async function createPaymentRequest(deps: CoreDeps, merchantId: string, i
     await redis.del(keys.paymentRequestNumber(number));
     return view(id, await redis.hgetall(requestKey), now);
   }
+  void recordActivity(deps, { kind: 'payment_request.created', key: `preq:${id}`, at: now, actor: `merchant:${merchantId}`, merchantId, amount: parsed.data.amount, detail: id, countOnly: true, day: { requests_created: 1 } });
   const created = view(id, Object.fromEntries(Object.entries(record).map(([k, v]) => [k, String(v)])), now);
   // `view` is what its webhook events carry: the scripts that decide or expire it set the status.
   // In the pending set (in the merchant's slot), the background worker expires it on time.
@@ -111,6 +113,9 @@ export async function createPaymentRequest(deps: CoreDeps, merchantId: string, i
       .hset(requestKey, { ...record, view: JSON.stringify(created) })
       .pexpireat(requestKey, expiresAt + RETENTION_MS)
       .zadd(keys.pendingPaymentRequests(merchantId), expiresAt, id)
+      .zadd(keys.merchantPaymentRequests(merchantId), now, id)
+      // Requests themselves are gone after their retention; so are their places in the list.
+      .zremrangebyscore(keys.merchantPaymentRequests(merchantId), '-inf', now - RETENTION_MS - config.paymentRequestTtlMinutes * 60_000)
       .exec(),
     { onlyEarlier: true },
   );
@@ -162,11 +167,30 @@ export async function decidePaymentRequest(
   const { config, redis } = deps;
   const { requestId } = decision;
   const requestKey = keys.paymentRequest(requestId);
+  const merchantId = requestMerchant(requestId);
   const decide = (action: DecisionAction) => decisionStep(deps, decision, action);
-  const amount = Number(await redis.hget(requestKey, 'amount'));
-  if (!decision.approve) return declinedOrRefused((await decide('decline')).outcome, amount, 'declined');
+  // Indexed for the member's history before anything is decided; the history shows only what the request confirms.
+  const [amountField] = await Promise.all([redis.hget(requestKey, 'amount'), redis.zadd(keys.memberPaymentRequests(decision.memberId), 'NX', deps.now(), requestId)]);
+  const amount = Number(amountField);
+  const recorded = (result: DecisionResult): DecisionResult => {
+    if (result.outcome !== 'approved' && result.outcome !== 'declined') return result;
+    const approved = result.outcome === 'approved';
+    void recordActivity(deps, {
+      kind: approved ? 'payment_request.approved' : 'payment_request.declined',
+      key: `${result.outcome}:${requestId}`,
+      at: deps.now(),
+      actor: `call:${decision.callSid}`,
+      memberId: decision.memberId,
+      merchantId,
+      amount,
+      detail: requestId,
+      day: approved ? chargeCounters(amount, 'requests_approved') : { requests_declined: 1 },
+    });
+    return result;
+  };
+  if (!decision.approve) return recorded(declinedOrRefused((await decide('decline')).outcome, amount, 'declined'));
   const claim = await decide('claim');
-  if (claim.outcome === 'replayed' && claim.status === 'declined') return { outcome: 'declined', amount };
+  if (claim.outcome === 'replayed' && claim.status === 'declined') return recorded({ outcome: 'declined', amount });
   if (claim.outcome !== 'done' && claim.outcome !== 'replayed') return declinedOrRefused(claim.outcome, amount, 'approved');
   const charge = chargeCall(config, deps.now(), {
     memberId: decision.memberId,
@@ -185,7 +209,7 @@ export async function decidePaymentRequest(
     return { outcome: 'cap_exceeded', remaining: Number(remaining) };
   }
   await decide('approve');
-  return { outcome: 'approved', amount };
+  return recorded({ outcome: 'approved', amount });
 }
 
 type DecisionAction = 'claim' | 'approve' | 'decline' | 'release';

@@ -4,6 +4,7 @@ import { chargeCall, type ChargeArgs } from '../accounts/ledger.ts';
 import { keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import { codeHash, lastFour, openCode, sealCode } from './code-secrets.ts';
+import { chargeCounters, recordActivity } from '../observability/activity.ts';
 
 export interface PurchaseRequest {
   memberId: string;
@@ -68,7 +69,23 @@ export async function buyCode(deps: CoreDeps, request: PurchaseRequest): Promise
   const outcome = scriptOutcome(status);
   if (outcome === 'cap_exceeded') return { outcome, remaining: Number(fields[0]) };
   const [hash, sealed, amount, merchantId, expiresAt, last4] = fields as [string, string, string, string, string, string];
+  // The member's index first (idempotent), so no issued code is ever missing from their history.
+  await redis.zadd(keys.memberCodes(request.memberId), 'NX', now, hash);
   await redis.dpIssueCode(keys.paymentCode(hash), amount, config.currency, request.memberId, merchantId, expiresAt, now, last4, Number(expiresAt) + CODE_RETENTION_MS);
+  const price = Number(amount);
+  void recordActivity(deps, {
+    kind: 'code.purchased',
+    key: `buy:${request.memberId}:${request.callSid}:${request.nonce}`,
+    at: now,
+    actor: `call:${request.callSid}`,
+    memberId: request.memberId,
+    merchantId: merchantId || undefined,
+    amount: price,
+    detail: `code ending ${last4}`,
+    day: { ...chargeCounters(price, 'codes_sold'), codes_sold_amount: price },
+    totals: { outstanding: price },
+    add: [['codes', now, hash]],
+  });
   return {
     outcome: outcome === 'done' ? 'bought' : 'replayed',
     code: openCode(sealed, config.hashPepper),

@@ -11,6 +11,7 @@ import { keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import { codeHash } from './code-secrets.ts';
 import { afterMarkingMerchant, newEventId, outboxKeys } from '../merchants/outbox.ts';
+import { recordActivity } from '../observability/activity.ts';
 
 export interface CodeBalance {
   amount: number;
@@ -120,15 +121,15 @@ export function book<Body>(
 ) {
   const now = deps.now();
   const [merchant, outbox, order, due] = outboxKeys(merchantId);
-  const booking = [keys.merchantRedemptions(merchantId), keys.merchantSettlement(merchantId), merchant, outbox, order, due, keys.merchantAttemptsInFlight(merchantId)] as const;
+  const booking = [keys.merchantRedemptions(merchantId), keys.merchantSettlement(merchantId), merchant, outbox, order, due, keys.merchantAttemptsInFlight(merchantId), keys.merchantRedemptionOrder(merchantId)] as const;
   // A successful redemption's guessing attempt ends in the booking script: one command fewer.
   const endsAttempt = attempt?.endedBy() ? '1' : '0';
   const event = [newEventId(), new Date(now).toISOString(), now, deps.config.currency, endsAttempt] as const;
   const json = record ? JSON.stringify(record) : '';
   return afterMarkingMerchant(deps.redis, merchantId, now, () =>
     store && answer !== undefined
-      ? deps.redis.dpRecordRedemption(8, ...booking, store.key, kind, redemptionId, json, ...event, store.record(answer), store.keepSeconds)
-      : deps.redis.dpRecordRedemption(7, ...booking, kind, redemptionId, json, ...event),
+      ? deps.redis.dpRecordRedemption(9, ...booking, store.key, kind, redemptionId, json, ...event, store.record(answer), store.keepSeconds)
+      : deps.redis.dpRecordRedemption(8, ...booking, kind, redemptionId, json, ...event),
   );
 }
 
@@ -200,6 +201,7 @@ export async function redeemCode(deps: CoreDeps, merchantId: string, input: unkn
       const redemption: Redemption = { redemptionId, amount: booked, currency: currency!, remaining: Number(remaining) };
       await book(deps, merchantId, 'redeem', redemptionId, record, redemption, answerStore, context.attempt);
       settled(deps, hash, redemptionId);
+      void recordActivity(deps, { kind: 'code.redeemed', key: `redeem:${redemptionId}`, at: bookedAt, actor: `merchant:${merchantId}`, merchantId, amount: booked, detail: redemptionId, day: { redemptions: 1, redeemed_amount: booked }, totals: { outstanding: -booked } });
       return redemption;
     }
     default:
@@ -229,5 +231,6 @@ export async function voidRedemption(deps: CoreDeps, merchantId: string, redempt
   const voided: VoidedRedemption = { redemptionId, status: 'voided', amount: Number(amount), currency: currency!, remaining: Number(remaining) };
   await book(deps, merchantId, 'void', redemptionId, undefined, voided, answerStore);
   settled(deps, hash, `void:${redemptionId}`);
+  void recordActivity(deps, { kind: 'code.redemption_voided', key: `void:${redemptionId}`, at: deps.now(), actor: `merchant:${merchantId}`, merchantId, amount: voided.amount, detail: redemptionId, day: { voids: 1, voided_amount: voided.amount }, totals: { outstanding: voided.amount } });
   return voided;
 }

@@ -8,6 +8,7 @@ import { keys } from '../store/keys.ts';
 import type { RedisClient } from '../store/redis.ts';
 import { chargeCall, type ChargeArgs } from '../accounts/ledger.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
+import { chargeCounters, recordActivity } from '../observability/activity.ts';
 
 const registrationInput = z.object({
   name: z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters'),
@@ -67,6 +68,8 @@ export async function registerMember(deps: CoreDeps, input: unknown, clientAddre
       'createdAt', createdAt,
     );
     if (scriptOutcome(code) === 'done') {
+      const pendingUntil = createdAt + ttl * 1000;
+      void recordActivity(deps, { kind: 'registration.created', key: `reg:${provisionalId}`, at: createdAt, actor: 'web', memberId: provisionalId, day: { registrations: 1 }, add: [['pending', pendingUntil, provisionalId]] });
       return {
         provisionalId,
         password,
@@ -128,6 +131,11 @@ export async function claimProvisionalId(deps: CoreDeps, request: ClaimRequest):
   );
   const outcome = scriptOutcome(code);
   if (outcome !== 'done') await redis.del(keys.formalIdIndex(formalId));
+  if (outcome === 'done' || outcome === 'replayed') {
+    const at = deps.now();
+    const amount = config.activationCharge;
+    void recordActivity(deps, { kind: 'account.activated', key: `activate:${memberId}`, at, actor: `call:${request.callSid}`, memberId, amount, day: chargeCounters(amount, 'activations'), remove: [['pending', memberId]], add: [['members', at, memberId]] });
+  }
   switch (outcome) {
     case 'done':
       return { outcome: 'activated', formalId, accessExpiresAt: Number(accessExpiresAt), memberId, locale: asLocale(storedLocale) };

@@ -22,3 +22,8 @@ const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 
 /** SHA-256 of a string, base64url: digests that name things (session tokens, Idempotency-Keys). */
 export const sha256 = (value: string): string =>
   oneShot ? oneShot('sha256', value, 'base64url') : crypto.createHash('sha256').update(value, 'utf8').digest('base64url');
+
+const sha256Bytes = (value: string) => crypto.createHash('sha256').update(value, 'utf8').digest();
+
+/** Compares digests, so neither the length nor the content of the secret leaks through timing. */
+export const constantTimeEqual = (a: string, b: string) => crypto.timingSafeEqual(sha256Bytes(a), sha256Bytes(b));

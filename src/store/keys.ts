@@ -18,6 +18,14 @@ export const keys = {
   monthlySpend: (memberId: string, yearMonth: string) => `{m:${memberId}}:spend:${yearMonth}`,
   /** The card a member paid with last (CHARGE_METHOD=card): masked number, type, a reusable token if the connector gave one. */
   memberCard: (memberId: string) => `{m:${memberId}}:card`,
+  /**
+   * A member's payment codes (code hash -> bought at, ms) and the payment requests they keyed
+   * (request ID -> first keyed, ms), for the member's history. The code and the request live in
+   * other slots, so these are written just before the step that creates or decides them (ZADD NX:
+   * idempotent) and the history shows only what the record itself confirms.
+   */
+  memberCodes: (memberId: string) => `{m:${memberId}}:codes`,
+  memberPaymentRequests: (memberId: string) => `{m:${memberId}}:preqs`,
   formalIdIndex: (formalId: string) => `fid:{${formalId}}`,
   loginFailures: (formalId: string) => `login-fail:{${formalId}}`,
   loginFailuresByAddress: (address: string) => `login-fail-ip:{${address}}`,
@@ -42,6 +50,9 @@ export const keys = {
   merchant: (merchantId: string) => `{mer:${merchantId}}:merchant`,
   merchantRedemptions: (merchantId: string) => `{mer:${merchantId}}:redemptions`,
   merchantSettlement: (merchantId: string) => `{mer:${merchantId}}:settlement`,
+  /** Redemption IDs by when they were redeemed, and payment request IDs by when they were made: the merchant dashboard's lists. */
+  merchantRedemptionOrder: (merchantId: string) => `{mer:${merchantId}}:redemptions:order`,
+  merchantPaymentRequests: (merchantId: string) => `{mer:${merchantId}}:preq:all`,
   merchantIdempotency: (merchantId: string, keyHash: string) => `{mer:${merchantId}}:idem:${keyHash}`,
   merchantCodeChecks: (merchantId: string) => `{mer:${merchantId}}:rl:checks`,
   merchantFailures: (merchantId: string) => `{mer:${merchantId}}:rl:failures`,
@@ -70,6 +81,20 @@ export const keys = {
    * meanwhile, the request was taken): `<CallSid>/<kind>` -> JSON, for the operator to refund.
    */
   cardChargesToRefund: () => 'card-refunds:{all}',
+  /**
+   * The operator's view (src/observability/activity.ts): one `{ops}` slot, so one script records an event
+   * in the audit stream, the day's counters and the list indexes at once.
+   */
+  opsSeen: (eventKey: string) => `{ops}:seen:${eventKey}`,
+  opsAudit: () => '{ops}:audit',
+  opsDay: (day: string) => `{ops}:day:${day}`,
+  opsTotals: () => '{ops}:totals',
+  opsMembers: () => '{ops}:members',
+  opsCodes: () => '{ops}:codes',
+  opsMerchants: () => '{ops}:merchants',
+  opsPendingRegistrations: () => '{ops}:pending',
+  adminLoginFailures: (address: string) => `admin-login-fail:{${address}}`,
+  merchantLoginFailures: (address: string) => `merchant-login-fail:{${address}}`,
 } as const;
 
 /** How long a call step's result is kept for replaying Twilio retries: far beyond any call. */

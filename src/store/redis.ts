@@ -35,6 +35,8 @@ const SCRIPTS = {
   dpFinishDelivery: { file: 'finish-delivery', numberOfKeys: 2 },
   dpRetryDelivery: { file: 'retry-delivery', numberOfKeys: 2 },
   dpReplacePasswordHash: { file: 'replace-password-hash', numberOfKeys: 1 },
+  dpRecordActivity: { file: 'record-activity', numberOfKeys: 8 },
+  dpRotateApiKey: { file: 'rotate-api-key', numberOfKeys: 1 },
 } satisfies Record<string, { file: string; numberOfKeys: number | null; outbox?: boolean }>;
 
 type Arg = string | number;
@@ -114,7 +116,7 @@ declare module 'ioredis' {
       recheckAtMs: Arg,
     ): Result<number, Context>;
     dpRecordRedemption(
-      numberOfKeys: 7,
+      numberOfKeys: 8,
       redemptions: string,
       settlement: string,
       merchant: string,
@@ -122,6 +124,7 @@ declare module 'ioredis' {
       outboxOrder: string,
       outboxDue: string,
       inflight: string,
+      redemptionOrder: string,
       kind: 'redeem' | 'void',
       redemptionId: string,
       record: string,
@@ -132,7 +135,7 @@ declare module 'ioredis' {
       endsAttempt: '1' | '0',
     ): Result<number, Context>;
     dpRecordRedemption(
-      numberOfKeys: 8,
+      numberOfKeys: 9,
       redemptions: string,
       settlement: string,
       merchant: string,
@@ -140,6 +143,7 @@ declare module 'ioredis' {
       outboxOrder: string,
       outboxDue: string,
       inflight: string,
+      redemptionOrder: string,
       idempotencyRecord: string,
       kind: 'redeem' | 'void',
       redemptionId: string,
@@ -165,6 +169,8 @@ declare module 'ioredis' {
       nowMs: Arg,
     ): Result<number, Context>;
     dpRetryDelivery(outbox: string, due: string, eventId: string, nowMs: Arg): Result<[number, string?], Context>;
+    dpRotateApiKey(merchant: string, newKeyHash: string, previousUntilMs: Arg, nowMs: Arg): Result<number, Context>;
+    dpRecordActivity(seen: string, audit: string, day: string, totals: string, members: string, codes: string, merchants: string, pending: string, seenTtlSeconds: Arg, event: string): Result<number, Context>;
     dpBeginMerchantPost(numberOfKeys: 2, failures: string, inflight: string, allowedFailures: Arg, inflightTtlSeconds: Arg): Result<[number, (string | number)?], Context>;
     dpBeginMerchantPost(
       numberOfKeys: 3,

@@ -30,12 +30,18 @@ export interface PageOptions {
   /** Path of this page, for the language switch link. */
   path: string;
   signedIn?: boolean;
+  /** The header's links instead of the member's (the operator console, the merchant dashboard). */
+  nav?: Html;
+  /** Wide pages for tables (console, dashboard). */
+  wide?: boolean;
 }
 
-export function page({ lang, title, body, path, signedIn }: PageOptions): string {
+export function page({ lang, title, body, path, signedIn, nav: ownNav, wide }: PageOptions): string {
   const t: Messages = MESSAGES[lang];
   const other: WebLang = lang === 'ja' ? 'en' : 'ja';
-  const nav = signedIn
+  const nav = ownNav
+    ? ownNav
+    : signedIn
     ? html`<a href="/service">${MESSAGES[lang].serviceTitle}</a><form method="post" action="/logout"><button type="submit">${t.logout}</button></form>`
     : html`<a href="/register">${t.register}</a><a href="/login">${t.login}</a>`;
   return `<!doctype html>${html`<html lang="${lang}">
@@ -45,7 +51,7 @@ export function page({ lang, title, body, path, signedIn }: PageOptions): string
 <title>${title} · dialpass</title>
 <link rel="stylesheet" href="/assets/site.css">
 </head>
-<body>
+<body${wide ? new Html(' class="wide"') : ''}>
 <header class="site"><div class="bar"><a class="brand" href="/">dial<span>pass</span></a><nav>${nav}<a href="${path}?lang=${other}" hreflang="${other}">${t.otherLanguage}</a></nav></div></header>
 <main>${body}</main>
 <footer class="site">dialpass · ${t.tagline}</footer>

@@ -6,7 +6,7 @@ import { createApp } from '../../src/app.ts';
 import { simulatorRouters } from '../../scripts/lib/simulator-routers.ts';
 import { startBackgroundWork, type BackgroundWork } from '../../src/background.ts';
 import { buildConfig, loadConfig, processEnv, type Config } from '../../src/config.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger, type Logger } from '../../src/logger.ts';
 import { createRedisClient, type RedisClient } from '../../src/store/redis.ts';
 import { loadVoiceFlows, type VoiceFlows } from '../../src/voice/prompts.ts';
 import type { SmsSender } from '../../src/payments/sms.ts';
@@ -36,6 +36,8 @@ export interface TestAppOptions {
   keyPrefix?: string;
   /** Start the background worker (default true). */
   worker?: boolean;
+  /** The app's logger (default: silent in tests). */
+  logger?: Logger;
 }
 
 const flows = loadVoiceFlows();
@@ -69,7 +71,7 @@ export async function startTestApp(overrides: Record<string, string> = {}, optio
   const prefix = options.keyPrefix ?? `t${randomBytes(6).toString('hex')}:`;
   const redis = options.redis ?? createRedisClient(config, { keyPrefix: prefix });
   const clock = { now: Date.now() };
-  const logger = createLogger(config);
+  const logger = options.logger ?? createLogger(config);
   // The app's clock stands still unless a test moves it; the worker's runs on from it, so retries
   // come due as real time passes, and a test that moves the clock moves the worker too.
   const startedAt = Date.now();

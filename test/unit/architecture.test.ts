@@ -66,13 +66,19 @@ describe('how the code is put together', () => {
       store: [],
       shared: [],
       identifiers: [],
-      web: ['http'],
-      accounts: [...FOUNDATION, 'web'],
-      registration: [...FOUNDATION, 'web', 'accounts'],
-      merchants: FOUNDATION,
+      web: ['http', 'store', 'shared'],
+      // Metrics and the operator's audit trail: every feature records into them, they know no feature.
+      observability: FOUNDATION,
+      accounts: [...FOUNDATION, 'web', 'observability'],
+      registration: [...FOUNDATION, 'web', 'accounts', 'observability'],
+      merchants: [...FOUNDATION, 'web', 'observability'],
       // A payment charges a member: code purchases and approvals book through the one charge primitive in accounts/ledger.ts.
-      payments: [...FOUNDATION, 'merchants', 'accounts'],
-      voice: [...FOUNDATION, 'accounts', 'registration', 'merchants', 'payments'],
+      payments: [...FOUNDATION, 'merchants', 'accounts', 'observability'],
+      voice: [...FOUNDATION, 'accounts', 'registration', 'merchants', 'payments', 'observability'],
+      // The merchant's pages read merchants and payments; neither reads them.
+      'merchant-dashboard': [...FOUNDATION, 'web', 'observability', 'accounts', 'merchants', 'payments'],
+      // The operator's console reads every feature; no feature reads it.
+      admin: [...FOUNDATION, 'web', 'observability', 'accounts', 'registration', 'merchants', 'payments', 'merchant-dashboard'],
     };
     const folders = readdirSync(join(ROOT, 'src')).filter((name) => statSync(join(ROOT, 'src', name)).isDirectory());
     expect(folders.sort()).to.deep.equal(Object.keys(MAY_IMPORT).sort());

@@ -4,25 +4,26 @@
 -- the merchant's answer is stored in the same step, so booking and answer cannot part.
 -- A redemption request's guessing attempt (begin-merchant-post.lua) ends here too: it succeeded,
 -- so it leaves the in-flight count, and the request needs no command of its own for that.
--- Includes outbox-lib.lua (outbox_emit). Called with 7 or 8 keys (numkeys is passed per call):
+-- Includes outbox-lib.lua (outbox_emit). Called with 8 or 9 keys (numkeys is passed per call):
 -- KEYS[1] merchant redemptions hash   {mer:<id>}:redemptions   (redemption ID -> JSON)
 -- KEYS[2] merchant settlement hash    {mer:<id>}:settlement    (<yyyy-mm-dd>:<redeemed|count|voided> -> total)
 -- KEYS[3] merchant hash               {mer:<id>}:merchant      (webhook URL)
 -- KEYS[4..6] outbox, its order and due sets   {mer:<id>}:outbox, :outbox:order, :outbox:due
 -- KEYS[7] attempts in flight          {mer:<id>}:rl:inflight
--- KEYS[8] Idempotency-Key record      {mer:<id>}:idem:<digest> (only when the request has a key)
+-- KEYS[8] redemptions in order       {mer:<id>}:redemptions:order (redemption ID -> redeemed at, ms; the merchant dashboard's list)
+-- KEYS[9] Idempotency-Key record      {mer:<id>}:idem:<digest> (only when the request has a key)
 -- ARGV[1] 'redeem' or 'void'   ARGV[2] redemption ID   ARGV[3] JSON record (redeem) or ''
 -- ARGV[4] event ID   ARGV[5] now (ISO 8601)   ARGV[6] now (ms)   ARGV[7] currency
 -- ARGV[8] '1' this booking ends a limited attempt (take it off the in-flight count), '0' not
--- ARGV[9] the Idempotency-Key record with the answer   ARGV[10] how long to keep it (s)   (with KEYS[8])
+-- ARGV[9] the Idempotency-Key record with the answer   ARGV[10] how long to keep it (s)   (with KEYS[9])
 -- Returns: 1 booked now; 0 already booked; -1 void of an unknown redemption
 --- @include "outbox-lib"
 local function keepAnswer()
   if ARGV[8] == '1' and tonumber(redis.call('GET', KEYS[7]) or '0') > 0 then
     redis.call('DECR', KEYS[7])
   end
-  if KEYS[8] then
-    redis.call('SET', KEYS[8], ARGV[9], 'EX', ARGV[10])
+  if KEYS[9] then
+    redis.call('SET', KEYS[9], ARGV[9], 'EX', ARGV[10])
   end
 end
 local function report(eventType, r, status)
@@ -38,6 +39,7 @@ if ARGV[1] == 'redeem' then
   local r = cjson.decode(ARGV[3])
   redis.call('HINCRBY', KEYS[2], r.day .. ':redeemed', r.amount)
   redis.call('HINCRBY', KEYS[2], r.day .. ':count', 1)
+  redis.call('ZADD', KEYS[8], r.at, ARGV[2])
   report('redemption.created', r, 'redeemed')
   keepAnswer()
   return 1

@@ -1,0 +1,103 @@
+import express, { type Request, type Response, type Router } from 'express';
+import { AppError } from '../http/errors.ts';
+import type { PaymentRequestStatus } from '../payments/payment-requests.ts';
+import { pickLang } from '../web/lang.ts';
+import {
+  MERCHANT_COOKIE,
+  merchantCookieOptions,
+  merchantOfSession,
+  paymentRequestsPage,
+  redemptionsPage,
+  REQUEST_STATUSES,
+  sendSettlementCsv,
+  sessionCookieValue,
+  settlementByMonth,
+  signInMerchant,
+} from './dashboard.ts';
+import { apiKeyView, merchantSignInPage, owedPage, redemptionsView, requestsView, sentAgainMessage, signInError, webhooksView, type DashboardView } from './dashboard-pages.ts';
+import { apiKeyHash, getMerchant, rotateApiKey } from '../merchants/merchants.ts';
+import type { CoreDeps } from '../deps.ts';
+import { listDeliveries, retryDelivery } from '../merchants/outbox.ts';
+import { settlementDays } from '../merchants/settlement.ts';
+
+const cursorOf = (req: Request) => (typeof req.query.cursor === 'string' ? req.query.cursor.slice(0, 300) : undefined);
+
+/**
+ * The merchant dashboard at /merchant: signed in with the merchant's API key (a signed, SameSite=Strict
+ * cookie, see dashboard.ts); its forms are same-origin only (app.ts). Each page is one function's data.
+ */
+export function merchantDashboardRouter(deps: CoreDeps): Router {
+  const router = express.Router();
+  const { config } = deps;
+
+  router.post('/merchant/login', async (req, res) => {
+    const lang = pickLang(req, res, config.defaultLocale);
+    const signIn = await signInMerchant(deps, req.body?.apiKey, req.ip);
+    if (signIn.result !== 'ok') {
+      res.status(signIn.result === 'locked' ? 429 : 401).send(merchantSignInPage(lang, signInError(lang, signIn.result)));
+      return;
+    }
+    res.cookie(MERCHANT_COOKIE, signIn.cookie, merchantCookieOptions(config.publicBaseUrl)).redirect(303, '/merchant');
+  });
+  router.post('/merchant/logout', (_req, res) => {
+    res.clearCookie(MERCHANT_COOKIE, { path: '/merchant' }).redirect(303, '/merchant');
+  });
+
+  router.use('/merchant', async (req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    const merchantId = await merchantOfSession(deps, req);
+    const merchant = merchantId ? await getMerchant(deps.redis, merchantId) : null;
+    if (merchant) {
+      res.locals.dashboard = { lang: pickLang(req, res, config.defaultLocale), config, merchantId: merchant.merchantId, merchantName: merchant.name } satisfies DashboardView;
+      return next();
+    }
+    if (req.path === '/' && req.method === 'GET') return void res.send(merchantSignInPage(pickLang(req, res, config.defaultLocale)));
+    res.redirect(303, '/merchant');
+  });
+  const viewOf = (res: Response) => res.locals.dashboard as DashboardView;
+
+  router.get('/merchant', async (_req, res) => {
+    const view = viewOf(res);
+    const days = await settlementDays(deps, view.merchantId);
+    res.send(owedPage(view, days, settlementByMonth(days)));
+  });
+  router.get('/merchant/settlement.csv', async (req, res) => {
+    await sendSettlementCsv(deps, res, viewOf(res).merchantId, req.query);
+  });
+  router.get('/merchant/redemptions', async (req, res) => {
+    const view = viewOf(res);
+    res.send(redemptionsView(view, await redemptionsPage(deps, view.merchantId, cursorOf(req)), cursorOf(req)));
+  });
+  router.get('/merchant/requests', async (req, res) => {
+    const view = viewOf(res);
+    const status = REQUEST_STATUSES.find((s) => s === req.query.status) as PaymentRequestStatus | undefined;
+    res.send(requestsView(view, await paymentRequestsPage(deps, view.merchantId, cursorOf(req), status), status, cursorOf(req)));
+  });
+  router.get('/merchant/webhooks', async (req, res) => {
+    const view = viewOf(res);
+    const cursor = cursorOf(req);
+    const page = await listDeliveries(deps, view.merchantId, { cursor: cursor && /^\d{1,15}$/.test(cursor) ? cursor : undefined, limit: 25 });
+    res.send(webhooksView(view, page.deliveries, page.nextCursor, cursor, req.query.sent === '1' ? sentAgainMessage(view.lang) : undefined));
+  });
+  router.post('/merchant/webhooks/:eventId/retry', async (req, res) => {
+    try {
+      await retryDelivery(deps, viewOf(res).merchantId, req.params.eventId as string);
+    } catch (error) {
+      // Still being delivered (or unknown): the list shows its state as it is.
+      if (!(error instanceof AppError)) throw error;
+    }
+    res.redirect(303, '/merchant/webhooks?sent=1');
+  });
+  router.get('/merchant/api-key', (_req, res) => {
+    res.send(apiKeyView(viewOf(res)));
+  });
+  router.post('/merchant/api-key', async (_req, res) => {
+    const view = viewOf(res);
+    const rotated = await rotateApiKey(deps, view.merchantId);
+    // The session was opened with the old key: it goes on working through the overlap, so re-open it with the new one.
+    const cookie = sessionCookieValue(view.merchantId, apiKeyHash(rotated.apiKey, config.hashPepper), deps.now());
+    res.cookie(MERCHANT_COOKIE, cookie, merchantCookieOptions(config.publicBaseUrl));
+    res.send(apiKeyView(view, rotated));
+  });
+  return router;
+}

@@ -1,0 +1,146 @@
+import type { CookieOptions, Request, Response } from 'express';
+import { indexPage, type Page } from '../accounts/history.ts';
+import { limitedAddress } from '../http/client-address.ts';
+import { getPaymentRequest, type PaymentRequestStatus, type PaymentRequestView } from '../payments/payment-requests.ts';
+import { sha256 } from '../shared/hashing.ts';
+import { keys } from '../store/keys.ts';
+import { limitedSignIn, type SignInResult } from '../web/sign-in-limit.ts';
+import { API_KEY, apiKeyHash, validKeyHashes } from '../merchants/merchants.ts';
+import { constantTimeEqual } from '../shared/hashing.ts';
+import type { CoreDeps } from '../deps.ts';
+import { settlementDays, type SettlementDay } from '../merchants/settlement.ts';
+
+export const MERCHANT_COOKIE = 'dp_merchant';
+const SESSION_MS = 8 * 3600_000;
+export const DASHBOARD_PER_PAGE = 25;
+
+/**
+ * The dashboard's session: a cookie signed with SESSION_SECRET holding the merchant, its expiry
+ * and a tag of the API key hash it was opened with. Once that key stops working (rotated and past
+ * its overlap), so does the session; nothing is stored server-side.
+ */
+const keyTag = (keyHash: string) => sha256(`merchant-session:${keyHash}`).slice(0, 16);
+
+export const merchantCookieOptions = (publicBaseUrl: string): CookieOptions => ({
+  httpOnly: true,
+  sameSite: 'strict',
+  secure: publicBaseUrl.startsWith('https://'),
+  signed: true,
+  maxAge: SESSION_MS,
+  path: '/merchant',
+});
+
+export type MerchantSignIn = { result: Exclude<SignInResult, 'ok'> } | { result: 'ok'; cookie: string; merchantId: string };
+
+/** Sign-in with the merchant's API key, attempts per client address limited. */
+export async function signInMerchant(deps: CoreDeps, apiKey: unknown, address: string | undefined): Promise<MerchantSignIn> {
+  const key = typeof apiKey === 'string' ? apiKey.trim() : '';
+  const merchantId = API_KEY.exec(key)?.[1];
+  let opened = '';
+  const result = await limitedSignIn(deps.redis, keys.merchantLoginFailures(limitedAddress(address)), async () => {
+    if (!merchantId) return false;
+    const hash = apiKeyHash(key, deps.config.hashPepper);
+    const match = (await validKeyHashes(deps, merchantId)).find((v) => constantTimeEqual(v.hash, hash));
+    if (match) opened = match.hash;
+    return Boolean(match);
+  });
+  if (result !== 'ok') return { result };
+  return { result, merchantId: merchantId!, cookie: sessionCookieValue(merchantId!, opened, deps.now()) };
+}
+
+/** The session cookie's value for a merchant signed in with the key of this hash. */
+export const sessionCookieValue = (merchantId: string, keyHash: string, now: number) => `${merchantId}.${now + SESSION_MS}.${keyTag(keyHash)}`;
+
+/** The signed-in merchant, or null: the session's key must still work. */
+export async function merchantOfSession(deps: CoreDeps, req: Request): Promise<string | null> {
+  const value = req.signedCookies?.[MERCHANT_COOKIE];
+  if (typeof value !== 'string') return null;
+  const [merchantId, expires, tag] = value.split('.');
+  if (!merchantId || !/^\d{8}$/.test(merchantId) || !(Number(expires) > deps.now())) return null;
+  const valid = await validKeyHashes(deps, merchantId);
+  return valid.some((v) => keyTag(v.hash) === tag) ? merchantId : null;
+}
+
+export interface RedemptionRow {
+  redemptionId: string;
+  at: number;
+  amount: number;
+  orderId: string;
+  codeLast4: string;
+  status: 'redeemed' | 'voided';
+}
+
+export async function redemptionsPage(deps: CoreDeps, merchantId: string, cursor: unknown): Promise<Page<RedemptionRow>> {
+  const { entries, next } = await indexPage(deps.redis, keys.merchantRedemptionOrder(merchantId), cursor, DASHBOARD_PER_PAGE);
+  const records = entries.length ? await deps.redis.hmget(keys.merchantRedemptions(merchantId), ...entries.map(([id]) => id)) : [];
+  const booked = records.map((json) => (json ? (JSON.parse(json) as { codeHash: string; amount: number; at: number; orderId?: string; voided?: boolean }) : null));
+  const last4s = await Promise.all(booked.map((r) => (r ? deps.redis.hget(keys.paymentCode(r.codeHash), 'last4') : null)));
+  const items: RedemptionRow[] = [];
+  entries.forEach(([redemptionId], i) => {
+    const r = booked[i];
+    if (!r) return;
+    items.push({ redemptionId, at: r.at, amount: r.amount, orderId: r.orderId ?? '', codeLast4: last4s[i] ?? '', status: r.voided ? 'voided' : 'redeemed' });
+  });
+  return { items, next };
+}
+
+export const REQUEST_STATUSES: PaymentRequestStatus[] = ['pending', 'approved', 'declined', 'expired'];
+/** A filtered page reads at most this many requests before it stops and offers "older". */
+const REQUEST_SCAN_LIMIT = 500;
+
+export async function paymentRequestsPage(deps: CoreDeps, merchantId: string, cursor: unknown, status?: PaymentRequestStatus): Promise<Page<PaymentRequestView>> {
+  const items: PaymentRequestView[] = [];
+  let at: unknown = cursor;
+  let scanned = 0;
+  for (;;) {
+    const { entries, next } = await indexPage(deps.redis, keys.merchantPaymentRequests(merchantId), at, DASHBOARD_PER_PAGE);
+    const views = await Promise.all(entries.map(([id]) => getPaymentRequest(deps, merchantId, id).catch(() => null)));
+    for (const [i, view] of views.entries()) {
+      scanned++;
+      if (!view || (status && view.status !== status)) continue;
+      items.push(view);
+      if (items.length === DASHBOARD_PER_PAGE) {
+        const [id, score] = entries[i]!;
+        return { items, next: i < entries.length - 1 || next ? `${score}:${id}` : undefined };
+      }
+    }
+    if (!next || scanned >= REQUEST_SCAN_LIMIT) return { items, next };
+    at = next;
+  }
+}
+
+export interface SettlementPeriod {
+  period: string;
+  redemptions: number;
+  redeemed: number;
+  voided: number;
+  net: number;
+}
+
+/** Settlement days summed per calendar month, newest first. */
+export function settlementByMonth(days: SettlementDay[]): SettlementPeriod[] {
+  const months = new Map<string, SettlementPeriod>();
+  for (const d of days) {
+    const period = d.date.slice(0, 7);
+    const m = months.get(period) ?? { period, redemptions: 0, redeemed: 0, voided: 0, net: 0 };
+    m.redemptions += d.redemptions;
+    m.redeemed += d.redeemed;
+    m.voided += d.voided;
+    m.net += d.net;
+    months.set(period, m);
+  }
+  return [...months.values()].sort((a, b) => (a.period < b.period ? 1 : -1));
+}
+
+const isoDay = (value: unknown) => (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : undefined);
+
+/** A merchant's settlement days from `from` to `to` (query, YYYY-MM-DD, both optional) as CSV, written line by line. */
+export async function sendSettlementCsv(deps: CoreDeps, res: Response, merchantId: string, query: { from?: unknown; to?: unknown }): Promise<void> {
+  const from = isoDay(query.from) ?? '0000-00-00';
+  const to = isoDay(query.to) ?? '9999-99-99';
+  const days = (await settlementDays(deps, merchantId)).filter((d) => d.date >= from && d.date <= to);
+  res.type('text/csv').set('Content-Disposition', `attachment; filename="settlement-${merchantId}.csv"`);
+  res.write('merchant_id,date,redemptions,redeemed,voided,net,currency\r\n');
+  for (const d of days) res.write(`${[merchantId, d.date, d.redemptions, d.redeemed, d.voided, d.net, deps.config.currency].join(',')}\r\n`);
+  res.end();
+}

@@ -1,0 +1,154 @@
+/**
+ * The operator's record of what happened: an append-only audit trail (a Redis Stream) of every
+ * event that moves money or changes an account, per-day counters for the console's figures, and
+ * cursor-friendly indexes (sorted sets) of members, codes and merchants.
+ *
+ * Redis Cluster: one stream is one slot. We chose ONE global `{ops}` slot, written by the app
+ * right after the event's own (member / code / merchant slot) script succeeded, over per-slot
+ * streams merged on read: merging would mean knowing every slot that ever held an event and a
+ * k-way merge on every page of the console, while the `{ops}` slot costs one small script per
+ * money event on one node, far below what a node takes. The recording is idempotent
+ * (record-activity.lua keeps a seen marker per event key), and every caller records on the first
+ * success AND on each replay, so a Twilio or merchant retry records an event whose first
+ * recording was lost. What remains: an app crash between the money script and this one, with no
+ * retry ever coming, loses the audit line (never the money: the ledger, the code and the
+ * merchant's settlement are the books). Closing that gap means writing an outbox entry inside the
+ * money scripts themselves and relaying it here; that belongs in the shared charge fragment now
+ * being written (issue 15 notes), not in four scripts about to be replaced.
+ *
+ * Recording never fails or slows the money path: it is not awaited by callers, and an error is
+ * logged and counted (activityErrors) rather than thrown.
+ */
+import type { Logger } from '../logger.ts';
+import { activations, chargedAmount, charges, redemptions, redisErrors } from './metrics.ts';
+import { calendarDay } from '../shared/calendar.ts';
+import { keys } from '../store/keys.ts';
+import type { RedisClient } from '../store/redis.ts';
+
+/** Longer than any retry can come (call steps are kept two days). */
+const SEEN_TTL_SECONDS = 3 * 24 * 3600;
+
+/** Positions of the indexes in record-activity.lua's KEYS. */
+const INDEX = { members: 5, codes: 6, merchants: 7, pending: 8 } as const;
+type IndexName = keyof typeof INDEX;
+
+export type ActivityKind =
+  | 'registration.created'
+  | 'account.activated'
+  | 'account.renewed'
+  | 'account.pin_changed'
+  | 'code.purchased'
+  | 'code.redeemed'
+  | 'code.redemption_voided'
+  | 'payment_request.created'
+  | 'payment_request.approved'
+  | 'payment_request.declined'
+  | 'payment_request.expired'
+  | 'merchant.created'
+  | 'merchant.api_key_rotated';
+
+/** Kinds that charge a member: the console's ledger list. */
+export const CHARGE_KINDS: ReadonlySet<string> = new Set<ActivityKind>(['account.activated', 'account.renewed', 'code.purchased', 'payment_request.approved']);
+
+export interface Activity {
+  kind: ActivityKind;
+  /** Unique per event and the same on every retry of it (e.g. `buy:<member>:<CallSid>:<nonce>`). */
+  key: string;
+  at: number;
+  /** Who did it: `call:<CallSid>`, `member:<id>`, `merchant:<id>`, `operator`, `worker`. */
+  actor: string;
+  /** Whose account or money it touches. */
+  memberId?: string;
+  merchantId?: string;
+  amount?: number;
+  /** A short, secret-free description (last four digits, a request ID, a redemption ID). */
+  detail?: string;
+  /** Not written to the audit stream (counters only): events that neither move money nor change an account. */
+  countOnly?: boolean;
+  day?: Record<string, number>;
+  totals?: Record<string, number>;
+  add?: [IndexName, number, string][];
+  remove?: [IndexName, string][];
+}
+
+export interface ActivityDeps {
+  redis: RedisClient;
+  config: { timeZone: string; currency: string };
+}
+
+const loggers = new WeakMap<RedisClient, Logger>();
+/** Recording failures since start, per process (exposed on /metrics). */
+export const activityErrors = { count: 0 };
+
+/** createApp registers its logger, so a failed recording is logged where the app logs. */
+export function logActivityFailuresTo(redis: RedisClient, logger: Logger): void {
+  loggers.set(redis, logger);
+}
+
+export function recordActivity(deps: ActivityDeps, activity: Activity): Promise<void> {
+  const { redis, config } = deps;
+  const audit = activity.countOnly
+    ? []
+    : [
+        'kind', activity.kind,
+        'at', String(activity.at),
+        'actor', activity.actor,
+        'member', activity.memberId ?? '',
+        'merchant', activity.merchantId ?? '',
+        'amount', activity.amount === undefined ? '' : String(activity.amount),
+        'currency', activity.amount === undefined ? '' : config.currency,
+        'detail', activity.detail ?? '',
+      ];
+  const event = JSON.stringify({
+    audit,
+    day: activity.day ?? {},
+    totals: activity.totals ?? {},
+    add: (activity.add ?? []).map(([index, score, member]) => [INDEX[index], score, member]),
+    remove: (activity.remove ?? []).map(([index, member]) => [INDEX[index], member]),
+  });
+  return redis
+    .dpRecordActivity(
+      keys.opsSeen(activity.key),
+      keys.opsAudit(),
+      keys.opsDay(calendarDay(activity.at, config.timeZone)),
+      keys.opsTotals(),
+      keys.opsMembers(),
+      keys.opsCodes(),
+      keys.opsMerchants(),
+      keys.opsPendingRegistrations(),
+      SEEN_TTL_SECONDS,
+      event,
+    )
+    .then(
+      (recorded) => {
+        if (recorded === 1) countInMetrics(activity);
+      },
+      (error: unknown) => {
+        activityErrors.count++;
+        redisErrors.inc({ where: 'activity' });
+        loggers.get(redis)?.error({ err: error, kind: activity.kind, key: activity.key }, 'could not record an activity for the operator');
+      },
+    );
+}
+
+const CHARGE_OF: Partial<Record<ActivityKind, string>> = {
+  'account.activated': 'activation',
+  'account.renewed': 'renewal',
+  'code.purchased': 'code_purchase',
+  'payment_request.approved': 'payment_approval',
+};
+
+/** Counted once per event across every instance: only by the one whose recording was the first. */
+function countInMetrics(activity: Activity): void {
+  const kind = CHARGE_OF[activity.kind];
+  if (kind) {
+    charges.inc({ kind });
+    chargedAmount.inc({ kind }, activity.amount ?? 0);
+  }
+  if (activity.kind === 'account.activated') activations.inc();
+  if (activity.kind === 'code.redeemed') redemptions.inc({ kind: 'redeemed' });
+  if (activity.kind === 'code.redemption_voided') redemptions.inc({ kind: 'voided' });
+}
+
+/** Revenue: what members were charged (activation, renewal, codes, approved requests). */
+export const chargeCounters = (amount: number, counter: string): Record<string, number> => ({ [counter]: 1, revenue: amount });
