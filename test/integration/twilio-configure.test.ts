@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { configureNumber, wantedSettings } from '../../scripts/twilio-configure.ts';
+import { processEnv } from '../../src/config.ts';
 
 const ACCOUNT = `AC${'a'.repeat(32)}`;
 const TOKEN = 'stand-in-auth-token-0123456789';
@@ -113,7 +114,7 @@ describe('npm run twilio:configure (against a stand-in for the REST API)', funct
   it('the npm script reads the configuration from the environment', async () => {
     // Not spawnSync: the stand-in answers from this process, so its event loop must keep running.
     const child = spawn('npm', ['run', '--silent', 'twilio:configure', '--', '--dry-run', `--api-base-url=${api.url}`], {
-      env: { ...process.env, TWILIO_ACCOUNT_SID: ACCOUNT, TWILIO_AUTH_TOKEN: TOKEN, SERVICE_PHONE_NUMBER: PHONE, PUBLIC_BASE_URL: BASE, NODE_ENV: 'development' },
+      env: { ...processEnv(), TWILIO_ACCOUNT_SID: ACCOUNT, TWILIO_AUTH_TOKEN: TOKEN, SERVICE_PHONE_NUMBER: PHONE, PUBLIC_BASE_URL: BASE, NODE_ENV: 'development' },
     });
     let stdout = '';
     let stderr = '';

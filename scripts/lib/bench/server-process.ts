@@ -10,7 +10,7 @@ import type { Server } from 'node:http';
 import express, { type Express } from 'express';
 import { createApp } from '../../../src/app.ts';
 import { startBackgroundWork } from '../../../src/background.ts';
-import { loadConfig } from '../../../src/config.ts';
+import { loadConfig, processEnv } from '../../../src/config.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { createRedisClient } from '../../../src/store/redis.ts';
 import { loadVoiceFlows } from '../../../src/voice/prompts.ts';
@@ -188,7 +188,7 @@ async function clusterPrimary(instances: number): Promise<void> {
 }
 
 const kind = process.argv[2] as ServerKind;
-const instances = Number(process.env.BENCH_INSTANCES ?? 1);
+const instances = Number(processEnv().BENCH_INSTANCES ?? 1);
 if (cluster.isWorker) {
   clusterWorker().catch((error) => {
     console.error('bench app worker: could not start:', error);
