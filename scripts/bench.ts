@@ -5,10 +5,11 @@
 //   --quick        a few minutes on 2 cores (3 s runs, 1 s warm-up)
 //   --no-memory    skip the Redis memory figures             --memory-count N   items per memory figure (default 100000)
 //   --profile name profile the app with --cpu-prof during that scenario (profile in bench/)
-//   --out path     where the JSON goes (default bench/results.json)
+//   --out path     where the JSON goes (default bench/results.json; the pages' figures beside it, *-surfaces.json)
 //   --calls N      simultaneous calls in the `calls` scenario (default 1000)
 //   --instances N  also run every scenario against N app processes (node:cluster) and report N against 1
 //   --url URL      drive a running deployment instead (its settings from .env / the environment; see remote.ts)
+//   --only surfaces   the member, console and merchant pages over --memory-count entries each, 200 ms budget
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +17,7 @@ import { MissingRedisError } from './lib/managed-redis.ts';
 import { renderMarkdown } from './lib/bench/report.ts';
 import { runRemoteBench } from './lib/bench/remote.ts';
 import { runBench, type BenchOptions } from './lib/bench/run.ts';
+import { benchSurfaces, renderSurfaces } from './lib/bench/surfaces.ts';
 
 const root = join(import.meta.dirname, '..');
 
@@ -64,10 +66,25 @@ function parseOptions(argv: string[]): { options: BenchOptions; out: string } {
 
 async function main(): Promise<void> {
   const { options, out } = parseOptions(process.argv.slice(2));
-  const results = options.url ? await runRemoteBench({ ...options, url: options.url }) : await runBench(options);
+  // "surfaces" (the member, console and merchant pages over 100,000 entries) runs on its own:
+  // it is measured against a fixed budget, not against a baseline.
+  const surfacesWanted = !options.url && (options.only.length === 0 || options.only.includes('surfaces'));
+  const only = options.only.filter((name) => name !== 'surfaces');
+  const skipMain = options.only.length > 0 && only.length === 0;
+  const results = skipMain ? undefined : options.url ? await runRemoteBench({ ...options, only, url: options.url }) : await runBench({ ...options, only });
+  const surfaces = surfacesWanted ? await benchSurfaces({ entries: options.memoryCount, log: options.log }) : undefined;
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(renderMarkdown(results));
+  if (results) {
+    writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+    console.log(renderMarkdown(results));
+  }
+  if (surfaces) {
+    const surfacesOut = out.replace(/\.json$/, '') + '-surfaces.json';
+    writeFileSync(surfacesOut, `${JSON.stringify(surfaces, null, 2)}\n`);
+    console.log(renderSurfaces(surfaces));
+    console.error(`bench: pages JSON written to ${surfacesOut}`);
+    if (!results) return;
+  }
   console.error(`bench: JSON written to ${out}`);
 }
 
