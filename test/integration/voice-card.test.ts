@@ -8,7 +8,7 @@ import { PATHS } from '../../src/voice/paths.ts';
 import { startAppProcess } from '../support/app-process.ts';
 import { launchBrowser } from '../support/browser.ts';
 import { TestCall } from '../support/call.ts';
-import { jsonRequest, register, startTestApp, testConfig, type TestApp } from '../support/harness.ts';
+import { deleteKeysWithPrefix, jsonRequest, register, startTestApp, testConfig, type TestApp } from '../support/harness.ts';
 import { createMerchant, merchantAuth } from '../support/payments.ts';
 import { findVerb, spokenNumbers, spokenText } from '../support/twiml.ts';
 import { twimlProblems } from '../support/twiml-rules.ts';
@@ -253,12 +253,7 @@ describe('no full card number is ever kept or logged', () => {
     } finally {
       proc.child.kill('SIGTERM');
       await proc.exited;
-      let cursor = '0';
-      do {
-        const [next, found] = await plain.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        if (found.length) await plain.unlink(...found);
-        cursor = next;
-      } while (cursor !== '0');
+      await deleteKeysWithPrefix(config, prefix);
       plain.disconnect();
     }
   });

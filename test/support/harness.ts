@@ -100,7 +100,7 @@ export async function startTestApp(overrides: Record<string, string> = {}, optio
   };
 }
 
-async function deleteKeysWithPrefix(config: Config, prefix: string): Promise<void> {
+export async function deleteKeysWithPrefix(config: Config, prefix: string): Promise<void> {
   if (!config.redis.url) return;
   const plain = new Redis(config.redis.url);
   let cursor = '0';
