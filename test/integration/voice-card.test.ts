@@ -209,6 +209,60 @@ describe('paying by card over the phone (CHARGE_METHOD=card, Twilio <Pay>)', () 
   });
 });
 
+describe('what a caller is told about the money, under each CHARGE_METHOD', () => {
+  it('premium-rate: the activation fee is billed to the phone line, and a later price says so before the caller agrees', async () => {
+    const app = await startTestApp({ CHARGE_METHOD: 'premium-rate' });
+    try {
+      const { provisionalId, password } = await register(app);
+      const call = new TestCall(app);
+      await call.dial();
+      await call.press('1');
+      await call.press(`${provisionalId}#`);
+      expect(call.heardText()).to.include('料金は300円です').and.to.include('電話会社からこの回線に請求されます');
+      const formalId = spokenNumbers(call.last.verbs)[0]!;
+      await call.hangUp();
+      await logIn(app, formalId, password, '1357');
+      const renewing = await signIn(app, '4', { formalId, pin: '1357' });
+      expect(renewing.heardText()).to.include('この回線に請求されます');
+      expect((await readLedger(app.redis, provisionalId))[0]).to.include({ method: 'premium-rate' });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('none: the caller hears it is a demo and nothing is really charged; access works as usual', async () => {
+    const app = await startTestApp({ CHARGE_METHOD: 'none' });
+    try {
+      const { provisionalId } = await register(app, 'Jane Doe', 'jane@example.com', 'en-US');
+      const call = new TestCall(app);
+      await call.dial();
+      await call.press('1');
+      await call.press(`${provisionalId}#`);
+      expect(call.heardText()).to.include('This is a demo, so nothing was really charged');
+      expect(spokenNumbers(call.last.verbs)[0]).to.match(/^\d{9}$/);
+      expect((await readLedger(app.redis, provisionalId))[0]).to.include({ kind: 'activation', method: 'none' });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('card: a purchase past the monthly cap is refused before any card is asked for', async () => {
+    const app = await startTestApp({ CHARGE_METHOD: 'card', MONTHLY_SPENDING_CAP: '600' });
+    try {
+      const member = await cardMember(app);
+      const call = await signIn(app, '2', member);
+      await call.press('2');
+      await call.press('#');
+      await call.press('1');
+      expect(findVerb(call.last.verbs, 'Pay'), 'no <Pay>').to.equal(undefined);
+      expect(call.heardText()).to.include('あと600円');
+      expect((await readLedger(app.redis, member.provisionalId)).filter((e) => e.kind === 'code_purchase')).to.have.length(0);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('no full card number is ever kept or logged', () => {
   it('after card payments (approved and declined), no request, TwiML answer, log line, Redis key or value holds the card number', async function () {
     this.timeout(60_000);
