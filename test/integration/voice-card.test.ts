@@ -128,6 +128,20 @@ describe('paying by card over the phone (CHARGE_METHOD=card, Twilio <Pay>)', () 
     expect(await app.redis.exists(keys.pendingRegistration(provisionalId))).to.equal(1);
   });
 
+  it('when another call activates the same ID while this caller keys a card, the charge is kept for a refund and the caller is told so', async () => {
+    const { provisionalId } = await register(app);
+    const slow = await activationUpToCard(app, provisionalId);
+    const fast = await activationUpToCard(app, provisionalId);
+    await keyCard(fast);
+    expect(spokenText(fast.last.verbs)).to.include('有効化しました');
+    await keyCard(slow);
+    expect(slow.heardText()).to.include('カードには請求されましたが').and.to.include('返金');
+    expect(await readLedger(app.redis, provisionalId), 'one activation on the ledger').to.have.length(1);
+    const refund = JSON.parse((await app.redis.hget(keys.cardChargesToRefund(), `${slow.callSid}/act`))!);
+    expect(refund).to.include({ memberId: provisionalId, charge: 'act', last4: '4242' });
+    expect(refund.confirmationCode).to.match(/^ch_sim_/);
+  });
+
   it('renewal and a code purchase by card: each charged once (a retried action replays the same code), with the card on the ledger', async () => {
     const member = await cardMember(app);
     const renewing = await signIn(app, '4', member);
