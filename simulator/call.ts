@@ -190,9 +190,16 @@ export async function placeCall(options: PlaceCallOptions, caller: Caller, onEve
       return action({ Result: result, ...extra });
     };
     const say = (text: string): Prompt => ({ verb: 'Say', text, segments: [{ text }], numbers: [], loop: 1 });
+    // Progress goes to statusCallback ([Pay]: For, Attempt, ErrorType); what it answers changes nothing.
+    const progress = async (status: Record<string, string>) => {
+      if (!verb.statusCallback) return;
+      const url = new URL(verb.statusCallback, documentUrl).href;
+      await webhook('POST', url, { AccountSid: accountSid, CallSid: call.callSid, PaymentMethod: 'credit-card', ...status }).catch(() => undefined);
+    };
     for (const field of fields) {
       let error: PayErrorType | undefined;
       for (let attempt = 1; ; attempt++) {
+        await progress({ For: field, Attempt: String(attempt), ...(error ? { ErrorType: error === 'timeout' ? 'input-timeout' : error } : {}) });
         const custom = error ? verb.retryPrompts[field]?.[error] : verb.prompts[field];
         if (custom?.length) for (const prompt of custom) await play(prompt);
         else {
@@ -228,6 +235,7 @@ export async function placeCall(options: PlaceCallOptions, caller: Caller, onEve
       ...(values['security-code'] ? { SecurityCode: 'x'.repeat(values['security-code'].length) } : {}),
       ...(values['postal-code'] ? { PaymentCardPostalCode: values['postal-code'] } : {}),
     };
+    await progress({ For: 'payment-processing', Attempt: '1' });
     if (card === TEST_CARD_DECLINED) return finish('payment-connector-error', { ...details, PaymentError: 'card is declined', ConnectorError: 'card_declined' });
     if (verb.chargeAmount) return finish('success', { ...details, PaymentConfirmationCode: fakeToken('ch') });
     return finish('success', { ...details, PaymentToken: fakeToken('tok'), ProfileId: fakeToken('cus') });

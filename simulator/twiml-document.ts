@@ -64,6 +64,8 @@ export type PayErrorType = 'timeout' | 'invalid-card-number' | 'invalid-card-typ
 export interface PayVerb {
   verb: 'Pay';
   action?: string;
+  /** Where Twilio posts the progress of the entry (which field, which attempt, why asked again). */
+  statusCallback?: string;
   timeout: number;
   maxAttempts: number;
   securityCode: boolean;
@@ -254,6 +256,7 @@ function payVerb(node: XmlNode): PayVerb {
   return {
     verb: 'Pay',
     action: node.attributes.action?.trim() || undefined,
+    statusCallback: node.attributes.statusCallback?.trim() || undefined,
     timeout: intAttribute(node, 'timeout', 5, 1),
     maxAttempts: Math.min(intAttribute(node, 'maxAttempts', 1, 1), 3),
     securityCode: boolAttribute(node, 'securityCode', true),

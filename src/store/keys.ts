@@ -13,6 +13,10 @@ export const keys = {
   pendingRegistration: (memberId: string) => `{m:${memberId}}:pending`,
   account: (memberId: string) => `{m:${memberId}}:account`,
   memberLedger: (memberId: string) => `{m:${memberId}}:ledger`,
+  /** SCAN MATCH pattern for every member's ledger (the client's key prefix goes in front). */
+  memberLedgerPattern: () => '{m:*}:ledger',
+  /** The member a ledger key (as SCAN returns it, prefix removed) belongs to. */
+  memberOfLedgerKey: (key: string) => /^\{m:([^}]+)\}:ledger$/.exec(key)?.[1],
   /** Result of one money-moving call step, so a Twilio retry replays instead of charging again. */
   callStep: (memberId: string, callSid: string, step: string) => `{m:${memberId}}:step:${callSid}:${step}`,
   monthlySpend: (memberId: string, yearMonth: string) => `{m:${memberId}}:spend:${yearMonth}`,
@@ -95,6 +99,8 @@ export const keys = {
   opsPendingRegistrations: () => '{ops}:pending',
   adminLoginFailures: (address: string) => `admin-login-fail:{${address}}`,
   merchantLoginFailures: (address: string) => `merchant-login-fail:{${address}}`,
+  /** Ledger entries the operator has written off after reconciling with the carrier: entry ID -> JSON (kept, never deleted). */
+  carrierWriteOffs: () => 'carrier:{write-offs}',
 } as const;
 
 /** How long a call step's result is kept for replaying Twilio retries: far beyond any call. */

@@ -21,6 +21,7 @@ import {
   type PayResult,
   type VoiceDeps,
   type VoiceStep,
+  type CardPaidFinisher,
 } from './voice-step.ts';
 
 // Flow values in the signed URL state (CHARGE_METHOD=card): pi = the provisional ID being paid for.
@@ -140,4 +141,10 @@ export const afterFormalId: VoiceStep = async (deps, call) => {
     return reply(state, [say(deps.flows.say('activation', 'formalIdAgain', state.locale, { formalId })), ...askAfterFormalId(deps, state)]);
   }
   return wrongEntry(deps, { ...call, state }, deps.flows.say('main-menu', 'invalidChoice', state.locale), (s) => askAfterFormalId(deps, s));
+};
+
+/** CHARGE_METHOD=card: the activation this call's card paid for. */
+export const activationPaidByCard: CardPaidFinisher = async (deps, call, payment) => {
+  const activated = await activate(deps, call, call.state, call.state.extra.pi!, callerLine(call.from) ?? '', payment);
+  return 'reply' in activated ? activated.reply : undefined;
 };

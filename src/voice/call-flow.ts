@@ -1,10 +1,10 @@
-import { activationConsent, afterFormalId, provisionalIdEntered } from './activation.ts';
-import { cardPaid } from './card-payment.ts';
+import { activationConsent, activationPaidByCard, afterFormalId, provisionalIdEntered } from './activation.ts';
+import { cardPaidStep } from './card-payment.ts';
 import { chooseFromMenu, pickUp } from './menu.ts';
-import { requestDecided, requestNumberEntered } from './payment-approval.ts';
-import { afterCode, amountChosen, merchantEntered, purchaseConfirmed } from './payment-code.ts';
+import { approvalPaidByCard, requestDecided, requestNumberEntered } from './payment-approval.ts';
+import { afterCode, amountChosen, merchantEntered, purchaseConfirmed, purchasePaidByCard } from './payment-code.ts';
 import { PATHS, type StepPath } from './paths.ts';
-import { renewalConfirmed } from './renewal.ts';
+import { renewalConfirmed, renewalPaidByCard } from './renewal.ts';
 import { formalIdEntered, pinEntered } from './sign-in.ts';
 import type { VoiceStep } from './voice-step.ts';
 
@@ -49,7 +49,7 @@ export const CALL_FLOW: Record<StepPath, VoiceStep> = {
   [PATHS.approvalNumber]: requestNumberEntered,
   [PATHS.approvalDecision]: requestDecided,
   [PATHS.activationConsent]: activationConsent,
-  [PATHS.cardPaid]: cardPaid,
+  [PATHS.cardPaid]: cardPaidStep({ act: activationPaidByCard, ren: renewalPaidByCard, buy: purchasePaidByCard, apr: approvalPaidByCard }),
 };
 
 const STEPS = new Map<string, VoiceStep>(Object.entries(CALL_FLOW));

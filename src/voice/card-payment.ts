@@ -1,13 +1,8 @@
 import { rememberCard } from '../accounts/kept-card.ts';
 import { holdPaymentRequest } from '../payments/payment-requests.ts';
 import { keys } from '../store/keys.ts';
-import { activate } from './activation.ts';
 import { mainMenu, type CardCharge } from './asks.ts';
-import { decide } from './payment-approval.ts';
-import { buy } from './payment-code.ts';
-import { renew } from './renewal.ts';
-import type { VoiceReply } from './twiml.ts';
-import { callerLine, say, type CallInput, type PayResult, type VoiceDeps, type VoiceStep } from './voice-step.ts';
+import type { CardPaidFinisher, VoiceStep } from './voice-step.ts';
 
 /** What the caller hears when <Pay> ended without a charge, by Result ([Pay]: Twilio's POST to the action URL). */
 const NOT_CHARGED: Record<string, 'cancelled' | 'declined' | 'notEntered'> = {
@@ -24,7 +19,7 @@ const NOT_CHARGED: Record<string, 'cancelled' | 'declined' | 'notEntered'> = {
  * for this payment is given back. A success dialpass cannot apply (the ID was activated by
  * another call meanwhile) is kept for a refund and said truthfully.
  */
-export const cardPaid: VoiceStep = async (deps, call) => {
+export const cardPaidStep = (finish: Record<CardCharge, CardPaidFinisher>): VoiceStep => async (deps, call) => {
   const { state, payment } = call;
   const charge = state.extra.ck as CardCharge | undefined;
   if (!payment || !charge) return mainMenu(deps, state);
@@ -36,7 +31,7 @@ export const cardPaid: VoiceStep = async (deps, call) => {
   }
   const memberId = charge === 'act' ? state.extra.pi : state.memberId;
   if (!memberId) return mainMenu(deps, state);
-  const reply = await applyCharge(deps, call, charge, payment);
+  const reply = await finish[charge](deps, call, payment);
   if (!reply) {
     await deps.redis.hset(
       keys.cardChargesToRefund(),
@@ -48,22 +43,3 @@ export const cardPaid: VoiceStep = async (deps, call) => {
   if (payment.last4) await rememberCard(deps.redis, memberId, { last4: payment.last4, type: payment.cardType ?? '', token: payment.token, at: deps.now() });
   return reply;
 };
-
-/** Records the paid charge and says what it bought; undefined when it can no longer be applied. */
-async function applyCharge(deps: VoiceDeps, call: CallInput, charge: CardCharge, payment: PayResult): Promise<VoiceReply | undefined> {
-  const { state } = call;
-  switch (charge) {
-    case 'act': {
-      const activated = await activate(deps, call, state, state.extra.pi!, callerLine(call.from) ?? '', payment);
-      return 'reply' in activated ? activated.reply : undefined;
-    }
-    case 'ren':
-      return renew(deps, call, state, payment);
-    case 'buy':
-      return buy(deps, call, state, payment);
-    case 'apr': {
-      const decided = await decide(deps, call, state, true, payment);
-      return decided.approved ? decided : undefined;
-    }
-  }
-}

@@ -18,6 +18,7 @@ import {
   type PayResult,
   type VoiceDeps,
   type VoiceStep,
+  type CardPaidFinisher,
 } from './voice-step.ts';
 
 // Flow values in the signed URL state: pr = request id, pq = the number keyed (to say the request again).
@@ -139,3 +140,9 @@ async function findMerchantName(deps: VoiceDeps, requestId: string): Promise<str
   const merchantId = await deps.redis.hget(keys.paymentRequest(requestId), 'merchantId');
   return merchantId ? deps.redis.hget(keys.merchant(merchantId), 'name') : null;
 }
+
+/** CHARGE_METHOD=card: the payment request this call's card paid; undefined when it could not be approved. */
+export const approvalPaidByCard: CardPaidFinisher = async (deps, call, payment) => {
+  const decided = await decide(deps, call, call.state, true, payment);
+  return decided.approved ? decided : undefined;
+};

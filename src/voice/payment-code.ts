@@ -5,7 +5,7 @@ import { formatDate } from '../shared/format.ts';
 import type { CallState } from './call-state.ts';
 import { askAfterCode, askAmount, askMerchant, askPurchaseConfirmation, chargeNote, mainMenu, merchantDigits, newNonce, payByCard, spokenAmount } from './asks.ts';
 import type { Speech, Verb, VoiceReply } from './twiml.ts';
-import { apologyReply, callerLine, heard, keyed, reply, say, silence, wrongEntry, type CallInput, type PayResult, type VoiceDeps, type VoiceStep } from './voice-step.ts';
+import { apologyReply, callerLine, heard, keyed, reply, say, silence, wrongEntry, type CallInput, type PayResult, type VoiceDeps, type VoiceStep, type CardPaidFinisher } from './voice-step.ts';
 import { allowanceLeft } from '../accounts/ledger.ts';
 import { maskedCard } from '../accounts/kept-card.ts';
 
@@ -147,3 +147,6 @@ export const afterCode: VoiceStep = async (deps, call) => {
   }
   return wrongEntry(deps, { ...call, state }, deps.flows.say('main-menu', 'invalidChoice', state.locale), (s) => askAfterCode(deps, s));
 };
+
+/** CHARGE_METHOD=card: the payment code this call's card paid for. */
+export const purchasePaidByCard: CardPaidFinisher = (deps, call, payment) => buy(deps, call, call.state, payment);

@@ -4,7 +4,7 @@ import { formatDate } from '../shared/format.ts';
 import type { CallState } from './call-state.ts';
 import { askRenewal, chargeNote, mainMenu, payByCard, spokenAmount } from './asks.ts';
 import type { VoiceReply } from './twiml.ts';
-import { apologyReply, callerLine, heard, keyed, silence, wrongEntry, type CallInput, type PayResult, type VoiceDeps, type VoiceStep } from './voice-step.ts';
+import { apologyReply, callerLine, heard, keyed, silence, wrongEntry, type CallInput, type PayResult, type VoiceDeps, type VoiceStep, type CardPaidFinisher } from './voice-step.ts';
 
 /**
  * Menu 4, signed in: the price was said; 1 renews (charged once per call, whatever is pressed
@@ -46,3 +46,6 @@ export async function renew(deps: VoiceDeps, call: CallInput, state: CallState, 
   const paidBy = card ? [chargeNote(deps, locale, 'after', card.maskedCard)] : [];
   return mainMenu(deps, state, deps.flows.say('renewal', 'renewed', locale, { amount, date }), ...paidBy);
 }
+
+/** CHARGE_METHOD=card: the renewal this call's card paid for. */
+export const renewalPaidByCard: CardPaidFinisher = (deps, call, payment) => renew(deps, call, call.state, payment);

@@ -40,6 +40,13 @@ export interface PayResult {
 
 export type VoiceStep = (deps: VoiceDeps, call: CallInput) => Promise<VoiceReply>;
 
+/**
+ * CHARGE_METHOD=card: how a charge finishes once <Pay> says the card was charged (records it, says
+ * what it bought); undefined when it can no longer be applied. Each charging step file exports its
+ * own, and the call-step table hands them to the cardPaid step, so no step imports another.
+ */
+export type CardPaidFinisher = (deps: VoiceDeps, call: CallInput, payment: PayResult) => Promise<VoiceReply | undefined>;
+
 export const MAX_WRONG_ENTRIES_PER_CALL = 3;
 const LINE_WINDOW_SECONDS = 24 * 3600;
 /** How long a line remembers its member's language: about a year of calls. */

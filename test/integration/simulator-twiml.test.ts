@@ -224,6 +224,19 @@ describe('the call simulator plays TwiML the way Twilio does', () => {
       expect(heard(record).map((s) => s.text).slice(0, 2)).to.deep.equal(['Card?', 'Card again?']);
     });
 
+    it('the statusCallback hears each field asked, the attempt and why it was asked again, then the processing', async () => {
+      const doc = twiml('<Pay action="/paid" statusCallback="/pay-status" chargeAmount="10" maxAttempts="2" securityCode="false" postalCode="false"/>');
+      const { app } = await call({ '/twilio/voice': doc, '/paid': twiml('<Hangup/>'), '/pay-status': { status: 204, type: 'text/plain', body: '' } }, ['', `${TEST_CARD_APPROVED}#`, '1239#']);
+      const posts = app.to('/pay-status').map((r) => [r.body.For, r.body.Attempt, r.body.ErrorType ?? '']);
+      expect(posts).to.deep.equal([
+        ['payment-card-number', '1', ''],
+        ['payment-card-number', '2', 'input-timeout'],
+        ['expiration-date', '1', ''],
+        ['payment-processing', '1', ''],
+      ]);
+      expect(app.to('/pay-status').map((r) => JSON.stringify(r.body)).join('')).to.not.include(TEST_CARD_APPROVED);
+    });
+
     it('when the caller hangs up mid-card, Twilio still requests the action with Result=caller-hung-up', async () => {
       const { app, record } = await call({ '/twilio/voice': payDoc(), '/paid': twiml('<Say>never heard</Say>') }, [`${TEST_CARD_APPROVED}#`, null]);
       expect(app.to('/paid')[0]!.body).to.include({ Result: 'caller-hung-up' });

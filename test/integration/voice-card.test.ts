@@ -8,7 +8,7 @@ import { PATHS } from '../../src/voice/paths.ts';
 import { startAppProcess } from '../support/app-process.ts';
 import { launchBrowser } from '../support/browser.ts';
 import { TestCall } from '../support/call.ts';
-import { jsonRequest, register, startTestApp, testConfig, type TestApp } from '../support/harness.ts';
+import { deleteKeysWithPrefix, jsonRequest, register, startTestApp, testConfig, type TestApp } from '../support/harness.ts';
 import { createMerchant, merchantAuth } from '../support/payments.ts';
 import { findVerb, spokenNumbers, spokenText } from '../support/twiml.ts';
 import { twimlProblems } from '../support/twiml-rules.ts';
@@ -128,6 +128,20 @@ describe('paying by card over the phone (CHARGE_METHOD=card, Twilio <Pay>)', () 
     expect(await app.redis.exists(keys.pendingRegistration(provisionalId))).to.equal(1);
   });
 
+  it('when another call activates the same ID while this caller keys a card, the charge is kept for a refund and the caller is told so', async () => {
+    const { provisionalId } = await register(app);
+    const slow = await activationUpToCard(app, provisionalId);
+    const fast = await activationUpToCard(app, provisionalId);
+    await keyCard(fast);
+    expect(spokenText(fast.last.verbs)).to.include('有効化しました');
+    await keyCard(slow);
+    expect(slow.heardText()).to.include('カードには請求されましたが').and.to.include('返金');
+    expect(await readLedger(app.redis, provisionalId), 'one activation on the ledger').to.have.length(1);
+    const refund = JSON.parse((await app.redis.hget(keys.cardChargesToRefund(), `${slow.callSid}/act`))!);
+    expect(refund).to.include({ memberId: provisionalId, charge: 'act', last4: '4242' });
+    expect(refund.confirmationCode).to.match(/^ch_sim_/);
+  });
+
   it('renewal and a code purchase by card: each charged once (a retried action replays the same code), with the card on the ledger', async () => {
     const member = await cardMember(app);
     const renewing = await signIn(app, '4', member);
@@ -209,6 +223,60 @@ describe('paying by card over the phone (CHARGE_METHOD=card, Twilio <Pay>)', () 
   });
 });
 
+describe('what a caller is told about the money, under each CHARGE_METHOD', () => {
+  it('premium-rate: the activation fee is billed to the phone line, and a later price says so before the caller agrees', async () => {
+    const app = await startTestApp({ CHARGE_METHOD: 'premium-rate' });
+    try {
+      const { provisionalId, password } = await register(app);
+      const call = new TestCall(app);
+      await call.dial();
+      await call.press('1');
+      await call.press(`${provisionalId}#`);
+      expect(call.heardText()).to.include('料金は300円です').and.to.include('電話会社からこの回線に請求されます');
+      const formalId = spokenNumbers(call.last.verbs)[0]!;
+      await call.hangUp();
+      await logIn(app, formalId, password, '1357');
+      const renewing = await signIn(app, '4', { formalId, pin: '1357' });
+      expect(renewing.heardText()).to.include('この回線に請求されます');
+      expect((await readLedger(app.redis, provisionalId))[0]).to.include({ method: 'premium-rate' });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('none: the caller hears it is a demo and nothing is really charged; access works as usual', async () => {
+    const app = await startTestApp({ CHARGE_METHOD: 'none' });
+    try {
+      const { provisionalId } = await register(app, 'Jane Doe', 'jane@example.com', 'en-US');
+      const call = new TestCall(app);
+      await call.dial();
+      await call.press('1');
+      await call.press(`${provisionalId}#`);
+      expect(call.heardText()).to.include('This is a demo, so nothing was really charged');
+      expect(spokenNumbers(call.last.verbs)[0]).to.match(/^\d{9}$/);
+      expect((await readLedger(app.redis, provisionalId))[0]).to.include({ kind: 'activation', method: 'none' });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('card: a purchase past the monthly cap is refused before any card is asked for', async () => {
+    const app = await startTestApp({ CHARGE_METHOD: 'card', MONTHLY_SPENDING_CAP: '600' });
+    try {
+      const member = await cardMember(app);
+      const call = await signIn(app, '2', member);
+      await call.press('2');
+      await call.press('#');
+      await call.press('1');
+      expect(findVerb(call.last.verbs, 'Pay'), 'no <Pay>').to.equal(undefined);
+      expect(call.heardText()).to.include('あと600円');
+      expect((await readLedger(app.redis, member.provisionalId)).filter((e) => e.kind === 'code_purchase')).to.have.length(0);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('no full card number is ever kept or logged', () => {
   it('after card payments (approved and declined), no request, TwiML answer, log line, Redis key or value holds the card number', async function () {
     this.timeout(60_000);
@@ -253,12 +321,7 @@ describe('no full card number is ever kept or logged', () => {
     } finally {
       proc.child.kill('SIGTERM');
       await proc.exited;
-      let cursor = '0';
-      do {
-        const [next, found] = await plain.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        if (found.length) await plain.unlink(...found);
-        cursor = next;
-      } while (cursor !== '0');
+      await deleteKeysWithPrefix(config, prefix);
       plain.disconnect();
     }
   });

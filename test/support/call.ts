@@ -16,6 +16,9 @@ after('every TwiML document heard in this run keeps Twilio\'s rules', () => {
   expect(problems, problems.slice(0, 3).join('\n')).to.deep.equal([]);
 });
 
+/** The call's and <Pay>'s status callbacks: told how things went, they answer no TwiML the caller hears. */
+const isStatusCallback = (url: string) => /^\/twilio\/voice(\/card)?\/status$/.test(new URL(url).pathname);
+
 /** A Japanese mobile number of its own for each call, so calls share no line limits or language unless a test says so. */
 export const uniqueCallerNumber = () => `+8190${String(randomInt(0, 100_000_000)).padStart(8, '0')}`;
 
@@ -41,7 +44,7 @@ export class TestCall {
   async dial(): Promise<TwilioPostResult> {
     const recordingFetch: typeof fetch = async (input, init) => {
       const url = String(input);
-      if (!url.endsWith('/twilio/voice/status')) this.lastRequest = { url, init: init ?? {} };
+      if (!isStatusCallback(url)) this.lastRequest = { url, init: init ?? {} };
       return fetch(input, init);
     };
     this.call = new BrowserCall(
@@ -120,7 +123,7 @@ export class TestCall {
 
   private take(turn: Turn): TwilioPostResult {
     this.turn = turn;
-    const responses = turn.events.filter((e): e is Extract<CallEvent, { type: 'response' }> => e.type === 'response' && !e.url.includes('/twilio/voice/status'));
+    const responses = turn.events.filter((e): e is Extract<CallEvent, { type: 'response' }> => e.type === 'response' && !isStatusCallback(e.url));
     for (const r of responses) if (r.contentType.includes('xml') && heardDocuments.size < 20_000) heardDocuments.add(r.body);
     const response = responses.at(-1);
     if (response) this.last = { status: response.status, body: response.body, verbs: response.contentType.includes('xml') ? parseTwiml(response.body) : [] };

@@ -77,6 +77,8 @@ describe('how the code is put together', () => {
       voice: [...FOUNDATION, 'accounts', 'registration', 'merchants', 'payments', 'observability'],
       // The merchant's pages read merchants and payments; neither reads them.
       'merchant-dashboard': [...FOUNDATION, 'web', 'observability', 'accounts', 'merchants', 'payments'],
+      // The premium-rate carrier's statement against the ledger (npm run carrier:reconcile).
+      carrier: [...FOUNDATION, 'accounts'],
       // The operator's console reads every feature; no feature reads it.
       admin: [...FOUNDATION, 'web', 'observability', 'accounts', 'registration', 'merchants', 'payments', 'merchant-dashboard'],
     };

@@ -1,0 +1,120 @@
+// npm run carrier:reconcile -- statement.csv: matches a premium-rate carrier's statement to the
+// ledger and reports what to invoice or dispute. See docs/CHARGING.md.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { reconcile, writeOff, WriteOffError, type ReconcileReport } from '../src/carrier/reconcile.ts';
+import { defaultMapping, loadMapping, readStatement, StatementError } from '../src/carrier/statement.ts';
+import { ConfigError, loadConfig, type Config } from '../src/config.ts';
+import { createRedisClient } from '../src/store/redis.ts';
+
+const USAGE = `usage: npm run carrier:reconcile -- STATEMENT.csv [options]
+       npm run carrier:reconcile -- --write-off ENTRY_ID [--reason TEXT]
+
+  --mapping FILE     column mapping (JSON) for a statement not in dialpass's CSV shape (docs/CHARGING.md)
+  --tolerance SEC    a carrier call matches ledger charges from its start minus SEC to its end plus SEC (default 120)
+  --from ISO --to ISO  the period the statement covers (default: its first to its last call)
+  --json             the whole report as JSON (every discrepancy), instead of the summary
+  --write-off ID     mark an unmatched ledger entry written off (recorded beside the ledger, never deleted)
+  --reason TEXT      why, kept with the write-off
+  --help`;
+
+const fail = (message: string, code = 2): never => {
+  console.error(`carrier:reconcile: ${message}`);
+  process.exit(code);
+};
+
+const { values, positionals } = (() => {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        mapping: { type: 'string' },
+        tolerance: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        json: { type: 'boolean' },
+        'write-off': { type: 'string' },
+        reason: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    return fail(`${(error as Error).message}\n\n${USAGE}`);
+  }
+})();
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+/** The operator's Redis: REDIS_URL, or the redis-server `npm start` runs (its port is in the data directory's lock file). */
+function redisUrl(config: Config): string {
+  if (config.redis.url || config.redis.clusterNodes.length) return config.redis.url ?? '';
+  const lock = join(config.redis.dataDir ?? join(new URL('..', import.meta.url).pathname, '.data', 'redis'), 'dialpass.lock');
+  const port = existsSync(lock) ? (JSON.parse(readFileSync(lock, 'utf8')) as { port?: number }).port : undefined;
+  if (!port) return fail('REDIS_URL is empty and no `npm start` is running its own redis-server: start dialpass, or set REDIS_URL', 1);
+  return `redis://127.0.0.1:${port}`;
+}
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) fail(error.message, 1);
+  throw error;
+}
+const redis = createRedisClient({ ...config, redis: { ...config.redis, url: redisUrl(config) } });
+const yen = (n: number) => `${n.toLocaleString('en-US')} ${config.currency}`;
+
+function printSummary(report: ReconcileReport, seconds: number) {
+  const when = (ms: number) => new Date(ms).toISOString();
+  const lines = [
+    `period             ${when(report.period.fromMs)} … ${when(report.period.toMs)}`,
+    `ledger entries     ${report.ledgerEntriesRead} read in ${seconds.toFixed(2)} s`,
+    `matched            ${report.matched.count} calls, ${yen(report.matched.amount)}`,
+    `amount differences ${report.differences.length}`,
+    ...report.differences.slice(0, 20).map((d) => `  line ${d.record.line}: carrier ${yen(d.record.amount)}, ledger ${yen(d.call.amount)} (${d.call.entryIds.join(' ')})`),
+    `carrier only       ${report.carrierOnly.length} (billed by the carrier, not in the ledger)`,
+    ...report.carrierOnly.slice(0, 20).map((r) => `  line ${r.line}: ${r.callingNumber} ${when(r.startMs)} ${yen(r.amount)}`),
+    `ledger only        ${report.ledgerOnly.length} (in the ledger, not billed by the carrier)`,
+    ...report.ledgerOnly.slice(0, 20).map((c) => `  ${c.entryIds.join(' ')}: ${c.from} ${when(c.at)} ${yen(c.amount)}`),
+    `written off        ${report.writtenOff.length}`,
+    '',
+    `carrier billed     ${yen(report.totals.carrierBilled)}`,
+    `ledger recorded    ${yen(report.totals.ledgerRecorded)}`,
+    `agreed (invoice)   ${yen(report.totals.agreed)}`,
+    `to dispute         ${yen(report.totals.toDispute)}  (unbilled or short-billed charges: claim from the carrier)`,
+    `carrier over       ${yen(report.totals.carrierOver)}  (billed beyond the ledger: refund callers or query the carrier)`,
+  ];
+  if (report.differences.length + report.carrierOnly.length + report.ledgerOnly.length > 60) lines.push('', '(lists cut at 20 each: --json for all)');
+  console.log(lines.join('\n'));
+}
+
+try {
+  if (values['write-off']) {
+    const { entry, already } = await writeOff(redis, values['write-off'], values.reason ?? '', Date.now());
+    console.log(already ? `already written off: ${values['write-off']}` : `written off: ${values['write-off']} (${entry.kind}, ${yen(entry.amount)}); the ledger entry is kept`);
+  } else {
+    const file = positionals[0] ?? fail(`name the carrier statement (CSV)\n\n${USAGE}`);
+    const mapping = values.mapping ? loadMapping(values.mapping) : defaultMapping();
+    const tolerance = values.tolerance === undefined ? undefined : Number(values.tolerance);
+    if (tolerance !== undefined && !(tolerance >= 0)) fail('--tolerance must be a number of seconds');
+    const time = (name: 'from' | 'to') => {
+      const raw = values[name];
+      if (raw === undefined) return undefined;
+      const ms = Date.parse(raw);
+      return Number.isFinite(ms) ? ms : fail(`--${name} must be a date and time such as 2026-12-01T00:00:00+09:00`);
+    };
+    const started = performance.now();
+    const report = await reconcile(redis, readStatement(file, mapping), { toleranceMs: tolerance === undefined ? undefined : tolerance * 1000, fromMs: time('from'), toMs: time('to') });
+    const seconds = (performance.now() - started) / 1000;
+    if (values.json) console.log(JSON.stringify(report, null, 2));
+    else printSummary(report, seconds);
+  }
+} catch (error) {
+  if (error instanceof StatementError || error instanceof WriteOffError || error instanceof SyntaxError) fail(error.message, 1);
+  throw error;
+} finally {
+  redis.disconnect();
+}

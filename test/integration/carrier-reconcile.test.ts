@@ -1,0 +1,95 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { readLedger } from '../../src/accounts/ledger.ts';
+import { reconcile, writeOff } from '../../src/carrier/reconcile.ts';
+import { loadMapping, readStatement } from '../../src/carrier/statement.ts';
+import { keys } from '../../src/store/keys.ts';
+import { generateCalls, seedLedger, writeStatement } from '../../scripts/lib/carrier-statements.ts';
+import { startTestApp, type TestApp } from '../support/harness.ts';
+
+describe('reconciling a premium-rate carrier statement with the ledger (npm run carrier:reconcile)', () => {
+  let app: TestApp;
+  let dir: string;
+  const start = Date.parse('2026-11-01T00:00:00Z');
+  before(async () => {
+    app = await startTestApp();
+    dir = mkdtempSync(join(tmpdir(), 'dialpass-carrier-'));
+  });
+  after(async () => {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('with planted discrepancies, every one is found: calls the carrier did not bill, rows with no call, amounts billed wrong; the rest match, and the totals add up', async () => {
+    const calls = generateCalls(300, start);
+    await seedLedger(app.redis, app.config, calls);
+    // Card charges are not the carrier's: a card call in the same period must not show as unbilled.
+    await seedLedger(app.redis, app.config, generateCalls(3, start + 5_000).map((c) => ({ ...c, memberId: `9${c.memberId}`, callSid: `${c.callSid}card` })), 'card');
+    const planted = writeStatement(join(dir, 'statement.csv'), calls, { dropEvery: 50, misbillEvery: 40, extra: 4 });
+    const report = await reconcile(app.redis, readStatement(planted.path));
+    expect(report.ledgerOnly.map((c) => c.callSid).sort()).to.deep.equal(planted.dropped.map((c) => c.callSid).sort());
+    expect(report.carrierOnly).to.have.length(4);
+    expect(report.differences.map((d) => [d.call.callSid, d.difference]).sort()).to.deep.equal(planted.misbilled.map((m) => [m.call.callSid, m.difference]).sort());
+    expect(report.matched.count).to.equal(300 - planted.dropped.length - planted.misbilled.length);
+    const ledgerTotal = calls.reduce((sum, c) => sum + c.charges.reduce((s, x) => s + x.amount, 0), 0);
+    expect(report.totals.ledgerRecorded).to.equal(ledgerTotal);
+    const droppedTotal = planted.dropped.reduce((sum, c) => sum + c.charges.reduce((s, x) => s + x.amount, 0), 0);
+    expect(report.totals.toDispute).to.equal(droppedTotal);
+    expect(report.totals.carrierOver).to.equal(4 * 300 + planted.misbilled.length * 100);
+    expect(report.totals.agreed).to.equal(ledgerTotal - droppedTotal);
+    expect(report.totals.carrierBilled).to.equal(report.totals.agreed + report.totals.carrierOver);
+  });
+
+  it('an unmatched ledger entry written off is reported as written off, not claimed, and stays in the ledger', async () => {
+    const [call] = generateCalls(1, start + 86_400_000).map((c) => ({ ...c, memberId: '55500000001', from: '+819055500001', callSid: 'CAwriteoff1', charges: [{ kind: 'activation' as const, amount: 300 }] }));
+    await seedLedger(app.redis, app.config, [call!]);
+    const statement = join(dir, 'empty.csv');
+    writeFileSync(statement, 'call_start,calling_number,called_number,duration_seconds,amount,currency\n');
+    const window = { fromMs: call!.at - 1000, toMs: call!.at + 10_000 };
+    const before = await reconcile(app.redis, readStatement(statement), window);
+    const [unbilled] = before.ledgerOnly;
+    expect(unbilled!.entryIds).to.have.length(1);
+    const { already } = await writeOff(app.redis, unbilled!.entryIds[0]!, 'carrier lost the record', app.clock.now);
+    expect(already).to.equal(false);
+    expect((await writeOff(app.redis, unbilled!.entryIds[0]!, 'again', app.clock.now)).already).to.equal(true);
+    const after = await reconcile(app.redis, readStatement(statement), window);
+    expect(after.ledgerOnly).to.have.length(0);
+    expect(after.writtenOff.map((c) => c.callSid)).to.deep.equal(['CAwriteoff1']);
+    expect(after.totals.toDispute).to.equal(0);
+    expect(await readLedger(app.redis, '55500000001')).to.have.length(1);
+    expect(JSON.parse((await app.redis.hget(keys.carrierWriteOffs(), unbilled!.entryIds[0]!))!)).to.include({ reason: 'carrier lost the record', amount: 300 });
+    await writeOff(app.redis, 'nobody/CAnone/activate', '', app.clock.now).then(
+      () => expect.fail('an unknown entry cannot be written off'),
+      (error: Error) => expect(error.message).to.include('no ledger entry'),
+    );
+  });
+
+  it('a statement in another shape is read through a column-mapping file (semicolons, local times, national numbers)', async () => {
+    const [call] = generateCalls(1, start + 2 * 86_400_000).map((c) => ({ ...c, memberId: '55500000002', from: '+819055500002', callSid: 'CAmapped1', charges: [{ kind: 'activation' as const, amount: 300 }] }));
+    await seedLedger(app.redis, app.config, [call!]);
+    const local = new Date(call!.at - 10_000 + 9 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+    const statement = join(dir, 'other.csv');
+    writeFileSync(statement, `Start Time;A-Number;Charge (JPY)\n${local};090-5550-0002;"300"\n`);
+    const mappingFile = join(dir, 'mapping.json');
+    writeFileSync(mappingFile, JSON.stringify({ columns: { callStart: 'Start Time', callingNumber: 'A-Number', amount: 'Charge (JPY)' }, delimiter: ';', utcOffset: '+09:00' }));
+    const report = await reconcile(app.redis, readStatement(statement, loadMapping(mappingFile)), { fromMs: call!.at - 60_000, toMs: call!.at + 60_000 });
+    expect(report.matched).to.deep.equal({ count: 1, amount: 300 });
+  });
+
+  it('the command line prints the summary with the totals, and says clearly when a column is missing', () => {
+    const statement = join(dir, 'cli.csv');
+    writeFileSync(statement, 'call_start,calling_number,called_number,duration_seconds,amount,currency\n2026-11-20T00:00:00Z,+819099990000,+815000001234,30,300,JPY\n');
+    const env = { ...process.env, REDIS_URL: app.config.redis.url, REDIS_KEY_PREFIX: `${app.config.redis.keyPrefix}${app.keyPrefix}` };
+    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/carrier-reconcile.ts', ...args], { env, encoding: 'utf8' });
+    const ok = run(statement);
+    expect(ok.status, ok.stderr).to.equal(0);
+    expect(ok.stdout).to.match(/carrier only\s+1/).and.to.match(/carrier over\s+300 JPY/);
+    writeFileSync(statement, 'start,from,amount\n2026-11-20T00:00:00Z,+819099990000,300\n');
+    const bad = run(statement);
+    expect(bad.status).to.equal(1);
+    expect(bad.stderr).to.include('no column "call_start"').and.to.include('--mapping');
+  });
+});
