@@ -1,3 +1,4 @@
+import { API_TEXT } from '../http/api-text.ts';
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../http/errors.ts';
 import { pepperedHash } from '../shared/hashing.ts';
@@ -30,7 +31,7 @@ export const passwordHashingStats = () => ({ ...counters, waiting: waiting.lengt
 
 export class HashingBusyError extends AppError {
   constructor() {
-    super(503, 'busy', 'The service is busy; please try again in a moment.', { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) });
+    super(503, 'busy', API_TEXT.busy, { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) });
   }
 }
 
