@@ -13,6 +13,8 @@ import { registrationApiRouter, registrationPagesRouter } from './registration/r
 import { accountPagesRouter, accountsApiRouter, loadMember } from './accounts/routes.ts';
 import { errorPage, homeRouter, notFoundPage } from './web/home.ts';
 import { pickLang } from './web/lang.ts';
+import { MESSAGES, missingWebTranslations } from './web/messages.ts';
+import { missingApiTranslations } from './http/api-text.ts';
 import { healthCheck } from './health.ts';
 import { requireSameOriginForms } from './web/same-origin.ts';
 import { adminApiRouter } from './merchants/routes.ts';
@@ -54,6 +56,9 @@ const ASSETS_DIR = new URL('./web/assets/', import.meta.url).pathname;
 /** Builds the whole HTTP app from its dependencies; server.ts only wires and listens. */
 export function createApp(appDeps: AppDeps): Express {
   const { config, logger } = appDeps;
+  // The voice text is checked when voice-flows/ is loaded; the web and API text here.
+  const untranslated = [...missingWebTranslations(), ...missingApiTranslations()];
+  if (untranslated.length > 0) throw new Error(`text without a translation: ${untranslated.join(', ')}`);
   const deps = { ...appDeps, now: appDeps.now ?? Date.now, sms: smsSender(config, logger, appDeps.sms) };
   const app = express();
   logActivityFailuresTo(deps.redis, logger);
@@ -63,7 +68,7 @@ export function createApp(appDeps: AppDeps): Express {
 
   const badPathPage: RequestHandler = (req, res) => {
     const lang = pickLang(req, res, config.defaultLocale);
-    res.status(400).send(errorPage(lang, lang === 'ja' ? 'URLが正しくありません。' : 'That address is not valid.'));
+    res.status(400).send(errorPage(lang, MESSAGES[lang].badAddress));
   };
   app.use(withRequestContext, timeRequests(logger));
   // With METRICS_PORT the metrics are served there (server.ts), not here.
@@ -120,11 +125,11 @@ export function createApp(appDeps: AppDeps): Express {
     const status = (error as { status?: number }).status;
     const lang = pickLang(req, res, config.defaultLocale);
     if (status && status >= 400 && status < 500) {
-      res.status(status).send(errorPage(lang, lang === 'ja' ? '送信内容を確認してください。' : 'Please check what you sent.'));
+      res.status(status).send(errorPage(lang, MESSAGES[lang].checkWhatYouSent));
       return;
     }
     logger.error({ err: error, path: req.path }, 'unhandled page error');
-    res.status(500).send(errorPage(lang, lang === 'ja' ? '申し訳ありません。問題が発生しました。しばらくしてからお試しください。' : 'Sorry, something went wrong. Please try again shortly.'));
+    res.status(500).send(errorPage(lang, MESSAGES[lang].somethingWentWrong));
   };
   app.use(htmlErrors);
   return app;

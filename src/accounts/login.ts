@@ -1,3 +1,4 @@
+import { API_TEXT } from '../http/api-text.ts';
 import type { CoreDeps } from '../deps.ts';
 import { z } from 'zod';
 import { AppError, invalidInput } from '../http/errors.ts';
@@ -16,7 +17,7 @@ const loginInput = z.object({
   password: z.string().min(1, 'is required').max(128, 'is too long'),
 });
 
-const INVALID = () => new AppError(401, 'invalid_credentials', 'The formal ID or the password is not correct.');
+const INVALID = () => new AppError(401, 'invalid_credentials', API_TEXT.invalidCredentials);
 const ADDRESS_FAILURE_FACTOR = 5;
 
 export interface LoginResult {
@@ -88,7 +89,7 @@ async function upgradePasswordHash(redis: RedisClient, memberId: string, verifie
 
 function lockedOut(seconds: number): AppError {
   const minutes = Math.max(1, Math.ceil(seconds / 60));
-  return new AppError(429, 'locked_out', `Too many failed logins. Try again in ${minutes} minute(s).`, {
+  return new AppError(429, 'locked_out', API_TEXT.lockedOut(minutes), {
     'Retry-After': String(Math.max(1, seconds)),
   });
 }

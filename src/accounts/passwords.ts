@@ -1,3 +1,4 @@
+import { API_TEXT } from '../http/api-text.ts';
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { hashRaw, type Options as Argon2Options } from '@node-rs/argon2';
 import { AppError } from '../http/errors.ts';
@@ -43,7 +44,7 @@ export const passwordHashingStats = () => ({ ...counters, waiting: waiting.lengt
 
 export class HashingBusyError extends AppError {
   constructor() {
-    super(503, 'busy', 'The service is busy; please try again in a moment.', { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) });
+    super(503, 'busy', API_TEXT.busy, { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) });
   }
 }
 

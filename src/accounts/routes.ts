@@ -1,3 +1,4 @@
+import { API_TEXT } from '../http/api-text.ts';
 import type { CoreDeps } from '../deps.ts';
 import express, { type CookieOptions, type RequestHandler, type Router } from 'express';
 import type { Config } from '../config.ts';
@@ -34,7 +35,7 @@ export function loadMember(deps: CoreDeps): RequestHandler {
 }
 
 const requireMemberApi: RequestHandler = (_req, res, next) => {
-  if (!res.locals.memberId) throw new AppError(401, 'not_signed_in', 'Log in first.');
+  if (!res.locals.memberId) throw new AppError(401, 'not_signed_in', API_TEXT.notSignedIn);
   next();
 };
 
@@ -51,7 +52,7 @@ export function accountsApiRouter(deps: CoreDeps): Router {
   });
   router.get('/me', requireMemberApi, async (_req, res) => {
     const member = await memberStatus(deps, res.locals.memberId);
-    if (!member) throw new AppError(401, 'not_signed_in', 'Log in first.');
+    if (!member) throw new AppError(401, 'not_signed_in', API_TEXT.notSignedIn);
     res.json({ formalId: member.formalId, accessExpiresAt: new Date(member.accessExpiresAt).toISOString(), active: member.active });
   });
   router.put('/me/pin', requireMemberApi, async (req, res) => {

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import { API_TEXT, type ApiText } from './api-text.ts';
 
 /** An error meant for the client: an HTTP status, a stable machine code and a human message. */
 export class AppError extends Error {
@@ -8,17 +9,18 @@ export class AppError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
-    message: string,
+    /** What the client is told, in both languages (src/http/api-text.ts); the JSON API answers in English. */
+    readonly text: ApiText,
     readonly headers: Record<string, string> = {},
   ) {
-    super(message);
+    super(text.en);
   }
 }
 
 /** Validation failures as one 422 naming every field at fault. */
 export function invalidInput(error: z.ZodError): AppError {
   const fields = error.issues.map((i) => `${i.path.join('.') || 'body'} ${i.message}`);
-  return new AppError(422, 'invalid_input', `Please check: ${fields.join('; ')}.`);
+  return new AppError(422, 'invalid_input', API_TEXT.invalidInput(fields.join('; ')));
 }
 
 export const errorBody = (code: string, message: string) => ({ error: { code, message } });
@@ -28,14 +30,14 @@ export function fromBodyParserError(error: unknown): AppError | undefined {
   const e = error as { type?: string; status?: number };
   switch (e?.type) {
     case 'entity.parse.failed':
-      return new AppError(400, 'malformed_json', 'The request body is not valid JSON.');
+      return new AppError(400, 'malformed_json', API_TEXT.malformedJson);
     case 'entity.too.large':
-      return new AppError(413, 'payload_too_large', 'The request body is too large.');
+      return new AppError(413, 'payload_too_large', API_TEXT.payloadTooLarge);
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new AppError(415, 'unsupported_encoding', 'Send the body as UTF-8.');
+      return new AppError(415, 'unsupported_encoding', API_TEXT.unsupportedEncoding);
     case 'request.aborted':
-      return new AppError(400, 'request_aborted', 'The request was aborted.');
+      return new AppError(400, 'request_aborted', API_TEXT.requestAborted);
     default:
       return undefined;
   }
@@ -61,24 +63,24 @@ export function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
     // Express's own client errors (a parameter that does not decode, say) carry a 4xx status.
     const status = Number((error as { status?: unknown })?.status);
     if (status >= 400 && status < 500) {
-      res.status(status).json(errorBody('bad_request', 'The request could not be understood.'));
+      res.status(status).json(errorBody('bad_request', API_TEXT.badRequest.en));
       return;
     }
     logger.error({ err: error, path: req.path }, 'unhandled API error');
     res.status(redisUnavailable(error) ? 503 : 500).json(
-      errorBody('internal_error', 'Something went wrong on our side; nothing was changed. Please try again.'),
+      errorBody('internal_error', API_TEXT.internalError.en),
     );
   };
 }
 
 export const jsonNotFound: RequestHandler = (_req, res) => {
-  res.status(404).json(errorBody('not_found', 'There is no such endpoint.'));
+  res.status(404).json(errorBody('not_found', API_TEXT.notFound.en));
 };
 
 /** A POST whose body is not JSON would otherwise reach the handler as an empty object. */
 export const requireJsonBody: RequestHandler = (req, _res, next) => {
   if (req.method !== 'GET' && req.method !== 'DELETE' && !req.is('application/json') && Number(req.headers['content-length'] ?? 0) > 0) {
-    next(new AppError(415, 'unsupported_media_type', 'Send the body as application/json.'));
+    next(new AppError(415, 'unsupported_media_type', API_TEXT.unsupportedMediaType));
     return;
   }
   next();

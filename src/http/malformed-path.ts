@@ -1,3 +1,4 @@
+import { API_TEXT } from './api-text.ts';
 import type { Request, RequestHandler } from 'express';
 import { twilioFormBody } from './twilio-form-body.ts';
 import { errorBody } from './errors.ts';
@@ -12,8 +13,6 @@ export function pathDecodes(path: string): boolean {
     return false;
   }
 }
-
-const MESSAGE = 'The request path has a broken %-encoding.';
 
 /**
  * A path whose %-encoding does not decode (`/%E0%A4%A`, `/api/%`, `/twilio/%zz`) is the client's
@@ -38,7 +37,7 @@ export function rejectMalformedApiPaths(options: { signedByTwilio: (req: Request
       return;
     }
     if (options.jsonApiPaths.some((path) => req.path === path || req.path.startsWith(`${path}/`))) {
-      res.status(400).set({ 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' }).json(errorBody('malformed_path', MESSAGE));
+      res.status(400).set({ 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' }).json(errorBody('malformed_path', API_TEXT.malformedPath.en));
       return;
     }
     next();

@@ -1,3 +1,4 @@
+import { API_TEXT } from './api-text.ts';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { IncomingMessage, RequestOptions } from 'node:http';
 import { request as httpRequest } from 'node:http';
@@ -33,7 +34,7 @@ export class OutboundRefused extends Error {
 
 /** The 422 a merchant or operator gets for a webhook URL that may not be called. */
 export const webhookUrlNotAllowed = (why: string) =>
-  new AppError(422, 'webhook_url_not_allowed', `webhookUrl ${why}: webhooks go to public addresses only.`);
+  new AppError(422, 'webhook_url_not_allowed', API_TEXT.webhookUrlNotAllowed(why));
 
 /** Checks a webhook URL about to be saved; throws the 422 when it may not be called. */
 export async function assertWebhookUrlAllowed(url: string | undefined, policy: OutboundPolicy): Promise<void> {

@@ -1,3 +1,4 @@
+import { API_TEXT } from '../http/api-text.ts';
 import type { CoreDeps } from '../deps.ts';
 import { nanoid } from 'nanoid';
 import { AppError, errorBody } from '../http/errors.ts';
@@ -112,10 +113,10 @@ export async function runMerchantPost(
 ): Promise<ApiResponse & { replayed?: boolean }> {
   const { idempotencyKey } = post;
   if (idempotencyKey === undefined) {
-    return { status: 400, body: errorBody('idempotency_key_required', 'Send an Idempotency-Key header (1 to 255 characters, e.g. a UUID) so this request can be retried safely.') };
+    return { status: 400, body: errorBody('idempotency_key_required', API_TEXT.idempotencyKeyRequired.en) };
   }
   if (idempotencyKey.length < 1 || idempotencyKey.length > 255) {
-    return { status: 422, body: errorBody('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 characters.') };
+    return { status: 422, body: errorBody('invalid_idempotency_key', API_TEXT.invalidIdempotencyKey.en) };
   }
   const key = keys.merchantIdempotency(merchantId, sha256(idempotencyKey));
   const fingerprint = sha256(`${post.method} ${post.path} ${canonicalJson(post.body)}`);
@@ -158,4 +159,4 @@ export async function runMerchantPost(
   return response;
 }
 
-const keyReused = (): ApiResponse => ({ status: 422, body: errorBody('idempotency_key_reused', 'This Idempotency-Key was used with a different request.') });
+const keyReused = (): ApiResponse => ({ status: 422, body: errorBody('idempotency_key_reused', API_TEXT.idempotencyKeyReused.en) });

@@ -1,3 +1,4 @@
+import { API_TEXT } from '../http/api-text.ts';
 import type { CoreDeps } from '../deps.ts';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
@@ -63,7 +64,7 @@ export async function getMerchant(redis: RedisClient, merchantId: string): Promi
   return name ? { merchantId, name, webhookUrl: webhookUrl || undefined } : null;
 }
 
-const badApiKey = () => new AppError(401, 'invalid_api_key', 'Send a valid merchant API key as "Authorization: Bearer <apiKey>".');
+const badApiKey = () => new AppError(401, 'invalid_api_key', API_TEXT.invalidApiKey);
 
 const VERIFIED_KEY_SECONDS = 60;
 const VERIFIED_KEYS_MAX = 10_000;
@@ -126,5 +127,5 @@ export async function rotateApiKey(deps: CoreDeps, merchantId: string): Promise<
 /** Operator endpoints: `Authorization: Bearer <ADMIN_TOKEN>`. */
 export function requireAdmin(config: Config, authorization: string | undefined): void {
   const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1] ?? '';
-  if (!constantTimeEqual(token, config.adminToken)) throw new AppError(401, 'invalid_admin_token', 'Send the operator token as "Authorization: Bearer <ADMIN_TOKEN>".');
+  if (!constantTimeEqual(token, config.adminToken)) throw new AppError(401, 'invalid_admin_token', API_TEXT.invalidAdminToken);
 }

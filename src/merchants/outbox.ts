@@ -1,3 +1,4 @@
+import { API_TEXT } from '../http/api-text.ts';
 import { createHmac, randomBytes } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { nanoid } from 'nanoid';
@@ -233,9 +234,9 @@ const MAX_PAGE = 100;
 /** GET /api/merchant/webhook-deliveries: newest first, `cursor` from the previous page's `nextCursor`. */
 export async function listDeliveries(deps: OutboxDeps, merchantId: string, query: { cursor?: unknown; limit?: unknown }): Promise<{ deliveries: DeliveryView[]; nextCursor: string | null }> {
   const limit = query.limit === undefined ? 20 : Number(query.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw new AppError(422, 'invalid_input', `limit must be a whole number from 1 to ${MAX_PAGE}.`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw new AppError(422, 'invalid_input', API_TEXT.limitOutOfRange(MAX_PAGE));
   const cursor = query.cursor === undefined ? undefined : String(query.cursor);
-  if (cursor !== undefined && !/^\d{1,15}$/.test(cursor)) throw new AppError(422, 'invalid_input', 'cursor is not one this API gave out.');
+  if (cursor !== undefined && !/^\d{1,15}$/.test(cursor)) throw new AppError(422, 'invalid_input', API_TEXT.unknownCursor);
   const ids = await deps.redis.zrevrangebyscore(keys.outboxOrder(merchantId), cursor === undefined ? '+inf' : `(${cursor}`, '-inf', 'LIMIT', 0, limit + 1);
   const page = ids.slice(0, limit);
   const states = page.length ? await deps.redis.hmget(keys.outbox(merchantId), ...page.map((id) => `s:${id}`)) : [];
@@ -253,12 +254,12 @@ export async function listDeliveries(deps: OutboxDeps, merchantId: string, query
 
 /** POST /api/merchant/webhook-deliveries/{eventId}/retry: one more attempt, now. */
 export async function retryDelivery(deps: OutboxDeps, merchantId: string, eventId: string): Promise<DeliveryView> {
-  const notFound = () => new AppError(404, 'unknown_event', 'There is no such webhook event.');
+  const notFound = () => new AppError(404, 'unknown_event', API_TEXT.unknownEvent);
   if (!/^evt_[A-Za-z0-9_-]{1,60}$/.test(eventId)) throw notFound();
   const now = deps.now();
   const [code, state] = await afterMarkingMerchant(deps.redis, merchantId, now, () => deps.redis.dpRetryDelivery(keys.outbox(merchantId), keys.outboxDue(merchantId), eventId, now));
   const outcome = scriptOutcome(code);
   if (outcome === 'not_found') throw notFound();
-  if (outcome === 'already_used') throw new AppError(409, 'delivery_pending', 'This event is still being delivered; its next attempt is scheduled.');
+  if (outcome === 'already_used') throw new AppError(409, 'delivery_pending', API_TEXT.deliveryPending);
   return deliveryView(eventId, JSON.parse(state!) as DeliveryState);
 }

@@ -1,3 +1,4 @@
+import { API_TEXT, type ApiText } from '../http/api-text.ts';
 import type { CoreDeps } from '../deps.ts';
 import { AppError } from '../http/errors.ts';
 import { keys } from '../store/keys.ts';
@@ -6,11 +7,11 @@ import { scriptOutcome } from '../store/outcomes.ts';
 export const FAILURE_WINDOW_SECONDS = 3600;
 const CHECK_WINDOW_SECONDS = 60;
 
-const tooMany = (seconds: number, what: string) =>
-  new AppError(429, 'rate_limited', `Too many ${what}; try again in ${Math.max(1, seconds)} second(s).`, { 'Retry-After': String(Math.max(1, seconds)) });
+const tooMany = (seconds: number, text: (seconds: number) => ApiText) =>
+  new AppError(429, 'rate_limited', text(seconds), { 'Retry-After': String(Math.max(1, seconds)) });
 
 /** The 429 for a merchant blocked for guessing; `secondsLeft` ≤ 0 when the counter has no TTL. */
-export const blockedForGuessing = (secondsLeft: number) => tooMany(secondsLeft > 0 ? secondsLeft : FAILURE_WINDOW_SECONDS, 'failed attempts');
+export const blockedForGuessing = (secondsLeft: number) => tooMany(secondsLeft > 0 ? secondsLeft : FAILURE_WINDOW_SECONDS, API_TEXT.tooManyFailedAttempts);
 
 /** Attempts of a process that died are never settled; the in-flight count forgets them after this. */
 export const INFLIGHT_TTL_SECONDS = 60;
@@ -66,5 +67,5 @@ export async function takeAttempt(deps: CoreDeps, merchantId: string): Promise<G
 /** Balance checks are also limited per minute, right or wrong (counted and decided in one INCR). */
 export async function countCodeCheck(deps: CoreDeps, merchantId: string): Promise<void> {
   const [count, ttl] = await deps.redis.dpCountFailure(keys.merchantCodeChecks(merchantId), CHECK_WINDOW_SECONDS);
-  if (count > deps.config.merchantCodeChecksPerMinute) throw tooMany(ttl, 'balance checks');
+  if (count > deps.config.merchantCodeChecksPerMinute) throw tooMany(ttl, API_TEXT.tooManyBalanceChecks);
 }

@@ -1,3 +1,4 @@
+import { API_TEXT } from '../http/api-text.ts';
 import express, { type Router } from 'express';
 import type { CoreDeps } from '../deps.ts';
 import { AppError } from '../http/errors.ts';
@@ -17,7 +18,7 @@ export function adminApiRouter(deps: CoreDeps): Router {
     requireAdmin(deps.config, req.get('Authorization'));
     const { merchantId } = req.params;
     if (merchantIds.check(merchantId) !== 'ok' || !(await getMerchant(deps.redis, merchantId))) {
-      throw new AppError(404, 'unknown_merchant', 'There is no such merchant.');
+      throw new AppError(404, 'unknown_merchant', API_TEXT.unknownMerchant);
     }
     const csv = settlementCsv(merchantId, deps.config.currency, await settlementDays(deps, merchantId));
     res.type('text/csv').set('Content-Disposition', `attachment; filename="settlement-${merchantId}.csv"`).send(csv);

@@ -1,3 +1,4 @@
+import { API_TEXT } from '../http/api-text.ts';
 import type { CoreDeps } from '../deps.ts';
 import { z } from 'zod';
 import { AppError, invalidInput } from '../http/errors.ts';
@@ -125,7 +126,7 @@ export async function createPaymentRequest(deps: CoreDeps, merchantId: string, i
 /** GET /api/merchant/payment-requests/{id}: only the merchant that made it sees it. */
 export async function getPaymentRequest(deps: CoreDeps, merchantId: string, id: string): Promise<PaymentRequestView> {
   const h = /^pr_\d{8}[A-Za-z0-9_-]{14}$/.test(id) && requestMerchant(id) === merchantId ? await deps.redis.hgetall(keys.paymentRequest(id)) : {};
-  if (!h.number || h.merchantId !== merchantId) throw new AppError(404, 'unknown_payment_request', 'There is no such payment request.');
+  if (!h.number || h.merchantId !== merchantId) throw new AppError(404, 'unknown_payment_request', API_TEXT.unknownPaymentRequest);
   return view(id, h, deps.now());
 }
 

@@ -1,3 +1,4 @@
+import { API_TEXT } from '../http/api-text.ts';
 import type { CoreDeps } from '../deps.ts';
 import { z } from 'zod';
 import { AppError, invalidInput } from '../http/errors.ts';
@@ -36,7 +37,7 @@ export interface Redemption {
 /** What merchants may key: the 16 digits, optionally in groups separated by spaces or hyphens. */
 const normaliseCode = (input: unknown) => (typeof input === 'string' ? input.replace(/[\s-]/g, '') : '');
 
-const unknownCode = () => new AppError(404, 'unknown_code', 'There is no such payment code.');
+const unknownCode = () => new AppError(404, 'unknown_code', API_TEXT.unknownCode);
 
 /**
  * The check digit turns most typos into 422 before any lookup. Mistyped and unknown codes both
@@ -47,7 +48,7 @@ function hashOfValidCode(deps: CoreDeps, attempt: GuessAttempt | undefined, inpu
   const check = paymentCodes.check(code);
   if (check !== 'ok') {
     attempt?.failed();
-    throw new AppError(422, 'invalid_code', check === 'mistyped' ? 'The code does not add up: a digit may be mistyped or two digits swapped.' : 'A payment code is 16 digits.');
+    throw new AppError(422, 'invalid_code', check === 'mistyped' ? API_TEXT.codeMistyped : API_TEXT.codeLength);
   }
   return codeHash(code, deps.config.hashPepper);
 }
@@ -85,7 +86,7 @@ async function balanceOf(deps: CoreDeps, merchantId: string, attempt: GuessAttem
   };
 }
 
-const wrongMerchant = () => new AppError(403, 'wrong_merchant', 'This code can only be used at another merchant.');
+const wrongMerchant = () => new AppError(403, 'wrong_merchant', API_TEXT.wrongMerchant);
 
 const redemptionInput = z.object({
   code: z.string().max(40, 'is too long'),
@@ -184,14 +185,14 @@ export async function redeemCode(deps: CoreDeps, merchantId: string, input: unkn
       context.attempt?.failed();
       throw unknownCode();
     case 'expired':
-      throw new AppError(410, 'expired', 'This payment code has expired.');
+      throw new AppError(410, 'expired', API_TEXT.codeExpired);
     case 'wrong_merchant':
       context.attempt?.failed();
       throw wrongMerchant();
     case 'already_redeemed':
-      throw new AppError(409, 'already_redeemed', 'This payment code has been spent in full.');
+      throw new AppError(409, 'already_redeemed', API_TEXT.alreadyRedeemed);
     case 'insufficient_balance':
-      throw new AppError(409, 'insufficient_balance', `Only ${remaining} is left on this payment code.`);
+      throw new AppError(409, 'insufficient_balance', API_TEXT.insufficientBalance(remaining));
     case 'done':
     case 'replayed': {
       // A replay books what was debited then (amount, time, day), as the reconciler would.
@@ -215,7 +216,7 @@ export interface VoidedRedemption extends Redemption {
 
 /** POST /api/merchant/redemptions/{id}/void: only the redeeming merchant finds it (its own slot). */
 export async function voidRedemption(deps: CoreDeps, merchantId: string, redemptionId: string, answerStore?: AnswerStore<VoidedRedemption>): Promise<VoidedRedemption> {
-  const notFound = () => new AppError(404, 'unknown_redemption', 'There is no such redemption.');
+  const notFound = () => new AppError(404, 'unknown_redemption', API_TEXT.unknownRedemption);
   if (!/^rd_[A-Za-z0-9_-]{22}$/.test(redemptionId)) throw notFound();
   const booked = await deps.redis.hget(keys.merchantRedemptions(merchantId), redemptionId);
   if (!booked) throw notFound();
@@ -226,7 +227,7 @@ export async function voidRedemption(deps: CoreDeps, merchantId: string, redempt
   const outcome = scriptOutcome(status);
   if (outcome === 'not_found') throw notFound();
   if (outcome === 'void_window_passed') {
-    throw new AppError(409, 'void_window_passed', `A redemption can only be voided within ${deps.config.voidWindowHours} hours.`);
+    throw new AppError(409, 'void_window_passed', API_TEXT.voidWindowPassed(deps.config.voidWindowHours));
   }
   const voided: VoidedRedemption = { redemptionId, status: 'voided', amount: Number(amount), currency: currency!, remaining: Number(remaining) };
   await book(deps, merchantId, 'void', redemptionId, undefined, voided, answerStore);

@@ -1,3 +1,4 @@
+import { API_TEXT } from '../http/api-text.ts';
 import type { CoreDeps } from '../deps.ts';
 import { z } from 'zod';
 import { LOCALES, type Locale } from '../config.ts';
@@ -41,7 +42,7 @@ export async function registerMember(deps: CoreDeps, input: unknown, clientAddre
   const counter = keys.registrationsByAddress(clientAddress);
   const [allowed, , resetIn] = await deps.redis.dpTakeAttempt(counter, 'take', REGISTRATION_WINDOW_SECONDS, deps.config.registrationsPerAddressPerHour);
   if (!allowed) {
-    throw new AppError(429, 'too_many_registrations', 'Too many registrations from this address. Please try again later.', {
+    throw new AppError(429, 'too_many_registrations', API_TEXT.tooManyRegistrations, {
       'Retry-After': String(Math.max(1, resetIn)),
     });
   }

@@ -30,7 +30,7 @@ export function registrationPagesRouter(deps: CoreDeps & { config: Config }): Ro
       res.status(201).set('Cache-Control', 'no-store').send(registeredPage(lang, deps.config, registration));
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      res.status(error.status).set(error.headers).send(registerFormPage(lang, false, req.body ?? {}, MESSAGES[lang].formErrors[error.code] ?? error.message));
+      res.status(error.status).set(error.headers).send(registerFormPage(lang, false, req.body ?? {}, MESSAGES[lang].formErrors[error.code] ?? error.text[lang]));
     }
   });
   return router;

@@ -1,150 +1,171 @@
-/** Every piece of text on the web pages, in both languages. */
+/**
+ * Every piece of text on the web pages, Japanese and English side by side: an entry is
+ * `{ ja, en }` (a function of its details where it has any), or a group of such entries keyed by
+ * an error code. Pages read `MESSAGES[lang]`, built from this; `missingWebTranslations` (run at
+ * start and in a unit test) finds an entry left empty in either language.
+ */
 export const WEB_LANGS = ['ja', 'en'] as const;
 export type WebLang = (typeof WEB_LANGS)[number];
 
-export const MESSAGES = {
-  ja: {
-    otherLanguage: 'English',
-    tagline: '電話一本で、会員登録とお支払い。',
-    homeIntro:
-      'dialpass は、電話をかけるだけで有料サービスの利用登録や少額のお支払いができるサービスです。通話料金がそのままお支払いになるので、カードも口座も必要ありません。',
-    howItWorks: 'ご利用の流れ',
-    step1: 'このサイトで登録すると、仮IDとパスワードが表示されます。',
-    step2: '表示された番号に電話をかけ、1を押して仮IDとシャープを入力します。',
-    step3: '電話で正式IDが読み上げられます。この通話が料金のお支払いです。',
-    step4: '正式IDとパスワードでログインすると、有料サービスをご利用いただけます。期限が来たら、もう一度電話で更新できます。',
-    register: '新規登録',
-    login: 'ログイン',
-    logout: 'ログアウト',
-    name: 'お名前',
-    email: 'メールアドレス',
-    voiceLanguage: '電話の案内の言語',
-    japanese: '日本語',
-    english: '英語',
-    registerTitle: '新規登録',
-    registerIntro: 'お名前とメールアドレスを入力してください。仮IDとパスワードをこの画面でお知らせします。',
-    registerButton: '登録して仮IDを受け取る',
-    registeredTitle: '仮登録が完了しました',
-    registeredIntro: '次の内容を控えてから、電話で本登録をしてください。',
-    provisionalId: '仮ID',
-    password: 'パスワード',
-    passwordOnce: 'パスワードはこの画面にだけ、一度だけ表示されます。必ず控えてください。',
-    numberToCall: 'おかけいただく番号',
-    validUntil: '仮IDの有効期限',
-    validFor: (hours: number) => `（登録から${hours}時間）`,
-    whatToKey: '電話での操作',
-    keySteps: (id: string) => `つながったら 1 を押し、仮ID「${id}」を入力して最後に # を押してください。正式IDが2回読み上げられます（1 を押すともう一度聞けます）。`,
-    chargeNote: (amount: string, days: number) => `有効化の料金は ${amount} で、${days}日間ご利用いただけます。料金は通話の中でもお知らせします。`,
-    formalIdByVoice: '正式IDは安全のため電話でのみお知らせします。',
-    loginTitle: 'ログイン',
-    loginIntro: '電話で聞いた正式IDと、登録時に表示されたパスワードを入力してください。',
-    formalId: '正式ID',
-    loginButton: 'ログイン',
-    serviceTitle: '会員ページ',
-    welcomeMember: (name: string) => `${name} さん、ようこそ。`,
-    accessActive: (date: string) => `ご利用期限：${date}`,
-    accessExpired: (date: string) => `ご利用期限（${date}）を過ぎています。`,
-    renewHow: (number: string) => `更新するには ${number} に電話をかけ、4 を押して正式IDと電話用暗証番号を入力してください。`,
-    paidContent: '会員限定コンテンツ',
-    paidContentBody: 'ご利用期間中は、ここに有料コンテンツが表示されます。今月の特集：電話ひとつで始める、新しい支払いのかたち。',
-    pinTitle: '電話用の暗証番号',
-    pinIntro: '電話で更新や決済コードの購入をするときに入力する 4〜8 桁の数字です。',
-    pinSet: '暗証番号は設定済みです。新しい番号に変更できます。',
-    pinNotSet: 'まだ設定されていません。',
-    pinLocked: '暗証番号の誤りが続いたため、電話でのお手続きを停止しています。新しい暗証番号を設定すると解除されます。',
-    pinLabel: '新しい暗証番号（4〜8桁）',
-    pinButton: '暗証番号を設定',
-    pinSaved: '暗証番号を設定しました。',
-    notFoundTitle: 'ページが見つかりません',
-    errorTitle: 'エラー',
-    backHome: 'トップへ戻る',
-    maskedFormalId: (tail: string) => `正式ID：末尾 ${tail}`,
-    formErrors: {
-      invalid_input: '入力内容をご確認ください。お名前（100文字まで）と、正しい形式のメールアドレスが必要です。',
-      invalid_credentials: '正式IDまたはパスワードが違います。',
-      locked_out: 'ログインの失敗が続いたため、しばらくログインできません。15分ほどしてからお試しください。',
-      invalid_pin: '暗証番号は4〜8桁の数字で入力してください。',
-      too_many_registrations: 'この接続元からの登録が多すぎます。しばらくしてからお試しください。',
-      busy: 'ただいま混み合っています。少し待ってからもう一度お試しください。',
-    } as Record<string, string>,
-    loginErrors: {
-      invalid_input: '電話で聞いた正式ID（9桁の数字）とパスワードを入力してください。',
-      invalid_credentials: '正式IDまたはパスワードが違います。',
-      locked_out: 'ログインの失敗が続いたため、しばらくログインできません。15分ほどしてからお試しください。',
-      too_many_requests: 'ただいま混み合っています。少し待ってからお試しください。',
-    } as Record<string, string>,
+const WEB_TEXT = {
+  otherLanguage: { ja: 'English', en: '日本語' },
+  tagline: { ja: '電話一本で、会員登録とお支払い。', en: 'Sign up and pay with one phone call.' },
+  homeIntro: {
+    ja: 'dialpass は、電話をかけるだけで有料サービスの利用登録や少額のお支払いができるサービスです。通話料金がそのままお支払いになるので、カードも口座も必要ありません。',
+    en: 'dialpass lets you join a paid service and make small payments just by making a phone call. The call itself is the payment, billed with your phone bill: no card, no bank account.',
   },
-  en: {
-    otherLanguage: '日本語',
-    tagline: 'Sign up and pay with one phone call.',
-    homeIntro:
-      'dialpass lets you join a paid service and make small payments just by making a phone call. The call itself is the payment, billed with your phone bill: no card, no bank account.',
-    howItWorks: 'How it works',
-    step1: 'Register on this site: you get a provisional ID and a password.',
-    step2: 'Call the number shown, press 1, and key your provisional ID followed by #.',
-    step3: 'You hear your formal ID. That call is your payment.',
-    step4: 'Log in with your formal ID and password to use the paid service. When your access runs out, call again to renew.',
-    register: 'Register',
-    login: 'Log in',
-    logout: 'Log out',
-    name: 'Name',
-    email: 'E-mail',
-    voiceLanguage: 'Language on the phone',
-    japanese: 'Japanese',
-    english: 'English',
-    registerTitle: 'Register',
-    registerIntro: 'Enter your name and e-mail. Your provisional ID and password are shown on the next page.',
-    registerButton: 'Register and get my provisional ID',
-    registeredTitle: 'You are almost there',
-    registeredIntro: 'Write these down, then finish by phone.',
-    provisionalId: 'Provisional ID',
-    password: 'Password',
-    passwordOnce: 'Your password is shown only here, only once. Write it down now.',
-    numberToCall: 'Number to call',
-    validUntil: 'Provisional ID valid until',
-    validFor: (hours: number) => `(${hours} hours from registration)`,
-    whatToKey: 'On the phone',
-    keySteps: (id: string) => `When the call connects, press 1, key your provisional ID ${id} and then #. You will hear your formal ID twice (press 1 to hear it again).`,
-    chargeNote: (amount: string, days: number) => `Activation costs ${amount} and gives you ${days} days of access; the call tells you the fee too.`,
-    formalIdByVoice: 'For your security, the formal ID is only ever given by phone.',
-    loginTitle: 'Log in',
-    loginIntro: 'Enter the formal ID you heard on the phone and the password shown when you registered.',
-    formalId: 'Formal ID',
-    loginButton: 'Log in',
-    serviceTitle: 'Member page',
-    welcomeMember: (name: string) => `Welcome, ${name}.`,
-    accessActive: (date: string) => `Access valid until ${date}.`,
-    accessExpired: (date: string) => `Your access expired on ${date}.`,
-    renewHow: (number: string) => `To renew, call ${number}, press 4 and key your formal ID and phone PIN.`,
-    paidContent: 'Members only',
-    paidContentBody: 'While your access is valid, the paid content appears here. This month: paying by phone, the new old way.',
-    pinTitle: 'Phone PIN',
-    pinIntro: 'The 4 to 8 digits you key on the phone to renew or to buy payment codes.',
-    pinSet: 'Your PIN is set. You can change it here.',
-    pinNotSet: 'Not set yet.',
-    pinLocked: 'Phone purchases are locked after too many wrong PINs. Set a new PIN to unlock them.',
-    pinLabel: 'New PIN (4 to 8 digits)',
-    pinButton: 'Set PIN',
-    pinSaved: 'Your PIN has been set.',
-    notFoundTitle: 'Page not found',
-    errorTitle: 'Error',
-    backHome: 'Back to the home page',
-    maskedFormalId: (tail: string) => `Formal ID ending in ${tail}`,
-    formErrors: {
-      invalid_input: 'Please check the form: a name (up to 100 characters) and a valid e-mail address are needed.',
-      invalid_credentials: 'The formal ID or the password is not correct.',
-      locked_out: 'Too many failed logins. Please wait about 15 minutes and try again.',
-      invalid_pin: 'The PIN must be 4 to 8 digits.',
-      too_many_registrations: 'Too many registrations from your connection. Please try again later.',
-      busy: 'We are busy right now. Please wait a moment and try again.',
-    } as Record<string, string>,
-    loginErrors: {
-      invalid_input: 'Please enter the formal ID you heard on the phone (9 digits) and your password.',
-      invalid_credentials: 'The formal ID or the password is not correct.',
-      locked_out: 'Too many failed logins. Please wait about 15 minutes and try again.',
-      too_many_requests: 'We are busy right now. Please try again in a moment.',
-    } as Record<string, string>,
+  howItWorks: { ja: 'ご利用の流れ', en: 'How it works' },
+  step1: { ja: 'このサイトで登録すると、仮IDとパスワードが表示されます。', en: 'Register on this site: you get a provisional ID and a password.' },
+  step2: { ja: '表示された番号に電話をかけ、1を押して仮IDとシャープを入力します。', en: 'Call the number shown, press 1, and key your provisional ID followed by #.' },
+  step3: { ja: '電話で正式IDが読み上げられます。この通話が料金のお支払いです。', en: 'You hear your formal ID. That call is your payment.' },
+  step4: {
+    ja: '正式IDとパスワードでログインすると、有料サービスをご利用いただけます。期限が来たら、もう一度電話で更新できます。',
+    en: 'Log in with your formal ID and password to use the paid service. When your access runs out, call again to renew.',
   },
-} satisfies Record<WebLang, Record<string, unknown>>;
+  register: { ja: '新規登録', en: 'Register' },
+  login: { ja: 'ログイン', en: 'Log in' },
+  logout: { ja: 'ログアウト', en: 'Log out' },
+  name: { ja: 'お名前', en: 'Name' },
+  email: { ja: 'メールアドレス', en: 'E-mail' },
+  voiceLanguage: { ja: '電話の案内の言語', en: 'Language on the phone' },
+  japanese: { ja: '日本語', en: 'Japanese' },
+  english: { ja: '英語', en: 'English' },
+  registerTitle: { ja: '新規登録', en: 'Register' },
+  registerIntro: {
+    ja: 'お名前とメールアドレスを入力してください。仮IDとパスワードをこの画面でお知らせします。',
+    en: 'Enter your name and e-mail. Your provisional ID and password are shown on the next page.',
+  },
+  registerButton: { ja: '登録して仮IDを受け取る', en: 'Register and get my provisional ID' },
+  registeredTitle: { ja: '仮登録が完了しました', en: 'You are almost there' },
+  registeredIntro: { ja: '次の内容を控えてから、電話で本登録をしてください。', en: 'Write these down, then finish by phone.' },
+  provisionalId: { ja: '仮ID', en: 'Provisional ID' },
+  password: { ja: 'パスワード', en: 'Password' },
+  passwordOnce: { ja: 'パスワードはこの画面にだけ、一度だけ表示されます。必ず控えてください。', en: 'Your password is shown only here, only once. Write it down now.' },
+  numberToCall: { ja: 'おかけいただく番号', en: 'Number to call' },
+  validUntil: { ja: '仮IDの有効期限', en: 'Provisional ID valid until' },
+  validFor: { ja: (hours: number) => `（登録から${hours}時間）`, en: (hours: number) => `(${hours} hours from registration)` },
+  whatToKey: { ja: '電話での操作', en: 'On the phone' },
+  keySteps: {
+    ja: (id: string) => `つながったら 1 を押し、仮ID「${id}」を入力して最後に # を押してください。正式IDが2回読み上げられます（1 を押すともう一度聞けます）。`,
+    en: (id: string) => `When the call connects, press 1, key your provisional ID ${id} and then #. You will hear your formal ID twice (press 1 to hear it again).`,
+  },
+  chargeNote: {
+    ja: (amount: string, days: number) => `有効化の料金は ${amount} で、${days}日間ご利用いただけます。料金は通話の中でもお知らせします。`,
+    en: (amount: string, days: number) => `Activation costs ${amount} and gives you ${days} days of access; the call tells you the fee too.`,
+  },
+  formalIdByVoice: { ja: '正式IDは安全のため電話でのみお知らせします。', en: 'For your security, the formal ID is only ever given by phone.' },
+  loginTitle: { ja: 'ログイン', en: 'Log in' },
+  loginIntro: {
+    ja: '電話で聞いた正式IDと、登録時に表示されたパスワードを入力してください。',
+    en: 'Enter the formal ID you heard on the phone and the password shown when you registered.',
+  },
+  formalId: { ja: '正式ID', en: 'Formal ID' },
+  loginButton: { ja: 'ログイン', en: 'Log in' },
+  serviceTitle: { ja: '会員ページ', en: 'Member page' },
+  welcomeMember: { ja: (name: string) => `${name} さん、ようこそ。`, en: (name: string) => `Welcome, ${name}.` },
+  accessActive: { ja: (date: string) => `ご利用期限：${date}`, en: (date: string) => `Access valid until ${date}.` },
+  accessExpired: { ja: (date: string) => `ご利用期限（${date}）を過ぎています。`, en: (date: string) => `Your access expired on ${date}.` },
+  renewHow: {
+    ja: (number: string) => `更新するには ${number} に電話をかけ、4 を押して正式IDと電話用暗証番号を入力してください。`,
+    en: (number: string) => `To renew, call ${number}, press 4 and key your formal ID and phone PIN.`,
+  },
+  paidContent: { ja: '会員限定コンテンツ', en: 'Members only' },
+  paidContentBody: {
+    ja: 'ご利用期間中は、ここに有料コンテンツが表示されます。今月の特集：電話ひとつで始める、新しい支払いのかたち。',
+    en: 'While your access is valid, the paid content appears here. This month: paying by phone, the new old way.',
+  },
+  pinTitle: { ja: '電話用の暗証番号', en: 'Phone PIN' },
+  pinIntro: { ja: '電話で更新や決済コードの購入をするときに入力する 4〜8 桁の数字です。', en: 'The 4 to 8 digits you key on the phone to renew or to buy payment codes.' },
+  pinSet: { ja: '暗証番号は設定済みです。新しい番号に変更できます。', en: 'Your PIN is set. You can change it here.' },
+  pinNotSet: { ja: 'まだ設定されていません。', en: 'Not set yet.' },
+  pinLocked: {
+    ja: '暗証番号の誤りが続いたため、電話でのお手続きを停止しています。新しい暗証番号を設定すると解除されます。',
+    en: 'Phone purchases are locked after too many wrong PINs. Set a new PIN to unlock them.',
+  },
+  pinLabel: { ja: '新しい暗証番号（4〜8桁）', en: 'New PIN (4 to 8 digits)' },
+  pinButton: { ja: '暗証番号を設定', en: 'Set PIN' },
+  pinSaved: { ja: '暗証番号を設定しました。', en: 'Your PIN has been set.' },
+  notFoundTitle: { ja: 'ページが見つかりません', en: 'Page not found' },
+  errorTitle: { ja: 'エラー', en: 'Error' },
+  backHome: { ja: 'トップへ戻る', en: 'Back to the home page' },
+  maskedFormalId: { ja: (tail: string) => `正式ID：末尾 ${tail}`, en: (tail: string) => `Formal ID ending in ${tail}` },
+  formErrors: {
+    invalid_input: {
+      ja: '入力内容をご確認ください。お名前（100文字まで）と、正しい形式のメールアドレスが必要です。',
+      en: 'Please check the form: a name (up to 100 characters) and a valid e-mail address are needed.',
+    },
+    invalid_credentials: {
+      ja: '正式IDまたはパスワードが違います。',
+      en: 'The formal ID or the password is not correct.',
+    },
+    locked_out: {
+      ja: 'ログインの失敗が続いたため、しばらくログインできません。15分ほどしてからお試しください。',
+      en: 'Too many failed logins. Please wait about 15 minutes and try again.',
+    },
+    invalid_pin: {
+      ja: '暗証番号は4〜8桁の数字で入力してください。',
+      en: 'The PIN must be 4 to 8 digits.',
+    },
+    too_many_registrations: {
+      ja: 'この接続元からの登録が多すぎます。しばらくしてからお試しください。',
+      en: 'Too many registrations from your connection. Please try again later.',
+    },
+    busy: {
+      ja: 'ただいま混み合っています。少し待ってからもう一度お試しください。',
+      en: 'We are busy right now. Please wait a moment and try again.',
+    },
+  },
+  loginErrors: {
+    invalid_input: {
+      ja: '電話で聞いた正式ID（9桁の数字）とパスワードを入力してください。',
+      en: 'Please enter the formal ID you heard on the phone (9 digits) and your password.',
+    },
+    invalid_credentials: {
+      ja: '正式IDまたはパスワードが違います。',
+      en: 'The formal ID or the password is not correct.',
+    },
+    locked_out: {
+      ja: 'ログインの失敗が続いたため、しばらくログインできません。15分ほどしてからお試しください。',
+      en: 'Too many failed logins. Please wait about 15 minutes and try again.',
+    },
+    too_many_requests: {
+      ja: 'ただいま混み合っています。少し待ってからお試しください。',
+      en: 'We are busy right now. Please try again in a moment.',
+    },
+  },
+  badAddress: { ja: 'URLが正しくありません。', en: 'That address is not valid.' },
+  checkWhatYouSent: { ja: '送信内容を確認してください。', en: 'Please check what you sent.' },
+  somethingWentWrong: {
+    ja: '申し訳ありません。問題が発生しました。しばらくしてからお試しください。',
+    en: 'Sorry, something went wrong. Please try again shortly.',
+  },
+};
 
-export type Messages = (typeof MESSAGES)['ja'];
+type Entry = { ja: unknown; en: unknown };
+type Group = Record<string, { ja: string; en: string }>;
+/** One language's text, as the pages use it (ja and en have the same shape: one type). */
+export type Messages = { [K in keyof typeof WEB_TEXT]: (typeof WEB_TEXT)[K] extends Entry ? (typeof WEB_TEXT)[K]['ja'] : Record<string, string> };
+
+const isEntry = (value: object): value is Entry => 'ja' in value && 'en' in value;
+
+function inLanguage(lang: WebLang): Messages {
+  const pick = (value: object): unknown =>
+    isEntry(value) ? value[lang] : Object.fromEntries(Object.entries(value as Group).map(([code, entry]) => [code, entry[lang]]));
+  return Object.fromEntries(Object.entries(WEB_TEXT).map(([key, value]) => [key, pick(value)])) as Messages;
+}
+
+export const MESSAGES: Record<WebLang, Messages> = { ja: inLanguage('ja'), en: inLanguage('en') };
+
+/** Entries whose text is empty in a language, or whose two functions take different details. */
+export function missingWebTranslations(): string[] {
+  const sample = (text: unknown, arity: number) => (typeof text === 'function' ? String(text(...Array(arity).fill('1'))) : String(text ?? ''));
+  const check = (name: string, entry: Entry): string[] => {
+    const arity = typeof entry.ja === 'function' ? entry.ja.length : 0;
+    const wrong = WEB_LANGS.filter((lang) => !sample(entry[lang], arity).trim()).map((lang) => `${name}.${lang}`);
+    if ((typeof entry.en === 'function' ? entry.en.length : 0) !== arity) wrong.push(`${name}: ja and en take different details`);
+    return wrong;
+  };
+  return Object.entries(WEB_TEXT).flatMap(([key, value]) =>
+    isEntry(value) ? check(key, value) : Object.entries(value as Group).flatMap(([code, entry]) => check(`${key}.${code}`, entry)),
+  );
+}

@@ -1,3 +1,4 @@
+import { API_TEXT } from '../http/api-text.ts';
 import type { RequestHandler } from 'express';
 import { errorBody } from '../http/errors.ts';
 
@@ -28,7 +29,7 @@ export function requireSameOriginForms(publicBaseUrl: string, answer: 'text' | '
     })();
     if (!crossSiteByFetchMetadata && (origin === allowed || sameHost)) return next();
     if (answer === 'json') {
-      res.status(403).json(errorBody('cross_site_request', 'Requests from another site are not accepted.'));
+      res.status(403).json(errorBody('cross_site_request', API_TEXT.crossSiteRequest.en));
       return;
     }
     res.status(403).type('text/plain').send('Forbidden: cross-site form posts are not accepted.');
