@@ -116,7 +116,7 @@ export async function rotateApiKey(deps: CoreDeps, merchantId: string): Promise<
   const now = deps.now();
   const until = now + deps.config.merchantKeyOverlapHours * 3_600_000;
   if ((await deps.redis.dpRotateApiKey(keys.merchant(merchantId), apiKeyHash(apiKey, deps.config.hashPepper), until, now)) !== 1) {
-    throw new AppError(404, 'unknown_merchant', 'There is no such merchant.');
+    throw new AppError(404, 'unknown_merchant', API_TEXT.unknownMerchant);
   }
   // The old key, remembered here as current, must now be checked against its overlap.
   for (const [digest, remembered] of verifiedKeys.get(deps.redis) ?? []) if (remembered.merchantId === merchantId) verifiedKeys.get(deps.redis)!.delete(digest);
