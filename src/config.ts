@@ -63,6 +63,12 @@ const schema = z.object({
   REDIS_URL: optionalString,
   REDIS_CLUSTER_NODES: clusterNodes,
   REDIS_DATA_DIR: optionalString,
+  REDIS_WAIT_REPLICAS: z
+    .preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(16).optional())
+    .describe('Replicas every money write waits for (Redis WAIT) before it is acknowledged. Default: 1 where the key’s master has a replica (Redis Cluster), else 0.'),
+  REDIS_WAIT_TIMEOUT_MS: z
+    .preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(1000))
+    .describe('How long a money write waits for its replicas; short of them, the client gets a retryable 503 (the write stays on the master).'),
   REDIS_KEY_PREFIX: z.preprocess(
     emptyAsUndefined,
     z
@@ -129,7 +135,11 @@ export interface Config {
   port: number;
   publicBaseUrl: string;
   /** dataDir: where npm start's own redis-server keeps its data when REDIS_URL is empty (default .data/redis). */
-  redis: { url?: string; clusterNodes: { host: string; port: number }[]; keyPrefix: string; dataDir?: string };
+  /**
+   * waitReplicas: replicas a money write waits for (undefined: 1 where the key's master has one);
+   * waitTimeoutMs: how long it waits before answering a retryable error.
+   */
+  redis: { url?: string; clusterNodes: { host: string; port: number }[]; keyPrefix: string; dataDir?: string; waitReplicas?: number; waitTimeoutMs: number };
   twilio: { authToken: string; accountSid?: string };
   servicePhoneNumber: string;
   defaultLocale: Locale;
@@ -198,7 +208,14 @@ export function buildConfig(env: Record<string, string | undefined>): Config {
     env: e.NODE_ENV,
     port: e.PORT,
     publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`,
-    redis: { url: e.REDIS_URL, clusterNodes: e.REDIS_CLUSTER_NODES, keyPrefix: e.REDIS_KEY_PREFIX, dataDir: e.REDIS_DATA_DIR },
+    redis: {
+      url: e.REDIS_URL,
+      clusterNodes: e.REDIS_CLUSTER_NODES,
+      keyPrefix: e.REDIS_KEY_PREFIX,
+      dataDir: e.REDIS_DATA_DIR,
+      waitReplicas: e.REDIS_WAIT_REPLICAS,
+      waitTimeoutMs: e.REDIS_WAIT_TIMEOUT_MS,
+    },
     twilio: {
       authToken: secret('TWILIO_AUTH_TOKEN', e.TWILIO_AUTH_TOKEN, DEV_TWILIO_TOKEN),
       accountSid: e.TWILIO_ACCOUNT_SID,

@@ -1,5 +1,9 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { isRedisUnavailable } from '../store/redis.ts';
+
+/** What a client is told to wait before retrying while Redis fails over (a replica takes over in a few seconds). */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
 
 /** An error meant for the client: an HTTP status, a stable machine code and a human message. */
 export class AppError extends Error {
@@ -48,10 +52,17 @@ export function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
       res.status(status).json(errorBody('bad_request', 'The request could not be understood.'));
       return;
     }
+    // Redis away for a moment (a failover, a restart) or a money write not yet on a replica: retryable.
+    if (isRedisUnavailable(error) || /redis/i.test(String(error?.message))) {
+      logger.warn({ err: error, path: req.path }, 'Redis unavailable; answered 503');
+      res
+        .status(503)
+        .set('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS))
+        .json(errorBody('unavailable', 'The service is briefly unavailable. Please retry in a moment (with the same Idempotency-Key, if you sent one).'));
+      return;
+    }
     logger.error({ err: error, path: req.path }, 'unhandled API error');
-    res.status(error?.name === 'MaxRetriesPerRequestError' || /redis|ECONNREFUSED/i.test(String(error?.message)) ? 503 : 500).json(
-      errorBody('internal_error', 'Something went wrong on our side; nothing was changed. Please try again.'),
-    );
+    res.status(500).json(errorBody('internal_error', 'Something went wrong on our side; nothing was changed. Please try again.'));
   };
 }
 

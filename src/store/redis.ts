@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import calculateSlot from 'cluster-key-slot';
 import { Cluster, Redis, type Result } from 'ioredis';
 import type { Config } from '../config.ts';
 
@@ -220,5 +221,83 @@ export function createRedisClient(config: Config, options: RedisOptions = {}): R
   }
   client.on('error', options.onError ?? (() => undefined));
   defineScripts(client);
+  waitForReplicasAfterMoneyWrites(client, config, keyPrefix);
   return client;
+}
+
+/**
+ * The scripts whose effect is money or what a caller was told about it: a charge, a debit, an
+ * issued code, a booking for a merchant, and the Idempotency-Key's claim. Their answers wait for
+ * a replica (see below).
+ */
+const MONEY_SCRIPTS = [
+  'dpClaimProvisionalId',
+  'dpRenewAccess',
+  'dpBuyCode',
+  'dpIssueCode',
+  'dpRedeemCode',
+  'dpVoidRedemption',
+  'dpRecordRedemption',
+  'dpChargeApproval',
+  'dpDecidePaymentRequest',
+  // Not money, but what makes a merchant's retry replay: a claim lost in a failover would give the
+  // retry a new operation ID, and the code, debited under the old one, would answer "spent".
+  'dpBeginMerchantPost',
+] as const satisfies readonly (keyof typeof SCRIPTS)[];
+
+/** A money write reached its master but not the replicas it must wait for in time: retry (the same Idempotency-Key or call step replays it). */
+export class ReplicaWaitError extends Error {
+  override name = 'ReplicaWaitError';
+}
+
+/** Redis errors that mean "not now" (a failover, a restart, a dropped connection), not "wrong": a client should retry. */
+export function isRedisUnavailable(error: unknown): boolean {
+  if (error instanceof ReplicaWaitError) return true;
+  const e = error as { name?: string; message?: string; code?: string } | null;
+  return (
+    e?.name === 'MaxRetriesPerRequestError' ||
+    e?.name === 'ClusterAllFailedError' ||
+    /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|READONLY)\b|Too many Cluster redirections|Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|EPIPE|Failed to refresh slots cache/.test(`${e?.code ?? ''} ${e?.message ?? ''}`.trim())
+  );
+}
+
+/**
+ * Redis replicates asynchronously: a master that dies right after answering can take an
+ * acknowledged charge with it, and the replica that takes over never saw it. So after each money
+ * script, the client sends WAIT on the connection to the master that ran it and acknowledges the
+ * write only once REDIS_WAIT_REPLICAS replicas have it (default: 1 where that master has a
+ * replica, as on Redis Cluster with replicas; 0 on a single Redis). Short of that within
+ * REDIS_WAIT_TIMEOUT_MS it throws ReplicaWaitError, which clients see as a retryable 503 or a
+ * spoken apology; every money step is idempotent, so the retry replays what was done.
+ */
+function waitForReplicasAfterMoneyWrites(client: RedisClient, config: Config, keyPrefix: string): void {
+  const configured = config.redis.waitReplicas;
+  if (configured === 0) return;
+  const timeoutMs = config.redis.waitTimeoutMs;
+  const target = (firstKey: string): { node: Redis; replicas: number } | undefined => {
+    if (!(client instanceof Cluster)) return configured ? { node: client, replicas: configured } : undefined;
+    // slots[slot] lists the master first, then its replicas, as the cluster last reported them.
+    const owners = client.slots[calculateSlot(`${keyPrefix}${firstKey}`)];
+    const node = owners && client.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === owners[0]);
+    const replicas = configured ?? (owners && owners.length > 1 ? 1 : 0);
+    return node && replicas > 0 ? { node, replicas } : undefined;
+  };
+  const commands = client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const name of MONEY_SCRIPTS) {
+    const run = commands[name]!;
+    const numberOfKeys = SCRIPTS[name].numberOfKeys;
+    commands[name] = async (...args: unknown[]) => {
+      const result = await run.apply(client, args);
+      // With a variable key count the count comes first, then the keys.
+      const firstKey = String(numberOfKeys === null ? args[1] : args[0]);
+      const wanted = target(firstKey);
+      if (wanted) {
+        const acknowledged = await wanted.node.wait(wanted.replicas, timeoutMs);
+        if (acknowledged < wanted.replicas) {
+          throw new ReplicaWaitError(`a money write reached ${acknowledged} of ${wanted.replicas} replica(s) within ${timeoutMs} ms`);
+        }
+      }
+      return result;
+    };
+  }
 }
