@@ -154,7 +154,7 @@ export interface Config {
   loginMaxFailures: number;
   loginLockoutSeconds: number;
   lineMaxWrongEntriesPerDay: number;
-  /** Registrations one client address may make per hour (each costs a 128 MiB scrypt). */
+  /** Registrations one client address may make per hour (each costs a 19 MiB argon2id hash). */
   registrationsPerAddressPerHour: number;
   /** After SIGTERM/SIGINT: how long in-flight requests get before connections are force-closed. */
   shutdownTimeoutMs: number;
