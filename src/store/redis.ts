@@ -272,7 +272,8 @@ export function isRedisUnavailable(error: unknown): boolean {
  */
 function waitForReplicasAfterMoneyWrites(client: RedisClient, config: Config, keyPrefix: string): void {
   const configured = config.redis.waitReplicas;
-  if (configured === 0) return;
+  // Nothing to wait for: no wrapper on the hot path.
+  if (configured === 0 || (configured === undefined && !(client instanceof Cluster))) return;
   const timeoutMs = config.redis.waitTimeoutMs;
   const target = (firstKey: string): { node: Redis; replicas: number } | undefined => {
     if (!(client instanceof Cluster)) return configured ? { node: client, replicas: configured } : undefined;
@@ -286,7 +287,12 @@ function waitForReplicasAfterMoneyWrites(client: RedisClient, config: Config, ke
   for (const name of MONEY_SCRIPTS) {
     const run = commands[name]!;
     const numberOfKeys = SCRIPTS[name].numberOfKeys;
-    commands[name] = async (...args: unknown[]) => {
+    // A pipeline copies the client's script functions and auto-pipelining calls them on one: there
+    // (this !== client) the command is only queued, so it runs as is, without a WAIT.
+    commands[name] = function (this: unknown, ...args: unknown[]) {
+      return this === client ? runAndWait(args) : run.apply(this, args);
+    };
+    const runAndWait = async (args: unknown[]) => {
       const result = await run.apply(client, args);
       // With a variable key count the count comes first, then the keys.
       const firstKey = String(numberOfKeys === null ? args[1] : args[0]);
