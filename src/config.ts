@@ -100,6 +100,12 @@ export const ENV_SCHEMA = z.object({
     'Where `npm start` keeps its own redis-server\'s data when REDIS_URL is empty (default .data/redis). A lock file there stops a second `npm start` from running a second redis-server on the same data.',
   ),
   REDIS_CLUSTER_NODES: clusterNodes.describe('host:port,host:port — use Redis Cluster instead of REDIS_URL.'),
+  REDIS_WAIT_REPLICAS: z
+    .preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(16).optional())
+    .describe('Replicas every money write waits for (Redis WAIT) before it is acknowledged. Default: 1 where the key’s master has a replica (Redis Cluster), else 0.'),
+  REDIS_WAIT_TIMEOUT_MS: z
+    .preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(1000))
+    .describe('How long a money write waits for its replicas; short of them, the client gets a retryable 503 (the write stays on the master).'),
   REDIS_KEY_PREFIX: z
     .preprocess(
       emptyAsUndefined,
@@ -201,6 +207,8 @@ function toConfig(e: Env, ctx: z.RefinementCtx) {
     REDIS_CLUSTER_NODES,
     REDIS_KEY_PREFIX,
     REDIS_DATA_DIR,
+    REDIS_WAIT_REPLICAS,
+    REDIS_WAIT_TIMEOUT_MS,
     TWILIO_AUTH_TOKEN,
     TWILIO_ACCOUNT_SID,
     TWILIO_SMS_FROM,
@@ -234,7 +242,8 @@ function toConfig(e: Env, ctx: z.RefinementCtx) {
     /** What really happens when a member is charged; every prompt about money says it. */
     chargeMethod: CHARGE_METHOD ?? 'premium-rate',
     /** dataDir: where npm start's own redis-server keeps its data when REDIS_URL is empty (default .data/redis). */
-    redis: { url: REDIS_URL, clusterNodes: REDIS_CLUSTER_NODES, keyPrefix: REDIS_KEY_PREFIX, dataDir: REDIS_DATA_DIR },
+    /** waitReplicas: replicas a money write waits for (undefined: 1 where the key's master has one); waitTimeoutMs: how long before a retryable error. */
+    redis: { url: REDIS_URL, clusterNodes: REDIS_CLUSTER_NODES, keyPrefix: REDIS_KEY_PREFIX, dataDir: REDIS_DATA_DIR, waitReplicas: REDIS_WAIT_REPLICAS, waitTimeoutMs: REDIS_WAIT_TIMEOUT_MS },
     twilio: { authToken: required('TWILIO_AUTH_TOKEN', TWILIO_AUTH_TOKEN, DEV_TWILIO_TOKEN), accountSid: TWILIO_ACCOUNT_SID },
     /** Sender number for payment-code SMS; SMS is sent only when this and TWILIO_ACCOUNT_SID are set. */
     smsFrom: TWILIO_SMS_FROM,

@@ -23,6 +23,10 @@ export const API_TEXT = {
   malformedPath: { en: 'The request path has a broken %-encoding.', ja: 'リクエストのパスの %エンコードが壊れています。' },
   notFound: { en: 'There is no such endpoint.', ja: 'そのエンドポイントはありません。' },
   crossSiteRequest: { en: 'Requests from another site are not accepted.', ja: '別のサイトからのリクエストは受け付けません。' },
+  unavailable: {
+    en: 'The service is briefly unavailable. Please retry in a moment (with the same Idempotency-Key, if you sent one).',
+    ja: 'ただいま一時的にご利用いただけません。少し待ってからもう一度お試しください（Idempotency-Key を送った場合は同じものを）。',
+  },
   internalError: {
     en: 'Something went wrong on our side; nothing was changed. Please try again.',
     ja: 'こちら側で問題が発生しました。何も変更されていません。もう一度お試しください。',

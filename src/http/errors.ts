@@ -3,6 +3,9 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { API_TEXT, type ApiText } from './api-text.ts';
 
+/** What a client is told to wait before retrying while Redis fails over (a replica takes over in a few seconds). */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
+
 /** An error meant for the client: an HTTP status, a stable machine code and a human message. */
 export class AppError extends Error {
   override name = 'AppError';
@@ -47,9 +50,18 @@ export function fromBodyParserError(error: unknown): AppError | undefined {
  * Redis is away (503, try again) rather than a fault of ours (500). ioredis gives up on a command
  * after maxRetriesPerRequest, or (ioredis 6, while it waits between reconnects) at commandTimeout.
  */
+/**
+ * Redis errors that mean "not now" (a failover, a restart, a dropped connection, a money write not
+ * yet on its replicas: ReplicaWaitError from store/redis.ts), not "wrong": a client should retry.
+ */
 export function redisUnavailable(error: unknown): boolean {
-  const e = error as { name?: unknown; message?: unknown } | undefined;
-  return e?.name === 'MaxRetriesPerRequestError' || /redis|ECONNREFUSED|Command timed out|Connection is closed/i.test(String(e?.message));
+  const e = error as { name?: string; message?: string; code?: string } | null;
+  return (
+    e?.name === 'ReplicaWaitError' ||
+    e?.name === 'MaxRetriesPerRequestError' ||
+    e?.name === 'ClusterAllFailedError' ||
+    /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|READONLY)\b|Too many Cluster redirections|Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|EPIPE|Failed to refresh slots cache|redis/i.test(`${e?.code ?? ''} ${e?.message ?? ''}`.trim())
+  );
 }
 
 /** JSON API errors: `{"error":{"code","message"}}`, never a stack trace. */
@@ -66,10 +78,17 @@ export function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
       res.status(status).json(errorBody('bad_request', API_TEXT.badRequest.en));
       return;
     }
+    // Redis away for a moment (a failover, a restart) or a money write not yet on a replica: retryable.
+    if (redisUnavailable(error)) {
+      logger.warn({ err: error, path: req.path }, 'Redis unavailable; answered 503');
+      res
+        .status(503)
+        .set('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS))
+        .json(errorBody('unavailable', API_TEXT.unavailable.en));
+      return;
+    }
     logger.error({ err: error, path: req.path }, 'unhandled API error');
-    res.status(redisUnavailable(error) ? 503 : 500).json(
-      errorBody('internal_error', API_TEXT.internalError.en),
-    );
+    res.status(500).json(errorBody('internal_error', API_TEXT.internalError.en));
   };
 }
 

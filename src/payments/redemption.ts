@@ -178,7 +178,19 @@ export async function redeemCode(deps: CoreDeps, merchantId: string, input: unkn
   const now = deps.now();
   const day = calendarDay(now, deps.config.timeZone);
   const [status, remaining, currency, redeemedAmount, at, bookedDay] = await afterMarking(deps.redis, hash, () =>
-    deps.redis.dpRedeemCode(keys.paymentCode(hash), keys.codeRedemptions(hash), keys.codeUnsettled(hash), redemptionId, merchantId, amount, now, orderId ?? '', hash, day),
+    deps.redis.dpRedeemCode(
+      keys.paymentCode(hash),
+      keys.codeRedemptions(hash),
+      keys.codeUnsettled(hash),
+      redemptionId,
+      merchantId,
+      amount,
+      now,
+      orderId ?? '',
+      hash,
+      day,
+      deps.config.voidWindowHours * 3_600_000,
+    ),
   );
   switch (scriptOutcome(status)) {
     case 'not_found':

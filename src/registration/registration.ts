@@ -30,7 +30,7 @@ const REGISTRATION_WINDOW_SECONDS = 3600;
 
 /**
  * Creates a pending registration: a fresh provisional ID and password, the password kept only as
- * a scrypt hash, the record expiring after PENDING_REGISTRATION_TTL_SECONDS. Each client address
+ * an argon2id hash, the record expiring after PENDING_REGISTRATION_TTL_SECONDS. Each client address
  * gets REGISTRATIONS_PER_ADDRESS_PER_HOUR, counted and checked in one atomic step before the
  * hash is computed (a refused one answers 429 with Retry-After and costs nothing).
  */

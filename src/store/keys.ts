@@ -33,7 +33,7 @@ export const keys = {
   formalIdIndex: (formalId: string) => `fid:{${formalId}}`,
   loginFailures: (formalId: string) => `login-fail:{${formalId}}`,
   loginFailuresByAddress: (address: string) => `login-fail-ip:{${address}}`,
-  /** Registrations from one client address in the current window (each one costs a scrypt hash). */
+  /** Registrations from one client address in the current window (each one costs a password hash). */
   registrationsByAddress: (address: string) => `register-ip:{${address}}`,
   lineWrongEntries: (phoneNumber: string) => `line-wrong:{${phoneNumber}}`,
   /** The language last used by a member on this calling line, so the greeting can be in it. */

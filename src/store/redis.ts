@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import calculateSlot from 'cluster-key-slot';
 import { Cluster, Redis, type Result } from 'ioredis';
 import type { Config } from '../config.ts';
 
@@ -83,6 +84,7 @@ declare module 'ioredis' {
       orderId: string,
       codeHash: string,
       day: string,
+      voidWindowMs?: Arg,
     ): Result<[number, string?, string?, string?, string?, string?], Context>;
     dpVoidRedemption(code: string, redemptions: string, unsettled: string, redemptionId: string, merchantId: string, nowMs: Arg, windowMs: Arg): Result<[number, string?, string?, string?], Context>;
     dpRescheduleMark(index: string, member: string, seenScore: Arg, newScore: Arg | ''): Result<number, Context>;
@@ -227,5 +229,78 @@ export function createRedisClient(config: Config, options: RedisOptions = {}): R
   }
   client.on('error', options.onError ?? (() => undefined));
   defineScripts(client);
+  waitForReplicasAfterMoneyWrites(client, config, keyPrefix);
   return client;
+}
+
+/**
+ * The scripts whose effect is money or what a caller was told about it: a charge, a debit, an
+ * issued code, a booking for a merchant, and the Idempotency-Key's claim. Their answers wait for
+ * a replica (see below).
+ */
+const MONEY_SCRIPTS = [
+  'dpClaimProvisionalId',
+  'dpRenewAccess',
+  'dpBuyCode',
+  'dpIssueCode',
+  'dpRedeemCode',
+  'dpVoidRedemption',
+  'dpRecordRedemption',
+  'dpChargeApproval',
+  'dpDecidePaymentRequest',
+  // Not money, but what makes a merchant's retry replay: a claim lost in a failover would give the
+  // retry a new operation ID, and the code, debited under the old one, would answer "spent".
+  'dpBeginMerchantPost',
+] as const satisfies readonly (keyof typeof SCRIPTS)[];
+
+/** A money write reached its master but not the replicas it must wait for in time: retry (the same Idempotency-Key or call step replays it). */
+export class ReplicaWaitError extends Error {
+  override name = 'ReplicaWaitError';
+}
+
+/**
+ * Redis replicates asynchronously: a master that dies right after answering can take an
+ * acknowledged charge with it, and the replica that takes over never saw it. So after each money
+ * script, the client sends WAIT on the connection to the master that ran it and acknowledges the
+ * write only once REDIS_WAIT_REPLICAS replicas have it (default: 1 where that master has a
+ * replica, as on Redis Cluster with replicas; 0 on a single Redis). Short of that within
+ * REDIS_WAIT_TIMEOUT_MS it throws ReplicaWaitError, which clients see as a retryable 503 or a
+ * spoken apology; every money step is idempotent, so the retry replays what was done.
+ */
+function waitForReplicasAfterMoneyWrites(client: RedisClient, config: Config, keyPrefix: string): void {
+  const configured = config.redis.waitReplicas;
+  // Nothing to wait for: no wrapper on the hot path.
+  if (configured === 0 || (configured === undefined && !(client instanceof Cluster))) return;
+  const timeoutMs = config.redis.waitTimeoutMs;
+  const target = (firstKey: string): { node: Redis; replicas: number } | undefined => {
+    if (!(client instanceof Cluster)) return configured ? { node: client, replicas: configured } : undefined;
+    // slots[slot] lists the master first, then its replicas, as the cluster last reported them.
+    const owners = client.slots[calculateSlot(`${keyPrefix}${firstKey}`)];
+    const node = owners && client.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === owners[0]);
+    const replicas = configured ?? (owners && owners.length > 1 ? 1 : 0);
+    return node && replicas > 0 ? { node, replicas } : undefined;
+  };
+  const commands = client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const name of MONEY_SCRIPTS) {
+    const run = commands[name]!;
+    const numberOfKeys = SCRIPTS[name].numberOfKeys;
+    // A pipeline copies the client's script functions and auto-pipelining calls them on one: there
+    // (this !== client) the command is only queued, so it runs as is, without a WAIT.
+    commands[name] = function (this: unknown, ...args: unknown[]) {
+      return this === client ? runAndWait(args) : run.apply(this, args);
+    };
+    const runAndWait = async (args: unknown[]) => {
+      const result = await run.apply(client, args);
+      // With a variable key count the count comes first, then the keys.
+      const firstKey = String(numberOfKeys === null ? args[1] : args[0]);
+      const wanted = target(firstKey);
+      if (wanted) {
+        const acknowledged = await wanted.node.wait(wanted.replicas, timeoutMs);
+        if (acknowledged < wanted.replicas) {
+          throw new ReplicaWaitError(`a money write reached ${acknowledged} of ${wanted.replicas} replica(s) within ${timeoutMs} ms`);
+        }
+      }
+      return result;
+    };
+  }
 }

@@ -26,7 +26,7 @@ describe('npm start on every core: WEB_CONCURRENCY workers share one port and on
       TWILIO_AUTH_TOKEN: config.twilio.authToken,
       SERVICE_PHONE_NUMBER: config.servicePhoneNumber,
       REGISTRATIONS_PER_ADDRESS_PER_HOUR: '100000',
-    });
+    }, { timeoutMs: 90_000 }); // three processes load the app's modules at once on a shared machine
     // What the test helpers need of a test app: where it listens and how it is configured.
     const redis = createRedisClient(config);
     app = {
@@ -44,7 +44,7 @@ describe('npm start on every core: WEB_CONCURRENCY workers share one port and on
   });
 
   after(async () => {
-    if (running.child.exitCode === null) running.child.kill('SIGKILL');
+    if (running && running.child.exitCode === null) running.child.kill('SIGKILL');
     await app?.close();
   });
 

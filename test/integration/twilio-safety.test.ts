@@ -123,7 +123,8 @@ describe('Twilio webhooks are safe', () => {
         body: JSON.stringify({ name: 'A', email: 'a@example.com' }),
       });
       expect(api.status).to.equal(503);
-      expect(((await api.json()) as { error: { code: string } }).error.code).to.equal('internal_error');
+      expect(((await api.json()) as { error: { code: string } }).error.code).to.equal('unavailable');
+      expect(api.headers.get('retry-after')).to.equal('2');
     } finally {
       broken.redis.disconnect();
       await broken.close();

@@ -1,10 +1,15 @@
 import type { Redis } from 'ioredis';
+import { nanoid } from 'nanoid';
+import { createMerchant } from '../../../src/merchants/merchants.ts';
 import { codeHash } from '../../../src/payments/code-secrets.ts';
+import { redeemCode } from '../../../src/payments/redemption.ts';
 import { keys } from '../../../src/store/keys.ts';
 import { seedBuyers, seedPaymentCodes, type BenchContext } from './scenarios.ts';
 import { activateMembers, seedPendingRegistrations } from './seed.ts';
 
 const CODE_AMOUNT = 500;
+/** Redemptions in flight while measuring (auto-pipelined by the client). */
+const REDEEM_CONCURRENCY = 500;
 
 export interface MemoryFigure {
   /** used_memory delta divided by the count: everything one item costs, index and expiry included. */
@@ -18,6 +23,8 @@ export interface RedisMemoryFigures {
   pendingRegistration: MemoryFigure;
   account: MemoryFigure;
   paymentCode: MemoryFigure;
+  /** A code redeemed in full by a merchant (the 24-hour Idempotency-Key answer not included). */
+  redemption?: MemoryFigure;
 }
 
 async function usedMemory(plain: Redis): Promise<number> {
@@ -74,6 +81,23 @@ export async function measureRedisMemory(ctx: BenchContext, plain: Redis, count:
     sampleKeys: { codeHash: await sizeOf(codeKey), buyersLedgerAfter50Purchases: await sizeOf(keys.memberLedger(buyers[0]!)) },
   };
 
+  const deps = { config, redis, now: Date.now };
+  const { merchantId } = await createMerchant(deps, { name: 'Bench Memory Café' });
+  const beforeRedemptions = await usedMemory(plain);
+  for (let start = 0; start < codes.length; start += REDEEM_CONCURRENCY) {
+    await Promise.all(codes.slice(start, start + REDEEM_CONCURRENCY).map((code) => redeemCode(deps, merchantId, { code, amount: CODE_AMOUNT }, { op: nanoid(22) })));
+  }
+  const withRedemptions = await usedMemory(plain);
+  const redemption: MemoryFigure = {
+    bytesEach: Math.round((withRedemptions - beforeRedemptions) / count),
+    count,
+    sampleKeys: {
+      codeHashAfter: await sizeOf(codeKey),
+      codeRedemptions: await sizeOf(keys.codeRedemptions(codeHash(codes[0]!, config.hashPepper))),
+      merchantRedemptionsPerRedemption: Math.round(((await sizeOf(keys.merchantRedemptions(merchantId))) ?? 0) / count),
+    },
+  };
+
   await plain.flushall();
-  return { pendingRegistration, account, paymentCode };
+  return { pendingRegistration, account, paymentCode, redemption };
 }

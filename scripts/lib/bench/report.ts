@@ -99,6 +99,8 @@ export function renderMarkdown(results: BenchResults): string {
     lines.push(`| pending registration (${memory.pendingRegistration.count.toLocaleString('en-US')}) | ${memory.pendingRegistration.bytesEach} | ${sample(memory.pendingRegistration.sampleKeys)} |`);
     lines.push(`| activated account (${memory.account.count.toLocaleString('en-US')}) | ${memory.account.bytesEach} | ${sample(memory.account.sampleKeys)} |`);
     lines.push(`| payment code, whole purchase (${memory.paymentCode.count.toLocaleString('en-US')}) | ${memory.paymentCode.bytesEach} | ${sample(memory.paymentCode.sampleKeys)} |`);
+    if (memory.redemption)
+      lines.push(`| redemption of a code in full (${memory.redemption.count.toLocaleString('en-US')}; without the 24 h Idempotency-Key answer) | ${memory.redemption.bytesEach} | ${sample(memory.redemption.sampleKeys)} |`);
   }
   if (results.pending.length) {
     lines.push('', 'Pending scenarios (listed, not run):');

@@ -286,7 +286,14 @@ function login(): Scenario {
       const memberIds = await seedPendingRegistrations(ctx.redis, ctx.config, ctx.passwordHash, LOGIN_ACCOUNTS);
       formalIds = await activateMembers(ctx.redis, ctx.config, memberIds);
     },
-    requests: (ctx) => [fresh(() => json('/api/login', { formalId: formalIds[next++ % formalIds.length], password: ctx.password }))],
+    // Each login from an address of its own (the app trusts X-Forwarded-For from loopback), as
+    // members log in from their own connections: one address gets only 5 × LOGIN_MAX_FAILURES attempts in flight.
+    requests: (ctx) => [
+      fresh(() => {
+        const request = json('/api/login', { formalId: formalIds[next % formalIds.length], password: ctx.password });
+        return { ...request, headers: { ...request.headers, 'x-forwarded-for': `198.51.100.${(next++ % 250) + 1}` } };
+      }),
+    ],
     verifyBody: (body) => body.includes('"accessExpiresAt"'),
   };
 }

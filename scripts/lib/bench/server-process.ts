@@ -153,25 +153,25 @@ async function clusterPrimary(instances: number): Promise<void> {
         }),
     ),
   );
+  // One listener per worker; each question has an ID and waits for every worker's answer to it.
   let asked = 0;
-  const usage = async () => {
-    const id = ++asked;
-    const answers = await Promise.all(
-      workers.map(
-        (worker) =>
-          new Promise<{ rss: number; cpuMicros: number }>((resolve) => {
-            const onMessage = (message: { type: string; id?: number; rss: number; cpuMicros: number }) => {
-              if (message.type !== 'usage' || message.id !== id) return;
-              worker.off('message', onMessage);
-              resolve(message);
-            };
-            worker.on('message', onMessage);
-            worker.send({ type: 'usage?', id });
-          }),
-      ),
-    );
-    return answers.reduce((sum, a) => ({ rss: sum.rss + a.rss, cpuMicros: sum.cpuMicros + a.cpuMicros }), ownUsage());
-  };
+  const waiting = new Map<number, { answers: { rss: number; cpuMicros: number }[]; done: (sum: { rss: number; cpuMicros: number }) => void }>();
+  for (const worker of workers) {
+    worker.on('message', (message: { type: string; id?: number; rss: number; cpuMicros: number }) => {
+      const question = message.type === 'usage' && message.id !== undefined ? waiting.get(message.id) : undefined;
+      if (!question) return;
+      question.answers.push(message);
+      if (question.answers.length < workers.length) return;
+      waiting.delete(message.id!);
+      question.done(question.answers.reduce((sum, a) => ({ rss: sum.rss + a.rss, cpuMicros: sum.cpuMicros + a.cpuMicros }), ownUsage()));
+    });
+  }
+  const usage = () =>
+    new Promise<{ rss: number; cpuMicros: number }>((done) => {
+      const id = ++asked;
+      waiting.set(id, { answers: [], done });
+      for (const worker of workers) worker.send({ type: 'usage?', id });
+    });
   const usageTimer = setInterval(() => void usage().then((u) => send({ type: 'usage', ...u })), USAGE_REPORT_INTERVAL_MS);
   const stop = async () => {
     clearInterval(usageTimer);

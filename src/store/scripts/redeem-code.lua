@@ -9,6 +9,9 @@
 -- KEYS[3] code unsettled outbox       code:{<codeHash>}:unsettled     (redemption ID | void:<ID> -> JSON)
 -- ARGV[1] redemption ID   ARGV[2] merchant ID   ARGV[3] amount   ARGV[4] now (ms)   ARGV[5] order ID or ''
 -- ARGV[6] code hash   ARGV[7] calendar day of now (yyyy-mm-dd, TIME_ZONE)
+-- ARGV[8] void window (ms; optional, default 0): the code's redemption records are kept as long as
+--         the code record (its expiry plus the retention purchase.ts gives it) or until the
+--         window after this redemption ends, whichever is later; then they go with the code
 -- Returns: {1, remaining, currency} redeemed now
 --          {0, remaining after it, currency, amount, at, day} this redemption ID was already redeemed (retry)
 --          {-1} no such code   {-6} expired   {-7} restricted to another merchant
@@ -42,4 +45,12 @@ redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({merchantId = ARGV[2], amount 
   orderId = ARGV[5], remainingAfter = after, currency = code[4], day = ARGV[7]}))
 redis.call('HSET', KEYS[3], ARGV[1], cjson.encode({kind = 'redeem', redemptionId = ARGV[1], merchantId = ARGV[2],
   codeHash = ARGV[6], amount = amount, at = now, day = ARGV[7], orderId = ARGV[5]}))
+local recordTtl = redis.call('PTTL', KEYS[1])
+if recordTtl >= 0 then
+  local keep = math.max(recordTtl, tonumber(ARGV[8]) or 0)
+  local ttl = redis.call('PTTL', KEYS[2])
+  if ttl < keep then
+    redis.call('PEXPIRE', KEYS[2], keep)
+  end
+end
 return {1, tostring(after), code[4]}
