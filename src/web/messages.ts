@@ -10,9 +10,20 @@ export type WebLang = (typeof WEB_LANGS)[number];
 const WEB_TEXT = {
   otherLanguage: { ja: 'English', en: '日本語' },
   tagline: { ja: '電話一本で、会員登録とお支払い。', en: 'Sign up and pay with one phone call.' },
+  // How the fee is really collected depends on CHARGE_METHOD (docs/CHARGING.md): say only what is true.
   homeIntro: {
-    ja: 'dialpass は、電話をかけるだけで有料サービスの利用登録や少額のお支払いができるサービスです。通話料金がそのままお支払いになるので、カードも口座も必要ありません。',
-    en: 'dialpass lets you join a paid service and make small payments just by making a phone call. The call itself is the payment, billed with your phone bill: no card, no bank account.',
+    'premium-rate': {
+      ja: 'dialpass は、電話をかけるだけで有料サービスの利用登録や少額のお支払いができるサービスです。料金は電話会社から通話した回線にご請求されるので、カードも口座も必要ありません。',
+      en: 'dialpass lets you join a paid service and make small payments just by making a phone call. The fee is billed by your phone carrier to the line you call from: no card, no bank account.',
+    },
+    card: {
+      ja: 'dialpass は、電話をかけるだけで有料サービスの利用登録や少額のお支払いができるサービスです。料金は通話の中でカードでお支払いいただきます。カード番号は Twilio の決済環境で処理され、dialpass には届きません。',
+      en: 'dialpass lets you join a paid service and make small payments just by making a phone call. You pay the fee by card during the call; the card number is handled by Twilio\'s payment service and never reaches dialpass.',
+    },
+    none: {
+      ja: 'dialpass は、電話をかけるだけで有料サービスの利用登録や少額のお支払いができるサービスです。これはデモ版です。料金は一切かかりません。',
+      en: 'dialpass lets you join a paid service and make small payments just by making a phone call. This is a demo: nothing is charged.',
+    },
   },
   howItWorks: { ja: 'ご利用の流れ', en: 'How it works' },
   step1: { ja: 'このサイトで登録すると、仮IDとパスワードが表示されます。', en: 'Register on this site: you get a provisional ID and a password.' },
