@@ -6,6 +6,7 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startManagedRedis } from './lib/managed-redis.ts';
 import { ensureChromium } from './lib/ensure-chromium.ts';
+import { processEnv } from '../src/config.ts';
 
 // The scripted day is played with the tests' own helpers (the call simulator, signed requests);
 // they register a mocha root hook, which a script without mocha answers with nothing.
@@ -26,7 +27,7 @@ function ensureJapaneseFont(): void {
   const hasFont = () => spawnSync('fc-list', [':lang=ja'], { encoding: 'utf8' }).stdout?.trim();
   if (hasFont()) return;
   console.log('screenshots: no Japanese font; installing fonts-noto-cjk (apt-get)…');
-  spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'fonts-noto-cjk'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'fonts-noto-cjk'], { stdio: 'inherit', env: { ...processEnv(), DEBIAN_FRONTEND: 'noninteractive' } });
   if (!hasFont()) throw new Error('screenshots: no Japanese font (install fonts-noto-cjk), so the ja pages would show empty boxes');
 }
 

@@ -15,6 +15,7 @@ import { errorPage, homeRouter, notFoundPage } from './web/home.ts';
 import { pickLang } from './web/lang.ts';
 import { MESSAGES, missingWebTranslations } from './web/messages.ts';
 import { missingApiTranslations } from './http/api-text.ts';
+import { missingCatalogueTranslations } from './web/catalogue.ts';
 import { healthCheck } from './health.ts';
 import { requireSameOriginForms } from './web/same-origin.ts';
 import { adminApiRouter } from './merchants/routes.ts';
@@ -57,7 +58,7 @@ const ASSETS_DIR = new URL('./web/assets/', import.meta.url).pathname;
 export function createApp(appDeps: AppDeps): Express {
   const { config, logger } = appDeps;
   // The voice text is checked when voice-flows/ is loaded; the web and API text here.
-  const untranslated = [...missingWebTranslations(), ...missingApiTranslations()];
+  const untranslated = [...missingWebTranslations(), ...missingApiTranslations(), ...missingCatalogueTranslations()];
   if (untranslated.length > 0) throw new Error(`text without a translation: ${untranslated.join(', ')}`);
   const deps = { ...appDeps, now: appDeps.now ?? Date.now, sms: smsSender(config, logger, appDeps.sms) };
   const app = express();

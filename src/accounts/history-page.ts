@@ -4,66 +4,8 @@ import { html, type Html } from '../web/layout.ts';
 import { localeOf } from '../web/lang.ts';
 import type { WebLang } from '../web/messages.ts';
 import type { Charge, HistoryCursors, MemberCode, MemberHistory, MemberRequest } from './history.ts';
+import { HISTORY_TEXT } from './text.ts';
 
-/** The history's own words, both languages side by side (kept here so the page's shared messages stay small). */
-const WORDS = {
-  ja: {
-    capTitle: '今月のご利用上限',
-    capLine: (left: string, cap: string, spent: string) => `残り ${left}（上限 ${cap}、今月のご利用 ${spent}）`,
-    capNote: '決済コードの購入と支払いリクエストの承認が上限の対象です。',
-    chargesTitle: 'ご請求の履歴',
-    noCharges: 'まだご請求はありません。',
-    date: '日時',
-    what: '内容',
-    amount: '金額',
-    call: '通話',
-    kinds: { activation: '本登録（利用開始）', renewal: '利用期間の更新', code_purchase: '決済コードの購入', payment_approval: '支払いリクエストの承認' },
-    codeEnding: (last4: string) => `末尾 ${last4}`,
-    withCode: (kind: string, last4: string) => `${kind}（末尾 ${last4}）`,
-    codesTitle: '決済コード',
-    noCodes: '決済コードはまだありません。',
-    code: 'コード',
-    merchant: '加盟店',
-    anyMerchant: 'どの加盟店でも',
-    left: '残高',
-    expires: '有効期限',
-    status: '状態',
-    codeStatus: { active: '利用可', spent: '使用済み', expired: '期限切れ' },
-    requestsTitle: '支払いリクエスト',
-    noRequests: '承認・お断りした支払いリクエストはまだありません。',
-    requestStatus: { approved: '承認', declined: 'お断り' },
-    older: '古い履歴を見る',
-    newest: '最新に戻る',
-  },
-  en: {
-    capTitle: 'Monthly limit',
-    capLine: (left: string, cap: string, spent: string) => `${left} left (limit ${cap}, used this month ${spent})`,
-    capNote: 'Payment codes you buy and payment requests you approve count towards the limit.',
-    chargesTitle: 'Charges',
-    noCharges: 'No charges yet.',
-    date: 'Date',
-    what: 'What for',
-    amount: 'Amount',
-    call: 'Call',
-    kinds: { activation: 'Activation', renewal: 'Access renewal', code_purchase: 'Payment code', payment_approval: 'Payment request approved' },
-    codeEnding: (last4: string) => `ending ${last4}`,
-    withCode: (kind: string, last4: string) => `${kind} (ending ${last4})`,
-    codesTitle: 'Payment codes',
-    noCodes: 'No payment codes yet.',
-    code: 'Code',
-    merchant: 'Merchant',
-    anyMerchant: 'Any merchant',
-    left: 'Left',
-    expires: 'Expires',
-    status: 'Status',
-    codeStatus: { active: 'Usable', spent: 'Spent', expired: 'Expired' },
-    requestsTitle: 'Payment requests',
-    noRequests: 'No payment requests approved or declined yet.',
-    requestStatus: { approved: 'Approved', declined: 'Declined' },
-    older: 'Older',
-    newest: 'Back to the newest',
-  },
-} as const;
 
 /** Link to another page of one section, keeping the other sections where they are. */
 function pageLink(section: keyof HistoryCursors, cursor: string | undefined, current: HistoryCursors, label: string): Html {
@@ -75,13 +17,13 @@ function pageLink(section: keyof HistoryCursors, cursor: string | undefined, cur
 }
 
 function pager(section: keyof HistoryCursors, next: string | undefined, current: HistoryCursors, lang: WebLang): Html {
-  const w = WORDS[lang];
+  const w = HISTORY_TEXT[lang];
   const links = [next ? pageLink(section, next, current, w.older) : '', typeof current[section] === 'string' ? pageLink(section, undefined, current, w.newest) : ''];
   return html`<p class="pagers">${links}</p>`;
 }
 
 export function historySections(lang: WebLang, config: Config, history: MemberHistory, cursors: HistoryCursors): Html {
-  const w = WORDS[lang];
+  const w = HISTORY_TEXT[lang];
   const locale = localeOf(lang);
   const money = (amount: number, currency = config.currency) => formatAmount(amount, currency, locale);
   const when = (ms: number) => formatDateTime(ms, locale, config.timeZone);
@@ -90,7 +32,7 @@ export function historySections(lang: WebLang, config: Config, history: MemberHi
   const chargeWhat = (c: Charge) => {
     const kind = w.kinds[c.kind] ?? c.kind;
     if (c.codeLast4) return w.withCode(kind, c.codeLast4);
-    if (c.paymentRequest) return [kind, c.merchantName, c.description].filter(Boolean).join(lang === 'ja' ? '・' : ' · ');
+    if (c.paymentRequest) return [kind, c.merchantName, c.description].filter(Boolean).join(w.listSeparator);
     return kind;
   };
   const chargeRows = history.charges.items.map(

@@ -7,7 +7,6 @@ import type { ActivityKind } from '../observability/activity.ts';
 import { CHARGE_KINDS } from '../observability/activity.ts';
 import { auditPage, codesPage, dashboard, isCharge, merchantRow, merchantsPage, membersPage, type AdminDeps } from './figures.ts';
 import {
-  ADMIN_WORDS,
   adminLoginPage,
   auditPageView,
   codesPageView,
@@ -19,6 +18,7 @@ import {
   type AdminView,
 } from './pages.ts';
 import { ADMIN_COOKIE, adminCookieOptions, checkAdminLogin, isAdmin, newAdminSession } from './session.ts';
+import { ADMIN_WORDS } from './text.ts';
 
 const AUDIT_KINDS: ActivityKind[] = [
   'registration.created',

@@ -9,110 +9,8 @@ import type { WebLang } from '../web/messages.ts';
 import { REQUEST_STATUSES, type RedemptionRow, type SettlementPeriod } from './dashboard.ts';
 import type { DeliveryView } from '../merchants/outbox.ts';
 import type { SettlementDay } from '../merchants/settlement.ts';
+import { DASHBOARD_TEXT } from './text.ts';
 
-/** The dashboard's words, both languages side by side. */
-const WORDS = {
-  ja: {
-    title: '加盟店ダッシュボード',
-    signInIntro: 'APIキー（dpk_ で始まるもの）を入力してください。',
-    apiKey: 'APIキー',
-    signIn: 'ログイン',
-    signOut: 'ログアウト',
-    wrong: 'APIキーが違います。',
-    locked: '失敗が続いたため、しばらくログインできません。',
-    owed: 'お支払い予定額',
-    owedToDate: 'これまでの精算額（利用額 − 取消額）',
-    perMonth: '月ごとの精算',
-    perDay: '日ごとの精算',
-    month: '月',
-    date: '日付',
-    count: '件数',
-    redeemed: '利用額',
-    voided: '取消額',
-    net: '精算額',
-    csv: 'CSVで書き出す',
-    from: '開始日',
-    to: '終了日',
-    redemptions: '利用と取消',
-    requests: '支払いリクエスト',
-    webhooks: 'Webhook の配信',
-    apiKeys: 'APIキー',
-    when: '日時',
-    redemptionId: '利用ID',
-    amount: '金額',
-    orderId: '注文番号',
-    code: 'コード末尾',
-    status: '状態',
-    statuses: { redeemed: '利用', voided: '取消', pending: '承認待ち', approved: '承認', declined: 'お断り', expired: '期限切れ', delivered: '配信済み', failed: '失敗' } as Record<string, string>,
-    all: 'すべて',
-    filter: '絞り込む',
-    number: '番号',
-    description: '内容',
-    event: 'イベント',
-    attempts: '試行回数',
-    response: '応答',
-    lastError: 'エラー',
-    sendAgain: 'もう一度送る',
-    sentAgain: 'もう一度送る手配をしました。',
-    rotateIntro: '新しいAPIキーを発行します。古いキーも、重なり期間の間は使えます。',
-    rotate: '新しいキーを発行',
-    newKey: '新しいAPIキー（この画面にだけ表示されます）',
-    oldKeyUntil: (until: string) => `古いキーは ${until} まで使えます。`,
-    older: '古いものを見る',
-    newest: '最新に戻る',
-    none: '該当するものはありません。',
-  },
-  en: {
-    title: 'Merchant dashboard',
-    signInIntro: 'Enter your API key (it starts with dpk_).',
-    apiKey: 'API key',
-    signIn: 'Sign in',
-    signOut: 'Sign out',
-    wrong: 'That API key is not right.',
-    locked: 'Too many failed sign-ins. Please wait and try again.',
-    owed: 'What you are owed',
-    owedToDate: 'Settlement to date (redeemed − voided)',
-    perMonth: 'Per month',
-    perDay: 'Per day',
-    month: 'Month',
-    date: 'Date',
-    count: 'Count',
-    redeemed: 'Redeemed',
-    voided: 'Voided',
-    net: 'Net',
-    csv: 'Export CSV',
-    from: 'From',
-    to: 'To',
-    redemptions: 'Redemptions and voids',
-    requests: 'Payment requests',
-    webhooks: 'Webhook deliveries',
-    apiKeys: 'API key',
-    when: 'When',
-    redemptionId: 'Redemption',
-    amount: 'Amount',
-    orderId: 'Order',
-    code: 'Code ends',
-    status: 'Status',
-    statuses: { redeemed: 'Redeemed', voided: 'Voided', pending: 'Pending', approved: 'Approved', declined: 'Declined', expired: 'Expired', delivered: 'Delivered', failed: 'Failed' } as Record<string, string>,
-    all: 'All',
-    filter: 'Filter',
-    number: 'Number',
-    description: 'What for',
-    event: 'Event',
-    attempts: 'Attempts',
-    response: 'Response',
-    lastError: 'Error',
-    sendAgain: 'Send again',
-    sentAgain: 'It will be sent again now.',
-    rotateIntro: 'Issue a new API key. The old key keeps working during the overlap period.',
-    rotate: 'Issue a new key',
-    newKey: 'Your new API key (shown only here)',
-    oldKeyUntil: (until: string) => `The old key works until ${until}.`,
-    older: 'Older',
-    newest: 'Back to the newest',
-    none: 'Nothing here.',
-  },
-} as const;
 
 export interface DashboardView {
   lang: WebLang;
@@ -122,7 +20,7 @@ export interface DashboardView {
 }
 
 function dashboardPage(view: DashboardView, path: string, title: string, body: Html): string {
-  const w = WORDS[view.lang];
+  const w = DASHBOARD_TEXT[view.lang];
   const nav = html`<a href="/merchant">${w.owed}</a><a href="/merchant/redemptions">${w.redemptions}</a><a href="/merchant/requests">${w.requests}</a><a href="/merchant/webhooks">${w.webhooks}</a><a href="/merchant/api-key">${w.apiKeys}</a><form method="post" action="/merchant/logout"><button type="submit">${w.signOut}</button></form>`;
   const heading = html`<p class="muted">${view.merchantName} · ${view.merchantId}</p>`;
   return page({ lang: view.lang, title: `${title} · ${w.title}`, body: html`${heading}${body}`, path, nav, wide: true });
@@ -134,7 +32,7 @@ const when = (view: DashboardView, ms: number | string | null) => (ms ? formatDa
 
 
 export function merchantSignInPage(lang: WebLang, error?: string): string {
-  const w = WORDS[lang];
+  const w = DASHBOARD_TEXT[lang];
   const body = html`
 <h1>${w.title}</h1>
 <p class="lead">${w.signInIntro}</p>
@@ -147,10 +45,10 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
   return page({ lang, title: w.title, body, path: '/merchant', nav: html`` });
 }
 
-export const signInError = (lang: WebLang, result: 'wrong' | 'locked') => WORDS[lang][result];
+export const signInError = (lang: WebLang, result: 'wrong' | 'locked') => DASHBOARD_TEXT[lang][result];
 
 export function owedPage(view: DashboardView, days: SettlementDay[], months: SettlementPeriod[]): string {
-  const w = WORDS[view.lang];
+  const w = DASHBOARD_TEXT[view.lang];
   const total = months.reduce((t, m) => t + m.net, 0);
   const monthRows = months.map(
     (m) => html`<tr data-testid="settlement-month" data-period="${m.period}" data-net="${m.net}"><td>${m.period}</td><td class="num">${m.redemptions}</td><td class="num">${money(view, m.redeemed)}</td><td class="num">${money(view, m.voided)}</td><td class="num">${money(view, m.net)}</td></tr>`,
@@ -168,7 +66,7 @@ export function owedPage(view: DashboardView, days: SettlementDay[], months: Set
 }
 
 export function redemptionsView(view: DashboardView, result: Page<RedemptionRow>, cursor?: string): string {
-  const w = WORDS[view.lang];
+  const w = DASHBOARD_TEXT[view.lang];
   const rows = result.items.map(
     (r) =>
       html`<tr data-testid="redemption" data-id="${r.redemptionId}" data-amount="${r.amount}" data-status="${r.status}"><td>${when(view, r.at)}</td><td><code>${r.redemptionId}</code></td><td>${r.codeLast4}</td><td>${r.orderId}</td><td class="num">${money(view, r.amount)}</td><td><span class="tag ${r.status === 'voided' ? 'declined' : 'approved'}">${w.statuses[r.status]}</span></td></tr>`,
@@ -178,7 +76,7 @@ export function redemptionsView(view: DashboardView, result: Page<RedemptionRow>
 }
 
 export function requestsView(view: DashboardView, result: Page<PaymentRequestView>, status: PaymentRequestStatus | undefined, cursor?: string): string {
-  const w = WORDS[view.lang];
+  const w = DASHBOARD_TEXT[view.lang];
   const rows = result.items.map(
     (r) =>
       html`<tr data-testid="payment-request" data-id="${r.id}" data-status="${r.status}" data-amount="${r.amount}"><td>${when(view, r.createdAt)}</td><td>${r.number}</td><td>${r.description}</td><td>${r.orderId ?? ''}</td><td class="num">${money(view, r.amount)}</td><td><span class="tag ${r.status}">${w.statuses[r.status]}</span></td></tr>`,
@@ -190,7 +88,7 @@ ${dataTable([w.when, w.number, w.description, w.orderId, w.amount, w.status], ro
 }
 
 export function webhooksView(view: DashboardView, deliveries: DeliveryView[], nextCursor: string | null, cursor?: string, flash?: string): string {
-  const w = WORDS[view.lang];
+  const w = DASHBOARD_TEXT[view.lang];
   const rows = deliveries.map(
     (d) =>
       html`<tr data-testid="delivery" data-event="${d.eventId}" data-status="${d.status}" data-attempts="${d.attempts}" data-response="${d.lastResponseStatus ?? ''}"><td>${when(view, d.createdAt)}</td><td>${d.type}<br><code>${d.eventId}</code></td><td><span class="tag ${d.status === 'delivered' ? 'approved' : d.status === 'failed' ? 'declined' : ''}">${w.statuses[d.status]}</span></td><td class="num">${d.attempts}</td><td class="num">${d.lastResponseStatus ?? '—'}</td><td>${d.lastError ?? ''}</td><td>${d.status === 'pending' ? '' : html`<form class="inline" method="post" action="/merchant/webhooks/${d.eventId}/retry"><button type="submit" data-testid="send-again">${w.sendAgain}</button></form>`}</td></tr>`,
@@ -200,10 +98,10 @@ ${dataTable([w.when, w.event, w.status, w.attempts, w.response, w.lastError, '']
   return dashboardPage(view, '/merchant/webhooks', w.webhooks, body);
 }
 
-export const sentAgainMessage = (lang: WebLang) => WORDS[lang].sentAgain;
+export const sentAgainMessage = (lang: WebLang) => DASHBOARD_TEXT[lang].sentAgain;
 
 export function apiKeyView(view: DashboardView, rotated?: { apiKey: string; previousKeyWorksUntil: string }): string {
-  const w = WORDS[view.lang];
+  const w = DASHBOARD_TEXT[view.lang];
   const body = html`<h1>${w.apiKeys}</h1>
 ${rotated ? html`<section class="card"><h2>${w.newKey}</h2><p class="big" data-testid="new-api-key">${rotated.apiKey}</p><p class="muted">${w.oldKeyUntil(when(view, rotated.previousKeyWorksUntil))}</p></section>` : ''}
 <section class="card"><p>${w.rotateIntro}</p><form method="post" action="/merchant/api-key"><button class="primary" type="submit" data-testid="rotate">${w.rotate}</button></form></section>`;

@@ -9,6 +9,7 @@ import { loadMapping, readStatement } from '../../src/carrier/statement.ts';
 import { keys } from '../../src/store/keys.ts';
 import { generateCalls, seedLedger, writeStatement } from '../../scripts/lib/carrier-statements.ts';
 import { startTestApp, type TestApp } from '../support/harness.ts';
+import { processEnv } from '../../src/config.ts';
 
 describe('reconciling a premium-rate carrier statement with the ledger (npm run carrier:reconcile)', () => {
   let app: TestApp;
@@ -82,7 +83,7 @@ describe('reconciling a premium-rate carrier statement with the ledger (npm run 
   it('the command line prints the summary with the totals, and says clearly when a column is missing', () => {
     const statement = join(dir, 'cli.csv');
     writeFileSync(statement, 'call_start,calling_number,called_number,duration_seconds,amount,currency\n2026-11-20T00:00:00Z,+819099990000,+815000001234,30,300,JPY\n');
-    const env = { ...process.env, REDIS_URL: app.config.redis.url, REDIS_KEY_PREFIX: `${app.config.redis.keyPrefix}${app.keyPrefix}` };
+    const env = { ...processEnv(), REDIS_URL: app.config.redis.url, REDIS_KEY_PREFIX: `${app.config.redis.keyPrefix}${app.keyPrefix}` };
     const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/carrier-reconcile.ts', ...args], { env, encoding: 'utf8' });
     const ok = run(statement);
     expect(ok.status, ok.stderr).to.equal(0);
