@@ -13,6 +13,8 @@ export interface Account {
   pinFailures: number;
   accessExpiresAt: number;
   activatedAt: number;
+  /** The calling line that activated (and paid for) the account. */
+  line?: string;
 }
 
 export async function findMemberIdByFormalId(redis: RedisClient, formalId: string): Promise<string | null> {
@@ -33,6 +35,7 @@ export async function getAccount(redis: RedisClient, memberId: string): Promise<
     pinFailures: Number(h.pinFailures ?? 0),
     accessExpiresAt: Number(h.accessExpiresAt ?? 0),
     activatedAt: Number(h.activatedAt ?? 0),
+    line: h.line || undefined,
   };
 }
 

@@ -47,7 +47,17 @@ export const provisionalIdEntered: VoiceStep = async (deps, call) => {
     const hours = String(Math.round(deps.config.pendingRegistrationTtlSeconds / 3600));
     return wrongEntry(deps, asked, deps.flows.say('activation', 'unknownOrExpired', state.locale, { hours }), retry);
   };
-  const alreadyActivated = (locale = state.locale) => {
+  const alreadyActivated = async (locale = state.locale) => {
+    // The line that paid for the activation hears its formal ID again, free: a call that dropped
+    // during the read-out, or a caller who missed it, would otherwise have paid for nothing (the
+    // formal ID is given only by voice). The provisional ID and the paying line together prove it.
+    const account = await getAccount(deps.redis, entered);
+    if (account?.line && account.line === line) {
+      await welcome(account.locale);
+      const known: CallState = { ...state, locale: account.locale, memberId: entered, wrongEntries: 0, extra: {} };
+      const formalId = { digits: account.formalId, groupSize: 3 };
+      return reply(known, [say(deps.flows.say('activation', 'activatedFromThisLine', account.locale, { formalId })), ...askAfterFormalId(deps, known)]);
+    }
     const inTheirLanguage = { ...asked, state: { ...state, locale } };
     return wrongEntry(deps, inTheirLanguage, deps.flows.say('activation', 'alreadyActivated', locale), retry);
   };

@@ -36,6 +36,7 @@ export const PROMPT_CATALOGUE = {
     accessUntil: ['date'],
     afterFormalId: [],
     formalIdAgain: ['formalId'],
+    activatedFromThisLine: ['formalId'],
   },
   'sign-in': {
     askFormalId: [],

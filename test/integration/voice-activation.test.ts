@@ -107,6 +107,20 @@ describe('activating by phone', () => {
     expect(spokenText(verbs)).to.not.include(formalId);
   });
 
+  it('when the call dropped during the read-out, calling again from the line that paid and keying the provisional ID reads the formal ID again, and charges nothing more', async () => {
+    const { provisionalId } = await register(app);
+    const first = await atActivationPrompt('+819077770001');
+    const formalId = spokenNumbers((await first.press(`${provisionalId}#`)).verbs)[0]!;
+    await first.hangUp();
+    const again = await atActivationPrompt('+819077770001');
+    const { verbs } = await again.press(`${provisionalId}#`);
+    expect(spokenText(verbs)).to.include('この電話から有効化済み').and.include('料金はかかりません');
+    expect(spokenNumbers(verbs)).to.deep.equal([formalId, formalId]);
+    expect((await readLedger(app.redis, provisionalId)).length).to.equal(1);
+    const { verbs: onceMore } = await again.press('1');
+    expect(spokenNumbers(onceMore), 'the after-formal-ID menu works as after a first activation').to.deep.equal([formalId]);
+  });
+
   it('an unknown provisional ID with a valid check digit is told apart from a typo', async () => {
     const call = await atActivationPrompt();
     const { verbs } = await call.press(`1234567890${dammCheckDigit('1234567890')}#`);
