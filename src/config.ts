@@ -8,6 +8,8 @@ export const CHARGE_METHODS = ['premium-rate', 'card', 'none'] as const;
 export type ChargeMethod = (typeof CHARGE_METHODS)[number];
 export type Locale = (typeof LOCALES)[number];
 
+/** SERVICE_PHONE_NUMBER's development default: shown on pages, never dialable; production must set the real one. */
+export const PLACEHOLDER_PHONE_NUMBER = '+81-50-0000-0000';
 const DEV_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
 const DEV_TWILIO_TOKEN = 'dev-twilio-auth-token-0123456789ab';
 
@@ -119,7 +121,9 @@ export const ENV_SCHEMA = z.object({
     'Validates Twilio\'s X-Twilio-Signature (the call simulator signs with it too). Required in production; empty elsewhere: a fixed development token.',
   ),
   TWILIO_ACCOUNT_SID: optionalString.describe('For REST calls (SMS with payment codes). Empty: no SMS is sent.'),
-  SERVICE_PHONE_NUMBER: z.preprocess(emptyAsUndefined, z.string().default('+81-50-0000-0000')).describe('The number members call, shown after registration.'),
+  SERVICE_PHONE_NUMBER: z
+    .preprocess(emptyAsUndefined, z.string().default(PLACEHOLDER_PHONE_NUMBER))
+    .describe('The number members call, shown after registration. Required in production (the default is a placeholder).'),
   DEFAULT_LOCALE: z.preprocess(emptyAsUndefined, z.enum(LOCALES).default('ja-JP')).describe('ja-JP or en-US: the language callers hear first.'),
   TIME_ZONE: timeZone.describe('Time zone for dates spoken and shown (IANA name).'),
   ACTIVATION_CHARGE: positiveInt(300).describe('What an activation or renewal call costs, in CURRENCY.'),
@@ -229,6 +233,11 @@ function toConfig(e: Env, ctx: z.RefinementCtx) {
     return devValue;
   };
   const publicBaseUrl = PUBLIC_BASE_URL ?? `http://localhost:${plain.PORT}`;
+  // Twilio signs the URL it calls: without the public URL every real webhook would be refused (403).
+  if (production && !PUBLIC_BASE_URL) ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'required when NODE_ENV=production (the URL Twilio calls; signatures are checked against it)' });
+  if (production && plain.SERVICE_PHONE_NUMBER === PLACEHOLDER_PHONE_NUMBER) {
+    ctx.addIssue({ code: 'custom', path: ['SERVICE_PHONE_NUMBER'], message: 'required when NODE_ENV=production (the number members call)' });
+  }
   // Any default would be false to callers or give the service away: production must choose.
   if (production && !CHARGE_METHOD) ctx.addIssue({ code: 'custom', path: ['CHARGE_METHOD'], message: `required when NODE_ENV=production (${CHARGE_METHODS.join(', ')})` });
   // Twilio requests <Pay>'s action over https only (docs/TWILIO-BEHAVIOUR.md, <Pay>).

@@ -121,8 +121,24 @@ export function voiceRouter(deps: VoiceDeps, logger: Logger): Router {
   // One handler checks the signature, then runs the step for the path: every router layer costs
   // time on each webhook, and a signed request for a path we never hand out (our bug, not the
   // caller's) still gets spoken TwiML.
+  // A wrong PUBLIC_BASE_URL or TWILIO_AUTH_TOKEN refuses every real call: say so in the log, at
+  // most every 10 s (with how many were refused), so a flood of forged requests cannot flood it.
+  let refusedSinceLog = 0;
+  let lastRefusalLog = 0;
+  const logRefusal = (req: Request) => {
+    refusedSinceLog++;
+    const now = Date.now();
+    if (now - lastRefusalLog < 10_000) return;
+    logger.warn(
+      { path: req.path, refused: refusedSinceLog, signed: Boolean(req.get('X-Twilio-Signature')), checkedAgainst: `${deps.config.publicBaseUrl}${req.originalUrl}` },
+      'Twilio webhook refused (403): the signature does not match; check PUBLIC_BASE_URL and TWILIO_AUTH_TOKEN',
+    );
+    refusedSinceLog = 0;
+    lastRefusalLog = now;
+  };
   router.use((req, res, next) => {
     if (!signedByTwilio(req)) {
+      logRefusal(req);
       res.status(403).type('text/plain').send('Forbidden: this endpoint only answers requests signed by Twilio.');
       return;
     }

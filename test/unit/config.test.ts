@@ -39,11 +39,13 @@ describe('configuration', () => {
       .that.includes('SESSION_SECRET')
       .and.includes('ADMIN_TOKEN')
       .and.includes('TWILIO_AUTH_TOKEN')
-      .and.includes('CHARGE_METHOD');
+      .and.includes('CHARGE_METHOD')
+      .and.includes('PUBLIC_BASE_URL')
+      .and.includes('SERVICE_PHONE_NUMBER');
   });
 
   it('CHARGE_METHOD is premium-rate in development, must be chosen in production, and is checked', () => {
-    const secrets = { SESSION_SECRET: 's'.repeat(20), ADMIN_TOKEN: 'a'.repeat(20), HASH_PEPPER: 'p'.repeat(20), TWILIO_AUTH_TOKEN: 't'.repeat(32) };
+    const secrets = { SESSION_SECRET: 's'.repeat(20), ADMIN_TOKEN: 'a'.repeat(20), HASH_PEPPER: 'p'.repeat(20), TWILIO_AUTH_TOKEN: 't'.repeat(32), PUBLIC_BASE_URL: 'https://dialpass.example', SERVICE_PHONE_NUMBER: '+815012345678' };
     expect(buildConfig({}).chargeMethod).to.equal('premium-rate');
     expect(buildConfig({ CHARGE_METHOD: 'card' }).chargeMethod).to.equal('card');
     expect(buildConfig({ NODE_ENV: 'production', CHARGE_METHOD: 'none', ...secrets }).chargeMethod).to.equal('none');
@@ -51,13 +53,13 @@ describe('configuration', () => {
   });
 
   it('the simulator is off in production unless enabled', () => {
-    const secrets = { SESSION_SECRET: 's'.repeat(20), ADMIN_TOKEN: 'a'.repeat(20), HASH_PEPPER: 'p'.repeat(20), TWILIO_AUTH_TOKEN: 't'.repeat(32), CHARGE_METHOD: 'premium-rate' };
+    const secrets = { SESSION_SECRET: 's'.repeat(20), ADMIN_TOKEN: 'a'.repeat(20), HASH_PEPPER: 'p'.repeat(20), TWILIO_AUTH_TOKEN: 't'.repeat(32), CHARGE_METHOD: 'premium-rate', PUBLIC_BASE_URL: 'https://dialpass.example', SERVICE_PHONE_NUMBER: '+815012345678' };
     expect(buildConfig({ NODE_ENV: 'production', ...secrets }).simulatorEnabled).to.equal(false);
     expect(buildConfig({ NODE_ENV: 'production', SIMULATOR_ENABLED: 'true', ...secrets }).simulatorEnabled).to.equal(true);
   });
 
   it('webhooks may reach loopback in development and test, not in production unless OUTBOUND_ALLOW_LOOPBACK says so', () => {
-    const secrets = { SESSION_SECRET: 's'.repeat(20), ADMIN_TOKEN: 'a'.repeat(20), HASH_PEPPER: 'p'.repeat(20), TWILIO_AUTH_TOKEN: 't'.repeat(32), CHARGE_METHOD: 'premium-rate' };
+    const secrets = { SESSION_SECRET: 's'.repeat(20), ADMIN_TOKEN: 'a'.repeat(20), HASH_PEPPER: 'p'.repeat(20), TWILIO_AUTH_TOKEN: 't'.repeat(32), CHARGE_METHOD: 'premium-rate', PUBLIC_BASE_URL: 'https://dialpass.example', SERVICE_PHONE_NUMBER: '+815012345678' };
     expect(buildConfig({}).outboundAllowLoopback).to.equal(true);
     expect(buildConfig({ NODE_ENV: 'test' }).outboundAllowLoopback).to.equal(true);
     expect(buildConfig({ NODE_ENV: 'production', ...secrets }).outboundAllowLoopback).to.equal(false);

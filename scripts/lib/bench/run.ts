@@ -281,6 +281,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       REDIS_CLUSTER_NODES: '',
       REDIS_KEY_PREFIX: 'dp:',
       PUBLIC_BASE_URL: BENCH_PUBLIC_BASE_URL,
+      SERVICE_PHONE_NUMBER: '+815000009999',
       TWILIO_AUTH_TOKEN: randomBytes(16).toString('hex'),
       SESSION_SECRET: randomBytes(24).toString('hex'),
       ADMIN_TOKEN: randomBytes(24).toString('hex'),
