@@ -16,7 +16,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
-import { ConfigError, loadConfig, type Config } from '../src/config.ts';
+import { ConfigError, DEV_ADMIN_TOKEN, loadConfig, type Config } from '../src/config.ts';
 import { startServer, type RunningServer } from '../src/server.ts';
 import { VoiceFlowError } from '../src/voice/prompts.ts';
 import { simulatorRouters } from './lib/simulator-routers.ts';
@@ -68,6 +68,8 @@ function banner(config: Config, workerNote: string): string {
   register          ${local}/register
   log in            ${local}/login
   health            ${local}/healthz
+  operator console  ${local}/admin${config.adminToken === DEV_ADMIN_TOKEN ? `   (development ADMIN_TOKEN: ${DEV_ADMIN_TOKEN})` : ''}
+  merchant pages    ${local}/merchant   (sign in with a merchant's API key; the API: ${local}/openapi.json)
   Twilio voice URL  ${config.publicBaseUrl}/twilio/voice   (status callback: ${config.publicBaseUrl}/twilio/voice/status)${
     config.simulatorEnabled ? `\n  call simulator    ${local}/simulator   (or in a terminal: npm run call)` : ''
   }`;

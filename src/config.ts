@@ -10,6 +10,8 @@ export type Locale = (typeof LOCALES)[number];
 
 /** SERVICE_PHONE_NUMBER's development default: shown on pages, never dialable; production must set the real one. */
 export const PLACEHOLDER_PHONE_NUMBER = '+81-50-0000-0000';
+/** ADMIN_TOKEN outside production when none is set (npm start prints it, so a newcomer can open /admin). */
+export const DEV_ADMIN_TOKEN = 'dev-admin-token-0123456789';
 const DEV_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
 const DEV_TWILIO_TOKEN = 'dev-twilio-auth-token-0123456789ab';
 
@@ -257,7 +259,7 @@ function toConfig(e: Env, ctx: z.RefinementCtx) {
     /** Sender number for payment-code SMS; SMS is sent only when this and TWILIO_ACCOUNT_SID are set. */
     smsFrom: TWILIO_SMS_FROM,
     sessionSecret: required('SESSION_SECRET', SESSION_SECRET, DEV_SECRET),
-    adminToken: required('ADMIN_TOKEN', ADMIN_TOKEN, 'dev-admin-token-0123456789'),
+    adminToken: required('ADMIN_TOKEN', ADMIN_TOKEN, DEV_ADMIN_TOKEN),
     hashPepper: required('HASH_PEPPER', HASH_PEPPER, `${DEV_SECRET}-pepper`),
     simulatorEnabled: SIMULATOR_ENABLED ?? !production,
     outboundAllowLoopback: OUTBOUND_ALLOW_LOOPBACK ?? !production,
