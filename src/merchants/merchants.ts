@@ -86,14 +86,14 @@ export async function authenticateMerchant(deps: CoreDeps, authorization: string
   let cache = verifiedKeys.get(deps.redis);
   if (!cache) verifiedKeys.set(deps.redis, (cache = new Map()));
   const remembered = cache.get(digest);
-  if (remembered && remembered.until > Date.now() && remembered.worksUntil > deps.now()) return remembered.merchantId;
+  if (remembered && remembered.until > deps.now() && remembered.worksUntil > deps.now()) return remembered.merchantId;
   const valid = await validKeyHashes(deps, merchantId);
   const hash = apiKeyHash(apiKey, deps.config.hashPepper);
   const match = valid.find((v) => constantTimeEqual(v.hash, hash));
   if (!match) throw badApiKey();
   if (cache.size >= VERIFIED_KEYS_MAX) cache.clear();
   // A key in its overlap period is remembered no longer than it works (on the app's clock).
-  cache.set(digest, { merchantId, until: Date.now() + VERIFIED_KEY_SECONDS * 1000, worksUntil: match.until });
+  cache.set(digest, { merchantId, until: deps.now() + VERIFIED_KEY_SECONDS * 1000, worksUntil: match.until });
   return merchantId;
 }
 

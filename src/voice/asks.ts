@@ -62,7 +62,8 @@ export function askRenewal(deps: VoiceDeps, state: CallState): Verb[] {
     days: String(deps.config.accessPeriodDays),
     amount: spokenAmount(deps, deps.config.activationCharge, state.locale),
   });
-  return ask(deps, withConsent, PATHS.renewConfirm, [prompt, chargeNote(deps, state.locale, 'before')], { oneKey: true });
+  // How it is paid comes before the keys that agree to it.
+  return ask(deps, withConsent, PATHS.renewConfirm, [prompt, chargeNote(deps, state.locale, 'before'), deps.flows.say('renewal', 'confirmChoices', state.locale)], { oneKey: true });
 }
 
 export function askAmount(deps: VoiceDeps, state: CallState): Verb[] {
@@ -89,7 +90,7 @@ export function askPurchaseConfirmation(deps: VoiceDeps, state: CallState): Verb
   const prompt = merchant
     ? deps.flows.say('payment-code', 'confirmOneMerchant', state.locale, { amount, merchant: merchantDigits(merchant) })
     : deps.flows.say('payment-code', 'confirmAnyMerchant', state.locale, { amount });
-  return ask(deps, state, PATHS.payConfirm, [prompt, chargeNote(deps, state.locale, 'before')], { oneKey: true });
+  return ask(deps, state, PATHS.payConfirm, [prompt, chargeNote(deps, state.locale, 'before'), deps.flows.say('payment-code', 'confirmChoices', state.locale)], { oneKey: true });
 }
 
 export const askAfterCode = (deps: VoiceDeps, state: CallState) =>
@@ -99,7 +100,7 @@ export const askRequestNumber = (deps: VoiceDeps, state: CallState): Verb[] =>
   ask(deps, { ...state, extra: {} }, PATHS.approvalNumber, [deps.flows.say('payment-approval', 'askNumber', state.locale)]);
 
 export const askDecision = (deps: VoiceDeps, state: CallState, prompt: Speech): Verb[] =>
-  ask(deps, state, PATHS.approvalDecision, [prompt, chargeNote(deps, state.locale, 'before')], { oneKey: true });
+  ask(deps, state, PATHS.approvalDecision, [prompt, chargeNote(deps, state.locale, 'before'), deps.flows.say('payment-approval', 'confirmChoices', state.locale)], { oneKey: true });
 
 export type MemberAction = 'buy' | 'approve' | 'renew';
 export const MENU_ACTIONS: Record<string, MemberAction> = { '2': 'buy', '3': 'approve', '4': 'renew' };

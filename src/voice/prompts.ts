@@ -49,6 +49,7 @@ export const PROMPT_CATALOGUE = {
   },
   renewal: {
     confirm: ['days', 'amount'],
+    confirmChoices: [],
     renewed: ['amount', 'date'],
     alreadyRenewed: ['date'],
     cancelled: [],
@@ -61,6 +62,7 @@ export const PROMPT_CATALOGUE = {
     unknownMerchant: [],
     confirmAnyMerchant: ['amount'],
     confirmOneMerchant: ['amount', 'merchant'],
+    confirmChoices: [],
     cancelled: [],
     capExceeded: ['cap', 'remaining'],
     issued: ['amount', 'code', 'date'],
@@ -100,6 +102,7 @@ export const PROMPT_CATALOGUE = {
     expired: [],
     alreadyDecided: [],
     confirm: ['merchant', 'amount', 'description'],
+    confirmChoices: [],
     approved: ['amount', 'merchant'],
     declined: [],
     capExceeded: ['cap', 'remaining'],

@@ -47,6 +47,8 @@ describe('the merchant dashboard at /merchant (headless Chromium)', function () 
     // A day at the shop: a code redeemed twice (one voided), three payment requests: approved, declined, left pending.
     const code = await buyOnCall(await signInToBuy(app, member, PIN), '2');
     expect((await jsonRequest(app, 'POST', '/api/merchant/redemptions', { code, amount: 400, orderId: 'T-1' }, merchantPost(shop))).status).to.equal(201);
+    // A minute later: two redemptions in the same millisecond have no order of their own.
+    app.clock.now += 60_000;
     const second = await jsonRequest(app, 'POST', '/api/merchant/redemptions', { code, amount: 100, orderId: 'T-2' }, merchantPost(shop));
     voidedId = second.body.redemptionId;
     expect((await jsonRequest(app, 'POST', `/api/merchant/redemptions/${voidedId}/void`, undefined, merchantPost(shop))).status).to.equal(200);

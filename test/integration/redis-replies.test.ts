@@ -12,13 +12,14 @@ import { testConfig } from '../support/harness.ts';
 describe('the Redis replies the code relies on, over the app client (RESP3 by default)', () => {
   let redis: RedisClient;
   const prefix = `t${randomBytes(6).toString('hex')}:`;
+  // One hash tag for every key: MULTI, pipelines and DEL stay in one slot on Redis Cluster too.
   before(async () => {
     redis = createRedisClient(testConfig(), { keyPrefix: prefix });
-    await redis.hset('h', 'a', '1', 'b', '2');
-    await redis.zadd('z', 1.5, 'm1', 2, 'm2');
+    await redis.hset('{r}h', 'a', '1', 'b', '2');
+    await redis.zadd('{r}z', 1.5, 'm1', 2, 'm2');
   });
   after(async () => {
-    await redis.del('h', 'z', 'n');
+    await redis.del('{r}h', '{r}z', '{r}n');
     redis.disconnect();
   });
 
@@ -28,27 +29,27 @@ describe('the Redis replies the code relies on, over the app client (RESP3 by de
   });
 
   it('HGETALL is a plain object ({} for a missing key); HMGET an array with null for a missing field', async () => {
-    expect(await redis.hgetall('h')).to.deep.equal({ a: '1', b: '2' });
-    expect(await redis.hgetall('missing')).to.deep.equal({});
-    expect(await redis.hmget('h', 'a', 'x')).to.deep.equal(['1', null]);
+    expect(await redis.hgetall('{r}h')).to.deep.equal({ a: '1', b: '2' });
+    expect(await redis.hgetall('{r}missing')).to.deep.equal({});
+    expect(await redis.hmget('{r}h', 'a', 'x')).to.deep.equal(['1', null]);
   });
 
   it('ZRANGE and ZRANGEBYSCORE WITHSCORES are flat [member, score, …] lists with scores as strings', async () => {
-    expect(await redis.zrange('z', 0, '-1', 'WITHSCORES')).to.deep.equal(['m1', '1.5', 'm2', '2']);
-    expect(await redis.zrangebyscore('z', '-inf', '+inf', 'WITHSCORES', 'LIMIT', 0, 5)).to.deep.equal(['m1', '1.5', 'm2', '2']);
+    expect(await redis.zrange('{r}z', 0, '-1', 'WITHSCORES')).to.deep.equal(['m1', '1.5', 'm2', '2']);
+    expect(await redis.zrangebyscore('{r}z', '-inf', '+inf', 'WITHSCORES', 'LIMIT', 0, 5)).to.deep.equal(['m1', '1.5', 'm2', '2']);
   });
 
   it('MULTI and pipelines answer [error, reply] pairs in the same shapes', async () => {
-    expect(await redis.multi().hgetall('h').incr('n').zrange('z', 0, '0', 'WITHSCORES').exec()).to.deep.equal([
+    expect(await redis.multi().hgetall('{r}h').incr('{r}n').zrange('{r}z', 0, '0', 'WITHSCORES').exec()).to.deep.equal([
       [null, { a: '1', b: '2' }],
       [null, 1],
       [null, ['m1', '1.5']],
     ]);
-    expect(await redis.pipeline().hgetall('h').exec()).to.deep.equal([[null, { a: '1', b: '2' }]]);
+    expect(await redis.pipeline().hgetall('{r}h').exec()).to.deep.equal([[null, { a: '1', b: '2' }]]);
   });
 
   it('a script answers nested arrays as arrays, Lua true as 1, false and nil as null, {ok=…} as its text', async () => {
-    expect(await redis.eval("return {1, 'a', {2, 'b'}, redis.call('HGETALL', KEYS[1])}", 1, 'h')).to.deep.equal([1, 'a', [2, 'b'], ['a', '1', 'b', '2']]);
+    expect(await redis.eval("return {1, 'a', {2, 'b'}, redis.call('HGETALL', KEYS[1])}", 1, '{r}h')).to.deep.equal([1, 'a', [2, 'b'], ['a', '1', 'b', '2']]);
     expect(await redis.eval('return true', 0)).to.equal(1);
     expect(await redis.eval('return false', 0)).to.equal(null);
     expect(await redis.eval('return nil', 0)).to.equal(null);

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
 import { readLedger } from '../../src/accounts/ledger.ts';
 import { TEST_CARD_APPROVED, TEST_CARD_DECLINED } from '../../simulator/test-cards.ts';
 import { keys } from '../../src/store/keys.ts';
@@ -8,7 +7,7 @@ import { PATHS } from '../../src/voice/paths.ts';
 import { startAppProcess } from '../support/app-process.ts';
 import { launchBrowser } from '../support/browser.ts';
 import { TestCall } from '../support/call.ts';
-import { deleteKeysWithPrefix, jsonRequest, register, startTestApp, testConfig, type TestApp } from '../support/harness.ts';
+import { deleteKeysWithPrefix, jsonRequest, plainRedis, register, scanKeys, startTestApp, testConfig, type TestApp } from '../support/harness.ts';
 import { createMerchant, merchantAuth } from '../support/payments.ts';
 import { findVerb, spokenNumbers, spokenText } from '../support/twiml.ts';
 import { twimlProblems } from '../support/twiml-rules.ts';
@@ -284,7 +283,7 @@ describe('no full card number is ever kept or logged', () => {
     const env = { CHARGE_METHOD: 'card', LOG_LEVEL: 'trace', NODE_ENV: 'development', REDIS_KEY_PREFIX: prefix, PUBLIC_BASE_URL: 'https://dialpass.card.test', TWILIO_AUTH_TOKEN: 'card-test-auth-token-0123456789ab' };
     const config = testConfig(env);
     const proc = await startAppProcess({ ...env, REDIS_URL: config.redis.url ?? '' });
-    const plain = new Redis(config.redis.url!);
+    const plain = plainRedis(config);
     try {
       const app = { config, url: proc.url, redis: plain } as unknown as TestApp;
       const seen: string[] = [];
@@ -297,20 +296,15 @@ describe('no full card number is ever kept or logged', () => {
       }
       expect(seen.join('\n')).to.include('PaymentCardNumber');
       const values: string[] = [];
-      let cursor = '0';
-      do {
-        const [next, found] = await plain.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        for (const key of found) {
-          const type = await plain.type(key);
-          values.push(key);
-          if (type === 'string') values.push((await plain.get(key)) ?? '');
-          if (type === 'hash') values.push(JSON.stringify(await plain.hgetall(key)));
-          if (type === 'list') values.push(...(await plain.lrange(key, 0, -1)));
-          if (type === 'set') values.push(...(await plain.smembers(key)));
-          if (type === 'zset') values.push(...(await plain.zrange(key, '0', '-1')));
-        }
-        cursor = next;
-      } while (cursor !== '0');
+      for (const key of await scanKeys(config, `${prefix}*`)) {
+        const type = await plain.type(key);
+        values.push(key);
+        if (type === 'string') values.push((await plain.get(key)) ?? '');
+        if (type === 'hash') values.push(JSON.stringify(await plain.hgetall(key)));
+        if (type === 'list') values.push(...(await plain.lrange(key, 0, -1)));
+        if (type === 'set') values.push(...(await plain.smembers(key)));
+        if (type === 'zset') values.push(...(await plain.zrange(key, '0', '-1')));
+      }
       expect(values.join('\n')).to.include('xxxx4242');
       expect(proc.stdout().length, 'the app logged at trace level').to.be.greaterThan(0);
       for (const card of [TEST_CARD_APPROVED, TEST_CARD_DECLINED]) {
