@@ -74,6 +74,7 @@ export function createApp(appDeps: AppDeps): Express {
   app.use(withRequestContext, timeRequests(logger));
   // With METRICS_PORT the metrics are served there (server.ts), not here.
   if (config.metrics.token && !config.metrics.port) app.get('/metrics', metricsEndpoint(config.metrics.token));
+  else app.get('/metrics', (_req, res) => void res.status(404).type('text/plain').send(config.metrics.port ? `Metrics are served on port ${config.metrics.port}.\n` : 'Metrics are off: set METRICS_TOKEN (or METRICS_PORT) to serve them.\n'));
   const extraRouters = appDeps.extraRouters ?? [];
   app.use(
     rejectMalformedApiPaths({

@@ -102,7 +102,7 @@ describe('metrics and logs', function () {
     expect(after.some((s) => s.name === 'dialpass_redis_errors_total' || s.name.startsWith('dialpass_process_'))).to.equal(true);
   });
 
-  it('on METRICS_PORT the metrics are served there, without a token, and not on the app', async () => {
+  it('on METRICS_PORT the metrics are served there, without a token, and not on the app; with neither, /metrics says how to turn them on', async () => {
     const server = await startMetricsServer(0, '127.0.0.1');
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const res = await fetch(`${url}/metrics`);
@@ -111,8 +111,14 @@ describe('metrics and logs', function () {
     expect((await fetch(`${url}/other`)).status).to.equal(404);
     await new Promise((r) => server.close(r));
     const separate = await startTestApp({ METRICS_TOKEN: TOKEN, METRICS_PORT: '9' });
-    expect((await fetch(`${separate.url}/metrics`, { headers: { Authorization: `Bearer ${TOKEN}` } })).status).to.equal(404);
+    const onApp = await fetch(`${separate.url}/metrics`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    expect(onApp.status).to.equal(404);
+    expect(await onApp.text()).to.include('served on port 9');
     await separate.close();
+    const off = await startTestApp();
+    const asked = await fetch(`${off.url}/metrics`);
+    expect([asked.status, await asked.text()]).to.deep.equal([404, 'Metrics are off: set METRICS_TOKEN (or METRICS_PORT) to serve them.\n']);
+    await off.close();
   });
 
   it('every log line of a request carries its request ID, call steps their CallSid, and secrets are redacted', async () => {
