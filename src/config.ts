@@ -70,6 +70,9 @@ const timeZone = z.preprocess(
     }, 'must be an IANA time zone such as Asia/Tokyo'),
 );
 
+/** SERVICE_PHONE_NUMBER until one is set: no real number (twilio:configure refuses it). */
+export const PLACEHOLDER_SERVICE_PHONE_NUMBER = '+81-50-0000-0000';
+
 /**
  * Every environment key, its check, its default and its documentation (`.describe()`, which is
  * also what `.env.example` says: `npm run env:example` writes it, a unit test compares).
@@ -119,7 +122,7 @@ export const ENV_SCHEMA = z.object({
     'Validates Twilio\'s X-Twilio-Signature (the call simulator signs with it too). Required in production; empty elsewhere: a fixed development token.',
   ),
   TWILIO_ACCOUNT_SID: optionalString.describe('For REST calls (SMS with payment codes). Empty: no SMS is sent.'),
-  SERVICE_PHONE_NUMBER: z.preprocess(emptyAsUndefined, z.string().default('+81-50-0000-0000')).describe('The number members call, shown after registration.'),
+  SERVICE_PHONE_NUMBER: z.preprocess(emptyAsUndefined, z.string().default(PLACEHOLDER_SERVICE_PHONE_NUMBER)).describe('The number members call, shown after registration.'),
   DEFAULT_LOCALE: z.preprocess(emptyAsUndefined, z.enum(LOCALES).default('ja-JP')).describe('ja-JP or en-US: the language callers hear first.'),
   TIME_ZONE: timeZone.describe('Time zone for dates spoken and shown (IANA name).'),
   ACTIVATION_CHARGE: positiveInt(300).describe('What an activation or renewal call costs, in CURRENCY.'),
