@@ -9,7 +9,7 @@ import { CallFailure } from '../simulator/call-failure.ts';
 import { placeCall, type CallEvent, type CallRecord, type Caller, type KeyRequest } from '../simulator/call.ts';
 import { DTMF_KEYS, normalizeKeys } from '../simulator/keys.ts';
 import { callTimeline, firstNumberEndsAt, firstNumberHeardAt } from '../simulator/timing.ts';
-import { phoneNumber, randomCallerNumber } from '../simulator/phone-number.ts';
+import { callingNumber, phoneNumber, randomCallerNumber, WITHHELD_FROM } from '../simulator/phone-number.ts';
 
 const USAGE = `usage: npm run call -- [options]
 
@@ -21,7 +21,9 @@ const USAGE = `usage: npm run call -- [options]
                      caller hangs up. Without it, keys are read from the keyboard.
   --timing           after the call, how long each part took a caller (spoken-time estimate:
                      ja 7.5 morae/s, en 2.5 words/s, 0.5 s a digit and a key; docs/TWILIO-BEHAVIOUR.md)
-  --from NUMBER      the calling number (default: a new random mobile number for each call)
+  --from NUMBER      the calling number (default: a new random mobile number for each call), or
+                     a withheld caller ID as Twilio sends it: anonymous, Restricted, unavailable,
+                     unknown, private, blocked, or '' (docs/TWILIO-BEHAVIOUR.md)
   --to NUMBER        the number called (default SERVICE_PHONE_NUMBER)
   --speak            read the prompts aloud with espeak-ng, when it is installed
   --transcript FILE  write every request, response and what was heard to FILE (JSON)
@@ -213,7 +215,7 @@ async function main(): Promise<number> {
     console.error(`call: no app answers at ${connect} (start it with npm start, or give --url / --connect)`);
     return 1;
   }
-  const from = args.from === undefined ? randomCallerNumber() : (phoneNumber(args.from) ?? usageError(`--from "${args.from}" is not a phone number`));
+  const from = args.from === undefined ? randomCallerNumber() : (callingNumber(args.from) ?? usageError(`--from "${args.from}" is not a phone number (nor a withheld caller ID: ${WITHHELD_FROM.join(', ')}, or '')`));
   const to = phoneNumber(args.to ?? config.servicePhoneNumber) ?? usageError(`--to "${args.to}" is not a phone number`);
 
   const keyboard = args.keys === undefined ? keyboardCaller() : undefined;

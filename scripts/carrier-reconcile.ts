@@ -17,7 +17,9 @@ const USAGE = `usage: npm run carrier:reconcile -- STATEMENT.csv [options]
   --json             the whole report as JSON (every discrepancy), instead of the summary
   --write-off ID     mark an unmatched ledger entry written off (recorded beside the ledger, never deleted)
   --reason TEXT      why, kept with the write-off
-  --help`;
+  --help
+
+exit status: 0 done; 1 bad configuration or no Redis; 2 bad input (arguments, statement, mapping, entry ID)`;
 
 const fail = (message: string, code = 2): never => {
   console.error(`carrier:reconcile: ${message}`);
@@ -109,11 +111,16 @@ try {
     const started = performance.now();
     const report = await reconcile(redis, readStatement(file, mapping), { toleranceMs: tolerance === undefined ? undefined : tolerance * 1000, fromMs: time('from'), toMs: time('to') });
     const seconds = (performance.now() - started) / 1000;
+    // A statement with no calls has no first and last call to take the period from.
+    if (!Number.isFinite(report.period.fromMs) || !Number.isFinite(report.period.toMs)) {
+      fail(`${file} has no calls, so it says nothing of the period it covers: give --from and --to`);
+    }
     if (values.json) console.log(JSON.stringify(report, null, 2));
     else printSummary(report, seconds);
   }
 } catch (error) {
-  if (error instanceof StatementError || error instanceof WriteOffError || error instanceof SyntaxError) fail(error.message, 1);
+  // Bad input (a file that cannot be read, a column missing, an unknown entry): one line, exit 2.
+  if (error instanceof StatementError || error instanceof WriteOffError) fail(error.message);
   throw error;
 } finally {
   redis.disconnect();

@@ -4,7 +4,7 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import twilio from 'twilio';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { ConfigError, loadConfig, PLACEHOLDER_SERVICE_PHONE_NUMBER, processEnv } from '../src/config.ts';
 import { PATHS, STATUS_CALLBACK_PATH } from '../src/voice/paths.ts';
 
 const USAGE = `usage: npm run twilio:configure -- [options]
@@ -116,11 +116,16 @@ async function main(): Promise<number> {
     }
     throw error;
   }
-  const phoneNumber = config.servicePhoneNumber.replace(/[\s()-]/g, '');
+  const compact = (number: string) => number.replace(/[\s()-]/g, '');
+  const phoneNumber = compact(config.servicePhoneNumber);
+  // config fills in a development token when TWILIO_AUTH_TOKEN is empty (fine for the simulator,
+  // useless against api.twilio.com), so only the environment says whether a real one was given.
+  const authTokenSet = Boolean(processEnv().TWILIO_AUTH_TOKEN?.trim());
   const missing = [
     !config.twilio.accountSid && 'TWILIO_ACCOUNT_SID',
-    !config.twilio.authToken && 'TWILIO_AUTH_TOKEN',
-    !/^\+\d{6,15}$/.test(phoneNumber) && 'SERVICE_PHONE_NUMBER (E.164, e.g. +815012345678)',
+    !authTokenSet && 'TWILIO_AUTH_TOKEN',
+    (!/^\+\d{6,15}$/.test(phoneNumber) || phoneNumber === compact(PLACEHOLDER_SERVICE_PHONE_NUMBER)) &&
+      `SERVICE_PHONE_NUMBER (your Twilio number in E.164, e.g. +815012345678; not the placeholder ${PLACEHOLDER_SERVICE_PHONE_NUMBER})`,
     !config.publicBaseUrl.startsWith('https://') && !values['api-base-url'] && 'PUBLIC_BASE_URL (https://…, where Twilio reaches the app)',
   ].filter(Boolean);
   if (missing.length) {

@@ -54,6 +54,7 @@ export function simulatorPage(lang: PageLang, servicePhoneNumber: string): strin
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(t.title)} · dialpass</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/site.css">
 <link rel="stylesheet" href="/simulator/assets/simulator.css">
 </head>

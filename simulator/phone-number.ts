@@ -12,3 +12,16 @@ export function phoneNumber(value: unknown): string | undefined {
   const compact = value.replace(/[\s\-().]/g, '');
   return /^\+?\d{3,15}$/.test(compact) ? compact : undefined;
 }
+
+/**
+ * What Twilio sends as From when the caller withholds their number, as text (docs/TWILIO-BEHAVIOUR.md,
+ * "Withheld caller IDs"); the keypad spellings (+266696687 …) are phone numbers already.
+ */
+export const WITHHELD_FROM = ['anonymous', 'Restricted', 'unavailable', 'unknown', 'private', 'blocked'] as const;
+
+/** A From Twilio could send: a phone number (E.164), a withheld caller ID in Twilio's spelling, or '' (no caller ID). */
+export function callingNumber(value: unknown): string | undefined {
+  if (value === '') return '';
+  const withheld = typeof value === 'string' && WITHHELD_FROM.find((word) => word.toLowerCase() === value.trim().toLowerCase());
+  return withheld || phoneNumber(value);
+}

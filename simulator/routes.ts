@@ -3,7 +3,7 @@ import { jsonErrors, notFound, pickPageLang, requireJson, SimulatorError, type E
 import { BrowserCalls, type BrowserCall, type Turn } from './browser-calls.ts';
 import { DTMF_KEYS, normalizeKeys } from './keys.ts';
 import { simulatorPage } from './page.ts';
-import { phoneNumber, randomCallerNumber } from './phone-number.ts';
+import { callingNumber, phoneNumber, randomCallerNumber } from './phone-number.ts';
 
 const ASSETS_DIR = new URL('./assets/', import.meta.url).pathname;
 
@@ -67,8 +67,8 @@ export function simulatorRouter(options: SimulatorOptions): Router {
 
   api.post('/calls', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const from = body.from === undefined || body.from === '' ? randomCallerNumber() : phoneNumber(body.from);
-    if (!from) throw new SimulatorError(422, 'invalid_from', 'The calling number must be a phone number such as +819012345678.');
+    const from = body.from === undefined || body.from === '' ? randomCallerNumber() : callingNumber(body.from);
+    if (!from) throw new SimulatorError(422, 'invalid_from', 'The calling number must be a phone number such as +819012345678, or a withheld caller ID such as anonymous.');
     const call = calls.start({
       baseUrl: options.publicBaseUrl,
       connectTo: ownListener(req),

@@ -181,7 +181,9 @@ export function segmentsAsText(segments: SpokenSegment[]): string {
     else out += ' ';
     if ('digits' in segment && segments[i + 1] && 'text' in segments[i + 1]! && /^[^\s、。,.]/.test((segments[i + 1] as { text: string }).text)) out += ' ';
   }
-  return out.replace(/,(?=\S)/g, ', ').replace(/\s+/g, ' ').trim();
+  // Text joined from SSML children can leave a comma against the next word ("Thanks,<emphasis>bye"):
+  // give it its space, but not a comma between digits, a thousands separator ("1,000 yen").
+  return out.replace(/(?<!\d),(?=\S)|,(?=[^\s\d])/g, ', ').replace(/\s+/g, ' ').trim();
 }
 
 function sayVerb(node: XmlNode): SayVerb {

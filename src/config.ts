@@ -9,7 +9,7 @@ export type ChargeMethod = (typeof CHARGE_METHODS)[number];
 export type Locale = (typeof LOCALES)[number];
 
 /** SERVICE_PHONE_NUMBER's development default: shown on pages, never dialable; production must set the real one. */
-export const PLACEHOLDER_PHONE_NUMBER = '+81-50-0000-0000';
+export const PLACEHOLDER_SERVICE_PHONE_NUMBER = '+81-50-0000-0000';
 /** ADMIN_TOKEN outside production when none is set (npm start prints it, so a newcomer can open /admin). */
 export const DEV_ADMIN_TOKEN = 'dev-admin-token-0123456789';
 const DEV_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
@@ -74,6 +74,7 @@ const timeZone = z.preprocess(
     }, 'must be an IANA time zone such as Asia/Tokyo'),
 );
 
+
 /**
  * Every environment key, its check, its default and its documentation (`.describe()`, which is
  * also what `.env.example` says: `npm run env:example` writes it, a unit test compares).
@@ -124,7 +125,7 @@ export const ENV_SCHEMA = z.object({
   ),
   TWILIO_ACCOUNT_SID: optionalString.describe('For REST calls (SMS with payment codes). Empty: no SMS is sent.'),
   SERVICE_PHONE_NUMBER: z
-    .preprocess(emptyAsUndefined, z.string().default(PLACEHOLDER_PHONE_NUMBER))
+    .preprocess(emptyAsUndefined, z.string().default(PLACEHOLDER_SERVICE_PHONE_NUMBER))
     .describe('The number members call, shown after registration. Required in production (the default is a placeholder).'),
   DEFAULT_LOCALE: z.preprocess(emptyAsUndefined, z.enum(LOCALES).default('ja-JP')).describe('ja-JP or en-US: the language callers hear first.'),
   TIME_ZONE: timeZone.describe('Time zone for dates spoken and shown (IANA name).'),
@@ -237,7 +238,7 @@ function toConfig(e: Env, ctx: z.RefinementCtx) {
   const publicBaseUrl = PUBLIC_BASE_URL ?? `http://localhost:${plain.PORT}`;
   // Twilio signs the URL it calls: without the public URL every real webhook would be refused (403).
   if (production && !PUBLIC_BASE_URL) ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'required when NODE_ENV=production (the URL Twilio calls; signatures are checked against it)' });
-  if (production && plain.SERVICE_PHONE_NUMBER === PLACEHOLDER_PHONE_NUMBER) {
+  if (production && plain.SERVICE_PHONE_NUMBER === PLACEHOLDER_SERVICE_PHONE_NUMBER) {
     ctx.addIssue({ code: 'custom', path: ['SERVICE_PHONE_NUMBER'], message: 'required when NODE_ENV=production (the number members call)' });
   }
   // Any default would be false to callers or give the service away: production must choose.

@@ -6,7 +6,7 @@ const lang = root.dataset.lang === 'ja' ? 'ja' : 'en';
 const WORDS = {
   ja: {
     calling: '発信中…',
-    waiting: (w) => (w.numDigits ? `キーを${w.numDigits}桁押してください` : w.finishOnKey ? `キーを押し、最後に ${w.finishOnKey} を押してください` : 'キーを押してください'),
+    waiting: (w) => (w.numDigits ? (w.numDigits === 1 ? 'キーを1つ押してください' : `キーを${w.numDigits}桁押してください`) : w.finishOnKey ? `キーを押し、最後に ${w.finishOnKey} を押してください` : 'キーを押してください'),
     youPressed: 'あなた: ',
     silence: '（無言）',
     ended: (status, seconds) => `通話終了（${status}、${seconds}秒）`,
@@ -17,7 +17,7 @@ const WORDS = {
   },
   en: {
     calling: 'Calling…',
-    waiting: (w) => (w.numDigits ? `Press ${w.numDigits} key(s)` : w.finishOnKey ? `Press keys, then ${w.finishOnKey}` : 'Press keys'),
+    waiting: (w) => (w.numDigits ? `Press ${w.numDigits} ${w.numDigits === 1 ? 'key' : 'keys'}` : w.finishOnKey ? `Press keys, then ${w.finishOnKey}` : 'Press keys'),
     youPressed: 'You: ',
     silence: '(silence)',
     ended: (status, seconds) => `Call ended (${status}, ${seconds} s)`,

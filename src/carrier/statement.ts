@@ -5,8 +5,8 @@ import { z } from 'zod';
 /**
  * One call on the carrier's monthly statement (CHARGE_METHOD=premium-rate): what the carrier
  * billed the caller. The default CSV (docs/CHARGING.md) has a header line and the columns
- * call_start, calling_number, called_number, duration_seconds, amount, currency; any other shape
- * is read through a column-mapping file (--mapping).
+ * call_start, calling_number, amount and, optionally, called_number, duration_seconds, currency;
+ * any other shape is read through a column-mapping file (--mapping).
  */
 export interface CarrierRecord {
   /** 1-based line in the file, to point the operator at it. */
@@ -59,9 +59,35 @@ export type StatementMapping = z.infer<typeof mappingSchema>;
 
 export const defaultMapping = (): StatementMapping => mappingSchema.parse({ columns: DEFAULT_COLUMNS });
 
+export class StatementError extends Error {
+  override name = 'StatementError';
+}
+
+/** Fields a statement may lack: the carrier's file need not have these columns (docs/CHARGING.md). */
+const OPTIONAL_FIELDS: ReadonlySet<string> = new Set(['calledNumber', 'durationSeconds', 'currency']);
+
+/** A file the operator named that cannot be read, as one line (no stack trace). */
+function unreadable(path: string, error: unknown): StatementError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : code === 'EACCES' ? 'not allowed to read it' : (error as Error).message;
+  return new StatementError(`${path}: cannot read the file (${why})`);
+}
+
 export function loadMapping(path: string): StatementMapping {
-  const parsed = mappingSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  if (!parsed.success) throw new Error(`${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw unreadable(path, error);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new StatementError(`${path}: not JSON (${(error as Error).message})`);
+  }
+  const parsed = mappingSchema.safeParse(json);
+  if (!parsed.success) throw new StatementError(`${path}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ')}`);
   return parsed.data;
 }
 
@@ -106,12 +132,17 @@ function parseTime(raw: string, utcOffset: string): number {
   return Date.parse(value);
 }
 
-export class StatementError extends Error {
-  override name = 'StatementError';
-}
-
 /** Reads a carrier statement line by line (never the whole file at once). */
 export async function* readStatement(path: string, mapping: StatementMapping = defaultMapping()): AsyncGenerator<CarrierRecord> {
+  try {
+    yield* readStatementLines(path, mapping);
+  } catch (error) {
+    if (error instanceof StatementError || !(error as NodeJS.ErrnoException).code) throw error;
+    throw unreadable(path, error);
+  }
+}
+
+async function* readStatementLines(path: string, mapping: StatementMapping): AsyncGenerator<CarrierRecord> {
   const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
   let header: string[] | undefined;
   let index: Record<keyof StatementMapping['columns'], number> | undefined;
@@ -125,7 +156,9 @@ export async function* readStatement(path: string, mapping: StatementMapping = d
       header = fields;
       const find = (name: string | undefined) => (name === undefined ? -1 : header!.indexOf(name));
       index = Object.fromEntries(Object.entries(mapping.columns).map(([k, name]) => [k, find(name)])) as typeof index;
-      const missing = Object.entries(mapping.columns).filter(([k]) => index![k as keyof typeof index] === -1).map(([, name]) => name);
+      const missing = Object.entries(mapping.columns)
+        .filter(([k]) => index![k as keyof typeof index] === -1 && !OPTIONAL_FIELDS.has(k))
+        .map(([, name]) => name);
       if (missing.length) throw new StatementError(`${path}: no column ${missing.map((m) => `"${m}"`).join(', ')} in the header line (${header.join(', ')}); see --mapping`);
       continue;
     }
@@ -135,14 +168,17 @@ export async function* readStatement(path: string, mapping: StatementMapping = d
     if (!Number.isFinite(startMs) || !Number.isFinite(amount) || at('callingNumber') === '') {
       throw new StatementError(`${path}:${lineNumber}: cannot read the call start, calling number or amount`);
     }
+    const durationSeconds = Number(at('durationSeconds') || 0);
+    if (!(durationSeconds >= 0)) throw new StatementError(`${path}:${lineNumber}: cannot read the duration "${at('durationSeconds')}" (seconds)`);
     yield {
       line: lineNumber,
       startMs,
       callingNumber: normaliseNumber(at('callingNumber'), mapping.countryCode),
       calledNumber: at('calledNumber'),
-      durationSeconds: Number(at('durationSeconds') || 0),
+      durationSeconds,
       amount,
       currency: at('currency') || mapping.currency,
     };
   }
+  if (!header) throw new StatementError(`${path}: the file is empty; its first line must name the columns (docs/CHARGING.md)`);
 }

@@ -80,17 +80,67 @@ describe('reconciling a premium-rate carrier statement with the ledger (npm run 
     expect(report.matched).to.deep.equal({ count: 1, amount: 300 });
   });
 
+  /** The command line, as the operator runs it, against this test's keys. */
+  const run = (...args: string[]) => {
+    const env = { ...processEnv(), REDIS_URL: app.config.redis.url, REDIS_KEY_PREFIX: `${app.config.redis.keyPrefix}${app.keyPrefix}` };
+    return spawnSync(process.execPath, ['--import', 'tsx', 'scripts/carrier-reconcile.ts', ...args], { env, encoding: 'utf8' });
+  };
+  /** Bad input: one line on stderr saying what is wrong, exit status 2, no stack trace. */
+  const expectRefused = (result: ReturnType<typeof run>, says: string) => {
+    expect(result.status, result.stderr).to.equal(2);
+    expect(result.stderr).to.include(says);
+    expect(result.stderr.trim().split('\n'), result.stderr).to.have.length(1);
+    expect(result.stderr).to.not.match(/\n\s+at |Error:|node:internal/);
+  };
+
   it('the command line prints the summary with the totals, and says clearly when a column is missing', () => {
     const statement = join(dir, 'cli.csv');
     writeFileSync(statement, 'call_start,calling_number,called_number,duration_seconds,amount,currency\n2026-11-20T00:00:00Z,+819099990000,+815000001234,30,300,JPY\n');
-    const env = { ...processEnv(), REDIS_URL: app.config.redis.url, REDIS_KEY_PREFIX: `${app.config.redis.keyPrefix}${app.keyPrefix}` };
-    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/carrier-reconcile.ts', ...args], { env, encoding: 'utf8' });
     const ok = run(statement);
     expect(ok.status, ok.stderr).to.equal(0);
     expect(ok.stdout).to.match(/carrier only\s+1/).and.to.match(/carrier over\s+300 JPY/);
     writeFileSync(statement, 'start,from,amount\n2026-11-20T00:00:00Z,+819099990000,300\n');
     const bad = run(statement);
-    expect(bad.status).to.equal(1);
-    expect(bad.stderr).to.include('no column "call_start"').and.to.include('--mapping');
+    expectRefused(bad, 'no column "call_start"');
+    expect(bad.stderr).to.include('--mapping');
+  });
+
+  it('a statement with only the required columns (call start, calling number, amount) is read, as docs/CHARGING.md says', () => {
+    const statement = join(dir, 'required-only.csv');
+    writeFileSync(statement, 'call_start,calling_number,amount\n2026-11-21T00:00:00Z,+819099990001,300\n');
+    const result = run(statement, '--json');
+    expect(result.status, result.stderr).to.equal(0);
+    const report = JSON.parse(result.stdout) as { carrierOnly: { callingNumber: string; currency: string; durationSeconds: number }[] };
+    expect(report.carrierOnly.map((r) => [r.callingNumber, r.currency, r.durationSeconds])).to.deep.equal([['+819099990001', 'JPY', 0]]);
+  });
+
+  it('when the operator names a statement or mapping file that is not there, or gives a statement with no calls and no period, they get one clear line and exit status 2', () => {
+    expectRefused(run(join(dir, 'no-such-statement.csv')), 'no-such-statement.csv: cannot read the file (no such file)');
+    expectRefused(run(dir), 'is a directory');
+
+    const statement = join(dir, 'mapped.csv');
+    writeFileSync(statement, 'call_start,calling_number,amount\n2026-11-21T00:00:00Z,+819099990001,300\n');
+    expectRefused(run(statement, '--mapping', join(dir, 'no-such-mapping.json')), 'no-such-mapping.json: cannot read the file (no such file)');
+    const notJson = join(dir, 'not-json.json');
+    writeFileSync(notJson, '{ columns: ');
+    expectRefused(run(statement, '--mapping', notJson), 'not-json.json: not JSON');
+    const wrongShape = join(dir, 'wrong-shape.json');
+    writeFileSync(wrongShape, JSON.stringify({ columns: { callStart: 'Start' } }));
+    expectRefused(run(statement, '--mapping', wrongShape), 'columns.callingNumber');
+
+    const headerOnly = join(dir, 'header-only.csv');
+    writeFileSync(headerOnly, 'call_start,calling_number,called_number,duration_seconds,amount,currency\n');
+    expectRefused(run(headerOnly), 'has no calls');
+    expect(run(headerOnly).stderr).to.include('--from and --to');
+    const withPeriod = run(headerOnly, '--from', '2030-01-01T00:00:00Z', '--to', '2030-01-02T00:00:00Z');
+    expect(withPeriod.status, withPeriod.stderr).to.equal(0);
+    expect(withPeriod.stdout).to.match(/carrier billed\s+0 JPY/);
+
+    const empty = join(dir, 'empty-file.csv');
+    writeFileSync(empty, '');
+    expectRefused(run(empty), 'the file is empty');
+    writeFileSync(statement, 'call_start,calling_number,amount,duration_seconds\n2026-11-21T00:00:00Z,+819099990001,300,long\n');
+    expectRefused(run(statement), 'mapped.csv:2: cannot read the duration');
+    expectRefused(run('--write-off', 'nobody/CAnone/activate'), 'no ledger entry');
   });
 });

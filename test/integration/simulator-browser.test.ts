@@ -29,6 +29,8 @@ describe('the call simulator in a real browser (headless Chromium)', function ()
     const page = await browser.context.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    // Nothing the pages ask for is missing (the browser's own /favicon.ico included).
+    page.on('response', (response) => void (response.status() >= 400 && pageErrors.push(`${response.status()} ${response.url()}`)));
     // Records what the page hands to speech synthesis, to check the language of each prompt.
     await page.addInitScript(() => {
       const spoken: { text: string; lang: string }[] = [];
@@ -48,6 +50,7 @@ describe('the call simulator in a real browser (headless Chromium)', function ()
     await page.click('[data-testid=call]');
     await waitForKeys(page, 0);
     expect(await page.textContent('[data-testid=transcript]')).to.include('ダイヤルパス');
+    expect(await page.textContent('#status'), 'the one-key language menu').to.equal('Press 1 key');
 
     await page.click('[data-testid=key-1]');
     await waitForKeys(page, 1);
@@ -78,5 +81,17 @@ describe('the call simulator in a real browser (headless Chromium)', function ()
     await Promise.all([page.waitForURL(`${app.url}/service`), page.click('button[type=submit]')]);
     expect(await page.textContent('main')).to.not.include('error');
     expect(pageErrors).to.deep.equal([]);
+  });
+
+  it('the Japanese simulator page asks for one key in natural Japanese, and names an empty icon of its own, so a browser asks for no /favicon.ico (which the site does not serve)', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${app.url}/simulator?lang=ja`);
+    expect(await page.getAttribute('head link[rel=icon]', 'href')).to.equal('data:,');
+    await page.click('[data-testid=call]');
+    await waitForKeys(page, 0);
+    expect(await page.textContent('#status')).to.equal('キーを1つ押してください');
+    await page.click('[data-testid=hangup]');
+    await page.waitForFunction(() => document.getElementById('simulator')!.dataset.state === 'ended');
+    await page.close();
   });
 });

@@ -98,6 +98,26 @@ describe('the call simulator against dialpass itself', () => {
       expect(written.callStatus).to.equal('completed');
     });
 
+    it('--from takes a withheld caller ID as Twilio sends it (anonymous, Restricted, or empty), and still refuses what Twilio never sends', async () => {
+      twimlApp = await startTwimlApp({ '/twilio/voice': twiml('<Say language="en-US">Hello.</Say><Hangup/>') });
+      for (const [given, sent] of [['anonymous', 'anonymous'], ['restricted', 'Restricted'], ['', '']]) {
+        const result = await runCli(['--url', twimlApp.url, '--keys', '', '--from', given!], TWIML_APP_TOKEN);
+        expect(result.code, result.stderr).to.equal(0);
+        expect(twimlApp.to('/twilio/voice').at(-1)!.body.From).to.equal(sent);
+      }
+      const refused = await runCli(['--url', twimlApp.url, '--keys', '', '--from', 'nobody'], TWIML_APP_TOKEN);
+      expect(refused.code).to.equal(2);
+      expect(refused.stderr).to.include('--from "nobody" is not a phone number').and.include('anonymous');
+      expect(twimlApp.to('/twilio/voice')).to.have.length(3);
+    });
+
+    it('a call from a withheld number (--from anonymous) is asked by dialpass to call again with the number shown', async () => {
+      const port = new URL(app.url).port;
+      const result = await runCli(['--keys', '', '--from', 'anonymous'], app.config.twilio.authToken, undefined, { PORT: port, PUBLIC_BASE_URL: app.config.publicBaseUrl });
+      expect(result.code, result.stderr).to.equal(0);
+      expect(result.stdout).to.include('Please call again without withholding your number');
+    });
+
     it('without --keys it reads keys typed at the keyboard: Enter alone is silence, a typo is asked again, end of input hangs up', async () => {
       twimlApp = await startTwimlApp({
         '/twilio/voice': twiml('<Gather numDigits="1" action="/menu"><Say>Press a key.</Say></Gather><Redirect>/twilio/voice</Redirect>'),

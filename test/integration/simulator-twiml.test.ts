@@ -65,6 +65,13 @@ describe('the call simulator plays TwiML the way Twilio does', () => {
     expect(second).to.include({ text: 'plain', voice: undefined, language: undefined, loop: 1 });
   });
 
+  it('a price written with a thousands separator is heard as written ("1,000 yen"), while a comma against the next word gets its space', async () => {
+    const { record } = await call({
+      '/twilio/voice': twiml('<Say language="en-US">It costs 1,000 yen, or 12,345,678 yen,<emphasis>thanks</emphasis>.</Say><Say language="ja-JP">料金は1,000円です。</Say>'),
+    });
+    expect(heard(record).map((s) => s.text)).to.deep.equal(['It costs 1,000 yen, or 12,345,678 yen, thanks.', '料金は1,000円です。']);
+  });
+
   it('<Play> and <Pause> are heard in order, with file, tones and loop', async () => {
     const { record } = await call({ '/twilio/voice': twiml('<Play loop="3">https://example.test/hello.mp3</Play><Pause length="2"/><Play digits="12w3"/><Pause/>') });
     const heardEvents = record.events.filter((e) => e.type === 'play' || e.type === 'pause');

@@ -111,16 +111,38 @@ describe('npm run twilio:configure (against a stand-in for the REST API)', funct
     );
   });
 
-  it('the npm script reads the configuration from the environment', async () => {
+  /** The npm script with this environment (over the real one), sending its REST calls to the stand-in. */
+  async function runScript(env: Record<string, string>) {
     // Not spawnSync: the stand-in answers from this process, so its event loop must keep running.
     const child = spawn('npm', ['run', '--silent', 'twilio:configure', '--', '--dry-run', `--api-base-url=${api.url}`], {
-      env: { ...processEnv(), TWILIO_ACCOUNT_SID: ACCOUNT, TWILIO_AUTH_TOKEN: TOKEN, SERVICE_PHONE_NUMBER: PHONE, PUBLIC_BASE_URL: BASE, NODE_ENV: 'development' },
+      env: { ...processEnv(), TWILIO_ACCOUNT_SID: ACCOUNT, TWILIO_AUTH_TOKEN: TOKEN, SERVICE_PHONE_NUMBER: PHONE, PUBLIC_BASE_URL: BASE, NODE_ENV: 'development', ...env },
     });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
     const code = await new Promise((resolve) => child.on('close', resolve));
+    return { code, stdout, stderr };
+  }
+
+  it('without a real TWILIO_AUTH_TOKEN (only the development token the app fills in), the script refuses before any request', async () => {
+    const { code, stderr } = await runScript({ TWILIO_AUTH_TOKEN: '' });
+    expect(code, stderr).to.equal(2);
+    expect(stderr.split('\n')[0]).to.equal('twilio:configure needs TWILIO_AUTH_TOKEN');
+    expect(api.seen, 'no request reached the REST API').to.deep.equal([]);
+  });
+
+  it('with SERVICE_PHONE_NUMBER unset or still the placeholder, the script refuses before any request', async () => {
+    for (const number of ['', '+81-50-0000-0000', '+815000000000']) {
+      const { code, stderr } = await runScript({ SERVICE_PHONE_NUMBER: number });
+      expect(code, stderr).to.equal(2);
+      expect(stderr.split('\n')[0]).to.include('twilio:configure needs SERVICE_PHONE_NUMBER').and.include('not the placeholder');
+    }
+    expect(api.seen, 'no request reached the REST API').to.deep.equal([]);
+  });
+
+  it('the npm script reads the configuration from the environment', async () => {
+    const { code, stdout, stderr } = await runScript({});
     expect(code, stderr).to.equal(0);
     expect(stdout).to.include(`${PHONE} (${NUMBER_SID})`).and.include(`-> ${BASE}/twilio/voice/status`);
     expect(api.seen.map((s) => s.method)).to.deep.equal(['GET']);
