@@ -50,6 +50,7 @@ export function page({ lang, title, body, path, signedIn, nav: ownNav, wide }: P
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · dialpass</title>
 <link rel="stylesheet" href="/assets/site.css">
+<link rel="icon" href="data:,">
 </head>
 <body${wide ? new Html(' class="wide"') : ''}>
 <header class="site"><div class="bar"><a class="brand" href="/">dial<span>pass</span></a><nav>${nav}<a href="${path}?lang=${other}" hreflang="${other}">${t.otherLanguage}</a></nav></div></header>
