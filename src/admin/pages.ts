@@ -1,4 +1,4 @@
-import type { Charge } from '../accounts/history.ts';
+import type { Charge, ChargesPage } from '../accounts/history.ts';
 import type { Page } from '../accounts/history.ts';
 import type { Config } from '../config.ts';
 import type { SettlementDay } from '../merchants/settlement.ts';
@@ -79,6 +79,7 @@ export const ADMIN_WORDS = {
     count: '件数',
     date: '日付',
     older: '古いものを見る',
+    ledgerArchived: (n: number) => `これより古い ${n} 件は Redis から書き出され、アーカイブ（npm run archive の CSV）にあります。`,
     newest: '最新に戻る',
     none: '該当するものはありません。',
     settlement: '精算',
@@ -155,6 +156,7 @@ export const ADMIN_WORDS = {
     count: 'Count',
     date: 'Date',
     older: 'Older',
+    ledgerArchived: (n: number) => `${n} older entries were exported to the archive (npm run archive's CSV files) and are no longer in Redis.`,
     newest: 'Back to the newest',
     none: 'Nothing here.',
     settlement: 'Settlement',
@@ -273,7 +275,7 @@ ${pagerLinks(path, { kind }, result.next, Boolean(cursor), w)}`;
 }
 
 /** One member's charges, straight from their ledger (the books), newest first. */
-export function memberLedgerPage(view: AdminView, memberId: string, result: Page<Charge>, cursor?: string): string {
+export function memberLedgerPage(view: AdminView, memberId: string, result: ChargesPage, cursor?: string): string {
   const w = ADMIN_WORDS[view.lang];
   const rows = result.items.map(
     (c) =>
@@ -282,6 +284,7 @@ export function memberLedgerPage(view: AdminView, memberId: string, result: Page
   const body = html`
 <h1>${w.ledger}: ${memberId}</h1>
 ${dataTable([w.when, w.kind, w.amount, w.call, 'From'], rows, w.none, [2])}
+${!result.next && result.archived ? html`<p class="muted" data-testid="ledger-archived">${w.ledgerArchived(result.archived)}</p>` : ''}
 ${result.next || cursor ? html`<p class="pagers">${result.next ? html`<a data-testid="older" href="/admin/ledger?member=${memberId}&amp;cursor=${result.next}">${w.older}</a>` : ''}</p>` : ''}`;
   return consolePage(view, '/admin/ledger', w.ledger, body);
 }

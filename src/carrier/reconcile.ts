@@ -1,7 +1,7 @@
-import { Cluster } from 'ioredis';
 import type { LedgerEntry } from '../accounts/ledger.ts';
 import { keys } from '../store/keys.ts';
 import type { RedisClient } from '../store/redis.ts';
+import { scanEachMaster } from '../store/scan.ts';
 import type { CarrierRecord } from './statement.ts';
 
 /** The charges of one call in dialpass's ledger: what the carrier should have billed for that call. */
@@ -75,24 +75,17 @@ const entryIdOf = (memberId: string, entry: LedgerEntry) => entry.id ?? `${membe
  * and LRANGE for a batch of keys; nothing holds more than one batch.
  */
 export async function* streamLedgers(redis: RedisClient, batch = 500): AsyncGenerator<{ memberId: string; entries: LedgerEntry[] }> {
-  const prefix = (redis.options as { keyPrefix?: string }).keyPrefix ?? '';
-  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
-  for (const node of nodes) {
-    let cursor = '0';
-    do {
-      const [next, found] = await node.scan(cursor, 'MATCH', `${prefix}${keys.memberLedgerPattern()}`, 'COUNT', batch);
-      cursor = next;
-      const members = found.map((key) => keys.memberOfLedgerKey(key.slice(prefix.length))).filter((m): m is string => m !== undefined);
-      if (members.length === 0) continue;
-      const pipeline = redis.pipeline();
-      for (const memberId of members) pipeline.lrange(keys.memberLedger(memberId), 0, -1);
-      const lists = (await pipeline.exec()) ?? [];
-      for (let i = 0; i < members.length; i++) {
-        const [error, list] = lists[i]!;
-        if (error) throw error;
-        yield { memberId: members[i]!, entries: (list as string[]).map((e) => JSON.parse(e) as LedgerEntry) };
-      }
-    } while (cursor !== '0');
+  for await (const found of scanEachMaster(redis, keys.memberLedgerPattern(), batch)) {
+    const members = found.map((key) => keys.memberOfLedgerKey(key)).filter((m): m is string => m !== undefined);
+    if (members.length === 0) continue;
+    const pipeline = redis.pipeline();
+    for (const memberId of members) pipeline.lrange(keys.memberLedger(memberId), 0, -1);
+    const lists = (await pipeline.exec()) ?? [];
+    for (let i = 0; i < members.length; i++) {
+      const [error, list] = lists[i]!;
+      if (error) throw error;
+      yield { memberId: members[i]!, entries: (list as string[]).map((e) => JSON.parse(e) as LedgerEntry) };
+    }
   }
 }
 

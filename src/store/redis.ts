@@ -38,6 +38,8 @@ const SCRIPTS = {
   dpReplacePasswordHash: { file: 'replace-password-hash', numberOfKeys: 1 },
   dpRecordActivity: { file: 'record-activity', numberOfKeys: 8 },
   dpRotateApiKey: { file: 'rotate-api-key', numberOfKeys: 1 },
+  dpTrimLedgerHead: { file: 'trim-ledger-head', numberOfKeys: 2 },
+  dpTrimRedemptions: { file: 'trim-redemptions', numberOfKeys: 2 },
 } satisfies Record<string, { file: string; numberOfKeys: number | null; outbox?: boolean }>;
 
 type Arg = string | number;
@@ -185,6 +187,8 @@ declare module 'ioredis' {
       keepSeconds: Arg,
     ): Result<[number, (string | number)?], Context>;
     dpSettleAttempt(failures: string, inflight: string, failedGuess: '1' | '0', windowSeconds: Arg): Result<number, Context>;
+    dpTrimLedgerHead(ledger: string, archivedCount: string, ...exportedEntryIds: string[]): Result<number, Context>;
+    dpTrimRedemptions(redemptions: string, redemptionOrder: string, cutoffMs: Arg, ...exportedRedemptionIds: string[]): Result<number, Context>;
     dpReplacePasswordHash(account: string, verifiedHash: string, newHash: string): Result<0 | 1, Context>;
   }
 }
