@@ -34,11 +34,16 @@ const HEADERS: Record<Part, readonly string[]> = {
 };
 
 /** Lines of a ledger read per command while looking for the end of its old part. */
-const LEDGER_PAGE = 200;
+const LEDGER_PAGE = 100;
 const REDEMPTION_PAGE = 500;
 const AUDIT_PAGE = 1000;
-/** Redemption IDs per trim script call (each call is atomic on its own and idempotent). */
-const REDEMPTION_TRIM_BATCH = 1000;
+/**
+ * IDs per trim script call, so no command grows with a key: a ledger's exported head is trimmed
+ * 1,000 entries at a time, each step atomic and checked against the head as it is then.
+ */
+const TRIM_BATCH = 1000;
+/** Keys trimmed at once (the client pipelines their commands); at most this many keys' IDs are held. */
+const TRIM_KEYS_AT_ONCE = 100;
 
 export interface ArchiveOptions {
   /** The archive folder (created if missing); each run makes a directory in it. */
@@ -139,11 +144,13 @@ interface Sink {
   counts: PartCounts;
 }
 
-/** A member's ledger entries older than the cutoff, from its head, a page at a time; stops at the first newer entry. */
-async function exportLedger(redis: RedisClient, memberId: string, cutoffMs: number, sink: Sink, report: ArchiveReport): Promise<void> {
-  const key = keys.memberLedger(memberId);
-  for (let start = 0; ; start += LEDGER_PAGE) {
-    const page = await redis.lrange(key, start, start + LEDGER_PAGE - 1);
+/**
+ * A member's ledger entries older than the cutoff, from its head, a page at a time (the first
+ * page already read with the rest of its SCAN batch); stops at the first newer entry.
+ */
+async function exportLedger(redis: RedisClient, memberId: string, firstPage: string[], cutoffMs: number, sink: Sink, report: ArchiveReport): Promise<void> {
+  let page = firstPage;
+  for (let start = 0; ; ) {
     for (const raw of page) {
       const entry = JSON.parse(raw) as LedgerEntry;
       if (entry.at >= cutoffMs) return;
@@ -154,6 +161,8 @@ async function exportLedger(redis: RedisClient, memberId: string, cutoffMs: numb
       await sink.write('ledger', [memberId, entry.id, iso(entry.at), entry.at, entry.kind, entry.method, entry.amount, entry.currency, entry.callSid, entry.from, entry.confirmation, entry.card, entry.codeLast4, entry.paymentRequest]);
     }
     if (page.length < LEDGER_PAGE) return;
+    start += LEDGER_PAGE;
+    page = await redis.lrange(keys.memberLedger(memberId), start, start + LEDGER_PAGE - 1);
   }
 }
 
@@ -207,12 +216,11 @@ async function exportAudit(redis: RedisClient, cutoffMs: number, sink: Sink): Pr
 
 async function exportAll(redis: RedisClient, cutoffMs: number, redemptionCutoffMs: number, sink: Sink, report: ArchiveReport): Promise<void> {
   for await (const found of scanEachMaster(redis, keys.memberLedgerPattern())) {
-    for (const key of found) {
-      const memberId = keys.memberOfLedgerKey(key);
-      if (memberId === undefined) continue;
-      report.keysScanned.ledgers++;
-      await exportLedger(redis, memberId, cutoffMs, sink, report);
-    }
+    const members = found.map((key) => keys.memberOfLedgerKey(key)).filter((m): m is string => m !== undefined);
+    // The batch's first pages at once: the client pipelines them (per node on a cluster).
+    const firstPages = await Promise.all(members.map((m) => redis.lrange(keys.memberLedger(m), 0, LEDGER_PAGE - 1)));
+    report.keysScanned.ledgers += members.length;
+    for (let i = 0; i < members.length; i++) await exportLedger(redis, members[i]!, firstPages[i]!, cutoffMs, sink, report);
   }
   for await (const found of scanEachMaster(redis, keys.merchantRedemptionOrderPattern())) {
     for (const key of found) {
@@ -244,19 +252,49 @@ async function* groupsOf(path: string): AsyncGenerator<{ owner: string; ids: str
   if (current) yield current;
 }
 
+/** A ledger's exported head, TRIM_BATCH entries at a time; stops (and reports) where the head is not what was exported. */
+async function trimLedger(redis: RedisClient, memberId: string, ids: string[], headChanged: string[]): Promise<number> {
+  let trimmed = 0;
+  for (let i = 0; i < ids.length; i += TRIM_BATCH) {
+    const n = await redis.dpTrimLedgerHead(keys.memberLedger(memberId), keys.memberLedgerArchived(memberId), ...ids.slice(i, i + TRIM_BATCH));
+    if (n === 0) {
+      headChanged.push(memberId);
+      break;
+    }
+    trimmed += n;
+  }
+  return trimmed;
+}
+
+async function trimRedemptions(redis: RedisClient, merchantId: string, ids: string[], cutoffMs: number): Promise<number> {
+  let trimmed = 0;
+  for (let i = 0; i < ids.length; i += TRIM_BATCH) {
+    trimmed += await redis.dpTrimRedemptions(keys.merchantRedemptions(merchantId), keys.merchantRedemptionOrder(merchantId), cutoffMs, ...ids.slice(i, i + TRIM_BATCH));
+  }
+  return trimmed;
+}
+
+/** Runs `trim` on each group of a file, TRIM_KEYS_AT_ONCE keys at a time; the sum of what it trimmed. */
+async function trimGroups(path: string, trim: (owner: string, ids: string[]) => Promise<number>): Promise<number> {
+  let total = 0;
+  let pending: Promise<number>[] = [];
+  const settle = async () => {
+    for (const n of await Promise.all(pending)) total += n;
+    pending = [];
+  };
+  for await (const { owner, ids } of groupsOf(path)) {
+    pending.push(trim(owner, ids));
+    if (pending.length >= TRIM_KEYS_AT_ONCE) await settle();
+  }
+  await settle();
+  return total;
+}
+
 /** Phase 2: trims exactly what the run's files hold. Idempotent, so a crashed run's trim can simply run again. */
 async function trimRun(redis: RedisClient, runDir: string, manifest: Manifest, headChanged: string[]): Promise<PartCounts> {
   const trimmed = zero();
-  for await (const { owner, ids } of groupsOf(join(runDir, ARCHIVE_FILES.ledger))) {
-    const n = await redis.dpTrimLedgerHead(keys.memberLedger(owner), keys.memberLedgerArchived(owner), ...ids);
-    if (n === 0) headChanged.push(owner);
-    trimmed.ledger += n;
-  }
-  for await (const { owner, ids } of groupsOf(join(runDir, ARCHIVE_FILES.redemptions))) {
-    for (let i = 0; i < ids.length; i += REDEMPTION_TRIM_BATCH) {
-      trimmed.redemptions += await redis.dpTrimRedemptions(keys.merchantRedemptions(owner), keys.merchantRedemptionOrder(owner), manifest.redemptionCutoffMs, ...ids.slice(i, i + REDEMPTION_TRIM_BATCH));
-    }
-  }
+  trimmed.ledger = await trimGroups(join(runDir, ARCHIVE_FILES.ledger), (memberId, ids) => trimLedger(redis, memberId, ids, headChanged));
+  trimmed.redemptions = await trimGroups(join(runDir, ARCHIVE_FILES.redemptions), (merchantId, ids) => trimRedemptions(redis, merchantId, ids, manifest.redemptionCutoffMs));
   let lastAuditId: string | undefined;
   for await (const { owner: streamId } of groupsOf(join(runDir, ARCHIVE_FILES.audit))) lastAuditId = streamId;
   if (lastAuditId) {
