@@ -60,7 +60,7 @@ function printSummary(report: ReconcileReport, seconds: number) {
   const when = (ms: number) => new Date(ms).toISOString();
   const lines = [
     `period             ${when(report.period.fromMs)} … ${when(report.period.toMs)}`,
-    `ledger entries     ${report.ledgerEntriesRead} read in ${seconds.toFixed(2)} s`,
+    `ledger entries     ${report.ledgerEntriesRead} read in ${seconds.toFixed(2)} s (only the last LEDGER_ONLINE_MONTHS=${config.ledgerOnlineMonths} months are online; older entries are in the archive: npm run archive, docs/SCALING.md)`,
     `matched            ${report.matched.count} calls, ${yen(report.matched.amount)}`,
     `amount differences ${report.differences.length}`,
     ...report.differences.slice(0, 20).map((d) => `  line ${d.record.line}: carrier ${yen(d.record.amount)}, ledger ${yen(d.call.amount)} (${d.call.entryIds.join(' ')})`),

@@ -185,7 +185,7 @@ export async function writeOff(redis: RedisClient, entryId: string, reason: stri
   const memberId = entryId.split('/')[0] ?? '';
   const entries = memberId ? (await redis.lrange(keys.memberLedger(memberId), 0, -1)).map((e) => JSON.parse(e) as LedgerEntry) : [];
   const entry = entries.find((e) => entryIdOf(memberId, e) === entryId);
-  if (!entry) throw new WriteOffError(`no ledger entry ${entryId} (an entry ID is <member>/<CallSid>/<step>, as the reconcile report lists it)`);
+  if (!entry) throw new WriteOffError(`no ledger entry ${entryId} (an entry ID is <member>/<CallSid>/<step>, as the reconcile report lists it; entries older than the online window are in the archive, npm run archive)`);
   const fresh = await redis.hsetnx(keys.carrierWriteOffs(), entryId, JSON.stringify({ at: nowMs, reason, amount: entry.amount, kind: entry.kind, callSid: entry.callSid }));
   return { entry, already: fresh === 0 };
 }
