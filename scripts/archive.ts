@@ -3,8 +3,7 @@
 // those. See docs/SCALING.md (Retention) and src/archive/archive.ts.
 import { parseArgs } from 'node:util';
 import { archive, monthStart, type ArchiveReport } from '../src/archive/archive.ts';
-import { ConfigError, loadConfig, type Config } from '../src/config.ts';
-import { NO_REDIS, operatorRedis, operatorRedisUrl } from './lib/operator-redis.ts';
+import { operatorSetup } from './lib/operator-redis.ts';
 
 const USAGE = `usage: npm run archive -- --out DIR [--before YYYY-MM] [--dry-run] [--json]
 
@@ -40,14 +39,7 @@ if (values.before !== undefined) {
   }
 }
 
-let config: Config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (error instanceof ConfigError) fail(error.message, 1);
-  throw error;
-}
-const redis = operatorRedis(config, operatorRedisUrl(config) ?? fail(NO_REDIS, 1));
+const { config, redis } = operatorSetup(fail);
 
 function printSummary(r: ArchiveReport, seconds: number) {
   const line = (label: string, c: ArchiveReport['exported']) => `${label.padEnd(18)} ledger ${c.ledger}, redemptions ${c.redemptions}, audit ${c.audit}`;

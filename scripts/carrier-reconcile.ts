@@ -3,8 +3,7 @@
 import { parseArgs } from 'node:util';
 import { reconcile, writeOff, WriteOffError, type ReconcileReport } from '../src/carrier/reconcile.ts';
 import { defaultMapping, loadMapping, readStatement, StatementError } from '../src/carrier/statement.ts';
-import { ConfigError, loadConfig, type Config } from '../src/config.ts';
-import { NO_REDIS, operatorRedis, operatorRedisUrl } from './lib/operator-redis.ts';
+import { operatorSetup } from './lib/operator-redis.ts';
 
 const USAGE = `usage: npm run carrier:reconcile -- STATEMENT.csv [options]
        npm run carrier:reconcile -- --write-off ENTRY_ID [--reason TEXT]
@@ -46,14 +45,7 @@ if (values.help) {
   process.exit(0);
 }
 
-let config: Config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (error instanceof ConfigError) fail(error.message, 1);
-  throw error;
-}
-const redis = operatorRedis(config, operatorRedisUrl(config) ?? fail(NO_REDIS, 1));
+const { config, redis } = operatorSetup(fail);
 const yen = (n: number) => `${n.toLocaleString('en-US')} ${config.currency}`;
 
 function printSummary(report: ReconcileReport, seconds: number) {

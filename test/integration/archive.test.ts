@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +6,7 @@ import { expect } from 'chai';
 import { readLedger } from '../../src/accounts/ledger.ts';
 import { archive, ARCHIVE_FILES, type ArchiveOptions } from '../../src/archive/archive.ts';
 import { readCsv } from '../../src/archive/csv.ts';
+import { processEnv } from '../../src/config.ts';
 import { keys } from '../../src/store/keys.ts';
 import { seedLedger, type SeededCall } from '../../scripts/lib/carrier-statements.ts';
 import { jsonRequest, startTestApp, type TestApp } from '../support/harness.ts';
@@ -174,5 +176,24 @@ describe('archiving what is older than the online window (npm run archive): expo
     const ids = (await archivedRows(outDir, ARCHIVE_FILES.ledger)).map((r) => r[1]);
     expect(ids).to.have.length(40);
     expect(new Set(ids).size).to.equal(40);
+  });
+
+  it('the command line (npm run archive) counts on --dry-run, archives with --out, and refuses a malformed --before', async () => {
+    const memberId = '77700000004';
+    await seedLedger(app.redis, app.config, charges(memberId, 3, Date.now() - LONG_AGO, 'cli'));
+    const env = { ...processEnv(), REDIS_URL: app.config.redis.url, REDIS_KEY_PREFIX: `${app.config.redis.keyPrefix}${app.keyPrefix}` };
+    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/archive.ts', ...args], { env, encoding: 'utf8' });
+    const dry = run('--dry-run');
+    expect(dry.status, dry.stderr).to.equal(0);
+    expect(dry.stdout).to.match(/would export\s+ledger 3, redemptions 0/).and.to.include('nothing written, nothing trimmed');
+    expect(await app.redis.llen(keys.memberLedger(memberId))).to.equal(3);
+    const real = run('--out', outDir);
+    expect(real.status, real.stderr).to.equal(0);
+    expect(real.stdout).to.match(/trimmed\s+ledger 3/);
+    expect(await app.redis.llen(keys.memberLedger(memberId))).to.equal(0);
+    expect(await archivedRows(outDir, ARCHIVE_FILES.ledger)).to.have.length(3);
+    const bad = run('--out', outDir, '--before', '2025-13');
+    expect(bad.status).to.equal(2);
+    expect(bad.stderr).to.include('is not a month such as');
   });
 });
