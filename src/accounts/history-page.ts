@@ -33,7 +33,6 @@ const WORDS = {
     noRequests: '承認・お断りした支払いリクエストはまだありません。',
     requestStatus: { approved: '承認', declined: 'お断り' },
     older: '古い履歴を見る',
-    chargesArchived: (n: number) => `これより前の ${n} 件のご請求はアーカイブに移しました（お問い合わせいただければお知らせします）。`,
     newest: '最新に戻る',
   },
   en: {
@@ -62,7 +61,6 @@ const WORDS = {
     noRequests: 'No payment requests approved or declined yet.',
     requestStatus: { approved: 'Approved', declined: 'Declined' },
     older: 'Older',
-    chargesArchived: (n: number) => `${n} earlier charges have been moved to our archive; ask us and we will send them.`,
     newest: 'Back to the newest',
   },
 } as const;
@@ -81,6 +79,12 @@ function pager(section: keyof HistoryCursors, next: string | undefined, current:
   const links = [next ? pageLink(section, next, current, w.older) : '', typeof current[section] === 'string' ? pageLink(section, undefined, current, w.newest) : ''];
   return html`<p class="pagers">${links}</p>`;
 }
+
+/** The line under the oldest charges shown when older ones went to the archive (npm run archive). */
+const CHARGES_ARCHIVED = {
+  ja: (n: number) => `これより前の ${n} 件のご請求はアーカイブに移しました（お問い合わせいただければお知らせします）。`,
+  en: (n: number) => `${n} earlier charges have been moved to our archive; ask us and we will send them.`,
+} as const;
 
 export function historySections(lang: WebLang, config: Config, history: MemberHistory, cursors: HistoryCursors): Html {
   const w = WORDS[lang];
@@ -118,7 +122,7 @@ export function historySections(lang: WebLang, config: Config, history: MemberHi
 <section class="card" id="charges">
   <h2>${w.chargesTitle}</h2>
   ${table(html`<tr><th>${w.date}</th><th>${w.what}</th><th class="num">${w.amount}</th><th>${w.call}</th></tr>`, chargeRows, w.noCharges)}
-  ${!history.charges.next && history.charges.archived ? html`<p class="muted" data-testid="charges-archived">${w.chargesArchived(history.charges.archived)}</p>` : ''}
+  ${!history.charges.next && history.charges.archived ? html`<p class="muted" data-testid="charges-archived">${CHARGES_ARCHIVED[lang](history.charges.archived)}</p>` : ''}
   ${pager('charges', history.charges.next, cursors, lang)}
 </section>
 <section class="card" id="codes">

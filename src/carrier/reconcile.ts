@@ -78,13 +78,11 @@ export async function* streamLedgers(redis: RedisClient, batch = 500): AsyncGene
   for await (const found of scanEachMaster(redis, keys.memberLedgerPattern(), batch)) {
     const members = found.map((key) => keys.memberOfLedgerKey(key)).filter((m): m is string => m !== undefined);
     if (members.length === 0) continue;
-    const pipeline = redis.pipeline();
-    for (const memberId of members) pipeline.lrange(keys.memberLedger(memberId), 0, -1);
-    const lists = (await pipeline.exec()) ?? [];
+    // One LRANGE per ledger, sent together: on Redis Cluster the ledgers of a batch sit in many
+    // slots, which one pipeline cannot hold; ioredis routes each and they still travel at once.
+    const lists = await Promise.all(members.map((memberId) => redis.lrange(keys.memberLedger(memberId), 0, -1)));
     for (let i = 0; i < members.length; i++) {
-      const [error, list] = lists[i]!;
-      if (error) throw error;
-      yield { memberId: members[i]!, entries: (list as string[]).map((e) => JSON.parse(e) as LedgerEntry) };
+      yield { memberId: members[i]!, entries: lists[i]!.map((e) => JSON.parse(e) as LedgerEntry) };
     }
   }
 }
