@@ -2,7 +2,7 @@ import type { Config } from '../config.ts';
 import { formatAmount, formatDate, formatDateTime } from '../shared/format.ts';
 import { html, type Html } from '../web/layout.ts';
 import { localeOf } from '../web/lang.ts';
-import type { WebLang } from '../web/messages.ts';
+import { MESSAGES, type WebLang } from '../web/messages.ts';
 import type { Charge, HistoryCursors, MemberCode, MemberHistory, MemberRequest } from './history.ts';
 
 /** The history's own words, both languages side by side (kept here so the page's shared messages stay small). */
@@ -80,12 +80,6 @@ function pager(section: keyof HistoryCursors, next: string | undefined, current:
   return html`<p class="pagers">${links}</p>`;
 }
 
-/** The line under the oldest charges shown when older ones went to the archive (npm run archive). */
-const CHARGES_ARCHIVED = {
-  ja: (n: number) => `これより前の ${n} 件のご請求はアーカイブに移しました（お問い合わせいただければお知らせします）。`,
-  en: (n: number) => `${n} earlier charges have been moved to our archive; ask us and we will send them.`,
-} as const;
-
 export function historySections(lang: WebLang, config: Config, history: MemberHistory, cursors: HistoryCursors): Html {
   const w = WORDS[lang];
   const locale = localeOf(lang);
@@ -122,7 +116,7 @@ export function historySections(lang: WebLang, config: Config, history: MemberHi
 <section class="card" id="charges">
   <h2>${w.chargesTitle}</h2>
   ${table(html`<tr><th>${w.date}</th><th>${w.what}</th><th class="num">${w.amount}</th><th>${w.call}</th></tr>`, chargeRows, w.noCharges)}
-  ${!history.charges.next && history.charges.archived ? html`<p class="muted" data-testid="charges-archived">${CHARGES_ARCHIVED[lang](history.charges.archived)}</p>` : ''}
+  ${!history.charges.next && history.charges.archived ? html`<p class="muted" data-testid="charges-archived">${MESSAGES[lang].chargesArchived(history.charges.archived)}</p>` : ''}
   ${pager('charges', history.charges.next, cursors, lang)}
 </section>
 <section class="card" id="codes">

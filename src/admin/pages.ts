@@ -6,7 +6,7 @@ import { formatAmount, formatDateTime } from '../shared/format.ts';
 import { html, page, type Html } from '../web/layout.ts';
 import { dataTable, pagerLinks } from '../web/tables.ts';
 import { localeOf } from '../web/lang.ts';
-import type { WebLang } from '../web/messages.ts';
+import { MESSAGES, type WebLang } from '../web/messages.ts';
 import { revenueChart } from './chart.ts';
 import type { AuditEntry, CodeRow, Dashboard, DayField, MemberRow, MerchantRow } from './figures.ts';
 
@@ -272,12 +272,6 @@ ${pagerLinks(path, { kind }, result.next, Boolean(cursor), w)}`;
   return consolePage(view, path, title, body);
 }
 
-/** The line under a ledger whose oldest entries went to the archive (npm run archive). */
-const LEDGER_ARCHIVED = {
-  ja: (n: number) => `これより古い ${n} 件は Redis から書き出され、アーカイブ（npm run archive の CSV）にあります。`,
-  en: (n: number) => `${n} older entries were exported to the archive (npm run archive's CSV files) and are no longer in Redis.`,
-} as const;
-
 /** One member's charges, straight from their ledger (the books), newest first. */
 export function memberLedgerPage(view: AdminView, memberId: string, result: ChargesPage, cursor?: string): string {
   const w = ADMIN_WORDS[view.lang];
@@ -288,7 +282,7 @@ export function memberLedgerPage(view: AdminView, memberId: string, result: Char
   const body = html`
 <h1>${w.ledger}: ${memberId}</h1>
 ${dataTable([w.when, w.kind, w.amount, w.call, 'From'], rows, w.none, [2])}
-${!result.next && result.archived ? html`<p class="muted" data-testid="ledger-archived">${LEDGER_ARCHIVED[view.lang](result.archived)}</p>` : ''}
+${!result.next && result.archived ? html`<p class="muted" data-testid="ledger-archived">${MESSAGES[view.lang].ledgerArchived(result.archived)}</p>` : ''}
 ${result.next || cursor ? html`<p class="pagers">${result.next ? html`<a data-testid="older" href="/admin/ledger?member=${memberId}&amp;cursor=${result.next}">${w.older}</a>` : ''}</p>` : ''}`;
   return consolePage(view, '/admin/ledger', w.ledger, body);
 }
