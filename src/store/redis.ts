@@ -255,6 +255,10 @@ const MONEY_SCRIPTS = [
   // Not money, but what makes a merchant's retry replay: a claim lost in a failover would give the
   // retry a new operation ID, and the code, debited under the old one, would answer "spent".
   'dpBeginMerchantPost',
+  // Not money either, but a trim lost in a failover would bring exported entries back, and the
+  // next `npm run archive` would export them a second time.
+  'dpTrimLedgerHead',
+  'dpTrimRedemptions',
 ] as const satisfies readonly (keyof typeof SCRIPTS)[];
 
 /** A money write reached its master but not the replicas it must wait for in time: retry (the same Idempotency-Key or call step replays it). */
