@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { chargesPage } from '../../src/accounts/history.ts';
 import { readLedger } from '../../src/accounts/ledger.ts';
 import { archive, ARCHIVE_FILES, type ArchiveOptions } from '../../src/archive/archive.ts';
 import { readCsv } from '../../src/archive/csv.ts';
@@ -195,5 +196,21 @@ describe('archiving what is older than the online window (npm run archive): expo
     const bad = run('--out', outDir, '--before', '2025-13');
     expect(bad.status).to.equal(2);
     expect(bad.stderr).to.include('is not a month such as');
+  });
+
+  it('a member paging back through their charges while the archive runs sees the same entries at the same places, then the archive line', async () => {
+    const memberId = '77700000005';
+    await seedLedger(app.redis, app.config, charges(memberId, 10, now - LONG_AGO, 'page-old'));
+    await seedLedger(app.redis, app.config, charges(memberId, 30, now, 'page-new'));
+    const deps = { config: app.config, redis: app.redis, now: () => now };
+    const first = await chargesPage(deps, memberId, undefined);
+    const secondBefore = await chargesPage(deps, memberId, first.next);
+    expect(first.next).to.equal('20');
+    await archive(app.redis, options());
+    const secondAfter = await chargesPage(deps, memberId, first.next);
+    expect(secondAfter.items.map((c) => [c.index, c.id]), 'the cursor taken before the archive still points at the same entries').to.deep.equal(secondBefore.items.filter((c) => c.index >= 10).map((c) => [c.index, c.id]));
+    expect(secondAfter.next).to.equal(undefined);
+    expect(secondAfter.archived).to.equal(10);
+    expect((await chargesPage(deps, memberId, undefined)).items.map((c) => c.index)).to.deep.equal(first.items.map((c) => c.index));
   });
 });
