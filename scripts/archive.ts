@@ -2,7 +2,7 @@
 // redemption records and audit events older than the online window to CSV, then trims exactly
 // those. See docs/SCALING.md (Retention) and src/archive/archive.ts.
 import { parseArgs } from 'node:util';
-import { archive, monthStart, type ArchiveReport } from '../src/archive/archive.ts';
+import { archive, ArchiveBusyError, monthStart, type ArchiveReport } from '../src/archive/archive.ts';
 import { operatorSetup } from './lib/operator-redis.ts';
 
 const USAGE = `usage: npm run archive -- --out DIR [--before YYYY-MM] [--dry-run] [--json]
@@ -62,6 +62,9 @@ try {
   const report = await archive(redis, { outDir, now: Date.now(), onlineMonths: config.ledgerOnlineMonths, voidWindowHours: config.voidWindowHours, before: values.before, dryRun: values['dry-run'] });
   if (values.json) console.log(JSON.stringify(report, null, 2));
   else printSummary(report, (performance.now() - started) / 1000);
+} catch (error) {
+  if (error instanceof ArchiveBusyError) fail(error.message, 1);
+  throw error;
 } finally {
   redis.disconnect();
 }

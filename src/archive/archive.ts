@@ -15,7 +15,8 @@
  * finishes that run's trim from its files (trimming is idempotent: what is gone is not found
  * again) and only then exports anything new. So every entry ends up in exactly one run's files.
  */
-import { fsyncSync, openSync, closeSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LedgerEntry } from '../accounts/ledger.ts';
@@ -348,6 +349,33 @@ export async function archive(redis: RedisClient, options: ArchiveOptions): Prom
     return report;
   }
 
+  return withArchiveLock(redis, () => exportAndTrim(redis, options, report));
+}
+
+/** Two runs at once would export the same entries twice: at most one runs (per deployment), by a lock in Redis. */
+export class ArchiveBusyError extends Error {
+  override name = 'ArchiveBusyError';
+}
+
+/** How long the lock outlives a run that died (it is renewed every minute while the run lives). */
+const LOCK_SECONDS = 300;
+
+async function withArchiveLock<T>(redis: RedisClient, run: () => Promise<T>): Promise<T> {
+  const token = randomUUID();
+  if ((await redis.set(keys.archiveLock(), token, 'EX', LOCK_SECONDS, 'NX')) !== 'OK') {
+    throw new ArchiveBusyError(`another npm run archive is running (or one died less than ${LOCK_SECONDS / 60} minutes ago): wait for it, then run again`);
+  }
+  const renew = setInterval(() => void redis.expire(keys.archiveLock(), LOCK_SECONDS).catch(() => undefined), 60_000);
+  try {
+    return await run();
+  } finally {
+    clearInterval(renew);
+    if ((await redis.get(keys.archiveLock())) === token) await redis.del(keys.archiveLock());
+  }
+}
+
+async function exportAndTrim(redis: RedisClient, options: ArchiveOptions, report: ArchiveReport): Promise<ArchiveReport> {
+  const { cutoffMonth, cutoffMs, redemptionCutoffMs } = report;
   await mkdir(options.outDir, { recursive: true });
   await finishEarlierRuns(redis, options.outDir, report);
 

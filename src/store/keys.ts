@@ -104,6 +104,8 @@ export const keys = {
   opsPendingRegistrations: () => '{ops}:pending',
   adminLoginFailures: (address: string) => `admin-login-fail:{${address}}`,
   merchantLoginFailures: (address: string) => `merchant-login-fail:{${address}}`,
+  /** Held by the one `npm run archive` running (src/archive/): two at once would export entries twice. */
+  archiveLock: () => 'archive:{lock}',
   /** Ledger entries the operator has written off after reconciling with the carrier: entry ID -> JSON (kept, never deleted). */
   carrierWriteOffs: () => 'carrier:{write-offs}',
 } as const;

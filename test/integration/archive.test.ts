@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { chargesPage } from '../../src/accounts/history.ts';
 import { readLedger } from '../../src/accounts/ledger.ts';
-import { archive, ARCHIVE_FILES, type ArchiveOptions } from '../../src/archive/archive.ts';
+import { archive, ARCHIVE_FILES, ArchiveBusyError, type ArchiveOptions } from '../../src/archive/archive.ts';
 import { readCsv } from '../../src/archive/csv.ts';
 import { processEnv } from '../../src/config.ts';
 import { keys } from '../../src/store/keys.ts';
@@ -212,5 +212,20 @@ describe('archiving what is older than the online window (npm run archive): expo
     expect(secondAfter.next).to.equal(undefined);
     expect(secondAfter.archived).to.equal(10);
     expect((await chargesPage(deps, memberId, undefined)).items.map((c) => c.index)).to.deep.equal(first.items.map((c) => c.index));
+  });
+
+  it('a second archive started while one runs is refused, so nothing is exported twice', async () => {
+    const memberId = '77700000006';
+    await seedLedger(app.redis, app.config, charges(memberId, 5, now - LONG_AGO, 'lock'));
+    let refused: unknown;
+    const first = await archive(app.redis, options({
+      onExported: async () => {
+        refused = await archive(app.redis, options()).then(() => undefined, (error: unknown) => error);
+      },
+    }));
+    expect(refused).to.be.instanceOf(ArchiveBusyError);
+    expect(first.trimmed.ledger).to.equal(5);
+    expect(await archivedRows(outDir, ARCHIVE_FILES.ledger)).to.have.length(5);
+    expect(await app.redis.exists(keys.archiveLock()), 'the lock goes with the run').to.equal(0);
   });
 });
