@@ -1,12 +1,9 @@
 // npm run carrier:reconcile -- statement.csv: matches a premium-rate carrier's statement to the
 // ledger and reports what to invoice or dispute. See docs/CHARGING.md.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { reconcile, writeOff, WriteOffError, type ReconcileReport } from '../src/carrier/reconcile.ts';
 import { defaultMapping, loadMapping, readStatement, StatementError } from '../src/carrier/statement.ts';
-import { ConfigError, loadConfig, type Config } from '../src/config.ts';
-import { createRedisClient } from '../src/store/redis.ts';
+import { operatorSetup } from './lib/operator-redis.ts';
 
 const USAGE = `usage: npm run carrier:reconcile -- STATEMENT.csv [options]
        npm run carrier:reconcile -- --write-off ENTRY_ID [--reason TEXT]
@@ -50,30 +47,14 @@ if (values.help) {
   process.exit(0);
 }
 
-/** The operator's Redis: REDIS_URL, or the redis-server `npm start` runs (its port is in the data directory's lock file). */
-function redisUrl(config: Config): string {
-  if (config.redis.url || config.redis.clusterNodes.length) return config.redis.url ?? '';
-  const lock = join(config.redis.dataDir ?? join(new URL('..', import.meta.url).pathname, '.data', 'redis'), 'dialpass.lock');
-  const port = existsSync(lock) ? (JSON.parse(readFileSync(lock, 'utf8')) as { port?: number }).port : undefined;
-  if (!port) return fail('REDIS_URL is empty and no `npm start` is running its own redis-server: start dialpass, or set REDIS_URL', 1);
-  return `redis://127.0.0.1:${port}`;
-}
-
-let config: Config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (error instanceof ConfigError) fail(error.message, 1);
-  throw error;
-}
-const redis = createRedisClient({ ...config, redis: { ...config.redis, url: redisUrl(config) } });
+const { config, redis } = operatorSetup(fail);
 const yen = (n: number) => `${n.toLocaleString('en-US')} ${config.currency}`;
 
 function printSummary(report: ReconcileReport, seconds: number) {
   const when = (ms: number) => new Date(ms).toISOString();
   const lines = [
     `period             ${when(report.period.fromMs)} … ${when(report.period.toMs)}`,
-    `ledger entries     ${report.ledgerEntriesRead} read in ${seconds.toFixed(2)} s`,
+    `ledger entries     ${report.ledgerEntriesRead} read in ${seconds.toFixed(2)} s (only the last LEDGER_ONLINE_MONTHS=${config.ledgerOnlineMonths} months are online; older entries are in the archive: npm run archive, docs/SCALING.md)`,
     `matched            ${report.matched.count} calls, ${yen(report.matched.amount)}`,
     `amount differences ${report.differences.length}`,
     ...report.differences.slice(0, 20).map((d) => `  line ${d.record.line}: carrier ${yen(d.record.amount)}, ledger ${yen(d.call.amount)} (${d.call.entryIds.join(' ')})`),

@@ -163,6 +163,9 @@ export const ENV_SCHEMA = z.object({
     .preprocess(emptyAsUndefined, z.string().regex(/^\+\d{6,15}$/, 'an E.164 number such as +815012345678').optional())
     .describe('E.164 number SMS with a freshly bought payment code are sent from (Twilio REST API). Empty, or TWILIO_ACCOUNT_SID empty: no SMS.'),
   VOID_WINDOW_HOURS: positiveInt(24).describe('How long after a redemption the redeeming merchant may void it (the amount goes back on the code).'),
+  LEDGER_ONLINE_MONTHS: positiveInt(13).describe(
+    'Retention: whole calendar months (UTC) of member ledgers, merchants\' redemption records and the operator audit stream kept in Redis; `npm run archive` exports older entries to CSV, then trims them (docs/SCALING.md, Retention).',
+  ),
   MERCHANT_CODE_CHECKS_PER_MINUTE: positiveInt(60).describe('Per merchant: balance checks per minute before the API answers 429 (stops the API from being used to guess codes).'),
   MERCHANT_FAILURES_PER_HOUR: positiveInt(30).describe('Per merchant: failed redemptions/checks (mistyped or unknown codes) per hour before the API answers 429.'),
   PAYMENT_REQUEST_TTL_MINUTES: positiveInt(15).describe('How long a merchant\'s payment request can be approved by phone (menu 3).'),

@@ -2,7 +2,7 @@ import type { Config } from '../config.ts';
 import { formatAmount, formatDate, formatDateTime } from '../shared/format.ts';
 import { html, type Html } from '../web/layout.ts';
 import { localeOf } from '../web/lang.ts';
-import type { WebLang } from '../web/messages.ts';
+import { MESSAGES, type WebLang } from '../web/messages.ts';
 import type { Charge, HistoryCursors, MemberCode, MemberHistory, MemberRequest } from './history.ts';
 import { HISTORY_TEXT } from './text.ts';
 
@@ -58,6 +58,7 @@ export function historySections(lang: WebLang, config: Config, history: MemberHi
 <section class="card" id="charges">
   <h2>${w.chargesTitle}</h2>
   ${table(html`<tr><th>${w.date}</th><th>${w.what}</th><th class="num">${w.amount}</th><th>${w.call}</th></tr>`, chargeRows, w.noCharges)}
+  ${!history.charges.next && history.charges.archived ? html`<p class="muted" data-testid="charges-archived">${MESSAGES[lang].chargesArchived(history.charges.archived)}</p>` : ''}
   ${pager('charges', history.charges.next, cursors, lang)}
 </section>
 <section class="card" id="codes">

@@ -50,6 +50,11 @@ export interface Page<T> {
   next?: string;
 }
 
+/** A page of charges; `archived`: how many of the oldest were exported by `npm run archive` and trimmed (src/archive/). */
+export interface ChargesPage extends Page<Charge> {
+  archived: number;
+}
+
 export interface MonthlyCap {
   month: string;
   cap: number;
@@ -60,7 +65,7 @@ export interface MonthlyCap {
 
 export interface MemberHistory {
   cap: MonthlyCap;
-  charges: Page<Charge>;
+  charges: ChargesPage;
   codes: Page<MemberCode>;
   requests: Page<MemberRequest>;
 }
@@ -77,22 +82,27 @@ const merchantNames = (redis: RedisClient, merchantIds: string[]) => {
 };
 
 /**
- * Newest first, CHARGES_PER_PAGE at a time. The ledger is an append-only list, so an entry's index
- * never changes: the cursor is the index of the oldest entry shown, and the next page ends just
- * before it. The first page reads the length and the tail in one transaction (one slot).
+ * Newest first, CHARGES_PER_PAGE at a time. The ledger only grows at its tail, and `npm run
+ * archive` counts what it trims off its head, so an entry's index (archived count + position in
+ * the list) never changes: the cursor is the index of the oldest entry shown, and the next page
+ * ends just before it. Each page reads the count and its entries in one transaction (one slot).
  */
-export async function chargesPage(deps: HistoryDeps, memberId: string, cursor: unknown): Promise<Page<Charge>> {
+export async function chargesPage(deps: HistoryDeps, memberId: string, cursor: unknown): Promise<ChargesPage> {
   const ledgerKey = keys.memberLedger(memberId);
+  const archivedKey = keys.memberLedgerArchived(memberId);
   const before = typeof cursor === 'string' && /^\d{1,9}$/.test(cursor) ? Number(cursor) : undefined;
+  let archived: number;
   let start: number;
   let raw: string[];
   if (before === undefined) {
-    const [[, length], [, tail]] = (await deps.redis.multi().llen(ledgerKey).lrange(ledgerKey, -CHARGES_PER_PAGE, -1).exec()) as [[null, number], [null, string[]]];
+    const [[, count], [, length], [, tail]] = (await deps.redis.multi().get(archivedKey).llen(ledgerKey).lrange(ledgerKey, -CHARGES_PER_PAGE, -1).exec()) as [[null, string | null], [null, number], [null, string[]]];
+    archived = Number(count ?? 0);
     raw = tail;
-    start = length - tail.length;
+    start = archived + length - tail.length;
   } else {
-    start = Math.max(0, before - CHARGES_PER_PAGE);
-    raw = before > 0 ? await deps.redis.lrange(ledgerKey, start, before - 1) : [];
+    archived = Number((await deps.redis.get(archivedKey)) ?? 0);
+    start = Math.max(archived, before - CHARGES_PER_PAGE);
+    raw = before > start ? await deps.redis.lrange(ledgerKey, start - archived, before - 1 - archived) : [];
   }
   const charges: Charge[] = raw.map((json, i) => ({ ...(JSON.parse(json) as LedgerEntry), index: start + i })).reverse();
   const requested = charges.filter((c) => c.paymentRequest);
@@ -106,7 +116,7 @@ export async function chargesPage(deps: HistoryDeps, memberId: string, cursor: u
       charge.merchantName = names.get(requestMerchant(charge.paymentRequest!)) || undefined;
     });
   }
-  return { items: charges, next: start > 0 ? String(start) : undefined };
+  return { items: charges, next: start > archived ? String(start) : undefined, archived };
 }
 
 /**

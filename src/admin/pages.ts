@@ -1,4 +1,4 @@
-import type { Charge } from '../accounts/history.ts';
+import type { Charge, ChargesPage } from '../accounts/history.ts';
 import type { Page } from '../accounts/history.ts';
 import type { Config } from '../config.ts';
 import type { SettlementDay } from '../merchants/settlement.ts';
@@ -6,7 +6,7 @@ import { formatAmount, formatDateTime } from '../shared/format.ts';
 import { html, page, type Html } from '../web/layout.ts';
 import { dataTable, pagerLinks } from '../web/tables.ts';
 import { localeOf } from '../web/lang.ts';
-import type { WebLang } from '../web/messages.ts';
+import { MESSAGES, type WebLang } from '../web/messages.ts';
 import { revenueChart } from './chart.ts';
 import type { AuditEntry, CodeRow, Dashboard, DayField, MemberRow, MerchantRow } from './figures.ts';
 import { ADMIN_WORDS } from './text.ts';
@@ -119,7 +119,7 @@ ${pagerLinks(path, { kind }, result.next, Boolean(cursor), w)}`;
 }
 
 /** One member's charges, straight from their ledger (the books), newest first. */
-export function memberLedgerPage(view: AdminView, memberId: string, result: Page<Charge>, cursor?: string): string {
+export function memberLedgerPage(view: AdminView, memberId: string, result: ChargesPage, cursor?: string): string {
   const w = ADMIN_WORDS[view.lang];
   const rows = result.items.map(
     (c) =>
@@ -128,6 +128,7 @@ export function memberLedgerPage(view: AdminView, memberId: string, result: Page
   const body = html`
 <h1>${w.ledger}: ${memberId}</h1>
 ${dataTable([w.when, w.kind, w.amount, w.call, 'From'], rows, w.none, [2])}
+${!result.next && result.archived ? html`<p class="muted" data-testid="ledger-archived">${MESSAGES[view.lang].ledgerArchived(result.archived)}</p>` : ''}
 ${result.next || cursor ? html`<p class="pagers">${result.next ? html`<a data-testid="older" href="/admin/ledger?member=${memberId}&amp;cursor=${result.next}">${w.older}</a>` : ''}</p>` : ''}`;
   return consolePage(view, '/admin/ledger', w.ledger, body);
 }

@@ -1,7 +1,7 @@
-import { Cluster } from 'ioredis';
 import type { LedgerEntry } from '../accounts/ledger.ts';
 import { keys } from '../store/keys.ts';
 import type { RedisClient } from '../store/redis.ts';
+import { scanEachMaster } from '../store/scan.ts';
 import type { CarrierRecord } from './statement.ts';
 
 /** The charges of one call in dialpass's ledger: what the carrier should have billed for that call. */
@@ -75,22 +75,15 @@ const entryIdOf = (memberId: string, entry: LedgerEntry) => entry.id ?? `${membe
  * and LRANGE for a batch of keys; nothing holds more than one batch.
  */
 export async function* streamLedgers(redis: RedisClient, batch = 500): AsyncGenerator<{ memberId: string; entries: LedgerEntry[] }> {
-  const prefix = (redis.options as { keyPrefix?: string }).keyPrefix ?? '';
-  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
-  for (const node of nodes) {
-    let cursor = '0';
-    do {
-      const [next, found] = await node.scan(cursor, 'MATCH', `${prefix}${keys.memberLedgerPattern()}`, 'COUNT', batch);
-      cursor = next;
-      const members = found.map((key) => keys.memberOfLedgerKey(key.slice(prefix.length))).filter((m): m is string => m !== undefined);
-      if (members.length === 0) continue;
-      // One LRANGE per ledger, sent together: on Redis Cluster the ledgers of a batch sit in many
-      // slots, which one pipeline cannot hold; ioredis routes each and they still travel at once.
-      const lists = await Promise.all(members.map((memberId) => redis.lrange(keys.memberLedger(memberId), 0, -1)));
-      for (let i = 0; i < members.length; i++) {
-        yield { memberId: members[i]!, entries: lists[i]!.map((e) => JSON.parse(e) as LedgerEntry) };
-      }
-    } while (cursor !== '0');
+  for await (const found of scanEachMaster(redis, keys.memberLedgerPattern(), batch)) {
+    const members = found.map((key) => keys.memberOfLedgerKey(key)).filter((m): m is string => m !== undefined);
+    if (members.length === 0) continue;
+    // One LRANGE per ledger, sent together: on Redis Cluster the ledgers of a batch sit in many
+    // slots, which one pipeline cannot hold; ioredis routes each and they still travel at once.
+    const lists = await Promise.all(members.map((memberId) => redis.lrange(keys.memberLedger(memberId), 0, -1)));
+    for (let i = 0; i < members.length; i++) {
+      yield { memberId: members[i]!, entries: lists[i]!.map((e) => JSON.parse(e) as LedgerEntry) };
+    }
   }
 }
 
@@ -190,7 +183,7 @@ export async function writeOff(redis: RedisClient, entryId: string, reason: stri
   const memberId = entryId.split('/')[0] ?? '';
   const entries = memberId ? (await redis.lrange(keys.memberLedger(memberId), 0, -1)).map((e) => JSON.parse(e) as LedgerEntry) : [];
   const entry = entries.find((e) => entryIdOf(memberId, e) === entryId);
-  if (!entry) throw new WriteOffError(`no ledger entry ${entryId} (an entry ID is <member>/<CallSid>/<step>, as the reconcile report lists it)`);
+  if (!entry) throw new WriteOffError(`no ledger entry ${entryId} (an entry ID is <member>/<CallSid>/<step>, as the reconcile report lists it; entries older than the online window are in the archive, npm run archive)`);
   const fresh = await redis.hsetnx(keys.carrierWriteOffs(), entryId, JSON.stringify({ at: nowMs, reason, amount: entry.amount, kind: entry.kind, callSid: entry.callSid }));
   return { entry, already: fresh === 0 };
 }

@@ -17,6 +17,8 @@ export const keys = {
   memberLedgerPattern: () => '{m:*}:ledger',
   /** The member a ledger key (as SCAN returns it, prefix removed) belongs to. */
   memberOfLedgerKey: (key: string) => /^\{m:([^}]+)\}:ledger$/.exec(key)?.[1],
+  /** How many entries `npm run archive` has trimmed off the ledger's head (src/archive/): an entry's index for good is this plus its list position. */
+  memberLedgerArchived: (memberId: string) => `{m:${memberId}}:ledger:archived`,
   /** Result of one money-moving call step, so a Twilio retry replays instead of charging again. */
   callStep: (memberId: string, callSid: string, step: string) => `{m:${memberId}}:step:${callSid}:${step}`,
   monthlySpend: (memberId: string, yearMonth: string) => `{m:${memberId}}:spend:${yearMonth}`,
@@ -53,6 +55,9 @@ export const keys = {
   /** Everything about one merchant shares `{mer:<merchantId>}`. */
   merchant: (merchantId: string) => `{mer:${merchantId}}:merchant`,
   merchantRedemptions: (merchantId: string) => `{mer:${merchantId}}:redemptions`,
+  /** SCAN MATCH pattern for every merchant's redemption order (src/archive/), and the merchant a key so found belongs to. */
+  merchantRedemptionOrderPattern: () => '{mer:*}:redemptions:order',
+  merchantOfRedemptionOrderKey: (key: string) => /^\{mer:([^}]+)\}:redemptions:order$/.exec(key)?.[1],
   merchantSettlement: (merchantId: string) => `{mer:${merchantId}}:settlement`,
   /** Redemption IDs by when they were redeemed, and payment request IDs by when they were made: the merchant dashboard's lists. */
   merchantRedemptionOrder: (merchantId: string) => `{mer:${merchantId}}:redemptions:order`,
@@ -99,6 +104,8 @@ export const keys = {
   opsPendingRegistrations: () => '{ops}:pending',
   adminLoginFailures: (address: string) => `admin-login-fail:{${address}}`,
   merchantLoginFailures: (address: string) => `merchant-login-fail:{${address}}`,
+  /** Held by the one `npm run archive` running (src/archive/): two at once would export entries twice. */
+  archiveLock: () => 'archive:{lock}',
   /** Ledger entries the operator has written off after reconciling with the carrier: entry ID -> JSON (kept, never deleted). */
   carrierWriteOffs: () => 'carrier:{write-offs}',
 } as const;

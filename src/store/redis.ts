@@ -38,6 +38,8 @@ const SCRIPTS = {
   dpReplacePasswordHash: { file: 'replace-password-hash', numberOfKeys: 1 },
   dpRecordActivity: { file: 'record-activity', numberOfKeys: 8 },
   dpRotateApiKey: { file: 'rotate-api-key', numberOfKeys: 1 },
+  dpTrimLedgerHead: { file: 'trim-ledger-head', numberOfKeys: 2 },
+  dpTrimRedemptions: { file: 'trim-redemptions', numberOfKeys: 2 },
 } satisfies Record<string, { file: string; numberOfKeys: number | null; outbox?: boolean }>;
 
 type Arg = string | number;
@@ -185,6 +187,8 @@ declare module 'ioredis' {
       keepSeconds: Arg,
     ): Result<[number, (string | number)?], Context>;
     dpSettleAttempt(failures: string, inflight: string, failedGuess: '1' | '0', windowSeconds: Arg): Result<number, Context>;
+    dpTrimLedgerHead(ledger: string, archivedCount: string, ...exportedEntryIds: string[]): Result<number, Context>;
+    dpTrimRedemptions(redemptions: string, redemptionOrder: string, cutoffMs: Arg, ...exportedRedemptionIds: string[]): Result<number, Context>;
     dpReplacePasswordHash(account: string, verifiedHash: string, newHash: string): Result<0 | 1, Context>;
   }
 }
@@ -251,6 +255,10 @@ const MONEY_SCRIPTS = [
   // Not money, but what makes a merchant's retry replay: a claim lost in a failover would give the
   // retry a new operation ID, and the code, debited under the old one, would answer "spent".
   'dpBeginMerchantPost',
+  // Not money either, but a trim lost in a failover would bring exported entries back, and the
+  // next `npm run archive` would export them a second time.
+  'dpTrimLedgerHead',
+  'dpTrimRedemptions',
 ] as const satisfies readonly (keyof typeof SCRIPTS)[];
 
 /** A money write reached its master but not the replicas it must wait for in time: retry (the same Idempotency-Key or call step replays it). */

@@ -150,6 +150,15 @@ const WEB_TEXT = {
     ja: '申し訳ありません。問題が発生しました。しばらくしてからお試しください。',
     en: 'Sorry, something went wrong. Please try again shortly.',
   },
+  // Under a ledger whose oldest entries `npm run archive` moved out of Redis: the member history, the operator's ledger page.
+  chargesArchived: {
+    ja: (n: number) => `これより前の ${n} 件のご請求はアーカイブに移しました（お問い合わせいただければお知らせします）。`,
+    en: (n: number) => `${n} earlier charges have been moved to our archive; ask us and we will send them.`,
+  },
+  ledgerArchived: {
+    ja: (n: number) => `これより古い ${n} 件は Redis から書き出され、アーカイブ（npm run archive の CSV）にあります。`,
+    en: (n: number) => `${n} older entries were exported to the archive (npm run archive's CSV files) and are no longer in Redis.`,
+  },
 };
 
 type Entry = { ja: unknown; en: unknown };

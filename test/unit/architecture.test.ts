@@ -79,6 +79,8 @@ describe('how the code is put together', () => {
       'merchant-dashboard': [...FOUNDATION, 'web', 'observability', 'accounts', 'merchants', 'payments'],
       // The premium-rate carrier's statement against the ledger (npm run carrier:reconcile).
       carrier: [...FOUNDATION, 'accounts'],
+      // Retention: old ledger entries, redemption records and audit events to CSV, then trimmed (npm run archive).
+      archive: [...FOUNDATION, 'accounts'],
       // The operator's console reads every feature; no feature reads it.
       admin: [...FOUNDATION, 'web', 'observability', 'accounts', 'registration', 'merchants', 'payments', 'merchant-dashboard'],
     };
