@@ -15,6 +15,7 @@ export const API_TEXT = {
   // Any endpoint
   invalidInput: (fields: string) => ({ en: `Please check: ${fields}.`, ja: `入力内容を確認してください: ${fields}。` }),
   malformedJson: { en: 'The request body is not valid JSON.', ja: 'リクエストの本文が正しい JSON ではありません。' },
+  notAnObject: { en: 'The request body must be a JSON object.', ja: 'リクエストの本文は JSON のオブジェクトにしてください。' },
   payloadTooLarge: { en: 'The request body is too large.', ja: 'リクエストの本文が大きすぎます。' },
   unsupportedEncoding: { en: 'Send the body as UTF-8.', ja: '本文は UTF-8 で送ってください。' },
   requestAborted: { en: 'The request was aborted.', ja: 'リクエストが中断されました。' },

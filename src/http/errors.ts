@@ -29,11 +29,24 @@ export function invalidInput(error: z.ZodError): AppError {
 export const errorBody = (code: string, message: string) => ({ error: { code, message } });
 
 /** Maps body-parser's own errors (bad JSON, too large, wrong charset) to AppErrors. */
+const isJson = (text: string) => {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 export function fromBodyParserError(error: unknown): AppError | undefined {
   const e = error as { type?: string; status?: number };
   switch (e?.type) {
-    case 'entity.parse.failed':
+    case 'entity.parse.failed': {
+      // express.json is strict: `null`, `"text"` or `42` are JSON, but not the object every endpoint takes.
+      const raw = String((error as { body?: unknown }).body ?? '').trim();
+      if (raw && !/^[{[]/.test(raw) && isJson(raw)) return new AppError(422, 'invalid_input', API_TEXT.notAnObject);
       return new AppError(400, 'malformed_json', API_TEXT.malformedJson);
+    }
     case 'entity.too.large':
       return new AppError(413, 'payload_too_large', API_TEXT.payloadTooLarge);
     case 'encoding.unsupported':
@@ -46,10 +59,6 @@ export function fromBodyParserError(error: unknown): AppError | undefined {
   }
 }
 
-/**
- * Redis is away (503, try again) rather than a fault of ours (500). ioredis gives up on a command
- * after maxRetriesPerRequest, or (ioredis 6, while it waits between reconnects) at commandTimeout.
- */
 /**
  * Redis errors that mean "not now" (a failover, a restart, a dropped connection, a money write not
  * yet on its replicas: ReplicaWaitError from store/redis.ts), not "wrong": a client should retry.

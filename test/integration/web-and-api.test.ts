@@ -70,6 +70,14 @@ describe('the web pages and the JSON API', () => {
       expect(res.body.error).to.include({ code: 'malformed_json' });
     });
 
+    it('JSON that is not an object (null, a string, a number) is 422 invalid_input, not "malformed"', async () => {
+      for (const body of ['null', '"Aiko"', '42']) {
+        const res = await jsonRequest(app, 'POST', '/api/registrations', body);
+        expect(res.status, body).to.equal(422);
+        expect(res.body.error).to.deep.equal({ code: 'invalid_input', message: 'The request body must be a JSON object.' });
+      }
+    });
+
     it('missing fields are 422 invalid_input naming the field', async () => {
       const res = await jsonRequest(app, 'POST', '/api/registrations', { name: 'Aiko' });
       expect(res.status).to.equal(422);
