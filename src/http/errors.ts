@@ -22,13 +22,16 @@ export class AppError extends Error {
 
 /** Validation failures as one 422 naming every field at fault. */
 export function invalidInput(error: z.ZodError): AppError {
-  const fields = error.issues.map((i) => `${i.path.join('.') || 'body'} ${i.message}`);
+  // zod's own wording for a wrong type ("Invalid input: expected string, received undefined") is
+  // for developers; a client is told what the field needs.
+  const needs = (issue: z.core.$ZodIssue) =>
+    issue.code !== 'invalid_type' ? issue.message : /received undefined$/.test(issue.message) ? 'is required' : `must be a ${issue.expected}`;
+  const fields = error.issues.map((i) => `${i.path.join('.') || 'body'} ${needs(i)}`);
   return new AppError(422, 'invalid_input', API_TEXT.invalidInput(fields.join('; ')));
 }
 
 export const errorBody = (code: string, message: string) => ({ error: { code, message } });
 
-/** Maps body-parser's own errors (bad JSON, too large, wrong charset) to AppErrors. */
 const isJson = (text: string) => {
   try {
     JSON.parse(text);
@@ -38,6 +41,7 @@ const isJson = (text: string) => {
   }
 };
 
+/** Maps body-parser's own errors (bad JSON, too large, wrong charset) to AppErrors. */
 export function fromBodyParserError(error: unknown): AppError | undefined {
   const e = error as { type?: string; status?: number };
   switch (e?.type) {
