@@ -2,6 +2,7 @@ import type { ChargeMethod, Config } from '../config.ts';
 import { calendarMonth } from '../shared/calendar.ts';
 import { CALL_STEP_TTL_SECONDS, keys } from '../store/keys.ts';
 import type { ChargeArgv, ChargeKeys, RedisClient } from '../store/redis.ts';
+import { scanEachMaster } from '../store/scan.ts';
 
 export type ChargeKind = 'activation' | 'renewal' | 'code_purchase' | 'payment_approval';
 
@@ -90,4 +91,21 @@ export async function allowanceLeft(redis: RedisClient, config: Pick<Config, 'mo
 /** The member's charges, oldest first. */
 export async function readLedger(redis: RedisClient, memberId: string): Promise<LedgerEntry[]> {
   return (await redis.lrange(keys.memberLedger(memberId), 0, -1)).map((entry) => JSON.parse(entry) as LedgerEntry);
+}
+
+/**
+ * Every member's ledger, one member at a time: SCAN with a cursor (never KEYS) over each master,
+ * and LRANGE for a batch of keys; nothing holds more than one batch.
+ */
+export async function* streamLedgers(redis: RedisClient, batch = 500): AsyncGenerator<{ memberId: string; entries: LedgerEntry[] }> {
+  for await (const found of scanEachMaster(redis, keys.memberLedgerPattern(), batch)) {
+    const members = found.map((key) => keys.memberOfLedgerKey(key)).filter((m): m is string => m !== undefined);
+    if (members.length === 0) continue;
+    // One LRANGE per ledger, sent together: on Redis Cluster the ledgers of a batch sit in many
+    // slots, which one pipeline cannot hold; ioredis routes each and they still travel at once.
+    const lists = await Promise.all(members.map((memberId) => redis.lrange(keys.memberLedger(memberId), 0, -1)));
+    for (let i = 0; i < members.length; i++) {
+      yield { memberId: members[i]!, entries: lists[i]!.map((e) => JSON.parse(e) as LedgerEntry) };
+    }
+  }
 }

@@ -114,7 +114,8 @@ export function auditPageView(view: AdminView, path: '/admin/audit' | '/admin/le
 <h1>${title}</h1>
 <form class="search" method="get" action="${path}"><div><label for="kind">${w.kindFilter}</label><select id="kind" name="kind"><option value="">${w.all}</option>${kinds.map((k) => html`<option value="${k}"${k === kind ? html` selected` : ''}>${k}</option>`)}</select></div>${path === '/admin/ledger' ? html`<div><label for="member">${w.member}</label><input id="member" name="member" type="text" inputmode="numeric"></div>` : ''}<button class="primary" type="submit">${w.search}</button></form>
 ${dataTable([w.when, w.who, w.what, w.member, w.merchant, w.amount, w.detail], auditRows(view, result.items), w.none, [5])}
-${pagerLinks(path, { kind }, result.next, Boolean(cursor), w)}`;
+${pagerLinks(path, { kind }, result.next, Boolean(cursor), w)}
+${path === '/admin/ledger' ? html`<h2>${w.csv}</h2><form class="search" method="get" action="/admin/ledger.csv"><div><label for="from">${w.from}</label><input id="from" name="from" type="date"></div><div><label for="to">${w.to}</label><input id="to" name="to" type="date"></div><button class="primary" type="submit">${w.csv}</button></form>` : ''}`;
   return consolePage(view, path, title, body);
 }
 

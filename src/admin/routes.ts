@@ -19,6 +19,7 @@ import {
 } from './pages.ts';
 import { ADMIN_COOKIE, adminCookieOptions, checkAdminLogin, isAdmin, newAdminSession } from './session.ts';
 import { ADMIN_WORDS } from './text.ts';
+import { sendLedgerCsv } from './ledger-csv.ts';
 
 const AUDIT_KINDS: ActivityKind[] = [
   'registration.created',
@@ -71,6 +72,9 @@ export function adminConsoleRouter(deps: AdminDeps): Router {
   router.get('/admin/members', async (req, res) => {
     const q = text(req.query.q);
     res.send(membersPageView(view(req, res), await membersPage(deps, cursorOf(req), q), q, cursorOf(req)));
+  });
+  router.get('/admin/ledger.csv', async (req, res) => {
+    await sendLedgerCsv(deps, res, req.query);
   });
   router.get('/admin/ledger', async (req, res) => {
     const member = text(req.query.member).replace(/\D/g, '');

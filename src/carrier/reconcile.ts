@@ -1,7 +1,6 @@
-import type { LedgerEntry } from '../accounts/ledger.ts';
+import { streamLedgers, type LedgerEntry } from '../accounts/ledger.ts';
 import { keys } from '../store/keys.ts';
 import type { RedisClient } from '../store/redis.ts';
-import { scanEachMaster } from '../store/scan.ts';
 import type { CarrierRecord } from './statement.ts';
 
 /** The charges of one call in dialpass's ledger: what the carrier should have billed for that call. */
@@ -69,23 +68,6 @@ function firstStartingFrom(list: CarrierRecord[], ms: number): number {
 }
 
 const entryIdOf = (memberId: string, entry: LedgerEntry) => entry.id ?? `${memberId}/${entry.callSid}/${entry.kind}`;
-
-/**
- * Every member's ledger, one member at a time: SCAN with a cursor (never KEYS) over each master,
- * and LRANGE for a batch of keys; nothing holds more than one batch.
- */
-export async function* streamLedgers(redis: RedisClient, batch = 500): AsyncGenerator<{ memberId: string; entries: LedgerEntry[] }> {
-  for await (const found of scanEachMaster(redis, keys.memberLedgerPattern(), batch)) {
-    const members = found.map((key) => keys.memberOfLedgerKey(key)).filter((m): m is string => m !== undefined);
-    if (members.length === 0) continue;
-    // One LRANGE per ledger, sent together: on Redis Cluster the ledgers of a batch sit in many
-    // slots, which one pipeline cannot hold; ioredis routes each and they still travel at once.
-    const lists = await Promise.all(members.map((memberId) => redis.lrange(keys.memberLedger(memberId), 0, -1)));
-    for (let i = 0; i < members.length; i++) {
-      yield { memberId: members[i]!, entries: lists[i]!.map((e) => JSON.parse(e) as LedgerEntry) };
-    }
-  }
-}
 
 /**
  * Matches a carrier statement to the ledger: by calling number, time (a carrier record covers

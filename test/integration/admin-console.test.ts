@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { codesPage as memberCodes } from '../../src/accounts/history.ts';
@@ -185,6 +186,28 @@ describe('the operator console at /admin (headless Chromium)', function () {
     expect(lines.map((l) => l.split(','))).to.deep.equal(settlement.map((d) => [shop.merchantId, d.date, String(d.redemptions), String(d.redeemed), String(d.voided), String(d.net), 'JPY']));
     const none = await page.request.get(`${app.url}/admin/merchants/${shop.merchantId}/settlement.csv?from=2020-01-01&to=2020-01-31`);
     expect((await none.text()).trim().split('\r\n')).to.have.length(1);
+    await page.close();
+  });
+
+  it('the ledger CSV for a date range streams every charge from the members\' ledgers, and nothing outside the range', async () => {
+    const page = await browser.context.newPage();
+    await signInToConsole(page, app);
+    await page.goto(`${app.url}/admin/ledger`);
+    const day = calendarDay(today, app.config.timeZone);
+    await page.fill('#from', day);
+    await page.fill('#to', day);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('form[action="/admin/ledger.csv"] button')]);
+    const text = readFileSync((await download.path())!, 'utf8');
+    const [header, ...lines] = text.trim().split('\r\n');
+    expect(header).to.equal('entry_id,at,day,member_id,kind,method,amount,currency,call_sid,calling_number,confirmation,card,code_last4,payment_request');
+    const rows = lines.map((l) => l.split(','));
+    const expected = ledger.filter((e) => calendarDay(e.at, app.config.timeZone) === day);
+    expect(expected.length).to.be.greaterThan(0);
+    expect(rows.map((r) => r[0]).sort()).to.deep.equal(expected.map((e) => e.id).sort());
+    expect(rows.reduce((sum, r) => sum + Number(r[6]), 0)).to.equal(expected.reduce((sum, e) => sum + e.amount, 0));
+    const none = await page.request.get(`${app.url}/admin/ledger.csv?from=2020-01-01&to=2020-01-31`);
+    expect((await none.text()).trim().split('\r\n')).to.deep.equal([header]);
+    expect((await fetch(`${app.url}/admin/ledger.csv`, { redirect: 'manual' })).status, 'only for the operator').to.equal(303);
     await page.close();
   });
 
