@@ -26,6 +26,12 @@ export const DAY_FIELDS = [
   'requests_approved',
   'requests_declined',
   'requests_expired',
+  // Calls by how they ended (Twilio's final CallStatus), from the status callback.
+  'calls_completed',
+  'calls_busy',
+  'calls_no_answer',
+  'calls_failed',
+  'calls_canceled',
 ] as const;
 export type DayField = (typeof DAY_FIELDS)[number];
 export type DayFigures = Record<DayField, number> & { day: string };
@@ -210,6 +216,27 @@ export async function codesPage(deps: AdminDeps, cursor: unknown): Promise<Page<
       const left = Number(remaining ?? 0);
       const status = !last4 ? 'removed' : left <= 0 ? 'spent' : now >= Number(expiresAt) ? 'expired' : 'active';
       return { codeHash, boughtAt, last4: last4 ?? '', owner: owner ?? '', amount: Number(amount ?? 0), remaining: left, expiresAt: Number(expiresAt ?? 0), merchantId: merchantId ?? '', status };
+    }),
+    next,
+  };
+}
+
+export interface CallRow {
+  callSid: string;
+  endedAt: number;
+  from: string;
+  status: string;
+  durationSeconds: number;
+}
+
+/** Calls that ended, newest first (a call's record is kept 90 days; older ones show as removed). */
+export async function callsPage(deps: AdminDeps, cursor: unknown): Promise<Page<CallRow>> {
+  const { entries, next } = await indexPage(deps.redis, keys.opsCalls(), cursor, LIST_PER_PAGE);
+  const records = await Promise.all(entries.map(([callSid]) => deps.redis.hmget(keys.call(callSid), 'From', 'CallStatus', 'CallDuration')));
+  return {
+    items: entries.map(([callSid, endedAt], i) => {
+      const [from, status, duration] = records[i]!;
+      return { callSid, endedAt, from: from ?? '', status: status ?? 'removed', durationSeconds: Number(duration ?? 0) };
     }),
     next,
   };

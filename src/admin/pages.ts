@@ -8,7 +8,7 @@ import { dataTable, pagerLinks } from '../web/tables.ts';
 import { localeOf } from '../web/lang.ts';
 import { MESSAGES, type WebLang } from '../web/messages.ts';
 import { revenueChart } from './chart.ts';
-import type { AuditEntry, CodeRow, Dashboard, DayField, MemberRow, MerchantRow } from './figures.ts';
+import type { AuditEntry, CallRow, CodeRow, Dashboard, DayField, MemberRow, MerchantRow } from './figures.ts';
 import { ADMIN_WORDS } from './text.ts';
 
 
@@ -21,7 +21,7 @@ export interface AdminView {
 
 function consolePage(view: AdminView, path: string, title: string, body: Html): string {
   const w = ADMIN_WORDS[view.lang];
-  const nav = html`<a href="/admin">${w.overview}</a><a href="/admin/members">${w.members}</a><a href="/admin/ledger">${w.ledger}</a><a href="/admin/codes">${w.codes}</a><a href="/admin/merchants">${w.merchants}</a><a href="/admin/audit">${w.audit}</a><form method="post" action="/admin/logout"><button type="submit">${w.logout}</button></form>`;
+  const nav = html`<a href="/admin">${w.overview}</a><a href="/admin/members">${w.members}</a><a href="/admin/ledger">${w.ledger}</a><a href="/admin/calls">${w.calls}</a><a href="/admin/codes">${w.codes}</a><a href="/admin/merchants">${w.merchants}</a><a href="/admin/audit">${w.audit}</a><form method="post" action="/admin/logout"><button type="submit">${w.logout}</button></form>`;
   return page({ lang: view.lang, title: `${title} · ${w.title}`, body, path, nav, wide: true });
 }
 
@@ -65,6 +65,11 @@ const OVERVIEW_FIELDS: DayField[] = [
   'requests_approved',
   'requests_declined',
   'requests_expired',
+  'calls_completed',
+  'calls_busy',
+  'calls_no_answer',
+  'calls_failed',
+  'calls_canceled',
 ];
 
 export function dashboardPage(view: AdminView, d: Dashboard): string {
@@ -145,6 +150,19 @@ export function codesPageView(view: AdminView, result: Page<CodeRow>, cursor?: s
 ${dataTable([w.when, w.last4, w.owner, w.merchant, w.left, w.expires, w.status], rows, w.none, [4])}
 ${pagerLinks('/admin/codes', {}, result.next, Boolean(cursor), w)}`;
   return consolePage(view, '/admin/codes', w.codes, body);
+}
+
+export function callsPageView(view: AdminView, result: Page<CallRow>, cursor?: string): string {
+  const w = ADMIN_WORDS[view.lang];
+  const rows = result.items.map(
+    (c) =>
+      html`<tr data-testid="call" data-call="${c.callSid}" data-status="${c.status}"><td>${when(view, c.endedAt)}</td><td>${c.from}</td><td>${c.status}</td><td class="num">${c.durationSeconds}</td><td><a href="/admin/audit"><code>${c.callSid}</code></a></td></tr>`,
+  );
+  const body = html`
+<h1>${w.calls}</h1>
+${dataTable([w.when, w.caller, w.outcome, w.duration, w.call], rows, w.none, [3])}
+${pagerLinks('/admin/calls', {}, result.next, Boolean(cursor), w)}`;
+  return consolePage(view, '/admin/calls', w.calls, body);
 }
 
 export function merchantsPageView(view: AdminView, result: Page<MerchantRow>, q: string, cursor?: string): string {

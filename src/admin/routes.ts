@@ -5,10 +5,11 @@ import { sendSettlementCsv } from '../merchant-dashboard/dashboard.ts';
 import { pickLang } from '../web/lang.ts';
 import type { ActivityKind } from '../observability/activity.ts';
 import { CHARGE_KINDS } from '../observability/activity.ts';
-import { auditPage, codesPage, dashboard, isCharge, merchantRow, merchantsPage, membersPage, type AdminDeps } from './figures.ts';
+import { auditPage, callsPage, codesPage, dashboard, isCharge, merchantRow, merchantsPage, membersPage, type AdminDeps } from './figures.ts';
 import {
   adminLoginPage,
   auditPageView,
+  callsPageView,
   codesPageView,
   dashboardPage,
   memberLedgerPage,
@@ -90,6 +91,9 @@ export function adminConsoleRouter(deps: AdminDeps): Router {
     const kind = (AUDIT_KINDS as string[]).includes(text(req.query.kind)) ? text(req.query.kind) : '';
     const result = await auditPage(deps, cursorOf(req), kind ? (e) => e.kind === kind : undefined);
     res.send(auditPageView(view(req, res), '/admin/audit', result, AUDIT_KINDS, kind, cursorOf(req)));
+  });
+  router.get('/admin/calls', async (req, res) => {
+    res.send(callsPageView(view(req, res), await callsPage(deps, cursorOf(req)), cursorOf(req)));
   });
   router.get('/admin/codes', async (req, res) => {
     res.send(codesPageView(view(req, res), await codesPage(deps, cursorOf(req)), cursorOf(req)));

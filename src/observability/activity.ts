@@ -29,7 +29,7 @@ import type { RedisClient } from '../store/redis.ts';
 const SEEN_TTL_SECONDS = 3 * 24 * 3600;
 
 /** Positions of the indexes in record-activity.lua's KEYS. */
-const INDEX = { members: 5, codes: 6, merchants: 7, pending: 8 } as const;
+const INDEX = { members: 5, codes: 6, merchants: 7, pending: 8, calls: 9 } as const;
 type IndexName = keyof typeof INDEX;
 
 export type ActivityKind =
@@ -45,7 +45,9 @@ export type ActivityKind =
   | 'payment_request.declined'
   | 'payment_request.expired'
   | 'merchant.created'
-  | 'merchant.api_key_rotated';
+  | 'merchant.api_key_rotated'
+  /** Counted only (never in the audit trail): a call ended, by Twilio's final CallStatus. */
+  | 'call.ended';
 
 /** Kinds that charge a member: the console's ledger list. */
 export const CHARGE_KINDS: ReadonlySet<string> = new Set<ActivityKind>(['account.activated', 'account.renewed', 'code.purchased', 'payment_request.approved']);
@@ -116,6 +118,7 @@ export function recordActivity(deps: ActivityDeps, activity: Activity): Promise<
       keys.opsCodes(),
       keys.opsMerchants(),
       keys.opsPendingRegistrations(),
+      keys.opsCalls(),
       SEEN_TTL_SECONDS,
       event,
     )

@@ -102,6 +102,8 @@ export const keys = {
   opsCodes: () => '{ops}:codes',
   opsMerchants: () => '{ops}:merchants',
   opsPendingRegistrations: () => '{ops}:pending',
+  /** Calls that ended (CallSid -> ended at, ms), for the console's calls list; a call's record (`call:{<CallSid>}`) lives 90 days. */
+  opsCalls: () => '{ops}:calls',
   adminLoginFailures: (address: string) => `admin-login-fail:{${address}}`,
   merchantLoginFailures: (address: string) => `merchant-login-fail:{${address}}`,
   /** Held by the one `npm run archive` running (src/archive/): two at once would export entries twice. */

@@ -36,7 +36,7 @@ const SCRIPTS = {
   dpFinishDelivery: { file: 'finish-delivery', numberOfKeys: 2 },
   dpRetryDelivery: { file: 'retry-delivery', numberOfKeys: 2 },
   dpReplacePasswordHash: { file: 'replace-password-hash', numberOfKeys: 1 },
-  dpRecordActivity: { file: 'record-activity', numberOfKeys: 8 },
+  dpRecordActivity: { file: 'record-activity', numberOfKeys: 9 },
   dpRotateApiKey: { file: 'rotate-api-key', numberOfKeys: 1 },
   dpTrimLedgerHead: { file: 'trim-ledger-head', numberOfKeys: 2 },
   dpTrimRedemptions: { file: 'trim-redemptions', numberOfKeys: 2 },
@@ -174,7 +174,7 @@ declare module 'ioredis' {
     ): Result<number, Context>;
     dpRetryDelivery(outbox: string, due: string, eventId: string, nowMs: Arg): Result<[number, string?], Context>;
     dpRotateApiKey(merchant: string, newKeyHash: string, previousUntilMs: Arg, nowMs: Arg): Result<number, Context>;
-    dpRecordActivity(seen: string, audit: string, day: string, totals: string, members: string, codes: string, merchants: string, pending: string, seenTtlSeconds: Arg, event: string): Result<number, Context>;
+    dpRecordActivity(seen: string, audit: string, day: string, totals: string, members: string, codes: string, merchants: string, pending: string, calls: string, seenTtlSeconds: Arg, event: string): Result<number, Context>;
     dpBeginMerchantPost(numberOfKeys: 2, failures: string, inflight: string, allowedFailures: Arg, inflightTtlSeconds: Arg): Result<[number, (string | number)?], Context>;
     dpBeginMerchantPost(
       numberOfKeys: 3,

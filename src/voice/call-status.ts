@@ -1,3 +1,4 @@
+import { recordActivity } from '../observability/activity.ts';
 import { keys } from '../store/keys.ts';
 import type { VoiceDeps } from './voice-step.ts';
 
@@ -5,7 +6,10 @@ const CALL_RECORD_TTL_SECONDS = 90 * 86400;
 const FIELDS = ['CallStatus', 'CallDuration', 'From', 'To', 'Direction', 'Timestamp'] as const;
 
 /** POST /twilio/voice/status: how the call ended and how long it took, kept 90 days for billing disputes. */
-export async function recordCallStatus(deps: Pick<VoiceDeps, 'redis' | 'now'>, body: Record<string, unknown>): Promise<void> {
+/** Twilio's final CallStatus values ([Call resource]: a call ends in one of these, and the status callback says which). */
+const ENDED = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
+
+export async function recordCallStatus(deps: Pick<VoiceDeps, 'redis' | 'now' | 'config'>, body: Record<string, unknown>): Promise<void> {
   const callSid = body.CallSid;
   if (typeof callSid !== 'string' || !/^[A-Za-z0-9]{2,64}$/.test(callSid)) return;
   const record: Record<string, string> = { recordedAt: String(deps.now()) };
@@ -14,4 +18,18 @@ export async function recordCallStatus(deps: Pick<VoiceDeps, 'redis' | 'now'>, b
     if (typeof value === 'string' && value.length <= 64) record[name] = value;
   }
   await deps.redis.multi().hset(keys.call(callSid), record).expire(keys.call(callSid), CALL_RECORD_TTL_SECONDS).exec();
+  // The operator's calls by outcome and calls list: once per call, whichever retry of the callback comes.
+  const status = record.CallStatus;
+  if (status && ENDED.has(status)) {
+    const now = deps.now();
+    await recordActivity(deps, {
+      kind: 'call.ended',
+      countOnly: true,
+      key: `call:${callSid}:ended`,
+      at: now,
+      actor: `call:${callSid}`,
+      day: { [`calls_${status.replace('-', '_')}`]: 1 },
+      add: [['calls', now, callSid]],
+    });
+  }
 }

@@ -11,6 +11,7 @@ import { jsonRequest, register, startTestApp, type TestApp } from '../support/ha
 import { activeMember, type ActiveMember } from '../support/member.ts';
 import { buyOnCall, createMerchant, merchantPost, signInToBuy, type TestMerchant } from '../support/payments.ts';
 import { decideByPhone, rows } from '../support/surfaces.ts';
+import { TestCall } from '../support/call.ts';
 
 const PIN = '2580';
 
@@ -208,6 +209,23 @@ describe('the operator console at /admin (headless Chromium)', function () {
     const none = await page.request.get(`${app.url}/admin/ledger.csv?from=2020-01-01&to=2020-01-31`);
     expect((await none.text()).trim().split('\r\n')).to.deep.equal([header]);
     expect((await fetch(`${app.url}/admin/ledger.csv`, { redirect: 'manual' })).status, 'only for the operator').to.equal(303);
+    await page.close();
+  });
+
+  it("calls by outcome and the calls list show every call that ended, once, with Twilio's final status", async () => {
+    const page = await browser.context.newPage();
+    await signInToConsole(page, app);
+    const before = (await figures(page, 'today')).calls_completed!;
+    const call = new TestCall(app, '+819012340001');
+    await call.dial();
+    await call.hangUp();
+    await page.goto(`${app.url}/admin`);
+    expect((await figures(page, 'today')).calls_completed).to.equal(before + 1);
+    await page.click('a[href="/admin/calls"]');
+    const listed = (await rows(page, 'call')).filter((r) => r.call === call.callSid);
+    expect(listed).to.have.length(1);
+    expect(listed[0]!.status).to.equal('completed');
+    expect(listed[0]!.text).to.include('+819012340001');
     await page.close();
   });
 

@@ -6,10 +6,10 @@
 -- KEYS[2] audit stream                {ops}:audit
 -- KEYS[3] the day's counters          {ops}:day:<yyyy-mm-dd>
 -- KEYS[4] running totals              {ops}:totals
--- KEYS[5..8] indexes                  {ops}:members, {ops}:codes, {ops}:merchants, {ops}:pending
+-- KEYS[5..9] indexes                  {ops}:members, {ops}:codes, {ops}:merchants, {ops}:pending, {ops}:calls
 -- ARGV[1] seen marker ttl (s)
 -- ARGV[2] JSON: { audit = {field, value, ...} or absent, day = {field = n}, totals = {field = n},
---                 add = {{index 5..8, score, member}}, remove = {{index 5..8, member}} }
+--                 add = {{index 5..9, score, member}}, remove = {{index 5..9, member}} }
 -- Returns: 1 recorded now; 0 already recorded (a retry)
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) == false then
   return 0
