@@ -31,5 +31,7 @@ export async function recordCallStatus(deps: Pick<VoiceDeps, 'redis' | 'now' | '
       day: { [`calls_${status.replace('-', '_')}`]: 1 },
       add: [['calls', now, callSid]],
     });
+    // The list names only calls whose record still exists: it keeps the records' 90 days, no more.
+    await deps.redis.zremrangebyscore(keys.opsCalls(), '-inf', `(${now - CALL_RECORD_TTL_SECONDS * 1000}`);
   }
 }
