@@ -9,8 +9,10 @@
 //   --calls N      simultaneous calls in the `calls` scenario (default 1000)
 //   --instances N  also run every scenario against N app processes (node:cluster) and report N against 1
 //   --url URL      drive a running deployment instead (its settings from .env / the environment; see remote.ts)
+//   --against DIR  also run every scenario against the app of another checkout (a git worktree of an earlier
+//                  commit, with node_modules) on the same Redis, interleaved: a before/after in one run
 //   --only surfaces   the member, console and merchant pages over --memory-count entries each, 200 ms budget
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MissingRedisError } from './lib/managed-redis.ts';
@@ -37,6 +39,7 @@ function parseOptions(argv: string[]): { options: BenchOptions; out: string } {
       instances: { type: 'string' },
       calls: { type: 'string' },
       url: { type: 'string' },
+      against: { type: 'string' },
     },
   });
   const number = (name: string, value: string | undefined, fallback: number, min: number) => {
@@ -59,8 +62,14 @@ function parseOptions(argv: string[]): { options: BenchOptions; out: string } {
     instances: Math.round(number('instances', values.instances, 1, 1)),
     calls: values.calls === undefined ? undefined : Math.round(number('calls', values.calls, 1000, 1)),
     url: values.url,
+    against: values.against === undefined ? undefined : resolve(values.against),
     log: (line) => console.error(line),
   };
+  if (options.against) {
+    if (options.url || (options.instances ?? 1) > 1) throw new Error('--against compares two checkouts on this machine: not with --url or --instances');
+    if (!existsSync(join(options.against, 'scripts', 'lib', 'bench', 'server-process.ts'))) throw new Error(`--against ${options.against}: not a dialpass checkout (no scripts/lib/bench/server-process.ts)`);
+    if (!existsSync(join(options.against, 'node_modules'))) throw new Error(`--against ${options.against}: run npm ci there first (or link this checkout's node_modules)`);
+  }
   return { options, out: resolve(values.out ?? join(root, 'bench', 'results.json')) };
 }
 

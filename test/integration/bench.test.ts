@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { runBench } from '../../scripts/lib/bench/run.ts';
 
 describe('npm run bench (tiny mode)', () => {
-  it('drives the incoming call and a redemption against the app and their baselines end to end', async function () {
+  it('drives the incoming call and a redemption against the app, their baselines and another checkout (here itself) end to end', async function () {
     this.timeout(120_000);
     const results = await runBench({
       durationSeconds: 1,
@@ -12,6 +12,8 @@ describe('npm run bench (tiny mode)', () => {
       memory: false,
       memoryCount: 0,
       profileDir: 'bench',
+      // A before/after in one run; this checkout stands in for the other one.
+      against: new URL('../../', import.meta.url).pathname,
       log: () => undefined,
     });
     // Structure only: timing on a shared machine proves nothing.
@@ -34,6 +36,14 @@ describe('npm run bench (tiny mode)', () => {
     expect(row!.baselineMeasured.cpuMicrosPerRequest).to.be.greaterThan(0);
     expect(row!.measured.redisCpuMicrosPerRequest).to.be.a('number');
     expect(row!.baselineMeasured.redisCpuMicrosPerRequest).to.equal(undefined);
+    // What a request asks of Redis: a redemption runs scripts, the baselines nothing.
+    expect(redemption!.measured.redisCommandsPerRequest?.evalsha).to.be.greaterThan(0);
+    expect(redemption!.baselineMeasured.redisCommandsPerRequest).to.equal(undefined);
+    expect(results.comparison?.rows.map((r) => [r.scenario, r.connections])).to.deep.equal([['incoming-call', 1], ['merchant-redemption', 1]]);
+    for (const compared of results.comparison!.rows) {
+      expect(compared.theirs.totalRequests).to.be.greaterThan(0);
+      expect(compared.ours.errors + compared.theirs.errors).to.equal(0);
+    }
     expect(results.targets.length).to.be.greaterThan(0);
     for (const target of results.targets) expect(['PASS', 'MISS', 'PENDING', 'NOT RUN', 'NOT JUDGED']).to.include(target.status);
     expect(results.pending.map((p) => p.scenario)).to.deep.equal([]);

@@ -28,6 +28,16 @@ export function renderMarkdown(results: BenchResults): string {
     );
   }
   for (const pending of results.pending) lines.push(`| ${pending.scenario} | – | pending | | | | | | | | | | | |`);
+  // What each request asks of Redis, at the highest concurrency run (the same at every concurrency).
+  const commandRows = results.rows.filter((row) => row.measured.redisCommandsPerRequest && row.connections === Math.max(...options.connections));
+  if (commandRows.length > 0) {
+    lines.push('', '| scenario | Redis commands per request | by command |', '|---|---:|---|');
+    for (const row of commandRows) {
+      const commands = row.measured.redisCommandsPerRequest!;
+      const total = Object.values(commands).reduce((sum, n) => sum + n, 0);
+      lines.push(`| ${row.scenario} | ${total.toFixed(2)} | ${Object.entries(commands).map(([name, n]) => `${name} ${n}`).join(', ')} |`);
+    }
+  }
   if (results.remote) {
     lines.push('', `Against ${results.remote.url} (a running deployment; no baseline, no CPU or memory figures):`, '', '| scenario | conns | req/s | p50 ms | p99 ms | max ms | errors |', '|---|---:|---:|---:|---:|---:|---:|');
     for (const r of results.remote.rows) {
@@ -84,6 +94,22 @@ export function renderMarkdown(results: BenchResults): string {
     if (scaling.calls) {
       callsTable(scaling.calls, `Calls, ${scaling.instances} app processes`);
       if (results.calls) lines.push('', `Calls/s, ${scaling.instances} processes over one: ${(scaling.calls.callsPerSecond / Math.max(results.calls.callsPerSecond, 1)).toFixed(2)}×.`);
+    }
+  }
+  if (results.comparison) {
+    const cmds = (m: { redisCommandsPerRequest?: Record<string, number> }) =>
+      m.redisCommandsPerRequest ? Object.values(m.redisCommandsPerRequest).reduce((sum, n) => sum + n, 0).toFixed(1) : '–';
+    lines.push(
+      '',
+      `This checkout against ${results.comparison.against} (its app on the same Redis, same scenarios, interleaved slices):`,
+      '',
+      '| scenario | conns | theirs req/s | ours req/s | ours/theirs (pair range) | p99 ms theirs → ours | errors | CPU µs/req app theirs → ours | Redis CPU µs/req theirs → ours | Redis commands/req theirs → ours |',
+      '|---|---:|---:|---:|---:|---|---:|---|---|---|',
+    );
+    for (const r of results.comparison.rows) {
+      lines.push(
+        `| ${r.scenario} | ${r.connections} | ${r.theirs.requestsPerSecond} | ${r.ours.requestsPerSecond} | ${r.ratio.toFixed(2)}×${r.pairRatios.length > 1 ? ` (${Math.min(...r.pairRatios).toFixed(2)}–${Math.max(...r.pairRatios).toFixed(2)})` : ''} | ${ms(r.theirs.latencyMs.p99)} → ${ms(r.ours.latencyMs.p99)} | ${r.theirs.errors + r.ours.errors} | ${r.theirs.cpuMicrosPerRequest} → ${r.ours.cpuMicrosPerRequest} | ${r.theirs.redisCpuMicrosPerRequest ?? '–'} → ${r.ours.redisCpuMicrosPerRequest ?? '–'} | ${cmds(r.theirs)} → ${cmds(r.ours)} |`,
+      );
     }
   }
   lines.push('', '| target | measured | result |', '|---|---|---|');

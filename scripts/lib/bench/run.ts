@@ -26,6 +26,8 @@ export interface BenchOptions {
   /** Measure Redis memory per item (100,000 of each by default). */
   memory: boolean;
   memoryCount: number;
+  /** Another checkout of dialpass (e.g. a git worktree of the previous commit): every scenario runs against its app and this one's, interleaved. */
+  against?: string;
   /** Scenario name whose app process is profiled with --cpu-prof (the profile goes to profileDir). */
   profile?: string;
   profileDir: string;
@@ -51,6 +53,8 @@ export interface Measurement {
   cpuMicrosPerRequest: number;
   /** Redis's CPU time per completed request, in microseconds (scenarios only; the baselines use no Redis). */
   redisCpuMicrosPerRequest?: number;
+  /** Redis commands per completed request, by command (scenarios only): what one request costs Redis and the client. */
+  redisCommandsPerRequest?: Record<string, number>;
 }
 
 export interface ResultRow {
@@ -86,6 +90,8 @@ export interface BenchResults {
   calls: CallsFigures | null;
   /** With --instances N: the same scenarios against N app processes, each against one. */
   scaling: ScalingResults | null;
+  /** With --against DIR: this checkout's app against that one's, same scenarios, interleaved slices. */
+  comparison?: { against: string; rows: ComparisonRow[] };
   /** With --url: the scenarios against a running deployment, no baseline (its machine is not ours). */
   remote?: { url: string; rows: { scenario: string; connections: number; measured: Measurement }[] };
   targets: TargetResult[];
@@ -98,6 +104,16 @@ export interface ScalingRow {
   one: Measurement;
   many: Measurement;
   /** N processes' requests/s over one's: median of the paired slices. */
+  ratio: number;
+  pairRatios: number[];
+}
+
+export interface ComparisonRow {
+  scenario: string;
+  connections: number;
+  theirs: Measurement;
+  ours: Measurement;
+  /** This checkout's requests/s over the other's: median of the paired slices. */
   ratio: number;
   pairRatios: number[];
 }
@@ -120,6 +136,8 @@ interface CpuTotals {
   /** Microseconds of CPU used by the process under load during its slices. */
   server: number;
   redis?: number;
+  /** Redis commands run during the slices, by command name (scenarios only). */
+  redisCommands?: Record<string, number>;
 }
 
 export function measurement(url: string, slices: RawRun[], peakRssBytes: number, cpu: CpuTotals): Measurement {
@@ -136,7 +154,17 @@ export function measurement(url: string, slices: RawRun[], peakRssBytes: number,
     peakRssBytes,
     cpuMicrosPerRequest: Math.round(cpu.server / Math.max(completed, 1)),
     ...(cpu.redis === undefined ? {} : { redisCpuMicrosPerRequest: Math.round(cpu.redis / Math.max(completed, 1)) }),
+    ...(cpu.redisCommands === undefined ? {} : { redisCommandsPerRequest: perRequest(cpu.redisCommands, completed) }),
   };
+}
+
+/** Commands per completed request, by name, to two decimals; the bench's own INFO calls left out. */
+function perRequest(commands: Record<string, number>, completed: number): Record<string, number> {
+  const entries = Object.entries(commands)
+    .filter(([name, calls]) => name !== 'info' && calls > 0)
+    .map(([name, calls]) => [name, Math.round((calls / Math.max(completed, 1)) * 100) / 100] as const)
+    .sort((a, b) => b[1] - a[1]);
+  return Object.fromEntries(entries);
 }
 
 const sliceRate = (run: RawRun) => run.totalCompletedRequests / Math.max(run.duration, 1e-9);
@@ -170,6 +198,8 @@ interface Side {
   prepare?: (seconds: number) => Promise<void>;
   /** Redis's CPU time so far in microseconds (scenarios only). */
   redisCpuMicros?: () => Promise<number>;
+  /** Redis's commands so far, by name (scenarios only). */
+  redisCommands?: () => Promise<Record<string, number>>;
 }
 
 interface PairMeasurement {
@@ -202,13 +232,17 @@ async function measurePair(baseline: Side, scenario: Side, ctx: BenchContext, co
     for (const which of order) {
       const side = which === 'baseline' ? baseline : scenario;
       const peakRss = side.target.watchRss();
-      const [serverBefore, redisBefore] = await Promise.all([side.target.cpuMicros(), side.redisCpuMicros?.()]);
+      const [serverBefore, redisBefore, commandsBefore] = await Promise.all([side.target.cpuMicros(), side.redisCpuMicros?.(), side.redisCommands?.()]);
       slices[which].push(await drive(side.target, side.workload, ctx, connections, sliceSeconds));
       peak[which] = Math.max(peak[which], peakRss());
       // Work still queued in the app (e.g. password hashes) must not spill into the other side's slice.
       if (which === 'scenario') await side.target.settle();
-      const [serverAfter, redisAfter] = await Promise.all([side.target.cpuMicros(), side.redisCpuMicros?.()]);
+      const [serverAfter, redisAfter, commandsAfter] = await Promise.all([side.target.cpuMicros(), side.redisCpuMicros?.(), side.redisCommands?.()]);
       cpu[which].server += serverAfter - serverBefore;
+      if (commandsBefore && commandsAfter) {
+        const counted = (cpu[which].redisCommands ??= {});
+        for (const [name, calls] of Object.entries(commandsAfter)) counted[name] = (counted[name] ?? 0) + calls - (commandsBefore[name] ?? 0);
+      }
       if (redisBefore !== undefined && redisAfter !== undefined) cpu[which].redis = (cpu[which].redis ?? 0) + redisAfter - redisBefore;
     }
   }
@@ -231,8 +265,16 @@ async function redisCpuMicros(redis: Redis): Promise<number> {
   return Math.round((seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6);
 }
 
+/** Calls so far per Redis command, from INFO commandstats (`cmdstat_evalsha:calls=12,...`). */
+async function redisCommandCounts(redis: Redis): Promise<Record<string, number>> {
+  const info = await redis.info('commandstats');
+  const counts: Record<string, number> = {};
+  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) counts[match[1]!] = Number(match[2]);
+  return counts;
+}
+
 // Seeding is sized from the fastest rate seen so far, with headroom; the first guess is generous.
-const FIRST_RATE_GUESS = 3000;
+const FIRST_RATE_GUESS = 8000;
 const SEED_HEADROOM = 1.5;
 
 async function fetchPickUpTwiml(app: ServerChild, config: Config): Promise<string> {
@@ -313,6 +355,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     const many = (options.instances ?? 1) > 1 ? await spawnServer('app', { env: { ...env, BENCH_INSTANCES: String(options.instances) } }) : undefined;
     if (many) children.push(many);
     const scalingRows: ScalingRow[] = [];
+    const other = options.against ? await spawnServer('app', { env, entry: join(options.against, 'scripts', 'lib', 'bench', 'server-process.ts') }) : undefined;
+    if (other) children.push(other);
+    const comparisonRows: ComparisonRow[] = [];
 
     const rows: ResultRow[] = [];
     const runnable = selected.filter((s): s is Scenario & { pending: undefined } => !s.pending);
@@ -325,7 +370,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         };
         const pair = await measurePair(
           { target: baselineServers[scenario.baseline], workload: baselineWorkload(scenario) },
-          { target: app, workload: scenario, prepare, redisCpuMicros: () => redisCpuMicros(plain) },
+          { target: app, workload: scenario, prepare, redisCpuMicros: () => redisCpuMicros(plain), redisCommands: () => redisCommandCounts(plain) },
           ctx,
           connections,
           options,
@@ -355,6 +400,18 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           );
           fastestRate = Math.max(fastestRate, scaled.scenario.requestsPerSecond);
           scalingRows.push({ scenario: scenario.name, connections, one: scaled.baseline, many: scaled.scenario, ratio: median(scaled.pairRatios), pairRatios: scaled.pairRatios });
+        }
+        if (other) {
+          log(`bench: ${scenario.name} at ${connections} connection(s), this checkout against ${options.against}…`);
+          const commands = () => redisCommandCounts(plain);
+          const compared = await measurePair(
+            { target: other, workload: scenario, redisCpuMicros: () => redisCpuMicros(plain), redisCommands: commands },
+            { target: app, workload: scenario, prepare: async (seconds) => prepare(2 * seconds), redisCpuMicros: () => redisCpuMicros(plain), redisCommands: commands },
+            ctx,
+            connections,
+            options,
+          );
+          comparisonRows.push({ scenario: scenario.name, connections, theirs: compared.baseline, ours: compared.scenario, ratio: median(compared.pairRatios), pairRatios: compared.pairRatios });
         }
       }
     }
@@ -407,6 +464,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       loginBursts,
       calls,
       scaling,
+      ...(options.against ? { comparison: { against: options.against, rows: comparisonRows } } : {}),
       targets: evaluateTargets(selected, rows, redisMemory, loginBursts, calls, scaling),
       profile: profilePath ? summariseCpuProfile(profilePath, options.profile!) : null,
     };

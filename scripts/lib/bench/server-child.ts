@@ -30,13 +30,15 @@ export interface SpawnServerOptions {
   twiml?: string;
   /** Write a V8 CPU profile of this process into the folder when it stops. */
   cpuProfileDir?: string;
+  /** Another checkout's server-process.ts (bench --against): its app, on the same Redis. */
+  entry?: string;
 }
 
 /** Starts one server process (see server-process.ts) and waits until it listens on loopback. */
 export async function spawnServer(kind: ServerKind, options: SpawnServerOptions): Promise<ServerChild> {
   const tsx = createRequire(import.meta.url).resolve('tsx');
   const profiling = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profiling, '--import', tsx, ENTRY, kind], {
+  const child: ChildProcess = spawn(process.execPath, [...profiling, '--import', tsx, options.entry ?? ENTRY, kind], {
     env: options.env,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
