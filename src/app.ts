@@ -25,7 +25,7 @@ import { adminConsoleRouter } from './admin/routes.ts';
 import { merchantDashboardRouter } from './merchant-dashboard/dashboard-routes.ts';
 import { merchantOpenApi } from './merchants/openapi.ts';
 import { logActivityFailuresTo } from './observability/activity.ts';
-import { withRequestContext } from './http/request-context.ts';
+import { requestLogFields, withRequestId } from './http/request-context.ts';
 import { redisErrors, timeRequests } from './observability/metrics.ts';
 import { metricsEndpoint } from './observability/metrics-route.ts';
 
@@ -71,7 +71,7 @@ export function createApp(appDeps: AppDeps): Express {
     const lang = pickLang(req, res, config.defaultLocale);
     res.status(400).send(errorPage(lang, MESSAGES[lang].badAddress));
   };
-  app.use(withRequestContext, timeRequests(logger));
+  app.use(withRequestId, timeRequests(logger));
   // With METRICS_PORT the metrics are served there (server.ts), not here.
   if (config.metrics.token && !config.metrics.port) app.get('/metrics', metricsEndpoint(config.metrics.token));
   else app.get('/metrics', (_req, res) => void res.status(404).type('text/plain').send(config.metrics.port ? `Metrics are served on port ${config.metrics.port}.\n` : 'Metrics are off: set METRICS_TOKEN (or METRICS_PORT) to serve them.\n'));
@@ -130,7 +130,7 @@ export function createApp(appDeps: AppDeps): Express {
       res.status(status).send(errorPage(lang, MESSAGES[lang].checkWhatYouSent));
       return;
     }
-    logger.error({ err: error, path: req.path }, 'unhandled page error');
+    logger.error({ ...requestLogFields(req, res), err: error, path: req.path }, 'unhandled page error');
     res.status(500).send(errorPage(lang, MESSAGES[lang].somethingWentWrong));
   };
   app.use(htmlErrors);

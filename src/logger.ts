@@ -1,6 +1,5 @@
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.ts';
-import { requestContext } from './http/request-context.ts';
 
 export type { Logger };
 
@@ -19,15 +18,14 @@ export const REDACTED_PATHS = [
 ];
 
 /**
- * JSON logs (pino): one line per event, cheap enough for the webhook hot path. Every line written
- * while a request is handled carries its requestId, and in a call step the CallSid
- * (http/request-context.ts).
+ * JSON logs (pino): one line per event, cheap enough for the webhook hot path. A line written while
+ * a request is answered spreads `requestLogFields(req, res)` (http/request-context.ts) into it, so
+ * it carries the requestId, and in a call step the CallSid.
  */
 export function createLogger(config: Pick<Config, 'logLevel' | 'env'>, destination?: NodeJS.WritableStream): Logger {
   const options = {
     level: config.env === 'test' && !destination ? 'silent' : config.logLevel,
     redact: REDACTED_PATHS,
-    mixin: () => requestContext.getStore() ?? {},
   };
   return destination ? pino(options, destination as Parameters<typeof pino>[1]) : pino(options);
 }

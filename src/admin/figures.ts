@@ -10,7 +10,7 @@ import { CHARGE_KINDS } from '../observability/activity.ts';
 /** What the console reads with. */
 export type AdminDeps = CoreDeps;
 
-/** The counters record-activity.lua keeps per day (HINCRBY), all zero when nothing happened. */
+/** The counters record-activities.lua keeps per day (HINCRBY), all zero when nothing happened. */
 export const DAY_FIELDS = [
   'registrations',
   'activations',

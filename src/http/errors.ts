@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import { requestLogFields } from './request-context.ts';
 import { API_TEXT, type ApiText } from './api-text.ts';
 
 /** What a client is told to wait before retrying while Redis fails over (a replica takes over in a few seconds). */
@@ -93,14 +94,14 @@ export function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
     }
     // Redis away for a moment (a failover, a restart) or a money write not yet on a replica: retryable.
     if (redisUnavailable(error)) {
-      logger.warn({ err: error, path: req.path }, 'Redis unavailable; answered 503');
+      logger.warn({ ...requestLogFields(req, res), err: error, path: req.path }, 'Redis unavailable; answered 503');
       res
         .status(503)
         .set('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS))
         .json(errorBody('unavailable', API_TEXT.unavailable.en));
       return;
     }
-    logger.error({ err: error, path: req.path }, 'unhandled API error');
+    logger.error({ ...requestLogFields(req, res), err: error, path: req.path }, 'unhandled API error');
     res.status(500).json(errorBody('internal_error', API_TEXT.internalError.en));
   };
 }

@@ -1,6 +1,4 @@
-import { AsyncResource } from 'node:async_hooks';
 import type { RequestHandler } from 'express';
-import { noteCallSid } from './request-context.ts';
 
 const MAX_BYTES = 32 * 1024;
 const MAX_FIELDS = 200;
@@ -42,8 +40,7 @@ export const twilioFormBody: RequestHandler = (req, _res, next) => {
     failed = true;
     next(httpError(400, error.message));
   });
-  // Bound to the request's context, so what follows still logs with its request ID and CallSid.
-  req.on('end', AsyncResource.bind(() => {
+  req.on('end', () => {
     if (failed) return;
     // No prototype: a field named __proto__ is just a field.
     const body = Object.create(null) as Record<string, string>;
@@ -56,7 +53,6 @@ export const twilioFormBody: RequestHandler = (req, _res, next) => {
       body[name] = value;
     }
     req.body = body;
-    noteCallSid(body.CallSid);
     next();
-  }));
+  });
 };

@@ -7,8 +7,9 @@
  * right after the event's own (member / code / merchant slot) script succeeded, over per-slot
  * streams merged on read: merging would mean knowing every slot that ever held an event and a
  * k-way merge on every page of the console, while the `{ops}` slot costs one small script per
- * money event on one node, far below what a node takes. The recording is idempotent
- * (record-activity.lua keeps a seen marker per event key), and every caller records on the first
+ * money event on one node, far below what a node takes, and the events of one turn of the event
+ * loop share one call. The recording is idempotent
+ * (record-activities.lua keeps a seen marker per event key), and every caller records on the first
  * success AND on each replay, so a Twilio or merchant retry records an event whose first
  * recording was lost. What remains: an app crash between the money script and this one, with no
  * retry ever coming, loses the audit line (never the money: the ledger, the code and the
@@ -28,8 +29,8 @@ import type { RedisClient } from '../store/redis.ts';
 /** Longer than any retry can come (call steps are kept two days). */
 const SEEN_TTL_SECONDS = 3 * 24 * 3600;
 
-/** Positions of the indexes in record-activity.lua's KEYS. */
-const INDEX = { members: 5, codes: 6, merchants: 7, pending: 8, calls: 9 } as const;
+/** Positions of the indexes in record-activities.lua's KEYS. */
+const INDEX = { members: 3, codes: 4, merchants: 5, pending: 6, calls: 7 } as const;
 type IndexName = keyof typeof INDEX;
 
 export type ActivityKind =
@@ -87,6 +88,25 @@ export function logActivityFailuresTo(redis: RedisClient, logger: Logger): void 
   loggers.set(redis, logger);
 }
 
+/** Events sent in one script call at most; more in one turn of the event loop go in further calls. */
+const MAX_BATCH = 100;
+
+interface QueuedActivity {
+  activity: Activity;
+  seenKey: string;
+  dayKey: string;
+  event: string;
+  done: () => void;
+}
+
+const queues = new WeakMap<RedisClient, QueuedActivity[]>();
+
+/**
+ * Queues the event; every event queued in the same turn of the event loop is recorded by one
+ * record-activities.lua call at the next (setImmediate). One script call per money event cost a
+ * webhook about 30 µs of app CPU and 15 µs of Redis (docs/PERFORMANCE.md); batched, most of that
+ * is shared. Resolves once the batch is written or has failed (never rejects).
+ */
 export function recordActivity(deps: ActivityDeps, activity: Activity): Promise<void> {
   const { redis, config } = deps;
   const audit = activity.countOnly
@@ -108,30 +128,36 @@ export function recordActivity(deps: ActivityDeps, activity: Activity): Promise<
     add: (activity.add ?? []).map(([index, score, member]) => [INDEX[index], score, member]),
     remove: (activity.remove ?? []).map(([index, member]) => [INDEX[index], member]),
   });
-  return redis
-    .dpRecordActivity(
-      keys.opsSeen(activity.key),
-      keys.opsAudit(),
-      keys.opsDay(calendarDay(activity.at, config.timeZone)),
-      keys.opsTotals(),
-      keys.opsMembers(),
-      keys.opsCodes(),
-      keys.opsMerchants(),
-      keys.opsPendingRegistrations(),
-      keys.opsCalls(),
-      SEEN_TTL_SECONDS,
-      event,
-    )
-    .then(
-      (recorded) => {
-        if (recorded === 1) countInMetrics(activity);
-      },
-      (error: unknown) => {
-        activityErrors.count++;
-        redisErrors.inc({ where: 'activity' });
-        loggers.get(redis)?.error({ err: error, kind: activity.kind, key: activity.key }, 'could not record an activity for the operator');
-      },
-    );
+  return new Promise<void>((done) => {
+    let queue = queues.get(redis);
+    if (!queue) {
+      queue = [];
+      queues.set(redis, queue);
+      setImmediate(() => {
+        queues.delete(redis);
+        for (let i = 0; i < queue!.length; i += MAX_BATCH) void recordBatch(redis, queue!.slice(i, i + MAX_BATCH));
+      });
+    }
+    queue.push({ activity, seenKey: keys.opsSeen(activity.key), dayKey: keys.opsDay(calendarDay(activity.at, config.timeZone)), event, done });
+  });
+}
+
+async function recordBatch(redis: RedisClient, batch: QueuedActivity[]): Promise<void> {
+  const shared = [keys.opsAudit(), keys.opsTotals(), keys.opsMembers(), keys.opsCodes(), keys.opsMerchants(), keys.opsPendingRegistrations(), keys.opsCalls()];
+  const eventKeys = batch.flatMap((queued) => [queued.seenKey, queued.dayKey]);
+  try {
+    const recorded = await redis.dpRecordActivities(shared.length + eventKeys.length, ...shared, ...eventKeys, SEEN_TTL_SECONDS, ...batch.map((queued) => queued.event));
+    batch.forEach((queued, i) => {
+      if (recorded[i] === 1) countInMetrics(queued.activity);
+    });
+  } catch (error) {
+    activityErrors.count += batch.length;
+    redisErrors.inc({ where: 'activity' }, batch.length);
+    const logger = loggers.get(redis);
+    for (const { activity } of batch) logger?.error({ err: error, kind: activity.kind, key: activity.key }, 'could not record an activity for the operator');
+  } finally {
+    for (const queued of batch) queued.done();
+  }
 }
 
 const CHARGE_OF: Partial<Record<ActivityKind, string>> = {

@@ -5,6 +5,7 @@
  */
 import type { RequestHandler } from 'express';
 import type { Logger } from '../logger.ts';
+import { requestLogFields } from '../http/request-context.ts';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 export const registry = new Registry();
@@ -87,8 +88,7 @@ export function timeRequests(logger: Logger): RequestHandler {
       const labels = { method: req.method, route: route ?? routeOf(req, res.statusCode), status: String(res.statusCode) };
       httpDuration.observe(labels, seconds);
       if (logger.isLevelEnabled('debug')) {
-        const callSid = typeof req.body?.CallSid === 'string' ? req.body.CallSid : undefined;
-        logger.debug({ requestId: res.getHeader('X-Request-Id'), callSid, ...labels, ms: Math.round(seconds * 1e4) / 10 }, 'answered');
+        logger.debug({ ...requestLogFields(req, res), ...labels, ms: Math.round(seconds * 1e4) / 10 }, 'answered');
       }
     });
     next();

@@ -4,7 +4,8 @@ import type { Logger } from '../logger.ts';
 
 /** Sends a text message; injected so tests never reach the network. Never rejects: SMS is a courtesy copy. */
 export interface SmsSender {
-  send(to: string, body: string): Promise<void>;
+  /** `callSid`: the call the text belongs to, named in the log if it cannot be sent. */
+  send(to: string, body: string, callSid?: string): Promise<void>;
 }
 
 /**
@@ -18,12 +19,12 @@ export function smsSender(config: Config, logger: Logger, transport?: SmsSender)
   if (transport) return transport;
   const client = twilio(accountSid, authToken);
   return {
-    async send(to, body) {
+    async send(to, body, callSid) {
       try {
         await client.messages.create({ to, from, body });
       } catch (error) {
         // The caller has already heard the code; a failed copy must not fail the call.
-        logger.warn({ err: error }, 'could not send the payment code by SMS');
+        logger.warn({ err: error, callSid }, 'could not send the payment code by SMS');
       }
     },
   };

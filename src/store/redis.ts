@@ -20,6 +20,7 @@ const SCRIPTS = {
   dpRenewAccess: { file: 'renew-access', numberOfKeys: 4 },
   dpCountFailure: { file: 'count-failure', numberOfKeys: 1 },
   dpTakeAttempt: { file: 'take-attempt', numberOfKeys: 1 },
+  dpLineRightEntry: { file: 'line-right-entry', numberOfKeys: 2 },
   dpTakePinAttempt: { file: 'take-pin-attempt', numberOfKeys: 1 },
   dpBuyCode: { file: 'buy-code', numberOfKeys: 3 },
   dpIssueCode: { file: 'issue-code', numberOfKeys: 1 },
@@ -36,7 +37,7 @@ const SCRIPTS = {
   dpFinishDelivery: { file: 'finish-delivery', numberOfKeys: 2 },
   dpRetryDelivery: { file: 'retry-delivery', numberOfKeys: 2 },
   dpReplacePasswordHash: { file: 'replace-password-hash', numberOfKeys: 1 },
-  dpRecordActivity: { file: 'record-activity', numberOfKeys: 9 },
+  dpRecordActivities: { file: 'record-activities', numberOfKeys: null },
   dpRotateApiKey: { file: 'rotate-api-key', numberOfKeys: 1 },
   dpTrimLedgerHead: { file: 'trim-ledger-head', numberOfKeys: 2 },
   dpTrimRedemptions: { file: 'trim-redemptions', numberOfKeys: 2 },
@@ -71,6 +72,7 @@ declare module 'ioredis' {
     dpRenewAccess(...args: [...ChargeKeys, account: string, ...ChargeArgv, periodMs: Arg, nonce: string]): Result<[number, string?], Context>;
     dpCountFailure(counter: string, windowSeconds: Arg): Result<[number, number], Context>;
     dpTakeAttempt(counter: string, action: 'take', windowSeconds: Arg, limit: Arg): Result<[0 | 1, number, number], Context>;
+    dpLineRightEntry(guessCounter: string, lineLocale: string, locale: string, localeTtlSeconds: Arg): Result<[number, number, number], Context>;
     dpTakeAttempt(counter: string, action: 'refund'): Result<[1, number, number], Context>;
     dpTakePinAttempt(account: string, limit: Arg): Result<[number, number?], Context>;
     dpBuyCode(...args: [...ChargeKeys, ...ChargeArgv, codeHash: string, sealedCode: string, last4: string, merchantId: string, expiresAtMs: Arg]): Result<[number, ...string[]], Context>;
@@ -174,7 +176,8 @@ declare module 'ioredis' {
     ): Result<number, Context>;
     dpRetryDelivery(outbox: string, due: string, eventId: string, nowMs: Arg): Result<[number, string?], Context>;
     dpRotateApiKey(merchant: string, newKeyHash: string, previousUntilMs: Arg, nowMs: Arg): Result<number, Context>;
-    dpRecordActivity(seen: string, audit: string, day: string, totals: string, members: string, codes: string, merchants: string, pending: string, calls: string, seenTtlSeconds: Arg, event: string): Result<number, Context>;
+    /** keys: audit, totals, the 5 indexes, then each event's seen marker and day; argv: ttl, then each event's JSON. */
+    dpRecordActivities(numberOfKeys: number, ...keysThenArgv: Arg[]): Result<number[], Context>;
     dpBeginMerchantPost(numberOfKeys: 2, failures: string, inflight: string, allowedFailures: Arg, inflightTtlSeconds: Arg): Result<[number, (string | number)?], Context>;
     dpBeginMerchantPost(
       numberOfKeys: 3,

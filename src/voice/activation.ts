@@ -11,8 +11,7 @@ import {
   heard,
   keyed,
   lineGuess,
-  refundLineAttempt,
-  rememberLineLocale,
+  rightEntryOnLine,
   reply,
   say,
   silence,
@@ -62,7 +61,7 @@ export const provisionalIdEntered: VoiceStep = async (deps, call) => {
     return wrongEntry(deps, inTheirLanguage, deps.flows.say('activation', 'alreadyActivated', locale), retry);
   };
   const welcome = async (locale = state.locale) => {
-    await Promise.all([refundLineAttempt(deps, line), rememberLineLocale(deps, line, locale)]);
+    await rightEntryOnLine(deps, line, locale);
   };
 
   if (deps.config.chargeMethod === 'card') {

@@ -123,7 +123,7 @@ export async function buy(deps: VoiceDeps, call: CallInput, state: CallState, pa
         date: formatDate(result.expiresAt, locale, deps.config.timeZone),
       });
       // Not awaited: the caller is waiting on the line and has the code by voice anyway.
-      void deps.sms.send(line, plainText(text));
+      void deps.sms.send(line, plainText(text), call.callSid);
     }
     verbs.push(say(deps.flows.say('payment-code', 'sentBySms', locale)));
   }

@@ -9,6 +9,7 @@ import { apologyReply, hangUp, type CallInput, type PayResult, type VoiceDeps } 
 import { lastFourOf } from '../accounts/kept-card.ts';
 import { recordCallStatus } from './call-status.ts';
 import { twilioFormBody } from '../http/twilio-form-body.ts';
+import { requestLogFields } from '../http/request-context.ts';
 
 const field = (body: Record<string, unknown>, name: string, max = 64) => {
   const value = body[name];
@@ -66,12 +67,12 @@ export function voiceRouter(deps: VoiceDeps, logger: Logger): Router {
   const apology = (req: Request) =>
     renderTwiml(apologyReply(deps, parseCallState(req.query as Record<string, unknown>, deps.config.defaultLocale)), deps.flows.voices);
 
-  const recordStatus = async (body: Record<string, unknown>) => {
+  const recordStatus = async (req: Request, res: express.Response) => {
     try {
-      await recordCallStatus(deps, body);
+      await recordCallStatus(deps, (req.body ?? {}) as Record<string, unknown>);
       return true;
     } catch (error) {
-      logger.error({ err: error }, 'could not record call status');
+      logger.error({ ...requestLogFields(req, res), err: error }, 'could not record call status');
       return false;
     }
   };
@@ -82,7 +83,7 @@ export function voiceRouter(deps: VoiceDeps, logger: Logger): Router {
     const path = `/twilio${req.path}`;
     if (path === STATUS_CALLBACK_PATH && req.method === 'POST') {
       // Not stored (Redis down): a 503 shows in Twilio's debugger and alerts instead of a silent loss.
-      const stored = await recordStatus((req.body ?? {}) as Record<string, unknown>);
+      const stored = await recordStatus(req, res);
       res.status(stored ? 204 : 503).end();
       return;
     }
@@ -93,14 +94,14 @@ export function voiceRouter(deps: VoiceDeps, logger: Logger): Router {
     const step = req.method === 'POST' ? stepFor(path) : undefined;
     const call = step && callInput(req, deps);
     if (!step || !call) {
-      logger.warn({ path }, step ? 'Twilio request without a usable CallSid' : 'Twilio requested an unknown voice path');
+      logger.warn({ ...requestLogFields(req, res), path }, step ? 'Twilio request without a usable CallSid' : 'Twilio requested an unknown voice path');
       sendTwiml(res, apology(req));
       return;
     }
     // A signed step carries the time its call began; one older than any call can last is a
     // replay of a captured request, not a caller: it is answered, but nothing is done.
     if (path !== PATHS.pickUp && !callStateIsCurrent(call.state, deps.now())) {
-      logger.warn({ path, callSid: call.callSid }, 'signed call state has expired');
+      logger.warn({ ...requestLogFields(req, res), path, callSid: call.callSid }, 'signed call state has expired');
       sendTwiml(res, renderTwiml(hangUp(deps, call.state, deps.flows.say('common', 'stepExpired', call.state.locale)), deps.flows.voices));
       return;
     }
@@ -113,7 +114,7 @@ export function voiceRouter(deps: VoiceDeps, logger: Logger): Router {
       }
       sendTwiml(res, xml);
     } catch (error) {
-      logger.error({ err: error, path, callSid: call.callSid }, 'voice step failed');
+      logger.error({ ...requestLogFields(req, res), err: error, path, callSid: call.callSid }, 'voice step failed');
       sendTwiml(res, apology(req));
     }
   };
@@ -125,12 +126,12 @@ export function voiceRouter(deps: VoiceDeps, logger: Logger): Router {
   // most every 10 s (with how many were refused), so a flood of forged requests cannot flood it.
   let refusedSinceLog = 0;
   let lastRefusalLog = 0;
-  const logRefusal = (req: Request) => {
+  const logRefusal = (req: Request, res: express.Response) => {
     refusedSinceLog++;
     const now = Date.now();
     if (now - lastRefusalLog < 10_000) return;
     logger.warn(
-      { path: req.path, refused: refusedSinceLog, signed: Boolean(req.get('X-Twilio-Signature')), checkedAgainst: `${deps.config.publicBaseUrl}${req.originalUrl}` },
+      { ...requestLogFields(req, res), path: req.path, refused: refusedSinceLog, signed: Boolean(req.get('X-Twilio-Signature')), checkedAgainst: `${deps.config.publicBaseUrl}${req.originalUrl}` },
       'Twilio webhook refused (403): the signature does not match; check PUBLIC_BASE_URL and TWILIO_AUTH_TOKEN',
     );
     refusedSinceLog = 0;
@@ -138,7 +139,7 @@ export function voiceRouter(deps: VoiceDeps, logger: Logger): Router {
   };
   router.use((req, res, next) => {
     if (!signedByTwilio(req)) {
-      logRefusal(req);
+      logRefusal(req, res);
       res.status(403).type('text/plain').send('Forbidden: this endpoint only answers requests signed by Twilio.');
       return;
     }
@@ -146,7 +147,7 @@ export function voiceRouter(deps: VoiceDeps, logger: Logger): Router {
   });
 
   const answerErrorsWithTwiml: ErrorRequestHandler = (error, req, res, _next) => {
-    logger.warn({ err: error, path: req.path }, 'bad Twilio request');
+    logger.warn({ ...requestLogFields(req, res), err: error, path: req.path }, 'bad Twilio request');
     const status = (error as { status?: number }).status;
     if (status && status >= 400 && status < 500) res.status(status).type('text/plain').send('Bad request');
     else sendTwiml(res, apology(req));

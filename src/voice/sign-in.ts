@@ -14,7 +14,7 @@ import {
   lineBlockedReply,
   lineGuess,
   refundLineAttempt,
-  rememberLineLocale,
+  rightEntryOnLine,
   reply,
   silence,
   takeLineAttempt,
@@ -73,8 +73,7 @@ export const pinEntered: VoiceStep = async (deps, call) => {
   }
   await Promise.all([
     deps.redis.hset(keys.account(memberId), 'pinFailures', 0),
-    refundLineAttempt(deps, line),
-    rememberLineLocale(deps, line, account.locale),
+    rightEntryOnLine(deps, line, account.locale),
   ]);
   return startMemberAction(deps, { ...state, pendingMemberId: undefined, wrongEntries: 0 }, memberId);
 };

@@ -152,13 +152,17 @@ export async function refundLineAttempt(deps: VoiceDeps, line: string): Promise<
   await deps.redis.dpTakeAttempt(keys.lineWrongEntries(line), 'refund');
 }
 
+/**
+ * A right ID keyed on this line: its guess is handed back and the member's language remembered,
+ * so their next call is greeted in it; one script, not two commands, on every activation and sign-in.
+ */
+export async function rightEntryOnLine(deps: VoiceDeps, line: string, locale: Locale): Promise<void> {
+  await deps.redis.dpLineRightEntry(keys.lineWrongEntries(line), keys.lineLocale(line), locale, LINE_LOCALE_TTL_SECONDS);
+}
+
 export const lineBlockedReply = (deps: VoiceDeps, state: CallState): VoiceReply =>
   hangUp(deps, state, deps.flows.say('common', 'lineBlocked', state.locale));
 
-/** Remembers the member's language for this line, so their next call is greeted in it. */
-export async function rememberLineLocale(deps: VoiceDeps, line: string, locale: Locale): Promise<void> {
-  await deps.redis.set(keys.lineLocale(line), locale, 'EX', LINE_LOCALE_TTL_SECONDS);
-}
 
 export const apologyReply = (deps: Pick<VoiceDeps, 'flows'>, state: Pick<CallState, 'locale'>): VoiceReply => ({
   locale: state.locale,

@@ -133,8 +133,15 @@ describe('metrics and logs', function () {
     const steps = answered.filter((l) => String(l.route).startsWith('/twilio'));
     expect(steps.length).to.be.at.least(2);
     for (const line of steps) expect(line.callSid).to.equal(call.callSid);
-    // Lines written from inside a request (not only the access line) carry the context too.
-    for (const line of lines.filter((l) => l.msg !== 'answered' && l.requestId)) expect(line.requestId).to.be.a('string');
+    // A line written while answering (not only the access line) carries the request's own ID: a
+    // forged webhook is refused and logged, and the log names the ID the answer carried.
+    const forged = await fetch(`${app.url}/twilio/voice`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'CallSid=CA0' });
+    expect(forged.status).to.equal(403);
+    const refusal = lines.find((l) => String(l.msg).startsWith('Twilio webhook refused'));
+    expect(refusal?.requestId).to.be.a('string').and.equal(forged.headers.get('x-request-id'));
+    // A proxy's own request ID is kept.
+    await fetch(`${app.url}/healthz`, { headers: { 'X-Request-Id': 'edge-1234abcd' } });
+    expect(lines.filter((l) => l.msg === 'answered' && l.route === '/healthz').at(-1)?.requestId).to.equal('edge-1234abcd');
 
     const secrets: Record<string, unknown>[] = [];
     const logger = createLogger({ logLevel: 'info', env: 'test' }, new Writable({ write: (c, _e, done) => done(void secrets.push(JSON.parse(String(c)))) }));

@@ -9,12 +9,9 @@
 -- Returns: take   -> {1, attempts counted so far, seconds until the window resets}   go ahead
 --                    {0, attempts counted so far, seconds until the window resets}   refused
 --          refund -> {1, attempts left counted, seconds left} (nothing happens when the window has ended)
+--- @include "attempt-refund"
 if ARGV[1] == 'refund' then
-  if redis.call('EXISTS', KEYS[1]) == 0 then
-    return {1, 0, 0}
-  end
-  local left = redis.call('DECR', KEYS[1])
-  return {1, left, redis.call('TTL', KEYS[1])}
+  return attempt_refund(KEYS[1])
 end
 local window = tonumber(ARGV[2])
 local limit = tonumber(ARGV[3])
