@@ -66,15 +66,16 @@ export function createApp(appDeps: AppDeps): Express {
   deps.redis.on('error', () => redisErrors.inc({ where: 'connection' }));
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  // No ETag on dynamic answers: they are POSTs (TwiML, API writes), `no-store` JSON or a member's
+  // own page, so no client ever revalidates them, and Express would hash every body (SHA-1) to
+  // make one. /assets keeps its ETags (express.static makes its own).
+  app.set('etag', false);
 
   const badPathPage: RequestHandler = (req, res) => {
     const lang = pickLang(req, res, config.defaultLocale);
     res.status(400).send(errorPage(lang, MESSAGES[lang].badAddress));
   };
   app.use(withRequestId, timeRequests(logger));
-  // With METRICS_PORT the metrics are served there (server.ts), not here.
-  if (config.metrics.token && !config.metrics.port) app.get('/metrics', metricsEndpoint(config.metrics.token));
-  else app.get('/metrics', (_req, res) => void res.status(404).type('text/plain').send(config.metrics.port ? `Metrics are served on port ${config.metrics.port}.\n` : 'Metrics are off: set METRICS_TOKEN (or METRICS_PORT) to serve them.\n'));
   const extraRouters = appDeps.extraRouters ?? [];
   app.use(
     rejectMalformedApiPaths({
@@ -82,16 +83,19 @@ export function createApp(appDeps: AppDeps): Express {
       jsonApiPaths: ['/api', ...extraRouters.flatMap((extra) => (extra.jsonApi ? [extra.jsonApi] : []))],
     }),
   );
+  // The hot paths first (every layer a request passes costs it time): Twilio's webhooks, then the
+  // JSON API, which needs no CSP or asset handling; merchant calls need no cookies or session
+  // lookup, only what the member routes ask for. Merchant calls are mounted on the app itself,
+  // one router deep, with their own JSON error handler; a path they do not answer falls through
+  // to /api's not-found answer.
   app.use('/twilio', voiceRouter(deps, logger));
-  app.get('/healthz', healthCheck(deps.redis, deps.config.chargeMethod));
-  app.get('/openapi.json', (_req, res) => void res.json(merchantOpenApi));
-
-  // The JSON API sits before the page middleware: it needs no CSP or asset handling, and merchant
-  // calls (the hot path) need no cookies or session lookup, only what the member routes ask for.
-  // Merchant calls are mounted on the app itself, one router deep, with their own JSON error
-  // handler; a path they do not answer falls through to /api's not-found answer.
   const jsonBody = [jsonApiHeaders, express.json({ limit: '16kb' }), requireJsonBody];
   app.use('/api/merchant', ...jsonBody, merchantApiRouter(deps), jsonErrorHandler(logger));
+  app.get('/healthz', healthCheck(deps.redis, deps.config.chargeMethod));
+  app.get('/openapi.json', (_req, res) => void res.json(merchantOpenApi));
+  // With METRICS_PORT the metrics are served there (server.ts), not here.
+  if (config.metrics.token && !config.metrics.port) app.get('/metrics', metricsEndpoint(config.metrics.token));
+  else app.get('/metrics', (_req, res) => void res.status(404).type('text/plain').send(config.metrics.port ? `Metrics are served on port ${config.metrics.port}.\n` : 'Metrics are off: set METRICS_TOKEN (or METRICS_PORT) to serve them.\n'));
   const api = express.Router();
   api.use(...jsonBody);
   api.use('/admin', adminApiRouter(deps));

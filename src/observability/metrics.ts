@@ -75,6 +75,9 @@ function routeOf(req: Parameters<RequestHandler>[0], status: number): string {
  * the CallSid for call steps). The route is read when the headers go out, while Express still knows it.
  */
 export function timeRequests(logger: Logger): RequestHandler {
+  // One histogram child per label set, found by a plain string: observe(labels) hashes the labels
+  // on every request. The label sets are few (route patterns, methods, statuses).
+  const children = new Map<string, ReturnType<typeof httpDuration.labels>>();
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     let route: string | undefined;
@@ -86,7 +89,10 @@ export function timeRequests(logger: Logger): RequestHandler {
     res.once('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const labels = { method: req.method, route: route ?? routeOf(req, res.statusCode), status: String(res.statusCode) };
-      httpDuration.observe(labels, seconds);
+      const id = `${labels.method} ${labels.route} ${labels.status}`;
+      let child = children.get(id);
+      if (!child) children.set(id, (child = httpDuration.labels(labels)));
+      child.observe(seconds);
       if (logger.isLevelEnabled('debug')) {
         logger.debug({ ...requestLogFields(req, res), ...labels, ms: Math.round(seconds * 1e4) / 10 }, 'answered');
       }

@@ -63,7 +63,14 @@ export function voiceRouter(deps: VoiceDeps, logger: Logger): Router {
   const signedByTwilio = twilioSignatureCheck(deps.config.twilio.authToken, deps.config.publicBaseUrl);
   // The greeting is handed out again for every call in the same second and language: rendered once.
   const rendered = new WeakMap<object, string>();
-  const sendTwiml = (res: express.Response, xml: string) => res.status(200).type('text/xml').send(xml);
+  // Written directly: every call step answers with this, and Express's send (type lookup, charset
+  // rewrite, freshness check) adds nothing to a fixed content type and status.
+  const sendTwiml = (res: express.Response, xml: string) => {
+    res.statusCode = 200;
+    res.setHeader('Content-Type', 'text/xml; charset=utf-8');
+    res.setHeader('Content-Length', Buffer.byteLength(xml));
+    res.end(xml);
+  };
   const apology = (req: Request) =>
     renderTwiml(apologyReply(deps, parseCallState(req.query as Record<string, unknown>, deps.config.defaultLocale)), deps.flows.voices);
 
