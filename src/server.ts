@@ -5,6 +5,7 @@ import { loadConfig, type Config } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createRedisClient, type RedisClient } from './store/redis.ts';
 import { loadVoiceFlows } from './voice/prompts.ts';
+import { activitiesRecorded } from './observability/activity.ts';
 import { startMetricsServer } from './observability/metrics-route.ts';
 
 /** Something that runs beside the HTTP server (e.g. a webhook delivery worker): stopped on close. */
@@ -92,6 +93,8 @@ export async function startServer(config: Config = loadConfig(), options: { extr
         .then(hook)
         .catch((err: unknown) => logger.error({ err }, 'a close hook failed'));
     }
+    // Operator events of the last requests go out one event-loop turn after them: sent first.
+    await activitiesRecorded(redis);
     await redis.quit().catch(() => redis.disconnect());
     const report: CloseReport = { cutOff, ms: Math.round(performance.now() - started) };
     logger.info(report, cutOff > 0 ? 'stopped at the deadline; requests cut off' : 'stopped');

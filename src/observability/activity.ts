@@ -100,6 +100,8 @@ interface QueuedActivity {
 }
 
 const queues = new WeakMap<RedisClient, QueuedActivity[]>();
+/** Batches sent and not yet answered, per client: what a shutdown waits for before it quits Redis. */
+const inFlight = new WeakMap<RedisClient, Set<Promise<void>>>();
 
 /**
  * Queues the event; every event queued in the same turn of the event loop is recorded by one
@@ -135,11 +137,23 @@ export function recordActivity(deps: ActivityDeps, activity: Activity): Promise<
       queues.set(redis, queue);
       setImmediate(() => {
         queues.delete(redis);
-        for (let i = 0; i < queue!.length; i += MAX_BATCH) void recordBatch(redis, queue!.slice(i, i + MAX_BATCH));
+        let sent = inFlight.get(redis);
+        if (!sent) inFlight.set(redis, (sent = new Set()));
+        for (let i = 0; i < queue!.length; i += MAX_BATCH) {
+          const batch = recordBatch(redis, queue!.slice(i, i + MAX_BATCH));
+          sent.add(batch);
+          void batch.finally(() => sent.delete(batch));
+        }
       });
     }
     queue.push({ activity, seenKey: keys.opsSeen(activity.key), dayKey: keys.opsDay(calendarDay(activity.at, config.timeZone)), event, done });
   });
+}
+
+/** Resolves once every event queued so far on this client is recorded (or has failed): before a shutdown quits Redis. */
+export async function activitiesRecorded(redis: RedisClient): Promise<void> {
+  if (queues.has(redis)) await new Promise((resolve) => setImmediate(resolve));
+  await Promise.all([...(inFlight.get(redis) ?? [])]);
 }
 
 async function recordBatch(redis: RedisClient, batch: QueuedActivity[]): Promise<void> {
