@@ -150,6 +150,13 @@ export function recordActivity(deps: ActivityDeps, activity: Activity): Promise<
   });
 }
 
+function failed(redis: RedisClient, events: QueuedActivity[], error: unknown): void {
+  activityErrors.count += events.length;
+  redisErrors.inc({ where: 'activity' }, events.length);
+  const logger = loggers.get(redis);
+  for (const { activity } of events) logger?.error({ err: error, kind: activity.kind, key: activity.key }, 'could not record an activity for the operator');
+}
+
 /** Resolves once every event queued so far on this client is recorded (or has failed): before a shutdown quits Redis. */
 export async function activitiesRecorded(redis: RedisClient): Promise<void> {
   if (queues.has(redis)) await new Promise((resolve) => setImmediate(resolve));
@@ -163,12 +170,11 @@ async function recordBatch(redis: RedisClient, batch: QueuedActivity[]): Promise
     const recorded = await redis.dpRecordActivities(shared.length + eventKeys.length, ...shared, ...eventKeys, SEEN_TTL_SECONDS, ...batch.map((queued) => queued.event));
     batch.forEach((queued, i) => {
       if (recorded[i] === 1) countInMetrics(queued.activity);
+      // One event's error (the script runs each in pcall) is that event's alone.
+      if (recorded[i] === -1) failed(redis, [queued], new Error('record-activities.lua could not record this event'));
     });
   } catch (error) {
-    activityErrors.count += batch.length;
-    redisErrors.inc({ where: 'activity' }, batch.length);
-    const logger = loggers.get(redis);
-    for (const { activity } of batch) logger?.error({ err: error, kind: activity.kind, key: activity.key }, 'could not record an activity for the operator');
+    failed(redis, batch, error);
   } finally {
     for (const queued of batch) queued.done();
   }

@@ -11,6 +11,7 @@ import { createRedisClient, type RedisClient } from '../../src/store/redis.ts';
 import { loadVoiceFlows, type VoiceFlows } from '../../src/voice/prompts.ts';
 import type { SmsSender } from '../../src/payments/sms.ts';
 import type { TwimlNode } from './twiml.ts';
+import { activitiesRecorded } from '../../src/observability/activity.ts';
 import { newCallSid } from '../../simulator/webhook-params.ts';
 
 export const TEST_BASE_URL = 'https://dialpass.example.test';
@@ -110,6 +111,8 @@ export async function startTestApp(overrides: Record<string, string> = {}, optio
         server.closeAllConnections();
         await new Promise((r) => server.close(r));
       }
+      // Operator events of the last requests go out a turn after them: written before the keys go.
+      await Promise.all([activitiesRecorded(redis), twinRedis && activitiesRecorded(twinRedis)]);
       twinRedis?.disconnect();
       if (options.keyPrefix) {
         redis.disconnect();

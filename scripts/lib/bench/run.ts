@@ -235,8 +235,9 @@ async function measurePair(baseline: Side, scenario: Side, ctx: BenchContext, co
       const [serverBefore, redisBefore, commandsBefore] = await Promise.all([side.target.cpuMicros(), side.redisCpuMicros?.(), side.redisCommands?.()]);
       slices[which].push(await drive(side.target, side.workload, ctx, connections, sliceSeconds));
       peak[which] = Math.max(peak[which], peakRss());
-      // Work still queued in the app (e.g. password hashes) must not spill into the other side's slice.
-      if (which === 'scenario') await side.target.settle();
+      // Work still queued in an app (e.g. password hashes) must not spill into the other side's
+      // slice: the scenario's, and with --against both apps'.
+      if (which === 'scenario' || side.redisCommands) await side.target.settle();
       const [serverAfter, redisAfter, commandsAfter] = await Promise.all([side.target.cpuMicros(), side.redisCpuMicros?.(), side.redisCommands?.()]);
       cpu[which].server += serverAfter - serverBefore;
       if (commandsBefore && commandsAfter) {
