@@ -133,14 +133,14 @@ export function recordActivity(deps: ActivityDeps, activity: Activity): Promise<
   return new Promise<void>((done) => {
     let queue = queues.get(redis);
     if (!queue) {
-      queue = [];
-      queues.set(redis, queue);
+      const turn: QueuedActivity[] = [];
+      queues.set(redis, (queue = turn));
       setImmediate(() => {
         queues.delete(redis);
         let sent = inFlight.get(redis);
         if (!sent) inFlight.set(redis, (sent = new Set()));
-        for (let i = 0; i < queue!.length; i += MAX_BATCH) {
-          const batch = recordBatch(redis, queue!.slice(i, i + MAX_BATCH));
+        for (let i = 0; i < turn.length; i += MAX_BATCH) {
+          const batch = recordBatch(redis, turn.slice(i, i + MAX_BATCH));
           sent.add(batch);
           void batch.finally(() => sent.delete(batch));
         }
