@@ -221,18 +221,59 @@ export interface RedisOptions {
   onError?: (error: Error) => void;
 }
 
+/** Sockets whose writes are already coalesced (a reconnect brings a new socket). */
+const coalescedSockets = new WeakSet<Redis['stream']>();
+
+/**
+ * Sends every command written to one Redis connection in one event-loop turn as one write.
+ * ioredis's autopipelining does the same by building a Pipeline per turn and slot (a batch object,
+ * a promise and a callback per command), which at a webhook app's load cost more CPU than the
+ * syscalls it saved: measured on this app, autopipelining off with this in its place served a
+ * claim 1.5x faster at 10 connections and cut its p99 from 16 to 6 ms (docs/PERFORMANCE.md).
+ * Corking the socket on the turn's first write and uncorking it on setImmediate, the deferral
+ * autopipelining itself uses, keeps its batching without the objects.
+ */
+function coalesceWrites(socket: Redis['stream'] | undefined): void {
+  if (!socket || coalescedSockets.has(socket)) return;
+  coalescedSockets.add(socket);
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    socket.uncork();
+  };
+  const write = socket.write;
+  socket.write = ((...args: unknown[]): boolean => {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      setImmediate(uncork);
+    }
+    return Reflect.apply(write, socket, args) as boolean;
+  }) as typeof socket.write;
+}
+
+/** Coalesces a connection's writes now and after every reconnect. */
+function coalesceWritesOf(node: Redis): void {
+  node.on('connect', () => coalesceWrites(node.stream));
+}
+
 /** Connects to Redis (or Redis Cluster) as configured, with every Lua script registered. */
 export function createRedisClient(config: Config, options: RedisOptions = {}): RedisClient {
   const keyPrefix = `${config.redis.keyPrefix}${options.keyPrefix ?? ''}`;
   // Fail fast instead of queueing while Redis is away: a webhook must answer within Twilio's
-  // timeout, and a Twilio route turns the error into a spoken apology.
-  const common = { keyPrefix, maxRetriesPerRequest: 1, enableOfflineQueue: true, commandTimeout: 3000, enableAutoPipelining: true };
+  // timeout, and a Twilio route turns the error into a spoken apology. No autopipelining:
+  // coalesceWrites batches the same commands more cheaply.
+  const common = { keyPrefix, maxRetriesPerRequest: 1, enableOfflineQueue: true, commandTimeout: 3000, enableAutoPipelining: false };
   let client: RedisClient;
   if (config.redis.clusterNodes.length > 0) {
-    client = new Cluster(config.redis.clusterNodes, { keyPrefix, redisOptions: common });
+    const cluster = new Cluster(config.redis.clusterNodes, { keyPrefix, redisOptions: common });
+    cluster.on('+node', coalesceWritesOf);
+    client = cluster;
   } else {
     if (!config.redis.url) throw new Error('REDIS_URL is not set (npm start and npm test set it when they run their own redis-server)');
-    client = new Redis(config.redis.url, common);
+    const node = new Redis(config.redis.url, common);
+    coalesceWritesOf(node);
+    client = node;
   }
   client.on('error', options.onError ?? (() => undefined));
   defineScripts(client);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import { createRedisClient, type RedisClient } from '../../src/store/redis.ts';
 import { testConfig } from '../support/harness.ts';
 
@@ -9,6 +10,24 @@ import { testConfig } from '../support/harness.ts';
  * the RESP2 shapes, which ioredis keeps under its default reply mapping ("legacy"); this pins
  * each shape the code relies on, against the app's own client and a real Redis.
  */
+/** Counts the socket's writes to the kernel (one per write or per coalesced writev); returns the undo. */
+function countWrites(socket: Redis['stream'], onWrite: () => void): () => void {
+  const { _write: write, _writev: writev } = socket;
+  socket._write = (...args) => {
+    onWrite();
+    write.apply(socket, args);
+  };
+  if (writev)
+    socket._writev = (...args) => {
+      onWrite();
+      writev.apply(socket, args);
+    };
+  return () => {
+    socket._write = write;
+    socket._writev = writev;
+  };
+}
+
 describe('the Redis replies the code relies on, over the app client (RESP3 by default)', () => {
   let redis: RedisClient;
   const prefix = `t${randomBytes(6).toString('hex')}:`;
@@ -19,7 +38,7 @@ describe('the Redis replies the code relies on, over the app client (RESP3 by de
     await redis.zadd('{r}z', 1.5, 'm1', 2, 'm2');
   });
   after(async () => {
-    await redis.del('{r}h', '{r}z', '{r}n');
+    await redis.del('{r}h', '{r}z', '{r}n', '{r}batch');
     redis.disconnect();
   });
 
@@ -54,5 +73,19 @@ describe('the Redis replies the code relies on, over the app client (RESP3 by de
     expect(await redis.eval('return false', 0)).to.equal(null);
     expect(await redis.eval('return nil', 0)).to.equal(null);
     expect(await redis.eval("return {ok='done'}", 0)).to.equal('done');
+  });
+
+  it('commands sent in one event-loop turn leave in one socket write, and each gets its own reply in order', async () => {
+    await redis.hget('{r}batch', 'warm'); // connected, and on a cluster the slot's master known
+    const sockets = ('nodes' in redis ? redis.nodes('all') : [redis]).map((node) => node.stream);
+    let writes = 0;
+    const restore = sockets.map((socket) => countWrites(socket, () => (writes += 1)));
+    try {
+      const replies = await Promise.all(Array.from({ length: 20 }, () => redis.hincrby('{r}batch', 'n', 1)));
+      expect(replies).to.deep.equal(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(writes, 'socket writes for 20 commands issued in one turn').to.equal(1);
+    } finally {
+      for (const undo of restore) undo();
+    }
   });
 });
