@@ -8,7 +8,7 @@ import { seedBuyers, seedPaymentCodes, type BenchContext } from './scenarios.ts'
 import { activateMembers, seedPendingRegistrations } from './seed.ts';
 
 const CODE_AMOUNT = 500;
-/** Redemptions in flight while measuring (auto-pipelined by the client). */
+/** Redemptions in flight while measuring (the client sends each event-loop turn's commands in one write). */
 const REDEEM_CONCURRENCY = 500;
 
 export interface MemoryFigure {

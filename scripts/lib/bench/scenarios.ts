@@ -144,7 +144,7 @@ function claimProvisionalId(): Scenario {
 // The monthly cap allows this many purchases of the smallest code per member; seeding stays below it.
 const PURCHASES_PER_MEMBER = 50;
 const REDEEMED_AMOUNT = 500;
-/** Purchases in flight while seeding codes; the client's auto-pipelining batches them. */
+/** Purchases in flight while seeding codes; the client sends each event-loop turn's commands in one write. */
 const SEED_CONCURRENCY = 1000;
 
 /** The answer's <Gather action>, as a path under PUBLIC_BASE_URL. */
@@ -251,7 +251,7 @@ export async function seedBuyers(ctx: BenchContext, codes: number): Promise<stri
   return memberIds;
 }
 
-/** Payment codes bought through the app's own buyCode (auto-pipelined by the client). */
+/** Payment codes bought through the app's own buyCode (the client batches each event-loop turn's commands). */
 export async function seedPaymentCodes(ctx: BenchContext, count: number, amount: number, buyers?: string[]): Promise<string[]> {
   const memberIds = buyers ?? (await seedBuyers(ctx, count));
   const deps = { config: ctx.config, redis: ctx.redis, now: Date.now };
