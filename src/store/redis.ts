@@ -228,8 +228,7 @@ const coalescedSockets = new WeakSet<Redis['stream']>();
  * Sends every command written to one Redis connection in one event-loop turn as one write.
  * ioredis's autopipelining does the same by building a Pipeline per turn and slot (a batch object,
  * a promise and a callback per command), which at a webhook app's load cost more CPU than the
- * syscalls it saved: measured on this app, autopipelining off with this in its place served a
- * claim 1.5x faster at 10 connections and cut its p99 from 16 to 6 ms (docs/PERFORMANCE.md).
+ * syscalls it saved (before/after with this in its place: docs/PERFORMANCE.md, 2026-12-02).
  * Corking the socket on the turn's first write and uncorking it on setImmediate, the deferral
  * autopipelining itself uses, keeps its batching without the objects.
  */

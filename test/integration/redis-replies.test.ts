@@ -4,12 +4,6 @@ import type { Redis } from 'ioredis';
 import { createRedisClient, type RedisClient } from '../../src/store/redis.ts';
 import { testConfig } from '../support/harness.ts';
 
-/**
- * ioredis 6 speaks RESP3 by default (HELLO 3), where Redis answers HGETALL with a map, ZRANGE
- * WITHSCORES with [member, score] pairs and a script's Lua `true` with a boolean. The code reads
- * the RESP2 shapes, which ioredis keeps under its default reply mapping ("legacy"); this pins
- * each shape the code relies on, against the app's own client and a real Redis.
- */
 /** Counts the socket's writes to the kernel (one per write or per coalesced writev); returns the undo. */
 function countWrites(socket: Redis['stream'], onWrite: () => void): () => void {
   const { _write: write, _writev: writev } = socket;
@@ -28,6 +22,12 @@ function countWrites(socket: Redis['stream'], onWrite: () => void): () => void {
   };
 }
 
+/**
+ * ioredis 6 speaks RESP3 by default (HELLO 3), where Redis answers HGETALL with a map, ZRANGE
+ * WITHSCORES with [member, score] pairs and a script's Lua `true` with a boolean. The code reads
+ * the RESP2 shapes, which ioredis keeps under its default reply mapping ("legacy"); this pins
+ * each shape the code relies on, against the app's own client and a real Redis.
+ */
 describe('the Redis replies the code relies on, over the app client (RESP3 by default)', () => {
   let redis: RedisClient;
   const prefix = `t${randomBytes(6).toString('hex')}:`;
