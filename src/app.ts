@@ -91,7 +91,7 @@ export function createApp(appDeps: AppDeps): Express {
   app.use('/twilio', voiceRouter(deps, logger));
   const jsonBody = [jsonApiHeaders, express.json({ limit: '16kb' }), requireJsonBody];
   app.use('/api/merchant', ...jsonBody, merchantApiRouter(deps), jsonErrorHandler(logger));
-  app.get('/healthz', healthCheck(deps.redis, deps.config.chargeMethod));
+  app.get('/healthz', healthCheck(deps.redis, deps.config.charging));
   app.get('/openapi.json', (_req, res) => void res.json(merchantOpenApi));
   // With METRICS_PORT the metrics are served there (server.ts), not here.
   if (config.metrics.token && !config.metrics.port) app.get('/metrics', metricsEndpoint(config.metrics.token));

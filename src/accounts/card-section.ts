@@ -1,4 +1,5 @@
 import type { Config } from '../config.ts';
+import { usesMethod } from '../charging/methods.ts';
 import { formatDateTime } from '../shared/format.ts';
 import { html, type Html } from '../web/layout.ts';
 import { localeOf } from '../web/lang.ts';
@@ -9,9 +10,9 @@ import { CARD_TEXT } from './text.ts';
 
 export const cardForgottenMessage = (lang: WebLang) => CARD_TEXT[lang].forgotten;
 
-/** The member page's card section (CHARGE_METHOD=card only, and only once a card has paid). */
+/** The member page's card section (when something is paid by card, and only once a card has paid). */
 export function cardSection(lang: WebLang, config: Config, card: KeptCard | undefined): Html | '' {
-  if (config.chargeMethod !== 'card' || !card) return '';
+  if (!usesMethod(config, 'card') || !card) return '';
   const t = CARD_TEXT[lang];
   return html`<section class="card" data-testid="payment-card">
   <h2>${t.title}</h2>

@@ -97,7 +97,7 @@ export function accountPagesRouter(deps: CoreDeps): Router {
   });
   router.post('/service/card/forget', async (_req, res) => {
     if (!res.locals.memberId) return res.redirect(303, '/login');
-    await forgetCard(deps.redis, res.locals.memberId);
+    await forgetCard(deps.redis, config, res.locals.memberId);
     res.redirect(303, '/service?card=forgotten');
   });
   router.post('/service/pin', async (req, res) => {

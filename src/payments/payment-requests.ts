@@ -163,7 +163,7 @@ export type DecisionResult =
  */
 export async function decidePaymentRequest(
   deps: DecisionDeps,
-  decision: { requestId: string; approve: boolean; memberId: string; callSid: string; from: string; payment?: ChargeArgs['payment'] },
+  decision: { requestId: string; approve: boolean; memberId: string; callSid: string; from: string; to?: string; payment?: ChargeArgs['payment'] },
 ): Promise<DecisionResult> {
   const { config, redis } = deps;
   const { requestId } = decision;
@@ -199,8 +199,9 @@ export async function decidePaymentRequest(
     step: `approve-${requestId}`,
     callSid: decision.callSid,
     from: decision.from,
+    to: decision.to,
     amount,
-    cap: decision.payment ? 'count' : 'enforce',
+    cap: decision.payment ? 'held' : 'enforce',
     payment: decision.payment,
     ledgerFields: { paymentRequest: requestId },
   });

@@ -1,5 +1,5 @@
 import { activationConsent, activationPaidByCard, afterFormalId, provisionalIdEntered } from './activation.ts';
-import { cardPaidStep } from './card-payment.ts';
+import { cardKeepStep, cardPaidStep } from './card-payment.ts';
 import { chooseFromMenu, pickUp } from './menu.ts';
 import { approvalPaidByCard, requestDecided, requestNumberEntered } from './payment-approval.ts';
 import { afterCode, amountChosen, merchantEntered, purchaseConfirmed, purchasePaidByCard } from './payment-code.ts';
@@ -49,6 +49,7 @@ export const CALL_FLOW: Record<StepPath, VoiceStep> = {
   [PATHS.approvalNumber]: requestNumberEntered,
   [PATHS.approvalDecision]: requestDecided,
   [PATHS.activationConsent]: activationConsent,
+  [PATHS.cardKeep]: cardKeepStep,
   [PATHS.cardPaid]: cardPaidStep({ act: activationPaidByCard, ren: renewalPaidByCard, buy: purchasePaidByCard, apr: approvalPaidByCard }),
 };
 
