@@ -28,8 +28,10 @@ export const compactNumber = (value: string) => value.trim().replace(/[\s()-]/g,
 
 /** A Japanese E.164 number as dialled at home: +81 50 1234 5678 → 050-1234-5678 (others unchanged). */
 function domesticForm(e164: string): string {
-  const m = /^\+81(\d{1,4})(\d{2,4})(\d{4})$/.exec(e164);
-  return m ? `0${m[1]}-${m[2]}-${m[3]}` : e164;
+  const national = /^\+81(\d{9,10})$/.exec(e164)?.[1];
+  if (!national) return e164;
+  // 050, 070, 080 and 090 numbers are written 0X0-XXXX-XXXX; other lengths vary by area, so they stay in one group.
+  return /^[5789]0\d{8}$/.test(national) ? `0${national.slice(0, 2)}-${national.slice(2, 6)}-${national.slice(6)}` : `0${national}`;
 }
 export type Locale = (typeof LOCALES)[number];
 
@@ -313,7 +315,9 @@ function chargingConfig(
     issue('CHARGE_METHOD_APPROVALS', 'required when CHARGE_METHOD=premium-rate: a premium-rate number bills only its own tariff, not the amount a merchant asks (card, none, or premium-rate to accept only requests of a tariff\'s amount)');
   }
   const servicePhone = compactNumber(s.servicePhoneNumber);
-  const numbers = e.PREMIUM_RATE_NUMBERS ?? [{ to: servicePhone, amount: s.activationCharge, per: 'call' as const, dial: domesticForm(servicePhone) }];
+  // Without a list, the one number members are told to call bills the activation fee, if anything is premium-rate at all.
+  const premium = CHARGE_KINDS.some((k) => methods[k] === 'premium-rate');
+  const numbers = e.PREMIUM_RATE_NUMBERS ?? (premium ? [{ to: servicePhone, amount: s.activationCharge, per: 'call' as const, dial: domesticForm(servicePhone) }] : []);
   const perCall = (amount: number) => numbers.filter((n) => n.per === 'call' && n.amount === amount);
   const yen = (amounts: number[]) => amounts.join(', ');
   for (const kind of ['activation', 'renewal'] as const) {

@@ -146,17 +146,18 @@ export async function reconcile(redis: RedisClient, config: Pick<Config, 'chargi
   for await (const { memberId, entries } of streamLedgers(redis)) {
     for (const entry of entries) {
       report.ledgerEntriesRead++;
-      if ((entry.method ?? 'premium-rate') !== 'premium-rate' || entry.at < fromMs - MAX_CALL_MS || entry.at > toMs || !entry.from) continue;
+      if ((entry.method ?? 'premium-rate') !== 'premium-rate' || !entry.from) continue;
       const id = entryIdOf(memberId, entry);
-      const number = entry.to ? premiumNumberOf(config, entry.to) : undefined;
-      if (entry.to && (!number || number.per !== 'call' || number.amount !== entry.amount)) report.mispriced.push({ entryId: id, amount: entry.amount, to: entry.to, tariff: number?.amount });
+      // A sale belongs to the call it was made in, whenever in the call it was booked.
       const known = calls.get(entry.callSid);
       if (known) {
         known.entryIds.push(id);
         known.memberId ??= memberId;
-        continue;
       }
-      if (entry.at < fromMs) continue;
+      if (entry.at < fromMs || entry.at > toMs) continue;
+      const number = entry.to ? premiumNumberOf(config, entry.to) : undefined;
+      if (entry.to && (!number || number.per !== 'call' || number.amount !== entry.amount)) report.mispriced.push({ entryId: id, amount: entry.amount, to: entry.to, tariff: number?.amount });
+      if (known) continue;
       // No record of the call (older than the records' 90 days, or written before numbers had tariffs): its sale stands for it.
       calls.set(entry.callSid, { callSid: entry.callSid, from: entry.from, to: entry.to ?? '', at: entry.at, amount: number && number.per === 'call' ? number.amount : entry.amount, entryIds: [id], memberId });
     }

@@ -34,7 +34,8 @@ export function chargeBefore(deps: VoiceDeps, state: CallState, kind: ChargeKind
   const { locale } = state;
   switch (methodFor(deps.config, kind)) {
     case 'premium-rate':
-      return deps.flows.say('charging', 'beforePremiumRate', locale, { amount: spokenAmount(deps, amount, locale) });
+      // The price was just said: the call itself is it, whatever the caller chooses next.
+      return deps.flows.say('charging', 'beforePremiumRate', locale);
     case 'card':
       if (kind !== 'activation' && paysWithKeptCard(deps, state)) return deps.flows.say('charging', 'beforeKeptCard', locale, { lastFour: lastFour(state.keptCard!) });
       return deps.flows.say('charging', 'beforeCard', locale);

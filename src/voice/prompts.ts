@@ -76,7 +76,7 @@ export const PROMPT_CATALOGUE = {
     codeNumbersEnd: [],
   },
   charging: {
-    beforePremiumRate: ['amount'],
+    beforePremiumRate: [],
     afterPremiumRate: ['amount'],
     beforeCard: [],
     beforeKeptCard: ['lastFour'],

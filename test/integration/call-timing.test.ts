@@ -31,10 +31,30 @@ const show = (timeline: TimelineEntry[]) => timeline.map((e) => `${e.at.toFixed(
  * The time budgets a caller lives with, measured by the spoken-time estimator over the TwiML each
  * scripted call really gets (simulator/timing.ts; `npm run call -- --timing` prints the same).
  */
+/**
+ * The product's model on premium-rate: the service number bills the activation fee per call, and
+ * each code amount (and each payment request amount) has a number of its own billing it.
+ */
+const PREMIUM_NUMBERS = {
+  '300': '+815000001234',
+  '500': '+815000000500',
+  '1000': '+815000001000',
+  '3000': '+815000003000',
+  '5000': '+815000005000',
+} as const;
+const PREMIUM_ENV = {
+  CODE_DENOMINATIONS: '500,1000,3000,5000',
+  CHARGE_METHOD: 'premium-rate',
+  CHARGE_METHOD_APPROVALS: 'premium-rate',
+  PREMIUM_RATE_NUMBERS: Object.entries(PREMIUM_NUMBERS)
+    .map(([amount, to]) => `${to}=${amount}/call@0990-50-${amount.padStart(4, '0')}`)
+    .join(','),
+};
+
 describe('every call within its time budget', () => {
   let app: TestApp;
   before(async () => {
-    app = await startTestApp({ CODE_DENOMINATIONS: '500,1000,3000,5000' });
+    app = await startTestApp(PREMIUM_ENV);
   });
   after(() => app.close());
 
@@ -71,8 +91,8 @@ describe('every call within its time budget', () => {
         member = await activeMember(app, { pin: PIN, from: line, locale });
       });
 
-      it('buys a code and has heard it within 60 s', async () => {
-        const call = new TimedCall(app, line);
+      it('buys a code on the number for its amount and has heard it within 60 s', async () => {
+        const call = new TimedCall(app, line, PREMIUM_NUMBERS['500']);
         await call.dial();
         await call.press('2');
         await call.press(`${member.formalId}#`);
@@ -89,9 +109,9 @@ describe('every call within its time budget', () => {
 
       it('approves a payment request within 45 s', async () => {
         const shop = await createMerchant(app, 'Ramen Ya');
-        const created = await jsonRequest(app, 'POST', '/api/merchant/payment-requests', { amount: 1200, description: 'Ramen set' }, merchantAuth(shop, { 'Idempotency-Key': `t-${line}` }));
+        const created = await jsonRequest(app, 'POST', '/api/merchant/payment-requests', { amount: 1000, description: 'Ramen set' }, merchantAuth(shop, { 'Idempotency-Key': `t-${line}` }));
         expect(created.status, JSON.stringify(created.body)).to.equal(201);
-        const call = new TimedCall(app, line);
+        const call = new TimedCall(app, line, PREMIUM_NUMBERS['1000']);
         await call.dial();
         await call.press('3');
         await call.press(`${member.formalId}#`);

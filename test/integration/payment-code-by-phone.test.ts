@@ -140,7 +140,7 @@ describe('buying a payment code by phone (menu 2)', () => {
     await call.press('#');
     const refused = await call.press('1');
     const said = spokenText(refused.verbs);
-    expect(said).to.include('4,000円').and.to.include('あと0円').and.to.include('料金はかかっていません');
+    expect(said).to.include('4,000円').and.to.include('あと0円').and.to.include('この通話の料金300円は、電話会社から請求されます');
     expect(spokenNumbers(refused.verbs)).to.deep.equal([]);
     expect(await purchasesInLedger(app, member.provisionalId)).to.have.length(2);
     expect(await app.redis.get(keys.monthlySpend(member.provisionalId, new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(app.clock.now).slice(0, 7)))).to.equal('4000');

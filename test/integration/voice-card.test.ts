@@ -94,7 +94,7 @@ describe('paying by card over the phone (CHARGE_METHOD=card, Twilio <Pay>)', () 
     const { provisionalId } = await register(app);
     const call = await activationUpToCard(app, provisionalId);
     await keyCard(call, TEST_CARD_DECLINED);
-    expect(call.heardText()).to.include('カードが承認されませんでした').and.to.include('料金は請求されていません');
+    expect(call.heardText()).to.include('カードが承認されませんでした').and.to.include('カードへの請求はありません');
     expect(await readLedger(app.redis, provisionalId)).to.have.length(0);
     expect(await app.redis.exists(keys.account(provisionalId))).to.equal(0);
     expect(await app.redis.exists(keys.pendingRegistration(provisionalId))).to.equal(1);
@@ -104,7 +104,7 @@ describe('paying by card over the phone (CHARGE_METHOD=card, Twilio <Pay>)', () 
     const { provisionalId } = await register(app);
     const call = await activationUpToCard(app, provisionalId);
     await call.press('4242*');
-    expect(call.heardText()).to.include('カードでのお支払いを取りやめました').and.to.include('料金は請求されていません');
+    expect(call.heardText()).to.include('カードでのお支払いを取りやめました').and.to.include('カードへの請求はありません');
     expect(await readLedger(app.redis, provisionalId)).to.have.length(0);
   });
 
@@ -114,7 +114,7 @@ describe('paying by card over the phone (CHARGE_METHOD=card, Twilio <Pay>)', () 
     await call.silence();
     expect(call.heardText()).to.include('カード番号を確認できませんでした');
     await call.silence();
-    expect(call.heardText()).to.include('カード情報を受け付けられませんでした').and.to.include('料金は請求されていません');
+    expect(call.heardText()).to.include('カード情報を受け付けられませんでした').and.to.include('カードへの請求はありません');
     expect(await readLedger(app.redis, provisionalId)).to.have.length(0);
   });
 
@@ -175,7 +175,7 @@ describe('paying by card over the phone (CHARGE_METHOD=card, Twilio <Pay>)', () 
       return call;
     };
     const declined = await approve(TEST_CARD_DECLINED);
-    expect(declined.heardText()).to.include('料金は請求されていません');
+    expect(declined.heardText()).to.include('カードへの請求はありません');
     const status = async () => (await jsonRequest(app, 'GET', `/api/merchant/payment-requests/${created.body.id}`, undefined, merchantAuth(shop))).body.status;
     expect(await status()).to.equal('pending');
     const approved = await approve(TEST_CARD_APPROVED);
@@ -224,7 +224,7 @@ describe('paying by card over the phone (CHARGE_METHOD=card, Twilio <Pay>)', () 
 
 describe('what a caller is told about the money, under each CHARGE_METHOD', () => {
   it('premium-rate: the activation fee is billed to the phone line, and a later price says so before the caller agrees', async () => {
-    const app = await startTestApp({ CHARGE_METHOD: 'premium-rate' });
+    const app = await startTestApp({ CHARGE_METHOD: 'premium-rate', CHARGE_METHOD_CODES: 'none', CHARGE_METHOD_APPROVALS: 'none' });
     try {
       const { provisionalId, password } = await register(app);
       const call = new TestCall(app);
@@ -236,7 +236,7 @@ describe('what a caller is told about the money, under each CHARGE_METHOD', () =
       await call.hangUp();
       await logIn(app, formalId, password, '1357');
       const renewing = await signIn(app, '4', { formalId, pin: '1357' });
-      expect(renewing.heardText()).to.include('この回線に請求されます');
+      expect(renewing.heardText()).to.include('通話料として、電話会社から請求されます');
       expect((await readLedger(app.redis, provisionalId))[0]).to.include({ method: 'premium-rate' });
     } finally {
       await app.close();
