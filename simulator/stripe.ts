@@ -34,12 +34,20 @@ export interface StripeStandIn {
   refunds: Record<string, any>[];
   /** How many requests each path got (retries included). */
   requests: string[];
-  /** The next request whose path matches `path` does its work, then its answer is lost, fails or is late. */
-  breakNext(path: RegExp, how: 'drop' | 'error-500' | { delayMs: number }): void;
+  /**
+   * The next request whose path matches `path` does its work, then its answer is lost, fails or
+   * is late; `drop-and-go-down`: lost, and every request after it is lost too until `comeBack()`.
+   */
+  breakNext(path: RegExp, how: BreakHow): void;
+  comeBack(): void;
+  /** The issuer declines every later charge on this card (it was blocked after it was kept). */
+  issuerDeclines(paymentMethod: string): void;
   /** Money that moved: PaymentIntents that succeeded, less refunds. */
   charged(): { id: string; amount: number; refunded: boolean; metadata: Record<string, string> }[];
   close(): Promise<void>;
 }
+
+type BreakHow = 'drop' | 'drop-and-go-down' | 'error-500' | { delayMs: number };
 
 const id = (prefix: string) => `${prefix}_${randomBytes(12).toString('hex')}`;
 
@@ -96,7 +104,9 @@ export async function startStripeStandIn(secretKey = `sk_test_${randomBytes(12).
   const refunds: Record<string, any>[] = [];
   const requests: string[] = [];
   const idempotent = new Map<string, { fingerprint: string; status?: number; body?: string; running: boolean }>();
-  const breaks: { path: RegExp; how: 'drop' | 'error-500' | { delayMs: number } }[] = [];
+  const breaks: { path: RegExp; how: BreakHow }[] = [];
+  const blocked = new Set<string>();
+  let down = false;
   const now = () => Math.floor(Date.now() / 1000);
 
   const paymentMethodView = (pm: Record<string, any>) => pm;
@@ -109,7 +119,7 @@ export async function startStripeStandIn(secretKey = `sk_test_${randomBytes(12).
       intent.last_payment_error = error;
       return new StripeFailure(402, { ...error, payment_intent: { ...intent } });
     };
-    if (number === STRIPE_TEST_CARDS.declined) return fail('card_declined', 'generic_decline', 'Your card was declined.');
+    if (number === STRIPE_TEST_CARDS.declined || blocked.has(intent.payment_method)) return fail('card_declined', 'generic_decline', 'Your card was declined.');
     if (number === STRIPE_TEST_CARDS.insufficientFunds) return fail('card_declined', 'insufficient_funds', 'Your card has insufficient funds.');
     if (number === STRIPE_TEST_CARDS.authenticationRequired && offSession) {
       return fail('authentication_required', 'authentication_required', 'Your card was declined. This transaction requires authentication.');
@@ -275,6 +285,7 @@ export async function startStripeStandIn(secretKey = `sk_test_${randomBytes(12).
     const raw = Buffer.concat(chunks).toString('utf8');
     const path = (req.url ?? '').split('?')[0]!;
     requests.push(`${req.method} ${path}`);
+    if (down) return req.socket.destroy();
     if (req.headers.authorization !== `Bearer ${secretKey}`) {
       return send(res, 401, JSON.stringify({ error: { type: 'invalid_request_error', message: 'Invalid API Key provided.' } }));
     }
@@ -306,6 +317,10 @@ export async function startStripeStandIn(secretKey = `sk_test_${randomBytes(12).
     if (broken >= 0) {
       const { how } = breaks.splice(broken, 1)[0]!;
       if (how === 'drop') return req.socket.destroy();
+      if (how === 'drop-and-go-down') {
+        down = true;
+        return req.socket.destroy();
+      }
       if (how === 'error-500') return send(res, 500, JSON.stringify({ error: { type: 'api_error', message: 'An unknown error occurred.' } }));
       await new Promise((r) => setTimeout(r, how.delayMs));
     }
@@ -325,6 +340,8 @@ export async function startStripeStandIn(secretKey = `sk_test_${randomBytes(12).
     refunds,
     requests,
     breakNext: (path, how) => void breaks.push({ path, how }),
+    comeBack: () => void (down = false),
+    issuerDeclines: (paymentMethod) => void blocked.add(paymentMethod),
     charged: () =>
       [...paymentIntents.values()]
         .filter((pi) => pi.status === 'succeeded')

@@ -211,7 +211,7 @@ export const ENV_SCHEMA = z.object({
   STRIPE_API_URL: z
     .preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).optional())
     .describe('CARD_PROCESSOR=stripe: where Stripe\'s API is (empty: Stripe itself, https://api.stripe.com). For a local stand-in in tests; https only in production.'),
-  CARD_CHARGE_LEASE_SECONDS: positiveInt(30).describe(
+  CARD_CHARGE_LEASE_SECONDS: positiveInt(60).describe(
     'CARD_PROCESSOR=stripe: how long a card charge is left to the call step that makes it; after that, one whose outcome is still open (the app died, the processor did not answer) is settled in the background by reading it at the processor: never charged twice, and refunded if it was charged but never booked.',
   ),
   CURRENCY: z

@@ -54,8 +54,8 @@ export type CardChargeOutcome =
   | { status: 'unknown'; why: string };
 
 /** How long one request to the processor may take, and how often the client retries a network failure (with the same idempotency key). */
-const REQUEST_TIMEOUT_MS = 8000;
-const NETWORK_RETRIES = 2;
+const REQUEST_TIMEOUT_MS = 5000;
+const NETWORK_RETRIES = 1;
 
 /**
  * Stripe: PaymentIntents with `off_session` (the caller cannot take part in 3-D Secure on a

@@ -236,7 +236,7 @@ describe('what a caller is told about the money, under each CHARGE_METHOD', () =
       await call.hangUp();
       await logIn(app, formalId, password, '1357');
       const renewing = await signIn(app, '4', { formalId, pin: '1357' });
-      expect(renewing.heardText()).to.include('通話料として、電話会社から請求されます');
+      expect(renewing.heardText()).to.include('電話料金と一緒に請求されます');
       expect((await readLedger(app.redis, provisionalId))[0]).to.include({ method: 'premium-rate' });
     } finally {
       await app.close();
