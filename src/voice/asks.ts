@@ -1,7 +1,7 @@
 import { customAlphabet } from 'nanoid';
 import { LOCALES, type Locale } from '../config.ts';
 import { methodFor, type ChargeKind } from '../charging/methods.ts';
-import { chargeBefore, notPayableInCall, pricePointIn, spokenAmount } from './charge-words.ts';
+import { chargeBefore, notPayableInCall, paysWithKeptCard, pricePointIn, spokenAmount } from './charge-words.ts';
 import { callUrl, type CallState } from './call-state.ts';
 import { PATHS, PAY_STATUS_PATH } from './paths.ts';
 import type { Speech, Verb, VoiceReply } from './twiml.ts';
@@ -54,8 +54,13 @@ export function askRenewal(deps: VoiceDeps, state: CallState): Verb[] {
   return ask(deps, withConsent, PATHS.renewConfirm, [prompt, how, deps.flows.say('renewal', 'confirmChoices', state.locale)], { oneKey: true });
 }
 
+/**
+ * The amounts on offer (a code any merchant takes), and 9 for a code only one merchant takes: its
+ * number first, then the amount. No step waits for # alone.
+ */
 export function askAmount(deps: VoiceDeps, state: CallState): Verb[] {
   const { locale } = state;
+  const merchant = state.extra.mr;
   // Options run on in Japanese ("500円は1、1,000円は2、…を押してください"); English ones are sentences.
   const gap = locale === 'ja-JP' ? [] : [{ text: ' ' }];
   // On premium-rate a number sells only the amount its tariff bills; the keys stay the same on every number.
@@ -64,19 +69,27 @@ export function askAmount(deps: VoiceDeps, state: CallState): Verb[] {
     ...deps.flows.say('payment-code', 'amountOption', locale, { amount: spokenAmount(deps, amount, locale), key: String(i + 1) }).parts,
     ...gap,
   ]);
-  const menu: Speech = { locale, parts: [...options, ...deps.flows.say('payment-code', 'amountMenuEnd', locale).parts] };
-  return ask(deps, { ...state, extra: {} }, PATHS.payAmount, [menu], { oneKey: true });
+  const oneMerchant = merchant ? [] : [...deps.flows.say('payment-code', 'amountOneMerchant', locale).parts, ...gap];
+  const menu: Speech = { locale, parts: [...options, ...oneMerchant, ...deps.flows.say('payment-code', 'amountMenuEnd', locale).parts] };
+  return ask(deps, { ...state, extra: merchant ? { mr: merchant } : {} }, PATHS.payAmount, [menu], { oneKey: true });
 }
 
-/** "# alone" must reach us: without actionOnEmptyResult Twilio never requests the action for it. */
-export const askMerchant = (deps: VoiceDeps, state: CallState) =>
-  ask(deps, state, PATHS.payMerchant, [deps.flows.say('payment-code', 'askMerchant', state.locale)], { actionOnEmptyResult: true });
+/** Key 9 at the amounts: the merchant's number and #, for a code only that merchant takes. */
+export const askMerchant = (deps: VoiceDeps, state: CallState) => ask(deps, { ...state, extra: {} }, PATHS.payMerchant, [deps.flows.say('payment-code', 'askMerchant', state.locale)]);
 
 export const merchantDigits = (merchantId: string) => ({ digits: merchantId, groupSize: 4 });
 
 export function askPurchaseConfirmation(deps: VoiceDeps, state: CallState): Verb[] {
   const amount = spokenAmount(deps, Number(state.extra.a), state.locale);
   const merchant = state.extra.mr;
+  // A kept card pays after one key: the price, the merchant and the card in one sentence.
+  if (methodFor(deps.config, 'code_purchase') === 'card' && paysWithKeptCard(deps, state)) {
+    const lastFour = { digits: state.keptCard! };
+    const prompt = merchant
+      ? deps.flows.say('payment-code', 'confirmOneMerchantKeptCard', state.locale, { amount, merchant: merchantDigits(merchant), lastFour })
+      : deps.flows.say('payment-code', 'confirmAnyMerchantKeptCard', state.locale, { amount, lastFour });
+    return ask(deps, state, PATHS.payConfirm, [prompt], { oneKey: true });
+  }
   const prompt = merchant
     ? deps.flows.say('payment-code', 'confirmOneMerchant', state.locale, { amount, merchant: merchantDigits(merchant) })
     : deps.flows.say('payment-code', 'confirmAnyMerchant', state.locale, { amount });

@@ -11,10 +11,11 @@ import type { Speech, Verb, VoiceReply } from './twiml.ts';
 import { apologyReply, callerLine, heard, keyed, reply, say, silence, wrongEntry, type CallInput, type PayResult, type VoiceDeps, type VoiceStep, type CardPaidFinisher } from './voice-step.ts';
 import { maskedCard } from '../accounts/kept-card.ts';
 
-// Flow values in the signed URL state: a = amount, mr = merchant, pn = purchase nonce.
+// Flow values in the signed URL state: a = amount, mr = merchant (9 at the amounts), pn = purchase nonce.
 
 const codeDigits = (code: string) => ({ digits: code, groupSize: 4 });
 
+/** The amount (a code any merchant takes, or the one merchant chosen with 9), or 9 to choose a merchant first. */
 export const amountChosen: VoiceStep = async (deps, call) => {
   if (!call.state.memberId) return mainMenu(deps, call.state);
   const choice = keyed(call);
@@ -22,34 +23,28 @@ export const amountChosen: VoiceStep = async (deps, call) => {
   if (choice === '') return silence(deps, call, retry);
   const state = heard(call.state);
   if (choice === '0') return mainMenu(deps, state);
+  const merchant = state.extra.mr;
+  if (choice === '9' && !merchant) return reply(state, askMerchant(deps, state));
   const amount = deps.config.codeDenominations[Number(choice) - 1];
-  if (!/^[1-9]$/.test(choice) || amount === undefined) return wrongEntry(deps, { ...call, state }, deps.flows.say('main-menu', 'invalidChoice', state.locale), retry);
+  if (!/^[1-8]$/.test(choice) || amount === undefined) return wrongEntry(deps, { ...call, state }, deps.flows.say('main-menu', 'invalidChoice', state.locale), retry);
   // premium-rate: this number may not bill this amount (another does), or this call has paid already.
   const point = pricePointIn(deps, state, 'code_purchase', amount);
   if (!point.collectable) return point.why === 'elsewhere' ? reply(state, [...notSoldHere(deps, state, point, amount).map(say), ...askAmount(deps, state)]) : mainMenu(deps, state, ...notSoldHere(deps, state, point, amount));
-  const next = { ...state, extra: { a: String(amount) } };
-  return reply(next, askMerchant(deps, next));
+  const next = { ...state, extra: { a: String(amount), ...(merchant ? { mr: merchant } : {}), pn: newNonce() } };
+  return reply(next, askPurchaseConfirmation(deps, next));
 };
 
-/**
- * A merchant number then #, or # alone for any merchant. The gather has actionOnEmptyResult, so
- * # alone reaches us as an empty Digits; so does silence, which Twilio's documented request does
- * not tell apart from it. Both mean "any merchant": nothing is bought until the caller presses 1
- * after hearing the price.
- */
+/** After 9: a merchant number and #; then the amounts again, for a code only that merchant takes. */
 export const merchantEntered: VoiceStep = async (deps, call) => {
-  if (!call.state.memberId || !call.state.extra.a) return mainMenu(deps, call.state);
-  const state = call.state;
+  if (!call.state.memberId) return mainMenu(deps, call.state);
   const retry = (s: CallState) => askMerchant(deps, s);
   const entered = keyed(call).replace(/#$/, '');
-  const confirm = (merchant?: string) => {
-    const next = { ...state, extra: { a: state.extra.a!, ...(merchant ? { mr: merchant } : {}), pn: newNonce() } };
-    return reply(next, askPurchaseConfirmation(deps, next));
-  };
-  if (entered === '') return confirm();
-  if (merchantIds.check(entered) !== 'ok') return wrongEntry(deps, call, deps.flows.say('payment-code', 'mistypedMerchant', state.locale), retry);
-  if (!(await getMerchant(deps.redis, entered))) return wrongEntry(deps, call, deps.flows.say('payment-code', 'unknownMerchant', state.locale), retry);
-  return confirm(entered);
+  if (entered === '') return silence(deps, call, retry);
+  const state = heard(call.state);
+  if (merchantIds.check(entered) !== 'ok') return wrongEntry(deps, { ...call, state }, deps.flows.say('payment-code', 'mistypedMerchant', state.locale), retry);
+  if (!(await getMerchant(deps.redis, entered))) return wrongEntry(deps, { ...call, state }, deps.flows.say('payment-code', 'unknownMerchant', state.locale), retry);
+  const chosen = { ...state, extra: { mr: entered } };
+  return reply(chosen, askAmount(deps, chosen));
 };
 
 function codeSpeech(deps: VoiceDeps, state: CallState, purchase: PurchasedCode, key: 'issued' | 'codeAgain'): Verb[] {

@@ -56,6 +56,7 @@ export const PROMPT_CATALOGUE = {
   },
   'payment-code': {
     amountOption: ['amount', 'key'],
+    amountOneMerchant: [],
     amountMenuEnd: [],
     askMerchant: [],
     mistypedMerchant: [],
@@ -63,6 +64,8 @@ export const PROMPT_CATALOGUE = {
     confirmAnyMerchant: ['amount'],
     confirmOneMerchant: ['amount', 'merchant'],
     confirmChoices: [],
+    confirmAnyMerchantKeptCard: ['amount', 'lastFour'],
+    confirmOneMerchantKeptCard: ['amount', 'merchant', 'lastFour'],
     cancelled: [],
     capExceeded: ['cap', 'remaining'],
     issued: ['amount', 'code', 'date'],

@@ -82,7 +82,6 @@ describe('a card charge through the processor survives the app being killed mid-
       await call.press(`${formalId}#`);
       await call.press('2468#');
       await call.press('1');
-      await call.press('#');
       stripe.breakNext(/\/confirm$/, { delayMs: 20_000 });
       const confirming = call.press('1').then(
         () => 'answered',

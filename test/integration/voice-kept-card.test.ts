@@ -63,7 +63,6 @@ async function signIn(app: TestApp, menuKey: string, member: { formalId: string;
 async function upToCodePrice(app: TestApp, member: { formalId: string; pin: string }) {
   const call = await signIn(app, '2', member);
   await call.press('1');
-  await call.press('#');
   return call;
 }
 
@@ -79,7 +78,7 @@ describe('the card kept for next time (CARD_PROCESSOR=stripe: <Pay> tokenizes, d
   it('a first-time caller who keeps the card: <Pay> only tokenizes it, dialpass charges it once through Stripe and keeps it on the member\'s customer', async () => {
     const { provisionalId } = await register(app);
     const call = await activationUpToKeep(app, provisionalId);
-    expect(call.heardText()).to.include('次回のお支払いのために登録しますか');
+    expect(call.heardText()).to.include('カードを次回のために登録するには1');
     await call.press('1');
     const pay = findVerb(call.last.verbs, 'Pay')!;
     expect(pay.attributes).to.include({ tokenType: 'payment-method', paymentConnector: 'Stripe_JP' });
@@ -99,7 +98,7 @@ describe('the card kept for next time (CARD_PROCESSOR=stripe: <Pay> tokenizes, d
   it('a returning member pays with the kept card after the PIN and one key: the last four digits are said with the price, and no card is keyed', async () => {
     const member = await memberWithCard(app);
     const call = await upToCodePrice(app, member);
-    expect(call.heardText()).to.include('500円').and.to.include('末尾').and.to.include('のカードでお支払いいただけます');
+    expect(call.heardText()).to.include('500円のコードを、末尾').and.to.include('のカードで購入するには1');
     expect(spokenNumbers(call.last.verbs)).to.include('4242');
     const bought = await call.press('1');
     expect(findVerb(bought.verbs, 'Pay'), 'no card asked for').to.equal(undefined);
@@ -122,7 +121,7 @@ describe('the card kept for next time (CARD_PROCESSOR=stripe: <Pay> tokenizes, d
     const call = await upToCodePrice(app, member);
     expect(call.heardText()).to.include('次にカード情報をお伺いします');
     await call.press('1');
-    expect(call.heardText()).to.include('次回のお支払いのために登録しますか');
+    expect(call.heardText()).to.include('カードを次回のために登録するには1');
   });
 
   it('a kept card the issuer now declines: the caller is told, nothing is charged, and the monthly allowance held for it comes back', async () => {
