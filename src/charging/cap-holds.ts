@@ -10,7 +10,7 @@ export const SPEND_TTL_SECONDS = 40 * 24 * 3600;
 export const capHoldId = (callSid: string, step: string) => `${callSid}/${step}`;
 
 /** How long a hold lasts if nothing charges or releases it (a call that died): longer than a card entry and a charge take. */
-const CAP_HOLD_MS = 60 * 60_000;
+const CAP_HOLD_MS = 15 * 60_000;
 
 type CapConfig = Pick<Config, 'monthlySpendingCap' | 'timeZone'>;
 
