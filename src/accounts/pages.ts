@@ -72,7 +72,7 @@ ${sections.history ?? ''}
   <h2>${t.pinTitle}</h2>
   <p>${t.pinIntro}</p>
   ${member.phoneLocked ? html`<p class="warning">${t.pinLocked}</p>` : html`<p class="muted">${member.hasPin ? t.pinSet : t.pinNotSet}</p>`}
-  <form method="post" action="/service#phone-pin" novalidate>
+  <form method="post" action="/service" novalidate>
     <input type="hidden" name="form" value="pin">
     <label for="pin">${t.pinLabel}</label>
     ${fieldError(lang, 'pin', pinErrors)}

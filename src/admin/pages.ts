@@ -8,7 +8,7 @@ import { dataTable, pagerLinks } from '../web/tables.ts';
 import { localeOf } from '../web/lang.ts';
 import { MESSAGES, type WebLang } from '../web/messages.ts';
 import { errorSummary, fieldAttrs, fieldError, type FieldErrors } from '../web/forms.ts';
-import { calendarDate, dateTime } from '../web/when.ts';
+import { calendarDate, calendarMonth, dateTime } from '../web/when.ts';
 import { domesticNumber } from '../web/phone.ts';
 import { revenueChart } from './chart.ts';
 import { DAY_FIELDS, type AuditEntry, type CallRow, type CallStory, type CodeRow, type Dashboard, type DayField, type MemberRow, type MerchantRow } from './figures.ts';
@@ -72,10 +72,6 @@ function figureList(view: AdminView, figures: Record<DayField, number>, fields: 
 /** Every day counter, but the count of voids: the overview shows the voided amount beside the redeemed one. */
 const OVERVIEW_FIELDS: readonly DayField[] = DAY_FIELDS.filter((field) => field !== 'voids');
 
-const monthName = (view: AdminView, month: string) => {
-  const [y, m] = month.split('-');
-  return view.lang === 'ja' ? `${Number(y)}年${Number(m)}月` : new Intl.DateTimeFormat('en-US', { year: 'numeric', month: 'long', timeZone: 'UTC' }).format(Date.parse(`${month}-15T12:00:00Z`));
-};
 
 export function dashboardPage(view: AdminView, d: Dashboard): string {
   const w = ADMIN_WORDS[view.lang];
@@ -91,7 +87,7 @@ export function dashboardPage(view: AdminView, d: Dashboard): string {
   </dl>
 </section>
 <section><h2>${w.today} <span class="muted">${calendarDate(d.today.day, view.lang)}</span></h2>${figureList(view, d.today, OVERVIEW_FIELDS, 'today')}</section>
-<section><h2>${w.thisMonth} <span class="muted">${monthName(view, d.month.day)}</span></h2>${figureList(view, d.month, OVERVIEW_FIELDS, 'month')}</section>
+<section><h2>${w.thisMonth} <span class="muted">${calendarMonth(d.month.day, view.lang)}</span></h2>${figureList(view, d.month, OVERVIEW_FIELDS, 'month')}</section>
 <section class="card"><h2>${w.revenuePerDay}</h2>${revenueChart(d.days, (n) => money(view, n), w.revenuePerDay)}</section>`;
   return consolePage(view, '/admin', w.overview, body);
 }

@@ -153,6 +153,8 @@ describe('the merchant dashboard at /merchant (headless Chromium)', function () 
     await signInToDashboard(page, app, shop.apiKey);
     await page.goto(`${app.url}/merchant/api-key`);
     await page.click('[data-testid=rotate]');
+    // Asked first (no JavaScript needed), then issued.
+    await page.click('[data-testid=confirm]');
     const newKey = (await page.textContent('[data-testid=new-api-key]'))!.trim();
     expect(newKey).to.match(new RegExp(`^dpk_${shop.merchantId}_`)).and.not.equal(shop.apiKey);
     const settlement = (key: string) => jsonRequest(app, 'GET', '/api/merchant/settlement', undefined, { Authorization: `Bearer ${key}` });
