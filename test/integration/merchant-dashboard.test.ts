@@ -173,7 +173,7 @@ describe('the merchant dashboard at /merchant (headless Chromium)', function () 
     await page.goto(`${app.url}/merchant`);
     await page.fill('#apiKey', shop.apiKey);
     await page.click('button[type=submit]');
-    expect(await page.textContent('.error')).to.include('not right');
+    expect(await page.textContent('#apiKey-error')).to.include('not right');
     await page.close();
   });
 
