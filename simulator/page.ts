@@ -75,6 +75,7 @@ export function simulatorPage(lang: PageLang, servicePhoneNumber: string): strin
     <label for="from">${esc(t.from)}</label>
     <input id="from" name="from" type="tel" value="" placeholder="+819012345678" autocomplete="off">
     <p id="prompt" class="prompt" data-testid="prompt" aria-hidden="true" title="${esc(t.lastPrompt)}"></p>
+    <p id="status" class="status muted" data-testid="status" role="status"></p>
     <output id="entry" class="entry" data-testid="entry" aria-label="${esc(t.entry)}"></output>
     <div class="keypad" role="group" aria-label="${esc(t.keypad)}">${keypad}</div>
     <div class="controls">
@@ -83,7 +84,6 @@ export function simulatorPage(lang: PageLang, servicePhoneNumber: string): strin
     </div>
     <button type="button" id="silence" class="silence" data-testid="silence" disabled>${esc(t.silence)}</button>
     <label class="speak"><input type="checkbox" id="speak"> ${esc(t.speak)}</label>
-    <p id="status" class="status muted" data-testid="status" role="status"></p>
   </section>
   <section class="card transcript-card">
     <h2 id="transcript-title">${esc(t.transcript)}</h2>

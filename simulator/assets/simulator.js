@@ -49,7 +49,9 @@ function line(className, text, data = {}, language = root.dataset.lang) {
   li.textContent = text;
   for (const [k, v] of Object.entries(data)) li.dataset[k] = v;
   transcript.append(li);
-  li.scrollIntoView({ block: 'nearest' });
+  // The newest line comes into view inside the transcript only: scrolling the page would take a
+  // phone's screen away from the keypad and the prompt above it.
+  transcript.scrollTop = transcript.scrollHeight;
   return li;
 }
 
@@ -177,7 +179,8 @@ $('call').addEventListener('click', () => {
   transcript.replaceChildren();
   $('hangup').disabled = false;
   // The call button goes quiet during the call: focus moves to the keypad rather than to <body>.
-  keyButtons[0].focus();
+  keyButtons[0].focus({ preventScroll: true });
+  document.querySelector('.phone').scrollIntoView({ block: 'start' });
   $('call').disabled = true;
   statusView.textContent = WORDS.calling;
   void post('/calls', { from: $('from').value });

@@ -37,7 +37,7 @@ export const HISTORY_TEXT = catalogue('member page: history', {
     date: '日時',
     what: '内容',
     amount: '金額',
-    line: 'おかけになった電話',
+    line: '発信番号',
     kinds: { activation: '本登録（利用開始）', renewal: '利用期間の更新', code_purchase: '決済コードの購入', payment_approval: '支払いリクエストの承認' },
     codeEnding: (last4: string) => `末尾 ${last4}`,
     withCode: (kind: string, last4: string) => `${kind}（末尾 ${last4}）`,

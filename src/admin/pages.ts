@@ -8,7 +8,7 @@ import { dataTable, pagerLinks } from '../web/tables.ts';
 import { localeOf } from '../web/lang.ts';
 import { MESSAGES, type WebLang } from '../web/messages.ts';
 import { errorSummary, fieldAttrs, fieldError, type FieldErrors } from '../web/forms.ts';
-import { calendarDate, calendarMonth, dateTime } from '../web/when.ts';
+import { calendarDate, calendarDateText, calendarMonth, dateTime, shortDayText } from '../web/when.ts';
 import { domesticNumber } from '../web/phone.ts';
 import { revenueChart } from './chart.ts';
 import { DAY_FIELDS, type AuditEntry, type CallRow, type CallStory, type CodeRow, type Dashboard, type DayField, type MemberRow, type MerchantRow } from './figures.ts';
@@ -88,7 +88,7 @@ export function dashboardPage(view: AdminView, d: Dashboard): string {
 </section>
 <section><h2>${w.today} <span class="muted">${calendarDate(d.today.day, view.lang)}</span></h2>${figureList(view, d.today, OVERVIEW_FIELDS, 'today')}</section>
 <section><h2>${w.thisMonth} <span class="muted">${calendarMonth(d.month.day, view.lang)}</span></h2>${figureList(view, d.month, OVERVIEW_FIELDS, 'month')}</section>
-<section class="card"><h2>${w.revenuePerDay}</h2>${revenueChart(d.days, (n) => money(view, n), w.revenuePerDay)}</section>`;
+<section class="card"><h2>${w.revenuePerDay}</h2>${revenueChart(d.days, (n) => money(view, n), w.revenuePerDay, { long: (day) => calendarDateText(day, view.lang), short: (day) => shortDayText(day, view.lang) })}</section>`;
   return consolePage(view, '/admin', w.overview, body);
 }
 

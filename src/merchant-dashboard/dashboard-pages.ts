@@ -7,7 +7,7 @@ import { dataTable, pagerLinks } from '../web/tables.ts';
 import { localeOf } from '../web/lang.ts';
 import { MESSAGES, type WebLang } from '../web/messages.ts';
 import { confirmationBody, errorSummary, fieldAttrs, fieldError, type FieldErrors } from '../web/forms.ts';
-import { calendarDate, calendarMonth, dateTime } from '../web/when.ts';
+import { calendarDate, calendarMonth, dateTime, dateTimeText } from '../web/when.ts';
 import { REQUEST_STATUSES, type EventDetail, type RedemptionRow, type SettlementPeriod } from './dashboard.ts';
 import type { DeliveryView } from '../merchants/outbox.ts';
 import type { SettlementDay } from '../merchants/settlement.ts';
@@ -157,7 +157,7 @@ export const sentAgainMessage = (lang: WebLang) => DASHBOARD_TEXT[lang].sentAgai
 export function apiKeyView(view: DashboardView, rotated?: { apiKey: string; previousKeyWorksUntil: string }): string {
   const w = DASHBOARD_TEXT[view.lang];
   const body = html`<h1>${w.apiKeys}</h1>
-${rotated ? html`<section class="card"><h2>${w.newKey}</h2><p class="big" data-testid="new-api-key">${rotated.apiKey}</p><p class="muted">${w.oldKeyUntil(String(when(view, rotated.previousKeyWorksUntil)).replace(/<[^>]+>/g, ''))}</p></section>` : ''}
+${rotated ? html`<section class="card"><h2>${w.newKey}</h2><p class="big" data-testid="new-api-key">${rotated.apiKey}</p><p class="muted">${w.oldKeyUntil(dateTimeText(Date.parse(rotated.previousKeyWorksUntil), view.lang, view.config.timeZone))}</p></section>` : ''}
 <section class="card"><p>${w.rotateIntro}</p><form method="post" action="/merchant/api-key"><button class="primary" type="submit" data-testid="rotate">${w.rotate}</button></form></section>`;
   return dashboardPage(view, '/merchant/api-key', w.apiKeys, body);
 }

@@ -57,6 +57,11 @@ export function calendarDate(day: string, lang: WebLang): Html | string {
   return new Html(`<time datetime="${day}">${esc(text)}</time>`);
 }
 
+/** A calendar day as text ("2026年12月7日", "Dec 7, 2026"), and short (「12/7」, "Dec 7") for a chart's axis. */
+export const calendarDateText = (day: string, lang: WebLang): string => (/^\d{4}-\d{2}-\d{2}$/.test(day) ? format(lang, 'UTC', false).format(Date.parse(`${day}T12:00:00Z`)) : day);
+const shortFormats = { ja: new Intl.DateTimeFormat('ja-JP', { month: 'numeric', day: 'numeric', timeZone: 'UTC' }), en: new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' }) };
+export const shortDayText = (day: string, lang: WebLang): string => (/^\d{4}-\d{2}-\d{2}$/.test(day) ? shortFormats[lang].format(Date.parse(`${day}T12:00:00Z`)) : day);
+
 const monthFormats = { ja: new Intl.DateTimeFormat('ja-JP', { year: 'numeric', month: 'long', timeZone: 'UTC' }), en: new Intl.DateTimeFormat('en-US', { year: 'numeric', month: 'long', timeZone: 'UTC' }) };
 /** A month kept as YYYY-MM: 「2026年12月」, "December 2026". */
 export function calendarMonth(month: string, lang: WebLang): Html | string {

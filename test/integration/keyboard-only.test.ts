@@ -65,7 +65,13 @@ describe('a keyboard alone: register → activate on the browser phone → log i
     expect(langs.every((l) => l === 'ja-JP' || l === 'en-US' || l === 'en' || l === 'ja'), `every transcript line has its language: ${langs.join(',')}`).to.equal(true);
     const lastSaid = await page.locator('#transcript li.say').last().evaluate((li) => li.lastChild!.textContent);
     expect(await page.textContent('[data-testid=prompt]'), 'the latest prompt is shown above the keypad').to.equal(lastSaid);
-    expect(await page.evaluate(() => { const r = document.querySelector('[data-testid=prompt]')!.getBoundingClientRect(); const k = document.querySelector('.keypad')!.getBoundingClientRect(); return r.bottom <= k.top; }), 'above it').to.equal(true);
+    // On this phone-sized window the prompt and the whole keypad are on screen together while keying.
+    const onScreen = await page.evaluate(() => {
+      const prompt = document.querySelector('[data-testid=prompt]')!.getBoundingClientRect();
+      const keypad = document.querySelector('.keypad')!.getBoundingClientRect();
+      return { above: prompt.bottom <= keypad.top, visible: prompt.top >= 0 && keypad.bottom <= window.innerHeight };
+    });
+    expect(onScreen).to.deep.equal({ above: true, visible: true });
     await tabTo(page, '[data-testid=hangup]', 10, true);
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => document.getElementById('simulator')!.dataset.state === 'ended');
