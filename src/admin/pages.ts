@@ -53,7 +53,7 @@ export function adminLoginPage(lang: WebLang, errors?: FieldErrors): string {
 <h1>${w.title}</h1>
 <p class="lead">${w.loginIntro}</p>
 ${errorSummary(lang, errors)}
-<form class="card" method="post" action="/admin/login" novalidate>
+<form class="card" method="post" action="/admin" novalidate>
   <label for="token">${w.token}</label>
   ${fieldError(lang, 'token', errors)}
   <input id="token" name="token" type="password" autocomplete="current-password" maxlength="200" required${fieldAttrs('token', errors)}>

@@ -49,7 +49,10 @@ export function adminConsoleRouter(deps: AdminDeps): Router {
   const { config } = deps;
   const view = (req: Request, res: Response): AdminView => ({ lang: pickLang(req, res, config.defaultLocale), config });
 
-  router.post('/admin/login', async (req, res) => {
+  // The sign-in form posts to the console's own address (/admin): a refused token comes back at the
+  // same address, its error beside the field; /admin/login is the older address.
+  router.post(['/admin', '/admin/login'], async (req, res, next) => {
+    if (req.path === '/admin' && isAdmin(req, config, deps.now())) return next();
     const lang = pickLang(req, res, config.defaultLocale);
     const result = await checkAdminLogin(deps.redis, config, req.body?.token, req.ip);
     if (result !== 'ok') {

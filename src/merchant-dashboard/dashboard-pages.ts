@@ -46,7 +46,7 @@ export function merchantSignInPage(lang: WebLang, errors?: FieldErrors): string 
 <h1>${w.title}</h1>
 <p class="lead">${w.signInIntro}</p>
 ${errorSummary(lang, errors)}
-<form class="card" method="post" action="/merchant/login" novalidate>
+<form class="card" method="post" action="/merchant" novalidate>
   <label for="apiKey">${w.apiKey}</label>
   ${fieldError(lang, 'apiKey', errors)}
   <input id="apiKey" name="apiKey" type="password" autocomplete="current-password" maxlength="200" required${fieldAttrs('apiKey', errors)}>

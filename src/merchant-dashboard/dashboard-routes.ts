@@ -50,7 +50,10 @@ export function merchantDashboardRouter(deps: CoreDeps): Router {
   const router = express.Router();
   const { config } = deps;
 
-  router.post('/merchant/login', async (req, res) => {
+  // The sign-in form posts to the dashboard's own address (/merchant), so a refused key comes back
+  // at the same address; /merchant/login is the older address.
+  router.post(['/merchant', '/merchant/login'], async (req, res, next) => {
+    if (req.path === '/merchant' && (await merchantOfSession(deps, req))) return next();
     const lang = pickLang(req, res, config.defaultLocale);
     const signIn = await signInMerchant(deps, req.body?.apiKey, req.ip);
     if (signIn.result !== 'ok') {
