@@ -225,6 +225,17 @@ export const ENV_SCHEMA = z.object({
   HASH_PEPPER: secret.describe(
     'Key for hashing phone PINs and payment codes (16+ characters). Required in production; never change it on a live system (every PIN and unspent code would stop matching).',
   ),
+  SMTP_URL: z
+    .preprocess(emptyAsUndefined, z.url({ protocol: /^smtps?$/ }).optional())
+    .describe(
+      'Where e-mail goes out (password reset links): smtp://user:pass@host:587 (STARTTLS when offered) or smtps://user:pass@host:465. Empty: development and test print each mail to the log; production then offers no reset by e-mail.',
+    ),
+  MAIL_FROM: z
+    .preprocess(emptyAsUndefined, z.string().max(200).default('dialpass <no-reply@dialpass.invalid>'))
+    .describe('The From of every e-mail, e.g. "dialpass <no-reply@example.com>".'),
+  PASSWORD_RESET_TTL_MINUTES: positiveInt(30).describe('How long a password reset link sent by e-mail works (it works once, and only the newest link of a member works).'),
+  PASSWORD_RESETS_PER_DAY: positiveInt(3).describe('Reset e-mails one formal ID may be sent in 24 hours.'),
+  PASSWORD_RESETS_PER_ADDRESS_PER_HOUR: positiveInt(10).describe('Reset requests and wrong reset links from one client address per hour before 429.'),
   LOGIN_MAX_FAILURES: positiveInt(10).describe('Failed logins per formal ID before a lockout.'),
   LOGIN_LOCKOUT_SECONDS: positiveInt(900).describe('How long a login lockout lasts.'),
   LINE_MAX_WRONG_ENTRIES_PER_DAY: positiveInt(20).describe('Wrong IDs/PINs keyed from one calling number in 24 hours before it is refused for the day.'),
@@ -383,6 +394,8 @@ function toConfig(e: Env, ctx: z.RefinementCtx) {
     STRIPE_API_URL,
     METRICS_TOKEN,
     METRICS_PORT,
+    SMTP_URL,
+    MAIL_FROM,
     ...plain
   } = e;
   const production = NODE_ENV === 'production';
@@ -420,6 +433,8 @@ function toConfig(e: Env, ctx: z.RefinementCtx) {
     simulatorEnabled: SIMULATOR_ENABLED ?? !production,
     outboundAllowLoopback: OUTBOUND_ALLOW_LOOPBACK ?? !production,
     metrics: { token: METRICS_TOKEN, port: METRICS_PORT },
+    /** Outgoing e-mail: SMTP when smtpUrl is set; else printed to the log outside production (`console`), or none in production. */
+    mail: { smtpUrl: SMTP_URL, from: MAIL_FROM, transport: SMTP_URL ? ('smtp' as const) : production ? ('none' as const) : ('console' as const) },
   };
 }
 

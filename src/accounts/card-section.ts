@@ -1,8 +1,7 @@
 import type { Config } from '../config.ts';
 import { usesMethod } from '../charging/methods.ts';
-import { formatDateTime } from '../shared/format.ts';
 import { html, type Html } from '../web/layout.ts';
-import { localeOf } from '../web/lang.ts';
+import { dateTime, dateTimeText, sentence } from '../web/when.ts';
 import type { WebLang } from '../web/messages.ts';
 import type { KeptCard } from './kept-card.ts';
 import { CARD_TEXT } from './text.ts';
@@ -17,7 +16,8 @@ export function cardSection(lang: WebLang, config: Config, card: KeptCard | unde
   return html`<section class="card" data-testid="payment-card">
   <h2>${t.title}</h2>
   <p>${t.card(card.type.toUpperCase(), card.last4)}</p>
-  <p class="muted">${t.lastUsed(formatDateTime(card.at, localeOf(lang), config.timeZone))} ${card.token ? t.token : t.noToken}</p>
+  <p class="muted">${sentence(t.lastUsed(dateTimeText(card.at, lang, config.timeZone)), dateTimeText(card.at, lang, config.timeZone), dateTime(card.at, lang, config.timeZone) as Html)}</p>
+  <p class="muted">${card.token ? t.token : t.noToken}</p>
   <form method="post" action="/service/card/forget"><button type="submit">${t.forget}</button></form>
 </section>`;
 }

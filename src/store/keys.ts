@@ -34,6 +34,13 @@ export const keys = {
    */
   memberCodes: (memberId: string) => `{m:${memberId}}:codes`,
   memberPaymentRequests: (memberId: string) => `{m:${memberId}}:preqs`,
+  /** The member's one live password reset link (tokenHash, expiresAt), replaced by each new request, deleted when used or expired. */
+  passwordReset: (memberId: string) => `{m:${memberId}}:pwreset`,
+  /** A reset link's token (hashed) to its member, so the link need carry nothing else. */
+  passwordResetToken: (tokenHash: string) => `pwreset:{${tokenHash}}`,
+  /** Reset e-mails sent for one formal ID (PASSWORD_RESETS_PER_DAY) and reset requests or wrong links from one client address. */
+  passwordResetsByFormalId: (formalId: string) => `pwreset-fid:{${formalId}}`,
+  passwordResetsByAddress: (address: string) => `pwreset-ip:{${address}}`,
   formalIdIndex: (formalId: string) => `fid:{${formalId}}`,
   loginFailures: (formalId: string) => `login-fail:{${formalId}}`,
   loginFailuresByAddress: (address: string) => `login-fail-ip:{${address}}`,

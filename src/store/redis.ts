@@ -41,6 +41,7 @@ const SCRIPTS = {
   dpFinishDelivery: { file: 'finish-delivery', numberOfKeys: 2 },
   dpRetryDelivery: { file: 'retry-delivery', numberOfKeys: 2 },
   dpReplacePasswordHash: { file: 'replace-password-hash', numberOfKeys: 1 },
+  dpResetPassword: { file: 'reset-password', numberOfKeys: 2 },
   dpRecordActivities: { file: 'record-activities', numberOfKeys: null },
   dpRotateApiKey: { file: 'rotate-api-key', numberOfKeys: 1 },
   dpTrimLedgerHead: { file: 'trim-ledger-head', numberOfKeys: 2 },
@@ -200,6 +201,7 @@ declare module 'ioredis' {
     dpTrimLedgerHead(ledger: string, archivedCount: string, ...exportedEntryIds: string[]): Result<number, Context>;
     dpTrimRedemptions(redemptions: string, redemptionOrder: string, cutoffMs: Arg, ...exportedRedemptionIds: string[]): Result<number, Context>;
     dpReplacePasswordHash(account: string, verifiedHash: string, newHash: string): Result<0 | 1, Context>;
+    dpResetPassword(account: string, resetRecord: string, tokenHash: string, nowMs: Arg, passwordHash: string): Result<number, Context>;
   }
 }
 

@@ -223,6 +223,10 @@ describe('paying by card over the phone (CHARGE_METHOD=card, Twilio <Pay>)', () 
       expect(await section.innerText()).to.include('VISA ending 4242');
       expect(await page.content()).to.not.include(TEST_CARD_APPROVED);
       await section.getByRole('button').click();
+      // Asked first, without JavaScript; nothing is forgotten until confirmed.
+      await page.getByTestId('confirmation').waitFor();
+      expect(await app.redis.exists(keys.memberCard(member.provisionalId))).to.equal(1);
+      await page.getByTestId('confirm').click();
       await page.waitForURL(/card=forgotten/);
       expect(await page.getByTestId('payment-card').count()).to.equal(0);
       expect(await app.redis.exists(keys.memberCard(member.provisionalId))).to.equal(0);

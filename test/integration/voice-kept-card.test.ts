@@ -197,6 +197,10 @@ describe('the card kept for next time (CARD_PROCESSOR=stripe: <Pay> tokenizes, d
       const section = page.getByTestId('payment-card');
       expect(await section.innerText()).to.include('VISA ending 4242').and.to.include('kept for your next payment');
       await section.getByRole('button').click();
+      // Asked first (without JavaScript): nothing is detached until confirmed.
+      await page.getByTestId('confirmation').waitFor();
+      expect(stripe.paymentMethods.get(token)!.customer).to.match(/^cus_/);
+      await page.getByTestId('confirm').click();
       await page.waitForURL(/card=forgotten/);
       expect(await page.getByTestId('payment-card').count()).to.equal(0);
     } finally {
