@@ -107,6 +107,10 @@ export const keys = {
   cardCharge: (memberId: string, callSid: string, step: string) => `{m:${memberId}}:card-charge:${callSid}:${step}`,
   /** Card charges under way (`<member>|<CallSid>|<step>` -> lease end, ms): the background settles those whose lease ran out. */
   cardChargesPending: () => 'card-charges:{pending}',
+  /** A carrier-billing payment (the operator's paymentId) -> the charge it is (`<member>|<CallSid>|<step>`), for the operator's notifications. */
+  carrierPayment: (paymentId: string) => `carrier-payment:{${paymentId}}`,
+  /** A CloudEvent from the operator already applied (its id), so a resent one is applied once. */
+  carrierEventSeen: (eventId: string) => `carrier-event:{${eventId}}`,
   /**
    * The operator's view (src/observability/activity.ts): one `{ops}` slot, so one script records an event
    * in the audit stream, the day's counters and the list indexes at once.

@@ -35,6 +35,8 @@ export interface PayResult {
   cardType?: string;
   /** Only when the connector tokenized (Twilio sends none for a charge). */
   token?: string;
+  /** Carrier billing: the operator's serverReferenceCode, for its statements. */
+  serverReference?: string;
   error?: string;
 }
 
