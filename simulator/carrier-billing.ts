@@ -39,6 +39,8 @@ export interface CarrierStandIn {
   events: { event: Record<string, any>; status: number }[];
   lines: Map<string, { deny?: boolean; validation?: boolean; simSwapped?: boolean }>;
   tooManyRequestsNext(): void;
+  /** Where a notification for a sink really goes (tests: the app's own listener, as a proxy in front of PUBLIC_BASE_URL would forward it). */
+  deliverNotificationsTo(route: (sink: string) => string): void;
   breakNext(path: RegExp, how: 'drop' | { delayMs: number }): void;
   /** Payments that moved money: succeeded, and whether refunded. */
   charged(): { paymentId: string; phoneNumber: string; amount: number; refunded: boolean; clientCorrelator?: string }[];
@@ -65,6 +67,7 @@ class CamaraFailure extends Error {
 const errorInfo = (status: number, code: string, message: string) => new CamaraFailure(status, code, message);
 
 export async function startCarrierStandIn(): Promise<CarrierStandIn> {
+  let deliverTo: ((sink: string) => string) | undefined;
   const clientId = `client-${randomBytes(4).toString('hex')}`;
   const clientSecret = randomBytes(16).toString('hex');
   const tokens = new Set<string>();
@@ -91,7 +94,7 @@ export async function startCarrierStandIn(): Promise<CarrierStandIn> {
       time: now(),
       data: { paymentId: payment.paymentId, status: type === 'payment-denied' ? 'failed' : 'succeeded', description: `Payment ${type.replace('payment-', '')}`, ...extra },
     };
-    const res = await fetch(payment.sink, {
+    const res = await fetch(deliverTo?.(payment.sink) ?? payment.sink, {
       method: 'POST',
       headers: { 'Content-Type': 'application/cloudevents+json', ...(payment.sinkToken ? { Authorization: `Bearer ${payment.sinkToken}` } : {}) },
       body: JSON.stringify(event),
@@ -293,6 +296,7 @@ export async function startCarrierStandIn(): Promise<CarrierStandIn> {
     events,
     lines,
     tooManyRequestsNext: () => void (tooMany = true),
+    deliverNotificationsTo: (route) => void (deliverTo = route),
     breakNext: (path, how) => void breaks.push({ path, how }),
     charged: () =>
       [...payments.values()]

@@ -163,11 +163,12 @@ export async function refundCardCharge(deps: ChargeDeps, order: StepRef & { kind
 }
 
 /**
- * A charge something was said about (the operator's notification, the call's end): settled once
- * `afterMs` has passed, unless it is settled before. Never sooner than a call step can still be
- * finishing it (Twilio gives a step 15 s), so what the step told the caller stands.
+ * A charge whose call is over (its end was reported, or the operator said something of it after):
+ * settled once `afterMs` has passed, unless it is settled before. Never sooner than a call step
+ * begun before the end could still be finishing it (its requests to the processor are bounded:
+ * 30 s covers them), so what the step told the caller stands.
  */
-export async function settleSoon(deps: CoreDeps, entry: string, afterMs = 15_000): Promise<void> {
+export async function settleSoon(deps: CoreDeps, entry: string, afterMs = 30_000): Promise<void> {
   const at = deps.now() + afterMs;
   const current = await deps.redis.zscore(keys.cardChargesPending(), entry);
   if (current !== null && Number(current) > at) await deps.redis.zadd(keys.cardChargesPending(), 'XX', at, entry);

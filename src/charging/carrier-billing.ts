@@ -72,12 +72,20 @@ export function carrierBillingClient(config: CarrierConfig, sinkUrl: string, fet
   };
 
   const call = async (method: 'GET' | 'POST', url: string, json?: unknown, retried = false): Promise<CamaraAnswer> => {
-    const res = await fetcher(url, {
-      method,
-      headers: { Authorization: `Bearer ${await accessToken()}`, 'x-correlator': crypto.randomUUID(), ...(json === undefined ? {} : { 'Content-Type': 'application/json' }) },
-      body: json === undefined ? undefined : JSON.stringify(json),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
+    let res: Response;
+    try {
+      res = await fetcher(url, {
+        method,
+        headers: { Authorization: `Bearer ${await accessToken()}`, 'x-correlator': crypto.randomUUID(), ...(json === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        body: json === undefined ? undefined : JSON.stringify(json),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (error) {
+      // The answer was lost: sent once more, which every request here allows (a payment's
+      // clientCorrelator, or its state: a second confirm or cancel is a 409 that names it).
+      if (retried) throw error;
+      return call(method, url, json, true);
+    }
     if (res.status === 401 && !retried) {
       token = undefined;
       return call(method, url, json, true);
@@ -213,15 +221,9 @@ export function carrierBillingClient(config: CarrierConfig, sinkUrl: string, fet
     async forget() {},
     async simSwapped(phoneNumber, maxAgeHours) {
       if (!config.simSwap) return false;
-      const res = await fetcher(`${config.simSwap.apiUrl}/check`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${await accessToken()}`, 'Content-Type': 'application/json', 'x-correlator': crypto.randomUUID() },
-        body: JSON.stringify({ phoneNumber, maxAge: maxAgeHours }),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      }).catch(() => undefined);
-      if (!res?.ok) return undefined;
-      const body = (await res.json().catch(() => ({}))) as { swapped?: boolean };
-      return typeof body.swapped === 'boolean' ? body.swapped : undefined;
+      // CAMARA SIM Swap `POST /check`: {swapped} for a change within maxAge hours.
+      const res = await call('POST', `${config.simSwap.apiUrl}/check`, { phoneNumber, maxAge: maxAgeHours }).catch(() => undefined);
+      return res?.status === 200 && typeof res.body?.swapped === 'boolean' ? res.body.swapped : undefined;
     },
   };
 }

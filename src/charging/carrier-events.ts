@@ -15,6 +15,9 @@ import { settleSoon } from './card-charges.ts';
  */
 const EVENT_TYPES = new Set(['payment-pending-validation', 'payment-reserved', 'payment-completed', 'payment-cancelled', 'payment-denied'].map((t) => `org.camaraproject.carrier-billing.v0.${t}`));
 
+/** Twilio's final CallStatus values: the call is over. */
+const ENDED = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
+
 const error = (res: express.Response, status: number, code: string, message: string) => res.status(status).json({ error: { code, message } });
 
 export function carrierEventsRouter(deps: CoreDeps): Router {
@@ -31,8 +34,11 @@ export function carrierEventsRouter(deps: CoreDeps): Router {
     if (!EVENT_TYPES.has(event.type)) return res.status(204).end();
     // Applied once: a resent event (the same id) is acknowledged and ignored.
     if ((await deps.redis.set(keys.carrierEventSeen(event.id), '1', 'EX', 7 * 86400, 'NX')) !== 'OK') return res.status(204).end();
+    // Only a charge whose call is over is brought forward: while the call goes on, its step may still
+    // be confirming it, and what it tells the caller stands (the lease protects it).
     const charge = await deps.redis.get(keys.carrierPayment(event.data.paymentId));
-    if (charge) await settleSoon(deps, charge);
+    const callSid = charge?.split('|')[1];
+    if (charge && callSid && ENDED.has((await deps.redis.hget(keys.call(callSid), 'CallStatus')) ?? '')) await settleSoon(deps, charge);
     res.status(204).end();
   });
   return router;
