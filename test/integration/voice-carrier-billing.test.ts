@@ -71,10 +71,10 @@ describe('charging the calling line\'s own phone bill (CHARGE_METHOD=carrier-bil
   it('a 3,000-yen code: the price says it goes on the mobile phone bill, 1 reserves it on the calling line (two-step, a correlator from the call step) and confirms it; the ledger keeps the operator\'s paymentId and serverReferenceCode', async () => {
     const member = await memberOn(app, uniqueCallerNumber());
     const call = await atCodePrice(app, member);
-    expect(call.heardText()).to.include('3,000円').and.to.include('携帯電話のご利用料金と合わせて請求されます');
+    expect(call.heardText()).to.include('3,000円').and.to.include('携帯電話料金と合わせて請求されます');
     await call.press('1');
     expect(codeIn(call)).to.match(/^\d{16}$/);
-    expect(spokenText(call.last.verbs)).to.include('携帯電話のご利用料金と合わせて請求します');
+    expect(spokenText(call.last.verbs)).to.include('携帯電話料金と合わせて請求します');
     const [charged, ...more] = operator.charged().filter((c) => c.phoneNumber === member.line && c.amount === 3000);
     expect(more).to.deep.equal([]);
     expect(charged!.clientCorrelator).to.equal(`dialpass:${member.provisionalId}:${call.callSid}:buy-${(await purchases(app, member.provisionalId))[0]!.id!.split('/buy-')[1]}`);
@@ -194,7 +194,7 @@ describe('charging the calling line\'s own phone bill (CHARGE_METHOD=carrier-bil
     await call.press(`${member.formalId}#`);
     await call.press(`${PIN}#`);
     await call.press(`${created.body.number}#`);
-    expect(call.heardText()).to.include('携帯電話のご利用料金と合わせて請求されます');
+    expect(call.heardText()).to.include('携帯電話料金と合わせて請求されます');
     await call.press('1');
     expect(call.heardText()).to.include('承認しました');
     expect((await jsonRequest(app, 'GET', `/api/merchant/payment-requests/${created.body.id}`, undefined, merchantAuth(shop))).body.status).to.equal('approved');
