@@ -147,7 +147,7 @@ async function dropRecord(deps: CoreDeps, order: StepRef) {
 }
 
 /** A charge that was made but could not be booked (refunded through the processor): kept for the operator to see. */
-export async function refundCardCharge(deps: ChargeDeps, order: StepRef & { kind: ChargeKind; reference: string; why: string }): Promise<void> {
+export async function refundCardCharge(deps: ChargeDeps, order: StepRef & { kind: ChargeKind; amount: number; reference: string; why: string }): Promise<void> {
   let refunded = true;
   try {
     await deps.processor.refund(order.reference, `${idempotencyKey(order)}:refund`);
@@ -160,6 +160,9 @@ export async function refundCardCharge(deps: ChargeDeps, order: StepRef & { kind
     `${order.callSid}/${order.step}`,
     JSON.stringify({ memberId: order.memberId, kind: order.kind, processor: deps.processor.name, reference: order.reference, refunded, why: order.why, at: deps.now() }),
   );
+  // The member sees it on their page: what was taken, how, and that it was given back (or is being).
+  const refund = JSON.stringify({ at: deps.now(), kind: order.kind, amount: order.amount, processor: deps.processor.name, refunded, reference: order.reference });
+  await deps.redis.multi().lrem(keys.memberRefunds(order.memberId), 0, refund).lpush(keys.memberRefunds(order.memberId), refund).ltrim(keys.memberRefunds(order.memberId), 0, 49).exec();
 }
 
 /**
@@ -209,7 +212,7 @@ export async function settleCardCharges(deps: CoreDeps, limit = 50): Promise<num
           await redis.zadd(keys.cardChargesPending(), deps.now() + deps.config.cardChargeLeaseSeconds * 1000, entry);
           continue;
         }
-        if (found === 'succeeded') await refundCardCharge(with_, { ...order, kind: record.kind as ChargeKind, reference, why: 'charged, but the call ended before the charge was booked' });
+        if (found === 'succeeded') await refundCardCharge(with_, { ...order, kind: record.kind as ChargeKind, amount: Number(record.amount ?? 0), reference, why: 'charged, but the call ended before the charge was booked' });
         else await processor.cancel(reference);
         await releaseCap(redis, deps.config, order, deps.now());
       } else {

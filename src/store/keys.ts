@@ -23,6 +23,8 @@ export const keys = {
   callStep: (memberId: string, callSid: string, step: string) => `{m:${memberId}}:step:${callSid}:${step}`,
   monthlySpend: (memberId: string, yearMonth: string) => `{m:${memberId}}:spend:${yearMonth}`,
   /** Amounts held against the monthly cap while a card is charged (hold ID -> amount, counter, expiry; scripts/cap-holds.lua). */
+  /** Charges a processor took and gave back in full (newest first, the last 50): the member page lists them. */
+  memberRefunds: (memberId: string) => `{m:${memberId}}:refunds`,
   capHolds: (memberId: string) => `{m:${memberId}}:cap-holds`,
   /** The card a member paid with last (CHARGE_METHOD=card): masked number, type, a reusable token if the connector gave one. */
   memberCard: (memberId: string) => `{m:${memberId}}:card`,

@@ -87,7 +87,7 @@ export async function finishProcessorCharge(
       const payment: PayResult = { result: 'success', confirmationCode: outcome.reference, last4: card.last4, cardType: card.cardType };
       const told = await finish(deps, call, payment);
       if (!told) {
-        await refundCardCharge({ ...deps, processor }, { ...order, reference: outcome.reference, why: 'charged, but could no longer be applied' });
+        await refundCardCharge({ ...deps, processor }, { ...order, amount: Number(state.extra.ca), reference: outcome.reference, why: 'charged, but could no longer be applied' });
         await cardChargeSettled(deps, order);
         return mainMenu(deps, { ...state, memberId: charge === 'act' ? undefined : state.memberId, extra: {} }, deps.flows.say('card', 'chargedButNotDone', locale));
       }
@@ -154,7 +154,8 @@ async function startCarrierBilling(deps: VoiceDeps, call: CallInput, charge: Car
     await giveBack(deps, call, charge);
     return mainMenu(deps, { ...state, extra: {} }, deps.flows.say('carrier-billing', key, locale), ...notChargedNote(deps, state, 'carrier-billing'));
   };
-  if (!client || !line || !E164.test(line)) return refuse('notAvailable');
+  // A caller ID that failed SHAKEN/STIR verification may not be the caller's line: it is not billed.
+  if (!client || !line || !E164.test(line) || /failed/i.test(call.stirVerstat ?? '')) return refuse('notAvailable');
   const simSwap = deps.config.charging.carrierBilling?.simSwap;
   // A number moved to a new SIM (a stolen number) would bill its owner: unless the operator says it did not change, no charge.
   if (simSwap && (await client.simSwapped(line, simSwap.maxAgeHours)) !== false) return refuse('notAvailable');

@@ -36,7 +36,7 @@ async function memberOn(app: TestApp, line: string) {
   const login = await fetch(`${app.url}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ formalId, password }) });
   const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
   await fetch(`${app.url}/api/me/pin`, { method: 'PUT', headers: { 'Content-Type': 'application/json', Cookie: cookie }, body: JSON.stringify({ pin: PIN }) });
-  return { provisionalId, formalId, line };
+  return { provisionalId, formalId, line, cookie };
 }
 
 /** Menu 2, 3,000 yen: the caller is at the price. */
@@ -241,5 +241,8 @@ describe('charging the calling line\'s own phone bill (CHARGE_METHOD=carrier-bil
     expect(operator.refunds.filter((r) => r.paymentId === payment!.paymentId)).to.have.length(1);
     expect(await purchases(app, member.provisionalId)).to.deep.equal([]);
     expect(await spent(app, member.provisionalId)).to.equal(0);
+    // The member page says so.
+    const page = await (await fetch(`${app.url}/service`, { headers: { Cookie: member.cookie } })).text();
+    expect(page).to.include('data-testid="refund"').and.to.include('3,000').and.to.include('携帯電話料金').and.to.include('全額を返金しました');
   });
 });
