@@ -1,5 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { CallFailure } from './call-failure.ts';
+import { SPEECH_MODELS, speechModelTakes, type Listening } from './speech.ts';
 
 export type HttpMethod = 'GET' | 'POST';
 
@@ -40,6 +41,10 @@ export interface GatherVerb {
   /** '' when no key ends the entry. */
   finishOnKey: string;
   actionOnEmptyResult: boolean;
+  /** input includes dtmf: keys are taken. */
+  takesKeys: boolean;
+  /** input includes speech: what it listens with; undefined when it takes keys only (speech is then silence). */
+  listening?: Listening;
   prompts: Prompt[];
 }
 export interface RedirectVerb {
@@ -230,19 +235,48 @@ const elements = (nodes: XmlNode[]) => {
   return nodes.filter((n) => n.name !== '#text' && n.name !== '#comment');
 };
 
+/**
+ * The speech attributes of a <Gather> ([Gather]): `input` is dtmf, speech or both; `language` a
+ * BCP-47 tag (en-US unless set); `speechModel` one of the values the reference lists, taking that
+ * language; `speechTimeout` a whole number of seconds or `auto`, and not `auto` with a model set
+ * (warning 13335); `hints` comma-separated phrases (up to 500, each up to 100 characters).
+ */
+function listeningOf(node: XmlNode, timeout: number): Listening {
+  const language = node.attributes.language ?? 'en-US';
+  const speechModel = node.attributes.speechModel;
+  if (speechModel !== undefined && !(speechModel in SPEECH_MODELS)) throw invalid(`<Gather speechModel="${speechModel}"> is not one Twilio lists (${Object.keys(SPEECH_MODELS).join(', ')})`);
+  if (speechModel !== undefined && !speechModelTakes(speechModel, language)) throw invalid(`<Gather speechModel="${speechModel}"> does not take language="${language}"`);
+  const rawTimeout = node.attributes.speechTimeout;
+  let speechTimeout: number | 'auto' = timeout;
+  if (rawTimeout === 'auto') {
+    if (speechModel !== undefined) throw invalid(`<Gather speechModel="${speechModel}" speechTimeout="auto">: with a speechModel, speechTimeout must be a whole number of seconds (Twilio warning 13335)`);
+    speechTimeout = 'auto';
+  } else if (rawTimeout !== undefined) speechTimeout = intAttribute(node, 'speechTimeout', timeout, 1);
+  const hints = (node.attributes.hints ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+  if (hints.length > 500) throw invalid('<Gather hints> takes up to 500 entries');
+  const long = hints.find((h) => h.length > 100);
+  if (long) throw invalid(`<Gather hints>: "${long.slice(0, 30)}…" is longer than 100 characters`);
+  return { language, speechModel, speechTimeout, hints };
+}
+
 function gatherVerb(node: XmlNode): GatherVerb {
-  const input = node.attributes.input ?? 'dtmf';
-  if (!input.split(/\s+/).includes('dtmf')) throw new CallFailure('unsupported', `<Gather input="${input}">: the simulator only takes keys (dtmf), not speech`);
+  const input = (node.attributes.input ?? 'dtmf').trim().split(/\s+/);
+  if (input.some((i) => i !== 'dtmf' && i !== 'speech')) throw invalid(`<Gather input="${node.attributes.input}"> must be dtmf, speech or dtmf speech`);
+  // Until the interpreter hears speech (simulator/call.ts), a <Gather> that only listens cannot be played.
+  if (!input.includes('dtmf')) throw new CallFailure('unsupported', `<Gather input="${node.attributes.input}">: the simulator only takes keys (dtmf), not speech`);
   const finishOnKey = node.attributes.finishOnKey ?? '#';
   if (!/^[0-9*#]?$/.test(finishOnKey)) throw invalid(`<Gather finishOnKey="${finishOnKey}"> must be one of 0-9, * or #, or empty`);
+  const timeout = intAttribute(node, 'timeout', 5, 1);
   return {
     verb: 'Gather',
     action: node.attributes.action?.trim() || undefined,
     method: methodAttribute(node),
-    timeout: intAttribute(node, 'timeout', 5, 1),
+    timeout,
     numDigits: node.attributes.numDigits === undefined ? undefined : intAttribute(node, 'numDigits', 1, 1),
     finishOnKey,
     actionOnEmptyResult: boolAttribute(node, 'actionOnEmptyResult', false),
+    takesKeys: input.includes('dtmf'),
+    listening: input.includes('speech') ? listeningOf(node, timeout) : undefined,
     prompts: elements(node.children).map((child) => promptVerb(child, 'Gather')),
   };
 }

@@ -66,6 +66,8 @@ describe('how the code is put together', () => {
       store: [],
       shared: [],
       identifiers: [],
+      // Spoken numbers and words (what Twilio's SpeechResult says) to digits and choices: text in, text out.
+      speech: [],
       web: ['http', 'store', 'shared', 'charging'],
       // Metrics and the operator's audit trail: every feature records into them, they know no feature.
       observability: FOUNDATION,
@@ -76,7 +78,7 @@ describe('how the code is put together', () => {
       merchants: [...FOUNDATION, 'web', 'observability'],
       // A payment charges a member: code purchases and approvals book through the one charge primitive in accounts/ledger.ts.
       payments: [...FOUNDATION, 'charging', 'merchants', 'accounts', 'observability'],
-      voice: [...FOUNDATION, 'charging', 'accounts', 'registration', 'merchants', 'payments', 'observability'],
+      voice: [...FOUNDATION, 'speech', 'charging', 'accounts', 'registration', 'merchants', 'payments', 'observability'],
       // The merchant's pages read merchants and payments; neither reads them.
       'merchant-dashboard': [...FOUNDATION, 'charging', 'web', 'observability', 'accounts', 'merchants', 'payments'],
       // The premium-rate carrier's statement against the ledger (npm run carrier:reconcile).
