@@ -39,6 +39,28 @@ function domesticForm(e164: string): string {
 }
 export type Locale = (typeof LOCALES)[number];
 
+/**
+ * The <Gather speechModel> values Twilio's reference lists (docs/TWILIO-BEHAVIOUR.md, Speech). Each
+ * takes ja-JP and en-US: the generic ones by the reference's own table, the provider ones by the
+ * provider's list (Google STT V2, Deepgram).
+ */
+export const TWILIO_SPEECH_MODELS = [
+  'default', 'numbers_and_commands', 'phone_call', 'experimental_conversations', 'experimental_utterances',
+  'googlev2_long', 'googlev2_short', 'googlev2_telephony', 'googlev2_telephony_short', 'deepgram_nova-2', 'deepgram_nova-3',
+] as const;
+const speechModel = (fallback: (typeof TWILIO_SPEECH_MODELS)[number]) => z.preprocess(emptyAsUndefined, z.enum(TWILIO_SPEECH_MODELS).default(fallback));
+
+/** What callers say besides digits: the menu words and yes / no, as hints for the recogniser (src/speech/spoken-words.ts holds every form heard). */
+export const DEFAULT_SPEECH_HINTS: Record<Locale, string> = {
+  'ja-JP': 'はい, いいえ, 登録, 購入, 承認, 更新, 日本語, イングリッシュ, メニュー, もう一度, 加盟店, ゼロ, マル',
+  'en-US': 'yes, no, activate, buy, approve, renew, English, Japanese, menu, repeat, merchant, oh, double, triple',
+};
+const speechHints = (fallback: string) =>
+  z
+    .preprocess(emptyAsUndefined, z.string().default(fallback))
+    .transform((value) => value.split(',').map((h) => h.trim()).filter(Boolean))
+    .refine((hints) => hints.length <= 500 && hints.every((h) => h.length <= 100), 'up to 500 comma-separated hints of up to 100 characters each (Twilio <Gather hints>)');
+
 /** SERVICE_PHONE_NUMBER's development default: shown on pages, never dialable; production must set the real one. */
 export const PLACEHOLDER_SERVICE_PHONE_NUMBER = '+81-50-0000-0000';
 /** ADMIN_TOKEN outside production when none is set (npm start prints it, so a newcomer can open /admin). */
@@ -265,6 +287,23 @@ export const ENV_SCHEMA = z.object({
   PASSWORD_RESETS_PER_ADDRESS_PER_HOUR: positiveInt(10).describe('Reset requests and wrong reset links from one client address per hour before 429.'),
   LOGIN_MAX_FAILURES: positiveInt(10).describe('Failed logins per formal ID before a lockout.'),
   LOGIN_LOCKOUT_SECONDS: positiveInt(900).describe('How long a login lockout lasts.'),
+  SPEECH_INPUT: optionalBool.describe(
+    'Every prompt that waits for keys also listens for speech in the call\'s language (Twilio <Gather input="dtmf speech">); what is heard is read back before it is used. Default: true. false: keys only.',
+  ),
+  SPEECH_PIN: optionalBool.describe('The phone PIN may be said aloud too. Default: false: keys only, and callers are told why (a PIN said aloud can be overheard).'),
+  SPEECH_MIN_CONFIDENCE: z
+    .preprocess(emptyAsUndefined, z.coerce.number().min(0).max(1).default(0.4))
+    .describe('Speech whose Confidence (0.0–1.0) is below this is asked again; Twilio may send no Confidence at all, and then the read-back decides.'),
+  SPEECH_MODEL_JA: speechModel('numbers_and_commands').describe(
+    `Twilio <Gather speechModel> for Japanese: one Twilio lists that takes ja-JP (${TWILIO_SPEECH_MODELS.join(', ')}). Default numbers_and_commands (digits and command words; Deepgram nova-2 takes Japanese).`,
+  ),
+  SPEECH_MODEL_EN: speechModel('numbers_and_commands').describe('Twilio <Gather speechModel> for English (en-US). Default numbers_and_commands.'),
+  SPEECH_TIMEOUT_JA: positiveInt(2).describe(
+    'Seconds of pause that end what a Japanese caller says (speechTimeout). A whole number: Twilio refuses "auto" with a speechModel, and auto would cut a caller who pauses between digit groups.',
+  ),
+  SPEECH_TIMEOUT_EN: positiveInt(2).describe('The same for English.'),
+  SPEECH_HINTS_JA: speechHints(DEFAULT_SPEECH_HINTS['ja-JP']).describe('Comma-separated words and phrases the Japanese recogniser should expect (<Gather hints>; up to 500, each up to 100 characters).'),
+  SPEECH_HINTS_EN: speechHints(DEFAULT_SPEECH_HINTS['en-US']).describe('The same for English.'),
   LINE_MAX_WRONG_ENTRIES_PER_DAY: positiveInt(20).describe('Wrong IDs/PINs keyed from one calling number in 24 hours before it is refused for the day.'),
   REGISTRATIONS_PER_ADDRESS_PER_HOUR: positiveInt(20).describe(
     'Registrations from one client address per hour before 429 (each one costs a 128 MiB scrypt hash; counted before hashing, so a burst cannot get past it). Allow for shared NAT addresses.',
@@ -471,6 +510,15 @@ function toConfig(e: Env, ctx: z.RefinementCtx) {
     METRICS_PORT,
     SMTP_URL,
     MAIL_FROM,
+    SPEECH_INPUT,
+    SPEECH_PIN,
+    SPEECH_MIN_CONFIDENCE,
+    SPEECH_MODEL_JA,
+    SPEECH_MODEL_EN,
+    SPEECH_TIMEOUT_JA,
+    SPEECH_TIMEOUT_EN,
+    SPEECH_HINTS_JA,
+    SPEECH_HINTS_EN,
     ...plain
   } = e;
   const production = NODE_ENV === 'production';
@@ -526,6 +574,20 @@ function toConfig(e: Env, ctx: z.RefinementCtx) {
     simulatorEnabled: SIMULATOR_ENABLED ?? !production,
     outboundAllowLoopback: OUTBOUND_ALLOW_LOOPBACK ?? !production,
     metrics: { token: METRICS_TOKEN, port: METRICS_PORT },
+    /**
+     * Listening on the phone (docs/TWILIO-BEHAVIOUR.md, Speech): whether prompts listen at all, the
+     * PIN too, the Confidence below which speech is asked again, and per language Twilio's model,
+     * the pause that ends speech (seconds) and the hints.
+     */
+    speech: {
+      enabled: SPEECH_INPUT ?? true,
+      pin: SPEECH_PIN ?? false,
+      minConfidence: SPEECH_MIN_CONFIDENCE,
+      byLocale: {
+        'ja-JP': { model: SPEECH_MODEL_JA, timeout: SPEECH_TIMEOUT_JA, hints: SPEECH_HINTS_JA },
+        'en-US': { model: SPEECH_MODEL_EN, timeout: SPEECH_TIMEOUT_EN, hints: SPEECH_HINTS_EN },
+      } satisfies Record<Locale, { model: string; timeout: number; hints: string[] }>,
+    },
     /** Outgoing e-mail: SMTP when smtpUrl is set; else printed to the log outside production (`console`), or none in production. */
     mail: { smtpUrl: SMTP_URL, from: MAIL_FROM, transport: SMTP_URL ? ('smtp' as const) : production ? ('none' as const) : ('console' as const) },
   };

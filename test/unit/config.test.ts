@@ -18,6 +18,21 @@ describe('configuration', () => {
     expect(config.simulatorEnabled).to.equal(true);
   });
 
+  it('speech: on, the PIN keys only, and per language a model Twilio lists, a whole-second pause and hints, by default; anything else Twilio refuses stops the start', () => {
+    const { speech } = buildConfig({});
+    expect(speech).to.deep.include({ enabled: true, pin: false, minConfidence: 0.4 });
+    expect(speech.byLocale['ja-JP']).to.include({ model: 'numbers_and_commands', timeout: 2 });
+    expect(speech.byLocale['en-US'].hints).to.include.members(['yes', 'activate', 'Japanese']);
+    expect(speech.byLocale['ja-JP'].hints).to.include.members(['はい', '登録', 'イングリッシュ']);
+    const set = buildConfig({ SPEECH_INPUT: 'false', SPEECH_PIN: 'true', SPEECH_MODEL_EN: 'phone_call', SPEECH_TIMEOUT_JA: '3', SPEECH_HINTS_EN: 'yes, no,, menu ' });
+    expect(set.speech).to.deep.include({ enabled: false, pin: true });
+    expect(set.speech.byLocale['en-US']).to.deep.equal({ model: 'phone_call', timeout: 2, hints: ['yes', 'no', 'menu'] });
+    expect(set.speech.byLocale['ja-JP'].timeout).to.equal(3);
+    for (const wrong of [{ SPEECH_MODEL_JA: 'whisper' }, { SPEECH_TIMEOUT_EN: 'auto' }, { SPEECH_MIN_CONFIDENCE: '1.5' }, { SPEECH_HINTS_JA: 'x'.repeat(101) }]) {
+      expect(() => buildConfig(wrong), JSON.stringify(wrong)).to.throw(ConfigError).with.property('message').that.includes(Object.keys(wrong)[0]!);
+    }
+  });
+
   it('PUBLIC_BASE_URL follows PORT unless set, and loses a trailing slash', () => {
     expect(buildConfig({ PORT: '8080' }).publicBaseUrl).to.equal('http://localhost:8080');
     expect(buildConfig({ PUBLIC_BASE_URL: 'https://x.example/' }).publicBaseUrl).to.equal('https://x.example');
