@@ -15,6 +15,8 @@ export interface CallState {
   silences: number;
   /** Times the main menu has been replayed on request (0). */
   menuRepeats: number;
+  /** Speech not understood (or turned down at its read-back) in a row: from the second, the keypad is asked for. */
+  speechMisses: number;
   /** The member this call has identified (by activation or formal ID + PIN). */
   memberId?: string;
   /** What to do once the caller has signed in: 'buy', 'approve' or 'renew'. */
@@ -41,6 +43,7 @@ export const initialCallState = (locale: Locale, nowMs: number, to = ''): CallSt
   wrongEntries: 0,
   silences: 0,
   menuRepeats: 0,
+  speechMisses: 0,
   extra: {},
 });
 
@@ -50,7 +53,7 @@ export const initialCallState = (locale: Locale, nowMs: number, to = ''): CallSt
  */
 export const MAX_CALL_AGE_SECONDS = 4 * 3600;
 
-const RESERVED = new Set(['l', 't', 'w', 's', 'r', 'm', 'n', 'p', 'pp', 'kc']);
+const RESERVED = new Set(['l', 't', 'w', 's', 'r', 'sm', 'm', 'n', 'p', 'pp', 'kc']);
 
 export function parseCallState(query: Record<string, unknown>, defaultLocale: Locale, to = ''): CallState {
   const str = (k: string) => (typeof query[k] === 'string' ? (query[k] as string) : undefined);
@@ -69,6 +72,7 @@ export function parseCallState(query: Record<string, unknown>, defaultLocale: Lo
     wrongEntries: int('w'),
     silences: int('s'),
     menuRepeats: int('r'),
+    speechMisses: int('sm'),
     memberId: digitsOnly(str('m')),
     next: str('n'),
     pendingMemberId: digitsOnly(str('p')),
@@ -91,6 +95,7 @@ export function callUrl(baseUrl: string, path: string, state: CallState): string
   if (state.wrongEntries) query += `&w=${state.wrongEntries}`;
   if (state.silences) query += `&s=${state.silences}`;
   if (state.menuRepeats) query += `&r=${state.menuRepeats}`;
+  if (state.speechMisses) query += `&sm=${state.speechMisses}`;
   if (state.memberId) query += `&m=${encodeURIComponent(state.memberId)}`;
   if (state.next) query += `&n=${encodeURIComponent(state.next)}`;
   if (state.pendingMemberId) query += `&p=${encodeURIComponent(state.pendingMemberId)}`;

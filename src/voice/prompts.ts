@@ -130,6 +130,14 @@ export const PROMPT_CATALOGUE = {
     outcomeUnknown: [],
     chargedButNotDone: [],
   },
+  speech: {
+    readBack: ['digits'],
+    notUnderstood: [],
+    tryAgain: [],
+    useKeypad: [],
+    pinKeysOnly: [],
+    youCanSpeak: [],
+  },
   'payment-approval': {
     askNumber: [],
     mistypedNumber: [],

@@ -28,6 +28,8 @@ export type Verb =
        * timeout). Without it, Twilio falls through to the next verb: see docs/TWILIO-BEHAVIOUR.md.
        */
       actionOnEmptyResult?: boolean;
+      /** Also listens for speech in this language (input="dtmf speech", the language's model, pause and hints); undefined: keys only. */
+      listen?: Locale;
       speech: Speech[];
     }
   | { verb: 'redirect'; url: string }
@@ -75,6 +77,13 @@ export interface VoiceReply {
 export interface VoiceSettings {
   voice: string;
   language: string;
+}
+
+/** How a <Gather> listens in one language (SPEECH_MODEL_*, SPEECH_TIMEOUT_*, SPEECH_HINTS_*). */
+export interface ListenSettings {
+  model: string;
+  timeout: number;
+  hints: string[];
 }
 
 /** A pause between digit groups, long enough to write a group down. */
@@ -137,7 +146,7 @@ function renderPay(verb: PayVerb, voices: Record<Locale, VoiceSettings>): string
  * cheaper per webhook than the twilio helper's XML builder. Each <Say> takes the voice of its
  * own language, so one answer can offer English in an English voice amid Japanese.
  */
-export function renderTwiml(reply: VoiceReply, voices: Record<Locale, VoiceSettings>): string {
+export function renderTwiml(reply: VoiceReply, voices: Record<Locale, VoiceSettings>, listening?: Record<Locale, ListenSettings>): string {
   let body = '';
   for (const verb of reply.verbs) {
     switch (verb.verb) {
@@ -148,7 +157,12 @@ export function renderTwiml(reply: VoiceReply, voices: Record<Locale, VoiceSetti
         body += `<Pause length="${verb.seconds}"/>`;
         break;
       case 'gather': {
-        let attributes = `input="dtmf" action="${escapeXml(verb.action)}" method="POST" timeout="${verb.timeout}" finishOnKey="${escapeXml(verb.finishOnKey)}"`;
+        const listen = verb.listen && listening?.[verb.listen];
+        // A listening <Gather> hears the language of the voice that asks; with a speechModel the pause must be whole seconds (never auto).
+        const input = listen
+          ? `input="dtmf speech" language="${escapeXml(voices[verb.listen!].language)}" speechModel="${escapeXml(listen.model)}" speechTimeout="${listen.timeout}"${listen.hints.length ? ` hints="${escapeXml(listen.hints.join(', '))}"` : ''}`
+          : 'input="dtmf"';
+        let attributes = `${input} action="${escapeXml(verb.action)}" method="POST" timeout="${verb.timeout}" finishOnKey="${escapeXml(verb.finishOnKey)}"`;
         if (verb.numDigits !== undefined) attributes += ` numDigits="${verb.numDigits}"`;
         if (verb.actionOnEmptyResult) attributes += ' actionOnEmptyResult="true"';
         body += `<Gather ${attributes}>${verb.speech.map((s) => renderSay(s, voices)).join('')}</Gather>`;

@@ -21,6 +21,16 @@ export interface CallInput {
   /** Keys pressed in the gather that led here; undefined when Twilio fell through on silence. */
   digits?: string;
   /**
+   * What the caller said instead (Twilio's SpeechResult, and Confidence when it sent one): turned
+   * into keys, or read back first, by heard.ts before the step sees it.
+   */
+  speech?: { result: string; confidence?: number };
+  /**
+   * Set by heard.ts when speech was not understood, too unsure, or its read-back was turned down:
+   * the step re-asks through `silence()` (as for nothing keyed) and the miss counts as a wrong entry.
+   */
+  misheard?: 'not-understood' | 'low-confidence' | 'rejected';
+  /**
    * Twilio's SHAKEN/STIR verification of the caller ID, when the call carried a PASSporT
    * (`StirVerstat`, e.g. TN-Validation-Passed-A, TN-Validation-Failed); absent elsewhere.
    */
@@ -78,13 +88,22 @@ export const reply = (state: CallState, verbs: Verb[]): VoiceReply => ({ locale:
 export interface AskOptions {
   /** One-key menus: the first key decides, and # or * is a key like any other. */
   oneKey?: boolean;
+  /** Keys only, whatever SPEECH_INPUT says (the PIN, unless SPEECH_PIN). */
+  keysOnly?: boolean;
   /** Twilio requests the action with Digits='' on # alone or silence (the "# alone" prompts). */
   actionOnEmptyResult?: boolean;
   timeout?: number;
 }
 
 /**
- * A prompt that waits for keys. If the caller keys nothing, Twilio falls through to the
+ * Whether a prompt also listens (docs/TWILIO-BEHAVIOUR.md, Speech): when speech is on, unless the
+ * prompt is keys only, or the caller's speech was missed twice in a row (the keypad is asked for).
+ */
+export const listensNow = (deps: VoiceDeps, state: CallState, options: Pick<AskOptions, 'keysOnly'> = {}): boolean =>
+  deps.config.speech.enabled && !options.keysOnly && state.speechMisses < KEYPAD_AFTER_MISSES;
+
+/**
+ * A prompt that waits for keys (and listens, in the call's language: listensNow). If the caller keys nothing, Twilio falls through to the
  * Redirect, which comes back to the same step without Digits: the step treats that as silence.
  * An entry (an ID, a PIN) ends with # or after 10 s without a key.
  */
@@ -99,6 +118,7 @@ export function ask(deps: VoiceDeps, state: CallState, path: string, speech: Spe
       numDigits: options.oneKey ? 1 : undefined,
       timeout: options.timeout ?? (options.oneKey ? 6 : 10),
       actionOnEmptyResult: options.actionOnEmptyResult,
+      listen: listensNow(deps, state, options) ? state.locale : undefined,
     },
     { verb: 'redirect', url: action },
   ];
@@ -121,19 +141,39 @@ export function wrongEntry(deps: VoiceDeps, call: CallInput, reason: Speech, ask
   return reply(state, [say(reason), ...askAgain(state)]);
 }
 
-/** Nothing keyed: the first time the prompt is said again, the second time in a row the call ends. */
+/**
+ * Nothing keyed: the first time the prompt is said again, the second time in a row the call ends.
+ * Speech that was not understood (heard.ts) comes here too, as nothing keyed would: it is a wrong
+ * entry of the call (the same limit as keys), said so, and asked again; from the second miss in a
+ * row the prompt asks for the keypad and stops listening until something is understood.
+ */
 export function silence(deps: VoiceDeps, call: CallInput, askAgain: (state: CallState) => Verb[]): VoiceReply {
+  if (call.misheard) return misheard(deps, call, askAgain);
   const { state } = call;
   if (state.silences >= 1) return hangUp(deps, state, deps.flows.say('common', 'noInputGoodbye', state.locale));
   const again = { ...state, silences: state.silences + 1 };
   return reply(again, [say(deps.flows.say('common', 'noInput', state.locale)), ...askAgain(again)]);
 }
 
+/** Speech that could not be used: a wrong entry of the call, then the prompt again (for the keypad from the second miss). */
+function misheard(deps: VoiceDeps, call: CallInput, askAgain: (state: CallState) => Verb[]): VoiceReply {
+  const misses = call.state.speechMisses + 1;
+  const state = { ...call.state, wrongEntries: call.state.wrongEntries + 1, silences: 0, speechMisses: misses };
+  const { locale } = state;
+  const why = deps.flows.say('speech', call.misheard === 'rejected' ? 'tryAgain' : 'notUnderstood', locale);
+  if (state.wrongEntries >= MAX_WRONG_ENTRIES_PER_CALL) return hangUp(deps, state, why, deps.flows.say('common', 'tooManyWrongEntries', locale));
+  const keypad = misses >= KEYPAD_AFTER_MISSES ? [say(deps.flows.say('speech', 'useKeypad', locale))] : [];
+  return reply(state, [say(why), ...keypad, ...askAgain(state)]);
+}
+
+/** Speech misses in a row after which a prompt asks for the keypad and stops listening. */
+export const KEYPAD_AFTER_MISSES = 2;
+
 /** What the caller keyed, or '' when nothing (silence: Digits absent or empty). */
 export const keyed = (call: CallInput): string => (call.digits ?? '').trim();
 
-/** A state that has heard a key: the silence count starts over. */
-export const heard = (state: CallState): CallState => (state.silences ? { ...state, silences: 0 } : state);
+/** A state that has heard a key (or understood words): the silence and speech-miss counts start over. */
+export const heard = (state: CallState): CallState => (state.silences || state.speechMisses ? { ...state, silences: 0, speechMisses: 0 } : state);
 
 /**
  * Takes one of the line's guesses for today BEFORE the entry is checked (count first, so a burst
