@@ -1,5 +1,6 @@
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
+import { DEFAULT_SPEECH_HINTS } from './speech/vocabulary.ts';
 
 export const LOCALES = ['ja-JP', 'en-US'] as const;
 
@@ -50,11 +51,6 @@ export const TWILIO_SPEECH_MODELS = [
 ] as const;
 const speechModel = (fallback: (typeof TWILIO_SPEECH_MODELS)[number]) => z.preprocess(emptyAsUndefined, z.enum(TWILIO_SPEECH_MODELS).default(fallback));
 
-/** What callers say besides digits: the menu words and yes / no, as hints for the recogniser (src/speech/spoken-words.ts holds every form heard). */
-export const DEFAULT_SPEECH_HINTS: Record<Locale, string> = {
-  'ja-JP': 'はい, いいえ, 登録, 購入, 承認, 更新, 日本語, イングリッシュ, メニュー, もう一度, 加盟店, ゼロ, マル',
-  'en-US': 'yes, no, activate, buy, approve, renew, English, Japanese, menu, repeat, merchant, oh, double, triple',
-};
 const speechHints = (fallback: string) =>
   z
     .preprocess(emptyAsUndefined, z.string().default(fallback))

@@ -1,5 +1,6 @@
 import type { Locale } from '../config.ts';
 import { foldTranscript, readings, TokenTable, unitsOf } from './segment.ts';
+import { EN_DIGITS, EN_NUMBER_FILLERS, EN_TEENS, EN_TENS, JA_DIGITS, JA_NUMBER_FILLERS, JA_SEPARATORS } from './vocabulary.ts';
 
 /**
  * Spoken numbers, as a recogniser writes them, back to digits (an ID, a merchant or request
@@ -18,55 +19,10 @@ import { foldTranscript, readings, TokenTable, unitsOf } from './segment.ts';
 
 const DIGIT_CHARS = [...'0123456789'].map((d) => [d, d] as const);
 
-/** Kanji digits and the kana readings of each (the list; ゼロ/レイ/マル, ヨン/シ, ナナ/シチ, キュウ/ク, long ニー/ゴー). */
-const JA_DIGITS: Record<string, string[]> = {
-  '0': ['〇', '零', 'ゼロ', 'レイ', 'マル', 'ゼロー'],
-  '1': ['一', '壱', 'イチ'],
-  '2': ['二', '弐', 'ニ', 'ニー', 'ニイ'],
-  '3': ['三', '参', 'サン'],
-  '4': ['四', 'ヨン', 'シ', 'ヨー'],
-  '5': ['五', 'ゴ', 'ゴー', 'ゴオ'],
-  '6': ['六', 'ロク'],
-  '7': ['七', 'ナナ', 'シチ'],
-  '8': ['八', 'ハチ'],
-  '9': ['九', 'キュウ', 'キュー', 'キュ', 'ク'],
-};
 
-/** Between digit groups: "の" (650の4313), hyphens and dashes as written, the long-vowel bar alone, "ハイフン", punctuation, spaces. */
-const JA_SEPARATORS = ['の', 'ノ', '-', '‐', '‑', '–', '—', '−', 'ー', '~', '〜', '、', '。', ',', '.', '・', ' ', '/', 'ハイフン', 'ダッシュ', 'カラ'];
 
-/**
- * What people put around a number (and recognisers keep): hesitations, "my number is", politeness.
- * Only whole fillers are dropped: ください is one, so its ク is never a 9.
- */
-export const JA_NUMBER_FILLERS = [
-  'えーと', 'えっと', 'ええと', 'えーっと', 'えー', 'ええ', 'あー', 'あの', 'あのー', 'うーん', 'んー', 'ん', 'まあ', 'その',
-  'です', 'でした', 'ですね', 'でございます', 'ございます', 'ください', 'お願いします', 'おねがいします', 'お願い', 'します',
-  '番号', 'ばんごう', '番号は', 'は', 'が', 'を', 'で', 'id', 'アイディー', 'アイディ', 'アイデー',
-  '仮', 'かり', '仮id', '正式', 'せいしき', '正式id', '私の', 'わたしの', '暗証番号', 'コード', '加盟店', '加盟店番号', 'リクエスト', '番', 'ばん',
-];
 
-/** English number words; "oh"/"o" for 0 as people read phone numbers; tens and teens as people group digits ("forty-three thirteen"). */
-const EN_DIGITS: Record<string, string[]> = {
-  '0': ['zero', 'oh', 'o', 'nought', 'naught', 'null'],
-  '1': ['one'],
-  '2': ['two'],
-  '3': ['three'],
-  '4': ['four'],
-  '5': ['five'],
-  '6': ['six'],
-  '7': ['seven'],
-  '8': ['eight'],
-  '9': ['nine', 'niner'],
-};
-const EN_TEENS = ['ten', 'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen'];
-const EN_TENS: Record<string, string> = { twenty: '2', thirty: '3', forty: '4', fourty: '4', fifty: '5', sixty: '6', seventy: '7', eighty: '8', ninety: '9' };
 
-export const EN_NUMBER_FILLERS = [
-  'um', 'umm', 'uh', 'uhh', 'er', 'erm', 'ah', 'hmm', 'mm', 'so', 'okay', 'ok', 'well', 'and', 'then', 'please',
-  'my', 'number', 'is', 'its', 'it', 'the', 'id', 'i', 'd', 'think', 'thats', 'that', 'provisional', 'formal', 'code', 'pin',
-  'merchant', 'request', 'payment', 'account', 'dash', 'hyphen', 'space', 'let', 'me', 'see',
-];
 
 type Token = string;
 
