@@ -2,13 +2,14 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { parseTwiml, type TwimlNode } from './twiml.ts';
 import { parseTwimlDocument } from '../../simulator/twiml-document.ts';
+import { SPEECH_MODELS, speechModelTakes } from '../../simulator/speech.ts';
 
-/** The <Say> voices and languages twilio-node itself lists (its SayVoice and SayLanguage types). */
-function twilioSayTypes(): { voices: Set<string>; languages: Set<string> } {
+/** The <Say> voices and languages twilio-node itself lists (its SayVoice and SayLanguage types), and the languages a <Gather> listens in (GatherLanguage). */
+function twilioSayTypes(): { voices: Set<string>; languages: Set<string>; gatherLanguages: Set<string> } {
   const file = createRequire(import.meta.url).resolve('twilio/lib/twiml/VoiceResponse.d.ts');
   const source = readFileSync(file, 'utf8');
   const union = (name: string) => new Set([...(new RegExp(`type ${name} = ([^;]*);`).exec(source)?.[1] ?? '').matchAll(/"([^"]+)"/g)].map((m) => m[1]!));
-  return { voices: union('SayVoice'), languages: union('SayLanguage') };
+  return { voices: union('SayVoice'), languages: union('SayLanguage'), gatherLanguages: union('GatherLanguage') };
 }
 
 const SAY_TYPES = twilioSayTypes();
@@ -58,6 +59,7 @@ export function twimlProblems(xml: string): string[] {
   const last = verbs.at(-1)?.name;
   if (last !== 'Redirect' && last !== 'Hangup') problems.push(`the document ends with ${last ? `<${last}>` : 'nothing'}: the call would end without a goodbye or a next step`);
   for (const pay of verbs.filter((v) => v.name === 'Pay')) problems.push(...payPromptProblems(pay));
+  for (const gather of verbs.filter((v) => v.name === 'Gather')) problems.push(...listeningProblems(gather));
   const prompted = (v: TwimlNode) => v.children.filter((c) => c.name === 'Prompt').flatMap((p) => p.children.filter((c) => c.name === 'Say'));
   const says = verbs.flatMap((v) => (v.name === 'Say' ? [v] : v.name === 'Gather' ? v.children.filter((c) => c.name === 'Say') : v.name === 'Pay' ? prompted(v) : []));
   for (const say of says) {
@@ -70,6 +72,25 @@ export function twimlProblems(xml: string): string[] {
     if (/\d{5,}/.test(plain)) problems.push(`a run of five or more digits outside <say-as interpret-as="digits">: "${plain.trim().slice(0, 80)}"`);
     if (/[¥￥$€£]/.test(text(say))) problems.push(`an amount with a currency sign instead of words: "${text(say).slice(0, 80)}"`);
   }
+  return problems;
+}
+
+/**
+ * A <Gather> that listens (docs/TWILIO-BEHAVIOUR.md, Speech) hears the language of the voice that
+ * asks its question (its last <Say>; the first may offer the other language in its own voice), a
+ * language twilio-node's GatherLanguage lists; it names a speechModel Twilio lists that takes that
+ * language (never the provider's silent choice), and, with it, a pause in whole seconds, not auto.
+ */
+export function listeningProblems(gather: TwimlNode): string[] {
+  const { input = 'dtmf', language, speechModel, speechTimeout } = gather.attributes;
+  if (!input.split(/\s+/).includes('speech')) return [];
+  const problems: string[] = [];
+  const asking = gather.children.filter((c) => c.name === 'Say').at(-1)?.attributes.language;
+  if (!language || !SAY_TYPES.gatherLanguages.has(language)) problems.push(`<Gather language="${language}"> is not a language twilio-node's GatherLanguage lists`);
+  if (language !== asking) problems.push(`<Gather language="${language}"> listens in another language than the voice that asks (${asking})`);
+  if (!speechModel || !(speechModel in SPEECH_MODELS)) problems.push(`<Gather speechModel="${speechModel}"> is not a model Twilio lists`);
+  else if (language && !speechModelTakes(speechModel, language)) problems.push(`<Gather speechModel="${speechModel}"> does not take ${language}`);
+  if (!speechTimeout || !/^[1-9]\d*$/.test(speechTimeout)) problems.push(`<Gather speechTimeout="${speechTimeout}">: with a speechModel, a whole number of seconds`);
   return problems;
 }
 
