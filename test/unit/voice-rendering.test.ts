@@ -16,6 +16,24 @@ function copyOfFlows(): string {
 }
 
 describe('voice prompts and TwiML', () => {
+  it('a <Gather> that listens says so in the language of its voice, with the model, whole-second pause and hints of that language; keys only says input="dtmf" alone', () => {
+    const listening = {
+      'ja-JP': { model: 'numbers_and_commands', timeout: 2, hints: ['はい', '登録'] },
+      'en-US': { model: 'phone_call', timeout: 3, hints: [] },
+    };
+    const gather = (listen?: 'ja-JP' | 'en-US') => ({ verb: 'gather' as const, action: 'https://x.test/a', finishOnKey: '#', timeout: 5, listen, speech: [{ locale: listen ?? 'ja-JP', parts: [{ text: '?' }] }] });
+    const attributes = (xml: string) => parseTwiml(xml).find((v) => v.name === 'Gather')!.attributes;
+    expect(attributes(renderTwiml({ locale: 'ja-JP', verbs: [gather('ja-JP')] }, voices, listening))).to.include({
+      input: 'dtmf speech', language: 'ja-JP', speechModel: 'numbers_and_commands', speechTimeout: '2', hints: 'はい, 登録',
+    });
+    const en = attributes(renderTwiml({ locale: 'en-US', verbs: [gather('en-US')] }, voices, listening));
+    expect(en).to.include({ input: 'dtmf speech', language: 'en-US', speechModel: 'phone_call', speechTimeout: '3' });
+    expect(en).to.not.have.property('hints');
+    const keys = attributes(renderTwiml({ locale: 'ja-JP', verbs: [gather()] }, voices, listening));
+    expect(keys.input).to.equal('dtmf');
+    expect(keys).to.not.have.property('language');
+  });
+
   it('every shipped flow file is valid and has every prompt in both languages', () => {
     const flows = loadVoiceFlows();
     expect(flows.say('common', 'goodbye', 'en-US')).to.deep.equal({ locale: 'en-US', parts: [{ text: 'Thank you for calling. Goodbye.' }] });
