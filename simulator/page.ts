@@ -21,6 +21,9 @@ const TEXT = {
     devOnly: 'これは開発・テスト用の画面です。本番環境では SIMULATOR_ENABLED=true のときだけ表示されます。',
     home: 'dialpass のトップへ',
     keypad: 'キーパッド',
+    sayLabel: '声で答える（認識された文字として送ります）',
+    sayButton: '話す',
+    sayHelp: '例: 「はい」「登録」「ろくごーにー…」。Twilio と同じく、声を聞く案内（input に speech）でだけ届き、それ以外では無言と同じです。',
     otherLanguage: 'English',
   },
   en: {
@@ -40,6 +43,9 @@ const TEXT = {
     devOnly: 'This page is for development and testing. In production it only exists when SIMULATOR_ENABLED=true.',
     home: 'dialpass home',
     keypad: 'Keypad',
+    sayLabel: 'Say it (sent as the recogniser would write it)',
+    sayButton: 'Say',
+    sayHelp: 'For example "yes", "activate", "eight five oh …". As on Twilio, it reaches only a prompt that listens (input with speech); elsewhere it is silence.',
     otherLanguage: '日本語',
   },
 } satisfies Record<PageLang, Record<string, unknown>>;
@@ -83,6 +89,11 @@ export function simulatorPage(lang: PageLang, servicePhoneNumber: string): strin
       <button type="button" id="hangup" class="hangup" data-testid="hangup" disabled>${esc(t.hangUp)}</button>
     </div>
     <button type="button" id="silence" class="silence" data-testid="silence" disabled>${esc(t.silence)}</button>
+    <form id="say-form" class="say" data-testid="say-form">
+      <label for="say">${esc(t.sayLabel)}</label>
+      <div class="say-row"><input id="say" name="say" type="text" autocomplete="off" maxlength="200" data-testid="say" aria-describedby="say-help" disabled><button type="submit" id="say-button" data-testid="say-button" disabled>${esc(t.sayButton)}</button></div>
+      <p id="say-help" class="muted">${esc(t.sayHelp)}</p>
+    </form>
     <label class="speak"><input type="checkbox" id="speak"> ${esc(t.speak)}</label>
   </section>
   <section class="card transcript-card">
