@@ -8,6 +8,8 @@ const WORDS = {
     calling: '発信中…',
     waiting: (w) => (w.numDigits ? (w.numDigits === 1 ? 'キーを1つ押してください' : `キーを${w.numDigits}桁押してください`) : w.finishOnKey ? `キーを押し、最後に ${w.finishOnKey} を押してください` : 'キーを押してください'),
     youPressed: 'あなた: ',
+    youSaid: 'あなた（声）: ',
+    notHeard: '（この案内は声を聞きません: 無言と同じ）',
     silence: '（無言）',
     ended: (status, seconds) => `通話終了（${status}、${seconds}秒）`,
     error: 'エラー: ',
@@ -19,6 +21,8 @@ const WORDS = {
     calling: 'Calling…',
     waiting: (w) => (w.numDigits ? `Press ${w.numDigits} ${w.numDigits === 1 ? 'key' : 'keys'}` : w.finishOnKey ? `Press keys, then ${w.finishOnKey}` : 'Press keys'),
     youPressed: 'You: ',
+    youSaid: 'You said: ',
+    notHeard: '(this prompt does not listen: as silence)',
     silence: '(silence)',
     ended: (status, seconds) => `Call ended (${status}, ${seconds} s)`,
     error: 'Error: ',
@@ -90,6 +94,9 @@ function show(event) {
     case 'keys':
       line('keys', WORDS.youPressed + (event.digits + event.finishedOnKey || WORDS.silence));
       break;
+    case 'speech':
+      line('said', `${WORDS.youSaid}「${event.transcript}」${event.heard ? '' : ' ' + WORDS.notHeard}`);
+      break;
     case 'request':
       line('webhook', `${event.method} ${new URL(event.url).pathname}`);
       break;
@@ -107,6 +114,9 @@ function show(event) {
 function setKeysEnabled(enabled) {
   for (const b of keyButtons) b.setAttribute('aria-disabled', String(!enabled));
   $('silence').setAttribute('aria-disabled', String(!enabled));
+  // The say field is a text box: disabled outright when nothing is asked (it keeps no focus then).
+  $('say').disabled = !enabled;
+  $('say-button').disabled = !enabled;
 }
 
 // Read aloud by the page, or by the visitor's screen reader through the live region: never both.
@@ -189,6 +199,19 @@ $('hangup').addEventListener('click', () => {
   clearTimeout(timer);
   if ('speechSynthesis' in window) speechSynthesis.cancel();
   if (call) void post(`/calls/${call.id}/hangup`, {});
+});
+// Speech goes to the server as the recogniser's transcript; the server posts it as Twilio does,
+// and only to a prompt that listens.
+$('say-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const said = $('say').value.trim();
+  if (!said || !call?.waitingFor || busy) return;
+  clearTimeout(timer);
+  if ('speechSynthesis' in window) speechSynthesis.cancel();
+  setKeysEnabled(false);
+  root.dataset.state = 'busy';
+  $('say').value = '';
+  void post(`/calls/${call.id}/speech`, { said });
 });
 $('silence').addEventListener('click', () => {
   if ($('silence').getAttribute('aria-disabled') !== 'true') submit('');
