@@ -93,6 +93,24 @@ export function simulatorRouter(options: SimulatorOptions): Router {
     res.json(forPage(await call.answer(keys)));
   });
 
+  /**
+   * What the caller says, as the recogniser's transcript (`said`, and `confidence` 0–1, or null for
+   * a result without one): the call posts SpeechResult and Confidence as Twilio does, and only to a
+   * <Gather> that listens; to any other prompt it is silence.
+   */
+  api.post('/calls/:id/speech', async (req, res) => {
+    const call = findCall(req.params.id!);
+    const said = typeof req.body?.said === 'string' ? req.body.said.trim() : '';
+    const confidence = req.body?.confidence;
+    if (!said || said.length > 200) throw new SimulatorError(422, 'invalid_speech', 'Say something of 1 to 200 characters.');
+    if (confidence !== undefined && confidence !== null && !(typeof confidence === 'number' && confidence >= 0 && confidence <= 1)) {
+      throw new SimulatorError(422, 'invalid_speech', 'confidence is a number from 0 to 1, or null.');
+    }
+    if (!call.isWaitingForKeys) throw new SimulatorError(409, 'not_waiting', 'The call is not waiting for the caller right now.');
+    const tag = confidence === null ? '@none' : typeof confidence === 'number' ? `@${confidence}` : '';
+    res.json(forPage(await call.answer(`say${tag}:${said}`)));
+  });
+
   api.post('/calls/:id/hangup', async (req, res) => {
     const call = findCall(req.params.id!);
     res.json(forPage(await call.hangUp()));

@@ -83,6 +83,17 @@ export class TestCall {
     return this.take(await this.call!.answer(''));
   }
 
+  /**
+   * The caller speaks: `transcript` is what the recogniser writes, `confidence` its Confidence (0.92
+   * unless given; 'none' for a result without one). The simulator posts SpeechResult/Confidence as
+   * Twilio does, and only to a <Gather> that listens; to any other it is silence.
+   */
+  async say(transcript: string, confidence?: number | 'none'): Promise<TwilioPostResult> {
+    this.expectWaiting(`say "${transcript}"`);
+    const tag = confidence === undefined ? '' : `@${confidence}`;
+    return this.take(await this.call!.answer(`say${tag}:${transcript}`));
+  }
+
   /** The caller hangs up; the simulator then sends the status callback, as Twilio does. */
   async hangUp(): Promise<void> {
     if (!this.turn.ended) this.turn = await this.call!.hangUp();
