@@ -9,6 +9,7 @@ import { ConfigError, loadConfig } from '../src/config.ts';
 import { CallFailure } from '../simulator/call-failure.ts';
 import { placeCall, type CallEvent, type CallRecord, type Caller, type KeyRequest } from '../simulator/call.ts';
 import { DTMF_KEYS, normalizeKeys } from '../simulator/keys.ts';
+import { spokenEntry } from '../simulator/speech.ts';
 import { callTimeline, firstNumberEndsAt, firstNumberHeardAt } from '../simulator/timing.ts';
 import { callingNumber, phoneNumber, randomCallerNumber, WITHHELD_FROM } from '../simulator/phone-number.ts';
 
@@ -19,7 +20,11 @@ const USAGE = `usage: npm run call -- [options]
                      listener when --url is a tunnel that is not running)
   --keys LIST        scripted keys, one comma-separated entry per <Gather> (and per <Pay> field):
                      "1,12345678901#,1"; an empty entry is silence; when the list runs out the
-                     caller hangs up. Without it, keys are read from the keyboard.
+                     caller hangs up. An entry "say:TEXT" speaks instead (what the recogniser
+                     writes: "say:ろくごーにー…", "say:eight five oh, four three…", "say:はい");
+                     "say@0.3:TEXT" with that Confidence, "say@none:TEXT" with none. Speech
+                     reaches only a <Gather> that listens, as on Twilio. Without --keys, keys
+                     (or say:…) are read from the keyboard.
   --timing           after the call, how long each part took a caller (spoken-time estimate:
                      ja 7.5 morae/s, en 2.5 words/s, 0.5 s a digit and a key; docs/TWILIO-BEHAVIOUR.md)
   --from NUMBER      the calling number (default: a new random mobile number for each call), or
@@ -64,14 +69,30 @@ function describeRequest(request: KeyRequest): string {
   if (request.numDigits) parts.push(`${request.numDigits} key${request.numDigits > 1 ? 's' : ''}`);
   if (request.finishOnKey) parts.push(`ends with ${request.finishOnKey}`);
   parts.push(`timeout ${request.timeout}s`);
+  if (request.listening) parts.push(`listens, ${request.listening}`);
   return parts.join(', ');
+}
+
+/**
+ * --keys split into entries at commas; a "say:" entry keeps its own commas ("say:eight five oh, four
+ * three…") up to the next piece that starts an entry of its own (keys, silence or another say:).
+ */
+function scriptedEntries(list: string): string[] {
+  const entries: string[] = [];
+  for (const piece of list.split(',')) {
+    const last = entries.at(-1);
+    const startsEntry = /^\s*(say(@[^:]*)?:|[0-9*#\s-]*$)/.test(piece);
+    if (last !== undefined && spokenEntry(last) && !startsEntry) entries[entries.length - 1] = `${last},${piece}`;
+    else entries.push(spokenEntry(piece) ? piece.trim() : normalizeKeys(piece));
+  }
+  return entries;
 }
 
 /** Keys from --keys, one entry per request; null (hang up) when they run out. */
 function scriptedCaller(list: string): Caller {
-  const entries = list.split(',').map(normalizeKeys);
-  const bad = entries.find((e) => !DTMF_KEYS.test(e));
-  if (bad !== undefined) usageError(`--keys entry "${bad}": only 0-9, * and # can be keyed`);
+  const entries = scriptedEntries(list);
+  const bad = entries.find((e) => !spokenEntry(e) && !DTMF_KEYS.test(e));
+  if (bad !== undefined) usageError(`--keys entry "${bad}": only 0-9, * and # can be keyed (or say:TEXT to speak)`);
   return {
     async keys(request) {
       const next = entries.shift();
@@ -98,16 +119,17 @@ function keyboardCaller(): Caller & { close(): void } {
   return {
     async keys(request) {
       for (;;) {
-        process.stdout.write(`  ⌨  keys (${describeRequest(request)}; Enter alone = silence, Ctrl-D = hang up): `);
+        process.stdout.write(`  ⌨  keys (${describeRequest(request)}; say:TEXT to speak; Enter alone = silence, Ctrl-D = hang up): `);
         const line = await nextLine();
         if (line === null) {
           process.stdout.write('\n  ☎  you hang up\n');
           return null;
         }
         if (!process.stdin.isTTY) process.stdout.write(`${line}\n`);
+        if (spokenEntry(line)) return line.trim();
         const keys = normalizeKeys(line);
         if (DTMF_KEYS.test(keys)) return keys;
-        console.log('     only 0-9, * and # can be keyed; try again.');
+        console.log('     only 0-9, * and # can be keyed (or say:TEXT to speak); try again.');
       }
     },
     close: () => rl.close(),
@@ -161,6 +183,9 @@ function printer(verbose: boolean, speak: (text: string, language?: string) => P
       case 'pause':
         console.log(`  …  pause ${event.seconds}s`);
         break;
+      case 'speech':
+        console.log(`  🗣  said 「${event.transcript}」${event.confidence === undefined ? ' (no Confidence)' : ` (Confidence ${event.confidence})`}${event.heard ? `: SpeechResult posted (${event.language})` : ': this <Gather> does not listen, so it is silence'}`);
+        break;
       case 'keys':
         if (event.ignored) console.log(`     (keys after the entry ended are dropped: ${event.ignored})`);
         break;
@@ -189,7 +214,7 @@ async function answers(url: string): Promise<boolean> {
 function printTiming(events: CallEvent[]) {
   const timeline = callTimeline(events);
   console.log('\n⏱  what the caller lived through (estimate):');
-  for (const entry of timeline) console.log(`  ${entry.at.toFixed(1).padStart(6)} s  ${entry.kind === 'say' ? '🔊' : entry.kind === 'keys' ? '⌨ ' : '… '} ${entry.text}`);
+  for (const entry of timeline) console.log(`  ${entry.at.toFixed(1).padStart(6)} s  ${entry.kind === 'say' ? '🔊' : entry.kind === 'keys' ? '⌨ ' : entry.kind === 'speech' ? '🗣 ' : '… '} ${entry.text}`);
   const milestones: [string, number | undefined][] = [
     ['first ID or code digit heard', firstNumberHeardAt(timeline, 9)],
     ['first 16-digit code fully heard', firstNumberEndsAt(timeline, 16)],

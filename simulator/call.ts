@@ -4,6 +4,7 @@ import { CallFailure } from './call-failure.ts';
 import { collectKeys, type EntryEnd } from './keys.ts';
 import { DEFAULT_PAY_PROMPTS, DEFAULT_PROCESSING_PROMPT, fakeToken, maskCard, cardType, PAY_RETRY_PROMPT, payFieldError, TEST_CARD_DECLINED } from './test-cards.ts';
 import { stripeConnector } from './stripe.ts';
+import { speechFields, spokenEntry } from './speech.ts';
 import { parseTwimlDocument, type SpokenSegment, type GatherVerb, type HttpMethod, type PayErrorType, type PayField, type PayVerb, type Prompt, type Verb } from './twiml-document.ts';
 
 /** What the caller is asked for: keys for a <Gather>, or one field of a <Pay>. */
@@ -12,6 +13,8 @@ export interface KeyRequest {
   numDigits?: number;
   finishOnKey: string;
   timeout: number;
+  /** The <Gather> also listens, in this language: the caller may answer `say:…` (speech.ts). */
+  listening?: string;
 }
 
 /**
@@ -28,6 +31,7 @@ export type CallEvent =
   | { type: 'say'; text: string; segments: SpokenSegment[]; numbers: string[]; voice?: string; language?: string; loop: number }
   | { type: 'play'; url?: string; digits?: string; loop: number }
   | { type: 'pause'; seconds: number }
+  | { type: 'speech'; transcript: string; confidence?: number; heard: boolean; language?: string; speechTimeout: number | 'auto'; timeout: number }
   | { type: 'keys'; purpose: KeyRequest['purpose']; digits: string; finishedOnKey: string; ended: EntryEnd; ignored: string; timeout: number }
   | { type: 'redirect'; url: string; method: HttpMethod }
   | { type: 'pay-result'; result: string }
@@ -172,12 +176,22 @@ export async function placeCall(options: PlaceCallOptions, caller: Caller, onEve
   async function gather(verb: GatherVerb, documentUrl: string): Promise<Next | Ending | undefined> {
     for (const prompt of verb.prompts) await play(prompt);
     answeredMs ??= now();
-    const keys = await caller.keys({ purpose: 'gather', numDigits: verb.numDigits, finishOnKey: verb.finishOnKey, timeout: verb.timeout });
-    if (keys === null) return ended('caller');
-    const entry = collectKeys(keys, verb);
+    const answer = await caller.keys({ purpose: 'gather', numDigits: verb.numDigits, finishOnKey: verb.finishOnKey, timeout: verb.timeout, listening: verb.listening?.language });
+    if (answer === null) return ended('caller');
+    const action = new URL(verb.action ?? documentUrl, documentUrl).href;
+    const spoken = spokenEntry(answer);
+    if (spoken?.transcript) {
+      // Speech reaches only a <Gather> that listens; to any other the caller is silent ([Gather] input).
+      const listening = verb.listening;
+      await emit({ type: 'speech', ...spoken, heard: Boolean(listening), language: listening?.language, speechTimeout: listening?.speechTimeout ?? verb.timeout, timeout: verb.timeout });
+      if (listening) return { method: verb.method, url: action, extra: speechFields(spoken) };
+      return verb.actionOnEmptyResult ? { method: verb.method, url: action, extra: { Digits: '', FinishedOnKey: '' } } : undefined;
+    }
+    // Keys to a <Gather input="speech"> are not taken: the caller waits out the timeout.
+    const entry = collectKeys(spoken || !verb.takesKeys ? '' : answer, verb);
     await emit({ type: 'keys', purpose: 'gather', ...entry, timeout: verb.timeout });
     if (entry.digits === '' && !verb.actionOnEmptyResult) return undefined;
-    return { method: verb.method, url: new URL(verb.action ?? documentUrl, documentUrl).href, extra: { Digits: entry.digits, FinishedOnKey: entry.finishedOnKey } };
+    return { method: verb.method, url: action, extra: { Digits: entry.digits, FinishedOnKey: entry.finishedOnKey } };
   }
 
   /**

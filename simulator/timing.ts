@@ -1,5 +1,6 @@
 import type { CallEvent } from './call.ts';
 import type { SpokenSegment } from './twiml-document.ts';
+import { speakingSeconds } from './speech.ts';
 
 /**
  * How long a call takes a caller, estimated from the TwiML it really got: Japanese at 7.5 morae a
@@ -70,7 +71,7 @@ export interface TimelineEntry {
   /** Seconds after pick-up when this starts. */
   at: number;
   seconds: number;
-  kind: 'say' | 'pause' | 'keys' | 'silence';
+  kind: 'say' | 'pause' | 'keys' | 'silence' | 'speech';
   text: string;
   language?: string;
   /** For a <Say>: when each number read out starts, and the numbers. */
@@ -91,6 +92,12 @@ export function callTimeline(events: CallEvent[]): TimelineEntry[] {
     } else if (event.type === 'pause') {
       entries.push({ at, seconds: event.seconds, kind: 'pause', text: `(${event.seconds} s pause)` });
       at += event.seconds;
+    } else if (event.type === 'speech') {
+      // Speaking, then the pause Twilio waits before it takes the speech as ended; speech to a
+      // prompt that does not listen is followed by its whole timeout, as silence.
+      const seconds = speakingSeconds(event, { speechTimeout: event.heard ? event.speechTimeout : event.timeout });
+      entries.push({ at, seconds, kind: 'speech', text: `「${event.transcript}」${event.heard ? '' : ' (not listened to)'}` });
+      at += seconds;
     } else if (event.type === 'keys') {
       const pressed = event.digits.length + (event.finishedOnKey ? 1 : 0);
       const waited = event.ended === 'timeout' || event.ended === 'silence' ? event.timeout : 0;

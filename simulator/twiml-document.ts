@@ -262,8 +262,6 @@ function listeningOf(node: XmlNode, timeout: number): Listening {
 function gatherVerb(node: XmlNode): GatherVerb {
   const input = (node.attributes.input ?? 'dtmf').trim().split(/\s+/);
   if (input.some((i) => i !== 'dtmf' && i !== 'speech')) throw invalid(`<Gather input="${node.attributes.input}"> must be dtmf, speech or dtmf speech`);
-  // Until the interpreter hears speech (simulator/call.ts), a <Gather> that only listens cannot be played.
-  if (!input.includes('dtmf')) throw new CallFailure('unsupported', `<Gather input="${node.attributes.input}">: the simulator only takes keys (dtmf), not speech`);
   const finishOnKey = node.attributes.finishOnKey ?? '#';
   if (!/^[0-9*#]?$/.test(finishOnKey)) throw invalid(`<Gather finishOnKey="${finishOnKey}"> must be one of 0-9, * or #, or empty`);
   const timeout = intAttribute(node, 'timeout', 5, 1);

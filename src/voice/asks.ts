@@ -22,6 +22,8 @@ export function menuPrompt(deps: VoiceDeps, state: CallState, greet = false): Ve
   if (greet) speech.push(deps.flows.say('main-menu', 'welcome', locale));
   speech.push(deps.flows.say('main-menu', 'otherLanguage', otherLocale(locale)));
   speech.push(deps.flows.say('main-menu', 'menu', locale));
+  // Said once, at the greeting: every prompt after it listens too (SPEECH_INPUT).
+  if (greet && deps.config.speech.enabled) speech.push(deps.flows.say('speech', 'youCanSpeak', locale));
   return ask(deps, state, PATHS.menu, speech, { oneKey: true });
 }
 
@@ -38,7 +40,15 @@ export const askAfterFormalId = (deps: VoiceDeps, state: CallState) =>
 
 export const askFormalId = (deps: VoiceDeps, state: CallState) => ask(deps, state, PATHS.formalId, [deps.flows.say('sign-in', 'askFormalId', state.locale)]);
 
-export const askPin = (deps: VoiceDeps, state: CallState) => ask(deps, state, PATHS.pin, [deps.flows.say('sign-in', 'askPin', state.locale)]);
+/**
+ * The PIN: keys only unless SPEECH_PIN (a PIN said aloud can be overheard); when the other prompts
+ * listen, the caller is told why this one does not.
+ */
+export const askPin = (deps: VoiceDeps, state: CallState) => {
+  const keysOnly = !deps.config.speech.pin;
+  const why = keysOnly && deps.config.speech.enabled ? [deps.flows.say('speech', 'pinKeysOnly', state.locale)] : [];
+  return ask(deps, state, PATHS.pin, [deps.flows.say('sign-in', 'askPin', state.locale), ...why], { keysOnly });
+};
 
 /** A fresh nonce names one consent (renewal, purchase): the same nonce again is a Twilio retry. */
 export const newNonce = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 12);

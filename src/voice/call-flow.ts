@@ -8,6 +8,7 @@ import { PATHS, type StepPath } from './paths.ts';
 import { renewalConfirmed, renewalPaidByCard } from './renewal.ts';
 import { formalIdEntered, pinEntered } from './sign-in.ts';
 import type { VoiceStep } from './voice-step.ts';
+import { languageWords, listening, type Listens } from './heard.ts';
 
 /**
  * How a call moves: each webhook path, the step that answers it, and where its answer can lead.
@@ -43,7 +44,36 @@ import type { VoiceStep } from './voice-step.ts';
 /** What each charge buys once a card or the phone bill paid it (each step file exports its own). */
 const PAID_BY_PROCESSOR = { act: activationPaidByCard, ren: renewalPaidByCard, buy: purchasePaidByCard, apr: approvalPaidByCard };
 
-export const CALL_FLOW: Record<StepPath, VoiceStep> = {
+/**
+ * What each prompt hears besides keys (heard.ts): the words that stand for its keys, the amounts
+ * of the amount menu, or a number, read back in the groups it is written in before the step gets
+ * it. The PIN listens only with SPEECH_PIN (asks.ts askPin); <Pay> never listens.
+ */
+const YES_NO = { '1': ['yes'], '2': ['no'] } as const;
+const AGAIN_BUY_MENU = { '1': ['again'], '2': ['buy'], '0': ['menu'] } as const;
+const LISTENS: Partial<Record<StepPath, Listens>> = {
+  // A one-key choice at the menu, or (from the first-call greeting) the provisional ID itself.
+  [PATHS.menu]: { words: (_, s) => ({ '1': ['activate'], '2': ['buy'], '3': ['approve'], '4': ['renew'], '9': languageWords(s.locale)['9']!, '0': ['menu', 'again', ...languageWords(s.locale)['0']!] }), number: [3, 4, 4] },
+  [PATHS.provisionalId]: { number: [3, 4, 4] },
+  [PATHS.afterFormalId]: { words: () => AGAIN_BUY_MENU },
+  [PATHS.formalId]: { number: [3, 3, 3] },
+  [PATHS.pin]: { number: [] },
+  [PATHS.renewConfirm]: { words: () => ({ '1': ['yes', 'renew'], '2': ['no'] }) },
+  [PATHS.payAmount]: {
+    words: () => ({ '9': ['merchant'], '0': ['menu'] }),
+    amounts: (deps) => Object.fromEntries(deps.config.codeDenominations.map((amount, i) => [String(i + 1), amount])),
+  },
+  [PATHS.payMerchant]: { number: [4, 4] },
+  [PATHS.payConfirm]: { words: () => ({ '1': ['yes', 'buy'], '2': ['no'] }) },
+  [PATHS.payAfter]: { words: () => AGAIN_BUY_MENU },
+  [PATHS.approvalNumber]: { number: [4, 4] },
+  [PATHS.approvalDecision]: { words: () => ({ '1': ['yes', 'approve'], '2': ['no'] }) },
+  [PATHS.activationConsent]: { words: () => YES_NO },
+  [PATHS.cardKeep]: { words: () => YES_NO },
+  [PATHS.carrierCode]: { number: [] },
+};
+
+const STEPS_BY_PATH: Record<StepPath, VoiceStep> = {
   [PATHS.pickUp]: pickUp,
   [PATHS.menu]: chooseFromMenu,
   [PATHS.provisionalId]: provisionalIdEntered,
@@ -62,6 +92,13 @@ export const CALL_FLOW: Record<StepPath, VoiceStep> = {
   [PATHS.cardPaid]: cardPaidStep(PAID_BY_PROCESSOR),
   [PATHS.carrierCode]: carrierCodeStep(PAID_BY_PROCESSOR),
 };
+
+export const CALL_FLOW = Object.fromEntries(
+  Object.entries(STEPS_BY_PATH).map(([path, step]) => {
+    const listens = LISTENS[path as StepPath];
+    return [path, listens ? listening(path, listens, step) : step];
+  }),
+) as Record<StepPath, VoiceStep>;
 
 const STEPS = new Map<string, VoiceStep>(Object.entries(CALL_FLOW));
 

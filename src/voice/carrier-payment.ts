@@ -26,7 +26,7 @@ export const carrierCodeStep = (finish: Record<CardCharge, CardPaidFinisher>): V
     await abandonCarrierCharge(deps, { ...call, state }, charge);
     return hangUp(deps, state, ...why, ...notChargedNote(deps, state, 'carrier-billing'));
   };
-  if (code === '') {
+  if (code === '' && !call.misheard) {
     if (call.state.silences >= 1) return giveUp(call.state, deps.flows.say('common', 'noInputGoodbye', locale));
     const again = { ...call.state, silences: call.state.silences + 1 };
     return reply(again, [say(deps.flows.say('common', 'noInput', locale)), ...askCarrierCode(deps, again)]);

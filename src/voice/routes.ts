@@ -31,10 +31,23 @@ function callInput(req: Request, deps: VoiceDeps): CallInput | undefined {
     from: field(body, 'From') ?? '',
     to,
     digits: field(body, 'Digits', 128),
+    speech: speechResult(body),
     stirVerstat: field(body, 'StirVerstat'),
     state: parseCallState(req.query as Record<string, unknown>, deps.config.defaultLocale, to),
     payment: payResult(body),
   };
+}
+
+/**
+ * What the caller said, when the <Gather> listened ([Gather] action): SpeechResult, and Confidence
+ * when Twilio sent one (it need not); a Confidence that is not a number from 0 to 1 is as none.
+ */
+function speechResult(body: Record<string, unknown>): CallInput['speech'] {
+  const result = field(body, 'SpeechResult', 500);
+  if (result === undefined || result.trim() === '') return undefined;
+  const raw = field(body, 'Confidence', 32);
+  const confidence = raw === undefined || raw.trim() === '' ? undefined : Number(raw);
+  return { result, confidence: confidence !== undefined && Number.isFinite(confidence) && confidence >= 0 && confidence <= 1 ? confidence : undefined };
 }
 
 /**
@@ -63,6 +76,8 @@ function payResult(body: Record<string, unknown>): PayResult | undefined {
 export function voiceRouter(deps: VoiceDeps, logger: Logger): Router {
   const router = express.Router();
   const signedByTwilio = twilioSignatureCheck(deps.config.twilio.authToken, deps.config.publicBaseUrl);
+  // How a listening <Gather> hears each language (SPEECH_MODEL_*, SPEECH_TIMEOUT_*, SPEECH_HINTS_*).
+  const listening = deps.config.speech.byLocale;
   // The greeting is handed out again for every call in the same second and language: rendered once.
   const rendered = new WeakMap<object, string>();
   // Written directly: every call step answers with this, and Express's send (type lookup, charset
@@ -74,7 +89,7 @@ export function voiceRouter(deps: VoiceDeps, logger: Logger): Router {
     res.end(xml);
   };
   const apology = (req: Request) =>
-    renderTwiml(apologyReply(deps, parseCallState(req.query as Record<string, unknown>, deps.config.defaultLocale)), deps.flows.voices);
+    renderTwiml(apologyReply(deps, parseCallState(req.query as Record<string, unknown>, deps.config.defaultLocale)), deps.flows.voices, listening);
 
   const recordStatus = async (req: Request, res: express.Response) => {
     try {
@@ -111,14 +126,14 @@ export function voiceRouter(deps: VoiceDeps, logger: Logger): Router {
     // replay of a captured request, not a caller: it is answered, but nothing is done.
     if (path !== PATHS.pickUp && !callStateIsCurrent(call.state, deps.now())) {
       logger.warn({ ...requestLogFields(req, res), path, callSid: call.callSid }, 'signed call state has expired');
-      sendTwiml(res, renderTwiml(hangUp(deps, call.state, deps.flows.say('common', 'stepExpired', call.state.locale)), deps.flows.voices));
+      sendTwiml(res, renderTwiml(hangUp(deps, call.state, deps.flows.say('common', 'stepExpired', call.state.locale)), deps.flows.voices, listening));
       return;
     }
     try {
       const reply = await step(deps, call);
       let xml = path === PATHS.pickUp ? rendered.get(reply) : undefined;
       if (xml === undefined) {
-        xml = renderTwiml(reply, deps.flows.voices);
+        xml = renderTwiml(reply, deps.flows.voices, listening);
         if (path === PATHS.pickUp) rendered.set(reply, xml);
       }
       sendTwiml(res, xml);
