@@ -176,7 +176,9 @@ export async function placeCall(options: PlaceCallOptions, caller: Caller, onEve
   async function gather(verb: GatherVerb, documentUrl: string): Promise<Next | Ending | undefined> {
     for (const prompt of verb.prompts) await play(prompt);
     answeredMs ??= now();
-    const answer = await caller.keys({ purpose: 'gather', numDigits: verb.numDigits, finishOnKey: verb.finishOnKey, timeout: verb.timeout, listening: verb.listening?.language });
+    const request: KeyRequest = { purpose: 'gather', numDigits: verb.numDigits, finishOnKey: verb.finishOnKey, timeout: verb.timeout };
+    if (verb.listening) request.listening = verb.listening.language;
+    const answer = await caller.keys(request);
     if (answer === null) return ended('caller');
     const action = new URL(verb.action ?? documentUrl, documentUrl).href;
     const spoken = spokenEntry(answer);

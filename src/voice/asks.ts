@@ -46,8 +46,8 @@ export const askFormalId = (deps: VoiceDeps, state: CallState) => ask(deps, stat
  */
 export const askPin = (deps: VoiceDeps, state: CallState) => {
   const keysOnly = !deps.config.speech.pin;
-  const why = keysOnly && deps.config.speech.enabled ? [deps.flows.say('speech', 'pinKeysOnly', state.locale)] : [];
-  return ask(deps, state, PATHS.pin, [deps.flows.say('sign-in', 'askPin', state.locale), ...why], { keysOnly });
+  const prompt = keysOnly && deps.config.speech.enabled ? deps.flows.say('speech', 'askPinKeysOnly', state.locale) : deps.flows.say('sign-in', 'askPin', state.locale);
+  return ask(deps, state, PATHS.pin, [prompt], { keysOnly });
 };
 
 /** A fresh nonce names one consent (renewal, purchase): the same nonce again is a Twilio retry. */

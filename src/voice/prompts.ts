@@ -135,7 +135,7 @@ export const PROMPT_CATALOGUE = {
     notUnderstood: [],
     tryAgain: [],
     useKeypad: [],
-    pinKeysOnly: [],
+    askPinKeysOnly: [],
     youCanSpeak: [],
   },
   'payment-approval': {

@@ -72,7 +72,8 @@ describe('a keyboard alone: register → activate on the browser phone → log i
       return { above: prompt.bottom <= keypad.top, visible: prompt.top >= 0 && keypad.bottom <= window.innerHeight };
     });
     expect(onScreen).to.deep.equal({ above: true, visible: true });
-    await tabTo(page, '[data-testid=hangup]', 10, true);
+    // Back past the say field and its button (beside the keypad), to Hang up.
+    await tabTo(page, '[data-testid=hangup]', 14, true);
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => document.getElementById('simulator')!.dataset.state === 'ended');
     expect((await focused(page)).testId, 'after hanging up, focus goes to "Call"').to.equal('call');

@@ -314,10 +314,33 @@ describe('the call simulator plays TwiML the way Twilio does', () => {
       expect(unsupported.message).to.include('<Dial>');
     });
 
-    it('a <Gather> that only listens for speech is refused: the simulator takes keys', async () => {
-      const failure = await failingCall({ '/twilio/voice': twiml('<Gather input="speech"/>') });
-      expect(failure.kind).to.equal('unsupported');
-      expect(failure.message).to.include('speech');
+    it('speech to a <Gather> that listens posts SpeechResult and Confidence (no Digits) as Twilio does; Confidence may be left out; keys to input="speech" are not taken', async () => {
+      const listens = '<Gather input="dtmf speech" language="ja-JP" speechModel="numbers_and_commands" speechTimeout="2" hints="はい, 登録" action="/heard"><Say>どうぞ</Say></Gather><Redirect>/twilio/voice</Redirect>';
+      const { app, caller } = await call({ '/twilio/voice': twiml(listens), '/heard': twiml('<Hangup/>') }, ['say@0.87:ろくごーにー']);
+      expect(caller.asked[0]).to.deep.include({ listening: 'ja-JP' });
+      const [heard] = app.to('/heard');
+      expect(heard!.body).to.include({ SpeechResult: 'ろくごーにー', Confidence: '0.87' });
+      expect(heard!.body).to.not.have.property('Digits');
+      expect(heard!.signatureValid).to.equal(true);
+      const none = await call({ '/twilio/voice': twiml(listens), '/heard': twiml('<Hangup/>') }, ['say@none:はい']);
+      expect(none.app.to('/heard')[0]!.body).to.include({ SpeechResult: 'はい' }).and.not.have.property('Confidence');
+      const speechOnly = await call({ '/twilio/voice': twiml('<Gather input="speech" language="en-US" action="/heard"/><Hangup/>'), '/heard': twiml('<Hangup/>') }, ['123#']);
+      expect(speechOnly.app.to('/heard')).to.have.length(0);
+    });
+
+    it('speech to a <Gather input="dtmf"> is silence: nothing is posted and the next verb runs', async () => {
+      const { app, record } = await call({ '/twilio/voice': twiml('<Gather input="dtmf" action="/heard"><Say>Keys.</Say></Gather><Say>Nothing heard.</Say><Hangup/>'), '/heard': twiml('<Hangup/>') }, ['say:one two three']);
+      expect(app.to('/heard')).to.have.length(0);
+      expect(heard(record).map((s) => s.text)).to.deep.equal(['Keys.', 'Nothing heard.']);
+      expect(record.events.find((e) => e.type === 'speech')).to.deep.include({ heard: false });
+    });
+
+    it('a <Gather> that listens must name a speechModel Twilio lists, taking its language, and no speechTimeout="auto" with a model (warning 13335)', async () => {
+      const refused = async (attributes: string) => (await failingCall({ '/twilio/voice': twiml(`<Gather input="dtmf speech" ${attributes}/>`) })).message;
+      expect(await refused('speechModel="whisper-large"')).to.include('not one Twilio lists');
+      expect(await refused('speechModel="phone_call" language="ko-KR"')).to.include('does not take');
+      expect(await refused('speechModel="numbers_and_commands" speechTimeout="auto"')).to.include('13335');
+      expect((await failingCall({ '/twilio/voice': twiml('<Gather input="fax"/>') })).message).to.include('must be dtmf, speech or dtmf speech');
     });
 
     it('a <Redirect> loop stops after the request limit', async () => {

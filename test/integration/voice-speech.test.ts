@@ -129,7 +129,7 @@ describe('saying it instead of keying it', () => {
     await call.say('はい');
     const pin = findVerb(call.last.verbs, 'Gather')!;
     expect(pin.attributes.input).to.equal('dtmf');
-    expect(call.heardText()).to.include('声ではなくボタンで');
+    expect(call.heardText()).to.include('声に出さず');
     await call.say('よんはちにーなな');
     expect(call.heardText()).to.include('入力が確認できませんでした');
   });
