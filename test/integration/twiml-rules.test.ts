@@ -91,6 +91,44 @@ describe("every TwiML document the call flows produce keeps Twilio's rules", () 
     expect(offeredPressed.size, 'offered keys pressed').to.be.greaterThan(15);
   });
 
+  it('random walks where callers speak (words, numbers said, read-backs answered, nonsense) produce only valid TwiML, and every <Gather> but the PIN listens', async function () {
+    this.timeout(120_000);
+    const random = seeded(20261227);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const JA = ['ぜろ', 'いち', 'にー', 'さん', 'よん', 'ごー', 'ろく', 'なな', 'はち', 'きゅう'];
+    const EN = ['oh', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+    const said = (digits: string, language: string) => [...digits].map((d) => (language === 'ja-JP' ? JA : EN)[Number(d)]).join(language === 'ja-JP' ? '' : ' ');
+    const WORDS = ['はい', 'いいえ', '登録', '購入', '承認', '更新', 'イングリッシュ', '日本語', 'メニュー', 'もう一度', '千円', 'もしもし', 'yes', 'no', 'activate', 'buy', 'Japanese', 'menu', 'three thousand yen', 'hello'];
+    const documents = new Map<string, string>();
+    const readBacks = new Set<string>();
+    const keysOnly = new Set<string>();
+    for (let walk = 0; walk < 40; walk++) {
+      const call = new TestCall(app);
+      await call.dial();
+      for (let step = 0; step < 12 && !call.turn.ended; step++) {
+        for (const event of call.events) if (event.type === 'response' && event.contentType.includes('xml')) documents.set(event.body.replace(/t=\d+|rn=\w+|pn=\w+/g, ''), event.body);
+        const gather = findVerb(call.last.verbs, 'Gather')!;
+        const action = new URL(call.gatherAction());
+        if (action.searchParams.has('hd')) readBacks.add(action.pathname);
+        if (gather.attributes.input === 'dtmf') keysOnly.add(action.pathname);
+        const language = gather.attributes.language ?? 'ja-JP';
+        const number = { [PATHS.provisionalId]: pick(pending), [PATHS.formalId]: member.formalId, [PATHS.payMerchant]: shop.merchantId }[action.pathname];
+        const roll = random();
+        if (roll < 0.1) await call.silence();
+        else if (number && roll < 0.6) await call.say(said(number, language));
+        else if (roll < 0.75 && number) await call.press(`${number}#`);
+        else if (action.pathname === PATHS.pin) await call.press(`${PIN}#`);
+        else await call.say(pick(WORDS), random() < 0.2 ? 'none' : random() < 0.1 ? 0.1 : undefined);
+      }
+      if (!call.turn.ended) await call.hangUp();
+    }
+    const problems = [...documents.values()].flatMap((xml) => twimlProblems(xml).map((p) => `${p}\n    in ${xml.slice(0, 300)}`));
+    expect(problems, problems.slice(0, 5).join('\n')).to.deep.equal([]);
+    expect([...readBacks], 'numbers were read back').to.include.members([PATHS.provisionalId, PATHS.formalId]);
+    // Only the PIN (and a prompt after two misses in a row, asking for the keypad) takes keys alone.
+    expect([...keysOnly].filter((path) => path !== PATHS.pin && ![...documents.values()].some((xml) => xml.includes(path) && /ボタンで入力してください|use the keypad/.test(xml))), 'prompts that do not listen').to.deep.equal([]);
+  });
+
   it('the rules catch what Twilio would break: a <Gather> with nothing after it, a voice for another language, a long digit run, a currency sign', () => {
     const say = (attrs: string, body: string) => `<Say ${attrs}>${body}</Say>`;
     const doc = (body: string) => `<?xml version="1.0" encoding="UTF-8"?><Response>${body}</Response>`;
