@@ -99,4 +99,34 @@ describe('the call simulator in a real browser (headless Chromium)', function ()
     await page.waitForFunction(() => document.getElementById('simulator')!.dataset.state === 'ended');
     await page.close();
   });
+  it('a caller who speaks: the say field sends what the recogniser would write; the number is read back, yes activates', async () => {
+    const res = await fetch(`${app.url}/api/registrations`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'Koe Taro', email: 'koe@example.com' }) });
+    const { provisionalId } = (await res.json()) as { provisionalId: string };
+    const kana = ['ぜろ', 'いち', 'にー', 'さん', 'よん', 'ごー', 'ろく', 'なな', 'はち', 'きゅう'];
+    const page = await browser.context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${app.url}/simulator?lang=ja`);
+    expect(await page.isDisabled('[data-testid=say]'), 'nothing to say to before the call').to.equal(true);
+    await page.click('[data-testid=call]');
+    await waitForKeys(page, 0);
+    const sayIt = async (words: string) => {
+      const said = await page.locator('#transcript li.said').count();
+      await page.fill('[data-testid=say]', words);
+      await page.press('[data-testid=say]', 'Enter');
+      await page.waitForFunction((n) => document.getElementById('simulator')!.dataset.state !== 'busy' && document.querySelectorAll('#transcript li.said').length === n + 1, said, { timeout: 15_000 });
+    };
+    await sayIt('登録');
+    await sayIt([...provisionalId].map((d) => kana[Number(d)]).join(''));
+    const numbersHeard = () => page.locator('#transcript li.say[data-numbers]').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.numbers).filter(Boolean));
+    expect(await numbersHeard(), 'read back before anything is done').to.deep.equal([provisionalId]);
+    await sayIt('はい');
+    const transcript = (await page.textContent('[data-testid=transcript]'))!;
+    expect(transcript).to.include('あなた（声）: 「はい」');
+    expect((await numbersHeard())[1], 'the formal ID, twice').to.match(/^\d{9} \d{9}$/);
+    expect(pageErrors).to.deep.equal([]);
+    await page.click('[data-testid=hangup]');
+    await page.waitForFunction(() => document.getElementById('simulator')!.dataset.state === 'ended');
+    await page.close();
+  });
 });
