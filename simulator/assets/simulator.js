@@ -44,6 +44,7 @@ let call = null; // { id, waitingFor }
 let entry = '';
 let timer = null;
 let busy = false;
+let refocusSay = false; // the say field was used: focus goes back to it when the call listens again
 
 // Every transcript line says its language: a prompt its voice's (ja-JP, en-US), the rest the page's.
 function line(className, text, data = {}, language = root.dataset.lang) {
@@ -145,6 +146,8 @@ function applyTurn(turn) {
   }
   call = { id: turn.callId, waitingFor: turn.waitingFor };
   setKeysEnabled(Boolean(turn.waitingFor));
+  if (refocusSay && turn.waitingFor) $('say').focus({ preventScroll: true });
+  refocusSay = false;
   statusView.textContent = turn.waitingFor ? WORDS.waiting(turn.waitingFor) : '';
   root.dataset.state = turn.waitingFor ? 'waiting' : 'busy';
 }
@@ -208,6 +211,7 @@ $('say-form').addEventListener('submit', (event) => {
   if (!said || !call?.waitingFor || busy) return;
   clearTimeout(timer);
   if ('speechSynthesis' in window) speechSynthesis.cancel();
+  refocusSay = true;
   setKeysEnabled(false);
   root.dataset.state = 'busy';
   $('say').value = '';
