@@ -136,10 +136,11 @@ function applyTurn(turn) {
   if (turn.ended) {
     call = null;
     setKeysEnabled(false);
-    const hadFocus = document.activeElement === $('hangup') || keyButtons.includes(document.activeElement) || document.activeElement === $('silence');
+    const hadFocus = refocusSay || document.activeElement === $('hangup') || keyButtons.includes(document.activeElement) || document.activeElement === $('silence');
     $('call').disabled = false;
     $('hangup').disabled = true;
     if (hadFocus) $('call').focus();
+    refocusSay = false;
     statusView.textContent = '';
     root.dataset.state = 'ended';
     return;
