@@ -28,7 +28,7 @@ export type CallEvent =
   | { type: 'say'; text: string; segments: SpokenSegment[]; numbers: string[]; voice?: string; language?: string; loop: number }
   | { type: 'play'; url?: string; digits?: string; loop: number }
   | { type: 'pause'; seconds: number }
-  | { type: 'keys'; purpose: KeyRequest['purpose']; digits: string; finishedOnKey: string; ended: EntryEnd; ignored: string; timeout: number }
+  | { type: 'keys'; purpose: KeyRequest['purpose']; digits: string; finishedOnKey: string; ended: EntryEnd; ignored: string; unheeded?: number; timeout: number }
   | { type: 'redirect'; url: string; method: HttpMethod }
   | { type: 'pay-result'; result: string }
   | { type: 'ended'; by: 'app' | 'caller' | 'end-of-document' | 'reject' | 'failure'; callStatus: string; duration: number };

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { CallFailure } from '../../simulator/call-failure.ts';
 import { placeCall, type CallEvent, type CallRecord } from '../../simulator/call.ts';
 import { TEST_CARD_APPROVED, TEST_CARD_DECLINED } from '../../simulator/test-cards.ts';
+import { callTimeline } from '../../simulator/timing.ts';
 import { scriptedCaller, startTwimlApp, twiml, TWIML_APP_TOKEN, type CannedAnswer, type TwimlApp } from '../support/twiml-app.ts';
 
 const FROM = '+819011112222';
@@ -133,15 +134,23 @@ describe('the call simulator plays TwiML the way Twilio does', () => {
     expect(app.to('/again')[0]!.body).to.not.have.property('Digits');
   });
 
-  it('the finish key pressed before any digit falls through to the next verb, as silence does, unless actionOnEmptyResult', async () => {
+  it('the finish key pressed before any digit ends nothing: the caller waits out the timeout, then the call falls through as on silence', async () => {
     const plain = await call(
-      { '/twilio/voice': twiml('<Gather action="/m"><Say>Key a number, or # alone.</Say></Gather><Redirect method="POST">/again</Redirect>'), '/m': twiml('<Hangup/>'), '/again': twiml('<Hangup/>') },
+      { '/twilio/voice': twiml('<Gather action="/m" timeout="7"><Say>Key a number.</Say></Gather><Redirect method="POST">/again</Redirect>'), '/m': twiml('<Hangup/>'), '/again': twiml('<Hangup/>') },
       ['#'],
     );
     expect(plain.app.to('/m')).to.have.length(0);
     expect(plain.app.to('/again')).to.have.length(1);
+    // The time estimate counts the key and the whole timeout after it.
+    const wait = callTimeline(plain.record.events).find((e) => e.kind === 'keys')!;
+    expect(wait.seconds).to.equal(0.5 + 7);
     const withEmpty = await call({ '/twilio/voice': twiml('<Gather action="/m" actionOnEmptyResult="true"/>'), '/m': twiml('<Hangup/>') }, ['#']);
-    expect(withEmpty.app.to('/m')[0]!.body).to.include({ Digits: '', FinishedOnKey: '#' });
+    expect(withEmpty.app.to('/m')[0]!.body).to.include({ Digits: '', FinishedOnKey: '' });
+  });
+
+  it('digits keyed after a finish key that ended nothing are posted when the finish key follows them', async () => {
+    const { app } = await call({ '/twilio/voice': twiml('<Gather action="/m"/>'), '/m': twiml('<Hangup/>') }, ['#42#']);
+    expect(app.to('/m')[0]!.body).to.include({ Digits: '42', FinishedOnKey: '#' });
   });
 
   it('actionOnEmptyResult posts an empty Digits on silence', async () => {
