@@ -4,6 +4,7 @@ import { CallFailure } from './call-failure.ts';
 import { collectKeys, type EntryEnd } from './keys.ts';
 import { DEFAULT_PAY_PROMPTS, DEFAULT_PROCESSING_PROMPT, fakeToken, maskCard, cardType, PAY_RETRY_PROMPT, payFieldError, TEST_CARD_DECLINED } from './test-cards.ts';
 import { stripeConnector } from './stripe.ts';
+import { callTimeline } from './timing.ts';
 import { parseTwimlDocument, type SpokenSegment, type GatherVerb, type HttpMethod, type PayErrorType, type PayField, type PayVerb, type Prompt, type Verb } from './twiml-document.ts';
 
 /** What the caller is asked for: keys for a <Gather>, or one field of a <Pay>. */
@@ -157,9 +158,17 @@ export async function placeCall(options: PlaceCallOptions, caller: Caller, onEve
     return answer;
   }
 
-  const elapsedSeconds = () => (answeredMs === undefined ? 0 : Math.max(1, Math.ceil((now() - answeredMs) / 1000)));
+  /**
+   * CallDuration: what the caller lived through from pick-up, by the spoken-time estimate
+   * (timing.ts: every prompt said, key pressed and timeout waited), not the simulator's own
+   * wall-clock time, which is near zero for a scripted call. Whole seconds, rounded up, as Twilio's.
+   */
+  const spokenSeconds = () => {
+    const last = callTimeline(call.events).at(-1);
+    return Math.max(1, Math.ceil(last ? last.at + last.seconds : 0));
+  };
   const ended = (by: Extract<CallEvent, { type: 'ended' }>['by'], callStatus = 'completed'): Ending => ({
-    end: { type: 'ended', by, callStatus, duration: callStatus === 'completed' ? elapsedSeconds() : 0 },
+    end: { type: 'ended', by, callStatus, duration: callStatus === 'completed' && answeredMs !== undefined ? spokenSeconds() : 0 },
   });
 
   async function play(prompt: Prompt): Promise<void> {

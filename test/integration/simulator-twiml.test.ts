@@ -186,6 +186,21 @@ describe('the call simulator plays TwiML the way Twilio does', () => {
     expect(Number(status!.body.CallDuration)).to.equal(record.duration).and.to.be.greaterThan(0);
   });
 
+  it('CallDuration is what the caller lived through by the spoken-time estimate, not how fast the simulator ran', async () => {
+    // 10 words at 2.5 a second (4 s), a 3 s pause, one key (0.5 s), then 4 words (1.6 s): 9.1 s, rounded up.
+    const { record, app } = await call(
+      {
+        '/twilio/voice': twiml('<Say>One two three four five six seven eight nine ten.</Say><Pause length="3"/><Gather action="/m" numDigits="1"/>'),
+        '/m': twiml('<Say>Thank you, goodbye now.</Say><Hangup/>'),
+      },
+      ['5'],
+    );
+    const total = callTimeline(record.events).reduce((sum, e) => sum + e.seconds, 0);
+    expect(total).to.be.closeTo(9.1, 0.001);
+    expect(record.duration).to.equal(10);
+    expect(app.to('/twilio/voice/status')[0]!.body).to.include({ CallDuration: '10' });
+  });
+
   it('<Reject> before the call is answered ends it busy or unanswered, never billed', async () => {
     const busy = await call({ '/twilio/voice': twiml('<Reject reason="busy"/>') });
     expect(busy.app.to('/twilio/voice/status')[0]!.body).to.include({ CallStatus: 'busy', CallDuration: '0' });

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { callTimeline } from '../../simulator/timing.ts';
 import { keys } from '../../src/store/keys.ts';
 import { readLedger } from '../../src/accounts/ledger.ts';
 import { dammCheckDigit } from '../../src/identifiers/damm.ts';
@@ -198,11 +199,15 @@ describe('activating by phone', () => {
   it("when the caller hangs up, Twilio's status callback records how the call ended and how long it took", async () => {
     const call = new TestCall(app, '+819012345678');
     await call.dial();
+    const firstTurn = call.events;
     await call.hangUp();
     const statusAnswer = call.events.filter((e) => e.type === 'response').at(-1);
     expect(statusAnswer).to.deep.include({ status: 204 });
     const record = await app.redis.hgetall(keys.call(call.callSid));
     expect(record).to.include({ CallStatus: 'completed', From: '+819012345678' });
-    expect(Number(record.CallDuration)).to.be.at.least(1);
+    // CallDuration is the call's spoken time (the greeting heard in full), not the test's few milliseconds.
+    const greeting = callTimeline(firstTurn).reduce((sum, e) => sum + e.seconds, 0);
+    expect(greeting).to.be.greaterThan(5);
+    expect(Number(record.CallDuration)).to.equal(Math.ceil(greeting));
   });
 });
