@@ -40,6 +40,14 @@ export interface PlaceCallOptions {
   authToken: string;
   from: string;
   to: string;
+  /** The number that forwarded the call (Twilio's ForwardedFrom): a premium-rate number forwarding to the Twilio number. */
+  forwardedFrom?: string;
+  /** CNAM (CallerName), as with VoiceCallerIdLookup on. */
+  callerName?: string;
+  /** SHAKEN/STIR result (StirVerstat), as for a US caller with an identity header. */
+  stirVerstat?: string;
+  /** Fields Twilio may add to every request of the call ("Twilio occasionally adds parameters"): signed like the rest. */
+  extraParams?: Record<string, string>;
   /** Path of the "a call comes in" webhook under baseUrl. */
   voicePath?: string;
   /** Path of the status callback under baseUrl. */
@@ -70,6 +78,10 @@ export interface CallRecord {
   callSid: string;
   from: string;
   to: string;
+  forwardedFrom?: string;
+  callerName?: string;
+  stirVerstat?: string;
+  extraParams?: Record<string, string>;
   url: string;
   startedAt: string;
   events: CallEvent[];
@@ -81,7 +93,7 @@ export interface CallRecord {
 export { newCallSid };
 
 /** The body of every webhook Twilio sends for this call. */
-const callParams = (call: CallRecord, accountSid: string, callStatus: string) => inboundCallParams({ ...call, accountSid, callStatus });
+const callParams = (call: CallRecord, accountSid: string, callStatus: string) => inboundCallParams({ ...call, accountSid, callStatus }, call.extraParams);
 
 /** RFC 2822 time, as in Twilio's status callbacks. */
 const rfc2822 = (ms: number) => new Date(ms).toUTCString().replace('GMT', '+0000');
@@ -109,6 +121,10 @@ export async function placeCall(options: PlaceCallOptions, caller: Caller, onEve
     callSid: options.callSid ?? newCallSid(),
     from: options.from,
     to: options.to,
+    forwardedFrom: options.forwardedFrom,
+    callerName: options.callerName,
+    stirVerstat: options.stirVerstat,
+    extraParams: options.extraParams,
     url: `${baseUrl}${options.voicePath ?? '/twilio/voice'}`,
     startedAt: new Date(startedMs).toISOString(),
     events: [],

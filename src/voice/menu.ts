@@ -23,8 +23,9 @@ export const pickUp: VoiceStep = async (deps, call) => {
       verbs: [say(deps.flows.say('common', 'withheldNumber', first)), say(deps.flows.say('common', 'withheldNumber', otherLocale(first))), { verb: 'hangup' }],
     };
   }
-  // A caller still hears the menu when Redis is away: the language is a nicety, not a need.
-  const known = await deps.redis.get(keys.lineLocale(line)).catch(() => null);
+  // A caller still hears the menu when Redis is away: the language is a nicety, not a need. A
+  // caller ID that failed SHAKEN/STIR verification is not recognised as the line it claims.
+  const known = call.callerIdFailed ? null : await deps.redis.get(keys.lineLocale(line)).catch(() => null);
   return greeting(deps, LOCALES.find((l) => l === known) ?? call.state.locale);
 };
 

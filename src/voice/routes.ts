@@ -5,7 +5,7 @@ import { stepFor } from './call-flow.ts';
 import { PATHS, PAY_STATUS_PATH, STATUS_CALLBACK_PATH } from './paths.ts';
 import { twilioSignatureCheck } from './signature.ts';
 import { renderTwiml } from './twiml.ts';
-import { apologyReply, hangUp, type CallInput, type PayResult, type VoiceDeps } from './voice-step.ts';
+import { apologyReply, hangUp, whoTheCallerIs, type CallInput, type PayResult, type VoiceDeps } from './voice-step.ts';
 import { lastFourOf } from '../accounts/kept-card.ts';
 import { recordCallStatus } from './call-status.ts';
 import { twilioFormBody } from '../http/twilio-form-body.ts';
@@ -21,14 +21,24 @@ const usableCallSid = (body: Record<string, unknown>) => {
   return callSid && /^[A-Za-z0-9]{2,64}$/.test(callSid) ? callSid : undefined;
 };
 
+/** dialpass's own numbers: a From equal to one of them is a forwarding that lost the caller's number. */
+const ownNumbersOf = new WeakMap<VoiceDeps['config'], string[]>();
+function ownNumbers(config: VoiceDeps['config']): string[] {
+  let numbers = ownNumbersOf.get(config);
+  if (!numbers) ownNumbersOf.set(config, (numbers = [config.servicePhoneNumber, ...config.charging.premiumNumbers.map((n) => n.to)].map((n) => n.replace(/[\s()-]/g, ''))));
+  return numbers;
+}
+
 function callInput(req: Request, deps: VoiceDeps): CallInput | undefined {
   const body = (req.body ?? {}) as Record<string, unknown>;
   const callSid = usableCallSid(body);
   if (!callSid) return undefined;
   const to = field(body, 'To') ?? '';
+  const caller = whoTheCallerIs({ from: field(body, 'From'), forwardedFrom: field(body, 'ForwardedFrom'), to, stirVerstat: field(body, 'StirVerstat') }, ownNumbers(deps.config));
   return {
     callSid,
-    from: field(body, 'From') ?? '',
+    from: caller.from,
+    ...(caller.callerIdFailed ? { callerIdFailed: true } : {}),
     to,
     digits: field(body, 'Digits', 128),
     state: parseCallState(req.query as Record<string, unknown>, deps.config.defaultLocale, to),

@@ -15,9 +15,18 @@ export interface VoiceDeps extends CoreDeps {
 /** One webhook's worth of a call: who is calling, what they keyed, and the state carried so far. */
 export interface CallInput {
   callSid: string;
-  /** The calling number as Twilio sent it; '' when withheld (see callerLine). */
+  /**
+   * The calling line as dialpass takes it (whoTheCallerIs): Twilio's From, or '' when it is
+   * withheld, or when a forwarding replaced the caller's number with its own (see callerLine).
+   */
   from: string;
   to: string;
+  /**
+   * SHAKEN/STIR said the caller ID failed verification (StirVerstat TN-Validation-Failed…): the
+   * line is not trusted for what the line alone unlocks (the free re-read of a formal ID, the
+   * language remembered for it); it is still held to every per-line limit.
+   */
+  callerIdFailed?: boolean;
   /** Keys pressed in the gather that led here; undefined when Twilio fell through on silence. */
   digits?: string;
   state: CallState;
@@ -57,6 +66,23 @@ const LINE_LOCALE_TTL_SECONDS = 400 * 86400;
  * of ANONYMOUS, RESTRICTED, UNAVAIL(ABLE) or UNKNOWN with a plus (docs/TWILIO-BEHAVIOUR.md).
  */
 const WITHHELD_CALLER_IDS = new Set(['anonymous', 'restricted', 'unavailable', 'unknown', 'private', 'blocked', '+266696687', '+7378742833', '+2562533', '+8656696', '+86282452253']);
+
+/**
+ * Who is calling, from Twilio's fields (docs/TWILIO-BEHAVIOUR.md, "Who the caller is"): `From` is
+ * the caller's line, also on a call a premium-rate number forwarded to the Twilio number (the
+ * carrier keeps the calling number, docs/CHARGING.md; `ForwardedFrom` is then the premium-rate
+ * number, never the caller). A `From` that is the forwarding number itself, or one of dialpass's
+ * own numbers, means the forwarding lost the caller's number: no line, as if withheld, so that
+ * callers never share one line's limits, language or free re-reads. `StirVerstat` failing marks
+ * the caller ID as untrusted. Every other field (FromCountry…, CallerName, CallToken, and any
+ * Twilio adds) is ignored.
+ */
+export function whoTheCallerIs(fields: { from?: string; forwardedFrom?: string; to?: string; stirVerstat?: string }, ownNumbers: readonly string[]): { from: string; callerIdFailed: boolean } {
+  const compact = (n: string | undefined) => (n ?? '').trim().replace(/[\s()-]/g, '');
+  const from = compact(fields.from);
+  const lost = from !== '' && (from === compact(fields.forwardedFrom) || from === compact(fields.to) || ownNumbers.includes(from));
+  return { from: lost ? '' : (fields.from ?? ''), callerIdFailed: /^TN-Validation-Failed/i.test(fields.stirVerstat ?? '') };
+}
 
 /** The calling line, or undefined when the caller withheld their number: such a call shares nothing with others. */
 export function callerLine(from: string): string | undefined {

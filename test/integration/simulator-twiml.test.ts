@@ -43,7 +43,30 @@ describe('the call simulator plays TwiML the way Twilio does', () => {
     expect(first!.body).to.include({ From: FROM, To: TO, Caller: FROM, Called: TO, CallStatus: 'ringing', Direction: 'inbound', ApiVersion: '2010-04-01' });
     expect(first!.body.CallSid).to.match(/^CA[0-9a-f]{32}$/);
     expect(first!.body.AccountSid).to.match(/^AC[0-9a-f]{32}$/);
+    // Where each number is ([Voice webhooks]): a Japanese mobile and a Japanese number, country only.
+    expect(first!.body).to.include({ FromCountry: 'JP', FromState: '', FromCity: '', FromZip: '', ToCountry: 'JP', ToCity: '', CallerCountry: 'JP', CalledCountry: 'JP' });
+    // CallToken: a JSON token, the same on every request of the call; nothing that does not apply.
+    const token = JSON.parse(first!.body.CallToken!);
+    expect(token.parentCallInfoToken).to.be.a('string').with.length.above(100);
+    expect(app.requests.map((r) => r.body.CallToken).filter(Boolean)).to.satisfy((all: string[]) => all.every((t) => t === first!.body.CallToken));
+    expect(first!.body).to.not.have.any.keys('ForwardedFrom', 'CallerName', 'StirVerstat');
     expect(app.requests.every((r) => r.signatureValid)).to.equal(true);
+  });
+
+  it('a forwarded US call carries ForwardedFrom, CallerName, StirVerstat and its numbers\' state, city and ZIP, all signed', async () => {
+    app = await startTwimlApp({ '/twilio/voice': twiml('<Gather action="/m" numDigits="1"/>'), '/m': twiml('<Hangup/>') });
+    await placeCall(
+      { baseUrl: app.url, authToken: TWIML_APP_TOKEN, from: '+14155550123', to: '+12125550199', forwardedFrom: '+13125550100', callerName: 'DOE JANE', stirVerstat: 'TN-Validation-Passed-A' },
+      scriptedCaller(['3']),
+    );
+    for (const request of [app.to('/twilio/voice')[0]!, app.to('/m')[0]!]) {
+      expect(request.signatureValid).to.equal(true);
+      expect(request.body).to.include({
+        From: '+14155550123', FromCountry: 'US', FromState: 'CA', FromCity: 'SAN FRANCISCO', FromZip: '94103',
+        To: '+12125550199', ToCountry: 'US', ToState: 'NY', ToCity: 'NEW YORK', ToZip: '10001',
+        ForwardedFrom: '+13125550100', CallerName: 'DOE JANE', StirVerstat: 'TN-Validation-Passed-A',
+      });
+    }
   });
 
   it('a request signed with another token is refused by the app, and the simulator stops with an HTTP error', async () => {

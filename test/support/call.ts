@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { expect } from 'chai';
 import { BrowserCall, type Turn } from '../../simulator/browser-calls.ts';
-import type { CallEvent } from '../../simulator/call.ts';
+import type { CallEvent, PlaceCallOptions } from '../../simulator/call.ts';
 import { newCallSid, type TestApp, type TwilioPostResult } from './harness.ts';
 import { findVerb, parseTwiml } from './twiml.ts';
 import { twimlProblems } from './twiml-rules.ts';
@@ -47,6 +47,8 @@ export class TestCall {
     readonly from = uniqueCallerNumber(),
     /** The number dialled (Twilio's To): SERVICE_PHONE_NUMBER unless a test calls another premium-rate number. */
     readonly to = app.config.servicePhoneNumber,
+    /** What else Twilio says about this call: ForwardedFrom, CallerName, StirVerstat, fields it adds, how the number's URLs are set. */
+    readonly twilio: Partial<Pick<PlaceCallOptions, 'forwardedFrom' | 'callerName' | 'stirVerstat' | 'extraParams'>> = {},
   ) {}
 
   async dial(): Promise<TwilioPostResult> {
@@ -62,6 +64,7 @@ export class TestCall {
         authToken: this.app.config.twilio.authToken,
         from: this.from,
         to: this.to,
+        ...this.twilio,
         callSid: this.callSid,
         fetch: recordingFetch,
         payConnectors: payConnectorsOf(this.app),
