@@ -52,6 +52,9 @@ export interface PlaceCallOptions {
   voicePath?: string;
   /** Path of the status callback under baseUrl. */
   statusPath?: string;
+  /** The number's VoiceMethod and StatusCallbackMethod (POST unless set): GET puts every field in the URL's query. */
+  voiceMethod?: HttpMethod;
+  statusCallbackMethod?: HttpMethod;
   /**
    * Where requests for baseUrl really go (the app's own listener), as a tunnel or proxy in front of
    * it would forward them. The signature is still computed over the public URL.
@@ -329,11 +332,12 @@ export async function placeCall(options: PlaceCallOptions, caller: Caller, onEve
       SequenceNumber: '0',
     };
     const url = `${baseUrl}${options.statusPath ?? '/twilio/voice/status'}`;
-    const res = await webhook('POST', url, params);
-    if (res.status < 200 || res.status >= 300) throw new CallFailure('http', `POST ${url} (status callback) answered ${res.status}`);
+    const method = options.statusCallbackMethod ?? 'POST';
+    const res = await webhook(method, url, params);
+    if (res.status < 200 || res.status >= 300) throw new CallFailure('http', `${method} ${url} (status callback) answered ${res.status}`);
   }
 
-  let next: Next | Ending = { method: 'POST', url: call.url, extra: {} };
+  let next: Next | Ending = { method: options.voiceMethod ?? 'POST', url: call.url, extra: {} };
   try {
     while (!('end' in next)) {
       if (++requests > maxRequests) throw new CallFailure('too-many-requests', `more than ${maxRequests} webhook requests in one call (a <Redirect> loop?)`);

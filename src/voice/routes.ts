@@ -29,6 +29,23 @@ function ownNumbers(config: VoiceDeps['config']): string[] {
   return numbers;
 }
 
+/**
+ * A GET webhook (the number's VoiceMethod, StatusCallbackMethod or VoiceFallbackMethod set to
+ * GET) is served exactly as a POST: Twilio then puts its fields in the query string, after any
+ * query of the URL itself, and signs the whole URL ([Twilio's request], [Security]). Twilio's
+ * field names start with a capital letter (CallSid, From, Digits…) and the call state dialpass
+ * puts in its URLs uses lower-case names only (call-state.ts), so the two never mix.
+ */
+const isTwilioField = (name: string) => /^[A-Z]/.test(name);
+function stateQuery(req: Request): Record<string, unknown> {
+  const query = req.query as Record<string, unknown>;
+  if (req.method !== 'GET') return query;
+  return Object.fromEntries(Object.entries(query).filter(([name]) => !isTwilioField(name)));
+}
+function fieldsOfGet(req: Request): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(req.query as Record<string, unknown>).filter(([name]) => isTwilioField(name)));
+}
+
 function callInput(req: Request, deps: VoiceDeps): CallInput | undefined {
   const body = (req.body ?? {}) as Record<string, unknown>;
   const callSid = usableCallSid(body);
@@ -41,7 +58,7 @@ function callInput(req: Request, deps: VoiceDeps): CallInput | undefined {
     ...(caller.callerIdFailed ? { callerIdFailed: true } : {}),
     to,
     digits: field(body, 'Digits', 128),
-    state: parseCallState(req.query as Record<string, unknown>, deps.config.defaultLocale, to),
+    state: parseCallState(stateQuery(req), deps.config.defaultLocale, to),
     payment: payResult(body),
   };
 }
@@ -82,8 +99,7 @@ export function voiceRouter(deps: VoiceDeps, logger: Logger): Router {
     res.setHeader('Content-Length', Buffer.byteLength(xml));
     res.end(xml);
   };
-  const apology = (req: Request) =>
-    renderTwiml(apologyReply(deps, parseCallState(req.query as Record<string, unknown>, deps.config.defaultLocale)), deps.flows.voices);
+  const apology = (req: Request) => renderTwiml(apologyReply(deps, parseCallState(stateQuery(req), deps.config.defaultLocale)), deps.flows.voices);
 
   const recordStatus = async (req: Request, res: express.Response) => {
     try {
@@ -99,17 +115,19 @@ export function voiceRouter(deps: VoiceDeps, logger: Logger): Router {
 
   const answerStep = async (req: Request, res: express.Response) => {
     const path = `/twilio${req.path}`;
-    if (path === STATUS_CALLBACK_PATH && req.method === 'POST') {
+    const method = req.method === 'GET' || req.method === 'POST' ? req.method : undefined;
+    if (method === 'GET') req.body = fieldsOfGet(req);
+    if (path === STATUS_CALLBACK_PATH && method) {
       // Not stored (Redis down): a 503 shows in Twilio's debugger and alerts instead of a silent loss.
       const stored = await recordStatus(req, res);
       res.status(stored ? 204 : 503).end();
       return;
     }
-    if (path === PAY_STATUS_PATH && req.method === 'POST') {
+    if (path === PAY_STATUS_PATH && method) {
       res.status(204).end();
       return;
     }
-    const step = req.method === 'POST' ? stepFor(path) : undefined;
+    const step = method ? stepFor(path) : undefined;
     const call = step && callInput(req, deps);
     if (!step || !call) {
       logger.warn({ ...requestLogFields(req, res), path }, step ? 'Twilio request without a usable CallSid' : 'Twilio requested an unknown voice path');

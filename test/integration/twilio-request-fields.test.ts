@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import twilio from 'twilio';
 import { readLedger } from '../../src/accounts/ledger.ts';
 import { keys } from '../../src/store/keys.ts';
 import { register, startTestApp, type TestApp } from '../support/harness.ts';
@@ -101,5 +102,35 @@ describe('who is calling, by every field Twilio sends', () => {
     const request = call.events.find((e) => e.type === 'request')!;
     expect(request).to.have.nested.property('params.AddedByTwilioOneDay');
     expect(request).to.have.nested.property('params.FromState', 'NY');
+  });
+
+  it('a number set to GET (voice URL and status callback) is served exactly as with POST: fields in the query, signed over the whole URL', async () => {
+    const line = uniqueCallerNumber();
+    const { provisionalId } = await register(app);
+    const call = new TestCall(app, line, undefined, { voiceMethod: 'GET', statusCallbackMethod: 'GET' });
+    await call.dial();
+    const first = call.events.find((e) => e.type === 'request')!;
+    expect(first).to.include({ method: 'GET' });
+    expect(new URL((first as { url: string }).url).searchParams.get('CallSid')).to.equal(call.callSid);
+    expect(call.last.status).to.equal(200);
+    expect(spokenText(call.last.verbs)).to.include('ダイヤルパス');
+    await call.press('1');
+    const { verbs } = await call.press(`${provisionalId}#`);
+    expect(spokenNumbers(verbs)).to.have.length(2);
+    expect((await readLedger(app.redis, provisionalId))[0]!.from).to.equal(line);
+    await call.hangUp();
+    const status = call.events.filter((e) => e.type === 'response').at(-1)!;
+    expect(status).to.include({ status: 204 });
+    expect(await app.redis.hget(keys.call(call.callSid), 'CallStatus')).to.equal('completed');
+  });
+
+  it('a GET whose signature does not cover its query is refused (403), as a POST would be', async () => {
+    const call = new TestCall(app, uniqueCallerNumber(), undefined, { voiceMethod: 'GET' });
+    await call.dial();
+    const request = call.events.find((e) => e.type === 'request') as { url: string };
+    const signature = twilio.getExpectedTwilioSignature(app.config.twilio.authToken, request.url, {});
+    const send = (url: string) => fetch(app.url + new URL(url).pathname + new URL(url).search, { headers: { 'X-Twilio-Signature': signature } });
+    expect((await send(request.url)).status).to.equal(200);
+    expect((await send(request.url.replace(/From=[^&]+/, 'From=%2B819000000000'))).status).to.equal(403);
   });
 });

@@ -48,7 +48,7 @@ export class TestCall {
     /** The number dialled (Twilio's To): SERVICE_PHONE_NUMBER unless a test calls another premium-rate number. */
     readonly to = app.config.servicePhoneNumber,
     /** What else Twilio says about this call: ForwardedFrom, CallerName, StirVerstat, fields it adds, how the number's URLs are set. */
-    readonly twilio: Partial<Pick<PlaceCallOptions, 'forwardedFrom' | 'callerName' | 'stirVerstat' | 'extraParams'>> = {},
+    readonly twilio: Partial<Pick<PlaceCallOptions, 'forwardedFrom' | 'callerName' | 'stirVerstat' | 'extraParams' | 'voiceMethod' | 'statusCallbackMethod'>> = {},
   ) {}
 
   async dial(): Promise<TwilioPostResult> {
