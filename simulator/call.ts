@@ -32,6 +32,7 @@ export type CallEvent =
   | { type: 'keys'; purpose: KeyRequest['purpose']; digits: string; finishedOnKey: string; ended: EntryEnd; ignored: string; unheeded?: number; timeout: number }
   | { type: 'redirect'; url: string; method: HttpMethod }
   | { type: 'pay-result'; result: string }
+  | { type: 'fallback'; errorCode: string; errorUrl: string; why: string }
   | { type: 'ended'; by: 'app' | 'caller' | 'end-of-document' | 'reject' | 'failure'; callStatus: string; duration: number };
 
 export interface PlaceCallOptions {
@@ -52,6 +53,14 @@ export interface PlaceCallOptions {
   voicePath?: string;
   /** Path of the status callback under baseUrl. */
   statusPath?: string;
+  /**
+   * The number's VoiceFallbackUrl (and VoiceFallbackMethod, POST unless set): requested, with
+   * ErrorCode and ErrorUrl, when the voice URL or an action or <Redirect> URL fails: an HTTP error
+   * status (11200), no answer within the request time-out or no connection (11205), a document
+   * that is not TwiML (12100). Without it the call ends on the failure.
+   */
+  fallbackUrl?: string;
+  fallbackMethod?: HttpMethod;
   /** The number's VoiceMethod and StatusCallbackMethod (POST unless set): GET puts every field in the URL's query. */
   voiceMethod?: HttpMethod;
   statusCallbackMethod?: HttpMethod;
@@ -103,7 +112,10 @@ const rfc2822 = (ms: number) => new Date(ms).toUTCString().replace('GMT', '+0000
 
 const XML_TYPES = /^(text\/xml|application\/xml|text\/html)\b/;
 
-type Next = { method: HttpMethod; url: string; extra: Record<string, string> };
+type Next = { method: HttpMethod; url: string; extra: Record<string, string>; fallback?: boolean };
+
+/** Why a TwiML request failed, as the ErrorCode Twilio hands the fallback URL ([11205], [Availability]). */
+const ERROR_CODES = { httpStatus: '11200', connection: '11205', invalidTwiml: '12100' } as const;
 type Ending = { end: CallEvent & { type: 'ended' } };
 
 /**
@@ -342,15 +354,33 @@ export async function placeCall(options: PlaceCallOptions, caller: Caller, onEve
     while (!('end' in next)) {
       if (++requests > maxRequests) throw new CallFailure('too-many-requests', `more than ${maxRequests} webhook requests in one call (a <Redirect> loop?)`);
       const status = answeredMs === undefined ? 'ringing' : 'in-progress';
-      const res = await webhook(next.method, next.url, { ...callParams(call, accountSid, status), ...next.extra });
       const where = `${next.method} ${next.url}`;
-      if (res.status < 200 || res.status >= 300) throw new CallFailure('http', `${where} answered ${res.status}${res.body ? `: ${res.body.slice(0, 200)}` : ''}`);
-      const type = res.contentType.toLowerCase();
       let verbs: Verb[];
-      if (XML_TYPES.test(type)) verbs = parseTwimlDocument(res.body);
-      // Twilio plays an audio file answered in place of TwiML.
-      else if (type.startsWith('audio/')) verbs = [{ verb: 'Play', url: next.url, loop: 1 }];
-      else throw new CallFailure('invalid-twiml', `invalid TwiML: ${where} answered with Content-Type "${res.contentType}", not XML`);
+      try {
+        let res: Awaited<ReturnType<typeof webhook>>;
+        try {
+          res = await webhook(next.method, next.url, { ...callParams(call, accountSid, status), ...next.extra });
+        } catch (error) {
+          throw Object.assign(error as Error, { errorCode: ERROR_CODES.connection });
+        }
+        if (res.status < 200 || res.status >= 300) {
+          throw Object.assign(new CallFailure('http', `${where} answered ${res.status}${res.body ? `: ${res.body.slice(0, 200)}` : ''}`), { errorCode: ERROR_CODES.httpStatus });
+        }
+        const type = res.contentType.toLowerCase();
+        if (XML_TYPES.test(type)) verbs = parseTwimlDocument(res.body);
+        // Twilio plays an audio file answered in place of TwiML.
+        else if (type.startsWith('audio/')) verbs = [{ verb: 'Play', url: next.url, loop: 1 }];
+        else throw new CallFailure('invalid-twiml', `invalid TwiML: ${where} answered with Content-Type "${res.contentType}", not XML`);
+      } catch (error) {
+        // Twilio requests the number's fallback URL once the TwiML could not be had ([Availability]):
+        // never for the fallback's own failure, which ends the call.
+        const errorCode = (error as { errorCode?: string }).errorCode ?? (error instanceof CallFailure && error.kind === 'invalid-twiml' ? ERROR_CODES.invalidTwiml : undefined);
+        if (!options.fallbackUrl || next.fallback || !errorCode || !(error instanceof CallFailure)) throw error;
+        const fallbackUrl = new URL(options.fallbackUrl, baseUrl).href;
+        await emit({ type: 'fallback', errorCode, errorUrl: next.url, why: error.message });
+        next = { method: options.fallbackMethod ?? 'POST', url: fallbackUrl, extra: { ErrorCode: errorCode, ErrorUrl: next.url }, fallback: true };
+        continue;
+      }
       next = await execute(verbs, next.url);
     }
   } catch (error) {

@@ -15,7 +15,7 @@ describe('the call simulator plays TwiML the way Twilio does', () => {
     app = undefined;
   });
 
-  async function call(routes: Record<string, CannedAnswer>, keys: (string | null)[] = [], extra: { maxRequests?: number } = {}) {
+  async function call(routes: Record<string, CannedAnswer>, keys: (string | null)[] = [], extra: { maxRequests?: number; fallbackUrl?: string; requestTimeoutMs?: number } = {}) {
     app = await startTwimlApp(routes);
     const caller = scriptedCaller(keys);
     const record = await placeCall({ baseUrl: app.url, authToken: TWIML_APP_TOKEN, from: FROM, to: TO, ...extra }, caller);
@@ -316,6 +316,41 @@ describe('the call simulator plays TwiML the way Twilio does', () => {
   });
 
   describe('what stops a call with an error', () => {
+    it('with a fallback URL, an action URL answering 500 makes Twilio request the fallback with ErrorCode 11200 and ErrorUrl, signed, and the call plays what it answers', async () => {
+      const { record, app } = await call(
+        {
+          '/twilio/voice': twiml('<Gather action="/step?x=1" numDigits="1"/>'),
+          '/step': { status: 500, type: 'text/plain', body: 'boom' },
+          '/fallback': twiml('<Say>Sorry.</Say><Hangup/>'),
+        },
+        ['1'],
+        { fallbackUrl: '/fallback' },
+      );
+      const [fallback] = app.to('/fallback');
+      expect(fallback!.signatureValid).to.equal(true);
+      expect(fallback!.body).to.include({ ErrorCode: '11200', ErrorUrl: `${app.url}/step?x=1`, CallStatus: 'in-progress', From: FROM });
+      expect(fallback!.body).to.not.have.property('Digits');
+      expect(heard(record).map((s) => s.text)).to.deep.equal(['Sorry.']);
+      expect(record.events.find((e) => e.type === 'fallback')).to.include({ errorCode: '11200' });
+      expect(ended(record)).to.include({ by: 'app' });
+    });
+
+    it('with a fallback URL, no answer within the request time-out (Twilio: 15 s) is error 11205, and the voice URL failing is handled the same way', async () => {
+      const { app } = await call(
+        { '/twilio/voice': { body: twiml('<Hangup/>'), delayMs: 1500 }, '/fallback': twiml('<Say>Sorry.</Say>') },
+        [],
+        { fallbackUrl: '/fallback', requestTimeoutMs: 300 },
+      );
+      expect(app.to('/fallback')[0]!.body).to.include({ ErrorCode: '11205', ErrorUrl: `${app.url}/twilio/voice`, CallStatus: 'ringing' });
+    });
+
+    it('a fallback that fails too ends the call with the error; so does a 500 with no fallback URL', async () => {
+      app = await startTwimlApp({ '/twilio/voice': { status: 503, body: 'down' }, '/fallback': { status: 500, body: 'down too' } });
+      const failure = await placeCall({ baseUrl: app.url, authToken: TWIML_APP_TOKEN, from: FROM, to: TO, fallbackUrl: '/fallback' }, scriptedCaller([])).catch((e) => e);
+      expect(failure).to.be.instanceOf(CallFailure);
+      expect(app.to('/fallback')).to.have.length(1);
+    });
+
     it('an HTTP 500 stops the call with an HTTP error, after the status callback', async () => {
       const failure = await failingCall({ '/twilio/voice': { status: 500, type: 'text/plain', body: 'boom' } });
       expect(failure.kind).to.equal('http');
