@@ -1,5 +1,6 @@
 // npm run call: places a simulated inbound call against a running dialpass (or any Twilio voice
 // app), signed like Twilio's, and plays its TwiML in the terminal. See docs/SIMULATOR.md.
+import { FALLBACK_PATH } from '../src/voice/paths.ts';
 import { payConnectorsFor } from './lib/simulator-routers.ts';
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -162,6 +163,7 @@ function printer(verbose: boolean, speak: (text: string, language?: string) => P
         console.log(`  …  pause ${event.seconds}s`);
         break;
       case 'keys':
+        if (event.unheeded) console.log(`     (# before any digit ends nothing: the caller waits out the ${event.timeout}s timeout)`);
         if (event.ignored) console.log(`     (keys after the entry ended are dropped: ${event.ignored})`);
         break;
       case 'redirect':
@@ -169,6 +171,9 @@ function printer(verbose: boolean, speak: (text: string, language?: string) => P
         break;
       case 'pay-result':
         console.log(`  💳 payment result: ${event.result}`);
+        break;
+      case 'fallback':
+        console.log(`  ⚠  error ${event.errorCode} at ${event.errorUrl} (${event.why}): Twilio requests the fallback URL`);
         break;
       case 'ended':
         console.log(`  ☎  call ended (${event.by}): ${event.callStatus}, ${event.duration}s`);
@@ -227,7 +232,7 @@ async function main(): Promise<number> {
   console.log(`📞 calling ${to} from ${from}: POST ${baseUrl}/twilio/voice${connect ? ` (via ${connect})` : ''}`);
   let failure: CallFailure | undefined;
   try {
-    record = await placeCall({ baseUrl, connectTo: connect, authToken: config.twilio.authToken, from, to, payConnectors: payConnectorsFor(config) }, caller, async (event) => {
+    record = await placeCall({ baseUrl, connectTo: connect, authToken: config.twilio.authToken, from, to, payConnectors: payConnectorsFor(config), fallbackUrl: `${baseUrl}${FALLBACK_PATH}` }, caller, async (event) => {
       events.push(event);
       await show(event);
     });

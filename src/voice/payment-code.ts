@@ -10,6 +10,7 @@ import { methodFor } from '../charging/methods.ts';
 import type { Speech, Verb, VoiceReply } from './twiml.ts';
 import { apologyReply, callerLine, heard, keyed, reply, say, silence, wrongEntry, type CallInput, type PayResult, type VoiceDeps, type VoiceStep, type CardPaidFinisher } from './voice-step.ts';
 import { maskedCard } from '../accounts/kept-card.ts';
+import { expectResult } from './unheard.ts';
 
 // Flow values in the signed URL state: a = amount, mr = merchant (9 at the amounts), pn = purchase nonce.
 
@@ -112,6 +113,8 @@ export async function buy(deps: VoiceDeps, call: CallInput, state: CallState, pa
   const memberId = state.memberId!;
   const line = callerLine(call.from);
   const card = payment && { confirmationCode: payment.confirmationCode ?? '', maskedCard: maskedCard(payment.last4 ?? '') };
+  // Noted before it charges: if this answer never reaches the caller, the next call reads the code.
+  const note = await expectResult(deps, memberId, call.callSid, `buy-${pn}`);
   const result = await buyCode(deps, { memberId, callSid: call.callSid, from: line ?? '', to: state.to, nonce: pn!, amount: Number(a), merchantId: mr, payment: card });
   if (result.outcome === 'cap_exceeded') return capRefusal(deps, state, result.remaining);
   const verbs = codeSpeech(deps, state, result, 'issued');
@@ -129,8 +132,8 @@ export async function buy(deps: VoiceDeps, call: CallInput, state: CallState, pa
     }
     verbs.push(say(deps.flows.say('payment-code', 'sentBySms', locale)));
   }
-  const after = { ...state, premiumPaid: state.premiumPaid || methodFor(deps.config, 'code_purchase') === 'premium-rate', extra: { pn: pn! } };
-  return reply(after, [...verbs, ...askAfterCode(deps, after)]);
+  const after = { ...state, premiumPaid: state.premiumPaid || methodFor(deps.config, 'code_purchase') === 'premium-rate', delivered: note, extra: { pn: pn! } };
+  return { ...reply(after, [...verbs, ...askAfterCode(deps, after)]), tells: { memberId, notes: note } };
 }
 
 /** After the code: 1 hears it again, 2 buys another, 0 main menu. */

@@ -19,6 +19,7 @@ export const PROMPT_CATALOGUE = {
     noInputGoodbye: [],
     withheldNumber: [],
     stepExpired: [],
+    fallback: [],
   },
   'main-menu': {
     welcome: [],
@@ -53,6 +54,7 @@ export const PROMPT_CATALOGUE = {
     renewed: ['amount', 'date'],
     alreadyRenewed: ['date'],
     cancelled: [],
+    unheardRenewed: ['date'],
   },
   'payment-code': {
     amountOption: ['amount', 'key'],
@@ -77,6 +79,7 @@ export const PROMPT_CATALOGUE = {
     codeNumbersIntro: [],
     codeNumberOption: ['amount', 'number'],
     codeNumbersEnd: [],
+    unheardCode: ['amount', 'code', 'date'],
   },
   charging: {
     beforePremiumRate: [],
@@ -127,6 +130,7 @@ export const PROMPT_CATALOGUE = {
     approved: ['amount', 'merchant'],
     declined: [],
     capExceeded: ['cap', 'remaining'],
+    unheardApproved: ['amount', 'merchant'],
   },
 } as const satisfies Record<string, Record<string, readonly string[]>>;
 

@@ -194,3 +194,14 @@ export const apologyReply = (deps: Pick<VoiceDeps, 'flows'>, state: Pick<CallSta
   locale: state.locale,
   verbs: [{ verb: 'say', speech: deps.flows.say('common', 'apology', state.locale) }, { verb: 'hangup' }],
 });
+
+/**
+ * What the fallback URL answers (Twilio requests it when a step failed or answered after 15 s): true
+ * whatever happened before, since the step may have completed or not. Said in `locales`, in order,
+ * then the call ends. A static copy (`npm run twilio:configure -- --print-fallback-twiml`) can be
+ * hosted apart from the app.
+ */
+export const fallbackReply = (deps: Pick<VoiceDeps, 'flows'>, locales: readonly Locale[]): VoiceReply => ({
+  locale: locales[0]!,
+  verbs: [...locales.map((locale) => say(deps.flows.say('common', 'fallback', locale))), { verb: 'hangup' }],
+});
