@@ -31,7 +31,7 @@ export const amountChosen: VoiceStep = async (deps, call) => {
   // premium-rate: this number may not bill this amount (another does), or this call has paid already.
   const point = pricePointIn(deps, state, 'code_purchase', amount);
   if (!point.collectable) return point.why === 'elsewhere' ? reply(state, [...notSoldHere(deps, state, point, amount).map(say), ...askAmount(deps, state)]) : mainMenu(deps, state, ...notSoldHere(deps, state, point, amount));
-  const next = { ...state, extra: { a: String(amount), ...(merchant ? { mr: merchant } : {}), pn: newNonce() } };
+  const next = { ...state, extra: { a: String(amount), ...(merchant ? { mr: merchant, ...(state.extra.mn ? { mn: state.extra.mn } : {}) } : {}), pn: newNonce() } };
   return reply(next, askPurchaseConfirmation(deps, next));
 };
 
@@ -43,8 +43,17 @@ export const merchantEntered: VoiceStep = async (deps, call) => {
   if (entered === '') return silence(deps, call, retry);
   const state = heard(call.state);
   if (merchantIds.check(entered) !== 'ok') return wrongEntry(deps, { ...call, state }, deps.flows.say('payment-code', 'mistypedMerchant', state.locale), retry);
-  if (!(await getMerchant(deps.redis, entered))) return wrongEntry(deps, { ...call, state }, deps.flows.say('payment-code', 'unknownMerchant', state.locale), retry);
-  const chosen = { ...state, extra: { mr: entered } };
+  const merchant = await getMerchant(deps.redis, entered);
+  if (!merchant) return wrongEntry(deps, { ...call, state }, deps.flows.say('payment-code', 'unknownMerchant', state.locale), retry);
+  // Said back by name, which the caller knows, rather than the digits just keyed.
+  const named = { mr: entered, mn: merchant.name.slice(0, 40) };
+  // One amount sold in this call (a premium-rate number bills one price): no menu of one choice.
+  const sold = deps.config.codeDenominations.filter((amount) => pricePointIn(deps, state, 'code_purchase', amount).collectable);
+  if (sold.length === 1) {
+    const next = { ...state, extra: { a: String(sold[0]), ...named, pn: newNonce() } };
+    return reply(next, askPurchaseConfirmation(deps, next));
+  }
+  const chosen = { ...state, extra: named };
   return reply(chosen, askAmount(deps, chosen));
 };
 

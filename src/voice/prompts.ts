@@ -17,7 +17,7 @@ export const PROMPT_CATALOGUE = {
     lineBlocked: [],
     noInput: [],
     noInputGoodbye: [],
-    withheldNumber: [],
+    withheldNumber: ['prefix'],
     stepExpired: [],
     fallback: [],
   },
@@ -27,6 +27,8 @@ export const PROMPT_CATALOGUE = {
     menu: [],
     invalidChoice: [],
     unavailable: [],
+    otherLanguageAtGreeting: [],
+    firstCall: [],
   },
   activation: {
     askProvisionalId: [],

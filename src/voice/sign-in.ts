@@ -24,6 +24,7 @@ import {
   wrongEntry,
   type VoiceDeps,
   type VoiceStep,
+  WITHHELD_VARS,
 } from './voice-step.ts';
 
 const pinLockedReply = (deps: VoiceDeps, state: CallState) => hangUp(deps, state, deps.flows.say('sign-in', 'pinLocked', state.locale));
@@ -61,7 +62,7 @@ export const pinEntered: VoiceStep = async (deps, call) => {
   if (entered === '') return silence(deps, call, retry);
   const state = heard(call.state);
   const line = callerLine(call.from);
-  if (!line) return hangUp(deps, state, deps.flows.say('common', 'withheldNumber', state.locale));
+  if (!line) return hangUp(deps, state, deps.flows.say('common', 'withheldNumber', state.locale, WITHHELD_VARS));
   const account = await getAccount(deps.redis, memberId);
   if (!account?.pinHash) return mainMenu(deps, state);
   if (!(await takeLineAttempt(deps, line))) return lineBlockedReply(deps, state);

@@ -57,6 +57,9 @@ export type VoiceStep = (deps: VoiceDeps, call: CallInput) => Promise<VoiceReply
 export type CardPaidFinisher = (deps: VoiceDeps, call: CallInput, payment: PayResult) => Promise<VoiceReply | undefined>;
 
 export const MAX_WRONG_ENTRIES_PER_CALL = 3;
+
+/** 186, the prefix that shows the number for one call in Japan, read as the digits it is dialled with (いち・はち・ろく). */
+export const WITHHELD_VARS = { prefix: { digits: '186', groupSize: 3 } } as const;
 const LINE_WINDOW_SECONDS = 24 * 3600;
 /** How long a line remembers its member's language: about a year of calls. */
 const LINE_LOCALE_TTL_SECONDS = 400 * 86400;
@@ -169,7 +172,7 @@ export async function takeLineAttempt(deps: VoiceDeps, line: string): Promise<bo
  */
 export async function lineGuess(deps: VoiceDeps, call: CallInput, state: CallState): Promise<{ line: string } | { refused: VoiceReply }> {
   const line = callerLine(call.from);
-  if (!line) return { refused: hangUp(deps, state, deps.flows.say('common', 'withheldNumber', state.locale)) };
+  if (!line) return { refused: hangUp(deps, state, deps.flows.say('common', 'withheldNumber', state.locale, WITHHELD_VARS)) };
   if (!(await takeLineAttempt(deps, line))) return { refused: lineBlockedReply(deps, state) };
   return { line };
 }
