@@ -106,7 +106,7 @@ describe('buying a payment code by phone (menu 2)', () => {
     const [cafe, bakery] = [await createMerchant(app, 'Café'), await createMerchant(app, 'Bakery')];
     const call = await signInToBuy(app, member, PIN);
     await call.press('9');
-    expect(spokenText(call.last.verbs)).to.include('加盟店番号を入力');
+    expect(spokenText(call.last.verbs)).to.include('加盟店番号とシャープ');
     const mistyped = cafe.merchantId.slice(0, -1) + String((Number(cafe.merchantId.at(-1)) + 1) % 10);
     await call.press(`${mistyped}#`);
     expect(spokenText(call.last.verbs)).to.include('誤り');

@@ -66,7 +66,7 @@ describe('who is calling, by every field Twilio sends', () => {
     const { provisionalId, formalId } = await activatedFrom(line, { stirVerstat: 'TN-Validation-Passed-A' });
     const { verbs } = await keyAgain(line, provisionalId, { stirVerstat: 'TN-Validation-Failed-A' });
     expect(spokenNumbers(verbs)).to.be.empty;
-    expect(spokenText(verbs)).to.include('すでに有効化されています').and.to.not.include(formalId);
+    expect(spokenText(verbs)).to.include('すでに本登録が完了しています').and.to.not.include(formalId);
     // Passed, or no SHAKEN/STIR at all (every call from outside the US): the line is trusted as before.
     for (const stirVerstat of ['TN-Validation-Passed-B', 'No-TN-Validation', undefined]) {
       const again = await keyAgain(line, provisionalId, stirVerstat ? { stirVerstat } : {});
