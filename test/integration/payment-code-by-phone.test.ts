@@ -34,7 +34,7 @@ describe('buying a payment code by phone (menu 2)', () => {
     expect(gatherAction(call.last.verbs)).to.include('/twilio/voice/pay/amount');
 
     // No step waits for # alone: an amount is a code any merchant takes; 9 chooses one merchant first.
-    expect(menu).to.include('加盟店専用のコードは9');
+    expect(menu).to.include('加盟店専用は9');
     await call.press('2');
     expect(findVerb(call.last.verbs, 'Gather')!.attributes.action).to.include('/twilio/voice/pay/confirm');
     expect(spokenText(call.last.verbs)).to.include('1,000円').and.to.include('どの加盟店でも');
@@ -112,9 +112,9 @@ describe('buying a payment code by phone (menu 2)', () => {
     expect(spokenText(call.last.verbs)).to.include('誤り');
     await call.press(`${cafe.merchantId}#`);
     // The amounts again, for that merchant only (no 9 any more), then its price names the merchant.
-    expect(spokenText(call.last.verbs)).to.include('500円は1').and.not.include('加盟店専用のコードは9');
+    expect(spokenText(call.last.verbs)).to.include('500円は1').and.not.include('加盟店専用は9');
     await call.press('1');
-    expect(spokenNumbers(call.last.verbs)).to.include(cafe.merchantId);
+    expect(spokenText(call.last.verbs), 'the merchant is said back by name').to.include('Café専用');
     const code = spokenNumbers((await call.press('1')).verbs)[0]!;
     expect(spokenText(call.last.verbs)).to.include('でのみ使えます');
 
