@@ -53,7 +53,7 @@ describe('who is calling, by every field Twilio sends', () => {
     const call = new TestCall(app, FORWARDING_NUMBER, undefined, { forwardedFrom: FORWARDING_NUMBER });
     await call.dial();
     expect(call.hungUp()).to.equal(true);
-    expect(call.heardText()).to.include('186');
+    expect(call.heardText()).to.include('1 8 6');
     // One of dialpass's own numbers as From is the same loss.
     const own = new TestCall(app, app.config.servicePhoneNumber);
     await own.dial();
