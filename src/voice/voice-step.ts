@@ -24,7 +24,7 @@ export interface CallInput {
   /**
    * SHAKEN/STIR said the caller ID failed verification (StirVerstat TN-Validation-Failed…): the
    * line is not trusted for what the line alone unlocks (the free re-read of a formal ID, the
-   * language remembered for it); it is still held to every per-line limit.
+   * language remembered for it, carrier billing on it); it is still held to every per-line limit.
    */
   callerIdFailed?: boolean;
   /** Keys pressed in the gather that led here; undefined when Twilio fell through on silence. */
@@ -44,6 +44,8 @@ export interface PayResult {
   cardType?: string;
   /** Only when the connector tokenized (Twilio sends none for a charge). */
   token?: string;
+  /** Carrier billing: the operator's serverReferenceCode, for its statements. */
+  serverReference?: string;
   error?: string;
 }
 

@@ -37,7 +37,7 @@ describe('buying a payment code by phone (menu 2)', () => {
     expect(menu).to.include('加盟店専用は9');
     await call.press('2');
     expect(findVerb(call.last.verbs, 'Gather')!.attributes.action).to.include('/twilio/voice/pay/confirm');
-    expect(spokenText(call.last.verbs)).to.include('1,000円').and.to.include('どの加盟店でも');
+    expect(spokenText(call.last.verbs)).to.include('1,000円').and.to.include('どこでも使える');
     const heard = await call.press('1');
     const code = spokenNumbers(heard.verbs)[0]!;
     expect(spokenNumbers(heard.verbs).slice(0, 2)).to.deep.equal([code, code]);
