@@ -187,6 +187,7 @@ function printer(verbose: boolean, speak: (text: string, language?: string) => P
         console.log(`  🗣  said 「${event.transcript}」${event.confidence === undefined ? ' (no Confidence)' : ` (Confidence ${event.confidence})`}${event.heard ? `: SpeechResult posted (${event.language})` : ': this <Gather> does not listen, so it is silence'}`);
         break;
       case 'keys':
+        if (event.unheeded) console.log(`     (# before any digit ends nothing: the caller waits out the ${event.timeout}s timeout)`);
         if (event.ignored) console.log(`     (keys after the entry ended are dropped: ${event.ignored})`);
         break;
       case 'redirect':
@@ -194,6 +195,9 @@ function printer(verbose: boolean, speak: (text: string, language?: string) => P
         break;
       case 'pay-result':
         console.log(`  💳 payment result: ${event.result}`);
+        break;
+      case 'fallback':
+        console.log(`  ⚠  error ${event.errorCode} at ${event.errorUrl} (${event.why}): Twilio requests the fallback URL`);
         break;
       case 'ended':
         console.log(`  ☎  call ended (${event.by}): ${event.callStatus}, ${event.duration}s`);

@@ -1,18 +1,28 @@
-// npm run twilio:configure: points SERVICE_PHONE_NUMBER's voice URL, fallback URL and status
-// callback at PUBLIC_BASE_URL through Twilio's REST API (IncomingPhoneNumbers: list by
-// PhoneNumber, then update). --dry-run prints what it would change and changes nothing.
+// npm run twilio:configure: points SERVICE_PHONE_NUMBER's voice URL and status callback at
+// PUBLIC_BASE_URL, and its fallback URL at --fallback-url (best on another host), through Twilio's
+// REST API (IncomingPhoneNumbers: list by PhoneNumber, then update). --dry-run prints what it
+// would change and changes nothing; --print-fallback-twiml prints the document to host there.
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import twilio from 'twilio';
 import { ConfigError, loadConfig, PLACEHOLDER_SERVICE_PHONE_NUMBER, processEnv } from '../src/config.ts';
-import { PATHS, STATUS_CALLBACK_PATH } from '../src/voice/paths.ts';
+import { FALLBACK_PATH, PATHS, STATUS_CALLBACK_PATH } from '../src/voice/paths.ts';
+import { loadVoiceFlows } from '../src/voice/prompts.ts';
+import { renderTwiml } from '../src/voice/twiml.ts';
+import { fallbackReply } from '../src/voice/voice-step.ts';
 
 const USAGE = `usage: npm run twilio:configure -- [options]
 
   --dry-run            print what would change; change nothing
-  --fallback-url URL   where Twilio goes when the voice URL fails (default: PUBLIC_BASE_URL +
-                       /twilio/voice/fallback, which answers with a spoken apology; a URL on
-                       another host, such as a TwiML Bin, also works when the app is down)
+  --fallback-url URL   where Twilio goes when a call step fails or answers after 15 s: host
+                       the document --print-fallback-twiml prints somewhere apart from the app
+                       (a TwiML Bin, a static file on another host), so it answers when the
+                       app is down. Default: PUBLIC_BASE_URL + /twilio/voice/fallback, which the
+                       app answers with the same words (only while the app is up: a warning says so)
+  --fallback-method M  POST (default) or GET, as the host of --fallback-url takes it (a static
+                       file host may take GET only)
+  --print-fallback-twiml
+                       print that document (both languages, DEFAULT_LOCALE first) and exit
   --api-base-url URL   send the REST calls here instead of https://api.twilio.com (a stand-in
                        for tests; the path and Basic auth are as Twilio's)
   --help
@@ -24,17 +34,17 @@ export interface VoiceSettings {
   voiceUrl: string;
   voiceMethod: 'POST';
   voiceFallbackUrl: string;
-  voiceFallbackMethod: 'POST';
+  voiceFallbackMethod: 'POST' | 'GET';
   statusCallback: string;
   statusCallbackMethod: 'POST';
 }
 
-export function wantedSettings(publicBaseUrl: string, fallbackUrl?: string): VoiceSettings {
+export function wantedSettings(publicBaseUrl: string, fallbackUrl?: string, fallbackMethod: 'POST' | 'GET' = 'POST'): VoiceSettings {
   return {
     voiceUrl: `${publicBaseUrl}${PATHS.pickUp}`,
     voiceMethod: 'POST',
-    voiceFallbackUrl: fallbackUrl ?? `${publicBaseUrl}${PATHS.pickUp}/fallback`,
-    voiceFallbackMethod: 'POST',
+    voiceFallbackUrl: fallbackUrl ?? `${publicBaseUrl}${FALLBACK_PATH}`,
+    voiceFallbackMethod: fallbackMethod,
     statusCallback: `${publicBaseUrl}${STATUS_CALLBACK_PATH}`,
     statusCallbackMethod: 'POST',
   };
@@ -47,6 +57,7 @@ export interface ConfigureOptions {
   publicBaseUrl: string;
   dryRun: boolean;
   fallbackUrl?: string;
+  fallbackMethod?: 'POST' | 'GET';
   apiBaseUrl?: string;
   print: (line: string) => void;
 }
@@ -79,11 +90,16 @@ export async function configureNumber(options: ConfigureOptions): Promise<Config
   const [number, ...others] = await client.incomingPhoneNumbers.list({ phoneNumber: options.phoneNumber, limit: 2 });
   if (!number) throw new Error(`${options.phoneNumber} is not a number on account ${options.accountSid}`);
   if (others.length) throw new Error(`more than one number matches ${options.phoneNumber}`);
-  const wanted = wantedSettings(options.publicBaseUrl, options.fallbackUrl);
+  const wanted = wantedSettings(options.publicBaseUrl, options.fallbackUrl, options.fallbackMethod);
   const changes = (Object.keys(wanted) as (keyof VoiceSettings)[])
     .map((field) => ({ field, from: String(number[field] ?? ''), to: wanted[field] }))
     .filter((c) => (c.field.endsWith('Method') ? c.from.toUpperCase() !== c.to : c.from !== c.to));
   options.print(`${number.phoneNumber} (${number.sid})`);
+  if (sameHost(wanted.voiceFallbackUrl, wanted.voiceUrl)) {
+    options.print(
+      `  warning: the fallback URL is on the app's own host (${new URL(wanted.voiceUrl).host}), so it fails when the app is down; host the document --print-fallback-twiml prints elsewhere and pass --fallback-url`,
+    );
+  }
   for (const c of changes) options.print(`  ${c.field}: ${c.from || '(none)'} -> ${c.to}`);
   if (!changes.length) {
     options.print('  already points at this app: nothing to change');
@@ -98,13 +114,40 @@ export async function configureNumber(options: ConfigureOptions): Promise<Config
   return { sid: number.sid, changes, updated: true };
 }
 
+const sameHost = (a: string, b: string) => {
+  try {
+    return new URL(a).host === new URL(b).host;
+  } catch {
+    return false;
+  }
+};
+
+/** The fallback document to host apart from the app: true whatever happened before, both languages. */
+export function fallbackTwiml(defaultLocale: Parameters<typeof fallbackReply>[1][number]): string {
+  const flows = loadVoiceFlows();
+  const locales = (['ja-JP', 'en-US'] as const).slice().sort((a, b) => (a === defaultLocale ? -1 : b === defaultLocale ? 1 : 0));
+  return renderTwiml(fallbackReply({ flows }, locales), flows.voices);
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { 'dry-run': { type: 'boolean' }, 'fallback-url': { type: 'string' }, 'api-base-url': { type: 'string' }, help: { type: 'boolean' } },
+    options: {
+      'dry-run': { type: 'boolean' },
+      'fallback-url': { type: 'string' },
+      'fallback-method': { type: 'string' },
+      'print-fallback-twiml': { type: 'boolean' },
+      'api-base-url': { type: 'string' },
+      help: { type: 'boolean' },
+    },
   });
   if (values.help) {
     console.log(USAGE);
     return 0;
+  }
+  const fallbackMethod = (values['fallback-method'] ?? 'POST').toUpperCase();
+  if (fallbackMethod !== 'POST' && fallbackMethod !== 'GET') {
+    console.error(`--fallback-method must be POST or GET\n\n${USAGE}`);
+    return 2;
   }
   let config;
   try {
@@ -115,6 +158,10 @@ async function main(): Promise<number> {
       return 2;
     }
     throw error;
+  }
+  if (values['print-fallback-twiml']) {
+    console.log(fallbackTwiml(config.defaultLocale));
+    return 0;
   }
   const compact = (number: string) => number.replace(/[\s()-]/g, '');
   const phoneNumber = compact(config.servicePhoneNumber);
@@ -140,6 +187,7 @@ async function main(): Promise<number> {
       publicBaseUrl: config.publicBaseUrl,
       dryRun: Boolean(values['dry-run']),
       fallbackUrl: values['fallback-url'],
+      fallbackMethod,
       apiBaseUrl: values['api-base-url'],
       print: (line) => console.log(line),
     });

@@ -5,6 +5,7 @@ import { collectKeys, type EntryEnd } from './keys.ts';
 import { DEFAULT_PAY_PROMPTS, DEFAULT_PROCESSING_PROMPT, fakeToken, maskCard, cardType, PAY_RETRY_PROMPT, payFieldError, TEST_CARD_DECLINED } from './test-cards.ts';
 import { stripeConnector } from './stripe.ts';
 import { speechFields, spokenEntry } from './speech.ts';
+import { callTimeline } from './timing.ts';
 import { parseTwimlDocument, type SpokenSegment, type GatherVerb, type HttpMethod, type PayErrorType, type PayField, type PayVerb, type Prompt, type Verb } from './twiml-document.ts';
 
 /** What the caller is asked for: keys for a <Gather>, or one field of a <Pay>. */
@@ -32,9 +33,10 @@ export type CallEvent =
   | { type: 'play'; url?: string; digits?: string; loop: number }
   | { type: 'pause'; seconds: number }
   | { type: 'speech'; transcript: string; confidence?: number; heard: boolean; language?: string; speechTimeout: number | 'auto'; timeout: number }
-  | { type: 'keys'; purpose: KeyRequest['purpose']; digits: string; finishedOnKey: string; ended: EntryEnd; ignored: string; timeout: number }
+  | { type: 'keys'; purpose: KeyRequest['purpose']; digits: string; finishedOnKey: string; ended: EntryEnd; ignored: string; unheeded?: number; timeout: number }
   | { type: 'redirect'; url: string; method: HttpMethod }
   | { type: 'pay-result'; result: string }
+  | { type: 'fallback'; errorCode: string; errorUrl: string; why: string }
   | { type: 'ended'; by: 'app' | 'caller' | 'end-of-document' | 'reject' | 'failure'; callStatus: string; duration: number };
 
 export interface PlaceCallOptions {
@@ -43,10 +45,29 @@ export interface PlaceCallOptions {
   authToken: string;
   from: string;
   to: string;
+  /** The number that forwarded the call (Twilio's ForwardedFrom): a premium-rate number forwarding to the Twilio number. */
+  forwardedFrom?: string;
+  /** CNAM (CallerName), as with VoiceCallerIdLookup on. */
+  callerName?: string;
+  /** SHAKEN/STIR result (StirVerstat), as for a US caller with an identity header. */
+  stirVerstat?: string;
+  /** Fields Twilio may add to every request of the call ("Twilio occasionally adds parameters"): signed like the rest. */
+  extraParams?: Record<string, string>;
   /** Path of the "a call comes in" webhook under baseUrl. */
   voicePath?: string;
   /** Path of the status callback under baseUrl. */
   statusPath?: string;
+  /**
+   * The number's VoiceFallbackUrl (and VoiceFallbackMethod, POST unless set): requested, with
+   * ErrorCode and ErrorUrl, when the voice URL or an action or <Redirect> URL fails: an HTTP error
+   * status (11200), no answer within the request time-out or no connection (11205), a document
+   * that is not TwiML (12100). Without it the call ends on the failure.
+   */
+  fallbackUrl?: string;
+  fallbackMethod?: HttpMethod;
+  /** The number's VoiceMethod and StatusCallbackMethod (POST unless set): GET puts every field in the URL's query. */
+  voiceMethod?: HttpMethod;
+  statusCallbackMethod?: HttpMethod;
   /**
    * Where requests for baseUrl really go (the app's own listener), as a tunnel or proxy in front of
    * it would forward them. The signature is still computed over the public URL.
@@ -73,6 +94,10 @@ export interface CallRecord {
   callSid: string;
   from: string;
   to: string;
+  forwardedFrom?: string;
+  callerName?: string;
+  stirVerstat?: string;
+  extraParams?: Record<string, string>;
   url: string;
   startedAt: string;
   events: CallEvent[];
@@ -84,14 +109,17 @@ export interface CallRecord {
 export { newCallSid };
 
 /** The body of every webhook Twilio sends for this call. */
-const callParams = (call: CallRecord, accountSid: string, callStatus: string) => inboundCallParams({ ...call, accountSid, callStatus });
+const callParams = (call: CallRecord, accountSid: string, callStatus: string) => inboundCallParams({ ...call, accountSid, callStatus }, call.extraParams);
 
 /** RFC 2822 time, as in Twilio's status callbacks. */
 const rfc2822 = (ms: number) => new Date(ms).toUTCString().replace('GMT', '+0000');
 
 const XML_TYPES = /^(text\/xml|application\/xml|text\/html)\b/;
 
-type Next = { method: HttpMethod; url: string; extra: Record<string, string> };
+type Next = { method: HttpMethod; url: string; extra: Record<string, string>; fallback?: boolean };
+
+/** Why a TwiML request failed, as the ErrorCode Twilio hands the fallback URL ([11205], [Availability]). */
+const ERROR_CODES = { httpStatus: '11200', connection: '11205', invalidTwiml: '12100' } as const;
 type Ending = { end: CallEvent & { type: 'ended' } };
 
 /**
@@ -112,6 +140,10 @@ export async function placeCall(options: PlaceCallOptions, caller: Caller, onEve
     callSid: options.callSid ?? newCallSid(),
     from: options.from,
     to: options.to,
+    forwardedFrom: options.forwardedFrom,
+    callerName: options.callerName,
+    stirVerstat: options.stirVerstat,
+    extraParams: options.extraParams,
     url: `${baseUrl}${options.voicePath ?? '/twilio/voice'}`,
     startedAt: new Date(startedMs).toISOString(),
     events: [],
@@ -161,9 +193,17 @@ export async function placeCall(options: PlaceCallOptions, caller: Caller, onEve
     return answer;
   }
 
-  const elapsedSeconds = () => (answeredMs === undefined ? 0 : Math.max(1, Math.ceil((now() - answeredMs) / 1000)));
+  /**
+   * CallDuration: what the caller lived through from pick-up, by the spoken-time estimate
+   * (timing.ts: every prompt said, key pressed and timeout waited), not the simulator's own
+   * wall-clock time, which is near zero for a scripted call. Whole seconds, rounded up, as Twilio's.
+   */
+  const spokenSeconds = () => {
+    const last = callTimeline(call.events).at(-1);
+    return Math.max(1, Math.ceil(last ? last.at + last.seconds : 0));
+  };
   const ended = (by: Extract<CallEvent, { type: 'ended' }>['by'], callStatus = 'completed'): Ending => ({
-    end: { type: 'ended', by, callStatus, duration: callStatus === 'completed' ? elapsedSeconds() : 0 },
+    end: { type: 'ended', by, callStatus, duration: callStatus === 'completed' && answeredMs !== undefined ? spokenSeconds() : 0 },
   });
 
   async function play(prompt: Prompt): Promise<void> {
@@ -320,24 +360,43 @@ export async function placeCall(options: PlaceCallOptions, caller: Caller, onEve
       SequenceNumber: '0',
     };
     const url = `${baseUrl}${options.statusPath ?? '/twilio/voice/status'}`;
-    const res = await webhook('POST', url, params);
-    if (res.status < 200 || res.status >= 300) throw new CallFailure('http', `POST ${url} (status callback) answered ${res.status}`);
+    const method = options.statusCallbackMethod ?? 'POST';
+    const res = await webhook(method, url, params);
+    if (res.status < 200 || res.status >= 300) throw new CallFailure('http', `${method} ${url} (status callback) answered ${res.status}`);
   }
 
-  let next: Next | Ending = { method: 'POST', url: call.url, extra: {} };
+  let next: Next | Ending = { method: options.voiceMethod ?? 'POST', url: call.url, extra: {} };
   try {
     while (!('end' in next)) {
       if (++requests > maxRequests) throw new CallFailure('too-many-requests', `more than ${maxRequests} webhook requests in one call (a <Redirect> loop?)`);
       const status = answeredMs === undefined ? 'ringing' : 'in-progress';
-      const res = await webhook(next.method, next.url, { ...callParams(call, accountSid, status), ...next.extra });
       const where = `${next.method} ${next.url}`;
-      if (res.status < 200 || res.status >= 300) throw new CallFailure('http', `${where} answered ${res.status}${res.body ? `: ${res.body.slice(0, 200)}` : ''}`);
-      const type = res.contentType.toLowerCase();
       let verbs: Verb[];
-      if (XML_TYPES.test(type)) verbs = parseTwimlDocument(res.body);
-      // Twilio plays an audio file answered in place of TwiML.
-      else if (type.startsWith('audio/')) verbs = [{ verb: 'Play', url: next.url, loop: 1 }];
-      else throw new CallFailure('invalid-twiml', `invalid TwiML: ${where} answered with Content-Type "${res.contentType}", not XML`);
+      try {
+        let res: Awaited<ReturnType<typeof webhook>>;
+        try {
+          res = await webhook(next.method, next.url, { ...callParams(call, accountSid, status), ...next.extra });
+        } catch (error) {
+          throw Object.assign(error as Error, { errorCode: ERROR_CODES.connection });
+        }
+        if (res.status < 200 || res.status >= 300) {
+          throw Object.assign(new CallFailure('http', `${where} answered ${res.status}${res.body ? `: ${res.body.slice(0, 200)}` : ''}`), { errorCode: ERROR_CODES.httpStatus });
+        }
+        const type = res.contentType.toLowerCase();
+        if (XML_TYPES.test(type)) verbs = parseTwimlDocument(res.body);
+        // Twilio plays an audio file answered in place of TwiML.
+        else if (type.startsWith('audio/')) verbs = [{ verb: 'Play', url: next.url, loop: 1 }];
+        else throw new CallFailure('invalid-twiml', `invalid TwiML: ${where} answered with Content-Type "${res.contentType}", not XML`);
+      } catch (error) {
+        // Twilio requests the number's fallback URL once the TwiML could not be had ([Availability]):
+        // never for the fallback's own failure, which ends the call.
+        const errorCode = (error as { errorCode?: string }).errorCode ?? (error instanceof CallFailure && error.kind === 'invalid-twiml' ? ERROR_CODES.invalidTwiml : undefined);
+        if (!options.fallbackUrl || next.fallback || !errorCode || !(error instanceof CallFailure)) throw error;
+        const fallbackUrl = new URL(options.fallbackUrl, baseUrl).href;
+        await emit({ type: 'fallback', errorCode, errorUrl: next.url, why: error.message });
+        next = { method: options.fallbackMethod ?? 'POST', url: fallbackUrl, extra: { ErrorCode: errorCode, ErrorUrl: next.url }, fallback: true };
+        continue;
+      }
       next = await execute(verbs, next.url);
     }
   } catch (error) {

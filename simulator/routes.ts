@@ -34,6 +34,8 @@ function forPage(turn: Turn) {
 export interface SimulatorOptions {
   /** The Twilio account's Pay Connectors the simulated <Pay> uses (a Stripe one tokenizes at that Stripe). */
   payConnectors?: PlaceCallOptions['payConnectors'];
+  /** The number's fallback URL (VoiceFallbackUrl), requested when a step fails or answers too late. */
+  fallbackUrl?: string;
   /** The app's PUBLIC_BASE_URL: webhooks are signed for URLs under it, as Twilio signs them. */
   publicBaseUrl: string;
   /** The Twilio auth token the app checks signatures with. */
@@ -80,6 +82,7 @@ export function simulatorRouter(options: SimulatorOptions): Router {
       from,
       to: phoneNumber(options.servicePhoneNumber) ?? options.servicePhoneNumber,
       payConnectors: options.payConnectors,
+      fallbackUrl: options.fallbackUrl,
     });
     if (!call) throw new SimulatorError(429, 'too_many_calls', 'Too many simulated calls are in progress; hang one up first.');
     res.status(201).json(forPage(await call.nextTurn()));

@@ -99,10 +99,12 @@ export function callTimeline(events: CallEvent[]): TimelineEntry[] {
       entries.push({ at, seconds, kind: 'speech', text: `「${event.transcript}」${event.heard ? '' : ' (not listened to)'}` });
       at += seconds;
     } else if (event.type === 'keys') {
-      const pressed = event.digits.length + (event.finishedOnKey ? 1 : 0);
+      // A finish key pressed before any digit ends nothing: pressed all the same, then the wait.
+      const pressed = event.digits.length + (event.finishedOnKey ? 1 : 0) + (event.unheeded ?? 0);
       const waited = event.ended === 'timeout' || event.ended === 'silence' ? event.timeout : 0;
       const seconds = pressed * RATES.secondsPerKey + waited;
-      entries.push({ at, seconds, kind: pressed ? 'keys' : 'silence', text: pressed ? `${event.digits}${event.finishedOnKey}` : '(silence)' });
+      const keyed = `${'#'.repeat(event.unheeded ?? 0)}${event.digits}${event.finishedOnKey}`;
+      entries.push({ at, seconds, kind: pressed ? 'keys' : 'silence', text: pressed ? `${keyed}${waited && event.unheeded ? ` (then ${event.timeout} s waiting)` : ''}` : '(silence)' });
       at += seconds;
     }
   }

@@ -2,6 +2,7 @@ import type { ExtraRouter } from '../../src/app.ts';
 import type { Config } from '../../src/config.ts';
 import type { Logger } from '../../src/logger.ts';
 import { simulatorRouter } from '../../simulator/routes.ts';
+import { FALLBACK_PATH } from '../../src/voice/paths.ts';
 
 /**
  * The Pay Connector the simulated Twilio account has: with CARD_PROCESSOR=stripe and a Stripe API
@@ -25,6 +26,8 @@ export function simulatorRouters(config: Config, logger: Logger): ExtraRouter[] 
     servicePhoneNumber: config.servicePhoneNumber,
     defaultLang: config.defaultLocale === 'en-US' ? 'en' : 'ja',
     payConnectors: payConnectorsFor(config),
+    // As npm run twilio:configure sets the number by default: the app's own fallback URL.
+    fallbackUrl: `${config.publicBaseUrl}${FALLBACK_PATH}`,
     reportError: (err, path) => logger.error({ err, path }, 'unhandled simulator error'),
   });
   return [{ path: '/simulator', router, jsonApi: '/simulator/api' }];

@@ -182,8 +182,12 @@ function press(key) {
   entry += key;
   entryView.textContent = entry;
   const rules = call.waitingFor;
-  const digits = rules.finishOnKey ? entry.split(rules.finishOnKey)[0] : entry;
-  if ((rules.finishOnKey && key === rules.finishOnKey) || (rules.numDigits && digits.length >= rules.numDigits)) return submit(entry);
+  // A finish key before any digit ends nothing (Twilio's current <Gather> wording): the wait goes on.
+  let leading = 0;
+  while (rules.finishOnKey && entry[leading] === rules.finishOnKey) leading++;
+  const digits = rules.finishOnKey ? entry.slice(leading).split(rules.finishOnKey)[0] : entry;
+  const finished = rules.finishOnKey && key === rules.finishOnKey && digits.length > 0;
+  if (finished || (rules.numDigits && digits.length >= rules.numDigits)) return submit(entry);
   clearTimeout(timer);
   timer = setTimeout(() => submit(entry), rules.timeout * 1000);
 }

@@ -21,6 +21,12 @@ export const keys = {
   memberLedgerArchived: (memberId: string) => `{m:${memberId}}:ledger:archived`,
   /** Result of one money-moving call step, so a Twilio retry replays instead of charging again. */
   callStep: (memberId: string, callSid: string, step: string) => `{m:${memberId}}:step:${callSid}:${step}`,
+  /**
+   * Results of this member's call steps that the caller may not have heard (`<CallSid>|<step>` ->
+   * when, ms): written before the step charges, removed once a later request of the call shows its
+   * answer was played, read out after the PIN on the next call (src/voice/unheard.ts).
+   */
+  memberUnheard: (memberId: string) => `{m:${memberId}}:unheard`,
   monthlySpend: (memberId: string, yearMonth: string) => `{m:${memberId}}:spend:${yearMonth}`,
   /** Amounts held against the monthly cap while a card is charged (hold ID -> amount, counter, expiry; scripts/cap-holds.lua). */
   /** Charges a processor took and gave back in full (newest first, the last 50): the member page lists them. */

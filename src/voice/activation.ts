@@ -57,8 +57,9 @@ export const provisionalIdEntered: VoiceStep = async (deps, call) => {
     // The line that paid for the activation hears its formal ID again, free: a call that dropped
     // during the read-out, or a caller who missed it, would otherwise have paid for nothing (the
     // formal ID is given only by voice). The provisional ID and the paying line together prove it.
+    // Not for a caller ID that failed SHAKEN/STIR verification: the line may be spoofed.
     const account = await getAccount(deps.redis, entered);
-    if (account?.line && account.line === line) {
+    if (account?.line && account.line === line && !call.callerIdFailed) {
       await welcome(account.locale);
       const known: CallState = { ...state, locale: account.locale, memberId: entered, wrongEntries: 0, extra: {} };
       const formalId = { digits: account.formalId, groupSize: 3 };

@@ -15,16 +15,35 @@ import { ask, reply, say, type VoiceDeps } from './voice-step.ts';
 export const otherLocale = (locale: Locale): Locale => LOCALES.find((l) => l !== locale)!;
 export { spokenAmount };
 
-/** The main menu: the other language offered in its own voice first, then the choices. */
-export function menuPrompt(deps: VoiceDeps, state: CallState, greet = false): Verb[] {
+/**
+ * The main menu: the other language offered in its own voice first, then the choices. A line a
+ * member has used is greeted in that member's language without the offer (9 still switches).
+ */
+export function menuPrompt(deps: VoiceDeps, state: CallState, greet = false, offerOtherLanguage = true): Verb[] {
   const { locale } = state;
   const speech: Speech[] = [];
   if (greet) speech.push(deps.flows.say('main-menu', 'welcome', locale));
-  speech.push(deps.flows.say('main-menu', 'otherLanguage', otherLocale(locale)));
+  if (offerOtherLanguage) speech.push(deps.flows.say('main-menu', 'otherLanguage', otherLocale(locale)));
   speech.push(deps.flows.say('main-menu', 'menu', locale));
-  // Said once, at the greeting: every prompt after it listens too (SPEECH_INPUT).
-  if (greet && deps.config.speech.enabled) speech.push(deps.flows.say('speech', 'youCanSpeak', locale));
   return ask(deps, state, PATHS.menu, speech, { oneKey: true });
+}
+
+/** Seconds the first-call greeting waits for the next key: a menu key alone is taken after this. */
+export const FIRST_CALL_TIMEOUT_SECONDS = 5;
+
+/**
+ * A line dialpass has never heard (most likely someone calling to register): the provisional ID
+ * and # straight away, without a menu key; 0 (then the wait, or #) for the menu, 9 and # for the
+ * other language. One <Gather> that ends on #, so the ID is one entry.
+ */
+export function firstCallPrompt(deps: VoiceDeps, state: CallState, greet = true): Verb[] {
+  const { locale } = state;
+  const speech: Speech[] = [];
+  if (greet) speech.push(deps.flows.say('main-menu', 'welcome', locale), deps.flows.say('main-menu', 'otherLanguageAtGreeting', otherLocale(locale)));
+  speech.push(deps.flows.say('main-menu', 'firstCall', locale));
+  // A first-time caller hears once that every prompt also listens (SPEECH_INPUT): the ID may be said.
+  if (deps.config.speech.enabled) speech.push(deps.flows.say('speech', 'youCanSpeak', locale));
+  return ask(deps, { ...state, extra: { f: '1' } }, PATHS.menu, speech, { timeout: FIRST_CALL_TIMEOUT_SECONDS });
 }
 
 export function mainMenu(deps: VoiceDeps, state: CallState, ...before: Speech[]): VoiceReply {
@@ -81,13 +100,16 @@ export function askAmount(deps: VoiceDeps, state: CallState): Verb[] {
   ]);
   const oneMerchant = merchant ? [] : [...deps.flows.say('payment-code', 'amountOneMerchant', locale).parts, ...gap];
   const menu: Speech = { locale, parts: [...options, ...oneMerchant, ...deps.flows.say('payment-code', 'amountMenuEnd', locale).parts] };
-  return ask(deps, { ...state, extra: merchant ? { mr: merchant } : {} }, PATHS.payAmount, [menu], { oneKey: true });
+  return ask(deps, { ...state, extra: merchant ? { mr: merchant, ...(state.extra.mn ? { mn: state.extra.mn } : {}) } : {} }, PATHS.payAmount, [menu], { oneKey: true });
 }
 
 /** Key 9 at the amounts: the merchant's number and #, for a code only that merchant takes. */
 export const askMerchant = (deps: VoiceDeps, state: CallState) => ask(deps, { ...state, extra: {} }, PATHS.payMerchant, [deps.flows.say('payment-code', 'askMerchant', state.locale)]);
 
 export const merchantDigits = (merchantId: string) => ({ digits: merchantId, groupSize: 4 });
+
+/** The chosen merchant as the caller knows it: its name (`mn`, kept with the choice), else its number. */
+const merchantNamed = (state: CallState) => state.extra.mn || merchantDigits(state.extra.mr!);
 
 export function askPurchaseConfirmation(deps: VoiceDeps, state: CallState): Verb[] {
   const amount = spokenAmount(deps, Number(state.extra.a), state.locale);
@@ -96,12 +118,12 @@ export function askPurchaseConfirmation(deps: VoiceDeps, state: CallState): Verb
   if (methodFor(deps.config, 'code_purchase') === 'card' && paysWithKeptCard(deps, state)) {
     const lastFour = { digits: state.keptCard! };
     const prompt = merchant
-      ? deps.flows.say('payment-code', 'confirmOneMerchantKeptCard', state.locale, { amount, merchant: merchantDigits(merchant), lastFour })
+      ? deps.flows.say('payment-code', 'confirmOneMerchantKeptCard', state.locale, { amount, merchant: merchantNamed(state), lastFour })
       : deps.flows.say('payment-code', 'confirmAnyMerchantKeptCard', state.locale, { amount, lastFour });
     return ask(deps, state, PATHS.payConfirm, [prompt], { oneKey: true });
   }
   const prompt = merchant
-    ? deps.flows.say('payment-code', 'confirmOneMerchant', state.locale, { amount, merchant: merchantDigits(merchant) })
+    ? deps.flows.say('payment-code', 'confirmOneMerchant', state.locale, { amount, merchant: merchantNamed(state) })
     : deps.flows.say('payment-code', 'confirmAnyMerchant', state.locale, { amount });
   const how = chargeBefore(deps, state, 'code_purchase', Number(state.extra.a));
   return ask(deps, state, PATHS.payConfirm, [prompt, how, deps.flows.say('payment-code', 'confirmChoices', state.locale)], { oneKey: true });

@@ -1,7 +1,7 @@
 import { activationConsent, activationPaidByCard, afterFormalId, provisionalIdEntered } from './activation.ts';
 import { cardKeepStep, cardPaidStep } from './card-payment.ts';
 import { carrierCodeStep } from './carrier-payment.ts';
-import { chooseFromMenu, pickUp } from './menu.ts';
+import { menuOrProvisionalId, pickUp } from './menu.ts';
 import { approvalPaidByCard, requestDecided, requestNumberEntered } from './payment-approval.ts';
 import { afterCode, amountChosen, merchantEntered, purchaseConfirmed, purchasePaidByCard } from './payment-code.ts';
 import { PATHS, type StepPath } from './paths.ts';
@@ -17,8 +17,8 @@ import { languageWords, listening, type Listens } from './heard.ts';
  *
  * | path                      | step                  | keys → next                                                           |
  * |---------------------------|-----------------------|-----------------------------------------------------------------------|
- * | /twilio/voice             | pickUp                | withheld number → told, hang up; else greeting + menu                 |
- * | /twilio/voice/menu        | chooseFromMenu        | 1 → provisionalId · 2,3,4 → formalId (or the action, if known) · 9 → other language · 0 → menu |
+ * | /twilio/voice             | pickUp                | withheld number → told, hang up; a member's line: greeting + menu; a new line: greeting + "provisional ID and #" |
+ * | /twilio/voice/menu        | menuOrProvisionalId   | an ID# (new line) → as …/activation · 1 → provisionalId · 2,3,4 → formalId (or the action, if known) · 9 → other language · 0 → menu |
  * | …/activation              | provisionalIdEntered  | ID# → formal ID read twice → afterFormalId (card: price → activationConsent) |
  * | …/activation/pay          | activationConsent     | card only: 1 → <Pay> → cardPaid · 2 → menu, nothing charged           |
  * | …/activation/next         | afterFormalId         | 1 → ID again · 2 → payAmount · 0 → menu                               |
@@ -75,7 +75,7 @@ const LISTENS: Partial<Record<StepPath, Listens>> = {
 
 const STEPS_BY_PATH: Record<StepPath, VoiceStep> = {
   [PATHS.pickUp]: pickUp,
-  [PATHS.menu]: chooseFromMenu,
+  [PATHS.menu]: menuOrProvisionalId(provisionalIdEntered),
   [PATHS.provisionalId]: provisionalIdEntered,
   [PATHS.afterFormalId]: afterFormalId,
   [PATHS.formalId]: formalIdEntered,

@@ -32,6 +32,11 @@ export interface CallState {
   premiumPaid?: boolean;
   /** The last four digits of the card the signed-in member keeps for paying by phone (CARD_PROCESSOR=stripe). */
   keptCard?: string;
+  /**
+   * Results this answer tells (`<CallSid>|<step>`, comma-separated: unheard.ts): the next request
+   * of the call carrying them shows the answer was played, and they stop being "unheard".
+   */
+  delivered?: string;
   /** Extra flow-specific values (e.g. a chosen amount), short keys only. */
   extra: Record<string, string>;
 }
@@ -53,7 +58,7 @@ export const initialCallState = (locale: Locale, nowMs: number, to = ''): CallSt
  */
 export const MAX_CALL_AGE_SECONDS = 4 * 3600;
 
-const RESERVED = new Set(['l', 't', 'w', 's', 'r', 'sm', 'm', 'n', 'p', 'pp', 'kc']);
+const RESERVED = new Set(['l', 't', 'w', 's', 'r', 'sm', 'm', 'n', 'p', 'pp', 'kc', 'd']);
 
 export function parseCallState(query: Record<string, unknown>, defaultLocale: Locale, to = ''): CallState {
   const str = (k: string) => (typeof query[k] === 'string' ? (query[k] as string) : undefined);
@@ -79,6 +84,7 @@ export function parseCallState(query: Record<string, unknown>, defaultLocale: Lo
     to,
     premiumPaid: str('pp') === '1' || undefined,
     keptCard: /^\d{4}$/.test(str('kc') ?? '') ? str('kc') : undefined,
+    ...(/^[A-Za-z0-9|,_-]{1,600}$/.test(str('d') ?? '') ? { delivered: str('d') } : {}),
     extra,
   };
 }
@@ -101,6 +107,7 @@ export function callUrl(baseUrl: string, path: string, state: CallState): string
   if (state.pendingMemberId) query += `&p=${encodeURIComponent(state.pendingMemberId)}`;
   if (state.premiumPaid) query += '&pp=1';
   if (state.keptCard) query += `&kc=${state.keptCard}`;
+  if (state.delivered) query += `&d=${encodeURIComponent(state.delivered)}`;
   for (const name in state.extra) query += `&${encodeURIComponent(name)}=${encodeURIComponent(state.extra[name]!)}`;
   return `${baseUrl}${path}?${query}`;
 }

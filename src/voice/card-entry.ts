@@ -155,7 +155,7 @@ async function startCarrierBilling(deps: VoiceDeps, call: CallInput, charge: Car
     return mainMenu(deps, { ...state, extra: {} }, deps.flows.say('carrier-billing', key, locale), ...notChargedNote(deps, state, 'carrier-billing'));
   };
   // A caller ID that failed SHAKEN/STIR verification may not be the caller's line: it is not billed.
-  if (!client || !line || !E164.test(line) || /failed/i.test(call.stirVerstat ?? '')) return refuse('notAvailable');
+  if (!client || !line || !E164.test(line) || call.callerIdFailed) return refuse('notAvailable');
   const simSwap = deps.config.charging.carrierBilling?.simSwap;
   // A number moved to a new SIM (a stolen number) would bill its owner: unless the operator says it did not change, no charge.
   if (simSwap && (await client.simSwapped(line, simSwap.maxAgeHours)) !== false) return refuse('notAvailable');

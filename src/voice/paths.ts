@@ -26,3 +26,9 @@ export const STATUS_CALLBACK_PATH = '/twilio/voice/status';
 
 /** <Pay>'s statusCallback: progress of a card entry (which field, which attempt); acknowledged, not stored. */
 export const PAY_STATUS_PATH = '/twilio/voice/card/status';
+
+/**
+ * The number's VoiceFallbackUrl when the app hosts it (npm run twilio:configure): what Twilio
+ * plays when a step failed or answered too late. Better hosted apart from the app (docs/TWILIO-BEHAVIOUR.md).
+ */
+export const FALLBACK_PATH = '/twilio/voice/fallback';

@@ -7,6 +7,7 @@ import { askDecision, askRequestNumber, mainMenu, spokenAmount } from './asks.ts
 import { paidThroughProcessor, startCardPayment } from './card-entry.ts';
 import { chargeAfter, notChargedNote, notSoldHere, pricePointIn } from './charge-words.ts';
 import type { Verb, VoiceReply } from './twiml.ts';
+import { expectResult } from './unheard.ts';
 import {
   callerLine,
   heard,
@@ -114,6 +115,7 @@ export async function decide(deps: VoiceDeps, call: CallInput, state: CallState,
   const requestId = state.extra.pr!;
   const line = callerLine(call.from) ?? '';
   const card = payment && { confirmationCode: payment.confirmationCode ?? '', maskedCard: maskedCard(payment.last4 ?? ''), serverReference: payment.serverReference };
+  const note = approve ? await expectResult(deps, state.memberId!, call.callSid, `approve-${requestId}`) : undefined;
   const result = await decidePaymentRequest(deps, { requestId, approve, memberId: state.memberId!, callSid: call.callSid, from: line, to: state.to, payment: card });
   const method = methodFor(deps.config, 'payment_approval');
   const amount = (n: number) => spokenAmount(deps, n, state.locale);
@@ -122,12 +124,12 @@ export async function decide(deps: VoiceDeps, call: CallInput, state: CallState,
       const merchant = (await findMerchantName(deps, requestId)) ?? '';
       const told = mainMenu(
         deps,
-        { ...state, premiumPaid: state.premiumPaid || method === 'premium-rate' },
+        { ...state, premiumPaid: state.premiumPaid || method === 'premium-rate', delivered: note },
         deps.flows.say('payment-approval', 'approved', state.locale, { amount: amount(result.amount), merchant }),
         // How it is billed was said before the caller agreed; a card also hears which card paid.
         ...(card ? [chargeAfter(deps, state, 'payment_approval', result.amount, card.maskedCard)] : []),
       );
-      return { ...told, approved: true };
+      return { ...told, approved: true, ...(note ? { tells: { memberId: state.memberId!, notes: note } } : {}) };
     }
     case 'declined':
       return mainMenu(deps, state, deps.flows.say('payment-approval', 'declined', state.locale), ...notChargedNote(deps, state, method));

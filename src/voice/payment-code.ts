@@ -10,6 +10,7 @@ import { methodFor } from '../charging/methods.ts';
 import type { Speech, Verb, VoiceReply } from './twiml.ts';
 import { apologyReply, callerLine, heard, keyed, reply, say, silence, wrongEntry, type CallInput, type PayResult, type VoiceDeps, type VoiceStep, type CardPaidFinisher } from './voice-step.ts';
 import { maskedCard } from '../accounts/kept-card.ts';
+import { expectResult } from './unheard.ts';
 
 // Flow values in the signed URL state: a = amount, mr = merchant (9 at the amounts), pn = purchase nonce.
 
@@ -30,7 +31,7 @@ export const amountChosen: VoiceStep = async (deps, call) => {
   // premium-rate: this number may not bill this amount (another does), or this call has paid already.
   const point = pricePointIn(deps, state, 'code_purchase', amount);
   if (!point.collectable) return point.why === 'elsewhere' ? reply(state, [...notSoldHere(deps, state, point, amount).map(say), ...askAmount(deps, state)]) : mainMenu(deps, state, ...notSoldHere(deps, state, point, amount));
-  const next = { ...state, extra: { a: String(amount), ...(merchant ? { mr: merchant } : {}), pn: newNonce() } };
+  const next = { ...state, extra: { a: String(amount), ...(merchant ? { mr: merchant, ...(state.extra.mn ? { mn: state.extra.mn } : {}) } : {}), pn: newNonce() } };
   return reply(next, askPurchaseConfirmation(deps, next));
 };
 
@@ -42,8 +43,17 @@ export const merchantEntered: VoiceStep = async (deps, call) => {
   if (entered === '') return silence(deps, call, retry);
   const state = heard(call.state);
   if (merchantIds.check(entered) !== 'ok') return wrongEntry(deps, { ...call, state }, deps.flows.say('payment-code', 'mistypedMerchant', state.locale), retry);
-  if (!(await getMerchant(deps.redis, entered))) return wrongEntry(deps, { ...call, state }, deps.flows.say('payment-code', 'unknownMerchant', state.locale), retry);
-  const chosen = { ...state, extra: { mr: entered } };
+  const merchant = await getMerchant(deps.redis, entered);
+  if (!merchant) return wrongEntry(deps, { ...call, state }, deps.flows.say('payment-code', 'unknownMerchant', state.locale), retry);
+  // Said back by name, which the caller knows, rather than the digits just keyed.
+  const named = { mr: entered, mn: merchant.name.slice(0, 40) };
+  // One amount sold in this call (a premium-rate number bills one price): no menu of one choice.
+  const sold = deps.config.codeDenominations.filter((amount) => pricePointIn(deps, state, 'code_purchase', amount).collectable);
+  if (sold.length === 1) {
+    const next = { ...state, extra: { a: String(sold[0]), ...named, pn: newNonce() } };
+    return reply(next, askPurchaseConfirmation(deps, next));
+  }
+  const chosen = { ...state, extra: named };
   return reply(chosen, askAmount(deps, chosen));
 };
 
@@ -112,6 +122,8 @@ export async function buy(deps: VoiceDeps, call: CallInput, state: CallState, pa
   const memberId = state.memberId!;
   const line = callerLine(call.from);
   const card = payment && { confirmationCode: payment.confirmationCode ?? '', maskedCard: maskedCard(payment.last4 ?? ''), serverReference: payment.serverReference };
+  // Noted before it charges: if this answer never reaches the caller, the next call reads the code.
+  const note = await expectResult(deps, memberId, call.callSid, `buy-${pn}`);
   const result = await buyCode(deps, { memberId, callSid: call.callSid, from: line ?? '', to: state.to, nonce: pn!, amount: Number(a), merchantId: mr, payment: card });
   if (result.outcome === 'cap_exceeded') return capRefusal(deps, state, result.remaining);
   const verbs = codeSpeech(deps, state, result, 'issued');
@@ -129,8 +141,8 @@ export async function buy(deps: VoiceDeps, call: CallInput, state: CallState, pa
     }
     verbs.push(say(deps.flows.say('payment-code', 'sentBySms', locale)));
   }
-  const after = { ...state, premiumPaid: state.premiumPaid || methodFor(deps.config, 'code_purchase') === 'premium-rate', extra: { pn: pn! } };
-  return reply(after, [...verbs, ...askAfterCode(deps, after)]);
+  const after = { ...state, premiumPaid: state.premiumPaid || methodFor(deps.config, 'code_purchase') === 'premium-rate', delivered: note, extra: { pn: pn! } };
+  return { ...reply(after, [...verbs, ...askAfterCode(deps, after)]), tells: { memberId, notes: note } };
 }
 
 /** After the code: 1 hears it again, 2 buys another, 0 main menu. */

@@ -17,8 +17,9 @@ export const PROMPT_CATALOGUE = {
     lineBlocked: [],
     noInput: [],
     noInputGoodbye: [],
-    withheldNumber: [],
+    withheldNumber: ['prefix'],
     stepExpired: [],
+    fallback: [],
   },
   'main-menu': {
     welcome: [],
@@ -26,6 +27,8 @@ export const PROMPT_CATALOGUE = {
     menu: [],
     invalidChoice: [],
     unavailable: [],
+    otherLanguageAtGreeting: [],
+    firstCall: [],
   },
   activation: {
     askProvisionalId: [],
@@ -53,6 +56,7 @@ export const PROMPT_CATALOGUE = {
     renewed: ['amount', 'date'],
     alreadyRenewed: ['date'],
     cancelled: [],
+    unheardRenewed: ['date'],
   },
   'payment-code': {
     amountOption: ['amount', 'key'],
@@ -77,6 +81,7 @@ export const PROMPT_CATALOGUE = {
     codeNumbersIntro: [],
     codeNumberOption: ['amount', 'number'],
     codeNumbersEnd: [],
+    unheardCode: ['amount', 'code', 'date'],
   },
   charging: {
     beforePremiumRate: [],
@@ -149,6 +154,7 @@ export const PROMPT_CATALOGUE = {
     approved: ['amount', 'merchant'],
     declined: [],
     capExceeded: ['cap', 'remaining'],
+    unheardApproved: ['amount', 'merchant'],
   },
 } as const satisfies Record<string, Record<string, readonly string[]>>;
 

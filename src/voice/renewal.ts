@@ -7,6 +7,7 @@ import { askRenewal, mainMenu, spokenAmount } from './asks.ts';
 import { paidThroughProcessor, startCardPayment } from './card-entry.ts';
 import { chargeAfter, notChargedNote, notSoldHere, pricePointIn } from './charge-words.ts';
 import type { VoiceReply } from './twiml.ts';
+import { expectResult } from './unheard.ts';
 import { apologyReply, callerLine, heard, keyed, silence, wrongEntry, type CallInput, type PayResult, type VoiceDeps, type VoiceStep, type CardPaidFinisher } from './voice-step.ts';
 
 /**
@@ -47,16 +48,17 @@ const alreadyRenewed = (deps: VoiceDeps, state: CallState, accessExpiresAt: numb
 export async function renew(deps: VoiceDeps, call: CallInput, state: CallState, payment?: PayResult): Promise<VoiceReply> {
   const { locale } = state;
   const card = payment && { confirmationCode: payment.confirmationCode ?? '', maskedCard: maskedCard(payment.last4 ?? ''), serverReference: payment.serverReference };
+  const note = await expectResult(deps, state.memberId!, call.callSid, 'renew');
   const result = await renewAccess(deps, { memberId: state.memberId!, callSid: call.callSid, from: callerLine(call.from) ?? '', to: state.to, nonce: state.extra.rn!, payment: card });
   if (result.outcome === 'no_account') return apologyReply(deps, state);
   if (result.outcome === 'already_renewed') return alreadyRenewed(deps, state, result.accessExpiresAt);
   const date = formatDate(result.accessExpiresAt, locale, deps.config.timeZone);
   const price = deps.config.activationCharge;
   const amount = spokenAmount(deps, price, locale);
-  const paid = { ...state, premiumPaid: state.premiumPaid || methodFor(deps.config, 'renewal') === 'premium-rate' };
+  const paid = { ...state, premiumPaid: state.premiumPaid || methodFor(deps.config, 'renewal') === 'premium-rate', delivered: note };
   // How it is billed was said before the caller agreed; a card also hears which card paid.
   const paidBy = card ? [chargeAfter(deps, state, 'renewal', price, card.maskedCard)] : [];
-  return mainMenu(deps, paid, deps.flows.say('renewal', 'renewed', locale, { amount, date }), ...paidBy);
+  return { ...mainMenu(deps, paid, deps.flows.say('renewal', 'renewed', locale, { amount, date }), ...paidBy), tells: { memberId: state.memberId!, notes: note } };
 }
 
 /** By card: the renewal this call's card paid for. */

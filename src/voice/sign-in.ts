@@ -7,6 +7,8 @@ import { keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import type { CallState } from './call-state.ts';
 import { askFormalId, askPin, mainMenu, startMemberAction } from './asks.ts';
+import { notChargedNote } from './charge-words.ts';
+import { unheardResults } from './unheard.ts';
 import {
   callerLine,
   hangUp,
@@ -22,6 +24,7 @@ import {
   wrongEntry,
   type VoiceDeps,
   type VoiceStep,
+  WITHHELD_VARS,
 } from './voice-step.ts';
 
 const pinLockedReply = (deps: VoiceDeps, state: CallState) => hangUp(deps, state, deps.flows.say('sign-in', 'pinLocked', state.locale));
@@ -59,7 +62,7 @@ export const pinEntered: VoiceStep = async (deps, call) => {
   if (entered === '') return silence(deps, call, retry);
   const state = heard(call.state);
   const line = callerLine(call.from);
-  if (!line) return hangUp(deps, state, deps.flows.say('common', 'withheldNumber', state.locale));
+  if (!line) return hangUp(deps, state, deps.flows.say('common', 'withheldNumber', state.locale, WITHHELD_VARS));
   const account = await getAccount(deps.redis, memberId);
   if (!account?.pinHash) return mainMenu(deps, state);
   if (!(await takeLineAttempt(deps, line))) return lineBlockedReply(deps, state);
@@ -79,5 +82,13 @@ export const pinEntered: VoiceStep = async (deps, call) => {
     deps.config.charging.cardProcessor === 'stripe' ? keptCard(deps.redis, memberId) : undefined,
   ]);
   const keptLast4 = kept?.token ? kept.last4 : undefined;
-  return startMemberAction(deps, { ...state, pendingMemberId: undefined, wrongEntries: 0, keptCard: keptLast4 }, memberId);
+  const signedIn: CallState = { ...state, memberId, pendingMemberId: undefined, wrongEntries: 0, keptCard: keptLast4 };
+  // A result an earlier call never told (its answer lost, or too late for Twilio) comes first,
+  // then the menu: nothing is offered again that the caller may already have.
+  const unheard = await unheardResults(deps, memberId, signedIn);
+  if (unheard.notes.length) {
+    const notes = unheard.notes.join(',');
+    return { ...mainMenu(deps, { ...signedIn, delivered: notes }, ...unheard.speech, ...notChargedNote(deps, signedIn)), tells: { memberId, notes } };
+  }
+  return startMemberAction(deps, signedIn, memberId);
 };

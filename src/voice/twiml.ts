@@ -72,6 +72,8 @@ export interface PayVerb {
 export interface VoiceReply {
   locale: Locale;
   verbs: Verb[];
+  /** The results this answer tells (unheard.ts notes): no longer unheard once it is sent in time. */
+  tells?: { memberId: string; notes: string };
 }
 
 export interface VoiceSettings {

@@ -15,9 +15,18 @@ export interface VoiceDeps extends CoreDeps {
 /** One webhook's worth of a call: who is calling, what they keyed, and the state carried so far. */
 export interface CallInput {
   callSid: string;
-  /** The calling number as Twilio sent it; '' when withheld (see callerLine). */
+  /**
+   * The calling line as dialpass takes it (whoTheCallerIs): Twilio's From, or '' when it is
+   * withheld, or when a forwarding replaced the caller's number with its own (see callerLine).
+   */
   from: string;
   to: string;
+  /**
+   * SHAKEN/STIR said the caller ID failed verification (StirVerstat TN-Validation-Failed…): the
+   * line is not trusted for what the line alone unlocks (the free re-read of a formal ID, the
+   * language remembered for it, carrier billing on it); it is still held to every per-line limit.
+   */
+  callerIdFailed?: boolean;
   /** Keys pressed in the gather that led here; undefined when Twilio fell through on silence. */
   digits?: string;
   /**
@@ -30,11 +39,6 @@ export interface CallInput {
    * the step re-asks through `silence()` (as for nothing keyed) and the miss counts as a wrong entry.
    */
   misheard?: 'not-understood' | 'low-confidence' | 'rejected';
-  /**
-   * Twilio's SHAKEN/STIR verification of the caller ID, when the call carried a PASSporT
-   * (`StirVerstat`, e.g. TN-Validation-Passed-A, TN-Validation-Failed); absent elsewhere.
-   */
-  stirVerstat?: string;
   state: CallState;
   /** What <Pay> reported on its action request (CHARGE_METHOD=card), never a card number. */
   payment?: PayResult;
@@ -65,6 +69,9 @@ export type VoiceStep = (deps: VoiceDeps, call: CallInput) => Promise<VoiceReply
 export type CardPaidFinisher = (deps: VoiceDeps, call: CallInput, payment: PayResult) => Promise<VoiceReply | undefined>;
 
 export const MAX_WRONG_ENTRIES_PER_CALL = 3;
+
+/** 186, the prefix that shows the number for one call in Japan, read as the digits it is dialled with (いち・はち・ろく). */
+export const WITHHELD_VARS = { prefix: { digits: '186', groupSize: 3 } } as const;
 const LINE_WINDOW_SECONDS = 24 * 3600;
 /** How long a line remembers its member's language: about a year of calls. */
 const LINE_LOCALE_TTL_SECONDS = 400 * 86400;
@@ -74,6 +81,23 @@ const LINE_LOCALE_TTL_SECONDS = 400 * 86400;
  * of ANONYMOUS, RESTRICTED, UNAVAIL(ABLE) or UNKNOWN with a plus (docs/TWILIO-BEHAVIOUR.md).
  */
 const WITHHELD_CALLER_IDS = new Set(['anonymous', 'restricted', 'unavailable', 'unknown', 'private', 'blocked', '+266696687', '+7378742833', '+2562533', '+8656696', '+86282452253']);
+
+/**
+ * Who is calling, from Twilio's fields (docs/TWILIO-BEHAVIOUR.md, "Who the caller is"): `From` is
+ * the caller's line, also on a call a premium-rate number forwarded to the Twilio number (the
+ * carrier keeps the calling number, docs/CHARGING.md; `ForwardedFrom` is then the premium-rate
+ * number, never the caller). A `From` that is the forwarding number itself, or one of dialpass's
+ * own numbers, means the forwarding lost the caller's number: no line, as if withheld, so that
+ * callers never share one line's limits, language or free re-reads. `StirVerstat` failing marks
+ * the caller ID as untrusted. Every other field (FromCountry…, CallerName, CallToken, and any
+ * Twilio adds) is ignored.
+ */
+export function whoTheCallerIs(fields: { from?: string; forwardedFrom?: string; to?: string; stirVerstat?: string }, ownNumbers: readonly string[]): { from: string; callerIdFailed: boolean } {
+  const compact = (n: string | undefined) => (n ?? '').trim().replace(/[\s()-]/g, '');
+  const from = compact(fields.from);
+  const lost = from !== '' && (from === compact(fields.forwardedFrom) || from === compact(fields.to) || ownNumbers.includes(from));
+  return { from: lost ? '' : (fields.from ?? ''), callerIdFailed: /^TN-Validation-Failed/i.test(fields.stirVerstat ?? '') };
+}
 
 /** The calling line, or undefined when the caller withheld their number: such a call shares nothing with others. */
 export function callerLine(from: string): string | undefined {
@@ -190,7 +214,7 @@ export async function takeLineAttempt(deps: VoiceDeps, line: string): Promise<bo
  */
 export async function lineGuess(deps: VoiceDeps, call: CallInput, state: CallState): Promise<{ line: string } | { refused: VoiceReply }> {
   const line = callerLine(call.from);
-  if (!line) return { refused: hangUp(deps, state, deps.flows.say('common', 'withheldNumber', state.locale)) };
+  if (!line) return { refused: hangUp(deps, state, deps.flows.say('common', 'withheldNumber', state.locale, WITHHELD_VARS)) };
   if (!(await takeLineAttempt(deps, line))) return { refused: lineBlockedReply(deps, state) };
   return { line };
 }
@@ -214,4 +238,15 @@ export const lineBlockedReply = (deps: VoiceDeps, state: CallState): VoiceReply 
 export const apologyReply = (deps: Pick<VoiceDeps, 'flows'>, state: Pick<CallState, 'locale'>): VoiceReply => ({
   locale: state.locale,
   verbs: [{ verb: 'say', speech: deps.flows.say('common', 'apology', state.locale) }, { verb: 'hangup' }],
+});
+
+/**
+ * What the fallback URL answers (Twilio requests it when a step failed or answered after 15 s): true
+ * whatever happened before, since the step may have completed or not. Said in `locales`, in order,
+ * then the call ends. A static copy (`npm run twilio:configure -- --print-fallback-twiml`) can be
+ * hosted apart from the app.
+ */
+export const fallbackReply = (deps: Pick<VoiceDeps, 'flows'>, locales: readonly Locale[]): VoiceReply => ({
+  locale: locales[0]!,
+  verbs: [...locales.map((locale) => say(deps.flows.say('common', 'fallback', locale))), { verb: 'hangup' }],
 });

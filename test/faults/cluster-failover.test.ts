@@ -102,7 +102,7 @@ describe('fault: the Redis Cluster master holding a merchant’s keys is killed 
         }
         expect(answer.status).to.equal(200);
         const heard = spokenText(answer.verbs);
-        if (apologised && heard.includes('すでに有効化されています')) {
+        if (apologised && heard.includes('すでに本登録が完了しています')) {
           activatedUnheard.push(provisionalId);
           return;
         }

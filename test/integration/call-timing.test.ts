@@ -71,22 +71,35 @@ describe('every call within its time budget', () => {
   });
   after(() => app.close());
 
-  for (const [locale, budget] of [['ja-JP', 30], ['en-US', 40]] as const) {
-    it(`a first-time ${locale} registrant hears the first digit of the formal ID within ${budget} s of pick-up, in their language`, async () => {
+  // Issue 26: the whole first reading of the formal ID over by 30 s (ja) / 35 s (en) after pick-up
+  // (it was 30.5 s / 40.6 s by this estimator): a first-time caller keys the provisional ID and #
+  // at the greeting, without a menu key; an English caller presses 9 and # first.
+  for (const [locale, budget] of [['ja-JP', 30], ['en-US', 35]] as const) {
+    it(`a first-time ${locale} registrant has heard the whole formal ID once within ${budget} s of pick-up, in their language`, async () => {
       const { provisionalId } = await register(app, 'Hanako', 'h@example.com', locale);
       const call = new TimedCall(app);
       await call.dial();
-      if (locale === 'en-US') await call.press('9');
-      await call.press('1');
+      if (locale === 'en-US') await call.press('9#');
       await call.press(`${provisionalId}#`);
       const timeline = call.timeline();
-      const at = firstNumberHeardAt(timeline, 9);
-      expect(at, show(timeline)).to.be.a('number');
-      expect(at!, show(timeline)).to.be.at.most(budget);
+      const over = firstNumberEndsAt(timeline, 9);
+      expect(over, show(timeline)).to.be.a('number');
+      expect(over!, show(timeline)).to.be.at.most(budget);
       const activated = timeline.find((e) => e.numbers?.length)!;
       expect(activated.language).to.equal(locale);
     });
   }
+
+  it('a first-time caller who presses # before the ID waits out the greeting\'s timeout, as Twilio\'s current <Gather> does, and is still within the budget of a menu key', async () => {
+    const { provisionalId } = await register(app, 'Hanako', 'h@example.com', 'ja-JP');
+    const call = new TimedCall(app);
+    await call.dial();
+    await call.press(`#${provisionalId}#`);
+    const timeline = call.timeline();
+    const keys = timeline.find((e) => e.kind === 'keys')!;
+    expect(keys.text, show(timeline)).to.equal(`#${provisionalId}#`);
+    expect(firstNumberEndsAt(timeline, 9)!, show(timeline)).to.be.at.most(30.5);
+  });
 
   it('an English caller is offered English, in an English voice, within the first 5 seconds', async () => {
     const call = new TimedCall(app);
@@ -114,6 +127,24 @@ describe('every call within its time budget', () => {
         await call.press('1');
         const timeline = call.timeline();
         expect(timeline[0]!.language, 'greeted in the member language').to.equal(locale);
+        const heard = firstNumberEndsAt(timeline, 16);
+        expect(heard, show(timeline)).to.be.a('number');
+        expect(heard!, show(timeline)).to.be.at.most(60);
+      });
+
+      it('buys a code for one merchant (9, its number and #) and has heard it within 60 s', async () => {
+        const shop = await createMerchant(app, 'Ramen Ya');
+        const call = new TimedCall(app, line, PREMIUM_NUMBERS['500']);
+        await call.dial();
+        await call.press('2');
+        await call.press(`${member.formalId}#`);
+        await call.press(`${PIN}#`);
+        await call.press('9');
+        await call.press(`${shop.merchantId}#`);
+        // One amount is sold on this number: the price is said at once, no amount menu.
+        await call.press('1');
+        const timeline = call.timeline();
+        expect(timeline.some((e) => e.text.includes('Ramen Ya')), show(timeline)).to.equal(true);
         const heard = firstNumberEndsAt(timeline, 16);
         expect(heard, show(timeline)).to.be.a('number');
         expect(heard!, show(timeline)).to.be.at.most(60);
@@ -181,8 +212,7 @@ describe('card calls within their time budgets', () => {
       const { provisionalId } = await register(app, 'Hanako', 'h@example.com', locale);
       const call = new TimedCall(app);
       await call.dial();
-      if (locale === 'en-US') await call.press('9');
-      await call.press('1');
+      if (locale === 'en-US') await call.press('9#');
       await call.press(`${provisionalId}#`);
       await call.press('1');
       await call.press('1');
@@ -200,8 +230,7 @@ describe('card calls within their time budgets', () => {
       const { provisionalId, password } = await register(app, 'Hanako', 'h@example.com', locale);
       const first = new TestCall(app, line);
       await first.dial();
-      if (locale === 'en-US') await first.press('9');
-      await first.press('1');
+      if (locale === 'en-US') await first.press('9#');
       await first.press(`${provisionalId}#`);
       await first.press('1');
       await first.press('1');

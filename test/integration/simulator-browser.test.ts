@@ -55,13 +55,12 @@ describe('the call simulator in a real browser (headless Chromium)', function ()
     await page.click('[data-testid=call]');
     await waitForKeys(page, 0);
     expect(await page.textContent('[data-testid=transcript]')).to.include('ダイヤルパス');
-    expect(await page.textContent('#status'), 'the one-key language menu').to.equal('Press 1 key');
+    expect(await page.textContent('#status'), 'a line never heard: the provisional ID and # at the greeting').to.equal('Press keys, then #');
 
-    await page.click('[data-testid=key-1]');
+    // The provisional ID: its first key on the keypad, the rest from the keyboard, then # ends the entry.
+    await page.click(`[data-testid=key-${provisionalId[0]}]`);
+    await page.keyboard.type(`${provisionalId.slice(1)}#`, { delay: 20 });
     await waitForKeys(page, 1);
-    // The provisional ID from the keyboard, a key at a time, then # ends the entry.
-    await page.keyboard.type(`${provisionalId}#`, { delay: 20 });
-    await waitForKeys(page, 2);
 
     const transcript = (await page.textContent('[data-testid=transcript]'))!;
     // Registered on the English page, the member hears the rest of the call in English, and the
@@ -88,13 +87,14 @@ describe('the call simulator in a real browser (headless Chromium)', function ()
     expect(pageErrors).to.deep.equal([]);
   });
 
-  it('the Japanese simulator page asks for one key in natural Japanese, and names an empty icon of its own, so a browser asks for no /favicon.ico (which the site does not serve)', async () => {
+  it('the Japanese simulator page asks for keys and # in natural Japanese, and names an empty icon of its own, so a browser asks for no /favicon.ico (which the site does not serve)', async () => {
     const page = await browser.context.newPage();
     await page.goto(`${app.url}/simulator?lang=ja`);
     expect(await page.getAttribute('head link[rel=icon]', 'href')).to.equal('data:,');
     await page.click('[data-testid=call]');
     await waitForKeys(page, 0);
-    expect(await page.textContent('#status')).to.equal('キーを1つ押してください');
+    // A line never heard: the provisional ID and # at the greeting.
+    expect(await page.textContent('#status')).to.equal('キーを押し、最後に # を押してください');
     await page.click('[data-testid=hangup]');
     await page.waitForFunction(() => document.getElementById('simulator')!.dataset.state === 'ended');
     await page.close();

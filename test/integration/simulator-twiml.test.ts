@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { CallFailure } from '../../simulator/call-failure.ts';
 import { placeCall, type CallEvent, type CallRecord } from '../../simulator/call.ts';
 import { TEST_CARD_APPROVED, TEST_CARD_DECLINED } from '../../simulator/test-cards.ts';
+import { callTimeline } from '../../simulator/timing.ts';
 import { scriptedCaller, startTwimlApp, twiml, TWIML_APP_TOKEN, type CannedAnswer, type TwimlApp } from '../support/twiml-app.ts';
 
 const FROM = '+819011112222';
@@ -14,7 +15,7 @@ describe('the call simulator plays TwiML the way Twilio does', () => {
     app = undefined;
   });
 
-  async function call(routes: Record<string, CannedAnswer>, keys: (string | null)[] = [], extra: { maxRequests?: number } = {}) {
+  async function call(routes: Record<string, CannedAnswer>, keys: (string | null)[] = [], extra: { maxRequests?: number; fallbackUrl?: string; requestTimeoutMs?: number } = {}) {
     app = await startTwimlApp(routes);
     const caller = scriptedCaller(keys);
     const record = await placeCall({ baseUrl: app.url, authToken: TWIML_APP_TOKEN, from: FROM, to: TO, ...extra }, caller);
@@ -42,7 +43,30 @@ describe('the call simulator plays TwiML the way Twilio does', () => {
     expect(first!.body).to.include({ From: FROM, To: TO, Caller: FROM, Called: TO, CallStatus: 'ringing', Direction: 'inbound', ApiVersion: '2010-04-01' });
     expect(first!.body.CallSid).to.match(/^CA[0-9a-f]{32}$/);
     expect(first!.body.AccountSid).to.match(/^AC[0-9a-f]{32}$/);
+    // Where each number is ([Voice webhooks]): a Japanese mobile and a Japanese number, country only.
+    expect(first!.body).to.include({ FromCountry: 'JP', FromState: '', FromCity: '', FromZip: '', ToCountry: 'JP', ToCity: '', CallerCountry: 'JP', CalledCountry: 'JP' });
+    // CallToken: a JSON token, the same on every request of the call; nothing that does not apply.
+    const token = JSON.parse(first!.body.CallToken!);
+    expect(token.parentCallInfoToken).to.be.a('string').with.length.above(100);
+    expect(app.requests.map((r) => r.body.CallToken).filter(Boolean)).to.satisfy((all: string[]) => all.every((t) => t === first!.body.CallToken));
+    expect(first!.body).to.not.have.any.keys('ForwardedFrom', 'CallerName', 'StirVerstat');
     expect(app.requests.every((r) => r.signatureValid)).to.equal(true);
+  });
+
+  it('a forwarded US call carries ForwardedFrom, CallerName, StirVerstat and its numbers\' state, city and ZIP, all signed', async () => {
+    app = await startTwimlApp({ '/twilio/voice': twiml('<Gather action="/m" numDigits="1"/>'), '/m': twiml('<Hangup/>') });
+    await placeCall(
+      { baseUrl: app.url, authToken: TWIML_APP_TOKEN, from: '+14155550123', to: '+12125550199', forwardedFrom: '+13125550100', callerName: 'DOE JANE', stirVerstat: 'TN-Validation-Passed-A' },
+      scriptedCaller(['3']),
+    );
+    for (const request of [app.to('/twilio/voice')[0]!, app.to('/m')[0]!]) {
+      expect(request.signatureValid).to.equal(true);
+      expect(request.body).to.include({
+        From: '+14155550123', FromCountry: 'US', FromState: 'CA', FromCity: 'SAN FRANCISCO', FromZip: '94103',
+        To: '+12125550199', ToCountry: 'US', ToState: 'NY', ToCity: 'NEW YORK', ToZip: '10001',
+        ForwardedFrom: '+13125550100', CallerName: 'DOE JANE', StirVerstat: 'TN-Validation-Passed-A',
+      });
+    }
   });
 
   it('a request signed with another token is refused by the app, and the simulator stops with an HTTP error', async () => {
@@ -133,15 +157,23 @@ describe('the call simulator plays TwiML the way Twilio does', () => {
     expect(app.to('/again')[0]!.body).to.not.have.property('Digits');
   });
 
-  it('the finish key pressed before any digit falls through to the next verb, as silence does, unless actionOnEmptyResult', async () => {
+  it('the finish key pressed before any digit ends nothing: the caller waits out the timeout, then the call falls through as on silence', async () => {
     const plain = await call(
-      { '/twilio/voice': twiml('<Gather action="/m"><Say>Key a number, or # alone.</Say></Gather><Redirect method="POST">/again</Redirect>'), '/m': twiml('<Hangup/>'), '/again': twiml('<Hangup/>') },
+      { '/twilio/voice': twiml('<Gather action="/m" timeout="7"><Say>Key a number.</Say></Gather><Redirect method="POST">/again</Redirect>'), '/m': twiml('<Hangup/>'), '/again': twiml('<Hangup/>') },
       ['#'],
     );
     expect(plain.app.to('/m')).to.have.length(0);
     expect(plain.app.to('/again')).to.have.length(1);
+    // The time estimate counts the key and the whole timeout after it.
+    const wait = callTimeline(plain.record.events).find((e) => e.kind === 'keys')!;
+    expect(wait.seconds).to.equal(0.5 + 7);
     const withEmpty = await call({ '/twilio/voice': twiml('<Gather action="/m" actionOnEmptyResult="true"/>'), '/m': twiml('<Hangup/>') }, ['#']);
-    expect(withEmpty.app.to('/m')[0]!.body).to.include({ Digits: '', FinishedOnKey: '#' });
+    expect(withEmpty.app.to('/m')[0]!.body).to.include({ Digits: '', FinishedOnKey: '' });
+  });
+
+  it('digits keyed after a finish key that ended nothing are posted when the finish key follows them', async () => {
+    const { app } = await call({ '/twilio/voice': twiml('<Gather action="/m"/>'), '/m': twiml('<Hangup/>') }, ['#42#']);
+    expect(app.to('/m')[0]!.body).to.include({ Digits: '42', FinishedOnKey: '#' });
   });
 
   it('actionOnEmptyResult posts an empty Digits on silence', async () => {
@@ -175,6 +207,21 @@ describe('the call simulator plays TwiML the way Twilio does', () => {
     expect(status!.signatureValid).to.equal(true);
     expect(status!.body).to.include({ CallStatus: 'completed', CallSid: record.callSid, From: FROM, To: TO });
     expect(Number(status!.body.CallDuration)).to.equal(record.duration).and.to.be.greaterThan(0);
+  });
+
+  it('CallDuration is what the caller lived through by the spoken-time estimate, not how fast the simulator ran', async () => {
+    // 10 words at 2.5 a second (4 s), a 3 s pause, one key (0.5 s), then 4 words (1.6 s): 9.1 s, rounded up.
+    const { record, app } = await call(
+      {
+        '/twilio/voice': twiml('<Say>One two three four five six seven eight nine ten.</Say><Pause length="3"/><Gather action="/m" numDigits="1"/>'),
+        '/m': twiml('<Say>Thank you, goodbye now.</Say><Hangup/>'),
+      },
+      ['5'],
+    );
+    const total = callTimeline(record.events).reduce((sum, e) => sum + e.seconds, 0);
+    expect(total).to.be.closeTo(9.1, 0.001);
+    expect(record.duration).to.equal(10);
+    expect(app.to('/twilio/voice/status')[0]!.body).to.include({ CallDuration: '10' });
   });
 
   it('<Reject> before the call is answered ends it busy or unanswered, never billed', async () => {
@@ -269,6 +316,41 @@ describe('the call simulator plays TwiML the way Twilio does', () => {
   });
 
   describe('what stops a call with an error', () => {
+    it('with a fallback URL, an action URL answering 500 makes Twilio request the fallback with ErrorCode 11200 and ErrorUrl, signed, and the call plays what it answers', async () => {
+      const { record, app } = await call(
+        {
+          '/twilio/voice': twiml('<Gather action="/step?x=1" numDigits="1"/>'),
+          '/step': { status: 500, type: 'text/plain', body: 'boom' },
+          '/fallback': twiml('<Say>Sorry.</Say><Hangup/>'),
+        },
+        ['1'],
+        { fallbackUrl: '/fallback' },
+      );
+      const [fallback] = app.to('/fallback');
+      expect(fallback!.signatureValid).to.equal(true);
+      expect(fallback!.body).to.include({ ErrorCode: '11200', ErrorUrl: `${app.url}/step?x=1`, CallStatus: 'in-progress', From: FROM });
+      expect(fallback!.body).to.not.have.property('Digits');
+      expect(heard(record).map((s) => s.text)).to.deep.equal(['Sorry.']);
+      expect(record.events.find((e) => e.type === 'fallback')).to.include({ errorCode: '11200' });
+      expect(ended(record)).to.include({ by: 'app' });
+    });
+
+    it('with a fallback URL, no answer within the request time-out (Twilio: 15 s) is error 11205, and the voice URL failing is handled the same way', async () => {
+      const { app } = await call(
+        { '/twilio/voice': { body: twiml('<Hangup/>'), delayMs: 1500 }, '/fallback': twiml('<Say>Sorry.</Say>') },
+        [],
+        { fallbackUrl: '/fallback', requestTimeoutMs: 300 },
+      );
+      expect(app.to('/fallback')[0]!.body).to.include({ ErrorCode: '11205', ErrorUrl: `${app.url}/twilio/voice`, CallStatus: 'ringing' });
+    });
+
+    it('a fallback that fails too ends the call with the error; so does a 500 with no fallback URL', async () => {
+      app = await startTwimlApp({ '/twilio/voice': { status: 503, body: 'down' }, '/fallback': { status: 500, body: 'down too' } });
+      const failure = await placeCall({ baseUrl: app.url, authToken: TWIML_APP_TOKEN, from: FROM, to: TO, fallbackUrl: '/fallback' }, scriptedCaller([])).catch((e) => e);
+      expect(failure).to.be.instanceOf(CallFailure);
+      expect(app.to('/fallback')).to.have.length(1);
+    });
+
     it('an HTTP 500 stops the call with an HTTP error, after the status callback', async () => {
       const failure = await failingCall({ '/twilio/voice': { status: 500, type: 'text/plain', body: 'boom' } });
       expect(failure.kind).to.equal('http');

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { configureNumber, wantedSettings } from '../../scripts/twilio-configure.ts';
+import { configureNumber, fallbackTwiml, wantedSettings } from '../../scripts/twilio-configure.ts';
+import { parseTwimlDocument } from '../../simulator/twiml-document.ts';
 import { processEnv } from '../../src/config.ts';
 
 const ACCOUNT = `AC${'a'.repeat(32)}`;
@@ -69,8 +70,30 @@ describe('npm run twilio:configure (against a stand-in for the REST API)', funct
   });
   afterEach(() => api.close());
 
-  const run = (dryRun: boolean, printed: string[] = []) =>
-    configureNumber({ accountSid: ACCOUNT, authToken: TOKEN, phoneNumber: PHONE, publicBaseUrl: BASE, dryRun, apiBaseUrl: api.url, print: (l) => printed.push(l) });
+  const run = (dryRun: boolean, printed: string[] = [], fallback: { fallbackUrl?: string; fallbackMethod?: 'GET' | 'POST' } = {}) =>
+    configureNumber({ accountSid: ACCOUNT, authToken: TOKEN, phoneNumber: PHONE, publicBaseUrl: BASE, dryRun, apiBaseUrl: api.url, print: (l) => printed.push(l), ...fallback });
+
+  it('with no --fallback-url the fallback is the app\'s own /twilio/voice/fallback, and a warning says it fails when the app is down', async () => {
+    const printed: string[] = [];
+    await run(true, printed);
+    expect(printed.join('\n')).to.include(`voiceFallbackUrl: (none) -> ${BASE}/twilio/voice/fallback`).and.include('warning: the fallback URL is on the app\'s own host');
+  });
+
+  it('a separate fallback URL (a static host taking GET) is set with its method, without the warning', async () => {
+    const printed: string[] = [];
+    await run(false, printed, { fallbackUrl: 'https://fallback.example.net/dialpass.xml', fallbackMethod: 'GET' });
+    expect(Object.fromEntries(api.seen.find((s) => s.method === 'POST')!.form)).to.include({ VoiceFallbackUrl: 'https://fallback.example.net/dialpass.xml', VoiceFallbackMethod: 'GET' });
+    expect(printed.join('\n')).to.not.include('warning');
+  });
+
+  it('--print-fallback-twiml prints the document to host apart: valid TwiML, both languages, then the call ends', () => {
+    const verbs = parseTwimlDocument(fallbackTwiml('ja-JP'));
+    expect(verbs.map((v) => v.verb)).to.deep.equal(['Say', 'Say', 'Hangup']);
+    const [ja, en] = verbs as { text: string; language?: string }[];
+    expect([ja!.language, en!.language]).to.deep.equal(['ja-JP', 'en-US']);
+    expect(ja!.text).to.include('二重にかかることはありません');
+    expect(en!.text).to.include('is ever charged twice');
+  });
 
   it('--dry-run finds the number by PhoneNumber and prints each change without making it', async () => {
     const printed: string[] = [];

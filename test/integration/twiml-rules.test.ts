@@ -75,7 +75,7 @@ describe("every TwiML document the call flows produce keeps Twilio's rules", () 
         if (choice === null) await call.silence();
         else await call.press(choice);
         // A key the prompt offered is never answered with "not on the menu".
-        if (choice && offered.includes(choice)) expect(call.heardText(), `${choice} was offered at ${action}`).to.not.match(/そのボタンはメニューにありません|That key is not on the menu/);
+        if (choice && offered.includes(choice)) expect(call.heardText(), `${choice} was offered at ${action}`).to.not.match(/入力された番号は、メニューにありません|that key is not one of the choices/);
         if (choice && offered.includes(choice)) offeredPressed.add(`${action} ${choice}`);
       }
       for (const event of call.events) if (event.type === 'response' && event.contentType.includes('xml')) documents.set(event.body, event.body);

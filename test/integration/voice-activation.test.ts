@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { callTimeline } from '../../simulator/timing.ts';
 import { keys } from '../../src/store/keys.ts';
 import { readLedger } from '../../src/accounts/ledger.ts';
 import { dammCheckDigit } from '../../src/identifiers/damm.ts';
@@ -22,29 +23,43 @@ describe('activating by phone', () => {
     return call;
   }
 
-  it('when the call comes in, the caller hears the menu in the default language and may press one key', async () => {
+  it('a call from a line never heard is greeted politely in the default language and asked for the provisional ID and # straight away', async () => {
     const call = new TestCall(app);
     const { status, verbs } = await call.dial();
     expect(status).to.equal(200);
     const gather = findVerb(verbs, 'Gather')!;
-    expect(gather.attributes).to.include({ numDigits: '1', input: 'dtmf', method: 'POST' });
+    // One entry ending on #: the ID needs no menu key first; a menu key alone is taken after the timeout.
+    expect(gather.attributes).to.include({ finishOnKey: '#', timeout: '5', input: 'dtmf', method: 'POST' });
+    expect(gather.attributes).to.not.have.property('numDigits');
+    expect(spokenText(verbs)).to.include('お電話ありがとうございます。ダイヤルパスです。').and.to.include('仮IDに続けてシャープ');
     expect(gather.attributes.action).to.match(/^https:\/\/dialpass\.example\.test\/twilio\/voice\/menu\?/);
     const say = gather.children.find((c) => c.name === 'Say')!;
     expect(say.attributes).to.include({ language: 'ja-JP', voice: 'Polly.Mizuki' });
     expect(findVerb(verbs, 'Redirect'), 'silence falls through to a redirect').to.exist;
   });
 
-  it('an unknown caller is offered English in an English voice right after the greeting, and 9 switches the menu to English', async () => {
+  it('an unknown caller is offered English in an English voice right after the greeting; 9 and # ask for the provisional ID in English, and 0 gives the whole menu', async () => {
     const call = new TestCall(app);
     const { verbs } = await call.dial();
     const says = findVerb(verbs, 'Gather')!.children.filter((c) => c.name === 'Say');
     expect(says[1]!.attributes).to.include({ language: 'en-US', voice: 'Polly.Joanna' });
-    expect(textOf(says[1]!)).to.include('For English, press 9');
-    const english = await call.press('9');
-    const menu = findVerb(english.verbs, 'Gather')!.children.filter((c) => c.name === 'Say');
-    expect(menu.at(-1)!.attributes).to.include({ language: 'en-US', voice: 'Polly.Joanna' });
-    expect(spokenText(english.verbs)).to.include('To activate, press 1');
-    expect(menu[0]!.attributes, 'Japanese is offered back in a Japanese voice').to.include({ language: 'ja-JP' });
+    expect(textOf(says[1]!)).to.include('For English, press 9, then pound');
+    const english = await call.press('9#');
+    const asked = findVerb(english.verbs, 'Gather')!;
+    expect(asked.children.every((c) => c.attributes.language === 'en-US')).to.equal(true);
+    expect(spokenText(english.verbs)).to.include('Key your provisional ID, then pound');
+    const menu = await call.press('0');
+    expect(spokenText(menu.verbs)).to.include('To complete your registration, press 1');
+    expect(findVerb(menu.verbs, 'Gather')!.attributes).to.include({ numDigits: '1' });
+  });
+
+  it('a first-time caller who keys the provisional ID and # at the greeting hears the formal ID: no menu key needed', async () => {
+    const { provisionalId } = await register(app);
+    const call = new TestCall(app);
+    await call.dial();
+    const { verbs } = await call.press(`${provisionalId}#`);
+    expect(spokenText(verbs)).to.include('本登録が完了しました');
+    expect(spokenNumbers(verbs)).to.have.length(2);
   });
 
   it('when the caller keys nothing at the menu, it is said again once; a second silence ends the call politely', async () => {
@@ -61,8 +76,17 @@ describe('activating by phone', () => {
   it('in the one-key menu, # is a key like any other: the caller is told it is not on the menu', async () => {
     const call = new TestCall(app);
     await call.dial();
+    await call.press('0');
     await call.press('#');
-    expect(call.heardText()).to.include('そのボタンはメニューにありません');
+    expect(call.heardText()).to.include('入力された番号は、メニューにありません');
+    expect(call.hungUp()).to.equal(false);
+  });
+
+  it('at the greeting, # before any digit ends nothing: after the timeout the caller is asked again, as on silence', async () => {
+    const call = new TestCall(app);
+    await call.dial();
+    await call.press('#');
+    expect(call.heardText()).to.include('入力が確認できませんでした');
     expect(call.hungUp()).to.equal(false);
   });
 
@@ -102,7 +126,7 @@ describe('activating by phone', () => {
     const formalId = spokenNumbers((await first.press(`${provisionalId}#`)).verbs)[0]!;
     const second = await atActivationPrompt('+819011112222');
     const { verbs } = await second.press(`${provisionalId}#`);
-    expect(spokenText(verbs)).to.include('すでに有効化されています');
+    expect(spokenText(verbs)).to.include('すでに本登録が完了しています');
     expect(spokenNumbers(verbs)).to.be.empty;
     expect(spokenText(verbs)).to.not.include(formalId);
   });
@@ -115,7 +139,7 @@ describe('activating by phone', () => {
     const again = await atActivationPrompt('+819077770001');
     const { verbs } = await again.press(`${provisionalId}#`);
     // Dialpass charges nothing more; the premium-rate number still bills this call its tariff, and the caller hears so.
-    expect(spokenText(verbs)).to.include('この電話から有効化済み').and.include('この通話の料金300円は、電話会社から請求されます');
+    expect(spokenText(verbs)).to.include('この電話ですでに本登録が完了しています').and.include('この通話の料金300円は、電話会社から請求されます');
     expect(spokenNumbers(verbs)).to.deep.equal([formalId, formalId]);
     expect((await readLedger(app.redis, provisionalId)).length).to.equal(1);
     const { verbs: onceMore } = await again.press('1');
@@ -198,11 +222,15 @@ describe('activating by phone', () => {
   it("when the caller hangs up, Twilio's status callback records how the call ended and how long it took", async () => {
     const call = new TestCall(app, '+819012345678');
     await call.dial();
+    const firstTurn = call.events;
     await call.hangUp();
     const statusAnswer = call.events.filter((e) => e.type === 'response').at(-1);
     expect(statusAnswer).to.deep.include({ status: 204 });
     const record = await app.redis.hgetall(keys.call(call.callSid));
     expect(record).to.include({ CallStatus: 'completed', From: '+819012345678' });
-    expect(Number(record.CallDuration)).to.be.at.least(1);
+    // CallDuration is the call's spoken time (the greeting heard in full), not the test's few milliseconds.
+    const greeting = callTimeline(firstTurn).reduce((sum, e) => sum + e.seconds, 0);
+    expect(greeting).to.be.greaterThan(5);
+    expect(Number(record.CallDuration)).to.equal(Math.ceil(greeting));
   });
 });

@@ -69,11 +69,11 @@ describe('paying by card over the phone (CHARGE_METHOD=card, Twilio <Pay>)', () 
     const pay = findVerb(call.last.verbs, 'Pay')!;
     expect(pay.attributes).to.include({ chargeAmount: '300', currency: 'jpy', paymentConnector: 'Stripe_JP', paymentMethod: 'credit-card', postalCode: 'false' });
     expect(new URL(pay.attributes.action!).pathname).to.equal(PATHS.cardPaid);
-    expect(call.heardText(), 'nothing is charged before the card').to.not.include('有効化しました');
+    expect(call.heardText(), 'nothing is charged before the card').to.not.include('本登録が完了しました');
     expect(call.heardText()).to.include('クレジットカード番号とシャープ');
     expect(await readLedger(app.redis, provisionalId)).to.have.length(0);
     const paid = await keyCard(call);
-    expect(spokenText(paid.verbs)).to.include('有効化しました').and.to.include('カードに請求しました');
+    expect(spokenText(paid.verbs)).to.include('本登録が完了しました').and.to.include('カードに請求しました');
     expect(spokenNumbers(paid.verbs)).to.include('4242');
     const [entry, ...more] = await readLedger(app.redis, provisionalId);
     expect(more).to.have.length(0);
@@ -100,7 +100,7 @@ describe('paying by card over the phone (CHARGE_METHOD=card, Twilio <Pay>)', () 
     listen();
     await call.press('123#');
     listen();
-    const during = heard.slice(0, heard.findIndex((h) => h.text.includes('有効化しました')));
+    const during = heard.slice(0, heard.findIndex((h) => h.text.includes('本登録が完了しました')));
     expect(during.map((h) => h.text).join(' ')).to.include('カード番号を確認できませんでした').and.to.include('有効期限を確認できませんでした').and.to.include('処理しています');
     expect(during.filter((h) => h.language !== 'ja-JP'), 'nothing in English').to.deep.equal([]);
   });
@@ -156,7 +156,7 @@ describe('paying by card over the phone (CHARGE_METHOD=card, Twilio <Pay>)', () 
     const slow = await activationUpToCard(app, provisionalId);
     const fast = await activationUpToCard(app, provisionalId);
     await keyCard(fast);
-    expect(spokenText(fast.last.verbs)).to.include('有効化しました');
+    expect(spokenText(fast.last.verbs)).to.include('本登録が完了しました');
     await keyCard(slow);
     expect(slow.heardText()).to.include('カードには請求されましたが').and.to.include('返金');
     expect(await readLedger(app.redis, provisionalId), 'one activation on the ledger').to.have.length(1);

@@ -84,7 +84,7 @@ describe('the card kept for next time (CARD_PROCESSOR=stripe: <Pay> tokenizes, d
     expect(pay.attributes).to.include({ tokenType: 'payment-method', paymentConnector: 'Stripe_JP' });
     expect(pay.attributes.chargeAmount, 'a tokenize: no chargeAmount').to.equal(undefined);
     const paid = await keyCard(call);
-    expect(spokenText(paid.verbs)).to.include('有効化しました').and.to.include('カードに請求しました');
+    expect(spokenText(paid.verbs)).to.include('本登録が完了しました').and.to.include('カードに請求しました');
     const charges = stripe.charged().filter((c) => c.metadata.member === provisionalId);
     expect(charges.map((c) => c.amount)).to.deep.equal([300]);
     const [entry, ...more] = await readLedger(app.redis, provisionalId);
@@ -145,7 +145,7 @@ describe('the card kept for next time (CARD_PROCESSOR=stripe: <Pay> tokenizes, d
     expect(spokenText(asked.verbs)).to.include('カード情報の入力が必要です');
     expect(findVerb(asked.verbs, 'Pay')!.attributes).to.include({ chargeAmount: '300' });
     const paid = await keyCard(call, STRIPE_TEST_CARDS.authenticationRequired);
-    expect(spokenText(paid.verbs)).to.include('有効化しました');
+    expect(spokenText(paid.verbs)).to.include('本登録が完了しました');
     const ledger = await readLedger(app.redis, provisionalId);
     expect(ledger).to.have.length(1);
     const succeeded = stripe.charged().filter((c) => c.id === ledger[0]!.confirmation);

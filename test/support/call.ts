@@ -1,10 +1,11 @@
 import { randomInt } from 'node:crypto';
 import { expect } from 'chai';
 import { BrowserCall, type Turn } from '../../simulator/browser-calls.ts';
-import type { CallEvent } from '../../simulator/call.ts';
+import type { CallEvent, PlaceCallOptions } from '../../simulator/call.ts';
 import { newCallSid, type TestApp, type TwilioPostResult } from './harness.ts';
 import { findVerb, parseTwiml } from './twiml.ts';
 import { twimlProblems } from './twiml-rules.ts';
+import { FALLBACK_PATH } from '../../src/voice/paths.ts';
 
 /**
  * Every TwiML answer any simulated call in the run heard; once the whole run is over, each must
@@ -47,6 +48,11 @@ export class TestCall {
     readonly from = uniqueCallerNumber(),
     /** The number dialled (Twilio's To): SERVICE_PHONE_NUMBER unless a test calls another premium-rate number. */
     readonly to = app.config.servicePhoneNumber,
+    /** What else Twilio says about this call: ForwardedFrom, CallerName, StirVerstat, fields it adds, how the number's URLs are set. */
+    readonly twilio: Partial<Pick<PlaceCallOptions, 'forwardedFrom' | 'callerName' | 'stirVerstat' | 'extraParams' | 'voiceMethod' | 'statusCallbackMethod' | 'fallbackUrl' | 'fallbackMethod'>> & {
+      /** Where the requests really go (a front in front of the app), instead of the app itself. */
+      via?: string;
+    } = {},
   ) {}
 
   async dial(): Promise<TwilioPostResult> {
@@ -58,10 +64,13 @@ export class TestCall {
     this.call = new BrowserCall(
       {
         baseUrl: this.app.config.publicBaseUrl,
-        connectTo: this.app.url,
+        connectTo: this.twilio.via ?? this.app.url,
         authToken: this.app.config.twilio.authToken,
         from: this.from,
         to: this.to,
+        // The number's fallback URL, as npm run twilio:configure sets it when none is given.
+        fallbackUrl: `${this.app.config.publicBaseUrl}${FALLBACK_PATH}`,
+        ...this.twilio,
         callSid: this.callSid,
         fetch: recordingFetch,
         payConnectors: payConnectorsOf(this.app),

@@ -16,7 +16,7 @@ export interface RecordedRequest {
   signatureValid: boolean;
 }
 
-export type CannedAnswer = string | { status?: number; type?: string; body: string };
+export type CannedAnswer = string | { status?: number; type?: string; body: string; delayMs?: number };
 
 export interface TwimlApp {
   /** Where it listens; also its public base URL (the simulator signs for this). */
@@ -45,8 +45,10 @@ export async function startTwimlApp(routes: Record<string, CannedAnswer>): Promi
     if (req.path === '/twilio/voice/status') return void res.status(204).end();
     const answer = routes[req.path];
     if (answer === undefined) return void res.status(404).send('no such path');
-    const { status = 200, type = 'text/xml', body: text } = typeof answer === 'string' ? { body: answer } : answer;
-    res.status(status).type(type).send(text);
+    const { status = 200, type = 'text/xml', body: text, delayMs = 0 } = typeof answer === 'string' ? { body: answer } : answer;
+    const send = () => void (res.writableEnded || res.destroyed ? undefined : res.status(status).type(type).send(text));
+    if (delayMs) setTimeout(send, delayMs);
+    else send();
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

@@ -14,9 +14,13 @@ describe('keys pressed in a <Gather>, as Twilio counts them', () => {
     expect(collectKeys('42', { finishOnKey: '#' })).to.include({ digits: '42', ended: 'timeout' });
   });
 
-  it('no keys, or the finish key alone, is silence', () => {
+  it('no keys is silence; the finish key before any digit ends nothing, so the caller waits out the timeout', () => {
     expect(collectKeys('', { finishOnKey: '#' })).to.include({ digits: '', ended: 'silence' });
-    expect(collectKeys('#', { finishOnKey: '#' })).to.include({ digits: '', ended: 'finish-key' });
+    expect(collectKeys('#', { finishOnKey: '#' })).to.deep.equal({ digits: '', finishedOnKey: '', ended: 'silence', ignored: '', unheeded: 1 });
+  });
+
+  it('digits keyed after an unheeded finish key are one entry, ended by the next finish key', () => {
+    expect(collectKeys('#123#', { finishOnKey: '#' })).to.deep.equal({ digits: '123', finishedOnKey: '#', ended: 'finish-key', ignored: '', unheeded: 1 });
   });
 
   it('with no finish key, # is an ordinary key', () => {
