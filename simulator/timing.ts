@@ -120,10 +120,10 @@ export function firstNumberHeardAt(timeline: TimelineEntry[], minDigits: number)
   return undefined;
 }
 
-/** When the caller has heard the whole of the first run of `minDigits` digits or more. */
-export function firstNumberEndsAt(timeline: TimelineEntry[], minDigits: number): number | undefined {
+/** When the caller has heard the whole of the first run of digits that `matches` (by default: `minDigits` digits or more). */
+export function firstNumberEndsAt(timeline: TimelineEntry[], minDigits: number, matches = (n: string) => n.length >= minDigits): number | undefined {
   for (const entry of timeline) {
-    const index = entry.numbers?.findIndex((n) => n.length >= minDigits) ?? -1;
+    const index = entry.numbers?.findIndex(matches) ?? -1;
     if (index < 0) continue;
     // Digits at 0.5 s each, with the group breaks in between: up to where the next text begins.
     const start = entry.numbersAt![index]!;
@@ -132,6 +132,9 @@ export function firstNumberEndsAt(timeline: TimelineEntry[], minDigits: number):
   }
   return undefined;
 }
+
+/** When the caller has heard the whole of `number` the first time it is said (not a number read back to them). */
+export const numberEndsAt = (timeline: TimelineEntry[], number: string): number | undefined => firstNumberEndsAt(timeline, number.length, (n) => n === number);
 
 /** When a <Say> containing `text` starts. */
 export const heardAt = (timeline: TimelineEntry[], text: string): number | undefined => timeline.find((e) => e.kind === 'say' && e.text.includes(text))?.at;

@@ -40,9 +40,8 @@ export function firstCallPrompt(deps: VoiceDeps, state: CallState, greet = true)
   const { locale } = state;
   const speech: Speech[] = [];
   if (greet) speech.push(deps.flows.say('main-menu', 'welcome', locale), deps.flows.say('main-menu', 'otherLanguageAtGreeting', otherLocale(locale)));
-  speech.push(deps.flows.say('main-menu', 'firstCall', locale));
-  // A first-time caller hears once that every prompt also listens (SPEECH_INPUT): the ID may be said.
-  if (deps.config.speech.enabled) speech.push(deps.flows.say('speech', 'youCanSpeak', locale));
+  // A caller who asked for the language by voice is asked for the ID in as few words (they will say it).
+  speech.push(!greet && state.spoke ? deps.flows.say('speech', 'askProvisionalIdSpoken', locale) : deps.flows.say('main-menu', 'firstCall', locale));
   return ask(deps, { ...state, extra: { f: '1' } }, PATHS.menu, speech, { timeout: FIRST_CALL_TIMEOUT_SECONDS });
 }
 
@@ -60,12 +59,12 @@ export const askAfterFormalId = (deps: VoiceDeps, state: CallState) =>
 export const askFormalId = (deps: VoiceDeps, state: CallState) => ask(deps, state, PATHS.formalId, [deps.flows.say('sign-in', 'askFormalId', state.locale)]);
 
 /**
- * The PIN: keys only unless SPEECH_PIN (a PIN said aloud can be overheard); when the other prompts
- * listen, the caller is told why this one does not.
+ * The PIN: keys only unless SPEECH_PIN (a PIN said aloud can be overheard); a caller who has been
+ * speaking is told why this prompt does not listen (one who keys hears the usual, shorter words).
  */
 export const askPin = (deps: VoiceDeps, state: CallState) => {
   const keysOnly = !deps.config.speech.pin;
-  const prompt = keysOnly && deps.config.speech.enabled ? deps.flows.say('speech', 'askPinKeysOnly', state.locale) : deps.flows.say('sign-in', 'askPin', state.locale);
+  const prompt = keysOnly && deps.config.speech.enabled && state.spoke ? deps.flows.say('speech', 'askPinKeysOnly', state.locale) : deps.flows.say('sign-in', 'askPin', state.locale);
   return ask(deps, state, PATHS.pin, [prompt], { keysOnly });
 };
 

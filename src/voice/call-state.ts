@@ -17,6 +17,8 @@ export interface CallState {
   menuRepeats: number;
   /** Speech not understood (or turned down at its read-back) in a row: from the second, the keypad is asked for. */
   speechMisses: number;
+  /** The caller has answered by voice in this call: the keys-only PIN prompt then says why it does not listen. */
+  spoke?: boolean;
   /** The member this call has identified (by activation or formal ID + PIN). */
   memberId?: string;
   /** What to do once the caller has signed in: 'buy', 'approve' or 'renew'. */
@@ -58,7 +60,7 @@ export const initialCallState = (locale: Locale, nowMs: number, to = ''): CallSt
  */
 export const MAX_CALL_AGE_SECONDS = 4 * 3600;
 
-const RESERVED = new Set(['l', 't', 'w', 's', 'r', 'sm', 'm', 'n', 'p', 'pp', 'kc', 'd']);
+const RESERVED = new Set(['l', 't', 'w', 's', 'r', 'sm', 'v', 'm', 'n', 'p', 'pp', 'kc', 'd']);
 
 export function parseCallState(query: Record<string, unknown>, defaultLocale: Locale, to = ''): CallState {
   const str = (k: string) => (typeof query[k] === 'string' ? (query[k] as string) : undefined);
@@ -78,6 +80,7 @@ export function parseCallState(query: Record<string, unknown>, defaultLocale: Lo
     silences: int('s'),
     menuRepeats: int('r'),
     speechMisses: int('sm'),
+    spoke: str('v') === '1' || undefined,
     memberId: digitsOnly(str('m')),
     next: str('n'),
     pendingMemberId: digitsOnly(str('p')),
@@ -102,6 +105,7 @@ export function callUrl(baseUrl: string, path: string, state: CallState): string
   if (state.silences) query += `&s=${state.silences}`;
   if (state.menuRepeats) query += `&r=${state.menuRepeats}`;
   if (state.speechMisses) query += `&sm=${state.speechMisses}`;
+  if (state.spoke) query += '&v=1';
   if (state.memberId) query += `&m=${encodeURIComponent(state.memberId)}`;
   if (state.next) query += `&n=${encodeURIComponent(state.next)}`;
   if (state.pendingMemberId) query += `&p=${encodeURIComponent(state.pendingMemberId)}`;

@@ -2,7 +2,7 @@ import type { Locale } from '../config.ts';
 import { spokenDigits } from '../speech/spoken-number.ts';
 import { spokenAmount, spokenIntent, type Intent } from '../speech/spoken-words.ts';
 import type { CallState } from './call-state.ts';
-import type { Verb } from './twiml.ts';
+import { READ_BACK_BREAK_MS, type Verb } from './twiml.ts';
 import { ask, hangUp, reply, say, wrongEntry, type CallInput, type VoiceDeps, type VoiceStep } from './voice-step.ts';
 
 /**
@@ -61,7 +61,7 @@ function groupsFor(digits: string, groups: readonly number[] | undefined): numbe
 /** "I heard 8 5 0, 4 3 1 3, 9 9 5 7. If that is right, say yes or press 1…": a one-key question at the same step. */
 function readBack(deps: VoiceDeps, state: CallState, path: string, digits: string, groups: readonly number[] | undefined): Verb[] {
   const asking: CallState = { ...state, extra: { ...state.extra, [READ_BACK]: digits } };
-  return ask(deps, asking, path, [deps.flows.say('speech', 'readBack', state.locale, { digits: { digits, groupSize: groupsFor(digits, groups) } })], { oneKey: true });
+  return ask(deps, asking, path, [deps.flows.say('speech', 'readBack', state.locale, { digits: { digits, groupSize: groupsFor(digits, groups), breakMs: READ_BACK_BREAK_MS } })], { oneKey: true });
 }
 
 const YES_NO: Record<string, readonly Intent[]> = { '1': ['yes'], '2': ['no'] };
@@ -76,10 +76,12 @@ export function listening(path: string, listens: Listens, step: VoiceStep): Voic
     const pending = call.state.extra[READ_BACK];
     if (pending !== undefined) return readBackAnswered(deps, call, path, listens, step, pending);
     if (!call.speech) return step(deps, call);
-    const { speech, ...keysOnly } = call;
+    const { speech, ...rest } = call;
+    // From here on the call knows the caller speaks (the keys-only PIN prompt says why).
+    const keysOnly = { ...rest, state: { ...call.state, spoke: true } };
     const understood = understand(deps, listens, call.state, speech);
     if ('key' in understood) return step(deps, { ...keysOnly, digits: understood.key });
-    if ('number' in understood) return reply(call.state, readBack(deps, call.state, path, understood.number, listens.number));
+    if ('number' in understood) return reply(keysOnly.state, readBack(deps, keysOnly.state, path, understood.number, listens.number));
     return step(deps, { ...keysOnly, digits: undefined, misheard: understood.missed });
   };
 }

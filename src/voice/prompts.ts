@@ -141,6 +141,7 @@ export const PROMPT_CATALOGUE = {
     tryAgain: [],
     useKeypad: [],
     askPinKeysOnly: [],
+    askProvisionalIdSpoken: [],
     youCanSpeak: [],
   },
   'payment-approval': {
@@ -164,7 +165,7 @@ type PlaceholderOf<F extends FlowName, K extends PromptKey<F>> = ((typeof PROMPT
   ? P
   : never) &
   string;
-export type PromptValue = string | { digits: string; groupSize?: number | number[] };
+export type PromptValue = string | { digits: string; groupSize?: number | number[]; breakMs?: number };
 export type PromptVars<F extends FlowName, K extends PromptKey<F>> = Record<PlaceholderOf<F, K>, PromptValue>;
 
 const localizedText = z.strictObject({ 'ja-JP': z.string().min(1), 'en-US': z.string().min(1) });

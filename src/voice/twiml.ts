@@ -4,7 +4,7 @@ import type { Locale } from '../config.ts';
  * Something to say: plain text, or digits read one by one in groups (an ID, a code). Amounts and
  * dates are text, already written as words for the voice ("300円", "300 yen").
  */
-export type SpeechPart = { text: string } | { digits: string; groupSize?: number | number[] };
+export type SpeechPart = { text: string } | { digits: string; groupSize?: number | number[]; breakMs?: number };
 
 /** One thing said, in one language: it becomes one <Say> with that language's voice. */
 export interface Speech {
@@ -30,6 +30,11 @@ export type Verb =
       actionOnEmptyResult?: boolean;
       /** Also listens for speech in this language (input="dtmf speech", the language's model, pause and hints); undefined: keys only. */
       listen?: Locale;
+      /**
+       * A one-word answer (a menu word, yes or no): Twilio takes the speech after a 1-second pause
+       * instead of the language's SPEECH_TIMEOUT_*, which leaves room for pauses between digit groups.
+       */
+      shortAnswer?: boolean;
       speech: Speech[];
     }
   | { verb: 'redirect'; url: string }
@@ -81,6 +86,9 @@ export interface VoiceSettings {
   language: string;
 }
 
+/** Seconds of pause that end a one-word answer (the least whole number Twilio takes with a speechModel). */
+export const SHORT_ANSWER_SPEECH_TIMEOUT = 1;
+
 /** How a <Gather> listens in one language (SPEECH_MODEL_*, SPEECH_TIMEOUT_*, SPEECH_HINTS_*). */
 export interface ListenSettings {
   model: string;
@@ -90,25 +98,27 @@ export interface ListenSettings {
 
 /** A pause between digit groups, long enough to write a group down. */
 export const DIGIT_GROUP_BREAK_MS = 500;
+/** Between the groups of a number read back to check it (nothing to write down): a short pause. */
+export const READ_BACK_BREAK_MS = 300;
 
 const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 export const escapeXml = (value: string) => value.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!);
 
 /** Digits in groups: every `groupSize` digits, or groups of the given lengths (a phone number as written: 0990-50-0300). */
-function renderDigits(digits: string, groupSize: number | number[]): string {
+function renderDigits(digits: string, groupSize: number | number[], breakMs = DIGIT_GROUP_BREAK_MS): string {
   const groups: string[] = [];
   if (typeof groupSize === 'number') for (let i = 0; i < digits.length; i += groupSize) groups.push(digits.slice(i, i + groupSize));
   else for (let i = 0, g = 0; i < digits.length; i += groupSize[g++] ?? digits.length) groups.push(digits.slice(i, i + (groupSize[g] ?? digits.length)));
   // say-as digits reads "1234" as one-two-three-four in every Polly voice; the breaks give time
   // to write each group down. Both are SSML that Polly's standard voices support.
-  const spoken = groups.map((g) => `<say-as interpret-as="digits">${escapeXml(g)}</say-as>`).join(`<break time="${DIGIT_GROUP_BREAK_MS}ms"/>`);
+  const spoken = groups.map((g) => `<say-as interpret-as="digits">${escapeXml(g)}</say-as>`).join(`<break time="${breakMs}ms"/>`);
   return `<prosody rate="slow">${spoken}</prosody>`;
 }
 
 function renderSpeech(speech: Speech): string {
   let out = '';
   for (const part of speech.parts) {
-    out += 'text' in part ? escapeXml(part.text) : renderDigits(part.digits, part.groupSize ?? 4);
+    out += 'text' in part ? escapeXml(part.text) : renderDigits(part.digits, part.groupSize ?? 4, part.breakMs);
   }
   return out;
 }
@@ -162,7 +172,7 @@ export function renderTwiml(reply: VoiceReply, voices: Record<Locale, VoiceSetti
         const listen = verb.listen && listening?.[verb.listen];
         // A listening <Gather> hears the language of the voice that asks; with a speechModel the pause must be whole seconds (never auto).
         const input = listen
-          ? `input="dtmf speech" language="${escapeXml(voices[verb.listen!].language)}" speechModel="${escapeXml(listen.model)}" speechTimeout="${listen.timeout}"${listen.hints.length ? ` hints="${escapeXml(listen.hints.join(', '))}"` : ''}`
+          ? `input="dtmf speech" language="${escapeXml(voices[verb.listen!].language)}" speechModel="${escapeXml(listen.model)}" speechTimeout="${verb.shortAnswer ? SHORT_ANSWER_SPEECH_TIMEOUT : listen.timeout}"${listen.hints.length ? ` hints="${escapeXml(listen.hints.join(', '))}"` : ''}`
           : 'input="dtmf"';
         let attributes = `${input} action="${escapeXml(verb.action)}" method="POST" timeout="${verb.timeout}" finishOnKey="${escapeXml(verb.finishOnKey)}"`;
         if (verb.numDigits !== undefined) attributes += ` numDigits="${verb.numDigits}"`;

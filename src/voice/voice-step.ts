@@ -143,6 +143,7 @@ export function ask(deps: VoiceDeps, state: CallState, path: string, speech: Spe
       timeout: options.timeout ?? (options.oneKey ? 6 : 10),
       actionOnEmptyResult: options.actionOnEmptyResult,
       listen: listensNow(deps, state, options) ? state.locale : undefined,
+      shortAnswer: options.oneKey || undefined,
     },
     { verb: 'redirect', url: action },
   ];
@@ -176,7 +177,9 @@ export function silence(deps: VoiceDeps, call: CallInput, askAgain: (state: Call
   const { state } = call;
   if (state.silences >= 1) return hangUp(deps, state, deps.flows.say('common', 'noInputGoodbye', state.locale));
   const again = { ...state, silences: state.silences + 1 };
-  return reply(again, [say(deps.flows.say('common', 'noInput', state.locale)), ...askAgain(again)]);
+  // Someone who cannot key (hands busy, an old handset) learns here that saying it works too.
+  const canSpeak = listensNow(deps, again) ? [say(deps.flows.say('speech', 'youCanSpeak', state.locale))] : [];
+  return reply(again, [say(deps.flows.say('common', 'noInput', state.locale)), ...canSpeak, ...askAgain(again)]);
 }
 
 /** Speech that could not be used: a wrong entry of the call, then the prompt again (for the keypad from the second miss). */

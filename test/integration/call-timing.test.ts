@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { callTimeline, firstNumberEndsAt, firstNumberHeardAt, heardAt, type TimelineEntry } from '../../simulator/timing.ts';
+import { callTimeline, firstNumberEndsAt, firstNumberHeardAt, heardAt, numberEndsAt, type TimelineEntry } from '../../simulator/timing.ts';
 import { jsonRequest, register, startTestApp, type TestApp } from '../support/harness.ts';
 import { TestCall, uniqueCallerNumber } from '../support/call.ts';
 import { startStripeStandIn, STRIPE_TEST_CARDS, type StripeStandIn } from '../../simulator/stripe.ts';
@@ -30,6 +30,11 @@ class TimedCall extends TestCall {
   }
   override async press(keys: string) {
     const answer = await super.press(keys);
+    this.all.push(...this.events);
+    return answer;
+  }
+  override async say(transcript: string, confidence?: number | 'none') {
+    const answer = await super.say(transcript, confidence);
     this.all.push(...this.events);
     return answer;
   }
@@ -87,6 +92,34 @@ describe('every call within its time budget', () => {
       expect(over!, show(timeline)).to.be.at.most(budget);
       const activated = timeline.find((e) => e.numbers?.length)!;
       expect(activated.language).to.equal(locale);
+    });
+  }
+
+  /** Issue 27: a caller who only speaks, the ID read back and confirmed before anything is done. */
+  const SPOKEN_FIRST_CALL_BUDGET = 45;
+  const JA_SAID = ['ぜろ', 'いち', 'にー', 'さん', 'よん', 'ごー', 'ろく', 'なな', 'はち', 'きゅう'];
+  const EN_SAID = ['oh', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+  for (const locale of ['ja-JP', 'en-US'] as const) {
+    it(`a first-time ${locale} caller who only speaks hears the ID read back, says yes, and has heard the whole formal ID within ${SPOKEN_FIRST_CALL_BUDGET} s of pick-up`, async () => {
+      const { provisionalId } = await register(app, 'Hanako', 'h@example.com', locale);
+      const call = new TimedCall(app);
+      await call.dial();
+      const groups = [provisionalId.slice(0, 3), provisionalId.slice(3, 7), provisionalId.slice(7)];
+      if (locale === 'ja-JP') {
+        await call.say(`えーと、${groups.map((g) => [...g].map((d) => JA_SAID[Number(d)]).join('')).join('、')}です`);
+      } else {
+        await call.say('English');
+        await call.say(groups.map((g) => [...g].map((d) => EN_SAID[Number(d)]).join(' ')).join(', '));
+      }
+      expect(call.heardNumbers(), 'read back first').to.deep.equal([provisionalId]);
+      await call.say(locale === 'ja-JP' ? 'はい' : 'yes');
+      const formalId = call.heardNumbers()[0]!;
+      const timeline = call.timeline();
+      const over = numberEndsAt(timeline, formalId);
+      expect(over, show(timeline)).to.be.a('number');
+      expect(over!, show(timeline)).to.be.at.most(SPOKEN_FIRST_CALL_BUDGET);
+      expect(timeline.filter((e) => e.kind === 'speech'), 'spoken, never keyed').to.have.length(locale === 'ja-JP' ? 2 : 3);
+      expect(timeline.some((e) => e.kind === 'keys')).to.equal(false);
     });
   }
 
