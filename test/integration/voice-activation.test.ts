@@ -29,7 +29,8 @@ describe('activating by phone', () => {
     expect(status).to.equal(200);
     const gather = findVerb(verbs, 'Gather')!;
     // One entry ending on #: the ID needs no menu key first; a menu key alone is taken after the timeout.
-    expect(gather.attributes).to.include({ finishOnKey: '#', timeout: '5', input: 'dtmf', method: 'POST' });
+    // It listens too (issue 27), in the language of the voice that asks.
+    expect(gather.attributes).to.include({ finishOnKey: '#', timeout: '5', input: 'dtmf speech', language: 'ja-JP', method: 'POST' });
     expect(gather.attributes).to.not.have.property('numDigits');
     expect(spokenText(verbs)).to.include('お電話ありがとうございます。ダイヤルパスです。').and.to.include('仮IDに続けてシャープ');
     expect(gather.attributes.action).to.match(/^https:\/\/dialpass\.example\.test\/twilio\/voice\/menu\?/);
