@@ -221,6 +221,8 @@ function printTiming(events: CallEvent[]) {
   for (const entry of timeline) console.log(`  ${entry.at.toFixed(1).padStart(6)} s  ${entry.kind === 'say' ? '🔊' : entry.kind === 'keys' ? '⌨ ' : entry.kind === 'speech' ? '🗣 ' : '… '} ${entry.text}`);
   const milestones: [string, number | undefined][] = [
     ['first ID or code digit heard', firstNumberHeardAt(timeline, 9)],
+    // A provisional ID said aloud is read back first (11 digits): the formal ID is the first 9-digit one.
+    ['formal ID fully heard', firstNumberEndsAt(timeline, 9, (n) => n.length === 9)],
     ['first 16-digit code fully heard', firstNumberEndsAt(timeline, 16)],
   ];
   const end = timeline.at(-1);
