@@ -80,7 +80,7 @@ export function parseCallState(query: Record<string, unknown>, defaultLocale: Lo
     silences: int('s'),
     menuRepeats: int('r'),
     speechMisses: int('sm'),
-    spoke: str('v') === '1' || undefined,
+    ...(str('v') === '1' ? { spoke: true } : {}),
     memberId: digitsOnly(str('m')),
     next: str('n'),
     pendingMemberId: digitsOnly(str('p')),
