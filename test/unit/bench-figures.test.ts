@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { median } from '../../scripts/lib/bench/run.ts';
+import { median } from '../../scripts/lib/bench/measure.ts';
 
 describe('bench figures', () => {
   it('a ratio is the median of the paired slices, so one disturbed slice does not move it', () => {
