@@ -64,8 +64,8 @@ export const FLOOR_STEPS: FloorStep[] = [
   {
     path: '/twilio/voice/status',
     surface: 'twilio',
-    trips: [[script(keys.call(CALL_SID))], [OPS_EVENT], [script(keys.opsCalls())]],
-    source: 'voice/call-status.ts recordCallStatus: MULTI HSET EXPIRE (call), call.ended (awaited), ZREMRANGEBYSCORE ({ops})',
+    trips: [[script(keys.call(CALL_SID))], [OPS_EVENT]],
+    source: 'voice/call-status.ts recordCallStatus: MULTI HSET EXPIRE (call), call.ended (awaited; the calls list trimmed beside it once a minute)',
   },
   { path: '/twilio/voice/pay/amount', surface: 'twilio', trips: [], source: 'voice/payment-code.ts amountChosen: no Redis' },
   { path: '/twilio/voice/pay/merchant', surface: 'twilio', trips: [], source: 'voice/payment-code.ts merchantEntered: no Redis for # alone' },
