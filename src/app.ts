@@ -5,7 +5,7 @@ import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 import type { RedisClient } from './store/redis.ts';
 import type { VoiceFlows } from './voice/prompts.ts';
-import { jsonApiHeaders, jsonErrorHandler, jsonNotFound, requireJsonBody } from './http/errors.ts';
+import { jsonErrorHandler, jsonNotFound, jsonRequest } from './http/errors.ts';
 import { voiceRouter } from './voice/routes.ts';
 import { twilioSignatureCheck } from './voice/signature.ts';
 import { rejectMalformedApiPaths, rejectMalformedPagePaths } from './http/malformed-path.ts';
@@ -90,15 +90,15 @@ export function createApp(appDeps: AppDeps): Express {
   // one router deep, with their own JSON error handler; a path they do not answer falls through
   // to /api's not-found answer.
   app.use('/twilio', voiceRouter(deps, logger));
-  const jsonBody = [jsonApiHeaders, express.json({ limit: '16kb' }), requireJsonBody];
-  app.use('/api/merchant', ...jsonBody, merchantApiRouter(deps), jsonErrorHandler(logger));
+  const jsonBody = jsonRequest(express.json({ limit: '16kb' }));
+  app.use('/api/merchant', jsonBody, merchantApiRouter(deps), jsonErrorHandler(logger));
   app.get('/healthz', healthCheck(deps.redis, deps.config.chargeMethod));
   app.get('/openapi.json', (_req, res) => void res.json(merchantOpenApi));
   // With METRICS_PORT the metrics are served there (server.ts), not here.
   if (config.metrics.token && !config.metrics.port) app.get('/metrics', metricsEndpoint(config.metrics.token));
   else app.get('/metrics', (_req, res) => void res.status(404).type('text/plain').send(config.metrics.port ? `Metrics are served on port ${config.metrics.port}.\n` : 'Metrics are off: set METRICS_TOKEN (or METRICS_PORT) to serve them.\n'));
   const api = express.Router();
-  api.use(...jsonBody);
+  api.use(jsonBody);
   api.use('/admin', adminApiRouter(deps));
   // Member calls (login, logout, PIN) refuse cross-site browser requests, as the forms do.
   api.use(requireSameOriginForms(config.publicBaseUrl, 'json'), cookieParser(config.sessionSecret), loadMember(deps));
