@@ -122,6 +122,17 @@ export function renderMarkdown(results: BenchResults): string {
   if (misses > 0 && !results.profileAgainstFloor)
     lines.push('', `Where a MISS's microseconds go: \`npm run bench -- --profile <scenario>\` profiles the app and its floor and prints both per request, by area.`);
 
+  if (results.model) {
+    const { inputs, rows } = results.model;
+    lines.push(
+      '',
+      `Scaling model (docs/SCALING.md), on paper from this run: a call is 4 webhooks at ${inputs.appMicrosPerWebhook} µs of app CPU and ${inputs.redisMicrosPerWebhook} µs of Redis CPU each; its 2 operator events cost Redis ${inputs.opsMicrosPerEvent} µs each, all in the one {ops} slot. Saturation figures: plan for about 70 % of them.`,
+      '',
+      '| app cores | Redis masters | app allows calls/s | {ops} master allows | other masters allow | calls/s | webhooks/s | first to run out |',
+      '|---:|---:|---:|---:|---:|---:|---:|---|',
+    );
+    for (const r of rows) lines.push(`| ${r.cores} | ${r.masters} | ${r.appCallsPerSecond} | ${r.opsMasterCallsPerSecond} | ${r.masters === 1 ? '–' : r.spreadCallsPerSecond} | ${r.callsPerSecond} | ${r.webhooksPerSecond} | ${r.firstToRunOut} |`);
+  }
   const memory = results.redisMemory;
   if (memory) {
     lines.push('', '| Redis memory | bytes each | of which (MEMORY USAGE of one key) |', '|---|---:|---|');

@@ -3,6 +3,7 @@
 import type { CallsFigures } from './calls.ts';
 import type { LoginBurstFigures } from './logins.ts';
 import type { RedisMemoryFigures } from './memory.ts';
+import type { ModelInputs, ModelRow } from './model.ts';
 import type { ProfileComparison, ProfileSummary } from './profile.ts';
 import type { BaselineName } from './scenarios.ts';
 
@@ -135,6 +136,8 @@ export interface BenchResults {
   remote?: { url: string; rows: { scenario: string; connections: number; measured: Measurement }[] };
   targets: TargetResult[];
   profile: ProfileSummary | null;
+  /** What 4, 16 and 64 cores and 1, 3 and 6 Redis masters would serve, from this run's figures (model.ts); null without activation-call. */
+  model?: { inputs: ModelInputs; rows: ModelRow[] } | null;
   /** With --profile: the app's profile against its floor's, per request. */
   profileAgainstFloor?: ProfileComparison | null;
 }

@@ -1,27 +1,31 @@
+// One local run of `npm run bench`, start to finish: a private Redis, the app, the bare baselines
+// and the floor stand-in, each scenario at each concurrency (measure.ts), then the other figures.
 import { randomBytes } from 'node:crypto';
-import type autocannon from 'autocannon';
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism, cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
+import type autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import twilio from 'twilio';
 import { hashPassword } from '../../../src/accounts/passwords.ts';
 import { buildConfig, processEnv, type Config } from '../../../src/config.ts';
-import { createRedisClient } from '../../../src/store/redis.ts';
+import { recordActivity } from '../../../src/observability/activity.ts';
+import { createRedisClient, type RedisClient } from '../../../src/store/redis.ts';
 import { startManagedRedis } from '../managed-redis.ts';
 import { CALLS_SCENARIO, measureCalls, SIMULTANEOUS_CALLS, type CallsFigures } from './calls.ts';
+import { FLOOR_STEPS, type FloorAnswer } from './floors.ts';
 import { LOGIN_BURSTS_SCENARIO, measureLoginBursts, type LoginBurstFigures } from './logins.ts';
+import { measureInterleaved, median, redisCommandCounts, redisCpuMicros, requestsAnswered, roundRatios, type Side } from './measure.ts';
 import { measureRedisMemory, type RedisMemoryFigures } from './memory.ts';
-export type { BenchOptions, BenchResults } from './results.ts';
-import { summariseCpuProfile } from './profile.ts';
+import { scaleModel, type ModelInputs } from './model.ts';
+import { againstEntry } from './options.ts';
+import { floorProfileComparison, summariseCpuProfile } from './profile.ts';
+import type { BenchOptions, BenchResults, ComparisonRow, ResultRow, ScalingResults, ScalingRow } from './results.ts';
 import { BASELINES, BENCH_PUBLIC_BASE_URL, createScenarios, type BaselineName, type BenchContext, type Scenario, type Workload } from './scenarios.ts';
 import { spawnServer, type ServerChild } from './server-child.ts';
 import { evaluateTargets } from './targets.ts';
-import { againstEntry } from './options.ts';
-import { floorProfileComparison } from './profile.ts';
-import { FLOOR_STEPS, type FloorAnswer } from './floors.ts';
-import { measureInterleaved, median, requestsAnswered, redisCommandCounts, redisCpuMicros, roundRatios, type Side } from './measure.ts';
-import type { BenchOptions, BenchResults, ComparisonRow, ResultRow, ScalingResults, ScalingRow } from './results.ts';
+
+export type { BenchOptions, BenchResults } from './results.ts';
 
 function baselineWorkload(scenario: Scenario): Workload {
   const own = BASELINES[scenario.baseline];
@@ -217,6 +221,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       }
     }
 
+    let model: BenchResults['model'] = null;
+    if (rows.some((r) => r.scenario === 'activation-call')) {
+      log('bench: Redis CPU per operator event, for the scaling model…');
+      const inputs = modelInputs(rows, await measureOpsEvent(ctx, plain));
+      if (inputs) model = { inputs, rows: scaleModel(inputs) };
+    }
+
     let loginBursts: LoginBurstFigures[] | null = null;
     if (runs(LOGIN_BURSTS_SCENARIO)) {
       log(`bench: ${LOGIN_BURSTS_SCENARIO}, bursts of simultaneous logins…`);
@@ -268,6 +279,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       scaling,
       ...(options.against ? { comparison: { against: options.against, rows: comparisonRows } } : {}),
       targets: evaluateTargets(selected, rows, redisMemory, loginBursts, calls, scaling),
+      model,
       profile: profilePath ? summariseCpuProfile(profilePath, options.profile!) : null,
       profileAgainstFloor: profilePath ? floorProfileComparison(options.profile!, { path: profilePath, requests: requestsAnswered(app) }, floorProfilePath && floor ? { path: floorProfilePath, requests: requestsAnswered(floor) } : undefined) : null,
     };
@@ -276,4 +288,29 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     plain.disconnect();
     await managed.stop();
   }
+}
+
+/** The model's inputs from a run's activation-call row at its highest concurrency. */
+function modelInputs(rows: ResultRow[], opsMicrosPerEvent: number): ModelInputs | undefined {
+  const calls = rows.filter((r) => r.scenario === 'activation-call').sort((a, b) => b.connections - a.connections)[0];
+  if (!calls || calls.measured.redisCpuMicrosPerRequest === undefined) return undefined;
+  return { appMicrosPerWebhook: calls.measured.cpuMicrosPerRequest, redisMicrosPerWebhook: calls.measured.redisCpuMicrosPerRequest, opsMicrosPerEvent };
+}
+
+/**
+ * Redis CPU per operator event: `events` account.activated events recorded through the app's own
+ * recordActivity, 500 at a time (batched per turn as at load), Redis's CPU read around them.
+ */
+async function measureOpsEvent(deps: { redis: RedisClient; config: { timeZone: string; currency: string } }, plain: Redis, events = 20_000): Promise<number> {
+  const before = await redisCpuMicros(plain);
+  const at = Date.now();
+  for (let start = 0; start < events; start += 500) {
+    await Promise.all(
+      Array.from({ length: 500 }, (_, i) => {
+        const n = start + i;
+        return recordActivity(deps, { kind: 'account.activated', key: `model:${at}:${n}`, at, actor: `call:CAmodel${n}`, memberId: String(10_000_000_000 + n), amount: 300, day: { activations: 1, charges: 1, charged_amount: 300 }, add: [['members', at, String(10_000_000_000 + n)]] });
+      }),
+    );
+  }
+  return Math.round(((await redisCpuMicros(plain)) - before) / events);
 }
