@@ -7,8 +7,10 @@
 //   - the same operator events, batched per event-loop turn into one script in the {ops} slot;
 //   - a fixed answer: the real step's own answer (status, type, body), taken from the app at start.
 // So a scenario over its floor is what the app's own work costs, above what any app with these
-// round trips would pay. Each step's round trips are read off the code (named below) and were
-// checked with MONITOR against the app (docs/PERFORMANCE.md); a test compares commands per request.
+// round trips would pay. Each step's round trips are read off the code (`source` below names
+// where); the run's "Redis commands per request" table shows the app's commands sent (evalsha and
+// the plain ones outside scripts) beside the floor's, so a step that changes its round trips and
+// not its floor shows there.
 import express, { type Express, type Request, type Response } from 'express';
 import type { CoreDeps } from '../../../src/deps.ts';
 import { twilioFormBody } from '../../../src/http/twilio-form-body.ts';

@@ -78,7 +78,7 @@ export function renderMarkdown(results: BenchResults): string {
   if (scaling) {
     lines.push(
       '',
-      `One app process against ${scaling.instances} (node:cluster on one port, as npm start runs them), same scenarios, interleaved slices; ${scaling.cores} cores shared by the app processes, Redis and the load generator:`,
+      `One app process against ${scaling.instances} (node:cluster on one port, as npm start runs them), same scenarios, interleaved slices; ${scaling.cores} cores shared by the app processes, Redis and the load generator${scaling.cores >= scaling.instances + 2 ? '' : ` (NOT JUDGED: ${scaling.instances} app processes, Redis and the load generator need ${scaling.instances + 2} cores; these ratios show contention, not scaling)`}:`,
       '',
       `| scenario | conns | 1 process req/s | ${scaling.instances} processes req/s | ratio (pair range) | p99 ms 1 → ${scaling.instances} | errors | CPU µs/req 1 → ${scaling.instances} | RSS MB 1 → ${scaling.instances} |`,
       '|---|---:|---:|---:|---:|---|---:|---|---|',
