@@ -2,6 +2,8 @@ import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 import { runOutboxPass } from './merchants/outbox.ts';
 import { reconcileSettlement } from './payments/settlement-reconciler.ts';
+import { settleCardCharges } from './charging/card-charges.ts';
+import { cardProcessorFor } from './charging/card-processor.ts';
 import type { RedisClient } from './store/redis.ts';
 
 export interface BackgroundDeps {
@@ -24,8 +26,9 @@ const RECONCILE_GRACE_MS = 2000;
 /**
  * The work every app process does in the background, all of it kept in Redis so that any number
  * of instances can run it and a restart loses nothing: every WORKER_POLL_MS, the webhook outbox
- * (payment requests expired with their event, due deliveries claimed, sent, recorded); at start
- * and every RECONCILE_INTERVAL_MS, the settlement reconciler. One pass at a time; a failed pass
+ * (payment requests expired with their event, due deliveries claimed, sent, recorded) and card
+ * charges left open whose lease ran out (CARD_PROCESSOR=stripe); at start and every
+ * RECONCILE_INTERVAL_MS, the settlement reconciler. One pass at a time; a failed pass
  * is logged and the next one tries again.
  */
 export function startBackgroundWork(appDeps: BackgroundDeps): BackgroundWork {
@@ -41,6 +44,9 @@ export function startBackgroundWork(appDeps: BackgroundDeps): BackgroundWork {
       nextReconcile = Date.now() + config.reconcileIntervalMs;
       await reconcileSettlement(deps, Math.min(RECONCILE_GRACE_MS, config.reconcileIntervalMs));
     }
+    // Card charges whose outcome was left open (the app died mid-charge, the processor did not answer).
+    const processor = cardProcessorFor(config);
+    if (processor) await settleCardCharges({ ...deps, processor });
     await runOutboxPass(deps);
   };
   const runOnce = () => {

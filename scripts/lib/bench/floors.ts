@@ -69,14 +69,19 @@ export const FLOOR_STEPS: FloorStep[] = [
     trips: [[script(keys.call(CALL_SID))], [OPS_EVENT]],
     source: 'voice/call-status.ts recordCallStatus: MULTI HSET EXPIRE (call), call.ended (awaited; the calls list trimmed beside it once a minute)',
   },
-  { path: '/twilio/voice/pay/amount', surface: 'twilio', trips: [], source: 'voice/payment-code.ts amountChosen: no Redis' },
-  { path: '/twilio/voice/pay/merchant', surface: 'twilio', trips: [], source: 'voice/payment-code.ts merchantEntered: no Redis for # alone' },
+  { path: '/twilio/voice/pay/amount', surface: 'twilio', trips: [], source: 'voice/payment-code.ts amountChosen: no Redis (the price point is configuration)' },
+  {
+    path: '/twilio/voice/pay/merchant',
+    surface: 'twilio',
+    trips: [[script(keys.merchant(MERCHANT))]],
+    source: 'voice/payment-code.ts merchantEntered (after 9): the merchant looked up',
+  },
   {
     path: '/twilio/voice/pay/confirm',
     surface: 'twilio',
-    trips: [[script(keys.monthlySpend(MEMBER, '2026-12'))], [script(keys.memberCodes(MEMBER))], [script(keys.paymentCode(CODE_HASH))]],
+    trips: [[script(keys.callStep(MEMBER, CALL_SID, 'buy-1'))], [script(keys.monthlySpend(MEMBER, '2026-12'))], [script(keys.memberCodes(MEMBER))], [script(keys.paymentCode(CODE_HASH))]],
     unawaited: [OPS_EVENT],
-    source: 'payments/purchase.ts buyCode: buy-code (member), ZADD codes (member), issue-code (code); code.purchased',
+    source: 'voice/payment-code.ts purchaseConfirmed: HMGET of the step marker (member, recallPurchase); payments/purchase.ts buyCode: buy-code (member), ZADD codes (member), issue-code (code); code.purchased',
   },
   {
     path: '/api/merchant/redemptions',

@@ -21,7 +21,7 @@ import { scaleModel, type ModelInputs } from './model.ts';
 import { againstEntry } from './options.ts';
 import { floorProfileComparison, summariseCpuProfile } from './profile.ts';
 import type { BenchOptions, BenchResults, ComparisonRow, ResultRow, ScalingResults, ScalingRow } from './results.ts';
-import { BASELINES, BENCH_PUBLIC_BASE_URL, createScenarios, type BaselineName, type BenchContext, type Scenario, type Workload } from './scenarios.ts';
+import { BASELINES, BENCH_PUBLIC_BASE_URL, BENCH_SERVICE_NUMBER, createScenarios, type BaselineName, type BenchContext, type Scenario, type Workload } from './scenarios.ts';
 import { spawnServer, type ServerChild } from './server-child.ts';
 import { evaluateTargets } from './targets.ts';
 
@@ -37,7 +37,7 @@ const FIRST_RATE_GUESS = 8000;
 const SEED_HEADROOM = 1.5;
 
 async function fetchPickUpTwiml(app: ServerChild, config: Config): Promise<string> {
-  const params = { AccountSid: `AC${'0'.repeat(32)}`, CallSid: `CA${'0'.repeat(32)}`, From: '+819012345678', To: '+815000001234' };
+  const params = { AccountSid: `AC${'0'.repeat(32)}`, CallSid: `CA${'0'.repeat(32)}`, From: '+819012345678', To: BENCH_SERVICE_NUMBER };
   const signature = twilio.getExpectedTwilioSignature(config.twilio.authToken, `${config.publicBaseUrl}/twilio/voice`, params);
   const res = await fetch(`${app.url}/twilio/voice`, {
     method: 'POST',
@@ -102,13 +102,17 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     const env = {
       ...processEnv(),
       NODE_ENV: 'production',
+      // The call pays the activation fee (premium-rate); codes and requests take the same path whatever
+      // collects them, and premium-rate would need a number per amount: measured as a demo (none).
       CHARGE_METHOD: 'premium-rate',
+      CHARGE_METHOD_APPROVALS: 'none',
+      CHARGE_METHOD_CODES: 'none',
       PORT: '0',
       REDIS_URL: managed.url,
       REDIS_CLUSTER_NODES: '',
       REDIS_KEY_PREFIX: 'dp:',
       PUBLIC_BASE_URL: BENCH_PUBLIC_BASE_URL,
-      SERVICE_PHONE_NUMBER: '+815000009999',
+      SERVICE_PHONE_NUMBER: BENCH_SERVICE_NUMBER,
       TWILIO_AUTH_TOKEN: randomBytes(16).toString('hex'),
       SESSION_SECRET: randomBytes(24).toString('hex'),
       ADMIN_TOKEN: randomBytes(24).toString('hex'),

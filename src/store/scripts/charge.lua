@@ -4,13 +4,18 @@
 -- KEYS[1] call step marker            {m:<id>}:step:<CallSid>:<step>   (hash: what the first request stored)
 -- KEYS[2] member ledger list          {m:<id>}:ledger                  (JSON entries, oldest first)
 -- KEYS[3] monthly spend counter       {m:<id>}:spend:<yyyy-mm>
+-- KEYS[4] cap holds hash              {m:<id>}:cap-holds               (cap-holds.lua)
 -- ARGV[1] ledger entry ID   ARGV[2] CallSid   ARGV[3] calling number   ARGV[4] amount
--- ARGV[5] currency   ARGV[6] now (ms)   ARGV[7] monthly cap ('' = not counted; 'count' = counted, never refused)
+-- ARGV[5] currency   ARGV[6] now (ms)
+-- ARGV[7] monthly cap: '' = not counted; 'held' = counted when the hold ARGV[15] was taken (a card
+--         charge: the hold is consumed; if it is gone, the amount is counted now, never refused,
+--         since the money has moved); a number = enforced (refused past it)
 -- ARGV[8] spend counter ttl (s)   ARGV[9] step marker ttl (s)   ARGV[10] kind   ARGV[11] method
 -- ARGV[12] payment confirmation code ('' = none)   ARGV[13] masked card ('' = none)
--- ARGV[14] kind-specific ledger fields (a JSON object)
--- The including script's own keys start at KEYS[4], its own arguments at ARGV[15].
-local CHARGE_KEYS, CHARGE_ARGS = 3, 14
+-- ARGV[14] kind-specific ledger fields (a JSON object)   ARGV[15] cap hold ID ('' = none)
+-- The including script's own keys start at KEYS[5], its own arguments at ARGV[16].
+local CHARGE_KEYS, CHARGE_ARGS = 4, 15
+--- @include "cap-holds"
 
 -- What this call step stored the first time (the fields asked for), or nil: a Twilio retry of a
 -- step that charged replays this instead of charging again.
@@ -25,13 +30,20 @@ end
 -- allowance left this month when the charge would pass the cap (then nothing is written).
 local function charge_book()
   local amount = tonumber(ARGV[4])
-  if ARGV[7] ~= '' then
-    if ARGV[7] ~= 'count' then
-      local cap = tonumber(ARGV[7])
-      local spent = tonumber(redis.call('GET', KEYS[3]) or '0')
-      if spent + amount > cap then
-        return math.max(0, cap - spent)
-      end
+  local cap = ARGV[7]
+  if cap == 'held' then
+    local held, counted = holds_take(KEYS[4], ARGV[15])
+    if not held or counted ~= KEYS[3] then
+      redis.call('INCRBY', KEYS[3], amount)
+    elseif held ~= amount then
+      redis.call('INCRBY', KEYS[3], amount - held)
+    end
+    redis.call('EXPIRE', KEYS[3], ARGV[8])
+  elseif cap ~= '' then
+    holds_sweep(KEYS[4], KEYS[3], tonumber(ARGV[6]))
+    local spent = tonumber(redis.call('GET', KEYS[3]) or '0')
+    if spent + amount > tonumber(cap) then
+      return math.max(0, tonumber(cap) - spent)
     end
     redis.call('INCRBY', KEYS[3], amount)
     redis.call('EXPIRE', KEYS[3], ARGV[8])
