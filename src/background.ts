@@ -3,7 +3,7 @@ import type { Logger } from './logger.ts';
 import { runOutboxPass } from './merchants/outbox.ts';
 import { reconcileSettlement } from './payments/settlement-reconciler.ts';
 import { settleCardCharges } from './charging/card-charges.ts';
-import { cardProcessorFor } from './charging/card-processor.ts';
+import { cardProcessorFor, carrierBillingFor } from './charging/card-processor.ts';
 import type { RedisClient } from './store/redis.ts';
 
 export interface BackgroundDeps {
@@ -44,9 +44,9 @@ export function startBackgroundWork(appDeps: BackgroundDeps): BackgroundWork {
       nextReconcile = Date.now() + config.reconcileIntervalMs;
       await reconcileSettlement(deps, Math.min(RECONCILE_GRACE_MS, config.reconcileIntervalMs));
     }
-    // Card charges whose outcome was left open (the app died mid-charge, the processor did not answer).
-    const processor = cardProcessorFor(config);
-    if (processor) await settleCardCharges({ ...deps, processor });
+    // Charges through a processor whose outcome was left open (the app died mid-charge, the caller
+    // hung up at a code, the processor did not answer).
+    if (cardProcessorFor(config) || carrierBillingFor(config)) await settleCardCharges(deps);
     await runOutboxPass(deps);
   };
   const runOnce = () => {
