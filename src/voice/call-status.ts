@@ -33,9 +33,6 @@ export async function recordCallStatus(deps: Pick<VoiceDeps, 'redis' | 'now' | '
       day: { [`calls_${status.replace('-', '_')}`]: 1 },
       add: [['calls', now, callSid]],
     });
-    // A charge the call left open (a reservation on the line waiting for a code the caller never
-    // keyed) is settled soon after: let go, never charged.
-    if (cardProcessorFor(deps.config) || carrierBillingFor(deps.config)) for (const entry of await chargesOfCall(deps, callSid)) await settleSoon(deps, entry);
     // The list names only calls whose record still exists: it keeps the records' 90 days, no more.
     // Trimmed beside the event (same turn, not one round trip after it), and once a minute per
     // client rather than on every call's end: a minute more of a 90-day list changes nothing.
@@ -44,6 +41,9 @@ export async function recordCallStatus(deps: Pick<VoiceDeps, 'redis' | 'now' | '
       lastTrim.set(deps.redis, now);
       await Promise.all([recorded, deps.redis.zremrangebyscore(keys.opsCalls(), '-inf', `(${now - CALL_RECORD_TTL_SECONDS * 1000}`)]);
     } else await recorded;
+    // A charge the call left open (a reservation on the line waiting for a code the caller never
+    // keyed) is settled soon after: let go, never charged.
+    if (cardProcessorFor(deps.config) || carrierBillingFor(deps.config)) for (const entry of await chargesOfCall(deps, callSid)) await settleSoon(deps, entry);
   }
 }
 
