@@ -57,7 +57,7 @@ const LISTENS: Partial<Record<StepPath, Listens>> = {
   [PATHS.provisionalId]: { number: [3, 4, 4] },
   [PATHS.afterFormalId]: { words: () => AGAIN_BUY_MENU },
   [PATHS.formalId]: { number: [3, 3, 3] },
-  [PATHS.pin]: { number: [] },
+  [PATHS.pin]: { number: [], when: (deps) => deps.config.speech.pin },
   [PATHS.renewConfirm]: { words: () => ({ '1': ['yes', 'renew'], '2': ['no'] }) },
   [PATHS.payAmount]: {
     words: () => ({ '9': ['merchant'], '0': ['menu'] }),

@@ -22,6 +22,8 @@ export interface Listens {
   words?: (deps: VoiceDeps, state: CallState) => Record<string, readonly Intent[]>;
   amounts?: (deps: VoiceDeps, state: CallState) => Record<string, number>;
   number?: readonly number[];
+  /** Whether the prompt listens at all under this configuration (the PIN: only with SPEECH_PIN). */
+  when?: (deps: VoiceDeps) => boolean;
 }
 
 /** What a transcript comes to at one prompt. */
@@ -77,6 +79,8 @@ export function listening(path: string, listens: Listens, step: VoiceStep): Voic
     if (pending !== undefined) return readBackAnswered(deps, call, path, listens, step, pending);
     if (!call.speech) return step(deps, call);
     const { speech, ...rest } = call;
+    // Speech to a prompt that does not listen (speech off, the PIN): as nothing said, as Twilio would hear it.
+    if (!deps.config.speech.enabled || (listens.when && !listens.when(deps))) return step(deps, { ...rest, digits: undefined });
     // From here on the call knows the caller speaks (the keys-only PIN prompt says why).
     const keysOnly = { ...rest, state: { ...call.state, spoke: true } };
     const understood = understand(deps, listens, call.state, speech);

@@ -119,7 +119,7 @@ describe('saying it instead of keying it', () => {
     expect(call.heardNumbers()).to.deep.equal([provisionalId]);
   });
 
-  it('the PIN is keys only: its prompt says so and does not listen; with SPEECH_PIN it listens and reads back', async () => {
+  it('the PIN is keys only: to a caller who has spoken its prompt says so, and it does not listen', async () => {
     const member = await activeMember(app, { pin: '4827' });
     const call = new TestCall(app);
     await call.dial();
@@ -179,5 +179,39 @@ describe('saying it instead of keying it', () => {
     }
     expect(wrong).to.deep.equal([]);
     expect(understood / numbers).to.be.at.least(0.95);
+  });
+});
+
+describe('speech settings', () => {
+  it('SPEECH_PIN=true: the PIN prompt listens too, and a PIN said is read back before it is checked', async () => {
+    const app = await startTestApp({ SPEECH_PIN: 'true' });
+    try {
+      const member = await activeMember(app, { pin: '4827' });
+      const call = new TestCall(app);
+      await call.dial();
+      await call.say('購入');
+      await call.say(sayJa(member.formalId, [3, 3, 3]));
+      await call.say('はい');
+      expect(findVerb(call.last.verbs, 'Gather')!.attributes.input).to.equal('dtmf speech');
+      await call.say('よんはちにーなな');
+      expect(call.heardNumbers()).to.deep.equal(['4827']);
+      await call.say('はい');
+      expect(call.gatherAction()).to.include('/twilio/voice/pay/amount');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('SPEECH_INPUT=false: no prompt listens, and speech is silence', async () => {
+    const app = await startTestApp({ SPEECH_INPUT: 'false' });
+    try {
+      const call = new TestCall(app);
+      const { verbs } = await call.dial();
+      expect(findVerb(verbs, 'Gather')!.attributes).to.include({ input: 'dtmf' }).and.not.have.property('language');
+      await call.say('登録');
+      expect(call.heardText()).to.include('入力が確認できませんでした').and.not.include('声でお答え');
+    } finally {
+      await app.close();
+    }
   });
 });
