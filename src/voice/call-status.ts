@@ -24,7 +24,7 @@ export async function recordCallStatus(deps: Pick<VoiceDeps, 'redis' | 'now' | '
   const status = record.CallStatus;
   if (status && ENDED.has(status)) {
     const now = deps.now();
-    await recordActivity(deps, {
+    const recorded = recordActivity(deps, {
       kind: 'call.ended',
       countOnly: true,
       key: `call:${callSid}:ended`,
@@ -33,10 +33,20 @@ export async function recordCallStatus(deps: Pick<VoiceDeps, 'redis' | 'now' | '
       day: { [`calls_${status.replace('-', '_')}`]: 1 },
       add: [['calls', now, callSid]],
     });
+    // The list names only calls whose record still exists: it keeps the records' 90 days, no more.
+    // Trimmed beside the event (same turn, not one round trip after it), and once a minute per
+    // client rather than on every call's end: a minute more of a 90-day list changes nothing.
+    const last = lastTrim.get(deps.redis) ?? -Infinity;
+    if (now - last >= TRIM_EVERY_MS || now < last) {
+      lastTrim.set(deps.redis, now);
+      await Promise.all([recorded, deps.redis.zremrangebyscore(keys.opsCalls(), '-inf', `(${now - CALL_RECORD_TTL_SECONDS * 1000}`)]);
+    } else await recorded;
     // A charge the call left open (a reservation on the line waiting for a code the caller never
     // keyed) is settled soon after: let go, never charged.
     if (cardProcessorFor(deps.config) || carrierBillingFor(deps.config)) for (const entry of await chargesOfCall(deps, callSid)) await settleSoon(deps, entry);
-    // The list names only calls whose record still exists: it keeps the records' 90 days, no more.
-    await deps.redis.zremrangebyscore(keys.opsCalls(), '-inf', `(${now - CALL_RECORD_TTL_SECONDS * 1000}`);
   }
 }
+
+const TRIM_EVERY_MS = 60_000;
+/** When each client last trimmed the calls list. */
+const lastTrim = new WeakMap<object, number>();

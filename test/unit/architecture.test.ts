@@ -50,6 +50,27 @@ describe('how the code is put together', () => {
     expect(cycles).to.deep.equal([]);
   });
 
+  it('the bench (scripts/lib/bench/) has no import cycle, not even through type-only imports, so each file reads on its own', () => {
+    const files = sourceFiles(join(ROOT, 'scripts/lib/bench'));
+    const graph = new Map(files.map((file) => [file, importsOf(file, true).map((target) => (target.endsWith('.ts') ? target : `${target}.ts`))]));
+    const cycles: string[] = [];
+    const state = new Map<string, 'visiting' | 'done'>();
+    const path: string[] = [];
+    const visit = (file: string) => {
+      state.set(file, 'visiting');
+      path.push(file);
+      for (const next of graph.get(file) ?? []) {
+        if (!graph.has(next)) continue;
+        if (state.get(next) === 'visiting') cycles.push([...path.slice(path.indexOf(next)), next].map((f) => relative(ROOT, f)).join(' → '));
+        else if (!state.has(next)) visit(next);
+      }
+      path.pop();
+      state.set(file, 'done');
+    };
+    for (const file of files) if (!state.has(file)) visit(file);
+    expect(cycles).to.deep.equal([]);
+  });
+
   it('src/ is the product alone: it imports nothing from the simulator, scripts or tests', () => {
     expect(importsInto('src', ['simulator', 'scripts', 'test'])).to.deep.equal([]);
   });
