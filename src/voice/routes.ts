@@ -19,7 +19,9 @@ const TOLD_IN_TIME_MS = 10_000;
 function failedStepNote(path: string, query: URLSearchParams): { memberId: string; step: string } | undefined {
   const memberId = query.get('m');
   if (!memberId || !/^\d{1,32}$/.test(memberId)) return undefined;
-  const charge = path === PATHS.cardPaid ? query.get('ck') : undefined;
+  // A charge through a processor is made on the <Pay> action (card) or on the step where the
+  // caller keys the code the operator texted (carrier billing); `ck` says what it bought.
+  const charge = path === PATHS.cardPaid || path === PATHS.carrierCode ? query.get('ck') : undefined;
   if ((path === PATHS.payConfirm || charge === 'buy') && query.get('pn')) return { memberId, step: `buy-${query.get('pn')}` };
   if (path === PATHS.renewConfirm || charge === 'ren') return { memberId, step: 'renew' };
   if ((path === PATHS.approvalDecision || charge === 'apr') && query.get('pr')) return { memberId, step: `approve-${query.get('pr')}` };

@@ -72,8 +72,9 @@ describe('npm run bench (tiny mode)', () => {
     }
     expect(results.targets.length).to.be.greaterThan(0);
     for (const target of results.targets) expect(['PASS', 'MISS', 'PENDING', 'NOT RUN', 'NOT JUDGED']).to.include(target.status);
-    // A MISS says by how many microseconds per request.
-    for (const target of results.targets.filter((t) => t.status === 'MISS' && /req\/s|CPU/.test(t.target))) expect(target.gap).to.match(/µs per request/);
+    // A MISS says by how many microseconds per request, or that its CPU per request is within the
+    // target (on a loaded machine requests/s can miss alone: "app N µs of CPU per request … within").
+    for (const target of results.targets.filter((t) => t.status === 'MISS' && /req\/s|CPU/.test(t.target))) expect(target.gap).to.match(/µs per request over|µs of CPU per request against .*: within/);
     expect(results.targets.map((t) => t.target)).to.include.members([
       'incoming-call: req/s ≥ 95% of bare Express (TwiML) (at the highest concurrency)',
       "merchant-redemption: req/s ≥ 85% of its floor's (at the highest concurrency)",

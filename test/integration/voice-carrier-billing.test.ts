@@ -39,9 +39,9 @@ async function memberOn(app: TestApp, line: string) {
   return { provisionalId, formalId, line, cookie };
 }
 
-/** Menu 2, 3,000 yen: the caller is at the price. */
-async function atCodePrice(app: TestApp, member: { formalId: string; line: string }) {
-  const call = new TestCall(app, member.line);
+/** Menu 2, 3,000 yen: the caller is at the price. `twilio`: what else Twilio says about the call (StirVerstat, ForwardedFrom). */
+async function atCodePrice(app: TestApp, member: { formalId: string; line: string }, twilio?: ConstructorParameters<typeof TestCall>[3]) {
+  const call = new TestCall(app, member.line, undefined, twilio);
   await call.dial();
   await call.press('2');
   await call.press(`${member.formalId}#`);
@@ -150,6 +150,21 @@ describe('charging the calling line\'s own phone bill (CHARGE_METHOD=carrier-bil
     await call.press('1');
     expect(call.heardText()).to.include('携帯電話料金でのお支払いをご利用いただけません');
     expect(operator.payments.size).to.equal(before);
+  });
+
+  it('a caller ID that failed SHAKEN/STIR verification (StirVerstat) is never charged, and nothing is reserved; a verified one is', async () => {
+    const line = uniqueCallerNumber();
+    const member = await memberOn(app, line);
+    const before = operator.payments.size;
+    const failed = await atCodePrice(app, member, { stirVerstat: 'TN-Validation-Failed-A' });
+    await failed.press('1');
+    expect(failed.heardText()).to.include('携帯電話料金でのお支払いをご利用いただけません');
+    expect(operator.payments.size).to.equal(before);
+    expect(await purchases(app, member.provisionalId)).to.deep.equal([]);
+    // A verified caller ID (Passed) is billed as usual.
+    const passed = await atCodePrice(app, member, { stirVerstat: 'TN-Validation-Passed-A' });
+    await passed.press('1');
+    expect(codeIn(passed)).to.match(/^\d{16}$/);
   });
 
   it('429 TOO_MANY_REQUESTS is waited out (Retry-After) and the payment goes through once', async () => {

@@ -6,6 +6,8 @@ import { TestCall, uniqueCallerNumber } from '../support/call.ts';
 import { startFaultyFront, type FrontFault } from '../support/faulty-front.ts';
 import { activeMember, type ActiveMember } from '../support/member.ts';
 import { createMerchant, merchantAuth } from '../support/payments.ts';
+import { startCarrierStandIn, type CarrierStandIn } from '../../simulator/carrier-billing.ts';
+import { spokenNumbers } from '../support/twiml.ts';
 
 const PIN = '2468';
 const FALLBACK_JA = 'お手続きの結果をお伝えできませんでした';
@@ -153,5 +155,66 @@ describe('when a step\'s answer never arrives: the fallback URL and the next cal
     const down = new TestCall(app, uniqueCallerNumber(), undefined, { via: front.url });
     await down.dial();
     expect(down.heardText()).to.include(FALLBACK_JA).and.to.include('a problem on our side');
+  });
+});
+
+/**
+ * On the phone bill (issue 29) a purchase the operator asks to validate is charged on the step
+ * where the caller keys the texted code (/twilio/voice/carrier/code), not on the price's step: an
+ * answer lost there must be read on the next call too.
+ */
+describe('when the answer to a texted code (carrier billing) never arrives', () => {
+  let operator: CarrierStandIn;
+  let app: TestApp;
+  let front: Awaited<ReturnType<typeof startFaultyFront>>;
+  before(async () => {
+    operator = await startCarrierStandIn();
+    app = await startTestApp({ CHARGE_METHOD: 'carrier-billing', ...operator.env, CODE_DENOMINATIONS: '1000,3000,5000' });
+    front = await startFaultyFront(app.url);
+  });
+  after(async () => {
+    await front.close();
+    await app.close();
+    await operator.close();
+  });
+
+  it('a code charged on the phone bill whose answer was lost on the way back: charged once, and the next call reads the code first', async () => {
+    const line = uniqueCallerNumber();
+    const { provisionalId, password } = await register(app);
+    const first = new TestCall(app, line);
+    await first.dial();
+    await first.press(`${provisionalId}#`);
+    const formalId = spokenNumbers((await first.press('1')).verbs)[0]!;
+    expect(formalId, first.last.body).to.match(/^\d{9}$/);
+    await first.hangUp();
+    const login = await fetch(`${app.url}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ formalId, password }) });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    await fetch(`${app.url}/api/me/pin`, { method: 'PUT', headers: { 'Content-Type': 'application/json', Cookie: cookie }, body: JSON.stringify({ pin: PIN }) });
+
+    operator.lines.set(line, { validation: true });
+    front.set(() => 'pass');
+    const call = new TestCall(app, line, undefined, { via: front.url });
+    await call.dial();
+    await call.press('2');
+    await call.press(`${formalId}#`);
+    await call.press(`${PIN}#`);
+    await call.press('2');
+    await call.press('1');
+    expect(call.gatherAction(), call.last.body).to.include('/twilio/voice/carrier/code');
+    front.set((req) => (new URL(req.url ?? '/', 'http://x').pathname === '/twilio/voice/carrier/code' ? 'lose-answer' : 'pass'));
+    await call.press(`${operator.sms.get(line)!.at(-1)}#`);
+    expect(call.heardText()).to.include(FALLBACK_JA);
+    const bought = (await readLedger(app.redis, provisionalId)).filter((e) => e.kind === 'code_purchase');
+    expect(bought).to.have.length(1);
+
+    const next = new TestCall(app, line);
+    await next.dial();
+    await next.press('2');
+    await next.press(`${formalId}#`);
+    await next.press(`${PIN}#`);
+    expect(next.heardText()).to.include('前回の通話でお伝えできなかったコードです');
+    const [code, again] = next.heardNumbers();
+    expect(code).to.equal(again).and.to.match(/^\d{16}$/);
+    expect(code!.slice(-4)).to.equal(bought[0]!.codeLast4);
   });
 });
