@@ -8,6 +8,8 @@ import { TestCall } from '../support/call.ts';
 import { activeMember } from '../support/member.ts';
 import { findVerb, spokenText } from '../support/twiml.ts';
 import { TRANSCRIPTS } from '../support/spoken-transcripts.ts';
+import { createMerchant, merchantAuth, merchantPost } from '../support/payments.ts';
+import { jsonRequest } from '../support/harness.ts';
 
 /** The digits as a Japanese caller says them: kana, one reading each (ゼロ, ヨン, ナナ, キュウ). */
 const JA_SAID = ['ぜろ', 'いち', 'にー', 'さん', 'よん', 'ごー', 'ろく', 'なな', 'はち', 'きゅう'];
@@ -155,6 +157,30 @@ describe('saying it instead of keying it', () => {
     await bought.say('はい、お願いします');
     expect(bought.heardNumbers()[0]).to.match(/^\d{16}$/);
     expect((await readLedger(app.redis, member.provisionalId)).filter((e) => e.kind === 'code_purchase')).to.have.length(1);
+  });
+
+  it('a payment request approved by voice: its number read back and confirmed, the request said, 承認; a number turned down at its read-back approves nothing', async () => {
+    const member = await activeMember(app, { pin: '4827' });
+    const shop = await createMerchant(app, 'Koe Ramen');
+    const created = await jsonRequest<{ id: string; number: string }>(app, 'POST', '/api/merchant/payment-requests', { amount: 800, description: 'Ramen' }, merchantPost(shop));
+    const number = created.body.number;
+    const call = new TestCall(app);
+    await call.dial();
+    await call.say('承認');
+    await call.say(sayJa(member.formalId, [3, 3, 3]));
+    await call.say('はい');
+    await call.press('4827#');
+    await call.say(sayJa(number, [4, 4]));
+    expect(call.heardNumbers()).to.deep.equal([number]);
+    await call.say('いいえ');
+    const status = async () => (await jsonRequest<{ status: string }>(app, 'GET', `/api/merchant/payment-requests/${created.body.id}`, undefined, merchantAuth(shop))).body.status;
+    expect(await status()).to.equal('pending');
+    await call.say(sayJa(number, [4, 4]));
+    await call.say('はい');
+    expect(call.heardText()).to.include('Koe Ramen');
+    expect(await status()).to.equal('pending');
+    await call.say('承認します');
+    expect(await status()).to.equal('approved');
   });
 
   it(`the transcript set (${TRANSCRIPTS.length}), each said to the provisional-ID prompt through the simulator: read back as the number it is, or asked again; never another number`, async function () {
