@@ -286,7 +286,7 @@ export const ENV_SCHEMA = z.object({
   SPEECH_INPUT: optionalBool.describe(
     'Every prompt that waits for keys also listens for speech in the call\'s language (Twilio <Gather input="dtmf speech">); what is heard is read back before it is used. Default: true. false: keys only.',
   ),
-  SPEECH_PIN: optionalBool.describe('The phone PIN may be said aloud too. Default: false: keys only, and callers are told why (a PIN said aloud can be overheard).'),
+  SPEECH_PIN: optionalBool.describe('The phone PIN may be said aloud too; it is then read back aloud and carried, like every number heard, in the next step\'s signed URL (which Twilio logs). Default: false: keys only, and callers who speak are told why (a PIN said aloud can be overheard).'),
   SPEECH_MIN_CONFIDENCE: z
     .preprocess(emptyAsUndefined, z.coerce.number().min(0).max(1).default(0.4))
     .describe('Speech whose Confidence (0.0–1.0) is below this is asked again; Twilio may send no Confidence at all, and then the read-back decides.'),

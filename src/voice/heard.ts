@@ -60,7 +60,10 @@ function groupsFor(digits: string, groups: readonly number[] | undefined): numbe
   return groups && groups.reduce((a, b) => a + b, 0) === digits.length ? [...groups] : 4;
 }
 
-/** "I heard 8 5 0, 4 3 1 3, 9 9 5 7. If that is right, say yes or press 1…": a one-key question at the same step. */
+/**
+ * "I heard 8 5 0, 4 3 1 3, 9 9 5 7. Say yes or press 1.": a one-key question at the same step; the
+ * number waits in the signed state of its action URL (the caller cannot change it).
+ */
 function readBack(deps: VoiceDeps, state: CallState, path: string, digits: string, groups: readonly number[] | undefined): Verb[] {
   const asking: CallState = { ...state, extra: { ...state.extra, [READ_BACK]: digits } };
   return ask(deps, asking, path, [deps.flows.say('speech', 'readBack', state.locale, { digits: { digits, groupSize: groupsFor(digits, groups), breakMs: READ_BACK_BREAK_MS } })], { oneKey: true });
