@@ -54,12 +54,24 @@ const DNS_TIMEOUT_MS = 3000;
  * (ipaddr.js classifies: private, link-local incl. 169.254.169.254, CGNAT, unique-local,
  * IPv4-mapped/compatible IPv6, NAT64, multicast, unspecified, broadcast, reserved, documentation…).
  */
+const GLOBAL_UNICAST_V6 = ipaddr.IPv6.parseCIDR('2000::/3');
+
 export function refusedAddress(address: string, policy: Pick<OutboundPolicy, 'allowLoopback'>): string | undefined {
+  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
   let range: string;
   try {
-    range = ipaddr.parse(address).range();
+    parsed = ipaddr.parse(address);
+    range = parsed.range();
   } catch {
     return `${address} is not an IP address`;
+  }
+  // IPv6 outside 2000::/3 is never a public host. ipaddr.js names only ::ffff:0:0/96 (mapped) in
+  // ::/8; the IPv4-compatible ::/96 (`[::127.0.0.1]` is written `[::7f00:1]` by the URL parser,
+  // `[::a9fe:a9fe]` is 169.254.169.254) it calls "unicast", and a dual-stack host may route it to
+  // the embedded IPv4 address. So IPv6 must also be global unicast by prefix, not only by name.
+  if (parsed.kind() === 'ipv6' && range === 'unicast' && !(parsed as ipaddr.IPv6).match(GLOBAL_UNICAST_V6)) {
+    const embedded = (parsed as ipaddr.IPv6).parts.slice(0, 6).every((p) => p === 0);
+    return `${address} is ${embedded ? 'an IPv4-compatible IPv6' : 'a reserved IPv6'} address`;
   }
   if (range === 'unicast') return undefined;
   if (range === 'loopback' && policy.allowLoopback) return undefined;
