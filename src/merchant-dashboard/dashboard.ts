@@ -8,7 +8,7 @@ import { limitedSignIn, type SignInResult } from '../web/sign-in-limit.ts';
 import { API_KEY, apiKeyHash, validKeyHashes } from '../merchants/merchants.ts';
 import { constantTimeEqual } from '../shared/hashing.ts';
 import type { CoreDeps } from '../deps.ts';
-import { settlementDays, type SettlementDay } from '../merchants/settlement.ts';
+import { settlementCsv, settlementDays, type SettlementDay } from '../merchants/settlement.ts';
 
 export const MERCHANT_COOKIE = 'dp_merchant';
 const SESSION_MS = 8 * 3600_000;
@@ -140,7 +140,5 @@ export async function sendSettlementCsv(deps: CoreDeps, res: Response, merchantI
   const to = isoDay(query.to) ?? '9999-99-99';
   const days = (await settlementDays(deps, merchantId)).filter((d) => d.date >= from && d.date <= to);
   res.type('text/csv').set('Content-Disposition', `attachment; filename="settlement-${merchantId}.csv"`);
-  res.write('merchant_id,date,redemptions,redeemed,voided,net,currency\r\n');
-  for (const d of days) res.write(`${[merchantId, d.date, d.redemptions, d.redeemed, d.voided, d.net, deps.config.currency].join(',')}\r\n`);
-  res.end();
+  res.end(settlementCsv(merchantId, deps.config.currency, days));
 }

@@ -1,3 +1,4 @@
+import { csvLine } from '../shared/csv.ts';
 import type { CoreDeps } from '../deps.ts';
 import { keys } from '../store/keys.ts';
 
@@ -25,8 +26,9 @@ export async function settlementDays(deps: CoreDeps, merchantId: string): Promis
   return [...days.values()].sort((a, b) => (a.date < b.date ? -1 : 1));
 }
 
+/** A merchant's settlement days as CSV (the shared writer: src/shared/csv.ts). */
 export function settlementCsv(merchantId: string, currency: string, days: SettlementDay[]): string {
-  const lines = ['merchant_id,date,redemptions,redeemed,voided,net,currency'];
-  for (const d of days) lines.push([merchantId, d.date, d.redemptions, d.redeemed, d.voided, d.net, currency].join(','));
-  return `${lines.join('\r\n')}\r\n`;
+  let text = csvLine(['merchant_id', 'date', 'redemptions', 'redeemed', 'voided', 'net', 'currency']);
+  for (const d of days) text += csvLine([merchantId, d.date, d.redemptions, d.redeemed, d.voided, d.net, currency]);
+  return text;
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { formulaCells } from '../support/spreadsheet.ts';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { codesPage as memberCodes } from '../../src/accounts/history.ts';
@@ -206,6 +207,8 @@ describe('the operator console at /admin (headless Chromium)', function () {
     expect(expected.length).to.be.greaterThan(0);
     expect(rows.map((r) => r[0]).sort()).to.deep.equal(expected.map((e) => e.id).sort());
     expect(rows.reduce((sum, r) => sum + Number(r[6]), 0)).to.equal(expected.reduce((sum, e) => sum + e.amount, 0));
+    expect(text, 'calling numbers are there, as text').to.match(/"'\+81\d+"/);
+    expect(formulaCells(text), 'no cell opens as a formula (calling numbers start with +)').to.deep.equal([]);
     const none = await page.request.get(`${app.url}/admin/ledger.csv?from=2020-01-01&to=2020-01-31`);
     expect((await none.text()).trim().split('\r\n')).to.deep.equal([header]);
     expect((await fetch(`${app.url}/admin/ledger.csv`, { redirect: 'manual' })).status, 'only for the operator').to.equal(303);
