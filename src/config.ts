@@ -58,6 +58,35 @@ const denominations = z.preprocess(
     }),
 );
 
+/**
+ * Values that are published (this repository's defaults, README, .env.example, tests): whoever
+ * has read them has the secret. Production refuses them whatever the key.
+ */
+const PUBLISHED_SECRETS: ReadonlySet<string> = new Set([DEV_ADMIN_TOKEN, DEV_SECRET, DEV_TWILIO_TOKEN, `${DEV_SECRET}-pepper`, 'test-auth-token-0123456789abcdef', 'change-me', 'changeme']);
+/** A production secret must carry at least this many bits by the estimate below (openssl rand -base64 24 carries ~140). */
+export const MIN_SECRET_BITS = 72;
+
+/**
+ * A cautious estimate of a secret's entropy: its length times the Shannon entropy of its own
+ * characters. A repeated or patterned value (`aaaaaaaaaaaaaaaaaaaa`: 0 bits, `abababab…`: 1 bit a
+ * character) scores low, a random one high (32 random hex characters score about 115).
+ */
+export function secretBits(value: string): number {
+  const counts = new Map<string, number>();
+  for (const c of value) counts.set(c, (counts.get(c) ?? 0) + 1);
+  const n = [...value].length;
+  let perChar = 0;
+  for (const k of counts.values()) perChar -= (k / n) * Math.log2(k / n);
+  return Math.round(perChar * n);
+}
+
+/** Why a value may not be a production secret (never saying the value), or undefined. */
+export function weakSecret(value: string): string | undefined {
+  if (PUBLISHED_SECRETS.has(value) || /^(dev|test)-/.test(value)) return 'is a published development value; generate one (e.g. openssl rand -base64 32)';
+  if (secretBits(value) < MIN_SECRET_BITS) return `is too easy to guess (about ${secretBits(value)} bits; at least ${MIN_SECRET_BITS} needed: e.g. openssl rand -base64 32)`;
+  return undefined;
+}
+
 const secret = z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional());
 const timeZone = z.preprocess(
   emptyAsUndefined,
@@ -238,6 +267,13 @@ function toConfig(e: Env, ctx: z.RefinementCtx) {
     if (production) ctx.addIssue({ code: 'custom', path: [name], message: 'required when NODE_ENV=production' });
     return devValue;
   };
+  if (production) {
+    const secrets = { TWILIO_AUTH_TOKEN, SESSION_SECRET, ADMIN_TOKEN, HASH_PEPPER, METRICS_TOKEN };
+    for (const [name, value] of Object.entries(secrets)) {
+      const why = value ? weakSecret(value) : undefined;
+      if (why) ctx.addIssue({ code: 'custom', path: [name], message: `${why} (NODE_ENV=production)` });
+    }
+  }
   const publicBaseUrl = PUBLIC_BASE_URL ?? `http://localhost:${plain.PORT}`;
   // Twilio signs the URL it calls: without the public URL every real webhook would be refused (403).
   if (production && !PUBLIC_BASE_URL) ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'required when NODE_ENV=production (the URL Twilio calls; signatures are checked against it)' });
