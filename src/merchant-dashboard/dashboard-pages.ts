@@ -100,10 +100,12 @@ ${dataTable([w.when, w.event, w.status, w.attempts, w.response, w.lastError, '']
 
 export const sentAgainMessage = (lang: WebLang) => DASHBOARD_TEXT[lang].sentAgain;
 
-export function apiKeyView(view: DashboardView, rotated?: { apiKey: string; previousKeyWorksUntil: string }): string {
+export function apiKeyView(view: DashboardView, rotated?: { apiKey: string; previousKeyWorksUntil: string }, notice?: 'notCurrent' | 'previousRevoked'): string {
   const w = DASHBOARD_TEXT[view.lang];
   const body = html`<h1>${w.apiKeys}</h1>
+${notice ? html`<p class="${notice === 'notCurrent' ? 'error' : 'muted'}" role="status" data-testid="key-notice">${w[notice]}</p>` : ''}
 ${rotated ? html`<section class="card"><h2>${w.newKey}</h2><p class="big" data-testid="new-api-key">${rotated.apiKey}</p><p class="muted">${w.oldKeyUntil(when(view, rotated.previousKeyWorksUntil))}</p></section>` : ''}
-<section class="card"><p>${w.rotateIntro}</p><form method="post" action="/merchant/api-key"><button class="primary" type="submit" data-testid="rotate">${w.rotate}</button></form></section>`;
+<section class="card"><p>${w.rotateIntro}</p><form method="post" action="/merchant/api-key"><button class="primary" type="submit" data-testid="rotate">${w.rotate}</button></form></section>
+<section class="card"><p>${w.revokePreviousIntro}</p><form method="post" action="/merchant/api-key/revoke-previous"><button type="submit" data-testid="revoke-previous">${w.revokePrevious}</button></form></section>`;
   return dashboardPage(view, '/merchant/api-key', w.apiKeys, body);
 }

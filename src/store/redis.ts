@@ -39,6 +39,7 @@ const SCRIPTS = {
   dpReplacePasswordHash: { file: 'replace-password-hash', numberOfKeys: 1 },
   dpRecordActivities: { file: 'record-activities', numberOfKeys: null },
   dpRotateApiKey: { file: 'rotate-api-key', numberOfKeys: 1 },
+  dpOpenSession: { file: 'open-session', numberOfKeys: 1 },
   dpTrimLedgerHead: { file: 'trim-ledger-head', numberOfKeys: 2 },
   dpTrimRedemptions: { file: 'trim-redemptions', numberOfKeys: 2 },
 } satisfies Record<string, { file: string; numberOfKeys: number | null; outbox?: boolean }>;
@@ -175,7 +176,8 @@ declare module 'ioredis' {
       nowMs: Arg,
     ): Result<number, Context>;
     dpRetryDelivery(outbox: string, due: string, eventId: string, nowMs: Arg): Result<[number, string?], Context>;
-    dpRotateApiKey(merchant: string, newKeyHash: string, previousUntilMs: Arg, nowMs: Arg): Result<number, Context>;
+    dpRotateApiKey(merchant: string, mode: 'rotate' | 'end-overlap' | 'reset', newKeyHash: string, previousUntilMs: Arg, nowMs: Arg, heldKeyHash: string): Result<number, Context>;
+    dpOpenSession(sessions: string, field: string, value: string, nowMs: Arg, maxSessions: Arg): Result<number, Context>;
     /** keys: audit, totals, the 5 indexes, then each event's seen marker and day; argv: ttl, then each event's JSON. */
     dpRecordActivities(numberOfKeys: number, ...keysThenArgv: Arg[]): Result<number[], Context>;
     dpBeginMerchantPost(numberOfKeys: 2, failures: string, inflight: string, allowedFailures: Arg, inflightTtlSeconds: Arg): Result<[number, (string | number)?], Context>;
