@@ -204,7 +204,11 @@ export const ENV_SCHEMA = z.object({
   WEBHOOK_RETRY_BASE_MS: positiveInt(5000).describe(
     'The first attempt is immediate; retries follow Svix\'s schedule in multiples of this (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h at the default 5000), about 28 hours in all.',
   ),
-  WEBHOOK_TIMEOUT_MS: positiveInt(10000).describe('How long one delivery attempt may take before it counts as failed.'),
+  WEBHOOK_TIMEOUT_MS: positiveInt(10000).describe('How long one delivery attempt may take, all of it (connect, headers and the whole body), before it is cut and counts as failed.'),
+  WEBHOOK_CONCURRENCY: positiveInt(64).describe('Webhook deliveries one app process has on the wire at once (all merchants).'),
+  WEBHOOK_CONCURRENCY_PER_MERCHANT: positiveInt(4).describe(
+    'Deliveries of one merchant on the wire at once per process: a slow or hostile endpoint holds at most these slots, and only delays its own queue.',
+  ),
   OUTBOUND_ALLOW_LOOPBACK: optionalBool.describe(
     'Webhook URLs may point at loopback (127.0.0.0/8, ::1). Empty: allowed in development and test, refused in production. Private, link-local, CGNAT, unique-local, multicast and reserved addresses are always refused, and production accepts https URLs only.',
   ),
