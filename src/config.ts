@@ -182,7 +182,7 @@ export const ENV_SCHEMA = z.object({
   LOGIN_LOCKOUT_SECONDS: positiveInt(900).describe('How long a login lockout lasts.'),
   LINE_MAX_WRONG_ENTRIES_PER_DAY: positiveInt(20).describe('Wrong IDs/PINs keyed from one calling number in 24 hours before it is refused for the day.'),
   REGISTRATIONS_PER_ADDRESS_PER_HOUR: positiveInt(20).describe(
-    'Registrations from one client address per hour before 429 (each one costs a 128 MiB scrypt hash; counted before hashing, so a burst cannot get past it). Allow for shared NAT addresses.',
+    'Registrations from one client address per hour before 429 (each one costs an argon2id password hash, 19 MiB and ~20 ms of CPU; counted before hashing, so a burst cannot get past it). Allow for shared NAT addresses.',
   ),
   SIMULATOR_ENABLED: optionalBool.describe('The browser call simulator at /simulator: on in development and test, off in production unless set to true.'),
   CODE_DENOMINATIONS: denominations.describe('Payment codes: the amounts offered on the phone menu (1 to 8, comma-separated).'),

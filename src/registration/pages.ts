@@ -1,4 +1,4 @@
-import { formatAmount, formatDateTime } from '../shared/format.ts';
+import { formatAmount, formatDateTimeWithZone } from '../shared/format.ts';
 import type { Config } from '../config.ts';
 import { html, page } from '../web/layout.ts';
 import { MESSAGES, type WebLang } from '../web/messages.ts';
@@ -39,7 +39,7 @@ export function registeredPage(lang: WebLang, config: Config, registration: Regi
     <dt>${t.provisionalId}</dt><dd class="big" data-testid="provisional-id">${registration.provisionalId}</dd>
     <dt>${t.password}</dt><dd class="big" data-testid="password">${registration.password}</dd>
     <dt>${t.numberToCall}</dt><dd class="big"><a href="tel:${registration.phoneNumber.replace(/[^+\d]/g, '')}">${registration.phoneNumber}</a></dd>
-    <dt>${t.validUntil}</dt><dd>${formatDateTime(Date.parse(registration.expiresAt), locale, config.timeZone)} ${t.validFor(hours)}</dd>
+    <dt>${t.validUntil}</dt><dd>${formatDateTimeWithZone(Date.parse(registration.expiresAt), locale, config.timeZone)} ${t.validFor(hours)}</dd>
   </dl>
 </div>
 <p class="warning">${t.passwordOnce}</p>
