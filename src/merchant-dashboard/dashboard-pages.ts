@@ -51,17 +51,17 @@ export function owedPage(view: DashboardView, days: SettlementDay[], months: Set
   const w = DASHBOARD_TEXT[view.lang];
   const total = months.reduce((t, m) => t + m.net, 0);
   const monthRows = months.map(
-    (m) => html`<tr data-testid="settlement-month" data-period="${m.period}" data-net="${m.net}"><td>${m.period}</td><td class="num">${m.redemptions}</td><td class="num">${money(view, m.redeemed)}</td><td class="num">${money(view, m.voided)}</td><td class="num">${money(view, m.net)}</td></tr>`,
+    (m) => html`<tr data-testid="settlement-month" data-period="${m.period}" data-net="${m.net}"><td>${m.period}</td><td class="num">${m.redemptions}</td><td class="num">${money(view, m.redeemed)}</td><td class="num">${money(view, m.voided)}</td><td class="num">${money(view, m.adjustments)}</td><td class="num">${money(view, m.net)}</td></tr>`,
   );
   const dayRows = [...days].reverse().slice(0, 31).map(
-    (d) => html`<tr data-testid="settlement-day" data-date="${d.date}" data-net="${d.net}"><td>${d.date}</td><td class="num">${d.redemptions}</td><td class="num">${money(view, d.redeemed)}</td><td class="num">${money(view, d.voided)}</td><td class="num">${money(view, d.net)}</td></tr>`,
+    (d) => html`<tr data-testid="settlement-day" data-date="${d.date}" data-net="${d.net}"><td>${d.date}</td><td class="num">${d.redemptions}</td><td class="num">${money(view, d.redeemed)}</td><td class="num">${money(view, d.voided)}</td><td class="num" data-testid="adjustments" data-value="${d.adjustments}">${money(view, d.adjustments)}</td><td class="num">${money(view, d.net)}</td></tr>`,
   );
   const body = html`
 <h1>${w.owed}</h1>
 <dl class="figures"><div data-testid="owed" data-value="${total}"><dt>${w.owedToDate}</dt><dd>${money(view, total)}</dd></div></dl>
-<section class="card"><h2>${w.perMonth}</h2>${dataTable([w.month, w.count, w.redeemed, w.voided, w.net], monthRows, w.none, [1, 2, 3, 4])}
+<section class="card"><h2>${w.perMonth}</h2>${dataTable([w.month, w.count, w.redeemed, w.voided, w.adjustments, w.net], monthRows, w.none, [1, 2, 3, 4, 5])}
 <form class="search" method="get" action="/merchant/settlement.csv"><div><label for="from">${w.from}</label><input id="from" name="from" type="date"></div><div><label for="to">${w.to}</label><input id="to" name="to" type="date"></div><button class="primary" type="submit">${w.csv}</button></form></section>
-<section class="card"><h2>${w.perDay}</h2>${dataTable([w.date, w.count, w.redeemed, w.voided, w.net], dayRows, w.none, [1, 2, 3, 4])}</section>`;
+<section class="card"><h2>${w.perDay}</h2>${dataTable([w.date, w.count, w.redeemed, w.voided, w.adjustments, w.net], dayRows, w.none, [1, 2, 3, 4, 5])}</section>`;
   return dashboardPage(view, '/merchant', w.owed, body);
 }
 

@@ -123,6 +123,7 @@ export interface SettlementPeriod {
   redemptions: number;
   redeemed: number;
   voided: number;
+  adjustments: number;
   net: number;
 }
 
@@ -131,10 +132,11 @@ export function settlementByMonth(days: SettlementDay[]): SettlementPeriod[] {
   const months = new Map<string, SettlementPeriod>();
   for (const d of days) {
     const period = d.date.slice(0, 7);
-    const m = months.get(period) ?? { period, redemptions: 0, redeemed: 0, voided: 0, net: 0 };
+    const m = months.get(period) ?? { period, redemptions: 0, redeemed: 0, voided: 0, adjustments: 0, net: 0 };
     m.redemptions += d.redemptions;
     m.redeemed += d.redeemed;
     m.voided += d.voided;
+    m.adjustments += d.adjustments;
     m.net += d.net;
     months.set(period, m);
   }

@@ -91,7 +91,7 @@ declare module 'ioredis' {
       day: string,
       voidWindowMs?: Arg,
     ): Result<[number, string?, string?, string?, string?, string?], Context>;
-    dpVoidRedemption(code: string, redemptions: string, unsettled: string, redemptionId: string, merchantId: string, nowMs: Arg, windowMs: Arg): Result<[number, string?, string?, string?], Context>;
+    dpVoidRedemption(code: string, redemptions: string, unsettled: string, redemptionId: string, merchantId: string, nowMs: Arg, windowMs: Arg, today: string): Result<[number, string?, string?, string?], Context>;
     dpRescheduleMark(index: string, member: string, seenScore: Arg, newScore: Arg | ''): Result<number, Context>;
     dpChargeApproval(...args: [...ChargeKeys, ...ChargeArgv, requestId: string]): Result<[number, string?], Context>;
     dpDecidePaymentRequest(

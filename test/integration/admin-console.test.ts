@@ -183,9 +183,9 @@ describe('the operator console at /admin (headless Chromium)', function () {
     expect(res.status()).to.equal(200);
     expect(res.headers()['content-type']).to.include('text/csv');
     const [header, ...lines] = (await res.text()).trim().split('\r\n');
-    expect(header).to.equal('merchant_id,date,redemptions,redeemed,voided,net,currency');
+    expect(header).to.equal('merchant_id,date,redemptions,redeemed,voided,adjustments,net,currency');
     const settlement = (await settlementDays(deps(), shop.merchantId)).filter((d) => d.date === day);
-    expect(lines.map((l) => l.split(','))).to.deep.equal(settlement.map((d) => [shop.merchantId, d.date, String(d.redemptions), String(d.redeemed), String(d.voided), String(d.net), 'JPY']));
+    expect(lines.map((l) => l.split(','))).to.deep.equal(settlement.map((d) => [shop.merchantId, d.date, String(d.redemptions), String(d.redeemed), String(d.voided), String(d.adjustments), String(d.net), 'JPY']));
     const none = await page.request.get(`${app.url}/admin/merchants/${shop.merchantId}/settlement.csv?from=2020-01-01&to=2020-01-31`);
     expect((await none.text()).trim().split('\r\n')).to.have.length(1);
     await page.close();
