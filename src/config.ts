@@ -212,6 +212,9 @@ export const ENV_SCHEMA = z.object({
   OUTBOUND_ALLOW_LOOPBACK: optionalBool.describe(
     'Webhook URLs may point at loopback (127.0.0.0/8, ::1). Empty: allowed in development and test, refused in production. Private, link-local, CGNAT, unique-local, multicast and reserved addresses are always refused, and production accepts https URLs only.',
   ),
+  CALL_END_GRACE_MS: positiveInt(20_000).describe(
+    'A payment request held by a call that ended without deciding it (the app died mid-step, the line dropped) is settled this long after the call ended: approved if the member was charged, otherwise released. Longer than any step can still be running (Twilio waits 15 s for an answer).',
+  ),
   WORKER_POLL_MS: positiveInt(1000).describe('How often the background worker looks for due webhook deliveries and expired payment requests (ms).'),
   RECONCILE_INTERVAL_MS: positiveInt(30000).describe(
     'How often redemptions debited but not yet booked for the merchant (a crash in between) are looked for and booked (ms). Also done once at start.',

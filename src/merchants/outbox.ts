@@ -266,8 +266,49 @@ async function expireDueRequests(deps: OutboxDeps, merchantId: string): Promise<
       newEventId(),
       now + CLAIMED_RECHECK_MS,
     );
+    // Claimed and due: if the call that holds it has ended, settle it (approve if charged, else release).
+    if (expired === 3) await settleHeldRequest(deps, merchantId, id, now);
     if (expired === 1) void recordActivity(deps, { kind: 'payment_request.expired', key: `expire:${id}`, at: now, actor: 'worker', merchantId, detail: id, countOnly: true, day: { requests_expired: 1 } });
   }));
+}
+
+/** Twilio's final CallStatus values: the call is over. */
+const CALL_ENDED = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
+
+/**
+ * Asks the worker to look at a request a call held, at `at` (the call's end plus CALL_END_GRACE_MS):
+ * its place in the merchant's pending set is brought forward (never pushed back), the merchant marked.
+ */
+export async function settleHeldRequestAfter(deps: Pick<CoreDeps, 'redis'>, requestId: string, at: number): Promise<void> {
+  const merchantId = /^pr_(\d{8})/.exec(requestId)?.[1];
+  if (!merchantId) return;
+  await afterMarkingMerchant(deps.redis, merchantId, at, () => deps.redis.zadd(keys.pendingPaymentRequests(merchantId), 'XX', 'LT', at, requestId), { onlyEarlier: true });
+}
+
+/**
+ * A request still claimed by a call that has ended (CALL_END_GRACE_MS ago at least, so no step of
+ * it is still running): the app died between the claim and the decision, or the line dropped. If
+ * the member was charged for it (the approval's charge step exists), the approval is finished;
+ * otherwise the claim is released (pending again, or expired by the next sweep if its time is up).
+ */
+async function settleHeldRequest(deps: OutboxDeps, merchantId: string, requestId: string, now: number): Promise<'approved' | 'released' | 'waiting'> {
+  const { redis } = deps;
+  const [memberId, callSid] = await redis.hmget(keys.paymentRequest(requestId), 'claimedBy', 'claimCall');
+  if (!memberId || !callSid) return 'waiting';
+  const [status, recordedAt] = await redis.hmget(keys.call(callSid), 'CallStatus', 'recordedAt');
+  if (!status || !CALL_ENDED.has(status) || Number(recordedAt) > now - deps.config.callEndGraceMs) return 'waiting';
+  const charged = (await redis.exists(keys.callStep(memberId, callSid, `approve-${requestId}`))) === 1;
+  const action = charged ? 'approve' : 'release';
+  const run = () =>
+    redis.dpDecidePaymentRequest(keys.paymentRequest(requestId), keys.pendingPaymentRequests(merchantId), ...outboxKeys(merchantId), action, memberId, callSid, now, requestId, newEventId(), new Date(now).toISOString());
+  const [code] = charged ? await afterMarkingMerchant(redis, merchantId, now, run) : await run();
+  if (code === 1 && charged) {
+    const amount = Number(await redis.hget(keys.paymentRequest(requestId), 'amount'));
+    void recordActivity(deps, { kind: 'payment_request.approved', key: `approved:${requestId}`, at: now, actor: 'worker', memberId, merchantId, amount, detail: requestId, day: { requests_approved: 1, revenue: amount } });
+  }
+  if (code === 1 && !charged) await redis.zadd(keys.pendingPaymentRequests(merchantId), 'GT', Number(await redis.hget(keys.paymentRequest(requestId), 'expiresAt')), requestId);
+  deps.logger?.warn({ requestId, callSid, action }, 'a payment request held by a call that ended was settled by the worker');
+  return charged ? 'approved' : 'released';
 }
 
 async function deliverOne(deps: OutboxDeps, merchantId: string, token: string, claim: Claim, signal?: AbortSignal): Promise<boolean> {

@@ -1,3 +1,4 @@
+import { Cluster } from 'ioredis';
 import { API_TEXT } from '../http/api-text.ts';
 import type { CoreDeps } from '../deps.ts';
 import { z } from 'zod';
@@ -214,6 +215,8 @@ export async function decidePaymentRequest(
 }
 
 type DecisionAction = 'claim' | 'approve' | 'decline' | 'release';
+/** The call record's hold marker outlives any call; the status callback then keeps the record 90 days. */
+const HOLD_MARK_TTL_SECONDS = 2 * 86400;
 
 /** One move of the request (decide-payment-request.lua), once per call: a retry answers "already done by this call". */
 async function decisionStep(deps: DecisionDeps, decision: { requestId: string; memberId: string; callSid: string }, action: DecisionAction) {
@@ -235,6 +238,14 @@ async function decisionStep(deps: DecisionDeps, decision: { requestId: string; m
       new Date(now).toISOString(),
     );
   // Only a decision writes an event, so only a decision marks the merchant for the worker.
+  if (action === 'claim') {
+    // The call says what it holds before it takes it: when the call ends without deciding (the
+    // app died mid-step), its status callback finds the request (merchants/outbox.ts settleHeldRequest).
+    const marked = redis.multi().hset(keys.call(decision.callSid), 'holdRequest', requestId, 'holdMember', decision.memberId).expire(keys.call(decision.callSid), HOLD_MARK_TTL_SECONDS).exec();
+    if (redis instanceof Cluster) await marked;
+    const [, [code, status]] = await Promise.all([marked, run()]);
+    return { outcome: scriptOutcome(code), status };
+  }
   const [code, status] = action === 'approve' || action === 'decline' ? await afterMarkingMerchant(redis, merchantId, now, run) : await run();
   return { outcome: scriptOutcome(code), status };
 }

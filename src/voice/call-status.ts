@@ -1,5 +1,6 @@
 import { recordActivity } from '../observability/activity.ts';
 import { keys } from '../store/keys.ts';
+import { settleHeldRequestAfter } from '../merchants/outbox.ts';
 import type { VoiceDeps } from './voice-step.ts';
 
 const CALL_RECORD_TTL_SECONDS = 90 * 86400;
@@ -17,7 +18,8 @@ export async function recordCallStatus(deps: Pick<VoiceDeps, 'redis' | 'now' | '
     const value = body[name];
     if (typeof value === 'string' && value.length <= 64) record[name] = value;
   }
-  await deps.redis.multi().hset(keys.call(callSid), record).expire(keys.call(callSid), CALL_RECORD_TTL_SECONDS).exec();
+  const [[, held]] = (await deps.redis.multi().hmget(keys.call(callSid), 'holdRequest').hset(keys.call(callSid), record).expire(keys.call(callSid), CALL_RECORD_TTL_SECONDS).exec()) as [[unknown, (string | null)[]], ...unknown[]];
+  const heldRequest = held?.[0];
   // The operator's calls by outcome and calls list: once per call, whichever retry of the callback comes.
   const status = record.CallStatus;
   if (status && ENDED.has(status)) {
@@ -33,5 +35,7 @@ export async function recordCallStatus(deps: Pick<VoiceDeps, 'redis' | 'now' | '
     });
     // The list names only calls whose record still exists: it keeps the records' 90 days, no more.
     await deps.redis.zremrangebyscore(keys.opsCalls(), '-inf', `(${now - CALL_RECORD_TTL_SECONDS * 1000}`);
+    // A payment request this call held and never decided is settled once any step still running has finished.
+    if (heldRequest) await settleHeldRequestAfter(deps, heldRequest, now + deps.config.callEndGraceMs);
   }
 }
