@@ -2,6 +2,7 @@ import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 import { DeliveryDispatcher, runOutboxPass } from './merchants/outbox.ts';
 import { reconcileSettlement } from './payments/settlement-reconciler.ts';
+import { relayAuditOutboxes } from './observability/activity.ts';
 import type { RedisClient } from './store/redis.ts';
 
 export interface BackgroundDeps {
@@ -52,6 +53,8 @@ export function startBackgroundWork(appDeps: BackgroundDeps): BackgroundWork {
     if (Date.now() >= nextReconcile) {
       nextReconcile = Date.now() + config.reconcileIntervalMs;
       await reconcileSettlement(deps, Math.min(RECONCILE_GRACE_MS, config.reconcileIntervalMs));
+      // Operator events a charge wrote into its member's audit outbox and the app did not record (it died).
+      await relayAuditOutboxes(deps);
     }
     await runOutboxPass(deps, dispatcher);
   };

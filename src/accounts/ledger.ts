@@ -1,3 +1,4 @@
+import { auditOutboxEntry, type Activity } from '../observability/activity.ts';
 import type { ChargeMethod, Config } from '../config.ts';
 import { calendarMonth } from '../shared/calendar.ts';
 import { CALL_STEP_TTL_SECONDS, keys } from '../store/keys.ts';
@@ -48,6 +49,12 @@ export interface ChargeArgs {
   payment?: { confirmationCode: string; maskedCard: string };
   /** Kind-specific ledger fields (codeLast4, paymentRequest). */
   ledgerFields?: Partial<Pick<LedgerEntry, 'codeLast4' | 'paymentRequest'>>;
+  /**
+   * The operator's audit event of this charge: written by the charge script into the member's audit
+   * outbox in the same step, so an app that dies before recording it loses nothing (the relay
+   * records it). Run the script under afterMarkingAudit.
+   */
+  audit?: Activity;
 }
 
 // Long enough to outlive the month it counts.
@@ -62,6 +69,7 @@ export function chargeCall(config: Pick<Config, 'currency' | 'monthlySpendingCap
       keys.callStep(charge.memberId, charge.callSid, charge.step),
       keys.memberLedger(charge.memberId),
       keys.monthlySpend(charge.memberId, calendarMonth(nowMs, config.timeZone)),
+      keys.auditOutbox(charge.memberId),
     ],
     argv: [
       ledgerEntryId(charge.memberId, charge.callSid, charge.step),
@@ -78,6 +86,7 @@ export function chargeCall(config: Pick<Config, 'currency' | 'monthlySpendingCap
       charge.payment?.confirmationCode ?? '',
       charge.payment?.maskedCard ?? '',
       JSON.stringify(charge.ledgerFields ?? {}),
+      ...(charge.audit ? auditOutboxEntry(config, charge.audit) : (['', ''] as const)),
     ],
   };
 }

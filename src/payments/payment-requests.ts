@@ -10,7 +10,7 @@ import { chargeCall, type ChargeArgs } from '../accounts/ledger.ts';
 import { keys, requestMerchant } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import { afterMarkingMerchant, newEventId, outboxKeys } from '../merchants/outbox.ts';
-import { chargeCounters, recordActivity } from '../observability/activity.ts';
+import { afterMarkingAudit, chargeCounters, recordActivity, type Activity } from '../observability/activity.ts';
 
 export type PaymentRequestStatus = 'pending' | 'approved' | 'declined' | 'expired';
 
@@ -174,20 +174,20 @@ export async function decidePaymentRequest(
   // Indexed for the member's history before anything is decided; the history shows only what the request confirms.
   const [amountField] = await Promise.all([redis.hget(requestKey, 'amount'), redis.zadd(keys.memberPaymentRequests(decision.memberId), 'NX', deps.now(), requestId)]);
   const amount = Number(amountField);
+  const activityOf = (outcome: 'approved' | 'declined'): Activity => ({
+    kind: outcome === 'approved' ? 'payment_request.approved' : 'payment_request.declined',
+    key: `${outcome}:${requestId}`,
+    at: deps.now(),
+    actor: `call:${decision.callSid}`,
+    memberId: decision.memberId,
+    merchantId,
+    amount,
+    detail: requestId,
+    day: outcome === 'approved' ? chargeCounters(amount, 'requests_approved') : { requests_declined: 1 },
+  });
   const recorded = (result: DecisionResult): DecisionResult => {
     if (result.outcome !== 'approved' && result.outcome !== 'declined') return result;
-    const approved = result.outcome === 'approved';
-    void recordActivity(deps, {
-      kind: approved ? 'payment_request.approved' : 'payment_request.declined',
-      key: `${result.outcome}:${requestId}`,
-      at: deps.now(),
-      actor: `call:${decision.callSid}`,
-      memberId: decision.memberId,
-      merchantId,
-      amount,
-      detail: requestId,
-      day: approved ? chargeCounters(amount, 'requests_approved') : { requests_declined: 1 },
-    });
+    void recordActivity(deps, activityOf(result.outcome));
     return result;
   };
   if (!decision.approve) return recorded(declinedOrRefused((await decide('decline')).outcome, amount, 'declined'));
@@ -204,8 +204,9 @@ export async function decidePaymentRequest(
     cap: decision.payment ? 'count' : 'enforce',
     payment: decision.payment,
     ledgerFields: { paymentRequest: requestId },
+    audit: activityOf('approved'),
   });
-  const [charged, remaining] = await redis.dpChargeApproval(...charge.keys, ...charge.argv, requestId);
+  const [charged, remaining] = await afterMarkingAudit(redis, decision.memberId, deps.now(), () => redis.dpChargeApproval(...charge.keys, ...charge.argv, requestId));
   if (scriptOutcome(charged) === 'cap_exceeded') {
     await decide('release');
     return { outcome: 'cap_exceeded', remaining: Number(remaining) };

@@ -108,6 +108,10 @@ export const keys = {
   opsPendingRegistrations: () => '{ops}:pending',
   /** Calls that ended (CallSid -> ended at, ms), for the console's calls list; a call's record (`call:{<CallSid>}`) lives 90 days. */
   opsCalls: () => '{ops}:calls',
+  /** A member's operator events written by the charge script itself (activity key -> payload), until the relay records them. */
+  auditOutbox: (memberId: string) => `{m:${memberId}}:audit-outbox`,
+  /** Members whose audit outbox may hold events (member -> when marked, ms); marked before the charge. */
+  auditOutboxes: () => 'audit-outboxes:{relay}',
   adminLoginFailures: (address: string) => `admin-login-fail:{${address}}`,
   merchantLoginFailures: (address: string) => `merchant-login-fail:{${address}}`,
   /** Wrong METRICS_TOKENs per client address (ADMIN_TOKEN's are adminLoginFailures, on every route that takes it). */

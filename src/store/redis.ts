@@ -16,13 +16,13 @@ export type RedisClient = Redis | Cluster;
  */
 const SCRIPTS = {
   dpCreatePendingRegistration: { file: 'create-pending-registration', numberOfKeys: 2 },
-  dpClaimProvisionalId: { file: 'claim-provisional-id', numberOfKeys: 5 },
-  dpRenewAccess: { file: 'renew-access', numberOfKeys: 4 },
+  dpClaimProvisionalId: { file: 'claim-provisional-id', numberOfKeys: 6 },
+  dpRenewAccess: { file: 'renew-access', numberOfKeys: 5 },
   dpCountFailure: { file: 'count-failure', numberOfKeys: 1 },
   dpTakeAttempt: { file: 'take-attempt', numberOfKeys: 1 },
   dpLineRightEntry: { file: 'line-right-entry', numberOfKeys: 2 },
   dpTakePinAttempt: { file: 'take-pin-attempt', numberOfKeys: 1 },
-  dpBuyCode: { file: 'buy-code', numberOfKeys: 3 },
+  dpBuyCode: { file: 'buy-code', numberOfKeys: 4 },
   dpIssueCode: { file: 'issue-code', numberOfKeys: 1 },
   dpRedeemCode: { file: 'redeem-code', numberOfKeys: 3 },
   dpVoidRedemption: { file: 'void-redemption', numberOfKeys: 3 },
@@ -30,7 +30,7 @@ const SCRIPTS = {
   dpRecordRedemption: { file: 'record-redemption', numberOfKeys: null },
   dpBeginMerchantPost: { file: 'begin-merchant-post', numberOfKeys: null },
   dpSettleAttempt: { file: 'settle-attempt', numberOfKeys: 2 },
-  dpChargeApproval: { file: 'charge-approval', numberOfKeys: 3 },
+  dpChargeApproval: { file: 'charge-approval', numberOfKeys: 4 },
   dpDecidePaymentRequest: { file: 'decide-payment-request', numberOfKeys: 6 },
   dpExpirePaymentRequest: { file: 'expire-payment-request', numberOfKeys: 6 },
   dpClaimDeliveries: { file: 'claim-deliveries', numberOfKeys: 3 },
@@ -47,7 +47,7 @@ const SCRIPTS = {
 type Arg = string | number;
 
 /** The keys every charging script takes first (scripts/charge.lua); built by chargeCall in accounts/ledger.ts. */
-export type ChargeKeys = [step: string, ledger: string, spend: string];
+export type ChargeKeys = [step: string, ledger: string, spend: string, auditOutbox: string];
 /** The arguments every charging script takes first (scripts/charge.lua). */
 export type ChargeArgv = [
   entryId: string,
@@ -64,6 +64,8 @@ export type ChargeArgv = [
   confirmationCode: string,
   maskedCard: string,
   ledgerFields: string,
+  auditKey: string,
+  auditEvent: string,
 ];
 
 declare module 'ioredis' {
