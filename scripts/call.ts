@@ -1,5 +1,6 @@
 // npm run call: places a simulated inbound call against a running dialpass (or any Twilio voice
 // app), signed like Twilio's, and plays its TwiML in the terminal. See docs/SIMULATOR.md.
+import { payConnectorsFor } from './lib/simulator-routers.ts';
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
@@ -226,7 +227,7 @@ async function main(): Promise<number> {
   console.log(`📞 calling ${to} from ${from}: POST ${baseUrl}/twilio/voice${connect ? ` (via ${connect})` : ''}`);
   let failure: CallFailure | undefined;
   try {
-    record = await placeCall({ baseUrl, connectTo: connect, authToken: config.twilio.authToken, from, to }, caller, async (event) => {
+    record = await placeCall({ baseUrl, connectTo: connect, authToken: config.twilio.authToken, from, to, payConnectors: payConnectorsFor(config) }, caller, async (event) => {
       events.push(event);
       await show(event);
     });

@@ -59,15 +59,17 @@ function printSummary(report: ReconcileReport, seconds: number) {
     `ledger entries     ${report.ledgerEntriesRead} read in ${seconds.toFixed(2)} s (only the last LEDGER_ONLINE_MONTHS=${config.ledgerOnlineMonths} months are online; older entries are in the archive: npm run archive, docs/SCALING.md)`,
     `matched            ${report.matched.count} calls, ${yen(report.matched.amount)}`,
     `amount differences ${report.differences.length}`,
-    ...report.differences.slice(0, 20).map((d) => `  line ${d.record.line}: carrier ${yen(d.record.amount)}, ledger ${yen(d.call.amount)} (${d.call.entryIds.join(' ')})`),
-    `carrier only       ${report.carrierOnly.length} (billed by the carrier, not in the ledger)`,
+    ...report.differences.slice(0, 20).map((d) => `  line ${d.record.line}: carrier ${yen(d.record.amount)}, tariff ${yen(d.call.amount)} (${d.call.to || 'number unknown'}${d.call.durationSeconds === undefined ? '' : `, ${d.call.durationSeconds} s`}; ${d.call.callSid})`),
+    `carrier only       ${report.carrierOnly.length} (billed by the carrier, no call dialpass answered)`,
     ...report.carrierOnly.slice(0, 20).map((r) => `  line ${r.line}: ${r.callingNumber} ${when(r.startMs)} ${yen(r.amount)}`),
-    `ledger only        ${report.ledgerOnly.length} (in the ledger, not billed by the carrier)`,
-    ...report.ledgerOnly.slice(0, 20).map((c) => `  ${c.entryIds.join(' ')}: ${c.from} ${when(c.at)} ${yen(c.amount)}`),
+    `dialpass only      ${report.ledgerOnly.length} (answered on a premium-rate number, not billed by the carrier)`,
+    ...report.ledgerOnly.slice(0, 20).map((c) => `  ${(c.entryIds.length ? c.entryIds : [c.callSid]).join(' ')}: ${c.from} → ${c.to || '?'} ${when(c.at)} ${yen(c.amount)}`),
     `written off        ${report.writtenOff.length}`,
+    `sold nothing       ${report.soldNothing} (billed calls in which the caller bought nothing: the call is the price all the same)`,
+    `mispriced entries  ${report.mispriced.length} (premium-rate sales at a price their number does not bill)`,
     '',
     `carrier billed     ${yen(report.totals.carrierBilled)}`,
-    `ledger recorded    ${yen(report.totals.ledgerRecorded)}`,
+    `tariffs expected   ${yen(report.totals.ledgerRecorded)}  (each call at the tariff of the number it reached: PREMIUM_RATE_NUMBERS)`,
     `agreed (invoice)   ${yen(report.totals.agreed)}`,
     `to dispute         ${yen(report.totals.toDispute)}  (unbilled or short-billed charges: claim from the carrier)`,
     `carrier over       ${yen(report.totals.carrierOver)}  (billed beyond the ledger: refund callers or query the carrier)`,
@@ -79,7 +81,7 @@ function printSummary(report: ReconcileReport, seconds: number) {
 try {
   if (values['write-off']) {
     const { entry, already } = await writeOff(redis, values['write-off'], values.reason ?? '', Date.now());
-    console.log(already ? `already written off: ${values['write-off']}` : `written off: ${values['write-off']} (${entry.kind}, ${yen(entry.amount)}); the ledger entry is kept`);
+    console.log(already ? `already written off: ${values['write-off']}` : `written off: ${values['write-off']} (${entry.kind}, ${yen(entry.amount)}); the ledger entry and the call's record are kept`);
   } else {
     const file = positionals[0] ?? fail(`name the carrier statement (CSV)\n\n${USAGE}`);
     const mapping = values.mapping ? loadMapping(values.mapping) : defaultMapping();
@@ -93,7 +95,7 @@ try {
     };
     const maxBytes = values['max-bytes'] === undefined ? DEFAULT_LIMITS.maxBytes : /^\d{1,13}$/.test(values['max-bytes']) ? Number(values['max-bytes']) : fail('--max-bytes must be a whole number of bytes');
     const started = performance.now();
-    const report = await reconcile(redis, readStatement(file, mapping, { ...DEFAULT_LIMITS, maxBytes }), { toleranceMs: tolerance === undefined ? undefined : tolerance * 1000, fromMs: time('from'), toMs: time('to') });
+    const report = await reconcile(redis, config, readStatement(file, mapping, { ...DEFAULT_LIMITS, maxBytes }), { toleranceMs: tolerance === undefined ? undefined : tolerance * 1000, fromMs: time('from'), toMs: time('to') });
     const seconds = (performance.now() - started) / 1000;
     // A statement with no calls has no first and last call to take the period from.
     if (!Number.isFinite(report.period.fromMs) || !Number.isFinite(report.period.toMs)) {

@@ -20,7 +20,7 @@ async function purchase(redis: ReturnType<typeof createRedisClient>, member: str
   const now = Date.now();
   const codeHash = randomBytes(16).toString('hex');
   const charge = chargeCall(
-    { currency: 'JPY', monthlySpendingCap: 10_000_000, timeZone: 'Asia/Tokyo', chargeMethod: 'premium-rate' },
+    { currency: 'JPY', monthlySpendingCap: 10_000_000, timeZone: 'Asia/Tokyo', charging: buildConfig({}).charging },
     now,
     { memberId: member, kind: 'code_purchase', step: 'buy-1', callSid, from: '+819012345678', amount: 500, cap: 'enforce', ledgerFields: { codeLast4: '1234' } },
   );

@@ -1,6 +1,7 @@
 // npm run screenshots: a scripted day of activity against a throwaway Redis, then every page of the
 // member history, the operator console and the merchant dashboard in Debian's Chromium, at 1280 px
-// and 390 px wide, in Japanese and English, saved to docs/screenshots/ (JPEG, whole page).
+// and 390 px wide, in Japanese and English, saved to docs/screenshots/ (JPEG, whole page). A page
+// that scrolls sideways (wider than the window) fails the run, naming the page and by how much.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -75,16 +76,29 @@ async function main(): Promise<void> {
       await page.fill(field, secret);
       await Promise.all([page.waitForLoadState(), page.click('button[type=submit]')]);
     };
+    const sideways: string[] = [];
     const shoot = async (name: string, path: string) => {
       for (const lang of LANGS) {
         for (const width of WIDTHS) {
           await page.setViewportSize({ width, height: width > 500 ? 900 : 844 });
           await page.goto(`${app.url}${path}${path.includes('?') ? '&' : '?'}lang=${lang}`);
+          const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+          if (overflow > 0) sideways.push(`${name} (${lang}, ${width} px) scrolls sideways by ${overflow} px`);
           await page.screenshot({ path: join(OUT, `${name}-${lang}-${width}.jpg`), fullPage: true, type: 'jpeg', quality: 70 });
         }
       }
       console.log(`screenshots: ${name}`);
     };
+    await page.context().clearCookies();
+    for (const [name, path] of [
+      ['home', '/'],
+      ['register', '/register'],
+      ['login', '/login'],
+      ['forgot-password', '/password/forgot'],
+      ['simulator', '/simulator'],
+    ] as const) {
+      await shoot(name, path);
+    }
 
     await page.context().clearCookies();
     await page.goto(`${app.url}/login`);
@@ -98,6 +112,7 @@ async function main(): Promise<void> {
       ['admin-overview', '/admin'],
       ['admin-members', '/admin/members'],
       ['admin-charges', '/admin/ledger'],
+      ['admin-calls', '/admin/calls'],
       ['admin-codes', '/admin/codes'],
       ['admin-merchants', '/admin/merchants'],
       ['admin-merchant', `/admin/merchants/${shop.merchantId}`],
@@ -117,6 +132,7 @@ async function main(): Promise<void> {
       await shoot(name, path);
     }
     console.log(`screenshots: written to ${OUT}`);
+    if (sideways.length) throw new Error(`screenshots: pages that scroll sideways:\n  ${sideways.join('\n  ')}`);
   } finally {
     await browser.close();
     await app.close();

@@ -2,7 +2,8 @@ import { inboundCallParams, newCallSid } from './webhook-params.ts';
 import twilio from 'twilio';
 import { CallFailure } from './call-failure.ts';
 import { collectKeys, type EntryEnd } from './keys.ts';
-import { DEFAULT_PAY_PROMPTS, fakeToken, maskCard, cardType, PAY_RETRY_PROMPT, payFieldError, TEST_CARD_DECLINED } from './test-cards.ts';
+import { DEFAULT_PAY_PROMPTS, DEFAULT_PROCESSING_PROMPT, fakeToken, maskCard, cardType, PAY_RETRY_PROMPT, payFieldError, TEST_CARD_DECLINED } from './test-cards.ts';
+import { stripeConnector } from './stripe.ts';
 import { parseTwimlDocument, type SpokenSegment, type GatherVerb, type HttpMethod, type PayErrorType, type PayField, type PayVerb, type Prompt, type Verb } from './twiml-document.ts';
 
 /** What the caller is asked for: keys for a <Gather>, or one field of a <Pay>. */
@@ -56,6 +57,12 @@ export interface PlaceCallOptions {
   requestTimeoutMs?: number;
   now?: () => number;
   fetch?: typeof fetch;
+  /**
+   * The Pay Connectors of the Twilio account, by unique name (paymentConnector): a `stripe` one
+   * tokenizes and charges at that Stripe API (the stand-in in tests); any other name charges
+   * with made-up codes, as a test connector does.
+   */
+  payConnectors?: Record<string, { stripe: { url: string; secretKey: string } }>;
 }
 
 export interface CallRecord {
@@ -236,6 +243,21 @@ export async function placeCall(options: PlaceCallOptions, caller: Caller, onEve
       ...(values['postal-code'] ? { PaymentCardPostalCode: values['postal-code'] } : {}),
     };
     await progress({ For: 'payment-processing', Attempt: '1' });
+    // Said while the connector works: the <Prompt for="payment-processing">, or Twilio's own (English) message.
+    const processing = verb.prompts['payment-processing'];
+    if (processing?.length) for (const prompt of processing) await play(prompt);
+    else await play(say(DEFAULT_PROCESSING_PROMPT));
+    const connector = options.payConnectors?.[verb.paymentConnector]?.stripe;
+    if (connector) {
+      const done = await stripeConnector(
+        connector,
+        { number: card, expiry: values['expiration-date']!, securityCode: values['security-code'], postalCode: values['postal-code'] },
+        verb.chargeAmount ? { amount: verb.chargeAmount, currency: verb.currency, description: verb.description } : undefined,
+      ).catch((error: Error) => ({ ok: false as const, code: 'processing_error', message: error.message }));
+      if (!done.ok) return finish('payment-connector-error', { ...details, PaymentError: done.message, ConnectorError: done.code });
+      if (verb.chargeAmount) return finish('success', { ...details, PaymentConfirmationCode: done.paymentIntent! });
+      return finish('success', { ...details, PaymentToken: done.paymentMethod });
+    }
     if (card === TEST_CARD_DECLINED) return finish('payment-connector-error', { ...details, PaymentError: 'card is declined', ConnectorError: 'card_declined' });
     if (verb.chargeAmount) return finish('success', { ...details, PaymentConfirmationCode: fakeToken('ch') });
     return finish('success', { ...details, PaymentToken: fakeToken('tok'), ProfileId: fakeToken('cus') });

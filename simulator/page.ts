@@ -13,11 +13,14 @@ const TEXT = {
     call: '発信',
     hangUp: '切る',
     silence: '無言（タイムアウト）',
-    speak: '案内を読み上げる',
+    speak: '案内を音声で読み上げる（画面読み上げソフトをお使いの方はオフのままにしてください）',
+    lastPrompt: '最新の案内',
+    skip: '本文へ移動',
     transcript: '通話の記録',
     entry: '入力中のキー',
     devOnly: 'これは開発・テスト用の画面です。本番環境では SIMULATOR_ENABLED=true のときだけ表示されます。',
     home: 'dialpass のトップへ',
+    keypad: 'キーパッド',
     otherLanguage: 'English',
   },
   en: {
@@ -29,11 +32,14 @@ const TEXT = {
     call: 'Call',
     hangUp: 'Hang up',
     silence: 'Silence (time out)',
-    speak: 'Read prompts aloud',
+    speak: 'Read prompts aloud (leave off if you use a screen reader)',
+    lastPrompt: 'Latest prompt',
+    skip: 'Skip to main content',
     transcript: 'Transcript',
     entry: 'Keys so far',
     devOnly: 'This page is for development and testing. In production it only exists when SIMULATOR_ENABLED=true.',
     home: 'dialpass home',
+    keypad: 'Keypad',
     otherLanguage: '日本語',
   },
 } satisfies Record<PageLang, Record<string, unknown>>;
@@ -47,7 +53,7 @@ const KEYPAD = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
 export function simulatorPage(lang: PageLang, servicePhoneNumber: string): string {
   const t = TEXT[lang];
   const other: PageLang = lang === 'ja' ? 'en' : 'ja';
-  const keypad = KEYPAD.map((key) => `<button type="button" class="key" data-key="${esc(key)}" data-testid="key-${esc(key)}" disabled>${esc(key)}</button>`).join('');
+  const keypad = KEYPAD.map((key) => `<button type="button" class="key" data-key="${esc(key)}" data-testid="key-${esc(key)}" aria-disabled="true">${esc(key)}</button>`).join('');
   return `<!doctype html>
 <html lang="${lang}">
 <head>
@@ -59,27 +65,29 @@ export function simulatorPage(lang: PageLang, servicePhoneNumber: string): strin
 <link rel="stylesheet" href="/simulator/assets/simulator.css">
 </head>
 <body>
-<header class="site"><div class="bar"><a class="brand" href="/" aria-label="${esc(t.home)}">dial<span>pass</span></a><nav><a href="/simulator?lang=${other}" hreflang="${other}">${esc(t.otherLanguage)}</a></nav></div></header>
-<main>
+<a class="skip-link" href="#main">${esc(t.skip)}</a>
+<header class="site"><div class="bar"><a class="brand" href="/" aria-label="${esc(t.home)}">dial<span>pass</span></a><nav><a href="/simulator?lang=${other}" hreflang="${other}" lang="${other}">${esc(t.otherLanguage)}</a></nav></div></header>
+<main id="main" tabindex="-1">
 <h1>${esc(t.title)}</h1>
 <p class="lead">${esc(t.intro(servicePhoneNumber))}</p>
 <div class="simulator" id="simulator" data-lang="${lang}">
   <section class="phone card" aria-label="${esc(t.title)}">
     <label for="from">${esc(t.from)}</label>
     <input id="from" name="from" type="tel" value="" placeholder="+819012345678" autocomplete="off">
+    <p id="prompt" class="prompt" data-testid="prompt" aria-hidden="true" title="${esc(t.lastPrompt)}"></p>
+    <p id="status" class="status muted" data-testid="status" role="status"></p>
     <output id="entry" class="entry" data-testid="entry" aria-label="${esc(t.entry)}"></output>
-    <div class="keypad" role="group" aria-label="keypad">${keypad}</div>
+    <div class="keypad" role="group" aria-label="${esc(t.keypad)}">${keypad}</div>
     <div class="controls">
       <button type="button" id="call" class="call" data-testid="call">${esc(t.call)}</button>
       <button type="button" id="hangup" class="hangup" data-testid="hangup" disabled>${esc(t.hangUp)}</button>
     </div>
     <button type="button" id="silence" class="silence" data-testid="silence" disabled>${esc(t.silence)}</button>
-    <label class="speak"><input type="checkbox" id="speak" checked> ${esc(t.speak)}</label>
-    <p id="status" class="status muted" data-testid="status" role="status"></p>
+    <label class="speak"><input type="checkbox" id="speak"> ${esc(t.speak)}</label>
   </section>
   <section class="card transcript-card">
-    <h2>${esc(t.transcript)}</h2>
-    <ol id="transcript" class="transcript" data-testid="transcript" aria-live="polite"></ol>
+    <h2 id="transcript-title">${esc(t.transcript)}</h2>
+    <ol id="transcript" class="transcript" data-testid="transcript" aria-live="polite" tabindex="0" aria-labelledby="transcript-title"></ol>
   </section>
 </div>
 <p class="muted">${esc(t.keysHelp)}</p>

@@ -1,3 +1,4 @@
+import type { PlaceCallOptions } from './call.ts';
 import express, { type Request, type Router } from 'express';
 import { jsonErrors, notFound, pickPageLang, requireJson, SimulatorError, type ErrorReport, type PageLang } from './http.ts';
 import { BrowserCalls, type BrowserCall, type Turn } from './browser-calls.ts';
@@ -31,6 +32,8 @@ function forPage(turn: Turn) {
 
 /** What the simulator needs to know about the dialpass it calls: its public face, nothing more. */
 export interface SimulatorOptions {
+  /** The Twilio account's Pay Connectors the simulated <Pay> uses (a Stripe one tokenizes at that Stripe). */
+  payConnectors?: PlaceCallOptions['payConnectors'];
   /** The app's PUBLIC_BASE_URL: webhooks are signed for URLs under it, as Twilio signs them. */
   publicBaseUrl: string;
   /** The Twilio auth token the app checks signatures with. */
@@ -76,6 +79,7 @@ export function simulatorRouter(options: SimulatorOptions): Router {
       authToken: options.authToken,
       from,
       to: phoneNumber(options.servicePhoneNumber) ?? options.servicePhoneNumber,
+      payConnectors: options.payConnectors,
     });
     if (!call) throw new SimulatorError(429, 'too_many_calls', 'Too many simulated calls are in progress; hang one up first.');
     res.status(201).json(forPage(await call.nextTurn()));

@@ -13,6 +13,9 @@ export const DEFAULT_PAY_PROMPTS: Record<PayField, string> = {
   'postal-code': 'Please enter your zip code, followed by the pound key.',
 };
 
+/** What Twilio says while the connector processes, when <Pay> has no <Prompt for="payment-processing">. */
+export const DEFAULT_PROCESSING_PROMPT = 'Please wait while we process your payment.';
+
 export const PAY_RETRY_PROMPT: Record<PayField, string> = {
   'payment-card-number': 'That card number is not valid.',
   'expiration-date': 'That expiration date is not valid.',

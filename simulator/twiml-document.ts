@@ -57,9 +57,19 @@ export interface RejectVerb {
 
 export const PAY_FIELDS = ['payment-card-number', 'expiration-date', 'security-code', 'postal-code'] as const;
 export type PayField = (typeof PAY_FIELDS)[number];
+/**
+ * The payment steps a <Prompt for> may name ([Prompt]: "There are seven payment steps"): the card
+ * fields, the bank-account fields of ach-debit (not emulated) and the message before processing.
+ */
+export const PAY_PROMPT_STEPS = [...PAY_FIELDS, 'bank-routing-number', 'bank-account-number', 'payment-processing'] as const;
+export type PayPromptStep = (typeof PAY_PROMPT_STEPS)[number];
 
 /** Why a <Pay> field is asked again ([Prompt] errorType); only the card ones are emulated. */
 export type PayErrorType = 'timeout' | 'invalid-card-number' | 'invalid-card-type' | 'invalid-date' | 'invalid-security-code' | 'invalid-postal-code';
+/** The errorType values a <Prompt> may name (twilio-node's PromptErrorType, generated from Twilio's definitions). */
+export const PROMPT_ERROR_TYPES = ['timeout', 'invalid-card-number', 'invalid-card-type', 'invalid-date', 'invalid-security-code', 'internal-error', 'input-matching-failed'] as const;
+/** <Pay tokenType> ([Pay], twilio-node's PayTokenType): with a Stripe connector, payment-method gives a Stripe PaymentMethod ID. */
+export const PAY_TOKEN_TYPES = ['one-time', 'reusable', 'payment-method'] as const;
 
 export interface PayVerb {
   verb: 'Pay';
@@ -75,8 +85,11 @@ export interface PayVerb {
   currency: string;
   tokenType: string;
   validCardTypes: string[];
-  /** Custom <Prompt for="..."> speech, by field: the first one without errorType, and one per error type for retries. */
-  prompts: Partial<Record<PayField, Prompt[]>>;
+  /** The Pay Connector that charges or tokenizes (paymentConnector; Default when absent). */
+  paymentConnector: string;
+  description?: string;
+  /** Custom <Prompt for="..."> speech, by step: the first one without errorType, and one per error type for retries. */
+  prompts: Partial<Record<PayPromptStep, Prompt[]>>;
   retryPrompts: Partial<Record<PayField, Partial<Record<PayErrorType, Prompt[]>>>>;
 }
 
@@ -234,6 +247,12 @@ function gatherVerb(node: XmlNode): GatherVerb {
   };
 }
 
+function tokenTypeOf(node: XmlNode): string {
+  const tokenType = node.attributes.tokenType ?? 'reusable';
+  if (!(PAY_TOKEN_TYPES as readonly string[]).includes(tokenType)) throw invalid(`<Pay tokenType="${tokenType}"> must be one of ${PAY_TOKEN_TYPES.join(', ')}`);
+  return tokenType;
+}
+
 function payVerb(node: XmlNode): PayVerb {
   const paymentMethod = node.attributes.paymentMethod ?? 'credit-card';
   if (paymentMethod !== 'credit-card') throw new CallFailure('unsupported', `<Pay paymentMethod="${paymentMethod}">: the simulator only takes test cards (credit-card)`);
@@ -246,14 +265,17 @@ function payVerb(node: XmlNode): PayVerb {
   for (const child of elements(node.children)) {
     if (child.name === 'Parameter') continue;
     if (child.name !== 'Prompt') throw invalid(`<Pay> may only contain <Prompt> and <Parameter>, not <${child.name}>`);
-    const field = PAY_FIELDS.find((f) => f === child.attributes.for);
-    if (!field) throw invalid(`<Prompt for="${child.attributes.for ?? ''}"> must name one of ${PAY_FIELDS.join(', ')}`);
+    const step = PAY_PROMPT_STEPS.find((f) => f === child.attributes.for);
+    if (!step) throw invalid(`<Prompt for="${child.attributes.for ?? ''}"> must name one of ${PAY_PROMPT_STEPS.join(', ')}`);
     // A prompt with errorType is said when the field is asked again for one of those errors; the
     // first one without is said the first time ([Prompt]). `attempt` and `cardType` are not told apart.
     const said = elements(child.children).map((c) => promptVerb(c, 'Prompt'));
-    const errorTypes = (child.attributes.errorType ?? '').split(/\s+/).filter(Boolean) as PayErrorType[];
-    if (errorTypes.length === 0) prompts[field] ??= said;
-    for (const errorType of errorTypes) (retryPrompts[field] ??= {})[errorType] ??= said;
+    const errorTypes = (child.attributes.errorType ?? '').split(/\s+/).filter(Boolean);
+    const unknown = errorTypes.find((e) => !(PROMPT_ERROR_TYPES as readonly string[]).includes(e));
+    if (unknown) throw invalid(`<Prompt errorType="${unknown}"> is not one of ${PROMPT_ERROR_TYPES.join(', ')}`);
+    if (errorTypes.length === 0) prompts[step] ??= said;
+    const field = PAY_FIELDS.find((f) => f === step);
+    if (field) for (const errorType of errorTypes as PayErrorType[]) (retryPrompts[field] ??= {})[errorType] ??= said;
   }
   return {
     verb: 'Pay',
@@ -265,7 +287,9 @@ function payVerb(node: XmlNode): PayVerb {
     postalCode: postal !== 'false',
     chargeAmount: chargeAmount && Number(chargeAmount) > 0 ? chargeAmount : undefined,
     currency: node.attributes.currency ?? 'usd',
-    tokenType: node.attributes.tokenType ?? 'reusable',
+    tokenType: tokenTypeOf(node),
+    paymentConnector: node.attributes.paymentConnector ?? 'Default',
+    description: node.attributes.description,
     validCardTypes: (node.attributes.validCardTypes ?? 'visa mastercard amex').split(/\s+/).filter(Boolean),
     prompts,
     retryPrompts,

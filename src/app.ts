@@ -21,6 +21,7 @@ import { requireSameOriginForms } from './web/same-origin.ts';
 import { adminApiRouter } from './merchants/routes.ts';
 import { merchantApiRouter } from './payments/routes.ts';
 import { smsSender, type SmsSender } from './payments/sms.ts';
+import { createMailer } from './accounts/mailer.ts';
 import { adminConsoleRouter } from './admin/routes.ts';
 import { merchantDashboardRouter } from './merchant-dashboard/dashboard-routes.ts';
 import { merchantOpenApi } from './merchants/openapi.ts';
@@ -61,7 +62,7 @@ export function createApp(appDeps: AppDeps): Express {
   // The voice text is checked when voice-flows/ is loaded; the web and API text here.
   const untranslated = [...missingWebTranslations(), ...missingApiTranslations(), ...missingCatalogueTranslations()];
   if (untranslated.length > 0) throw new Error(`text without a translation: ${untranslated.join(', ')}`);
-  const deps = { ...appDeps, now: appDeps.now ?? Date.now, sms: smsSender(config, logger, appDeps.sms) };
+  const deps = { ...appDeps, now: appDeps.now ?? Date.now, sms: smsSender(config, logger, appDeps.sms), mailer: createMailer(config, logger) };
   const app = express();
   logActivityFailuresTo(deps.redis, logger);
   deps.redis.on('error', () => redisErrors.inc({ where: 'connection' }));
@@ -92,7 +93,7 @@ export function createApp(appDeps: AppDeps): Express {
   app.use('/twilio', voiceRouter(deps, logger));
   const jsonBody = [jsonApiHeaders, express.json({ limit: '16kb' }), requireJsonBody];
   app.use('/api/merchant', ...jsonBody, merchantApiRouter(deps), jsonErrorHandler(logger));
-  app.get('/healthz', healthCheck(deps.redis, deps.config.chargeMethod));
+  app.get('/healthz', healthCheck(deps.redis, deps.config.charging));
   app.get('/openapi.json', (_req, res) => void res.json(merchantOpenApi));
   // With METRICS_PORT the metrics are served there (server.ts), not here.
   const metricsToken = config.metrics.token;

@@ -3,6 +3,8 @@ import type { Logger } from './logger.ts';
 import { DeliveryDispatcher, runOutboxPass } from './merchants/outbox.ts';
 import { reconcileSettlement } from './payments/settlement-reconciler.ts';
 import { relayAuditOutboxes } from './observability/activity.ts';
+import { settleCardCharges } from './charging/card-charges.ts';
+import { cardProcessorFor } from './charging/card-processor.ts';
 import type { RedisClient } from './store/redis.ts';
 
 export interface BackgroundDeps {
@@ -31,12 +33,13 @@ const RECONCILE_GRACE_MS = 2000;
 /**
  * The work every app process does in the background, all of it kept in Redis so that any number
  * of instances can run it and a restart loses nothing: every WORKER_POLL_MS, the webhook outbox
- * (payment requests expired with their event, due deliveries claimed and started); at start and
- * every RECONCILE_INTERVAL_MS, the settlement reconciler. One pass at a time; a pass never waits
- * for a delivery (they run beside it, bounded by the DeliveryDispatcher), so a slow receiver
- * delays neither expiry, nor the reconciler, nor other merchants, nor shutdown. When a delivery
- * ends, a pass runs at once to fill its slot (a backlog drains at the receivers' pace, not the
- * poll's). A failed pass is logged and the next one tries again.
+ * (payment requests expired with their event, due deliveries claimed and started) and card
+ * charges left open whose lease ran out (CARD_PROCESSOR=stripe); at start and every
+ * RECONCILE_INTERVAL_MS, the settlement reconciler and the audit outbox relay. One pass at a
+ * time; a pass never waits for a delivery (they run beside it, bounded by the
+ * DeliveryDispatcher), so a slow receiver delays neither expiry, nor the reconciler, nor other
+ * merchants, nor shutdown. When a delivery ends, a pass runs at once to fill its slot (a backlog
+ * drains at the receivers' pace, not the poll's). A failed pass is logged and the next one tries again.
  */
 export function startBackgroundWork(appDeps: BackgroundDeps): BackgroundWork {
   const deps = { ...appDeps, now: appDeps.now ?? Date.now };
@@ -56,6 +59,9 @@ export function startBackgroundWork(appDeps: BackgroundDeps): BackgroundWork {
       // Operator events a charge wrote into its member's audit outbox and the app did not record (it died).
       await relayAuditOutboxes(deps);
     }
+    // Card charges whose outcome was left open (the app died mid-charge, the processor did not answer).
+    const processor = cardProcessorFor(config);
+    if (processor) await settleCardCharges({ ...deps, processor });
     await runOutboxPass(deps, dispatcher);
   };
   const runOnce = () => {

@@ -6,6 +6,33 @@ export const LOCALES = ['ja-JP', 'en-US'] as const;
 /** How members really pay (docs/CHARGING.md): the carrier bills the line, a card through Twilio <Pay>, or nothing (demo). */
 export const CHARGE_METHODS = ['premium-rate', 'card', 'none'] as const;
 export type ChargeMethod = (typeof CHARGE_METHODS)[number];
+/** What a member pays for; each kind names the method that collects it (CHARGE_METHOD_<KIND>, default CHARGE_METHOD). */
+export const CHARGE_KINDS = ['activation', 'renewal', 'codes', 'approvals'] as const;
+export type ChargeKindSetting = (typeof CHARGE_KINDS)[number];
+
+/**
+ * One service number Twilio routes to dialpass on premium-rate: the carrier bills every answered
+ * call to it `amount` per call, or per started minute. `to` is the number as Twilio sends it in
+ * `To` (E.164); `dial` is what callers dial (the carrier's number, e.g. 0990-50-0300), said to
+ * callers who must call another number.
+ */
+export interface PremiumNumber {
+  to: string;
+  amount: number;
+  per: 'call' | 'minute';
+  dial: string;
+}
+
+/** A phone number as digits with its leading + (hyphens, spaces and brackets dropped), to compare numbers however they were written. */
+export const compactNumber = (value: string) => value.trim().replace(/[\s()-]/g, '');
+
+/** A Japanese E.164 number as dialled at home: +81 50 1234 5678 → 050-1234-5678 (others unchanged). */
+function domesticForm(e164: string): string {
+  const national = /^\+81(\d{9,10})$/.exec(e164)?.[1];
+  if (!national) return e164;
+  // 050, 070, 080 and 090 numbers are written 0X0-XXXX-XXXX; other lengths vary by area, so they stay in one group.
+  return /^[5789]0\d{8}$/.test(national) ? `0${national.slice(0, 2)}-${national.slice(2, 6)}-${national.slice(6)}` : `0${national}`;
+}
 export type Locale = (typeof LOCALES)[number];
 
 /** SERVICE_PHONE_NUMBER's development default: shown on pages, never dialable; production must set the real one. */
@@ -86,6 +113,35 @@ export function weakSecret(value: string): string | undefined {
   if (secretBits(value) < MIN_SECRET_BITS) return `is too easy to guess (about ${secretBits(value)} bits; at least ${MIN_SECRET_BITS} needed: e.g. openssl rand -base64 32)`;
   return undefined;
 }
+/** CHARGE_METHOD_<KIND>: empty means CHARGE_METHOD (see toConfig for the development defaults). */
+const chargeMethodOf = (what: string) =>
+  z
+    .preprocess(emptyAsUndefined, z.enum(CHARGE_METHODS).optional())
+    .describe(`How ${what} is collected: premium-rate, card or none. Default: CHARGE_METHOD.`);
+
+/** PREMIUM_RATE_NUMBERS: `+815012340300=300/call@0990-50-0300,…` (see its description). */
+const premiumNumbers = z.preprocess(
+  emptyAsUndefined,
+  z
+    .string()
+    .optional()
+    .transform((value, ctx): PremiumNumber[] | undefined => {
+      if (!value) return undefined;
+      const numbers: PremiumNumber[] = [];
+      for (const entry of value.split(',').map((e) => e.trim()).filter(Boolean)) {
+        const [tariff = '', dialled] = entry.split('@');
+        const m = /^(\+\d{6,15})=(\d{1,9})\/(call|minute)$/.exec(compactNumber(tariff));
+        const dial = dialled?.trim();
+        if (!m || Number(m[2]) <= 0 || (dial !== undefined && !/^\+?[0-9][0-9 ()-]{3,24}$/.test(dial))) {
+          ctx.addIssue({ code: 'custom', message: `"${entry}" is not TO=AMOUNT/call or TO=AMOUNT/minute[@DIALLED] (TO in E.164, such as +815012340300=300/call@0990-50-0300)` });
+          continue;
+        }
+        if (numbers.some((n) => n.to === m[1])) ctx.addIssue({ code: 'custom', message: `${m[1]} is listed twice` });
+        numbers.push({ to: m[1]!, amount: Number(m[2]), per: m[3] as PremiumNumber['per'], dial: dial ?? domesticForm(m[1]!) });
+      }
+      return numbers;
+    }),
+);
 
 const secret = z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional());
 const timeZone = z.preprocess(
@@ -164,9 +220,28 @@ export const ENV_SCHEMA = z.object({
     .describe(
       'How callers are really charged: premium-rate (a carrier bills the calling line; reconcile with npm run carrier:reconcile), card (Twilio <Pay> charges a card through a Pay Connector), none (demo: nothing is charged). Required in production; premium-rate in development and test.',
     ),
+  CHARGE_METHOD_ACTIVATION: chargeMethodOf('activation (the first call: the formal ID)'),
+  CHARGE_METHOD_RENEWAL: chargeMethodOf('renewal (menu 4)'),
+  CHARGE_METHOD_CODES: chargeMethodOf('payment codes bought by phone (menu 2)'),
+  CHARGE_METHOD_APPROVALS: chargeMethodOf('payment requests approved by phone (menu 3)'),
+  PREMIUM_RATE_NUMBERS: premiumNumbers.describe(
+    'premium-rate: each service number Twilio routes here and its carrier tariff, comma-separated: TO=AMOUNT/call or TO=AMOUNT/minute, optionally @DIALLED (the number callers dial, if not TO). Example: +815012340300=300/call@0990-50-0300,+815012341000=1000/call@0990-50-1000. A number sells only what its tariff bills: activation and renewal on a number billing ACTIVATION_CHARGE per call, a code of an amount on a number billing that amount per call, one sale per call. Default: SERVICE_PHONE_NUMBER at ACTIVATION_CHARGE per call.',
+  ),
   PAY_CONNECTOR: z
     .preprocess(emptyAsUndefined, z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'the unique name of a Pay Connector in the Twilio console').default('Default'))
     .describe('CHARGE_METHOD=card: the Pay Connector (Twilio console) that charges cards.'),
+  CARD_PROCESSOR: z
+    .preprocess(emptyAsUndefined, z.enum(['pay-connector', 'stripe']).default('pay-connector'))
+    .describe(
+      'card: who charges the card. pay-connector: <Pay> charges it through PAY_CONNECTOR, and it is asked in full every time. stripe: <Pay> only tokenizes it (a Stripe PaymentMethod, through a Stripe Pay Connector) and dialpass charges it with Stripe PaymentIntents, so a member can keep the card for next time.',
+    ),
+  STRIPE_SECRET_KEY: optionalString.describe('CARD_PROCESSOR=stripe: the secret (or restricted) API key of the Stripe account the Pay Connector is authorized on.'),
+  STRIPE_API_URL: z
+    .preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).optional())
+    .describe('CARD_PROCESSOR=stripe: where Stripe\'s API is (empty: Stripe itself, https://api.stripe.com). For a local stand-in in tests; https only in production.'),
+  CARD_CHARGE_LEASE_SECONDS: positiveInt(60).describe(
+    'CARD_PROCESSOR=stripe: how long a card charge is left to the call step that makes it; after that, one whose outcome is still open (the app died, the processor did not answer) is settled in the background by reading it at the processor: never charged twice, and refunded if it was charged but never booked.',
+  ),
   CURRENCY: z
     .preprocess(emptyAsUndefined, z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as JPY').default('JPY'))
     .describe('The currency of every amount (ISO 4217).'),
@@ -178,6 +253,17 @@ export const ENV_SCHEMA = z.object({
   HASH_PEPPER: secret.describe(
     'Key for hashing phone PINs and payment codes (16+ characters). Required in production; never change it on a live system (every PIN and unspent code would stop matching).',
   ),
+  SMTP_URL: z
+    .preprocess(emptyAsUndefined, z.url({ protocol: /^smtps?$/ }).optional())
+    .describe(
+      'Where e-mail goes out (password reset links): smtp://user:pass@host:587 (STARTTLS when offered) or smtps://user:pass@host:465. Empty: development and test print each mail to the log; production then offers no reset by e-mail.',
+    ),
+  MAIL_FROM: z
+    .preprocess(emptyAsUndefined, z.string().max(200).default('dialpass <no-reply@dialpass.invalid>'))
+    .describe('The From of every e-mail, e.g. "dialpass <no-reply@example.com>".'),
+  PASSWORD_RESET_TTL_MINUTES: positiveInt(30).describe('How long a password reset link sent by e-mail works (it works once, and only the newest link of a member works).'),
+  PASSWORD_RESETS_PER_DAY: positiveInt(3).describe('Reset e-mails one formal ID may be sent in 24 hours.'),
+  PASSWORD_RESETS_PER_ADDRESS_PER_HOUR: positiveInt(10).describe('Reset requests and wrong reset links from one client address per hour before 429.'),
   LOGIN_MAX_FAILURES: positiveInt(10).describe('Failed logins per formal ID before a lockout.'),
   LOGIN_LOCKOUT_SECONDS: positiveInt(900).describe('How long a login lockout lasts.'),
   LINE_MAX_WRONG_ENTRIES_PER_DAY: positiveInt(20).describe('Wrong IDs/PINs keyed from one calling number in 24 hours before it is refused for the day.'),
@@ -244,6 +330,75 @@ function camelCased<T extends Record<string, unknown>>(values: T): CamelCased<T>
   return Object.fromEntries(Object.entries(values).map(([key, value]) => [camelCase(key), value])) as CamelCased<T>;
 }
 
+type ChargingEnv = Pick<
+  Env,
+  'CHARGE_METHOD' | 'CHARGE_METHOD_ACTIVATION' | 'CHARGE_METHOD_RENEWAL' | 'CHARGE_METHOD_CODES' | 'CHARGE_METHOD_APPROVALS' | 'PREMIUM_RATE_NUMBERS' | 'CARD_PROCESSOR' | 'STRIPE_SECRET_KEY' | 'STRIPE_API_URL'
+>;
+
+/**
+ * How each kind of charge is collected, checked so that every price can really be collected by
+ * its method (docs/CHARGING.md): a premium-rate number bills one tariff, so each premium-rate price
+ * needs a number billing exactly it per call. Development without CHARGE_METHOD: activation and
+ * renewal on premium-rate (SERVICE_PHONE_NUMBER billing ACTIVATION_CHARGE per call, the product's
+ * model), codes and approvals a demo (`none`), since no premium-rate number bills their amounts.
+ */
+function chargingConfig(
+  s: { production: boolean; publicBaseUrl: string; activationCharge: number; denominations: number[]; servicePhoneNumber: string },
+  e: ChargingEnv,
+  ctx: z.RefinementCtx,
+) {
+  const issue = (path: EnvKey, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  const set = { activation: e.CHARGE_METHOD_ACTIVATION, renewal: e.CHARGE_METHOD_RENEWAL, codes: e.CHARGE_METHOD_CODES, approvals: e.CHARGE_METHOD_APPROVALS };
+  const keyOf = (kind: ChargeKindSetting) => `CHARGE_METHOD_${kind.toUpperCase()}` as EnvKey;
+  // Any default would be false to callers or give the service away: production must choose.
+  if (s.production && !e.CHARGE_METHOD && CHARGE_KINDS.some((k) => !set[k])) {
+    issue('CHARGE_METHOD', `required when NODE_ENV=production (${CHARGE_METHODS.join(', ')}), unless every CHARGE_METHOD_<KIND> is set`);
+  }
+  const devDefault = (kind: ChargeKindSetting): ChargeMethod => (kind === 'activation' || kind === 'renewal' ? 'premium-rate' : 'none');
+  const methods = Object.fromEntries(CHARGE_KINDS.map((kind) => [kind, set[kind] ?? e.CHARGE_METHOD ?? devDefault(kind)])) as Record<ChargeKindSetting, ChargeMethod>;
+  // A merchant asks any amount; premium-rate bills only its numbers' tariffs: never by default.
+  if (e.CHARGE_METHOD === 'premium-rate' && !set.approvals) {
+    issue('CHARGE_METHOD_APPROVALS', 'required when CHARGE_METHOD=premium-rate: a premium-rate number bills only its own tariff, not the amount a merchant asks (card, none, or premium-rate to accept only requests of a tariff\'s amount)');
+  }
+  const servicePhone = compactNumber(s.servicePhoneNumber);
+  // Without a list, the one number members are told to call bills the activation fee, if anything is premium-rate at all.
+  const premium = CHARGE_KINDS.some((k) => methods[k] === 'premium-rate');
+  const numbers = e.PREMIUM_RATE_NUMBERS ?? (premium ? [{ to: servicePhone, amount: s.activationCharge, per: 'call' as const, dial: domesticForm(servicePhone) }] : []);
+  const perCall = (amount: number) => numbers.filter((n) => n.per === 'call' && n.amount === amount);
+  const yen = (amounts: number[]) => amounts.join(', ');
+  for (const kind of ['activation', 'renewal'] as const) {
+    if (methods[kind] === 'premium-rate' && perCall(s.activationCharge).length === 0) {
+      issue(keyOf(kind), `premium-rate cannot collect ACTIVATION_CHARGE (${s.activationCharge}): no number in PREMIUM_RATE_NUMBERS bills ${s.activationCharge}/call`);
+    }
+  }
+  if (methods.codes === 'premium-rate') {
+    const missing = s.denominations.filter((amount) => perCall(amount).length === 0);
+    if (missing.length) issue('CHARGE_METHOD_CODES', `premium-rate cannot collect codes of ${yen(missing)}: no number in PREMIUM_RATE_NUMBERS bills that per call (add one per amount, or set CHARGE_METHOD_CODES=card or none)`);
+  }
+  if (methods.approvals === 'premium-rate' && !numbers.some((n) => n.per === 'call')) {
+    issue('CHARGE_METHOD_APPROVALS', 'premium-rate needs at least one number billed per call in PREMIUM_RATE_NUMBERS');
+  }
+  // Where new members are sent to activate must be a number that bills the activation fee.
+  if (s.production && methods.activation === 'premium-rate' && !perCall(s.activationCharge).some((n) => n.to === servicePhone || compactNumber(n.dial) === servicePhone)) {
+    issue('SERVICE_PHONE_NUMBER', `must be a number of PREMIUM_RATE_NUMBERS billing ACTIVATION_CHARGE (${s.activationCharge}) per call, as activation is premium-rate`);
+  }
+  const card = CHARGE_KINDS.some((k) => methods[k] === 'card');
+  // Twilio requests <Pay>'s action over https only (docs/TWILIO-BEHAVIOUR.md, <Pay>).
+  if (s.production && card && !s.publicBaseUrl.startsWith('https://')) {
+    issue('PUBLIC_BASE_URL', 'must be https:// when a charge is by card (Twilio <Pay> posts its result over https only)');
+  }
+  if (card && e.CARD_PROCESSOR === 'stripe' && !e.STRIPE_SECRET_KEY) issue('STRIPE_SECRET_KEY', 'required when CARD_PROCESSOR=stripe');
+  if (s.production && e.STRIPE_API_URL && !e.STRIPE_API_URL.startsWith('https://')) issue('STRIPE_API_URL', 'must be https:// in production');
+  return {
+    /** CHARGE_METHOD as set (undefined in development when unset): what /healthz reports beside the per-kind methods. */
+    defaultMethod: e.CHARGE_METHOD,
+    methods,
+    premiumNumbers: numbers,
+    cardProcessor: e.CARD_PROCESSOR,
+    stripe: e.STRIPE_SECRET_KEY ? { secretKey: e.STRIPE_SECRET_KEY, apiUrl: e.STRIPE_API_URL } : undefined,
+  };
+}
+
 /** The keys that do not simply become their camelCase name: groups, renames and defaults that depend on another key. */
 function toConfig(e: Env, ctx: z.RefinementCtx) {
   const {
@@ -264,8 +419,18 @@ function toConfig(e: Env, ctx: z.RefinementCtx) {
     SIMULATOR_ENABLED,
     OUTBOUND_ALLOW_LOOPBACK,
     CHARGE_METHOD,
+    CHARGE_METHOD_ACTIVATION,
+    CHARGE_METHOD_RENEWAL,
+    CHARGE_METHOD_CODES,
+    CHARGE_METHOD_APPROVALS,
+    PREMIUM_RATE_NUMBERS,
+    CARD_PROCESSOR,
+    STRIPE_SECRET_KEY,
+    STRIPE_API_URL,
     METRICS_TOKEN,
     METRICS_PORT,
+    SMTP_URL,
+    MAIL_FROM,
     ...plain
   } = e;
   const production = NODE_ENV === 'production';
@@ -287,18 +452,17 @@ function toConfig(e: Env, ctx: z.RefinementCtx) {
   if (production && plain.SERVICE_PHONE_NUMBER === PLACEHOLDER_SERVICE_PHONE_NUMBER) {
     ctx.addIssue({ code: 'custom', path: ['SERVICE_PHONE_NUMBER'], message: 'required when NODE_ENV=production (the number members call)' });
   }
-  // Any default would be false to callers or give the service away: production must choose.
-  if (production && !CHARGE_METHOD) ctx.addIssue({ code: 'custom', path: ['CHARGE_METHOD'], message: `required when NODE_ENV=production (${CHARGE_METHODS.join(', ')})` });
-  // Twilio requests <Pay>'s action over https only (docs/TWILIO-BEHAVIOUR.md, <Pay>).
-  if (production && CHARGE_METHOD === 'card' && !publicBaseUrl.startsWith('https://')) {
-    ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'must be https:// when CHARGE_METHOD=card (Twilio <Pay> posts its result over https only)' });
-  }
+  const charging = chargingConfig(
+    { production, publicBaseUrl, activationCharge: plain.ACTIVATION_CHARGE, denominations: plain.CODE_DENOMINATIONS, servicePhoneNumber: plain.SERVICE_PHONE_NUMBER },
+    { CHARGE_METHOD, CHARGE_METHOD_ACTIVATION, CHARGE_METHOD_RENEWAL, CHARGE_METHOD_CODES, CHARGE_METHOD_APPROVALS, PREMIUM_RATE_NUMBERS, CARD_PROCESSOR, STRIPE_SECRET_KEY, STRIPE_API_URL },
+    ctx,
+  );
   return {
     ...camelCased(plain),
     env: NODE_ENV,
     publicBaseUrl,
-    /** What really happens when a member is charged; every prompt about money says it. */
-    chargeMethod: CHARGE_METHOD ?? 'premium-rate',
+    /** How each kind of charge is really collected, the premium-rate numbers' tariffs and the card processor; every prompt about money says it. */
+    charging,
     /** dataDir: where npm start's own redis-server keeps its data when REDIS_URL is empty (default .data/redis). */
     /** waitReplicas: replicas a money write waits for (undefined: 1 where the key's master has one); waitTimeoutMs: how long before a retryable error. */
     redis: { url: REDIS_URL, clusterNodes: REDIS_CLUSTER_NODES, keyPrefix: REDIS_KEY_PREFIX, dataDir: REDIS_DATA_DIR, waitReplicas: REDIS_WAIT_REPLICAS, waitTimeoutMs: REDIS_WAIT_TIMEOUT_MS },
@@ -311,6 +475,8 @@ function toConfig(e: Env, ctx: z.RefinementCtx) {
     simulatorEnabled: SIMULATOR_ENABLED ?? !production,
     outboundAllowLoopback: OUTBOUND_ALLOW_LOOPBACK ?? !production,
     metrics: { token: METRICS_TOKEN, port: METRICS_PORT },
+    /** Outgoing e-mail: SMTP when smtpUrl is set; else printed to the log outside production (`console`), or none in production. */
+    mail: { smtpUrl: SMTP_URL, from: MAIL_FROM, transport: SMTP_URL ? ('smtp' as const) : production ? ('none' as const) : ('console' as const) },
   };
 }
 

@@ -32,6 +32,8 @@ const $ = (id) => document.getElementById(id);
 const transcript = $('transcript');
 const entryView = $('entry');
 const statusView = $('status');
+const promptView = $('prompt');
+const speakBox = $('speak');
 const keyButtons = [...document.querySelectorAll('.key')];
 
 let call = null; // { id, waitingFor }
@@ -39,18 +41,22 @@ let entry = '';
 let timer = null;
 let busy = false;
 
-function line(className, text, data = {}) {
+// Every transcript line says its language: a prompt its voice's (ja-JP, en-US), the rest the page's.
+function line(className, text, data = {}, language = root.dataset.lang) {
   const li = document.createElement('li');
   li.className = className;
+  li.lang = language || root.dataset.lang;
   li.textContent = text;
   for (const [k, v] of Object.entries(data)) li.dataset[k] = v;
   transcript.append(li);
-  li.scrollIntoView({ block: 'nearest' });
+  // The newest line comes into view inside the transcript only: scrolling the page would take a
+  // phone's screen away from the keypad and the prompt above it.
+  transcript.scrollTop = transcript.scrollHeight;
   return li;
 }
 
 function speak(text, language) {
-  if (!$('speak').checked || !('speechSynthesis' in window)) return;
+  if (!speakBox.checked || !('speechSynthesis' in window)) return;
   const utterance = new SpeechSynthesisUtterance(text);
   if (language) {
     utterance.lang = language;
@@ -63,11 +69,15 @@ function speak(text, language) {
 function show(event) {
   switch (event.type) {
     case 'say': {
-      const li = line('say', '', { numbers: event.numbers.join(' '), language: event.language ?? '' });
+      const li = line('say', '', { numbers: event.numbers.join(' '), language: event.language ?? '' }, event.language);
       const badge = document.createElement('span');
       badge.className = 'lang';
       badge.textContent = event.language ?? '';
+      badge.setAttribute('aria-hidden', 'true');
       li.append(badge, document.createTextNode(event.text));
+      // The latest prompt stays in sight above the keypad (on a phone the transcript is below it).
+      promptView.textContent = event.text;
+      promptView.lang = event.language || root.dataset.lang;
       speak(event.text, event.language);
       break;
     }
@@ -92,10 +102,20 @@ function show(event) {
   }
 }
 
+// Keys are never `disabled` (a disabled button loses focus, and a keyboard user would start again
+// from the top of the page): aria-disabled says they do nothing now, and press() ignores them.
 function setKeysEnabled(enabled) {
-  for (const b of keyButtons) b.disabled = !enabled;
-  $('silence').disabled = !enabled;
+  for (const b of keyButtons) b.setAttribute('aria-disabled', String(!enabled));
+  $('silence').setAttribute('aria-disabled', String(!enabled));
 }
+
+// Read aloud by the page, or by the visitor's screen reader through the live region: never both.
+function applySpeakChoice() {
+  transcript.setAttribute('aria-live', speakBox.checked ? 'off' : 'polite');
+  if (!speakBox.checked && 'speechSynthesis' in window) speechSynthesis.cancel();
+}
+speakBox.addEventListener('change', applySpeakChoice);
+applySpeakChoice();
 
 function applyTurn(turn) {
   turn.events.forEach(show);
@@ -105,8 +125,10 @@ function applyTurn(turn) {
   if (turn.ended) {
     call = null;
     setKeysEnabled(false);
+    const hadFocus = document.activeElement === $('hangup') || keyButtons.includes(document.activeElement) || document.activeElement === $('silence');
     $('call').disabled = false;
     $('hangup').disabled = true;
+    if (hadFocus) $('call').focus();
     statusView.textContent = '';
     root.dataset.state = 'ended';
     return;
@@ -155,8 +177,11 @@ function press(key) {
 $('call').addEventListener('click', () => {
   if (call || busy) return;
   transcript.replaceChildren();
-  $('call').disabled = true;
   $('hangup').disabled = false;
+  // The call button goes quiet during the call: focus moves to the keypad rather than to <body>.
+  keyButtons[0].focus({ preventScroll: true });
+  document.querySelector('.phone').scrollIntoView({ block: 'start' });
+  $('call').disabled = true;
   statusView.textContent = WORDS.calling;
   void post('/calls', { from: $('from').value });
 });
@@ -165,7 +190,9 @@ $('hangup').addEventListener('click', () => {
   if ('speechSynthesis' in window) speechSynthesis.cancel();
   if (call) void post(`/calls/${call.id}/hangup`, {});
 });
-$('silence').addEventListener('click', () => submit(''));
+$('silence').addEventListener('click', () => {
+  if ($('silence').getAttribute('aria-disabled') !== 'true') submit('');
+});
 for (const button of keyButtons) button.addEventListener('click', () => press(button.dataset.key));
 document.addEventListener('keydown', (event) => {
   if (event.target instanceof HTMLInputElement || event.ctrlKey || event.metaKey || event.altKey) return;

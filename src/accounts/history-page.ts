@@ -1,6 +1,9 @@
 import type { Config } from '../config.ts';
-import { formatAmount, formatDate, formatDateTime } from '../shared/format.ts';
+import { formatAmount } from '../shared/format.ts';
 import { html, type Html } from '../web/layout.ts';
+import { dataTable } from '../web/tables.ts';
+import { date, dateTime } from '../web/when.ts';
+import { domesticNumber } from '../web/phone.ts';
 import { localeOf } from '../web/lang.ts';
 import { MESSAGES, type WebLang } from '../web/messages.ts';
 import type { Charge, HistoryCursors, MemberCode, MemberHistory, MemberRequest } from './history.ts';
@@ -26,7 +29,7 @@ export function historySections(lang: WebLang, config: Config, history: MemberHi
   const w = HISTORY_TEXT[lang];
   const locale = localeOf(lang);
   const money = (amount: number, currency = config.currency) => formatAmount(amount, currency, locale);
-  const when = (ms: number) => formatDateTime(ms, locale, config.timeZone);
+  const when = (ms: number) => dateTime(ms, lang, config.timeZone);
   const { cap } = history;
 
   const chargeWhat = (c: Charge) => {
@@ -36,17 +39,16 @@ export function historySections(lang: WebLang, config: Config, history: MemberHi
     return kind;
   };
   const chargeRows = history.charges.items.map(
-    (c) => html`<tr data-testid="charge" data-index="${c.index}" data-amount="${c.amount}" data-kind="${c.kind}"><td>${when(c.at)}</td><td>${chargeWhat(c)}</td><td class="num">${money(c.amount, c.currency)}</td><td><code>${c.callSid}</code></td></tr>`,
+    (c) => html`<tr data-testid="charge" data-index="${c.index}" data-amount="${c.amount}" data-kind="${c.kind}"><td>${chargeWhat(c)}</td><td class="num">${money(c.amount, c.currency)}</td><td>${when(c.at)}</td><td>${c.from ? domesticNumber(c.from) : '—'}</td></tr>`,
   );
   const codeRows = history.codes.items.map(
     (c: MemberCode) =>
-      html`<tr data-testid="code" data-last4="${c.last4}" data-remaining="${c.remaining}" data-status="${c.status}"><td>${w.codeEnding(c.last4)}</td><td>${c.merchantName ?? w.anyMerchant}</td><td class="num">${money(c.remaining, c.currency)} / ${money(c.amount, c.currency)}</td><td>${formatDate(c.expiresAt, locale, config.timeZone)}</td><td><span class="tag ${c.status}">${w.codeStatus[c.status]}</span></td></tr>`,
+      html`<tr data-testid="code" data-last4="${c.last4}" data-remaining="${c.remaining}" data-status="${c.status}"><td>${w.codeEnding(c.last4)}</td><td class="num">${money(c.remaining, c.currency)} / ${money(c.amount, c.currency)}</td><td><span class="tag ${c.status}">${w.codeStatus[c.status]}</span></td><td>${date(c.expiresAt, lang, config.timeZone)}</td><td>${c.merchantName ?? w.anyMerchant}</td></tr>`,
   );
   const requestRows = history.requests.items.map(
     (r: MemberRequest) =>
-      html`<tr data-testid="request" data-id="${r.id}" data-status="${r.status}" data-amount="${r.amount}"><td>${when(r.decidedAt)}</td><td>${r.merchantName}</td><td>${r.description}</td><td class="num">${money(r.amount, r.currency)}</td><td><span class="tag ${r.status}">${w.requestStatus[r.status]}</span></td></tr>`,
+      html`<tr data-testid="request" data-id="${r.id}" data-status="${r.status}" data-amount="${r.amount}"><td>${r.description}</td><td class="num">${money(r.amount, r.currency)}</td><td><span class="tag ${r.status}">${w.requestStatus[r.status]}</span></td><td>${r.merchantName}</td><td>${when(r.decidedAt)}</td></tr>`,
   );
-  const table = (head: Html, rows: Html[], empty: string) => (rows.length ? html`<div class="table-wrap"><table><thead>${head}</thead><tbody>${rows}</tbody></table></div>` : html`<p class="muted">${empty}</p>`);
 
   return html`
 <section class="card" id="cap" data-testid="cap" data-cap="${cap.cap}" data-spent="${cap.spent}" data-left="${cap.left}">
@@ -57,18 +59,18 @@ export function historySections(lang: WebLang, config: Config, history: MemberHi
 </section>
 <section class="card" id="charges">
   <h2>${w.chargesTitle}</h2>
-  ${table(html`<tr><th>${w.date}</th><th>${w.what}</th><th class="num">${w.amount}</th><th>${w.call}</th></tr>`, chargeRows, w.noCharges)}
+  ${dataTable([w.what, w.amount, w.date, w.line], chargeRows, w.noCharges, [1])}
   ${!history.charges.next && history.charges.archived ? html`<p class="muted" data-testid="charges-archived">${MESSAGES[lang].chargesArchived(history.charges.archived)}</p>` : ''}
   ${pager('charges', history.charges.next, cursors, lang)}
 </section>
 <section class="card" id="codes">
   <h2>${w.codesTitle}</h2>
-  ${table(html`<tr><th>${w.code}</th><th>${w.merchant}</th><th class="num">${w.left}</th><th>${w.expires}</th><th>${w.status}</th></tr>`, codeRows, w.noCodes)}
+  ${dataTable([w.code, w.left, w.status, w.expires, w.merchant], codeRows, w.noCodes, [1])}
   ${pager('codes', history.codes.next, cursors, lang)}
 </section>
 <section class="card" id="requests">
   <h2>${w.requestsTitle}</h2>
-  ${table(html`<tr><th>${w.date}</th><th>${w.merchant}</th><th>${w.what}</th><th class="num">${w.amount}</th><th>${w.status}</th></tr>`, requestRows, w.noRequests)}
+  ${dataTable([w.what, w.amount, w.status, w.merchant, w.date], requestRows, w.noRequests, [1])}
   ${pager('requests', history.requests.next, cursors, lang)}
 </section>`;
 }

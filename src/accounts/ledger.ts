@@ -1,11 +1,13 @@
 import { auditOutboxEntry, type Activity } from '../observability/activity.ts';
 import type { ChargeMethod, Config } from '../config.ts';
+import { methodFor, type ChargeKind } from '../charging/methods.ts';
+import { capHoldId, SPEND_TTL_SECONDS } from '../charging/cap-holds.ts';
 import { calendarMonth } from '../shared/calendar.ts';
 import { CALL_STEP_TTL_SECONDS, keys } from '../store/keys.ts';
 import type { ChargeArgv, ChargeKeys, RedisClient } from '../store/redis.ts';
 import { scanEachMaster } from '../store/scan.ts';
 
-export type ChargeKind = 'activation' | 'renewal' | 'code_purchase' | 'payment_approval';
+export type { ChargeKind };
 
 /**
  * One charge against a member, as scripts/charge.lua appends it. A list of small JSON strings
@@ -15,8 +17,10 @@ export interface LedgerEntry {
   /** `<memberId>/<CallSid>/<step>`: one charge per call step, so the ID names it for good. */
   id?: string;
   kind: ChargeKind;
-  /** How it was collected (CHARGE_METHOD at the time); absent on entries written before it existed. */
+  /** How it was collected (the kind's method at the time); absent on entries written before it existed. */
   method?: ChargeMethod;
+  /** premium-rate: the service number the call reached (Twilio's To), whose tariff the carrier billed for the call. */
+  to?: string;
   amount: number;
   currency: string;
   callSid: string;
@@ -38,17 +42,19 @@ export interface ChargeArgs {
   callSid: string;
   /** The calling line ('' when withheld). */
   from: string;
+  /** The number the call reached (Twilio's To): kept on premium-rate entries, whose price is that number's tariff. */
+  to?: string;
   amount: number;
   /**
-   * MONTHLY_SPENDING_CAP: `enforce` refuses a charge past it (code purchases, approvals); `count`
-   * adds to the month's spend without refusing (a card already charged by <Pay> after a cap check
-   * before it: the money has moved, so the ledger must say so); `none` for access fees.
+   * MONTHLY_SPENDING_CAP: `enforce` refuses a charge past it (code purchases, approvals); `held`
+   * consumes the hold taken before a card was asked for (holdCap; the money has moved, so it is
+   * never refused); `none` for access fees.
    */
-  cap: 'enforce' | 'count' | 'none';
+  cap: 'enforce' | 'held' | 'none';
   /** What the card connector confirmed (CHARGE_METHOD=card), after Result=success. */
   payment?: { confirmationCode: string; maskedCard: string };
-  /** Kind-specific ledger fields (codeLast4, paymentRequest). */
-  ledgerFields?: Partial<Pick<LedgerEntry, 'codeLast4' | 'paymentRequest'>>;
+  /** Kind-specific ledger fields (codeLast4, paymentRequest, to). */
+  ledgerFields?: Partial<Pick<LedgerEntry, 'codeLast4' | 'paymentRequest' | 'to'>>;
   /**
    * The operator's audit event of this charge: written by the charge script into the member's audit
    * outbox in the same step, so an app that dies before recording it loses nothing (the relay
@@ -57,18 +63,17 @@ export interface ChargeArgs {
   audit?: Activity;
 }
 
-// Long enough to outlive the month it counts.
-const SPEND_TTL_SECONDS = 40 * 24 * 3600;
 
 export const ledgerEntryId = (memberId: string, callSid: string, step: string) => `${memberId}/${callSid}/${step}`;
 
 /** The keys and arguments every charging script takes first (scripts/charge.lua), in one place. */
-export function chargeCall(config: Pick<Config, 'currency' | 'monthlySpendingCap' | 'timeZone' | 'chargeMethod'>, nowMs: number, charge: ChargeArgs): { keys: ChargeKeys; argv: ChargeArgv } {
+export function chargeCall(config: Pick<Config, 'currency' | 'monthlySpendingCap' | 'timeZone' | 'charging'>, nowMs: number, charge: ChargeArgs): { keys: ChargeKeys; argv: ChargeArgv } {
   return {
     keys: [
       keys.callStep(charge.memberId, charge.callSid, charge.step),
       keys.memberLedger(charge.memberId),
       keys.monthlySpend(charge.memberId, calendarMonth(nowMs, config.timeZone)),
+      keys.capHolds(charge.memberId),
       keys.auditOutbox(charge.memberId),
     ],
     argv: [
@@ -78,20 +83,21 @@ export function chargeCall(config: Pick<Config, 'currency' | 'monthlySpendingCap
       charge.amount,
       config.currency,
       nowMs,
-      charge.cap === 'enforce' ? config.monthlySpendingCap : charge.cap === 'count' ? 'count' : '',
+      charge.cap === 'enforce' ? config.monthlySpendingCap : charge.cap === 'held' ? 'held' : '',
       SPEND_TTL_SECONDS,
       CALL_STEP_TTL_SECONDS,
       charge.kind,
-      config.chargeMethod,
+      methodFor(config, charge.kind),
       charge.payment?.confirmationCode ?? '',
       charge.payment?.maskedCard ?? '',
-      JSON.stringify(charge.ledgerFields ?? {}),
+      JSON.stringify(methodFor(config, charge.kind) === 'premium-rate' && charge.to ? { ...charge.ledgerFields, to: charge.to } : (charge.ledgerFields ?? {})),
+      capHoldId(charge.callSid, charge.step),
       ...(charge.audit ? auditOutboxEntry(config, charge.audit) : (['', ''] as const)),
     ],
   };
 }
 
-/** What the member may still spend this month under MONTHLY_SPENDING_CAP (checked before a card is charged). */
+/** What the member may still spend this month under MONTHLY_SPENDING_CAP (what is held for a card being charged counts as spent). */
 export async function allowanceLeft(redis: RedisClient, config: Pick<Config, 'monthlySpendingCap' | 'timeZone'>, memberId: string, nowMs: number): Promise<number> {
   const spent = Number((await redis.get(keys.monthlySpend(memberId, calendarMonth(nowMs, config.timeZone)))) ?? 0);
   return Math.max(0, config.monthlySpendingCap - spent);

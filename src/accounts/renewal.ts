@@ -14,6 +14,8 @@ export interface RenewalRequest {
   memberId: string;
   callSid: string;
   from: string;
+  /** The number the call reached (premium-rate: its tariff is the price). */
+  to?: string;
   /** The consent the caller gave (pressing 1 after hearing the price); the same nonce again is a retry. */
   nonce: string;
   /** CHARGE_METHOD=card: what the connector confirmed. */
@@ -37,6 +39,7 @@ export async function renewAccess(deps: CoreDeps, request: RenewalRequest): Prom
     step: RENEW_STEP,
     callSid,
     from: request.from,
+    to: request.to,
     amount,
     cap: 'none',
     payment: request.payment,

@@ -9,6 +9,13 @@ import { MESSAGES } from '../web/messages.ts';
 import { logIn, memberStatus, setPhonePin } from './login.ts';
 import { loginPage, servicePage } from './pages.ts';
 import { cardForgottenMessage } from './card-section.ts';
+import { CARD_TEXT } from './text.ts';
+import { confirmationBody, type FieldErrors } from '../web/forms.ts';
+import { page } from '../web/layout.ts';
+import type { WebLang } from '../web/messages.ts';
+import { digitsAsTyped } from '../identifiers/ids.ts';
+import type { Mailer } from './mailer.ts';
+import { passwordResetRouter } from './reset-routes.ts';
 import { forgetCard, keptCard } from './kept-card.ts';
 import { memberHistory } from './history.ts';
 import { historySections } from './history-page.ts';
@@ -62,7 +69,21 @@ export function accountsApiRouter(deps: CoreDeps): Router {
   return router;
 }
 
-export function accountPagesRouter(deps: CoreDeps): Router {
+/** The login form's errors, each on its field: what was missing or malformed, else the refusal on the formal ID. */
+function loginErrors(lang: WebLang, body: Record<string, unknown> | undefined, error: AppError): FieldErrors {
+  const t = MESSAGES[lang];
+  if (error.code === 'invalid_input') {
+    const errors: FieldErrors = {};
+    const formalId = typeof body?.formalId === 'string' ? String(digitsAsTyped(body.formalId)) : '';
+    if (!formalId) errors.formalId = t.fieldRequired(t.formalId);
+    else if (!/^\d{1,32}$/.test(formalId)) errors.formalId = t.formalIdInvalid;
+    if (typeof body?.password !== 'string' || !body.password) errors.password = t.fieldRequired(t.password);
+    if (Object.keys(errors).length) return errors;
+  }
+  return { formalId: t.loginErrors[error.code] ?? t.loginErrors.invalid_credentials! };
+}
+
+export function accountPagesRouter(deps: CoreDeps & { mailer: Mailer }): Router {
   const router = express.Router();
   const { config } = deps;
   router.get('/login', (req, res) => {
@@ -78,29 +99,44 @@ export function accountPagesRouter(deps: CoreDeps): Router {
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       const formalId = typeof req.body?.formalId === 'string' ? req.body.formalId.slice(0, 32) : '';
-      res.status(error.status).set(error.headers).send(loginPage(lang, MESSAGES[lang].loginErrors[error.code] ?? MESSAGES[lang].loginErrors.invalid_credentials!, formalId));
+      res.status(error.status).set(error.headers).send(loginPage(lang, loginErrors(lang, req.body, error), formalId));
     }
   });
   router.post('/logout', async (req, res) => {
     await destroySession(deps.redis, req.signedCookies?.[SESSION_COOKIE]);
     res.clearCookie(SESSION_COOKIE, { path: '/' }).redirect(303, '/');
   });
-  router.get('/service', async (req, res) => {
+
+  /** The member page, whole: with a flash after a change, or with the PIN form's errors (422). */
+  const renderService = async (req: express.Request, res: express.Response, memberId: string, pinErrors?: FieldErrors) => {
     const lang = pickLang(req, res, config.defaultLocale);
-    const member = res.locals.memberId ? await memberStatus(deps, res.locals.memberId) : null;
+    const member = await memberStatus(deps, memberId);
     if (!member) return res.redirect(303, '/login');
-    const flash = req.query.pin === 'saved' ? { ok: MESSAGES[lang].pinSaved } : req.query.card === 'forgotten' ? { ok: cardForgottenMessage(lang) } : undefined;
+    const flash = pinErrors ? undefined : req.query.pin === 'saved' ? { ok: MESSAGES[lang].pinSaved } : req.query.card === 'forgotten' ? { ok: cardForgottenMessage(lang) } : undefined;
     const cursors = { charges: req.query.charges, codes: req.query.codes, requests: req.query.requests };
-    const [memberData, card] = await Promise.all([memberHistory(deps, res.locals.memberId, cursors), keptCard(deps.redis, res.locals.memberId)]);
+    const [memberData, card] = await Promise.all([memberHistory(deps, memberId, cursors), keptCard(deps.redis, memberId)]);
     const history = historySections(lang, config, memberData, cursors);
-    res.set('Cache-Control', 'no-store').send(servicePage(lang, config, member, flash, { history, card }));
-  });
-  router.post('/service/card/forget', async (_req, res) => {
+    res.status(pinErrors ? 422 : 200).set('Cache-Control', 'no-store').send(servicePage(lang, config, member, flash, { history, card, pinErrors }));
+  };
+  router.get('/service', async (req, res) => {
     if (!res.locals.memberId) return res.redirect(303, '/login');
-    await forgetCard(deps.redis, res.locals.memberId);
+    await renderService(req, res, res.locals.memberId);
+  });
+  router.post('/service/card/forget', async (req, res) => {
+    if (!res.locals.memberId) return res.redirect(303, '/login');
+    if (req.body?.confirm !== 'yes') {
+      // Asked first, without JavaScript: this page posts the same action again with confirm=yes.
+      const lang = pickLang(req, res, config.defaultLocale);
+      const w = CARD_TEXT[lang];
+      const body = confirmationBody(lang, { title: w.forgetConfirmTitle, question: w.forgetConfirm, action: '/service/card/forget', button: w.forget, cancelHref: '/service' });
+      return res.set('Cache-Control', 'no-store').send(page({ lang, title: w.forgetConfirmTitle, body, path: '/service', signedIn: true }));
+    }
+    await forgetCard(deps.redis, config, res.locals.memberId);
     res.redirect(303, '/service?card=forgotten');
   });
-  router.post('/service/pin', async (req, res) => {
+  // The PIN form posts to the member page itself (POST /service), so a PIN that is not accepted
+  // comes back at the same address with the whole page; /service/pin is the older address.
+  const setPin: express.RequestHandler = async (req, res) => {
     const lang = pickLang(req, res, config.defaultLocale);
     const memberId = res.locals.memberId;
     if (!memberId) return res.redirect(303, '/login');
@@ -109,10 +145,11 @@ export function accountPagesRouter(deps: CoreDeps): Router {
       res.redirect(303, '/service?pin=saved');
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      const member = await memberStatus(deps, memberId);
-      if (!member) return res.redirect(303, '/login');
-      res.status(error.status).send(servicePage(lang, config, member, { error: MESSAGES[lang].formErrors.invalid_pin! }));
+      await renderService(req, res, memberId, { pin: MESSAGES[lang].formErrors.invalid_pin! });
     }
-  });
+  };
+  router.post('/service', setPin);
+  router.post('/service/pin', setPin);
+  router.use(passwordResetRouter(deps));
   return router;
 }

@@ -182,13 +182,42 @@ async function memberRows(redis: RedisClient, memberIds: string[]): Promise<Memb
   });
 }
 
-/** Members newest first; `q` finds one member by formal ID or member (provisional) ID, exactly. */
+/** How many members a search by e-mail or name reads before it stops and offers "older". */
+const MEMBER_SCAN_LIMIT = 2000;
+
+/**
+ * Members newest first. `q` of digits finds one member by formal ID or member (provisional) ID,
+ * exactly; any other `q` finds members whose e-mail address or name holds it (case and width
+ * folded), reading the members index newest first in batches, at most MEMBER_SCAN_LIMIT a page.
+ */
 export async function membersPage(deps: AdminDeps, cursor: unknown, q?: string): Promise<Page<MemberRow>> {
-  const digits = (q ?? '').replace(/[\s-]/g, '');
-  if (digits) {
-    if (!/^\d{1,32}$/.test(digits)) return { items: [] };
+  const query = (q ?? '').normalize('NFKC').trim();
+  const digits = query.replace(/[\s-]/g, '');
+  if (/^\d{1,32}$/.test(digits)) {
     const byFormal = await deps.redis.get(keys.formalIdIndex(digits));
     return { items: await memberRows(deps.redis, [...new Set([byFormal ?? '', digits].filter(Boolean))]) };
+  }
+  if (query) {
+    const needle = query.toLowerCase();
+    const items: MemberRow[] = [];
+    let at: unknown = cursor;
+    let scanned = 0;
+    for (;;) {
+      const { entries, next } = await indexPage(deps.redis, keys.opsMembers(), at, 200);
+      const rows = await memberRows(deps.redis, entries.map(([id]) => id));
+      const byId = new Map(rows.map((r) => [r.memberId, r]));
+      for (const [i, [id, score]] of entries.entries()) {
+        scanned++;
+        const row = byId.get(id);
+        if (row && `${row.email}\n${row.name}`.normalize('NFKC').toLowerCase().includes(needle)) {
+          items.push(row);
+          if (items.length === LIST_PER_PAGE) return { items, next: i < entries.length - 1 || next ? `${score}:${id}` : undefined };
+        }
+      }
+      if (!next) return { items };
+      if (scanned >= MEMBER_SCAN_LIMIT) return { items, next };
+      at = next;
+    }
   }
   const { entries, next } = await indexPage(deps.redis, keys.opsMembers(), cursor, LIST_PER_PAGE);
   return { items: await memberRows(deps.redis, entries.map(([id]) => id)), next };
@@ -272,4 +301,17 @@ export async function merchantsPage(deps: AdminDeps, cursor: unknown, q?: string
   const { entries, next } = await indexPage(deps.redis, keys.opsMerchants(), cursor, LIST_PER_PAGE);
   const rows = await Promise.all(entries.map(([merchantId, at]) => merchantRow(deps, merchantId, at)));
   return { items: rows.filter((r): r is MerchantRow => r !== null), next };
+}
+
+export interface CallStory {
+  callSid: string;
+  record: Record<string, string>;
+  /** What the call did, oldest first: every audit event whose actor is this call. */
+  events: AuditEntry[];
+}
+
+/** A call's whole story for the console: its record (how it ended) and what it did (audit events, charges among them). */
+export async function callStory(deps: AdminDeps, callSid: string): Promise<CallStory> {
+  const [record, page] = await Promise.all([deps.redis.hgetall(keys.call(callSid)), auditPage(deps, undefined, (e) => e.actor === `call:${callSid}`)]);
+  return { callSid, record, events: [...page.items].reverse() };
 }

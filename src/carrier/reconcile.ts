@@ -1,51 +1,75 @@
 import { streamLedgers, type LedgerEntry } from '../accounts/ledger.ts';
+import { premiumNumberOf } from '../charging/methods.ts';
+import { compactNumber, type Config, type PremiumNumber } from '../config.ts';
 import { keys } from '../store/keys.ts';
 import type { RedisClient } from '../store/redis.ts';
 import type { CarrierRecord } from './statement.ts';
 
-/** The charges of one call in dialpass's ledger: what the carrier should have billed for that call. */
-export interface LedgerCall {
-  memberId: string;
+/**
+ * One premium-rate call as dialpass knows it: what the carrier should have billed for it. The
+ * carrier bills every answered call to a premium-rate number its tariff (per call, or per started
+ * minute), whatever the caller bought; so a call is known from Twilio's status callback (number
+ * reached, calling line, duration), and the ledger adds what the call sold (at most one thing: a
+ * call pays once). A call whose record has gone (older than 90 days) is known from its sale alone.
+ */
+export interface PremiumCall {
   callSid: string;
   from: string;
-  /** When the first charge of the call was recorded (ms). */
+  /** The premium-rate number it reached (Twilio's To). */
+  to: string;
+  /** When the call began (ms): from its record, or its first charge. */
   at: number;
+  /** Seconds the call lasted (its record's CallDuration); undefined when only the ledger knows it. */
+  durationSeconds?: number;
+  /** What the carrier should bill: the number's tariff per call, or per started minute of the call. */
   amount: number;
+  /** The ledger entries of what it sold ([] when the caller bought nothing: the call is billed all the same). */
   entryIds: string[];
+  memberId?: string;
 }
+
+/** @deprecated the name before calls were known from their records; kept for the report's readers. */
+export type LedgerCall = PremiumCall;
 
 export interface AmountDifference {
   record: CarrierRecord;
-  call: LedgerCall;
-  /** Carrier minus ledger: positive, the carrier billed more than dialpass recorded. */
+  call: PremiumCall;
+  /** Carrier minus expected: positive, the carrier billed more than the number's tariff. */
   difference: number;
 }
 
 export interface ReconcileReport {
   period: { fromMs: number; toMs: number };
   matched: { count: number; amount: number };
+  /** Billed otherwise than the tariff of the number the call reached (a wrong tariff, a wrong duration). */
   differences: AmountDifference[];
-  /** Billed by the carrier, not in the ledger: a caller billed for nothing dialpass did. */
+  /** Billed by the carrier, no call in dialpass: a caller billed for a call dialpass never answered. */
   carrierOnly: CarrierRecord[];
-  /** In the ledger, not billed by the carrier: money to claim. */
-  ledgerOnly: LedgerCall[];
-  /** Ledger-only calls the operator has written off (kept on record, not claimed). */
-  writtenOff: LedgerCall[];
+  /** Calls dialpass answered on a premium-rate number that the carrier did not bill: money to claim. */
+  ledgerOnly: PremiumCall[];
+  /** Unbilled calls the operator has written off (kept on record, not claimed). */
+  writtenOff: PremiumCall[];
+  /** Billed calls in which the caller bought nothing (the tariff is the call's price all the same): for customer care, not a dispute. */
+  soldNothing: number;
+  /** premium-rate ledger entries at a price their number does not bill (none, when dialpass sells only tariffs). */
+  mispriced: { entryId: string; amount: number; to: string; tariff?: number }[];
   totals: {
     carrierBilled: number;
+    /** What the carrier should have billed for every premium-rate call in the period. */
     ledgerRecorded: number;
     /** What both sides agree on: the carrier's payout should be this. */
     agreed: number;
-    /** To dispute with the carrier: charges it did not bill, or billed short. */
+    /** To dispute with the carrier: calls it did not bill, or billed short. */
     toDispute: number;
-    /** Billed by the carrier beyond the ledger: to refund callers or ask the carrier about. */
+    /** Billed by the carrier beyond the tariffs: to refund callers or ask the carrier about. */
     carrierOver: number;
   };
   ledgerEntriesRead: number;
+  callRecordsRead: number;
 }
 
 export interface ReconcileOptions {
-  /** A carrier record matches ledger charges from its start minus this to its end plus this (default 120 s). */
+  /** A carrier record matches a call starting from its start minus this to its end plus this (default 120 s). */
   toleranceMs?: number;
   /** The period the statement covers; by default from its first call to its last. */
   fromMs?: number;
@@ -54,6 +78,9 @@ export interface ReconcileOptions {
 
 /** No call lasts longer than Twilio's 4-hour limit (docs/TWILIO-BEHAVIOUR.md). */
 const MAX_CALL_MS = 4 * 3600_000;
+
+/** What the carrier bills for a call to `number` lasting `seconds`: the tariff per call, or per started minute. */
+export const tariffFor = (number: PremiumNumber, seconds: number) => (number.per === 'call' ? number.amount : number.amount * Math.max(1, Math.ceil(seconds / 60)));
 
 /** Index of the first record starting at or after `ms` (binary search over records sorted by start). */
 function firstStartingFrom(list: CarrierRecord[], ms: number): number {
@@ -69,13 +96,21 @@ function firstStartingFrom(list: CarrierRecord[], ms: number): number {
 
 const entryIdOf = (memberId: string, entry: LedgerEntry) => entry.id ?? `${memberId}/${entry.callSid}/${entry.kind}`;
 
+/** The premium-rate number a carrier record's called number names (its To, or the number callers dial). */
+function numberCalled(config: Pick<Config, 'charging'>, called: string): PremiumNumber | undefined {
+  if (!called) return undefined;
+  const compact = compactNumber(called);
+  return premiumNumberOf(config, compact) ?? config.charging.premiumNumbers.find((n) => compactNumber(n.dial) === compact || compactNumber(n.dial).replace(/^0/, '+81') === compact);
+}
+
 /**
- * Matches a carrier statement to the ledger: by calling number, time (a carrier record covers
- * its call from start to end, with a tolerance) and amount (the sum of the call's charges). Only
- * premium-rate charges are the carrier's to bill (card charges were collected by the card
- * connector; `none` charged nothing).
+ * Matches a carrier statement to the calls dialpass answered on its premium-rate numbers
+ * (PREMIUM_RATE_NUMBERS): by calling number, time (a carrier record covers its call from start to
+ * end, with a tolerance), called number when the statement has one, and amount (the tariff of the
+ * number reached). Only premium-rate calls are the carrier's to bill (card charges were collected
+ * by the card processor; `none` charged nothing).
  */
-export async function reconcile(redis: RedisClient, statement: AsyncIterable<CarrierRecord>, options: ReconcileOptions = {}): Promise<ReconcileReport> {
+export async function reconcile(redis: RedisClient, config: Pick<Config, 'charging'>, statement: AsyncIterable<CarrierRecord>, options: ReconcileOptions = {}): Promise<ReconcileReport> {
   const tolerance = options.toleranceMs ?? 120_000;
   const byNumber = new Map<string, CarrierRecord[]>();
   let first = Infinity;
@@ -92,8 +127,6 @@ export async function reconcile(redis: RedisClient, statement: AsyncIterable<Car
   for (const list of byNumber.values()) list.sort((a, b) => a.startMs - b.startMs);
   const fromMs = options.fromMs ?? first - tolerance;
   const toMs = options.toMs ?? last + tolerance;
-  const matchedRecords = new Set<CarrierRecord>();
-  const writeOffs = new Set(await redis.hkeys(keys.carrierWriteOffs()));
   const report: ReconcileReport = {
     period: { fromMs, toMs },
     matched: { count: 0, amount: 0 },
@@ -101,48 +134,62 @@ export async function reconcile(redis: RedisClient, statement: AsyncIterable<Car
     carrierOnly: [],
     ledgerOnly: [],
     writtenOff: [],
+    soldNothing: 0,
+    mispriced: [],
     totals: { carrierBilled, ledgerRecorded: 0, agreed: 0, toDispute: 0, carrierOver: 0 },
     ledgerEntriesRead: 0,
+    callRecordsRead: 0,
   };
+  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs)) return report;
 
-  const settle = (call: LedgerCall) => {
+  const calls = await premiumCallsFromRecords(redis, config, fromMs, toMs, report);
+  for await (const { memberId, entries } of streamLedgers(redis)) {
+    for (const entry of entries) {
+      report.ledgerEntriesRead++;
+      if ((entry.method ?? 'premium-rate') !== 'premium-rate' || !entry.from) continue;
+      const id = entryIdOf(memberId, entry);
+      // A sale belongs to the call it was made in, whenever in the call it was booked.
+      const known = calls.get(entry.callSid);
+      if (known) {
+        known.entryIds.push(id);
+        known.memberId ??= memberId;
+      }
+      if (entry.at < fromMs || entry.at > toMs) continue;
+      const number = entry.to ? premiumNumberOf(config, entry.to) : undefined;
+      if (entry.to && (!number || number.per !== 'call' || number.amount !== entry.amount)) report.mispriced.push({ entryId: id, amount: entry.amount, to: entry.to, tariff: number?.amount });
+      if (known) continue;
+      // No record of the call (older than the records' 90 days, or written before numbers had tariffs): its sale stands for it.
+      calls.set(entry.callSid, { callSid: entry.callSid, from: entry.from, to: entry.to ?? '', at: entry.at, amount: number && number.per === 'call' ? number.amount : entry.amount, entryIds: [id], memberId });
+    }
+  }
+
+  const matchedRecords = new Set<CarrierRecord>();
+  const writeOffs = new Set(await redis.hkeys(keys.carrierWriteOffs()));
+  for (const call of calls.values()) {
     report.totals.ledgerRecorded += call.amount;
     // The number's records are sorted by start: look only from the earliest start a call as long as
-    // any can be (4 h, Twilio's limit) could have covered this charge.
+    // any can be (4 h, Twilio's limit) could have covered this one.
     const list = byNumber.get(call.from) ?? [];
     const candidates: CarrierRecord[] = [];
     for (let i = firstStartingFrom(list, call.at - tolerance - MAX_CALL_MS); i < list.length && list[i]!.startMs <= call.at + tolerance; i++) {
       const r = list[i]!;
-      if (!matchedRecords.has(r) && call.at <= r.startMs + r.durationSeconds * 1000 + tolerance) candidates.push(r);
+      const sameNumber = !r.calledNumber || !call.to || numberCalled(config, r.calledNumber)?.to === call.to;
+      if (!matchedRecords.has(r) && sameNumber && call.at <= r.startMs + r.durationSeconds * 1000 + tolerance) candidates.push(r);
     }
-    const closest = (list: CarrierRecord[]) => list.reduce<CarrierRecord | undefined>((best, r) => (!best || Math.abs(r.startMs - call.at) < Math.abs(best.startMs - call.at) ? r : best), undefined);
-    const same = closest(candidates.filter((r) => r.amount === call.amount));
-    const record = same ?? closest(candidates);
+    const closest = (from: CarrierRecord[]) => from.reduce<CarrierRecord | undefined>((best, r) => (!best || Math.abs(r.startMs - call.at) < Math.abs(best.startMs - call.at) ? r : best), undefined);
+    const record = closest(candidates.filter((r) => r.amount === call.amount)) ?? closest(candidates);
     if (!record) {
-      if (call.entryIds.every((id) => writeOffs.has(id))) report.writtenOff.push(call);
+      const ids = call.entryIds.length ? call.entryIds : [call.callSid];
+      if (ids.every((id) => writeOffs.has(id))) report.writtenOff.push(call);
       else report.ledgerOnly.push(call);
-      return;
+      continue;
     }
     matchedRecords.add(record);
+    if (call.entryIds.length === 0) report.soldNothing++;
     if (record.amount === call.amount) {
       report.matched.count++;
       report.matched.amount += call.amount;
     } else report.differences.push({ record, call, difference: record.amount - call.amount });
-  };
-
-  for await (const { memberId, entries } of streamLedgers(redis)) {
-    const calls = new Map<string, LedgerCall>();
-    for (const entry of entries) {
-      report.ledgerEntriesRead++;
-      if ((entry.method ?? 'premium-rate') !== 'premium-rate' || entry.at < fromMs || entry.at > toMs || !entry.from) continue;
-      const call = calls.get(entry.callSid);
-      if (call) {
-        call.amount += entry.amount;
-        call.at = Math.min(call.at, entry.at);
-        call.entryIds.push(entryIdOf(memberId, entry));
-      } else calls.set(entry.callSid, { memberId, callSid: entry.callSid, from: entry.from, at: entry.at, amount: entry.amount, entryIds: [entryIdOf(memberId, entry)] });
-    }
-    for (const call of calls.values()) settle(call);
   }
 
   for (const list of byNumber.values()) for (const record of list) if (!matchedRecords.has(record)) report.carrierOnly.push(record);
@@ -153,19 +200,49 @@ export async function reconcile(redis: RedisClient, statement: AsyncIterable<Car
   return report;
 }
 
+/** Every answered call that ended in the period on a premium-rate number, from the records the status callback keeps (90 days). */
+async function premiumCallsFromRecords(redis: RedisClient, config: Pick<Config, 'charging'>, fromMs: number, toMs: number, report: ReconcileReport): Promise<Map<string, PremiumCall>> {
+  const calls = new Map<string, PremiumCall>();
+  if (config.charging.premiumNumbers.length === 0) return calls;
+  // A call that began in the period ended at most 4 hours after it.
+  const ended = await redis.zrangebyscore(keys.opsCalls(), fromMs, toMs + MAX_CALL_MS);
+  for (let i = 0; i < ended.length; i += 500) {
+    const batch = ended.slice(i, i + 500);
+    const records = await Promise.all(batch.map((callSid) => redis.hgetall(keys.call(callSid))));
+    batch.forEach((callSid, n) => {
+      const record = records[n]!;
+      report.callRecordsRead++;
+      const number = record.To ? premiumNumberOf(config, record.To) : undefined;
+      if (!number || record.CallStatus !== 'completed' || !record.From) return;
+      const seconds = Number(record.CallDuration ?? 0);
+      const endedAt = Number(record.recordedAt ?? 0);
+      const at = endedAt - seconds * 1000;
+      if (!(seconds > 0) || at < fromMs || at > toMs) return;
+      calls.set(callSid, { callSid, from: compactNumber(record.From), to: number.to, at, durationSeconds: seconds, amount: tariffFor(number, seconds), entryIds: [] });
+    });
+  }
+  return calls;
+}
+
 export class WriteOffError extends Error {
   override name = 'WriteOffError';
 }
 
 /**
- * Marks one ledger entry written off (the carrier will not pay it, and the operator stops
- * claiming it). Recorded beside the ledger, which is never changed: the entry stays as it was.
+ * Marks one unbilled call written off (the carrier will not pay it, and the operator stops
+ * claiming it), by its ledger entry ID (`<member>/<CallSid>/<step>`) or, for a call that sold
+ * nothing, its CallSid. Recorded beside the ledger, which is never changed.
  */
-export async function writeOff(redis: RedisClient, entryId: string, reason: string, nowMs: number): Promise<{ entry: LedgerEntry; already: boolean }> {
-  const memberId = entryId.split('/')[0] ?? '';
-  const entries = memberId ? (await redis.lrange(keys.memberLedger(memberId), 0, -1)).map((e) => JSON.parse(e) as LedgerEntry) : [];
-  const entry = entries.find((e) => entryIdOf(memberId, e) === entryId);
-  if (!entry) throw new WriteOffError(`no ledger entry ${entryId} (an entry ID is <member>/<CallSid>/<step>, as the reconcile report lists it; entries older than the online window are in the archive, npm run archive)`);
+export async function writeOff(redis: RedisClient, entryId: string, reason: string, nowMs: number): Promise<{ entry: { kind: string; amount: number; callSid: string }; already: boolean }> {
+  let entry: { kind: string; amount: number; callSid: string } | undefined;
+  if (entryId.includes('/')) {
+    const memberId = entryId.split('/')[0] ?? '';
+    const entries = memberId ? (await redis.lrange(keys.memberLedger(memberId), 0, -1)).map((e) => JSON.parse(e) as LedgerEntry) : [];
+    entry = entries.find((e) => entryIdOf(memberId, e) === entryId);
+  } else if (/^CA[0-9a-zA-Z]{2,62}$/.test(entryId) && (await redis.exists(keys.call(entryId)))) {
+    entry = { kind: 'call', amount: 0, callSid: entryId };
+  }
+  if (!entry) throw new WriteOffError(`no ledger entry or call ${entryId} (an entry ID is <member>/<CallSid>/<step>, as the reconcile report lists it, or the CallSid of a call that sold nothing; entries older than the online window are in the archive, npm run archive)`);
   const fresh = await redis.hsetnx(keys.carrierWriteOffs(), entryId, JSON.stringify({ at: nowMs, reason, amount: entry.amount, kind: entry.kind, callSid: entry.callSid }));
   return { entry, already: fresh === 0 };
 }

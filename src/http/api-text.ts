@@ -33,6 +33,10 @@ export const API_TEXT = {
     ja: 'こちら側で問題が発生しました。何も変更されていません。もう一度お試しください。',
   },
   busy: { en: 'The service is busy; please try again in a moment.', ja: 'ただいま混み合っています。少し待ってからお試しください。' },
+  amountNotPayable: (amounts: string) => ({
+    en: `Members pay requests on their phone bill, through premium-rate numbers that each bill one amount: ask for one of ${amounts}.`,
+    ja: `支払いリクエストは、金額ごとの有料番号への通話料金としてお支払いいただきます。次のいずれかの金額でリクエストしてください: ${amounts}。`,
+  }),
 
   // Members
   tooManyRegistrations: {

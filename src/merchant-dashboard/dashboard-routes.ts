@@ -8,7 +8,9 @@ import {
   merchantCookieOptions,
   openMerchantSession,
   merchantOfSession,
+  eventDetail,
   paymentRequestsPage,
+  redemptionRow,
   redemptionsPage,
   REQUEST_STATUSES,
   sendSettlementCsv,
@@ -16,7 +18,25 @@ import {
   signInMerchant,
   type MerchantSession,
 } from './dashboard.ts';
-import { apiKeyView, merchantSignInPage, owedPage, redemptionsView, requestsView, sentAgainMessage, signInError, webhooksView, type DashboardView } from './dashboard-pages.ts';
+import {
+  apiKeyView,
+  eventView,
+  merchantSignInPage,
+  owedPage,
+  redemptionsView,
+  requestsView,
+  rotateConfirmView,
+  sentAgainMessage,
+  signInError,
+  voidConfirmView,
+  webhooksView,
+  type DashboardView,
+} from './dashboard-pages.ts';
+import { randomUUID } from 'node:crypto';
+import { keptBy, runMerchantPost } from '../merchants/idempotency.ts';
+import { voidRedemption } from '../payments/redemption.ts';
+import { checkDateRange } from '../web/date-range.ts';
+import { DASHBOARD_TEXT } from './text.ts';
 import { apiKeyHash, endKeyOverlap, getMerchant, rotateApiKey } from '../merchants/merchants.ts';
 import type { CoreDeps } from '../deps.ts';
 import { listDeliveries, retryDelivery } from '../merchants/outbox.ts';
@@ -32,7 +52,10 @@ export function merchantDashboardRouter(deps: CoreDeps): Router {
   const router = express.Router();
   const { config } = deps;
 
-  router.post('/merchant/login', async (req, res) => {
+  // The sign-in form posts to the dashboard's own address (/merchant), so a refused key comes back
+  // at the same address; /merchant/login is the older address.
+  router.post(['/merchant', '/merchant/login'], async (req, res, next) => {
+    if (req.path === '/merchant' && (await merchantOfSession(deps, req))) return next();
     const lang = pickLang(req, res, config.defaultLocale);
     const signIn = await signInMerchant(deps, req.body?.apiKey, req.ip);
     if (signIn.result !== 'ok') {
@@ -66,11 +89,43 @@ export function merchantDashboardRouter(deps: CoreDeps): Router {
     res.send(owedPage(view, days, settlementByMonth(days)));
   });
   router.get('/merchant/settlement.csv', async (req, res) => {
-    await sendSettlementCsv(deps, res, viewOf(res).merchantId, req.query);
+    const view = viewOf(res);
+    const range = checkDateRange(req.query, DASHBOARD_TEXT[view.lang]);
+    if (Object.keys(range.errors).length) {
+      // A bad range: 400, the owed page again with the error beside its field.
+      const days = await settlementDays(deps, view.merchantId);
+      return void res.status(400).send(owedPage(view, days, settlementByMonth(days), range));
+    }
+    await sendSettlementCsv(deps, res, view.merchantId, req.query);
   });
   router.get('/merchant/redemptions', async (req, res) => {
     const view = viewOf(res);
-    res.send(redemptionsView(view, await redemptionsPage(deps, view.merchantId, cursorOf(req)), cursorOf(req)));
+    const flash = req.query.voided === '1' ? { ok: DASHBOARD_TEXT[view.lang].voidedNotice } : undefined;
+    res.send(redemptionsView(view, await redemptionsPage(deps, view.merchantId, cursorOf(req)), cursorOf(req), flash));
+  });
+  /**
+   * Void from the dashboard: the first press asks (no JavaScript needed) and the confirmation
+   * carries an Idempotency-Key made when it was shown; the void then runs through the API's own
+   * runMerchantPost with that key, so a double press or a resent form voids once and gets the
+   * first answer again, exactly as POST /api/merchant/redemptions/{id}/void does.
+   */
+  router.post('/merchant/redemptions/:redemptionId/void', async (req, res, next) => {
+    const view = viewOf(res);
+    const redemptionId = req.params.redemptionId as string;
+    const row = await redemptionRow(deps, view.merchantId, redemptionId);
+    if (!row) return next();
+    const idempotencyKey = typeof req.body?.idempotencyKey === 'string' ? req.body.idempotencyKey.slice(0, 255) : '';
+    if (req.body?.confirm !== 'yes' || !idempotencyKey) return void res.send(voidConfirmView(view, row, `dashboard-void-${randomUUID()}`));
+    const path = `/redemptions/${redemptionId}/void`;
+    try {
+      const result = await runMerchantPost(deps, view.merchantId, { method: 'POST', path, body: {}, idempotencyKey }, keptBy(200, (store) => voidRedemption(deps, view.merchantId, redemptionId, store)));
+      if (result.status < 300) return void res.redirect(303, '/merchant/redemptions?voided=1');
+      const message = (result.body as { error?: { message?: string } })?.error?.message ?? String(result.status);
+      res.status(result.status).send(redemptionsView(view, await redemptionsPage(deps, view.merchantId, undefined), undefined, { error: DASHBOARD_TEXT[view.lang].voidFailed(message) }));
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      res.status(error.status).send(redemptionsView(view, await redemptionsPage(deps, view.merchantId, undefined), undefined, { error: DASHBOARD_TEXT[view.lang].voidFailed(error.text[view.lang]) }));
+    }
   });
   router.get('/merchant/requests', async (req, res) => {
     const view = viewOf(res);
@@ -82,6 +137,12 @@ export function merchantDashboardRouter(deps: CoreDeps): Router {
     const cursor = cursorOf(req);
     const page = await listDeliveries(deps, view.merchantId, { cursor: cursor && /^\d{1,15}$/.test(cursor) ? cursor : undefined, limit: 25 });
     res.send(webhooksView(view, page.deliveries, page.nextCursor, cursor, req.query.sent === '1' ? sentAgainMessage(view.lang) : undefined));
+  });
+  router.get('/merchant/webhooks/:eventId', async (req, res, next) => {
+    const view = viewOf(res);
+    const detail = await eventDetail(deps, view.merchantId, req.params.eventId as string);
+    if (!detail) return next();
+    res.send(eventView(view, detail));
   });
   router.post('/merchant/webhooks/:eventId/retry', async (req, res) => {
     try {
@@ -101,6 +162,8 @@ export function merchantDashboardRouter(deps: CoreDeps): Router {
     const session = sessionOf(res);
     // A session opened with a key in its overlap (perhaps the leaked one) may not change the keys.
     if (!session.current) return void res.status(403).send(apiKeyView(view, undefined, 'notCurrent'));
+    // Asked first, without JavaScript: the confirmation posts again with confirm=yes.
+    if (req.body?.confirm !== 'yes') return void res.send(rotateConfirmView(view));
     const rotated = await rotateApiKey(deps, view.merchantId, session.keyHash);
     // The session was opened with the old key: it would end with the overlap, so a new one is opened with the new key.
     await endMerchantSession(deps, req);

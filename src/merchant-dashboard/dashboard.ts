@@ -153,3 +153,53 @@ export async function sendSettlementCsv(deps: CoreDeps, res: Response, merchantI
   res.type('text/csv').set('Content-Disposition', `attachment; filename="settlement-${merchantId}.csv"`);
   res.end(settlementCsv(merchantId, deps.config.currency, days));
 }
+
+export interface EventDetail {
+  eventId: string;
+  /** The body as POSTed to the webhook (JSON text). */
+  payload: string;
+  type: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  createdAt: number;
+  lastAttemptAt?: number;
+  lastResponseStatus?: number;
+  lastError?: string;
+  nextAttemptAt?: number;
+}
+
+/** One event of the merchant's webhook outbox: what is sent and how its delivery went (outbox-lib.lua keeps `b:` and `s:` per event). */
+export async function eventDetail(deps: CoreDeps, merchantId: string, eventId: string): Promise<EventDetail | null> {
+  if (!/^evt_[A-Za-z0-9_-]{1,60}$/.test(eventId)) return null;
+  const [body, state] = await deps.redis.hmget(keys.outbox(merchantId), `b:${eventId}`, `s:${eventId}`);
+  if (!body || !state) return null;
+  const s = JSON.parse(state) as Omit<EventDetail, 'eventId' | 'payload'>;
+  let payload = body;
+  try {
+    payload = JSON.stringify(JSON.parse(body), null, 2);
+  } catch {
+    // shown as stored
+  }
+  return {
+    eventId,
+    payload,
+    type: s.type,
+    status: s.status,
+    attempts: s.attempts,
+    createdAt: s.createdAt,
+    lastAttemptAt: s.lastAttemptAt,
+    lastResponseStatus: s.lastResponseStatus || undefined,
+    lastError: s.lastError || undefined,
+    nextAttemptAt: s.status === 'pending' ? s.nextAttemptAt : undefined,
+  };
+}
+
+/** One redemption of the merchant, for the void confirmation; null when there is none (or it was archived). */
+export async function redemptionRow(deps: CoreDeps, merchantId: string, redemptionId: string): Promise<RedemptionRow | null> {
+  if (!/^[A-Za-z0-9_-]{1,80}$/.test(redemptionId)) return null;
+  const json = await deps.redis.hget(keys.merchantRedemptions(merchantId), redemptionId);
+  if (!json) return null;
+  const r = JSON.parse(json) as { codeHash: string; amount: number; at: number; orderId?: string; voided?: boolean };
+  const last4 = await deps.redis.hget(keys.paymentCode(r.codeHash), 'last4');
+  return { redemptionId, at: r.at, amount: r.amount, orderId: r.orderId ?? '', codeLast4: last4 ?? '', status: r.voided ? 'voided' : 'redeemed' };
+}

@@ -132,7 +132,11 @@ export const merchantOpenApi = {
           '201': { description: 'Created, pending', content: { 'application/json': { schema: { $ref: '#/components/schemas/PaymentRequest' }, example: paymentRequest } } },
           '400': noKey,
           '401': unauthorized,
-          '422': invalidInput,
+          '422': {
+            ...invalidInput,
+            description:
+              'The body does not fit the schema (invalid_input); or, where members pay requests on their phone bill (CHARGE_METHOD_APPROVALS=premium-rate), no premium-rate number bills this amount (amount_not_payable)',
+          },
         },
       },
     },

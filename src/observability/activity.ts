@@ -39,6 +39,9 @@ export type ActivityKind =
   | 'account.activated'
   | 'account.renewed'
   | 'account.pin_changed'
+  /** A password reset link was mailed (issue 25), and one was used: a new password, every session ended. */
+  | 'account.password_reset_sent'
+  | 'account.password_reset'
   | 'code.purchased'
   | 'code.redeemed'
   | 'code.redemption_voided'

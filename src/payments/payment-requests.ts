@@ -1,6 +1,7 @@
 import { Cluster } from 'ioredis';
 import { API_TEXT } from '../http/api-text.ts';
 import type { CoreDeps } from '../deps.ts';
+import { payableRequestAmounts } from '../charging/methods.ts';
 import { z } from 'zod';
 import { AppError, invalidInput } from '../http/errors.ts';
 import { assertWebhookUrlAllowed, outboundPolicy } from '../http/outbound.ts';
@@ -75,6 +76,9 @@ export async function createPaymentRequest(deps: CoreDeps, merchantId: string, i
   const parsed = requestInput.safeParse(input);
   if (!parsed.success) throw invalidInput(parsed.error);
   const { config, redis } = deps;
+  // A request nobody could pay is refused when it is made, not when a member calls (CHARGE_METHOD_APPROVALS=premium-rate).
+  const payable = payableRequestAmounts(config);
+  if (payable && !payable.includes(parsed.data.amount)) throw new AppError(422, 'amount_not_payable', API_TEXT.amountNotPayable(payable.join(', ')));
   await assertWebhookUrlAllowed(parsed.data.webhookUrl, outboundPolicy(config));
   // The merchant's ID first (its slot, see keys.paymentRequest), then 14 random characters (84 bits).
   const id = `pr_${merchantId}${op.slice(0, 14)}`;
@@ -164,7 +168,7 @@ export type DecisionResult =
  */
 export async function decidePaymentRequest(
   deps: DecisionDeps,
-  decision: { requestId: string; approve: boolean; memberId: string; callSid: string; from: string; payment?: ChargeArgs['payment'] },
+  decision: { requestId: string; approve: boolean; memberId: string; callSid: string; from: string; to?: string; payment?: ChargeArgs['payment'] },
 ): Promise<DecisionResult> {
   const { config, redis } = deps;
   const { requestId } = decision;
@@ -200,8 +204,9 @@ export async function decidePaymentRequest(
     step: `approve-${requestId}`,
     callSid: decision.callSid,
     from: decision.from,
+    to: decision.to,
     amount,
-    cap: decision.payment ? 'count' : 'enforce',
+    cap: decision.payment ? 'held' : 'enforce',
     payment: decision.payment,
     ledgerFields: { paymentRequest: requestId },
     audit: activityOf('approved'),

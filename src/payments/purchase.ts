@@ -10,6 +10,8 @@ export interface PurchaseRequest {
   memberId: string;
   callSid: string;
   from: string;
+  /** The number the call reached (premium-rate: its tariff is the price). */
+  to?: string;
   /** Distinguishes purchases within one call; the same nonce again is a retry of the same purchase. */
   nonce: string;
   amount: number;
@@ -67,8 +69,9 @@ export async function buyCode(deps: CoreDeps, request: PurchaseRequest): Promise
     step: purchaseStep(request.nonce),
     callSid: request.callSid,
     from: request.from,
+    to: request.to,
     amount: request.amount,
-    cap: request.payment ? 'count' : 'enforce',
+    cap: request.payment ? 'held' : 'enforce',
     payment: request.payment,
     ledgerFields: { codeLast4: lastFour(fresh) },
     audit: purchased(freshHash, lastFour(fresh), request.amount, request.merchantId || undefined),

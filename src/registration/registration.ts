@@ -93,6 +93,8 @@ export interface ClaimRequest {
   provisionalId: string;
   callSid: string;
   from: string;
+  /** The number the call reached (premium-rate: its tariff is the price). */
+  to?: string;
   /** CHARGE_METHOD=card: what the connector confirmed. */
   payment?: ChargeArgs['payment'];
 }
@@ -121,6 +123,7 @@ export async function claimProvisionalId(deps: CoreDeps, request: ClaimRequest):
     step: 'activate',
     callSid: request.callSid,
     from: request.from,
+    to: request.to,
     amount,
     cap: 'none',
     payment: request.payment,

@@ -22,6 +22,8 @@ export const keys = {
   /** Result of one money-moving call step, so a Twilio retry replays instead of charging again. */
   callStep: (memberId: string, callSid: string, step: string) => `{m:${memberId}}:step:${callSid}:${step}`,
   monthlySpend: (memberId: string, yearMonth: string) => `{m:${memberId}}:spend:${yearMonth}`,
+  /** Amounts held against the monthly cap while a card is charged (hold ID -> amount, counter, expiry; scripts/cap-holds.lua). */
+  capHolds: (memberId: string) => `{m:${memberId}}:cap-holds`,
   /** The card a member paid with last (CHARGE_METHOD=card): masked number, type, a reusable token if the connector gave one. */
   memberCard: (memberId: string) => `{m:${memberId}}:card`,
   /**
@@ -32,6 +34,13 @@ export const keys = {
    */
   memberCodes: (memberId: string) => `{m:${memberId}}:codes`,
   memberPaymentRequests: (memberId: string) => `{m:${memberId}}:preqs`,
+  /** The member's one live password reset link (tokenHash, expiresAt), replaced by each new request, deleted when used or expired. */
+  passwordReset: (memberId: string) => `{m:${memberId}}:pwreset`,
+  /** A reset link's token (hashed) to its member, so the link need carry nothing else. */
+  passwordResetToken: (tokenHash: string) => `pwreset:{${tokenHash}}`,
+  /** Reset e-mails sent for one formal ID (PASSWORD_RESETS_PER_DAY) and reset requests or wrong links from one client address. */
+  passwordResetsByFormalId: (formalId: string) => `pwreset-fid:{${formalId}}`,
+  passwordResetsByAddress: (address: string) => `pwreset-ip:{${address}}`,
   formalIdIndex: (formalId: string) => `fid:{${formalId}}`,
   loginFailures: (formalId: string) => `login-fail:{${formalId}}`,
   loginFailuresByAddress: (address: string) => `login-fail-ip:{${address}}`,
@@ -44,7 +53,7 @@ export const keys = {
    * Every session of one owner (an operator, a merchant, a member) in one hash: field = SHA-256 of
    * the session ID, value = "<expires at ms>|<tag>" (src/web/sessions.ts). Ending them all is one DEL.
    */
-  sessions: (kind: 'admin' | 'merchant' | 'member', owner: string) => `sessions:{${kind}:${owner}}`,
+  sessions: (kind: 'admin' | 'merchant' | 'member', owner: string) => (kind === 'member' ? `{m:${owner}}:sessions` : `sessions:{${kind}:${owner}}`),
   call: (callSid: string) => `call:{${callSid}}`,
   /** A payment code, under a tag of its keyed hash: redemption and void touch only this slot. */
   paymentCode: (codeHash: string) => `code:{${codeHash}}`,
@@ -94,6 +103,14 @@ export const keys = {
    * meanwhile, the request was taken): `<CallSid>/<kind>` -> JSON, for the operator to refund.
    */
   cardChargesToRefund: () => 'card-refunds:{all}',
+  /**
+   * A card charge made through the processor's API (CARD_PROCESSOR=stripe), from the moment it is
+   * named until it is booked or settled: the payment's reference at the processor, the amount,
+   * and until when the call step is left to finish it (src/charging/card-charges.ts).
+   */
+  cardCharge: (memberId: string, callSid: string, step: string) => `{m:${memberId}}:card-charge:${callSid}:${step}`,
+  /** Card charges under way (`<member>|<CallSid>|<step>` -> lease end, ms): the background settles those whose lease ran out. */
+  cardChargesPending: () => 'card-charges:{pending}',
   /**
    * The operator's view (src/observability/activity.ts): one `{ops}` slot, so one script records an event
    * in the audit stream, the day's counters and the list indexes at once.

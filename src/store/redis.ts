@@ -14,15 +14,19 @@ export type RedisClient = Redis | Cluster;
  * primitive: every script that charges a member) and `outbox-lib` (every script that reports to a
  * merchant writes its event in the same step as the change).
  */
+/** The charge block's keys (scripts/charge.lua): every charging script takes them first. */
+const CHARGE_KEY_COUNT = 5;
+
 const SCRIPTS = {
   dpCreatePendingRegistration: { file: 'create-pending-registration', numberOfKeys: 2 },
-  dpClaimProvisionalId: { file: 'claim-provisional-id', numberOfKeys: 6 },
-  dpRenewAccess: { file: 'renew-access', numberOfKeys: 5 },
+  dpClaimProvisionalId: { file: 'claim-provisional-id', numberOfKeys: CHARGE_KEY_COUNT + 2 },
+  dpRenewAccess: { file: 'renew-access', numberOfKeys: CHARGE_KEY_COUNT + 1 },
   dpCountFailure: { file: 'count-failure', numberOfKeys: 1 },
   dpTakeAttempt: { file: 'take-attempt', numberOfKeys: 1 },
   dpLineRightEntry: { file: 'line-right-entry', numberOfKeys: 2 },
   dpTakePinAttempt: { file: 'take-pin-attempt', numberOfKeys: 1 },
-  dpBuyCode: { file: 'buy-code', numberOfKeys: 4 },
+  dpBuyCode: { file: 'buy-code', numberOfKeys: CHARGE_KEY_COUNT },
+  dpHoldCap: { file: 'hold-cap', numberOfKeys: 2 },
   dpIssueCode: { file: 'issue-code', numberOfKeys: 1 },
   dpRedeemCode: { file: 'redeem-code', numberOfKeys: 3 },
   dpVoidRedemption: { file: 'void-redemption', numberOfKeys: 3 },
@@ -30,13 +34,14 @@ const SCRIPTS = {
   dpRecordRedemption: { file: 'record-redemption', numberOfKeys: null },
   dpBeginMerchantPost: { file: 'begin-merchant-post', numberOfKeys: null },
   dpSettleAttempt: { file: 'settle-attempt', numberOfKeys: 2 },
-  dpChargeApproval: { file: 'charge-approval', numberOfKeys: 4 },
+  dpChargeApproval: { file: 'charge-approval', numberOfKeys: CHARGE_KEY_COUNT },
   dpDecidePaymentRequest: { file: 'decide-payment-request', numberOfKeys: 6 },
   dpExpirePaymentRequest: { file: 'expire-payment-request', numberOfKeys: 6 },
   dpClaimDeliveries: { file: 'claim-deliveries', numberOfKeys: 3 },
   dpFinishDelivery: { file: 'finish-delivery', numberOfKeys: 2 },
   dpRetryDelivery: { file: 'retry-delivery', numberOfKeys: 2 },
   dpReplacePasswordHash: { file: 'replace-password-hash', numberOfKeys: 1 },
+  dpResetPassword: { file: 'reset-password', numberOfKeys: 3 },
   dpRecordActivities: { file: 'record-activities', numberOfKeys: null },
   dpRotateApiKey: { file: 'rotate-api-key', numberOfKeys: 1 },
   dpOpenSession: { file: 'open-session', numberOfKeys: 1 },
@@ -47,7 +52,7 @@ const SCRIPTS = {
 type Arg = string | number;
 
 /** The keys every charging script takes first (scripts/charge.lua); built by chargeCall in accounts/ledger.ts. */
-export type ChargeKeys = [step: string, ledger: string, spend: string, auditOutbox: string];
+export type ChargeKeys = [step: string, ledger: string, spend: string, capHolds: string, auditOutbox: string];
 /** The arguments every charging script takes first (scripts/charge.lua). */
 export type ChargeArgv = [
   entryId: string,
@@ -64,6 +69,7 @@ export type ChargeArgv = [
   confirmationCode: string,
   maskedCard: string,
   ledgerFields: string,
+  capHoldId: string,
   auditKey: string,
   auditEvent: string,
 ];
@@ -95,6 +101,8 @@ declare module 'ioredis' {
     ): Result<[number, string?, string?, string?, string?, string?], Context>;
     dpVoidRedemption(code: string, redemptions: string, unsettled: string, redemptionId: string, merchantId: string, nowMs: Arg, windowMs: Arg, today: string): Result<[number, string?, string?, string?], Context>;
     dpRescheduleMark(index: string, member: string, seenScore: Arg, newScore: Arg | ''): Result<number, Context>;
+    dpHoldCap(spend: string, capHolds: string, action: 'hold', holdId: string, amount: Arg, cap: Arg, nowMs: Arg, holdMs: Arg, spendTtlSeconds: Arg): Result<[number, string], Context>;
+    dpHoldCap(spend: string, capHolds: string, action: 'release', holdId: string): Result<[number], Context>;
     dpChargeApproval(...args: [...ChargeKeys, ...ChargeArgv, requestId: string]): Result<[number, string?], Context>;
     dpDecidePaymentRequest(
       request: string,
@@ -197,6 +205,7 @@ declare module 'ioredis' {
     dpTrimLedgerHead(ledger: string, archivedCount: string, ...exportedEntryIds: string[]): Result<number, Context>;
     dpTrimRedemptions(redemptions: string, redemptionOrder: string, cutoffMs: Arg, ...exportedRedemptionIds: string[]): Result<number, Context>;
     dpReplacePasswordHash(account: string, verifiedHash: string, newHash: string): Result<0 | 1, Context>;
+    dpResetPassword(account: string, resetRecord: string, sessions: string, tokenHash: string, nowMs: Arg, passwordHash: string): Result<number, Context>;
   }
 }
 
@@ -204,8 +213,8 @@ const scriptSource = (file: string) => readFileSync(new URL(`./scripts/${file}.l
 
 const INCLUDE = /^--- @include "([a-z0-9-]+)"$/gm;
 
-/** A script's source with each `--- @include "<name>"` line replaced by scripts/<name>.lua. */
-export const scriptWithIncludes = (file: string): string => scriptSource(file).replace(INCLUDE, (_line, name: string) => scriptSource(name).trimEnd());
+/** A script's source with each `--- @include "<name>"` line replaced by scripts/<name>.lua (itself with its includes). */
+export const scriptWithIncludes = (file: string): string => scriptSource(file).replace(INCLUDE, (_line, name: string) => scriptWithIncludes(name).trimEnd());
 
 let loadedScripts: { name: string; lua: string; numberOfKeys: number | undefined }[] | undefined;
 

@@ -4,7 +4,10 @@ import { provisionalIds } from '../identifiers/ids.ts';
 import { claimProvisionalId, provisionalIdStatus } from '../registration/registration.ts';
 import { formatDate } from '../shared/format.ts';
 import type { CallState } from './call-state.ts';
-import { askActivationConsent, askAfterFormalId, askProvisionalId, chargeNote, mainMenu, payByCard, spokenAmount, startMemberAction } from './asks.ts';
+import { askActivationConsent, askAfterFormalId, askProvisionalId, mainMenu, spokenAmount, startMemberAction } from './asks.ts';
+import { startCardPayment } from './card-entry.ts';
+import { chargeAfter, notChargedNote, notSoldHere, pricePointIn } from './charge-words.ts';
+import { methodFor } from '../charging/methods.ts';
 import type { VoiceReply } from './twiml.ts';
 import {
   callerLine,
@@ -23,19 +26,23 @@ import {
   type CardPaidFinisher,
 } from './voice-step.ts';
 
-// Flow values in the signed URL state (CHARGE_METHOD=card): pi = the provisional ID being paid for.
+// Flow values in the signed URL state (activation by card): pi = the provisional ID being paid for.
 
 /**
  * Menu 1, after `#`: check the provisional ID, claim it, and read out the formal ID. The line's
  * guess is counted before the ID is checked and handed back when it was right. From here on the
- * call speaks the language the member registered in. With CHARGE_METHOD=card the ID is only
- * looked at here; the price is said, and the claim waits for the card (activationConsent).
+ * call speaks the language the member registered in. By card the ID is only looked at here; the
+ * price is said, and the claim waits for the card (activationConsent). On premium-rate only a
+ * number billing the activation fee activates, once per call.
  */
 export const provisionalIdEntered: VoiceStep = async (deps, call) => {
   const entered = keyed(call);
   const retry = (s: CallState) => askProvisionalId(deps, s);
   if (entered === '') return silence(deps, call, retry);
   const state = heard(call.state);
+  const fee = deps.config.activationCharge;
+  const point = pricePointIn(deps, state, 'activation', fee);
+  if (!point.collectable) return mainMenu(deps, state, ...notSoldHere(deps, state, point, fee));
   const guess = await lineGuess(deps, call, state);
   if ('refused' in guess) return guess.refused;
   const { line } = guess;
@@ -55,7 +62,8 @@ export const provisionalIdEntered: VoiceStep = async (deps, call) => {
       await welcome(account.locale);
       const known: CallState = { ...state, locale: account.locale, memberId: entered, wrongEntries: 0, extra: {} };
       const formalId = { digits: account.formalId, groupSize: 3 };
-      return reply(known, [say(deps.flows.say('activation', 'activatedFromThisLine', account.locale, { formalId })), ...askAfterFormalId(deps, known)]);
+      const free = notChargedNote(deps, known).map(say);
+      return reply(known, [say(deps.flows.say('activation', 'activatedFromThisLine', account.locale, { formalId })), ...free, ...askAfterFormalId(deps, known)]);
     }
     const inTheirLanguage = { ...asked, state: { ...state, locale } };
     return wrongEntry(deps, inTheirLanguage, deps.flows.say('activation', 'alreadyActivated', locale), retry);
@@ -64,7 +72,7 @@ export const provisionalIdEntered: VoiceStep = async (deps, call) => {
     await rightEntryOnLine(deps, line, locale);
   };
 
-  if (deps.config.chargeMethod === 'card') {
+  if (methodFor(deps.config, 'activation') === 'card') {
     const found = await provisionalIdStatus(deps.redis, entered);
     if (found.status === 'unknown') return unknownOrExpired();
     if (found.status === 'activated') return alreadyActivated(found.locale);
@@ -82,7 +90,7 @@ export const provisionalIdEntered: VoiceStep = async (deps, call) => {
   return activated.outcome === 'already_used' ? alreadyActivated(activated.locale) : unknownOrExpired();
 };
 
-/** CHARGE_METHOD=card: the activation price was said; 1 asks for the card, 2 stops without a charge. */
+/** Activation by card: the price was said; 1 pays by card, 2 stops without a charge. */
 export const activationConsent: VoiceStep = async (deps, call) => {
   const provisionalId = call.state.extra.pi;
   if (!provisionalId) return mainMenu(deps, call.state);
@@ -90,11 +98,14 @@ export const activationConsent: VoiceStep = async (deps, call) => {
   const retry = (s: CallState) => askActivationConsent(deps, s);
   if (choice === '') return silence(deps, call, retry);
   const state = heard(call.state);
-  if (choice === '2') return mainMenu(deps, state, deps.flows.say('card', 'cancelled', state.locale));
+  if (choice === '2') return mainMenu(deps, state, deps.flows.say('card', 'cancelled', state.locale), ...notChargedNote(deps, state, 'card'));
   if (choice !== '1') return wrongEntry(deps, { ...call, state }, deps.flows.say('main-menu', 'invalidChoice', state.locale), retry);
   // Looked at again: activated meanwhile by this call (a retry replays it) or another (no card asked).
   const found = await provisionalIdStatus(deps.redis, provisionalId);
-  if (found.status === 'pending') return payByCard(deps, state, 'act', deps.config.activationCharge);
+  if (found.status === 'pending') {
+    const paying = await startCardPayment(deps, call, state, 'act', deps.config.activationCharge, activationPaidByCard);
+    return 'capRefused' in paying ? mainMenu(deps, state) : paying;
+  }
   const activated = await activate(deps, call, state, provisionalId, callerLine(call.from) ?? '');
   if ('reply' in activated) return activated.reply;
   const hours = String(Math.round(deps.config.pendingRegistrationTtlSeconds / 3600));
@@ -115,19 +126,21 @@ export async function activate(
   payment?: PayResult,
 ): Promise<{ reply: VoiceReply; locale: CallState['locale'] } | { outcome: 'already_used' | 'unknown_or_expired'; locale?: CallState['locale'] }> {
   const card = payment && { confirmationCode: payment.confirmationCode ?? '', maskedCard: maskedCard(payment.last4 ?? '') };
-  const result = await claimProvisionalId(deps, { provisionalId, callSid: call.callSid, from: line, payment: card });
+  const result = await claimProvisionalId(deps, { provisionalId, callSid: call.callSid, from: line, to: state.to, payment: card });
   if (result.outcome === 'already_used') return { outcome: 'already_used', locale: result.locale };
   if (result.outcome === 'unknown_or_expired') return { outcome: 'unknown_or_expired' };
   const locale = result.locale ?? state.locale;
-  const known: CallState = { ...state, locale, memberId: result.memberId, wrongEntries: 0, extra: {} };
+  const premiumPaid = state.premiumPaid || methodFor(deps.config, 'activation') === 'premium-rate';
+  const known: CallState = { ...state, locale, memberId: result.memberId, wrongEntries: 0, premiumPaid, extra: {} };
   const formalId = { digits: result.formalId, groupSize: 3 };
-  const amount = spokenAmount(deps, deps.config.activationCharge, locale);
+  const fee = deps.config.activationCharge;
+  const amount = spokenAmount(deps, fee, locale);
   const date = formatDate(result.accessExpiresAt, locale, deps.config.timeZone);
   return {
     locale,
     reply: reply(known, [
       say(deps.flows.say('activation', 'activated', locale, { amount, formalId })),
-      say(chargeNote(deps, locale, 'after', card?.maskedCard)),
+      say(chargeAfter(deps, known, 'activation', fee, card?.maskedCard)),
       say(deps.flows.say('activation', 'accessUntil', locale, { date })),
       ...askAfterFormalId(deps, known),
     ]),
@@ -152,7 +165,7 @@ export const afterFormalId: VoiceStep = async (deps, call) => {
   return wrongEntry(deps, { ...call, state }, deps.flows.say('main-menu', 'invalidChoice', state.locale), (s) => askAfterFormalId(deps, s));
 };
 
-/** CHARGE_METHOD=card: the activation this call's card paid for. */
+/** By card: the activation this call's card paid for. */
 export const activationPaidByCard: CardPaidFinisher = async (deps, call, payment) => {
   const activated = await activate(deps, call, call.state, call.state.extra.pi!, callerLine(call.from) ?? '', payment);
   return 'reply' in activated ? activated.reply : undefined;

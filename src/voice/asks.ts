@@ -1,6 +1,7 @@
 import { customAlphabet } from 'nanoid';
 import { LOCALES, type Locale } from '../config.ts';
-import { formatAmountSpoken } from '../shared/format.ts';
+import { methodFor, type ChargeKind } from '../charging/methods.ts';
+import { chargeBefore, notPayableInCall, paysWithKeptCard, pricePointIn, spokenAmount } from './charge-words.ts';
 import { callUrl, type CallState } from './call-state.ts';
 import { PATHS, PAY_STATUS_PATH } from './paths.ts';
 import type { Speech, Verb, VoiceReply } from './twiml.ts';
@@ -12,21 +13,7 @@ import { ask, reply, say, type VoiceDeps } from './voice-step.ts';
  */
 
 export const otherLocale = (locale: Locale): Locale => LOCALES.find((l) => l !== locale)!;
-export const spokenAmount = (deps: VoiceDeps, amount: number, locale: Locale) => formatAmountSpoken(amount, deps.config.currency, locale);
-
-/**
- * What really happens to the money under CHARGE_METHOD, said with every price: `before` the caller
- * agrees, `after` the charge (card: with the last four digits Twilio returned, never more).
- */
-export function chargeNote(deps: VoiceDeps, locale: Locale, when: 'before' | 'after', maskedCard?: string): Speech {
-  const method = deps.config.chargeMethod;
-  if (method === 'card') {
-    if (when === 'before') return deps.flows.say('charging', 'beforeCard', locale);
-    return deps.flows.say('charging', 'afterCard', locale, { lastFour: { digits: (maskedCard ?? '').replace(/\D/g, '').slice(-4) } });
-  }
-  if (method === 'none') return deps.flows.say('charging', when === 'before' ? 'beforeNone' : 'afterNone', locale);
-  return deps.flows.say('charging', when === 'before' ? 'beforePremiumRate' : 'afterPremiumRate', locale);
-}
+export { spokenAmount };
 
 /** The main menu: the other language offered in its own voice first, then the choices. */
 export function menuPrompt(deps: VoiceDeps, state: CallState, greet = false): Verb[] {
@@ -63,34 +50,51 @@ export function askRenewal(deps: VoiceDeps, state: CallState): Verb[] {
     amount: spokenAmount(deps, deps.config.activationCharge, state.locale),
   });
   // How it is paid comes before the keys that agree to it.
-  return ask(deps, withConsent, PATHS.renewConfirm, [prompt, chargeNote(deps, state.locale, 'before'), deps.flows.say('renewal', 'confirmChoices', state.locale)], { oneKey: true });
+  const how = chargeBefore(deps, state, 'renewal', deps.config.activationCharge);
+  return ask(deps, withConsent, PATHS.renewConfirm, [prompt, how, deps.flows.say('renewal', 'confirmChoices', state.locale)], { oneKey: true });
 }
 
+/**
+ * The amounts on offer (a code any merchant takes), and 9 for a code only one merchant takes: its
+ * number first, then the amount. No step waits for # alone.
+ */
 export function askAmount(deps: VoiceDeps, state: CallState): Verb[] {
   const { locale } = state;
+  const merchant = state.extra.mr;
   // Options run on in Japanese ("500円は1、1,000円は2、…を押してください"); English ones are sentences.
   const gap = locale === 'ja-JP' ? [] : [{ text: ' ' }];
-  const options = deps.config.codeDenominations.flatMap((amount, i) => [
+  // On premium-rate a number sells only the amount its tariff bills; the keys stay the same on every number.
+  const sold = (amount: number) => methodFor(deps.config, 'code_purchase') !== 'premium-rate' || pricePointIn(deps, state, 'code_purchase', amount).collectable;
+  const options = deps.config.codeDenominations.flatMap((amount, i) => !sold(amount) ? [] : [
     ...deps.flows.say('payment-code', 'amountOption', locale, { amount: spokenAmount(deps, amount, locale), key: String(i + 1) }).parts,
     ...gap,
   ]);
-  const menu: Speech = { locale, parts: [...options, ...deps.flows.say('payment-code', 'amountMenuEnd', locale).parts] };
-  return ask(deps, { ...state, extra: {} }, PATHS.payAmount, [menu], { oneKey: true });
+  const oneMerchant = merchant ? [] : [...deps.flows.say('payment-code', 'amountOneMerchant', locale).parts, ...gap];
+  const menu: Speech = { locale, parts: [...options, ...oneMerchant, ...deps.flows.say('payment-code', 'amountMenuEnd', locale).parts] };
+  return ask(deps, { ...state, extra: merchant ? { mr: merchant } : {} }, PATHS.payAmount, [menu], { oneKey: true });
 }
 
-/** "# alone" must reach us: without actionOnEmptyResult Twilio never requests the action for it. */
-export const askMerchant = (deps: VoiceDeps, state: CallState) =>
-  ask(deps, state, PATHS.payMerchant, [deps.flows.say('payment-code', 'askMerchant', state.locale)], { actionOnEmptyResult: true });
+/** Key 9 at the amounts: the merchant's number and #, for a code only that merchant takes. */
+export const askMerchant = (deps: VoiceDeps, state: CallState) => ask(deps, { ...state, extra: {} }, PATHS.payMerchant, [deps.flows.say('payment-code', 'askMerchant', state.locale)]);
 
 export const merchantDigits = (merchantId: string) => ({ digits: merchantId, groupSize: 4 });
 
 export function askPurchaseConfirmation(deps: VoiceDeps, state: CallState): Verb[] {
   const amount = spokenAmount(deps, Number(state.extra.a), state.locale);
   const merchant = state.extra.mr;
+  // A kept card pays after one key: the price, the merchant and the card in one sentence.
+  if (methodFor(deps.config, 'code_purchase') === 'card' && paysWithKeptCard(deps, state)) {
+    const lastFour = { digits: state.keptCard! };
+    const prompt = merchant
+      ? deps.flows.say('payment-code', 'confirmOneMerchantKeptCard', state.locale, { amount, merchant: merchantDigits(merchant), lastFour })
+      : deps.flows.say('payment-code', 'confirmAnyMerchantKeptCard', state.locale, { amount, lastFour });
+    return ask(deps, state, PATHS.payConfirm, [prompt], { oneKey: true });
+  }
   const prompt = merchant
     ? deps.flows.say('payment-code', 'confirmOneMerchant', state.locale, { amount, merchant: merchantDigits(merchant) })
     : deps.flows.say('payment-code', 'confirmAnyMerchant', state.locale, { amount });
-  return ask(deps, state, PATHS.payConfirm, [prompt, chargeNote(deps, state.locale, 'before'), deps.flows.say('payment-code', 'confirmChoices', state.locale)], { oneKey: true });
+  const how = chargeBefore(deps, state, 'code_purchase', Number(state.extra.a));
+  return ask(deps, state, PATHS.payConfirm, [prompt, how, deps.flows.say('payment-code', 'confirmChoices', state.locale)], { oneKey: true });
 }
 
 export const askAfterCode = (deps: VoiceDeps, state: CallState) =>
@@ -99,8 +103,8 @@ export const askAfterCode = (deps: VoiceDeps, state: CallState) =>
 export const askRequestNumber = (deps: VoiceDeps, state: CallState): Verb[] =>
   ask(deps, { ...state, extra: {} }, PATHS.approvalNumber, [deps.flows.say('payment-approval', 'askNumber', state.locale)]);
 
-export const askDecision = (deps: VoiceDeps, state: CallState, prompt: Speech): Verb[] =>
-  ask(deps, state, PATHS.approvalDecision, [prompt, chargeNote(deps, state.locale, 'before'), deps.flows.say('payment-approval', 'confirmChoices', state.locale)], { oneKey: true });
+export const askDecision = (deps: VoiceDeps, state: CallState, prompt: Speech, amount: number): Verb[] =>
+  ask(deps, state, PATHS.approvalDecision, [prompt, chargeBefore(deps, state, 'payment_approval', amount), deps.flows.say('payment-approval', 'confirmChoices', state.locale)], { oneKey: true });
 
 export type MemberAction = 'buy' | 'approve' | 'renew';
 export const MENU_ACTIONS: Record<string, MemberAction> = { '2': 'buy', '3': 'approve', '4': 'renew' };
@@ -108,6 +112,9 @@ export const MENU_ACTIONS: Record<string, MemberAction> = { '2': 'buy', '3': 'ap
 /** Where a signed-in (or just activated) caller goes for what they chose in the menu. */
 export function startMemberAction(deps: VoiceDeps, state: CallState, memberId: string, before: Speech[] = []): VoiceReply {
   const signedIn: CallState = { ...state, memberId, next: undefined, pendingMemberId: undefined, extra: {} };
+  const action = state.next as MemberAction | undefined;
+  const unpayable = action && notPayableInCall(deps, signedIn, action);
+  if (unpayable) return mainMenu(deps, signedIn, ...before, ...unpayable);
   const prompt =
     state.next === 'buy'
       ? askAmount(deps, signedIn)
@@ -122,25 +129,46 @@ export function startMemberAction(deps: VoiceDeps, state: CallState, memberId: s
 /** What a card pays for (the `ck` value in the signed state of <Pay>'s action URL). */
 export type CardCharge = 'act' | 'ren' | 'buy' | 'apr';
 
+export const CARD_CHARGE_KIND: Record<CardCharge, ChargeKind> = { act: 'activation', ren: 'renewal', buy: 'code_purchase', apr: 'payment_approval' };
+
 const CARD_DESCRIPTIONS: Record<CardCharge, string> = { act: 'activation', ren: 'renewal', buy: 'payment code', apr: 'payment request' };
 
+/** The call step a card charge is booked under, as the charging scripts name it (one charge per step). */
+export function cardStep(charge: CardCharge, state: CallState): string {
+  switch (charge) {
+    case 'act':
+      return 'activate';
+    case 'ren':
+      return 'renew';
+    case 'buy':
+      return `buy-${state.extra.pn}`;
+    case 'apr':
+      return `approve-${state.extra.pr}`;
+  }
+}
+
+/** The member a card charge is for: the provisional ID being activated, or the signed-in member. */
+export const cardMember = (charge: CardCharge, state: CallState): string | undefined => (charge === 'act' ? state.extra.pi : state.memberId);
+
 /**
- * CHARGE_METHOD=card, after the caller agreed to the price: Twilio's <Pay> takes the card and the
- * Pay Connector charges `amount` in CURRENCY; the action URL carries what the payment is for, so
- * the result reaches cardPaid (card-payment.ts). <Pay> speaks no Japanese, so every field is
- * asked by our own <Prompt>s in the caller's language.
+ * A card payment through Twilio's <Pay>, after the caller agreed to the price: `charge` mode has
+ * the Pay Connector charge `amount` in CURRENCY; `tokenize` mode (CARD_PROCESSOR=stripe) only
+ * tokenizes the card (tokenType="payment-method": a Stripe PaymentMethod) and dialpass charges it
+ * through the processor when the action comes. The action URL carries what the payment is for, so
+ * the result reaches cardPaid (card-payment.ts). <Pay> speaks no Japanese, so every step it
+ * documents is said by our own <Prompt>s in the caller's language.
  */
-export function payByCard(deps: VoiceDeps, state: CallState, charge: CardCharge, amount: number, before: Speech[] = []): VoiceReply {
+export function payByCard(deps: VoiceDeps, state: CallState, charge: CardCharge, amount: number, before: Speech[] = [], mode: 'charge' | 'tokenize' = 'charge'): VoiceReply {
   const { locale } = state;
-  const paying: CallState = { ...state, extra: { ...state.extra, ck: charge } };
-  const text = (key: 'askCardNumber' | 'askExpirationDate' | 'askSecurityCode' | 'retryCardNumber' | 'retryExpirationDate' | 'retrySecurityCode') => deps.flows.say('card', key, locale);
+  const paying: CallState = { ...state, extra: { ...state.extra, ck: charge, ca: String(amount) } };
+  const text = (key: CardPromptKey) => deps.flows.say('card', key, locale);
   return reply(paying, [
     ...before.map(say),
     {
       verb: 'pay',
       action: callUrl(deps.config.publicBaseUrl, PATHS.cardPaid, paying),
       statusCallback: `${deps.config.publicBaseUrl}${PAY_STATUS_PATH}`,
-      chargeAmount: amount,
+      ...(mode === 'charge' ? { chargeAmount: amount } : { tokenType: 'payment-method' as const }),
       currency: deps.config.currency.toLowerCase(),
       paymentConnector: deps.config.payConnector,
       description: `dialpass ${CARD_DESCRIPTIONS[charge]}`,
@@ -148,6 +176,8 @@ export function payByCard(deps: VoiceDeps, state: CallState, charge: CardCharge,
         'payment-card-number': { ask: text('askCardNumber'), retry: text('retryCardNumber') },
         'expiration-date': { ask: text('askExpirationDate'), retry: text('retryExpirationDate') },
         'security-code': { ask: text('askSecurityCode'), retry: text('retrySecurityCode') },
+        'postal-code': { ask: text('askPostalCode'), retry: text('retryPostalCode') },
+        'payment-processing': { ask: text('processing') },
       },
       timeout: CARD_ENTRY_TIMEOUT_SECONDS,
       maxAttempts: CARD_ENTRY_ATTEMPTS,
@@ -156,16 +186,22 @@ export function payByCard(deps: VoiceDeps, state: CallState, charge: CardCharge,
     // entry given up after maxAttempts goes on with the next verb. Should that happen, the caller
     // hears the truth and a goodbye instead of silence (docs/TWILIO-BEHAVIOUR.md, <Pay>).
     say(deps.flows.say('card', 'failed', locale)),
+    say(deps.flows.say('charging', 'cardNotCharged', locale)),
     say(deps.flows.say('common', 'goodbye', locale)),
     { verb: 'hangup' },
   ]);
 }
 
+type CardPromptKey = 'askCardNumber' | 'askExpirationDate' | 'askSecurityCode' | 'askPostalCode' | 'retryCardNumber' | 'retryExpirationDate' | 'retrySecurityCode' | 'retryPostalCode' | 'processing';
+
+/** CARD_PROCESSOR=stripe, before <Pay>: keep this card for next time (1) or pay without keeping it (2)? */
+export const askKeepCard = (deps: VoiceDeps, state: CallState): Verb[] => ask(deps, state, PATHS.cardKeep, [deps.flows.say('card', 'keepCard', state.locale)], { oneKey: true });
+
 /** Seconds <Pay> waits for the next key of a field; and how many tries each field gets. */
 export const CARD_ENTRY_TIMEOUT_SECONDS = 7;
 export const CARD_ENTRY_ATTEMPTS = 2;
 
-/** CHARGE_METHOD=card, menu 1: the ID can be activated; the price is said and the caller agrees before the card. */
+/** Activation by card, menu 1: the ID can be activated; the price is said and the caller agrees before the card. */
 export const askActivationConsent = (deps: VoiceDeps, state: CallState): Verb[] =>
   ask(deps, state, PATHS.activationConsent, [deps.flows.say('card', 'consentActivation', state.locale, { amount: spokenAmount(deps, deps.config.activationCharge, state.locale) })], {
     oneKey: true,

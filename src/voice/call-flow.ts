@@ -1,5 +1,5 @@
 import { activationConsent, activationPaidByCard, afterFormalId, provisionalIdEntered } from './activation.ts';
-import { cardPaidStep } from './card-payment.ts';
+import { cardKeepStep, cardPaidStep } from './card-payment.ts';
 import { chooseFromMenu, pickUp } from './menu.ts';
 import { approvalPaidByCard, requestDecided, requestNumberEntered } from './payment-approval.ts';
 import { afterCode, amountChosen, merchantEntered, purchaseConfirmed, purchasePaidByCard } from './payment-code.ts';
@@ -23,16 +23,20 @@ import type { VoiceStep } from './voice-step.ts';
  * | …/sign-in/id              | formalIdEntered       | ID# → pin (in the member's language)                                  |
  * | …/sign-in/pin             | pinEntered            | PIN# → payAmount (2) · approvalNumber (3) · renewConfirm (4)          |
  * | …/renew/confirm           | renewalConfirmed      | price said; 1 → renewed, menu · 2 → menu                              |
- * | …/pay/amount              | amountChosen          | 1-n → payMerchant · 0 → menu                                          |
- * | …/pay/merchant            | merchantEntered       | number# or # alone → payConfirm                                       |
- * | …/pay/confirm             | purchaseConfirmed     | price said; 1 → code read twice → payAfter · 2 → menu                 |
+ * | …/pay/amount              | amountChosen          | 1-n → payConfirm (any merchant, or the one chosen) · 9 → payMerchant · 0 → menu |
+ * | …/pay/merchant            | merchantEntered       | number# → payAmount, for that merchant only                           |
+ * | …/pay/confirm             | purchaseConfirmed     | price said (kept card: which card); 1 → code read twice → payAfter · 2 → menu |
  * | …/pay/after               | afterCode             | 1 → code again · 2 → payAmount · 0 → menu                             |
  * | …/approve/number          | requestNumberEntered  | number# → request read out → approvalDecision                         |
  * | …/approve/decision        | requestDecided        | 1 → approved, menu · 2 → declined, menu                               |
- * | …/card/paid               | cardPaid              | <Pay>'s action (card): success → recorded, told (formal ID, code…) · else told nothing was charged, menu |
+ * | …/card/keep               | cardKeep              | CARD_PROCESSOR=stripe: 1 keep the card, 2 do not → <Pay> tokenizes → cardPaid |
+ * | …/card/paid               | cardPaid              | <Pay>'s action: a token → charged through the processor; success → recorded, told (formal ID, code…) · else told the card was not charged, menu |
  *
- * With CHARGE_METHOD=card every "1 → charged" above (renew, pay/confirm, approve/decision, and
- * activation/pay) answers with <Pay> instead, whose action is …/card/paid.
+ * When a kind is paid by card (CHARGE_METHOD_<KIND>=card) every "1 → charged" above (renew,
+ * pay/confirm, approve/decision, and activation/pay) goes to the card instead: the kept card at
+ * once (CARD_PROCESSOR=stripe), or cardKeep and <Pay>, or <Pay> charging through the connector.
+ * On premium-rate a price is sold only on a number whose tariff is that price, once per call:
+ * elsewhere the caller hears which number sells it (charge-words.ts).
  */
 export const CALL_FLOW: Record<StepPath, VoiceStep> = {
   [PATHS.pickUp]: pickUp,
@@ -49,6 +53,7 @@ export const CALL_FLOW: Record<StepPath, VoiceStep> = {
   [PATHS.approvalNumber]: requestNumberEntered,
   [PATHS.approvalDecision]: requestDecided,
   [PATHS.activationConsent]: activationConsent,
+  [PATHS.cardKeep]: cardKeepStep,
   [PATHS.cardPaid]: cardPaidStep({ act: activationPaidByCard, ren: renewalPaidByCard, buy: purchasePaidByCard, apr: approvalPaidByCard }),
 };
 

@@ -21,12 +21,22 @@ export interface CallState {
   next?: string;
   /** Set once the formal ID is keyed, before the PIN. */
   pendingMemberId?: string;
+  /**
+   * The number the call reached (Twilio's To on every request; not carried in the URL): on
+   * premium-rate its tariff is what the carrier bills for the call (src/charging/methods.ts).
+   */
+  to: string;
+  /** premium-rate: this call's price has paid for a purchase already (a call pays for one thing). */
+  premiumPaid?: boolean;
+  /** The last four digits of the card the signed-in member keeps for paying by phone (CARD_PROCESSOR=stripe). */
+  keptCard?: string;
   /** Extra flow-specific values (e.g. a chosen amount), short keys only. */
   extra: Record<string, string>;
 }
 
-export const initialCallState = (locale: Locale, nowMs: number): CallState => ({
+export const initialCallState = (locale: Locale, nowMs: number, to = ''): CallState => ({
   locale,
+  to,
   startedAt: Math.floor(nowMs / 1000),
   wrongEntries: 0,
   silences: 0,
@@ -40,9 +50,9 @@ export const initialCallState = (locale: Locale, nowMs: number): CallState => ({
  */
 export const MAX_CALL_AGE_SECONDS = 4 * 3600;
 
-const RESERVED = new Set(['l', 't', 'w', 's', 'r', 'm', 'n', 'p']);
+const RESERVED = new Set(['l', 't', 'w', 's', 'r', 'm', 'n', 'p', 'pp', 'kc']);
 
-export function parseCallState(query: Record<string, unknown>, defaultLocale: Locale): CallState {
+export function parseCallState(query: Record<string, unknown>, defaultLocale: Locale, to = ''): CallState {
   const str = (k: string) => (typeof query[k] === 'string' ? (query[k] as string) : undefined);
   const int = (k: string) => {
     const n = Number(str(k) ?? 0);
@@ -62,6 +72,9 @@ export function parseCallState(query: Record<string, unknown>, defaultLocale: Lo
     memberId: digitsOnly(str('m')),
     next: str('n'),
     pendingMemberId: digitsOnly(str('p')),
+    to,
+    premiumPaid: str('pp') === '1' || undefined,
+    keptCard: /^\d{4}$/.test(str('kc') ?? '') ? str('kc') : undefined,
     extra,
   };
 }
@@ -81,6 +94,8 @@ export function callUrl(baseUrl: string, path: string, state: CallState): string
   if (state.memberId) query += `&m=${encodeURIComponent(state.memberId)}`;
   if (state.next) query += `&n=${encodeURIComponent(state.next)}`;
   if (state.pendingMemberId) query += `&p=${encodeURIComponent(state.pendingMemberId)}`;
+  if (state.premiumPaid) query += '&pp=1';
+  if (state.keptCard) query += `&kc=${state.keptCard}`;
   for (const name in state.extra) query += `&${encodeURIComponent(name)}=${encodeURIComponent(state.extra[name]!)}`;
   return `${baseUrl}${path}?${query}`;
 }

@@ -1,7 +1,8 @@
 import { LOCALES, type Locale } from '../config.ts';
 import { keys } from '../store/keys.ts';
 import { initialCallState } from './call-state.ts';
-import { askFormalId, askProvisionalId, MENU_ACTIONS, menuPrompt, otherLocale, startMemberAction } from './asks.ts';
+import { askFormalId, askProvisionalId, mainMenu, MENU_ACTIONS, menuPrompt, otherLocale, startMemberAction } from './asks.ts';
+import { notPayableInCall } from './charge-words.ts';
 import { callerLine, hangUp, heard, keyed, reply, say, silence, wrongEntry, type VoiceDeps, type VoiceStep } from './voice-step.ts';
 import type { VoiceReply } from './twiml.ts';
 
@@ -54,13 +55,20 @@ export const chooseFromMenu: VoiceStep = async (deps, call) => {
     const again = { ...state, menuRepeats: repeats };
     return reply(again, menuPrompt(deps, again));
   }
-  if (choice === '1') return reply(state, askProvisionalId(deps, { ...state, menuRepeats: 0 }));
+  if (choice === '1') {
+    const unpayable = notPayableInCall(deps, state, 'activate');
+    if (unpayable) return mainMenu(deps, state, ...unpayable);
+    return reply(state, askProvisionalId(deps, { ...state, menuRepeats: 0 }));
+  }
   if (choice === '9') {
     const switched = { ...state, locale: otherLocale(state.locale), menuRepeats: 0 };
     return reply(switched, menuPrompt(deps, switched));
   }
   const action = MENU_ACTIONS[choice];
   if (action) {
+    // Said before the formal ID and PIN, so nobody signs in for something this call cannot sell.
+    const unpayable = notPayableInCall(deps, state, action);
+    if (unpayable) return mainMenu(deps, state, ...unpayable);
     const next = { ...state, menuRepeats: 0, next: action };
     if (state.memberId) return startMemberAction(deps, next, state.memberId);
     return reply(next, askFormalId(deps, next));

@@ -14,6 +14,7 @@ export const PATHS = {
   payAfter: '/twilio/voice/pay/after',
   approvalNumber: '/twilio/voice/approve/number',
   approvalDecision: '/twilio/voice/approve/decision',
+  cardKeep: '/twilio/voice/card/keep',
   cardPaid: '/twilio/voice/card/paid',
 } as const;
 

@@ -1,9 +1,11 @@
-import { allowanceLeft } from '../accounts/ledger.ts';
 import { maskedCard } from '../accounts/kept-card.ts';
+import { methodFor } from '../charging/methods.ts';
 import { decidePaymentRequest, findPaymentRequestByNumber, holdPaymentRequest, paymentRequestNumbers, type PaymentRequest } from '../payments/payment-requests.ts';
 import { keys } from '../store/keys.ts';
 import type { CallState } from './call-state.ts';
-import { askDecision, askRequestNumber, chargeNote, mainMenu, payByCard, spokenAmount } from './asks.ts';
+import { askDecision, askRequestNumber, mainMenu, spokenAmount } from './asks.ts';
+import { startCardPayment } from './card-entry.ts';
+import { chargeAfter, notChargedNote, notSoldHere, pricePointIn } from './charge-words.ts';
 import type { Verb, VoiceReply } from './twiml.ts';
 import {
   callerLine,
@@ -30,7 +32,7 @@ function decisionPrompt(deps: VoiceDeps, state: CallState, request: PaymentReque
     amount: spokenAmount(deps, request.amount, state.locale),
     description: request.description,
   });
-  return askDecision(deps, next, prompt);
+  return askDecision(deps, next, prompt, request.amount);
 }
 
 /** The request number: the line's guess is counted first (request numbers are short) and handed back when right. */
@@ -51,10 +53,13 @@ export const requestNumberEntered: VoiceStep = async (deps, call) => {
   if (found.outcome === 'unknown') return refuse('unknownNumber');
   await refundLineAttempt(deps, line);
   if (found.outcome !== 'found') return refuse(found.outcome === 'expired' ? 'expired' : 'alreadyDecided');
+  // premium-rate: only a number billing exactly this amount can collect it; the request stays pending.
+  const point = pricePointIn(deps, state, 'payment_approval', found.request.amount);
+  if (!point.collectable) return mainMenu(deps, state, ...notSoldHere(deps, state, point, found.request.amount));
   return reply(state, decisionPrompt(deps, state, found.request, entered));
 };
 
-/** The request was read out: 1 approves (with CHARGE_METHOD=card, after the card), 2 declines. */
+/** The request was read out: 1 approves (by card, once the card is charged), 2 declines. */
 export const requestDecided: VoiceStep = async (deps, call) => {
   const requestId = call.state.extra.pr;
   const number = call.state.extra.pq;
@@ -74,33 +79,31 @@ export const requestDecided: VoiceStep = async (deps, call) => {
     const again = await askAgain({ ...state, wrongEntries: state.wrongEntries + 1 });
     return wrongEntry(deps, { ...call, state }, deps.flows.say('main-menu', 'invalidChoice', state.locale), () => again);
   }
-  if (choice === '1' && deps.config.chargeMethod === 'card') return holdAndPay(deps, call, state, number);
+  if (choice === '1' && methodFor(deps.config, 'payment_approval') === 'card') return holdAndPay(deps, call, state, number);
   return decide(deps, call, state, choice === '1');
 };
 
 /**
- * CHARGE_METHOD=card: the request is taken by this call first (no one else can pay it, and it
- * cannot expire under a card being charged), then the monthly cap is checked, then the card.
+ * By card: the request is taken by this call first (no one else can pay it, and it cannot expire
+ * under a card being charged), then its amount is held against the monthly cap, then the card.
  */
 async function holdAndPay(deps: VoiceDeps, call: CallInput, state: CallState, number: string): Promise<VoiceReply> {
   const requestId = state.extra.pr!;
   const found = await findPaymentRequestByNumber(deps, number);
   const held = found.outcome === 'found' ? await holdPaymentRequest(deps, { requestId, memberId: state.memberId!, callSid: call.callSid }, true) : found.outcome;
   if (held === 'approved') return decide(deps, call, state, true);
-  if (held === 'expired') return mainMenu(deps, state, deps.flows.say('payment-approval', 'expired', state.locale));
+  if (held === 'expired') return mainMenu(deps, state, deps.flows.say('payment-approval', 'expired', state.locale), ...notChargedNote(deps, state, 'card'));
   if (held !== 'held' || found.outcome !== 'found') return mainMenu(deps, state, deps.flows.say('payment-approval', 'alreadyDecided', state.locale));
-  const { amount } = found.request;
-  const left = await allowanceLeft(deps.redis, deps.config, state.memberId!, deps.now());
-  if (amount > left) {
-    await holdPaymentRequest(deps, { requestId, memberId: state.memberId!, callSid: call.callSid }, false);
-    return capRefusal(deps, state, left);
-  }
-  return payByCard(deps, state, 'apr', amount);
+  const paying = await startCardPayment(deps, call, state, 'apr', found.request.amount, approvalPaidByCard);
+  if (!('capRefused' in paying)) return paying;
+  await holdPaymentRequest(deps, { requestId, memberId: state.memberId!, callSid: call.callSid }, false);
+  return capRefusal(deps, state, paying.capRefused);
 }
 
 const capRefusal = (deps: VoiceDeps, state: CallState, remaining: number) => {
   const amount = (n: number) => spokenAmount(deps, n, state.locale);
-  return mainMenu(deps, state, deps.flows.say('payment-approval', 'capExceeded', state.locale, { cap: amount(deps.config.monthlySpendingCap), remaining: amount(remaining) }));
+  const refusal = deps.flows.say('payment-approval', 'capExceeded', state.locale, { cap: amount(deps.config.monthlySpendingCap), remaining: amount(remaining) });
+  return mainMenu(deps, state, refusal, ...notChargedNote(deps, state, methodFor(deps.config, 'payment_approval')));
 };
 
 /**
@@ -111,26 +114,27 @@ export async function decide(deps: VoiceDeps, call: CallInput, state: CallState,
   const requestId = state.extra.pr!;
   const line = callerLine(call.from) ?? '';
   const card = payment && { confirmationCode: payment.confirmationCode ?? '', maskedCard: maskedCard(payment.last4 ?? '') };
-  const result = await decidePaymentRequest(deps, { requestId, approve, memberId: state.memberId!, callSid: call.callSid, from: line, payment: card });
+  const result = await decidePaymentRequest(deps, { requestId, approve, memberId: state.memberId!, callSid: call.callSid, from: line, to: state.to, payment: card });
+  const method = methodFor(deps.config, 'payment_approval');
   const amount = (n: number) => spokenAmount(deps, n, state.locale);
   switch (result.outcome) {
     case 'approved': {
       const merchant = (await findMerchantName(deps, requestId)) ?? '';
       const told = mainMenu(
         deps,
-        state,
+        { ...state, premiumPaid: state.premiumPaid || method === 'premium-rate' },
         deps.flows.say('payment-approval', 'approved', state.locale, { amount: amount(result.amount), merchant }),
         // How it is billed was said before the caller agreed; a card also hears which card paid.
-        ...(card ? [chargeNote(deps, state.locale, 'after', card.maskedCard)] : []),
+        ...(card ? [chargeAfter(deps, state, 'payment_approval', result.amount, card.maskedCard)] : []),
       );
       return { ...told, approved: true };
     }
     case 'declined':
-      return mainMenu(deps, state, deps.flows.say('payment-approval', 'declined', state.locale));
+      return mainMenu(deps, state, deps.flows.say('payment-approval', 'declined', state.locale), ...notChargedNote(deps, state, method));
     case 'cap_exceeded':
       return capRefusal(deps, state, result.remaining);
     case 'expired':
-      return mainMenu(deps, state, deps.flows.say('payment-approval', 'expired', state.locale));
+      return mainMenu(deps, state, deps.flows.say('payment-approval', 'expired', state.locale), ...notChargedNote(deps, state, method));
     default:
       return mainMenu(deps, state, deps.flows.say('payment-approval', 'alreadyDecided', state.locale));
   }
@@ -141,7 +145,7 @@ async function findMerchantName(deps: VoiceDeps, requestId: string): Promise<str
   return merchantId ? deps.redis.hget(keys.merchant(merchantId), 'name') : null;
 }
 
-/** CHARGE_METHOD=card: the payment request this call's card paid; undefined when it could not be approved. */
+/** By card: the payment request this call's card paid; undefined when it could not be approved. */
 export const approvalPaidByCard: CardPaidFinisher = async (deps, call, payment) => {
   const decided = await decide(deps, call, call.state, true, payment);
   return decided.approved ? decided : undefined;

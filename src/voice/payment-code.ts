@@ -3,16 +3,19 @@ import { merchantIds } from '../identifiers/ids.ts';
 import { buyCode, recallPurchase, type PurchasedCode } from '../payments/purchase.ts';
 import { formatDate } from '../shared/format.ts';
 import type { CallState } from './call-state.ts';
-import { askAfterCode, askAmount, askMerchant, askPurchaseConfirmation, chargeNote, mainMenu, merchantDigits, newNonce, payByCard, spokenAmount } from './asks.ts';
+import { askAfterCode, askAmount, askMerchant, askPurchaseConfirmation, mainMenu, merchantDigits, newNonce, spokenAmount, startMemberAction } from './asks.ts';
+import { startCardPayment } from './card-entry.ts';
+import { chargeAfter, notChargedNote, notSoldHere, pricePointIn } from './charge-words.ts';
+import { methodFor } from '../charging/methods.ts';
 import type { Speech, Verb, VoiceReply } from './twiml.ts';
 import { apologyReply, callerLine, heard, keyed, reply, say, silence, wrongEntry, type CallInput, type PayResult, type VoiceDeps, type VoiceStep, type CardPaidFinisher } from './voice-step.ts';
-import { allowanceLeft } from '../accounts/ledger.ts';
 import { maskedCard } from '../accounts/kept-card.ts';
 
-// Flow values in the signed URL state: a = amount, mr = merchant, pn = purchase nonce.
+// Flow values in the signed URL state: a = amount, mr = merchant (9 at the amounts), pn = purchase nonce.
 
 const codeDigits = (code: string) => ({ digits: code, groupSize: 4 });
 
+/** The amount (a code any merchant takes, or the one merchant chosen with 9), or 9 to choose a merchant first. */
 export const amountChosen: VoiceStep = async (deps, call) => {
   if (!call.state.memberId) return mainMenu(deps, call.state);
   const choice = keyed(call);
@@ -20,31 +23,28 @@ export const amountChosen: VoiceStep = async (deps, call) => {
   if (choice === '') return silence(deps, call, retry);
   const state = heard(call.state);
   if (choice === '0') return mainMenu(deps, state);
+  const merchant = state.extra.mr;
+  if (choice === '9' && !merchant) return reply(state, askMerchant(deps, state));
   const amount = deps.config.codeDenominations[Number(choice) - 1];
-  if (!/^[1-9]$/.test(choice) || amount === undefined) return wrongEntry(deps, { ...call, state }, deps.flows.say('main-menu', 'invalidChoice', state.locale), retry);
-  const next = { ...state, extra: { a: String(amount) } };
-  return reply(next, askMerchant(deps, next));
+  if (!/^[1-8]$/.test(choice) || amount === undefined) return wrongEntry(deps, { ...call, state }, deps.flows.say('main-menu', 'invalidChoice', state.locale), retry);
+  // premium-rate: this number may not bill this amount (another does), or this call has paid already.
+  const point = pricePointIn(deps, state, 'code_purchase', amount);
+  if (!point.collectable) return point.why === 'elsewhere' ? reply(state, [...notSoldHere(deps, state, point, amount).map(say), ...askAmount(deps, state)]) : mainMenu(deps, state, ...notSoldHere(deps, state, point, amount));
+  const next = { ...state, extra: { a: String(amount), ...(merchant ? { mr: merchant } : {}), pn: newNonce() } };
+  return reply(next, askPurchaseConfirmation(deps, next));
 };
 
-/**
- * A merchant number then #, or # alone for any merchant. The gather has actionOnEmptyResult, so
- * # alone reaches us as an empty Digits; so does silence, which Twilio's documented request does
- * not tell apart from it. Both mean "any merchant": nothing is bought until the caller presses 1
- * after hearing the price.
- */
+/** After 9: a merchant number and #; then the amounts again, for a code only that merchant takes. */
 export const merchantEntered: VoiceStep = async (deps, call) => {
-  if (!call.state.memberId || !call.state.extra.a) return mainMenu(deps, call.state);
-  const state = call.state;
+  if (!call.state.memberId) return mainMenu(deps, call.state);
   const retry = (s: CallState) => askMerchant(deps, s);
   const entered = keyed(call).replace(/#$/, '');
-  const confirm = (merchant?: string) => {
-    const next = { ...state, extra: { a: state.extra.a!, ...(merchant ? { mr: merchant } : {}), pn: newNonce() } };
-    return reply(next, askPurchaseConfirmation(deps, next));
-  };
-  if (entered === '') return confirm();
-  if (merchantIds.check(entered) !== 'ok') return wrongEntry(deps, call, deps.flows.say('payment-code', 'mistypedMerchant', state.locale), retry);
-  if (!(await getMerchant(deps.redis, entered))) return wrongEntry(deps, call, deps.flows.say('payment-code', 'unknownMerchant', state.locale), retry);
-  return confirm(entered);
+  if (entered === '') return silence(deps, call, retry);
+  const state = heard(call.state);
+  if (merchantIds.check(entered) !== 'ok') return wrongEntry(deps, { ...call, state }, deps.flows.say('payment-code', 'mistypedMerchant', state.locale), retry);
+  if (!(await getMerchant(deps.redis, entered))) return wrongEntry(deps, { ...call, state }, deps.flows.say('payment-code', 'unknownMerchant', state.locale), retry);
+  const chosen = { ...state, extra: { mr: entered } };
+  return reply(chosen, askAmount(deps, chosen));
 };
 
 function codeSpeech(deps: VoiceDeps, state: CallState, purchase: PurchasedCode, key: 'issued' | 'codeAgain'): Verb[] {
@@ -65,8 +65,8 @@ const plainText = (speech: Speech) =>
 const E164 = /^\+\d{6,15}$/;
 
 /**
- * The price was said: 1 buys, 2 cancels. With CHARGE_METHOD=card, 1 checks the monthly cap and
- * asks for the card (unless this purchase is already paid: a retry replays the code).
+ * The price was said: 1 buys, 2 cancels. By card, 1 holds the amount against the monthly cap and
+ * pays (unless this purchase is already paid: a retry replays the code).
  */
 export const purchaseConfirmed: VoiceStep = async (deps, call) => {
   const memberId = call.state.memberId;
@@ -77,14 +77,15 @@ export const purchaseConfirmed: VoiceStep = async (deps, call) => {
   if (choice === '') return silence(deps, call, retry);
   const state = heard(call.state);
   const { locale } = state;
-  if (choice === '2') return mainMenu(deps, state, deps.flows.say('payment-code', 'cancelled', locale));
+  const method = methodFor(deps.config, 'code_purchase');
+  if (choice === '2') return mainMenu(deps, state, deps.flows.say('payment-code', 'cancelled', locale), ...notChargedNote(deps, state, method));
   if (choice !== '1') return wrongEntry(deps, { ...call, state }, deps.flows.say('main-menu', 'invalidChoice', locale), retry);
-
-  if (deps.config.chargeMethod === 'card' && !(await recallPurchase(deps, memberId, call.callSid, pn))) {
-    // The cap is checked before the card is charged: once <Pay> has charged it, the ledger must record it.
-    const left = await allowanceLeft(deps.redis, deps.config, memberId, deps.now());
-    if (Number(a) > left) return capRefusal(deps, state, left);
-    return payByCard(deps, state, 'buy', Number(a));
+  if (await recallPurchase(deps, memberId, call.callSid, pn)) return buy(deps, call, state);
+  const point = pricePointIn(deps, state, 'code_purchase', Number(a));
+  if (!point.collectable) return mainMenu(deps, state, ...notSoldHere(deps, state, point, Number(a)));
+  if (method === 'card') {
+    const paying = await startCardPayment(deps, call, state, 'buy', Number(a), purchasePaidByCard);
+    return 'capRefused' in paying ? capRefusal(deps, state, paying.capRefused) : paying;
   }
   return buy(deps, call, state);
 };
@@ -95,9 +96,10 @@ function capRefusal(deps: VoiceDeps, state: CallState, remaining: number): Voice
     cap: spokenAmount(deps, deps.config.monthlySpendingCap, locale),
     remaining: spokenAmount(deps, remaining, locale),
   });
+  const said = [refusal, ...notChargedNote(deps, state, methodFor(deps.config, 'code_purchase'))];
   const canBuyLess = deps.config.codeDenominations.some((d) => d <= remaining);
-  if (!canBuyLess) return mainMenu(deps, state, refusal);
-  return reply(state, [say(refusal), ...askAmount(deps, state)]);
+  if (!canBuyLess) return mainMenu(deps, state, ...said);
+  return reply(state, [...said.map(say), ...askAmount(deps, state)]);
 }
 
 /**
@@ -110,11 +112,11 @@ export async function buy(deps: VoiceDeps, call: CallInput, state: CallState, pa
   const memberId = state.memberId!;
   const line = callerLine(call.from);
   const card = payment && { confirmationCode: payment.confirmationCode ?? '', maskedCard: maskedCard(payment.last4 ?? '') };
-  const result = await buyCode(deps, { memberId, callSid: call.callSid, from: line ?? '', nonce: pn!, amount: Number(a), merchantId: mr, payment: card });
+  const result = await buyCode(deps, { memberId, callSid: call.callSid, from: line ?? '', to: state.to, nonce: pn!, amount: Number(a), merchantId: mr, payment: card });
   if (result.outcome === 'cap_exceeded') return capRefusal(deps, state, result.remaining);
   const verbs = codeSpeech(deps, state, result, 'issued');
   // How it is billed was said before the caller agreed; a card also hears which card paid.
-  if (card) verbs.splice(1, 0, say(chargeNote(deps, locale, 'after', card.maskedCard)));
+  if (card) verbs.splice(1, 0, say(chargeAfter(deps, state, 'code_purchase', result.amount, card.maskedCard)));
   if (deps.sms && line && E164.test(line)) {
     if (result.outcome === 'bought') {
       const text = deps.flows.say('payment-code', 'smsText', locale, {
@@ -127,7 +129,7 @@ export async function buy(deps: VoiceDeps, call: CallInput, state: CallState, pa
     }
     verbs.push(say(deps.flows.say('payment-code', 'sentBySms', locale)));
   }
-  const after = { ...state, extra: { pn: pn! } };
+  const after = { ...state, premiumPaid: state.premiumPaid || methodFor(deps.config, 'code_purchase') === 'premium-rate', extra: { pn: pn! } };
   return reply(after, [...verbs, ...askAfterCode(deps, after)]);
 }
 
@@ -139,7 +141,7 @@ export const afterCode: VoiceStep = async (deps, call) => {
   if (choice === '') return silence(deps, call, (s) => askAfterCode(deps, s));
   const state = heard(call.state);
   if (choice === '0') return mainMenu(deps, state);
-  if (choice === '2') return reply(state, askAmount(deps, state));
+  if (choice === '2') return startMemberAction(deps, { ...state, next: 'buy' }, memberId);
   if (choice === '1' && state.extra.pn) {
     const purchase = await recallPurchase(deps, memberId, call.callSid, state.extra.pn);
     if (!purchase) return apologyReply(deps, state);
@@ -148,5 +150,5 @@ export const afterCode: VoiceStep = async (deps, call) => {
   return wrongEntry(deps, { ...call, state }, deps.flows.say('main-menu', 'invalidChoice', state.locale), (s) => askAfterCode(deps, s));
 };
 
-/** CHARGE_METHOD=card: the payment code this call's card paid for. */
+/** By card: the payment code this call's card paid for. */
 export const purchasePaidByCard: CardPaidFinisher = (deps, call, payment) => buy(deps, call, call.state, payment);

@@ -56,6 +56,7 @@ export const PROMPT_CATALOGUE = {
   },
   'payment-code': {
     amountOption: ['amount', 'key'],
+    amountOneMerchant: [],
     amountMenuEnd: [],
     askMerchant: [],
     mistypedMerchant: [],
@@ -63,6 +64,8 @@ export const PROMPT_CATALOGUE = {
     confirmAnyMerchant: ['amount'],
     confirmOneMerchant: ['amount', 'merchant'],
     confirmChoices: [],
+    confirmAnyMerchantKeptCard: ['amount', 'lastFour'],
+    confirmOneMerchantKeptCard: ['amount', 'merchant', 'lastFour'],
     cancelled: [],
     capExceeded: ['cap', 'remaining'],
     issued: ['amount', 'code', 'date'],
@@ -71,14 +74,25 @@ export const PROMPT_CATALOGUE = {
     afterCode: [],
     sentBySms: [],
     smsText: ['amount', 'code', 'date'],
+    codeNumbersIntro: [],
+    codeNumberOption: ['amount', 'number'],
+    codeNumbersEnd: [],
   },
   charging: {
     beforePremiumRate: [],
-    afterPremiumRate: [],
+    afterPremiumRate: ['amount'],
     beforeCard: [],
+    beforeKeptCard: ['lastFour'],
     afterCard: ['lastFour'],
     beforeNone: [],
     afterNone: [],
+    notCharged: [],
+    cardNotCharged: [],
+    callStillBilled: ['amount'],
+    callStillBilledPerMinute: ['amount'],
+    soldElsewhere: ['amount', 'number'],
+    soldNowhere: ['amount'],
+    callPaid: [],
   },
   card: {
     askCardNumber: [],
@@ -87,6 +101,13 @@ export const PROMPT_CATALOGUE = {
     retryCardNumber: [],
     retryExpirationDate: [],
     retrySecurityCode: [],
+    askPostalCode: [],
+    retryPostalCode: [],
+    processing: [],
+    keepCard: [],
+    keptCardDeclined: ['lastFour'],
+    authenticationNeeded: [],
+    outcomeUnknown: [],
     consentActivation: ['amount'],
     declined: [],
     cancelled: [],
@@ -115,7 +136,7 @@ type PlaceholderOf<F extends FlowName, K extends PromptKey<F>> = ((typeof PROMPT
   ? P
   : never) &
   string;
-export type PromptValue = string | { digits: string; groupSize?: number };
+export type PromptValue = string | { digits: string; groupSize?: number | number[] };
 export type PromptVars<F extends FlowName, K extends PromptKey<F>> = Record<PlaceholderOf<F, K>, PromptValue>;
 
 const localizedText = z.strictObject({ 'ja-JP': z.string().min(1), 'en-US': z.string().min(1) });

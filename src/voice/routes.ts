@@ -25,12 +25,13 @@ function callInput(req: Request, deps: VoiceDeps): CallInput | undefined {
   const body = (req.body ?? {}) as Record<string, unknown>;
   const callSid = usableCallSid(body);
   if (!callSid) return undefined;
+  const to = field(body, 'To') ?? '';
   return {
     callSid,
     from: field(body, 'From') ?? '',
-    to: field(body, 'To') ?? '',
+    to,
     digits: field(body, 'Digits', 128),
-    state: parseCallState(req.query as Record<string, unknown>, deps.config.defaultLocale),
+    state: parseCallState(req.query as Record<string, unknown>, deps.config.defaultLocale, to),
     payment: payResult(body),
   };
 }

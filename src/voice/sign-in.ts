@@ -1,4 +1,5 @@
 import { getAccount, getAccountByFormalId } from '../accounts/accounts.ts';
+import { keptCard } from '../accounts/kept-card.ts';
 import { PIN_FAILURE_LIMIT } from '../accounts/login.ts';
 import { pinMatches } from '../accounts/passwords.ts';
 import { formalIds } from '../identifiers/ids.ts';
@@ -71,9 +72,12 @@ export const pinEntered: VoiceStep = async (deps, call) => {
     if (Number(attempts) >= PIN_FAILURE_LIMIT) return pinLockedReply(deps, state);
     return wrongEntry(deps, { ...call, state }, deps.flows.say('sign-in', 'wrongPin', state.locale), retry);
   }
-  await Promise.all([
+  const [, , kept] = await Promise.all([
     deps.redis.hset(keys.account(memberId), 'pinFailures', 0),
     rightEntryOnLine(deps, line, account.locale),
+    // A card kept at the processor pays after one key; its last four digits are said with the price.
+    deps.config.charging.cardProcessor === 'stripe' ? keptCard(deps.redis, memberId) : undefined,
   ]);
-  return startMemberAction(deps, { ...state, pendingMemberId: undefined, wrongEntries: 0 }, memberId);
+  const keptLast4 = kept?.token ? kept.last4 : undefined;
+  return startMemberAction(deps, { ...state, pendingMemberId: undefined, wrongEntries: 0, keptCard: keptLast4 }, memberId);
 };

@@ -4,7 +4,7 @@ import type { Locale } from '../config.ts';
  * Something to say: plain text, or digits read one by one in groups (an ID, a code). Amounts and
  * dates are text, already written as words for the voice ("300円", "300 yen").
  */
-export type SpeechPart = { text: string } | { digits: string; groupSize?: number };
+export type SpeechPart = { text: string } | { digits: string; groupSize?: number | number[] };
 
 /** One thing said, in one language: it becomes one <Say> with that language's voice. */
 export interface Speech {
@@ -34,24 +34,34 @@ export type Verb =
   | { verb: 'hangup' }
   | PayVerb;
 
-/** The card fields dialpass asks for in <Pay> (no postal code: Japanese cards are not checked against one). */
-export type PayField = 'payment-card-number' | 'expiration-date' | 'security-code';
+/**
+ * Every step of a card <Pay> that Twilio documents a <Prompt for> for ([Prompt], `for`): the three
+ * fields dialpass asks, the postal code (not asked: postalCode="false", Japanese cards are not
+ * checked against one, but said in the caller's language should a connector ask for it) and the
+ * processing message. Bank-account steps belong to ach-debit, which dialpass does not use.
+ */
+export const PAY_PROMPT_STEPS = ['payment-card-number', 'expiration-date', 'security-code', 'postal-code', 'payment-processing'] as const;
+export type PayPromptStep = (typeof PAY_PROMPT_STEPS)[number];
 
 /**
- * Twilio <Pay>: the caller keys a card into Twilio's PCI environment and the Pay Connector charges
- * `chargeAmount`; only the result comes back to `action` (docs/TWILIO-BEHAVIOUR.md, <Pay>).
+ * Twilio <Pay>: the caller keys a card into Twilio's PCI environment; the Pay Connector charges
+ * `chargeAmount`, or, without one, only tokenizes the card (`tokenType`: with a Stripe connector,
+ * `payment-method` gives a Stripe PaymentMethod ID). Only the result comes back to `action`
+ * (docs/TWILIO-BEHAVIOUR.md, <Pay>).
  */
 export interface PayVerb {
   verb: 'pay';
   action: string;
   statusCallback: string;
-  chargeAmount: number;
+  /** Undefined: tokenize only. */
+  chargeAmount?: number;
+  tokenType?: 'payment-method';
   /** ISO 4217, lower case as Twilio writes it (jpy). */
   currency: string;
   paymentConnector: string;
   description: string;
-  /** Per field: what is said first, and what is said after a time-out or an invalid entry. */
-  prompts: Record<PayField, { ask: Speech; retry: Speech }>;
+  /** Per step: what is said first, and (for a field) what is said after a time-out or an invalid entry. */
+  prompts: Record<PayPromptStep, { ask: Speech; retry?: Speech }>;
   timeout: number;
   maxAttempts: number;
 }
@@ -73,9 +83,11 @@ export const DIGIT_GROUP_BREAK_MS = 500;
 const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 export const escapeXml = (value: string) => value.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!);
 
-function renderDigits(digits: string, groupSize: number): string {
+/** Digits in groups: every `groupSize` digits, or groups of the given lengths (a phone number as written: 0990-50-0300). */
+function renderDigits(digits: string, groupSize: number | number[]): string {
   const groups: string[] = [];
-  for (let i = 0; i < digits.length; i += groupSize) groups.push(digits.slice(i, i + groupSize));
+  if (typeof groupSize === 'number') for (let i = 0; i < digits.length; i += groupSize) groups.push(digits.slice(i, i + groupSize));
+  else for (let i = 0, g = 0; i < digits.length; i += groupSize[g++] ?? digits.length) groups.push(digits.slice(i, i + (groupSize[g] ?? digits.length)));
   // say-as digits reads "1234" as one-two-three-four in every Polly voice; the breaks give time
   // to write each group down. Both are SSML that Polly's standard voices support.
   const spoken = groups.map((g) => `<say-as interpret-as="digits">${escapeXml(g)}</say-as>`).join(`<break time="${DIGIT_GROUP_BREAK_MS}ms"/>`);
@@ -95,22 +107,27 @@ function renderSay(speech: Speech, voices: Record<Locale, VoiceSettings>): strin
   return `<Say voice="${escapeXml(voice.voice)}" language="${escapeXml(voice.language)}">${renderSpeech(speech)}</Say>`;
 }
 
-const PAY_RETRY_ERRORS: Record<PayField, string> = {
+/** The errorType values ([Prompt]) after which each field is asked again. */
+export const PAY_RETRY_ERRORS: Partial<Record<PayPromptStep, string>> = {
   'payment-card-number': 'timeout invalid-card-number invalid-card-type',
   'expiration-date': 'timeout invalid-date',
   'security-code': 'timeout invalid-security-code',
+  'postal-code': 'timeout',
 };
 
 function renderPay(verb: PayVerb, voices: Record<Locale, VoiceSettings>): string {
+  const amount = verb.chargeAmount === undefined ? '' : ` chargeAmount="${verb.chargeAmount}"`;
+  const tokenType = verb.tokenType ? ` tokenType="${verb.tokenType}"` : '';
   const attributes =
-    `input="dtmf" paymentMethod="credit-card" chargeAmount="${verb.chargeAmount}" currency="${escapeXml(verb.currency)}"` +
+    `input="dtmf" paymentMethod="credit-card"${amount}${tokenType} currency="${escapeXml(verb.currency)}"` +
     ` paymentConnector="${escapeXml(verb.paymentConnector)}" action="${escapeXml(verb.action)}" statusCallback="${escapeXml(verb.statusCallback)}"` +
     ` timeout="${verb.timeout}" maxAttempts="${verb.maxAttempts}" securityCode="true" postalCode="false"` +
     ` validCardTypes="visa mastercard amex jcb diners-club" description="${escapeXml(verb.description)}"`;
   let prompts = '';
-  for (const [field, { ask, retry }] of Object.entries(verb.prompts) as [PayField, { ask: Speech; retry: Speech }][]) {
-    prompts += `<Prompt for="${field}">${renderSay(ask, voices)}</Prompt>`;
-    prompts += `<Prompt for="${field}" errorType="${PAY_RETRY_ERRORS[field]}">${renderSay(retry, voices)}</Prompt>`;
+  for (const step of PAY_PROMPT_STEPS) {
+    const { ask, retry } = verb.prompts[step];
+    prompts += `<Prompt for="${step}">${renderSay(ask, voices)}</Prompt>`;
+    if (retry && PAY_RETRY_ERRORS[step]) prompts += `<Prompt for="${step}" errorType="${PAY_RETRY_ERRORS[step]}">${renderSay(retry, voices)}</Prompt>`;
   }
   return `<Pay ${attributes}>${prompts}</Pay>`;
 }

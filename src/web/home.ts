@@ -1,15 +1,17 @@
 import express, { type Router } from 'express';
-import type { ChargeMethod, Config } from '../config.ts';
+import type { Config } from '../config.ts';
 import { html, page } from './layout.ts';
 import { pickLang } from './lang.ts';
 import { MESSAGES, type WebLang } from './messages.ts';
 
-export function homePage(lang: WebLang, signedIn: boolean, chargeMethod: ChargeMethod): string {
+export function homePage(lang: WebLang, signedIn: boolean, methods: Config['charging']['methods']): string {
   const t = MESSAGES[lang];
+  const fee = methods.activation;
+  const others = [methods.codes !== fee ? t.codesBy[methods.codes] : '', methods.approvals !== fee ? t.approvalsBy[methods.approvals] : ''].filter(Boolean).join(' ');
   const body = html`
 <h1>dialpass</h1>
 <p class="lead">${t.tagline}</p>
-<p>${t.homeIntro[chargeMethod]}</p>
+<p>${t.homeIntro[fee]}${others ? ` ${others}` : ''}</p>
 <section class="card">
   <h2>${t.howItWorks}</h2>
   <ol class="steps"><li>${t.step1}</li><li>${t.step2}</li><li>${t.step3}</li><li>${t.step4}</li></ol>
@@ -31,7 +33,7 @@ export function errorPage(lang: WebLang, message: string): string {
 export function homeRouter(config: Config): Router {
   const router = express.Router();
   router.get('/', (req, res) => {
-    res.send(homePage(pickLang(req, res, config.defaultLocale), Boolean(res.locals.memberId), config.chargeMethod));
+    res.send(homePage(pickLang(req, res, config.defaultLocale), Boolean(res.locals.memberId), config.charging.methods));
   });
   return router;
 }

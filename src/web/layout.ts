@@ -36,14 +36,20 @@ export interface PageOptions {
   wide?: boolean;
 }
 
+/** Header links, the one for the page shown marked aria-current="page" (a section's pages count as its own: /admin/merchants/123 is under Merchants). */
+export function navLinks(items: [href: string, label: string][], currentPath: string): Html {
+  const current = [...items].map(([href]) => href).filter((href) => currentPath === href || (href !== '/' && href.split('/').length > 2 && currentPath.startsWith(`${href}/`))).sort((a, b) => b.length - a.length)[0];
+  return html`${items.map(([href, label]) => html`<a href="${href}"${href === current ? new Html(' aria-current="page"') : ''}>${label}</a>`)}`;
+}
+
 export function page({ lang, title, body, path, signedIn, nav: ownNav, wide }: PageOptions): string {
   const t: Messages = MESSAGES[lang];
   const other: WebLang = lang === 'ja' ? 'en' : 'ja';
   const nav = ownNav
     ? ownNav
     : signedIn
-    ? html`<a href="/service">${MESSAGES[lang].serviceTitle}</a><form method="post" action="/logout"><button type="submit">${t.logout}</button></form>`
-    : html`<a href="/register">${t.register}</a><a href="/login">${t.login}</a>`;
+    ? html`${navLinks([['/service', MESSAGES[lang].serviceTitle]], path)}<form method="post" action="/logout"><button type="submit">${t.logout}</button></form>`
+    : navLinks([['/register', t.register], ['/login', t.login]], path);
   return `<!doctype html>${html`<html lang="${lang}">
 <head>
 <meta charset="utf-8">
@@ -53,8 +59,9 @@ export function page({ lang, title, body, path, signedIn, nav: ownNav, wide }: P
 <link rel="icon" href="data:,">
 </head>
 <body${wide ? new Html(' class="wide"') : ''}>
-<header class="site"><div class="bar"><a class="brand" href="/">dial<span>pass</span></a><nav>${nav}<a href="${path}?lang=${other}" hreflang="${other}">${t.otherLanguage}</a></nav></div></header>
-<main>${body}</main>
+<a class="skip-link" href="#main">${t.skipToContent}</a>
+<header class="site"><div class="bar"><a class="brand" href="/">dial<span>pass</span></a><nav aria-label="${t.siteNav}">${nav}<a href="${path}?lang=${other}" hreflang="${other}" lang="${other}" data-testid="other-language">${t.otherLanguage}</a></nav></div></header>
+<main id="main" tabindex="-1">${body}</main>
 <footer class="site">dialpass · ${t.tagline}</footer>
 </body>
 </html>`.value}`;

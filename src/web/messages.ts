@@ -10,11 +10,11 @@ export type WebLang = (typeof WEB_LANGS)[number];
 const WEB_TEXT = {
   otherLanguage: { ja: 'English', en: '日本語' },
   tagline: { ja: '電話一本で、会員登録とお支払い。', en: 'Sign up and pay with one phone call.' },
-  // How the fee is really collected depends on CHARGE_METHOD (docs/CHARGING.md): say only what is true.
+  // How each fee is really collected depends on its CHARGE_METHOD_<KIND> (docs/CHARGING.md): say only what is true.
   homeIntro: {
     'premium-rate': {
-      ja: 'dialpass は、電話をかけるだけで有料サービスの利用登録や少額のお支払いができるサービスです。料金は電話会社から通話した回線にご請求されるので、カードも口座も必要ありません。',
-      en: 'dialpass lets you join a paid service and make small payments just by making a phone call. The fee is billed by your phone carrier to the line you call from: no card, no bank account.',
+      ja: 'dialpass は、電話をかけるだけで有料サービスの利用登録や少額のお支払いができるサービスです。登録の料金は通話料金として、電話会社から通話した回線にご請求されるので、カードも口座も必要ありません。',
+      en: 'dialpass lets you join a paid service and make small payments just by making a phone call. The activation fee is the price of the call, billed by your phone carrier to the line you call from: no card, no bank account.',
     },
     card: {
       ja: 'dialpass は、電話をかけるだけで有料サービスの利用登録や少額のお支払いができるサービスです。料金は通話の中でカードでお支払いいただきます。カード番号は Twilio の決済環境で処理され、dialpass には届きません。',
@@ -24,6 +24,17 @@ const WEB_TEXT = {
       ja: 'dialpass は、電話をかけるだけで有料サービスの利用登録や少額のお支払いができるサービスです。これはデモ版です。料金は一切かかりません。',
       en: 'dialpass lets you join a paid service and make small payments just by making a phone call. This is a demo: nothing is charged.',
     },
+  },
+  // Said only when payment codes or merchants' requests are collected otherwise than the activation fee.
+  codesBy: {
+    'premium-rate': { ja: '決済コードは、金額ごとの番号への通話料金としてご請求されます。', en: 'Payment codes are billed the same way, as the price of a call to the number for each amount.' },
+    card: { ja: '決済コードは、通話の中でカードでお支払いいただきます。', en: 'Payment codes are paid by card during the call.' },
+    none: { ja: '決済コードの購入はデモです。料金はかかりません。', en: 'Buying payment codes is a demo: nothing is charged for them.' },
+  },
+  approvalsBy: {
+    'premium-rate': { ja: '加盟店の支払いリクエストは、その金額の番号への通話料金としてご請求されます。', en: 'Merchants\' payment requests are billed as the price of a call to the number for that amount.' },
+    card: { ja: '加盟店の支払いリクエストは、通話の中でカードでお支払いいただきます。', en: 'Merchants\' payment requests are paid by card during the call.' },
+    none: { ja: '加盟店の支払いリクエストの承認はデモです。料金はかかりません。', en: 'Approving merchants\' payment requests is a demo: nothing is charged for them.' },
   },
   howItWorks: { ja: 'ご利用の流れ', en: 'How it works' },
   step1: { ja: 'このサイトで登録すると、仮IDとパスワードが表示されます。', en: 'Register on this site: you get a provisional ID and a password.' },
@@ -144,6 +155,16 @@ const WEB_TEXT = {
       en: 'We are busy right now. Please try again in a moment.',
     },
   },
+  errorSummaryTitle: { ja: '入力内容に問題があります', en: 'There is a problem' },
+  errorPrefix: { ja: 'エラー：', en: 'Error:' },
+  skipToContent: { ja: '本文へ移動', en: 'Skip to main content' },
+  siteNav: { ja: 'サイト内の移動', en: 'Site' },
+  confirmTitle: { ja: '確認', en: 'Please confirm' },
+  confirmCancel: { ja: 'やめる', en: 'Cancel' },
+  fieldRequired: { ja: (label: string) => `${label}を入力してください。`, en: (label: string) => `Enter your ${label.replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase())}.` },
+  emailInvalid: { ja: 'メールアドレスを正しい形式で入力してください（例：name@example.com）。', en: 'Enter an e-mail address in the right form, like name@example.com.' },
+  nameTooLong: { ja: 'お名前は100文字以内で入力してください。', en: 'Your name must be 100 characters or fewer.' },
+  formalIdInvalid: { ja: '正式IDは電話で聞いた9桁の数字で入力してください。', en: 'Enter the formal ID as the 9 digits you heard on the phone.' },
   badAddress: { ja: 'URLが正しくありません。', en: 'That address is not valid.' },
   checkWhatYouSent: { ja: '送信内容を確認してください。', en: 'Please check what you sent.' },
   somethingWentWrong: {

@@ -228,7 +228,7 @@ describe('the operator console at /admin (headless Chromium)', function () {
     const listed = (await rows(page, 'call')).filter((r) => r.call === call.callSid);
     expect(listed).to.have.length(1);
     expect(listed[0]!.status).to.equal('completed');
-    expect(listed[0]!.text).to.include('+819012340001');
+    expect(listed[0]!.text, 'the calling number as written in Japan').to.include('090-1234-0001');
     await page.close();
   });
 

@@ -2,10 +2,19 @@ import { expect } from 'chai';
 import { callTimeline, firstNumberEndsAt, firstNumberHeardAt, heardAt, type TimelineEntry } from '../../simulator/timing.ts';
 import { jsonRequest, register, startTestApp, type TestApp } from '../support/harness.ts';
 import { TestCall, uniqueCallerNumber } from '../support/call.ts';
+import { startStripeStandIn, STRIPE_TEST_CARDS, type StripeStandIn } from '../../simulator/stripe.ts';
+import { spokenNumbers } from '../support/twiml.ts';
 import { activeMember } from '../support/member.ts';
 import { adminAuth, createMerchant, merchantAuth } from '../support/payments.ts';
 
 const PIN = '2468';
+
+/**
+ * A first-time card caller's budget to the first digit of the formal ID: the premium-rate budget
+ * plus the price and consent (one key), whether to keep the card (one key), and the card itself
+ * (three fields, 23 keys, and the processing message), as measured with the stand-in (docs/CHARGING.md).
+ */
+const FIRST_CARD_BUDGET = { 'ja-JP': 70, 'en-US': 77 } as const;
 
 /** Every event of the call so far, as the caller lived it. */
 class TimedCall extends TestCall {
@@ -31,10 +40,30 @@ const show = (timeline: TimelineEntry[]) => timeline.map((e) => `${e.at.toFixed(
  * The time budgets a caller lives with, measured by the spoken-time estimator over the TwiML each
  * scripted call really gets (simulator/timing.ts; `npm run call -- --timing` prints the same).
  */
+/**
+ * The product's model on premium-rate: the service number bills the activation fee per call, and
+ * each code amount (and each payment request amount) has a number of its own billing it.
+ */
+const PREMIUM_NUMBERS = {
+  '300': '+815000001234',
+  '500': '+815000000500',
+  '1000': '+815000001000',
+  '3000': '+815000003000',
+  '5000': '+815000005000',
+} as const;
+const PREMIUM_ENV = {
+  CODE_DENOMINATIONS: '500,1000,3000,5000',
+  CHARGE_METHOD: 'premium-rate',
+  CHARGE_METHOD_APPROVALS: 'premium-rate',
+  PREMIUM_RATE_NUMBERS: Object.entries(PREMIUM_NUMBERS)
+    .map(([amount, to]) => `${to}=${amount}/call@0990-50-${amount.padStart(4, '0')}`)
+    .join(','),
+};
+
 describe('every call within its time budget', () => {
   let app: TestApp;
   before(async () => {
-    app = await startTestApp({ CODE_DENOMINATIONS: '500,1000,3000,5000' });
+    app = await startTestApp(PREMIUM_ENV);
   });
   after(() => app.close());
 
@@ -71,14 +100,13 @@ describe('every call within its time budget', () => {
         member = await activeMember(app, { pin: PIN, from: line, locale });
       });
 
-      it('buys a code and has heard it within 60 s', async () => {
-        const call = new TimedCall(app, line);
+      it('buys a code on the number for its amount and has heard it within 60 s', async () => {
+        const call = new TimedCall(app, line, PREMIUM_NUMBERS['500']);
         await call.dial();
         await call.press('2');
         await call.press(`${member.formalId}#`);
         await call.press(`${PIN}#`);
         await call.press('1');
-        await call.press('#');
         await call.press('1');
         const timeline = call.timeline();
         expect(timeline[0]!.language, 'greeted in the member language').to.equal(locale);
@@ -89,9 +117,9 @@ describe('every call within its time budget', () => {
 
       it('approves a payment request within 45 s', async () => {
         const shop = await createMerchant(app, 'Ramen Ya');
-        const created = await jsonRequest(app, 'POST', '/api/merchant/payment-requests', { amount: 1200, description: 'Ramen set' }, merchantAuth(shop, { 'Idempotency-Key': `t-${line}` }));
+        const created = await jsonRequest(app, 'POST', '/api/merchant/payment-requests', { amount: 1000, description: 'Ramen set' }, merchantAuth(shop, { 'Idempotency-Key': `t-${line}` }));
         expect(created.status, JSON.stringify(created.body)).to.equal(201);
-        const call = new TimedCall(app, line);
+        const call = new TimedCall(app, line, PREMIUM_NUMBERS['1000']);
         await call.dial();
         await call.press('3');
         await call.press(`${member.formalId}#`);
@@ -121,3 +149,77 @@ describe('every call within its time budget', () => {
 });
 
 export { adminAuth };
+
+/**
+ * Paying by card (CARD_PROCESSOR=stripe): a member who kept a card pays after the PIN and one key,
+ * no card keyed; a first-time caller agrees to the price, says whether to keep the card and keys it.
+ */
+describe('card calls within their time budgets', () => {
+  let stripe: StripeStandIn;
+  let app: TestApp;
+  before(async () => {
+    stripe = await startStripeStandIn();
+    app = await startTestApp({ CHARGE_METHOD: 'card', CARD_PROCESSOR: 'stripe', STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_API_URL: stripe.url, CODE_DENOMINATIONS: '1000,3000,5000' });
+  });
+  after(async () => {
+    await app.close();
+    await stripe.close();
+  });
+
+  const keyCard = async (call: TestCall) => {
+    await call.press(`${STRIPE_TEST_CARDS.succeeds}#`);
+    await call.press('1239#');
+    return call.press('123#');
+  };
+
+  for (const [locale, budget] of [['ja-JP', FIRST_CARD_BUDGET['ja-JP']], ['en-US', FIRST_CARD_BUDGET['en-US']]] as const) {
+    it(`a first-time ${locale} card caller (price, keep the card, card keyed) hears the first digit of the formal ID within ${budget} s`, async () => {
+      const { provisionalId } = await register(app, 'Hanako', 'h@example.com', locale);
+      const call = new TimedCall(app);
+      await call.dial();
+      if (locale === 'en-US') await call.press('9');
+      await call.press('1');
+      await call.press(`${provisionalId}#`);
+      await call.press('1');
+      await call.press('1');
+      await keyCard(call);
+      const timeline = call.timeline();
+      const at = firstNumberHeardAt(timeline, 9);
+      expect(at, show(timeline)).to.be.a('number');
+      expect(at!, show(timeline)).to.be.at.most(budget);
+    });
+  }
+
+  for (const locale of ['ja-JP', 'en-US'] as const) {
+    it(`a returning ${locale} member with a kept card buys a 3,000-yen code and starts hearing it within 45 s of pick-up`, async () => {
+      const line = uniqueCallerNumber();
+      const { provisionalId, password } = await register(app, 'Hanako', 'h@example.com', locale);
+      const first = new TestCall(app, line);
+      await first.dial();
+      if (locale === 'en-US') await first.press('9');
+      await first.press('1');
+      await first.press(`${provisionalId}#`);
+      await first.press('1');
+      await first.press('1');
+      const formalId = spokenNumbers((await keyCard(first)).verbs)[0]!;
+      await first.hangUp();
+      const login = await fetch(`${app.url}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ formalId, password }) });
+      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+      await fetch(`${app.url}/api/me/pin`, { method: 'PUT', headers: { 'Content-Type': 'application/json', Cookie: cookie }, body: JSON.stringify({ pin: PIN }) });
+
+      const call = new TimedCall(app, line);
+      await call.dial();
+      await call.press('2');
+      await call.press(`${formalId}#`);
+      await call.press(`${PIN}#`);
+      await call.press('2');
+      await call.press('1');
+      const timeline = call.timeline();
+      expect(timeline.some((e) => e.kind === 'say' && e.numbers?.includes('4242')), show(timeline)).to.equal(true);
+      // The code's first digit, as the formal ID's budget is counted (docs/CHARGING.md, Time to pay).
+      const heard = firstNumberHeardAt(timeline, 16);
+      expect(heard, show(timeline)).to.be.a('number');
+      expect(heard!, show(timeline)).to.be.at.most(45);
+    });
+  }
+});

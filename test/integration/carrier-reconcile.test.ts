@@ -3,22 +3,23 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { readLedger } from '../../src/accounts/ledger.ts';
+import { chargeCall, readLedger } from '../../src/accounts/ledger.ts';
 import { reconcile, writeOff } from '../../src/carrier/reconcile.ts';
 import { loadMapping, readStatement } from '../../src/carrier/statement.ts';
 import { keys } from '../../src/store/keys.ts';
-import { generateCalls, seedLedger, writeStatement } from '../../scripts/lib/carrier-statements.ts';
+import { generateCalls, PREMIUM_TRAFFIC_ENV, seedCalls, writeStatement } from '../../scripts/lib/carrier-statements.ts';
 import { startTestApp, type TestApp } from '../support/harness.ts';
 import { processEnv } from '../../src/config.ts';
 
-describe('reconciling a premium-rate carrier statement with the ledger (npm run carrier:reconcile)', function () {
+describe('reconciling a premium-rate carrier statement with the calls dialpass answered (npm run carrier:reconcile)', function () {
   // Several tests start the command as a process of its own, a few seconds each on a loaded machine.
   this.timeout(180_000);
   let app: TestApp;
   let dir: string;
   const start = Date.parse('2026-11-01T00:00:00Z');
+  const numbers = () => app.config.charging.premiumNumbers;
   before(async () => {
-    app = await startTestApp();
+    app = await startTestApp(PREMIUM_TRAFFIC_ENV);
     dir = mkdtempSync(join(tmpdir(), 'dialpass-carrier-'));
   });
   after(async () => {
@@ -26,39 +27,92 @@ describe('reconciling a premium-rate carrier statement with the ledger (npm run 
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('a month of correct traffic on numbers of different tariffs (300, 1,000 and 3,000 per call, 100 per started minute) reconciles with nothing to dispute and nothing billed beyond the tariffs', async () => {
+    const calls = generateCalls(600, start, numbers());
+    await seedCalls(app.redis, app.config, calls);
+    expect(new Set(calls.map((c) => `${c.number.amount}/${c.number.per}`))).to.have.length(4);
+    const statement = writeStatement(join(dir, 'month.csv'), calls);
+    const report = await reconcile(app.redis, app.config, readStatement(statement.path));
+    expect(report.totals.toDispute).to.equal(0);
+    expect(report.carrierOnly).to.have.length(0);
+    expect(report.ledgerOnly).to.have.length(0);
+    expect(report.differences).to.have.length(0);
+    expect(report.mispriced).to.deep.equal([]);
+    expect(report.matched.count).to.equal(600);
+    const billed = calls.reduce((sum, c) => sum + c.billed, 0);
+    expect(report.totals).to.include({ carrierBilled: billed, ledgerRecorded: billed, agreed: billed, carrierOver: 0 });
+    // Calls that bought nothing are billed all the same, and counted apart for customer care.
+    expect(report.soldNothing).to.equal(calls.filter((c) => !c.sale).length).and.to.be.greaterThan(0);
+    // A per-minute number bills by the call's length.
+    const perMinute = calls.find((c) => c.number.per === 'minute' && c.durationSeconds > 120)!;
+    expect(perMinute.billed).to.equal(100 * Math.ceil(perMinute.durationSeconds / 60));
+  });
+
+  it('a wrong tariff planted on one number is found on every call to it, with the tariff it should have billed', async () => {
+    const calls = generateCalls(200, start + 20 * 86_400_000, numbers()).map((c) => ({ ...c, callSid: `${c.callSid}t`, memberId: `8${c.memberId.slice(1)}`, from: c.from.replace('+8190', '+8180') }));
+    await seedCalls(app.redis, app.config, calls);
+    const thousand = numbers().find((n) => n.amount === 1000)!;
+    const statement = writeStatement(join(dir, 'wrong-tariff.csv'), calls, { wrongTariff: { to: thousand.to, amount: 1100 } });
+    const report = await reconcile(app.redis, app.config, readStatement(statement.path));
+    const onThatNumber = calls.filter((c) => c.number.to === thousand.to);
+    expect(report.differences.map((d) => [d.call.callSid, d.call.to, d.call.amount, d.record.amount]).sort()).to.deep.equal(onThatNumber.map((c) => [c.callSid, thousand.to, 1000, 1100]).sort());
+    expect(report.totals.carrierOver).to.equal(onThatNumber.length * 100);
+    expect(report.carrierOnly).to.have.length(0);
+  });
+
   it('with planted discrepancies, every one is found: calls the carrier did not bill, rows with no call, amounts billed wrong; the rest match, and the totals add up', async () => {
-    const calls = generateCalls(300, start);
-    await seedLedger(app.redis, app.config, calls);
+    const calls = generateCalls(300, start + 10 * 86_400_000, numbers()).map((c) => ({ ...c, callSid: `${c.callSid}p`, memberId: `7${c.memberId.slice(1)}`, from: c.from.replace('+8190', '+8170') }));
+    await seedCalls(app.redis, app.config, calls);
     // Card charges are not the carrier's: a card call in the same period must not show as unbilled.
-    await seedLedger(app.redis, app.config, generateCalls(3, start + 5_000).map((c) => ({ ...c, memberId: `9${c.memberId}`, callSid: `${c.callSid}card` })), 'card');
+    const card = chargeCall({ ...app.config, charging: { ...app.config.charging, methods: { ...app.config.charging.methods, codes: 'card' } } }, calls[5]!.at, {
+      memberId: '90000000001',
+      kind: 'code_purchase',
+      step: 'buy-x',
+      callSid: 'CAcardcall',
+      from: '+819000000001',
+      amount: 1000,
+      cap: 'none',
+    });
+    await app.redis.dpChargeApproval(...card.keys, ...card.argv, '');
     const planted = writeStatement(join(dir, 'statement.csv'), calls, { dropEvery: 50, misbillEvery: 40, extra: 4 });
-    const report = await reconcile(app.redis, readStatement(planted.path));
+    const report = await reconcile(app.redis, app.config, readStatement(planted.path));
     expect(report.ledgerOnly.map((c) => c.callSid).sort()).to.deep.equal(planted.dropped.map((c) => c.callSid).sort());
     expect(report.carrierOnly).to.have.length(4);
     expect(report.differences.map((d) => [d.call.callSid, d.difference]).sort()).to.deep.equal(planted.misbilled.map((m) => [m.call.callSid, m.difference]).sort());
     expect(report.matched.count).to.equal(300 - planted.dropped.length - planted.misbilled.length);
-    const ledgerTotal = calls.reduce((sum, c) => sum + c.charges.reduce((s, x) => s + x.amount, 0), 0);
-    expect(report.totals.ledgerRecorded).to.equal(ledgerTotal);
-    const droppedTotal = planted.dropped.reduce((sum, c) => sum + c.charges.reduce((s, x) => s + x.amount, 0), 0);
+    const expected = calls.reduce((sum, c) => sum + c.billed, 0);
+    expect(report.totals.ledgerRecorded).to.equal(expected);
+    const droppedTotal = planted.dropped.reduce((sum, c) => sum + c.billed, 0);
     expect(report.totals.toDispute).to.equal(droppedTotal);
     expect(report.totals.carrierOver).to.equal(4 * 300 + planted.misbilled.length * 100);
-    expect(report.totals.agreed).to.equal(ledgerTotal - droppedTotal);
+    expect(report.totals.agreed).to.equal(expected - droppedTotal);
     expect(report.totals.carrierBilled).to.equal(report.totals.agreed + report.totals.carrierOver);
   });
 
-  it('an unmatched ledger entry written off is reported as written off, not claimed, and stays in the ledger', async () => {
-    const [call] = generateCalls(1, start + 86_400_000).map((c) => ({ ...c, memberId: '55500000001', from: '+819055500001', callSid: 'CAwriteoff1', charges: [{ kind: 'activation' as const, amount: 300 }] }));
-    await seedLedger(app.redis, app.config, [call!]);
+  it('a premium-rate sale at a price its number does not bill is reported as mispriced', async () => {
+    const thousand = numbers().find((n) => n.amount === 1000)!;
+    const at = start + 40 * 86_400_000;
+    const sale = chargeCall(app.config, at, { memberId: '60000000001', kind: 'activation', step: 'activate', callSid: 'CAmispriced', from: '+819060000001', to: thousand.to, amount: 300, cap: 'none' });
+    await app.redis.dpChargeApproval(...sale.keys, ...sale.argv, '');
+    const statement = join(dir, 'mispriced.csv');
+    writeFileSync(statement, 'call_start,calling_number,called_number,duration_seconds,amount,currency\n');
+    const report = await reconcile(app.redis, app.config, readStatement(statement), { fromMs: at - 1000, toMs: at + 1000 });
+    expect(report.mispriced).to.deep.equal([{ entryId: '60000000001/CAmispriced/activate', amount: 300, to: thousand.to, tariff: 1000 }]);
+  });
+
+  it('an unbilled call written off is reported as written off, not claimed, and stays in the ledger', async () => {
+    const [call] = generateCalls(1, start + 50 * 86_400_000, numbers()).map((c) => ({ ...c, memberId: '55500000001', from: '+819055500001', callSid: 'CAwriteoff1' }));
+    await seedCalls(app.redis, app.config, [call!]);
     const statement = join(dir, 'empty.csv');
     writeFileSync(statement, 'call_start,calling_number,called_number,duration_seconds,amount,currency\n');
     const window = { fromMs: call!.at - 1000, toMs: call!.at + 10_000 };
-    const before = await reconcile(app.redis, readStatement(statement), window);
+    const before = await reconcile(app.redis, app.config, readStatement(statement), window);
     const [unbilled] = before.ledgerOnly;
     expect(unbilled!.entryIds).to.have.length(1);
     const { already } = await writeOff(app.redis, unbilled!.entryIds[0]!, 'carrier lost the record', app.clock.now);
     expect(already).to.equal(false);
     expect((await writeOff(app.redis, unbilled!.entryIds[0]!, 'again', app.clock.now)).already).to.equal(true);
-    const after = await reconcile(app.redis, readStatement(statement), window);
+    const after = await reconcile(app.redis, app.config, readStatement(statement), window);
     expect(after.ledgerOnly).to.have.length(0);
     expect(after.writtenOff.map((c) => c.callSid)).to.deep.equal(['CAwriteoff1']);
     expect(after.totals.toDispute).to.equal(0);
@@ -71,15 +125,15 @@ describe('reconciling a premium-rate carrier statement with the ledger (npm run 
   });
 
   it('a statement in another shape is read through a column-mapping file (semicolons, local times, national numbers)', async () => {
-    const [call] = generateCalls(1, start + 2 * 86_400_000).map((c) => ({ ...c, memberId: '55500000002', from: '+819055500002', callSid: 'CAmapped1', charges: [{ kind: 'activation' as const, amount: 300 }] }));
-    await seedLedger(app.redis, app.config, [call!]);
-    const local = new Date(call!.at - 10_000 + 9 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+    const [call] = generateCalls(1, start + 60 * 86_400_000, numbers()).map((c) => ({ ...c, memberId: '55500000002', from: '+819055500002', callSid: 'CAmapped1' }));
+    await seedCalls(app.redis, app.config, [call!]);
+    const local = new Date(call!.at + 5_000 + 9 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
     const statement = join(dir, 'other.csv');
-    writeFileSync(statement, `Start Time;A-Number;Charge (JPY)\n${local};090-5550-0002;"300"\n`);
+    writeFileSync(statement, `Start Time;A-Number;Charge (JPY)\n${local};090-5550-0002;"${call!.billed}"\n`);
     const mappingFile = join(dir, 'mapping.json');
     writeFileSync(mappingFile, JSON.stringify({ columns: { callStart: 'Start Time', callingNumber: 'A-Number', amount: 'Charge (JPY)' }, delimiter: ';', utcOffset: '+09:00' }));
-    const report = await reconcile(app.redis, readStatement(statement, loadMapping(mappingFile)), { fromMs: call!.at - 60_000, toMs: call!.at + 60_000 });
-    expect(report.matched).to.deep.equal({ count: 1, amount: 300 });
+    const report = await reconcile(app.redis, app.config, readStatement(statement, loadMapping(mappingFile)), { fromMs: call!.at - 60_000, toMs: call!.at + 60_000 });
+    expect(report.matched).to.deep.equal({ count: 1, amount: call!.billed });
   });
 
   /** The command line, as the operator runs it, against this test's keys. */
@@ -116,7 +170,9 @@ describe('reconciling a premium-rate carrier statement with the ledger (npm run 
     expect(report.carrierOnly.map((r) => [r.callingNumber, r.currency, r.durationSeconds])).to.deep.equal([['+819099990001', 'JPY', 0]]);
   });
 
-  it('when the operator names a statement or mapping file that is not there, or gives a statement with no calls and no period, they get one clear line and exit status 2', () => {
+  it('when the operator names a statement or mapping file that is not there, or gives a statement with no calls and no period, they get one clear line and exit status 2', function () {
+    // Eleven runs of the command, each a Node process of its own: slow on a busy machine, not a speed test.
+    this.timeout(180_000);
     expectRefused(run(join(dir, 'no-such-statement.csv')), 'no-such-statement.csv: cannot read the file (no such file)');
     expectRefused(run(dir), 'is a directory');
 

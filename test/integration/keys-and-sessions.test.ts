@@ -43,15 +43,15 @@ describe('a leaked merchant key can be revoked, and every session ends on the se
   it('a key in its overlap cannot rotate: its session gets 403 and no key, so a thief cannot mint a fresh key or push the merchant’s into overlap', async () => {
     const thief = await signInMerchant(app, shop.apiKey);
     const owner = await signInMerchant(app, shop.apiKey);
-    const rotated = await postForm(app, '/merchant/api-key', {}, owner);
+    const rotated = await postForm(app, '/merchant/api-key', { confirm: 'yes' }, owner);
     const ownersKey = newKeyOn(rotated.text)!;
     expect(ownersKey).to.match(/^dpk_/);
     // The thief still holds the old key (and a session opened with it) during the overlap.
     expect(await apiWorks(app, shop.apiKey), 'the old key works through its overlap').to.equal(true);
-    const refused = await postForm(app, '/merchant/api-key', {}, thief);
+    const refused = await postForm(app, '/merchant/api-key', { confirm: 'yes' }, thief);
     expect(refused.status).to.equal(403);
     expect(newKeyOn(refused.text), 'no key is minted for an old-key session').to.equal(undefined);
-    const fromOldKey = await postForm(app, '/merchant/api-key', {}, await signInMerchant(app, shop.apiKey));
+    const fromOldKey = await postForm(app, '/merchant/api-key', { confirm: 'yes' }, await signInMerchant(app, shop.apiKey));
     expect(fromOldKey.status, 'a fresh sign-in with the old key cannot rotate either').to.equal(403);
     expect(await postForm(app, '/merchant/api-key/revoke-previous', {}, thief).then((r) => r.status), 'nor end the overlap').to.equal(403);
     expect(await apiWorks(app, ownersKey), 'the merchant’s new key is still current').to.equal(true);
@@ -60,7 +60,7 @@ describe('a leaked merchant key can be revoked, and every session ends on the se
   it('“revoke the old key now” stops the key in its overlap at once, and the sessions opened with it', async () => {
     const thief = await signInMerchant(app, shop.apiKey);
     const owner = await signInMerchant(app, shop.apiKey);
-    const ownersKey = newKeyOn((await postForm(app, '/merchant/api-key', {}, owner)).text)!;
+    const ownersKey = newKeyOn((await postForm(app, '/merchant/api-key', { confirm: 'yes' }, owner)).text)!;
     const ownerAfter = await signInMerchant(app, ownersKey);
     expect(await apiWorks(app, shop.apiKey)).to.equal(true);
     const revoked = await postForm(app, '/merchant/api-key/revoke-previous', {}, ownerAfter);
@@ -75,7 +75,7 @@ describe('a leaked merchant key can be revoked, and every session ends on the se
 
   it('the operator revokes every key of a merchant: old keys stop, every dashboard session ends, a new key is shown once', async () => {
     const session = await signInMerchant(app, shop.apiKey);
-    const rotated = await postForm(app, '/merchant/api-key', {}, session);
+    const rotated = await postForm(app, '/merchant/api-key', { confirm: 'yes' }, session);
     const newKey = newKeyOn(rotated.text)!;
     const newSession = rotated.cookie!;
     expect(await opens(app, '/merchant/redemptions', newSession)).to.equal(true);

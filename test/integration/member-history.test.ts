@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { domesticNumber } from '../../src/web/phone.ts';
 import type { Page } from 'playwright-core';
 import { readLedger, type LedgerEntry } from '../../src/accounts/ledger.ts';
 import { CHARGES_PER_PAGE, indexPage } from '../../src/accounts/history.ts';
@@ -62,7 +63,8 @@ describe("a member's history on the member page (headless Chromium)", function (
 
       const charges = await rows(page, 'charge');
       expect(charges.map((c) => [Number(c.index), c.kind, Number(c.amount)])).to.deep.equal(ledger.map((e, i) => [i, e.kind, e.amount]).reverse());
-      for (const [i, c] of charges.entries()) expect(c.text).to.include(ledger[ledger.length - 1 - i]!.callSid);
+      // Members see the line that paid, as it is written in Japan, never Twilio's CallSid.
+      for (const [i, c] of charges.entries()) expect(c.text).to.include(domesticNumber(ledger[ledger.length - 1 - i]!.from)).and.not.include(ledger[ledger.length - 1 - i]!.callSid);
       expect(charges[0]!.text).to.include('Kissa Hoshi').and.include('Order 1200');
       expect(charges[2]!.text).to.include(codes[0]!.slice(-4));
 
@@ -109,7 +111,7 @@ describe("a member's history on the member page (headless Chromium)", function (
       expect(charges.length).to.be.at.most(CHARGES_PER_PAGE);
       for (const c of charges) {
         expect(Number(c.amount)).to.equal(ledger[Number(c.index)]!.amount);
-        expect(c.text).to.include(ledger[Number(c.index)]!.callSid);
+        expect(c.text).to.include(domesticNumber(ledger[Number(c.index)]!.from));
       }
       seen.push(...charges.map((c) => Number(c.index)));
       const older = page.locator('[data-testid=charges-older]');

@@ -148,11 +148,44 @@ describe('the merchant dashboard at /merchant (headless Chromium)', function () 
     await page.close();
   });
 
+  it('a void from the dashboard asks first, then voids once however often the confirmation is sent (the API\'s Idempotency rules)', async () => {
+    const code = await buyOnCall(await signInToBuy(app, member, PIN), '1');
+    const made = await jsonRequest(app, 'POST', '/api/merchant/redemptions', { code, amount: 200, orderId: 'T-void' }, merchantPost(shop));
+    expect(made.status).to.equal(201);
+    const redemptionId = made.body.redemptionId as string;
+    const voidedBefore = (await settlementDays(deps(), shop.merchantId)).reduce((t, d) => t + d.voided, 0);
+    const page = await browser.context.newPage();
+    await signInToDashboard(page, app, shop.apiKey);
+    await page.goto(`${app.url}/merchant/redemptions`);
+    await Promise.all([page.waitForEvent('framenavigated'), page.click(`tr[data-id="${redemptionId}"] [data-testid=void]`)]);
+    expect(await page.locator('[data-testid=confirmation]').count(), 'asked first').to.equal(1);
+    expect((await settlementDays(deps(), shop.merchantId)).reduce((t, d) => t + d.voided, 0), 'nothing voided by the first press').to.equal(voidedBefore);
+    const key = (await page.getAttribute('input[name=idempotencyKey]', 'value'))!;
+    expect(key).to.match(/^dashboard-void-/);
+    await Promise.all([page.waitForURL(/\/merchant\/redemptions\?voided=1$/), page.click('[data-testid=confirm]')]);
+    expect(await page.getAttribute(`tr[data-id="${redemptionId}"]`, 'data-status')).to.equal('voided');
+    // The same confirmation sent again (a double press, a resent form): the first answer, no second void.
+    const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    const again = await fetch(`${app.url}/merchant/redemptions/${redemptionId}/void`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: cookie },
+      body: new URLSearchParams({ confirm: 'yes', idempotencyKey: key }).toString(),
+    });
+    expect(again.status).to.equal(303);
+    expect((await settlementDays(deps(), shop.merchantId)).reduce((t, d) => t + d.voided, 0), 'voided once').to.equal(voidedBefore + 200);
+    const balance = await jsonRequest(app, 'GET', `/api/merchant/codes/${code}`, undefined, merchantAuth(shop));
+    expect(balance.body.remaining, 'the amount back on the code once').to.equal(balance.body.amount);
+    await page.close();
+  });
+
   it('a rotated API key: the new one works at once, the old one through the overlap and not after; the dashboard stays signed in', async () => {
     const page = await browser.context.newPage();
     await signInToDashboard(page, app, shop.apiKey);
     await page.goto(`${app.url}/merchant/api-key`);
     await page.click('[data-testid=rotate]');
+    // Asked first (no JavaScript needed), then issued.
+    await page.click('[data-testid=confirm]');
     const newKey = (await page.textContent('[data-testid=new-api-key]'))!.trim();
     expect(newKey).to.match(new RegExp(`^dpk_${shop.merchantId}_`)).and.not.equal(shop.apiKey);
     const settlement = (key: string) => jsonRequest(app, 'GET', '/api/merchant/settlement', undefined, { Authorization: `Bearer ${key}` });
@@ -171,7 +204,7 @@ describe('the merchant dashboard at /merchant (headless Chromium)', function () 
     await page.goto(`${app.url}/merchant`);
     await page.fill('#apiKey', shop.apiKey);
     await page.click('button[type=submit]');
-    expect(await page.textContent('.error')).to.include('not right');
+    expect(await page.textContent('#apiKey-error')).to.include('not right');
     await page.close();
   });
 

@@ -33,11 +33,10 @@ describe('buying a payment code by phone (menu 2)', () => {
     expect(menu).to.include('500円は1').and.to.include('3,000円は3');
     expect(gatherAction(call.last.verbs)).to.include('/twilio/voice/pay/amount');
 
+    // No step waits for # alone: an amount is a code any merchant takes; 9 chooses one merchant first.
+    expect(menu).to.include('加盟店専用のコードは9');
     await call.press('2');
-    expect(spokenText(call.last.verbs)).to.include('加盟店を限定するなら');
-    await call.press('#');
-    // # alone reaches the app only because the gather asks Twilio for the action on an empty result.
-    expect(findVerb(call.turn.events.length ? call.last.verbs : [], 'Gather')!.attributes.action).to.include('/twilio/voice/pay/confirm');
+    expect(findVerb(call.last.verbs, 'Gather')!.attributes.action).to.include('/twilio/voice/pay/confirm');
     expect(spokenText(call.last.verbs)).to.include('1,000円').and.to.include('どの加盟店でも');
     const heard = await call.press('1');
     const code = spokenNumbers(heard.verbs)[0]!;
@@ -90,7 +89,6 @@ describe('buying a payment code by phone (menu 2)', () => {
     const member = await activeMember(app, { pin: PIN });
     const call = await signInToBuy(app, member, PIN);
     await call.press('1');
-    await call.press('#');
     const first = await call.press('1');
     // Twilio retries the very same request: same URL (same purchase nonce), same CallSid, same body.
     const retry = await call.twilioRetriesLastRequest();
@@ -107,11 +105,15 @@ describe('buying a payment code by phone (menu 2)', () => {
     const member = await activeMember(app, { pin: PIN });
     const [cafe, bakery] = [await createMerchant(app, 'Café'), await createMerchant(app, 'Bakery')];
     const call = await signInToBuy(app, member, PIN);
-    await call.press('1');
+    await call.press('9');
+    expect(spokenText(call.last.verbs)).to.include('加盟店番号を入力');
     const mistyped = cafe.merchantId.slice(0, -1) + String((Number(cafe.merchantId.at(-1)) + 1) % 10);
     await call.press(`${mistyped}#`);
     expect(spokenText(call.last.verbs)).to.include('誤り');
     await call.press(`${cafe.merchantId}#`);
+    // The amounts again, for that merchant only (no 9 any more), then its price names the merchant.
+    expect(spokenText(call.last.verbs)).to.include('500円は1').and.not.include('加盟店専用のコードは9');
+    await call.press('1');
     expect(spokenNumbers(call.last.verbs)).to.include(cafe.merchantId);
     const code = spokenNumbers((await call.press('1')).verbs)[0]!;
     expect(spokenText(call.last.verbs)).to.include('でのみ使えます');
@@ -132,15 +134,13 @@ describe('buying a payment code by phone (menu 2)', () => {
     await buyOnCall(call, '3'); // 3,000 of 4,000
     await call.press('2');
     await call.press('2'); // 1,000: fits exactly
-    await call.press('#');
     await call.press('1');
     expect(spokenNumbers(call.last.verbs)[0]).to.match(/^\d{16}$/);
     await call.press('2');
     await call.press('1'); // 500 more: over the cap
-    await call.press('#');
     const refused = await call.press('1');
     const said = spokenText(refused.verbs);
-    expect(said).to.include('4,000円').and.to.include('あと0円').and.to.include('料金はかかっていません');
+    expect(said).to.include('4,000円').and.to.include('あと0円').and.to.include('この通話の料金300円は、電話会社から請求されます');
     expect(spokenNumbers(refused.verbs)).to.deep.equal([]);
     expect(await purchasesInLedger(app, member.provisionalId)).to.have.length(2);
     expect(await app.redis.get(keys.monthlySpend(member.provisionalId, new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(app.clock.now).slice(0, 7)))).to.equal('4000');
@@ -152,7 +152,6 @@ describe('buying a payment code by phone (menu 2)', () => {
     await buyOnCall(call, '3');
     await call.press('2');
     await call.press('3');
-    await call.press('#');
     const refused = await call.press('1');
     expect(spokenText(refused.verbs)).to.include('あと1,000円');
     expect(gatherAction(refused.verbs)).to.include('/twilio/voice/pay/amount');
@@ -163,7 +162,6 @@ describe('buying a payment code by phone (menu 2)', () => {
     const calls = await Promise.all([signInToBuy(app, member, PIN), signInToBuy(app, member, PIN)]);
     for (const call of calls) {
       await call.press('3');
-      await call.press('#');
     }
     const results = await Promise.all(calls.map((call) => call.press('1')));
     const codes = results.map((r) => spokenNumbers(r.verbs)[0]).filter(Boolean);

@@ -47,6 +47,11 @@ describe('the call simulator in a real browser (headless Chromium)', function ()
     expect(provisionalId).to.match(/^\d{11}$/);
 
     await page.goto(`${app.url}/simulator?lang=en`);
+    // Read-aloud is off unless asked for (a screen reader already reads the live transcript).
+    expect(await page.isChecked('#speak')).to.equal(false);
+    expect(await page.getAttribute('#transcript', 'aria-live')).to.equal('polite');
+    await page.check('#speak');
+    expect(await page.getAttribute('#transcript', 'aria-live'), 'never both').to.equal('off');
     await page.click('[data-testid=call]');
     await waitForKeys(page, 0);
     expect(await page.textContent('[data-testid=transcript]')).to.include('ダイヤルパス');

@@ -160,7 +160,9 @@ describe('the call simulator against dialpass itself', () => {
     it('activates a dialpass account through the app listener, signing for its PUBLIC_BASE_URL', async () => {
       const registration = await register(app);
       const transcript = join(dir, 'activation.json');
-      const result = await runCli(['--url', app.config.publicBaseUrl, '--connect', app.url, '--keys', `1,${registration.provisionalId}#`, '--transcript', transcript], app.config.twilio.authToken);
+      // Dialled at the app's SERVICE_PHONE_NUMBER: on premium-rate only the number billing the activation fee activates.
+      const args = ['--url', app.config.publicBaseUrl, '--connect', app.url, '--to', app.config.servicePhoneNumber, '--keys', `1,${registration.provisionalId}#`, '--transcript', transcript];
+      const result = await runCli(args, app.config.twilio.authToken);
       expect(result.code, result.stderr).to.equal(0);
       const formalId = formalIdHeard((JSON.parse(readFileSync(transcript, 'utf8')) as CallRecord).events);
       expect(formalId).to.match(/^\d{9}$/);

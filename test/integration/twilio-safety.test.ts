@@ -75,7 +75,7 @@ describe('Twilio webhooks are safe', () => {
   });
 
   it('signature checking stays on in production mode', async () => {
-    const production = await startTestApp({ NODE_ENV: 'production', CHARGE_METHOD: 'premium-rate', TWILIO_AUTH_TOKEN: randomBytes(16).toString('hex'), SESSION_SECRET: randomBytes(32).toString('base64'), ADMIN_TOKEN: randomBytes(32).toString('base64'), HASH_PEPPER: randomBytes(32).toString('base64') });
+    const production = await startTestApp({ NODE_ENV: 'production', CHARGE_METHOD: 'premium-rate', CHARGE_METHOD_CODES: 'card', CHARGE_METHOD_APPROVALS: 'card', TWILIO_AUTH_TOKEN: randomBytes(16).toString('hex'), SESSION_SECRET: randomBytes(32).toString('base64'), ADMIN_TOKEN: randomBytes(32).toString('base64'), HASH_PEPPER: randomBytes(32).toString('base64') });
     try {
       const res = await fetch(`${production.url}/twilio/voice`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form(callParams(newCallSid())) });
       expect(res.status).to.equal(403);
@@ -135,7 +135,12 @@ describe('Twilio webhooks are safe', () => {
   it('with Redis up, /healthz answers 200 and says how callers are charged', async () => {
     const res = await fetch(`${app.url}/healthz`);
     expect(res.status).to.equal(200);
-    expect(await res.json()).to.deep.equal({ status: 'ok', redis: 'up', chargeMethod: 'premium-rate' });
+    expect(await res.json()).to.deep.equal({
+      status: 'ok',
+      redis: 'up',
+      chargeMethod: 'premium-rate',
+      chargeMethods: { activation: 'premium-rate', renewal: 'premium-rate', codes: 'none', approvals: 'none' },
+    });
   });
 
   it('a line that keeps keying wrong IDs is refused for the day, even across calls', async () => {

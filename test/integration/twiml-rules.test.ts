@@ -84,8 +84,8 @@ describe("every TwiML document the call flows produce keeps Twilio's rules", () 
     const problems = [...documents.values()].flatMap((xml) => twimlProblems(xml).map((p) => `${p}\n    in ${xml.slice(0, 300)}`));
     expect(problems, problems.slice(0, 5).join('\n')).to.deep.equal([]);
     expect(documents.size).to.be.greaterThan(40);
-    // The card steps (CHARGE_METHOD=card) are walked in voice-card.test.ts, with <Pay>.
-    const cardOnly = new Set<string>([PATHS.activationConsent, PATHS.cardPaid]);
+    // The card steps (charges by card, the card kept with CARD_PROCESSOR=stripe) are walked in voice-card.test.ts and voice-kept-card.test.ts, with <Pay>.
+    const cardOnly = new Set<string>([PATHS.activationConsent, PATHS.cardKeep, PATHS.cardPaid]);
     const unreached = Object.keys(CALL_FLOW).filter((path) => !reached.has(path) && !cardOnly.has(path));
     expect(unreached, 'steps no walk reached').to.deep.equal([]);
     expect(offeredPressed.size, 'offered keys pressed').to.be.greaterThan(15);
@@ -102,6 +102,15 @@ describe("every TwiML document the call flows produce keeps Twilio's rules", () 
     expect(problems(say('voice="Polly.Joanna" language="en-US"', 'Your ID is 123456789'))).to.include('five or more digits');
     expect(problems(say('voice="Polly.Joanna" language="en-US"', 'That is ￥300'))).to.include('currency sign');
     expect(problems(say('voice="Polly.Nobody" language="en-US"', 'hi'))).to.include('not a voice');
+    // A <Pay> that leaves a step to Twilio's English, or speaks two languages.
+    const ja = (body: string) => say('voice="Polly.Mizuki" language="ja-JP"', body);
+    const pay = (prompts: string) => `<Pay paymentMethod="credit-card" chargeAmount="300" action="https://x/p">${prompts}</Pay>`;
+    const allSteps = ['payment-card-number', 'expiration-date', 'security-code', 'postal-code', 'payment-processing'].map((step) => `<Prompt for="${step}">${ja('カード')}</Prompt>`).join('');
+    const retries = `<Prompt for="payment-card-number" errorType="timeout invalid-card-number invalid-card-type">${ja('もう一度')}</Prompt><Prompt for="expiration-date" errorType="timeout invalid-date">${ja('もう一度')}</Prompt><Prompt for="security-code" errorType="timeout invalid-security-code">${ja('もう一度')}</Prompt><Prompt for="postal-code" errorType="timeout">${ja('もう一度')}</Prompt>`;
+    expect(problems(pay(allSteps + retries))).to.equal('');
+    expect(problems(pay(allSteps))).to.include('no <Prompt for="payment-card-number" errorType> for timeout, invalid-card-number, invalid-card-type');
+    expect(problems(pay(allSteps.replace(/<Prompt for="payment-processing">.*?<\/Prompt>/, '') + retries))).to.include('no <Prompt for="payment-processing"> of its own');
+    expect(problems(pay(allSteps + retries + `<Prompt for="postal-code" errorType="timeout">${say('voice="Polly.Joanna" language="en-US"', 'Again')}</Prompt>`))).to.include('speaks ja-JP and en-US');
     expect(twimlProblems(doc(`${say('voice="Polly.Joanna" language="en-US"', 'It costs 30,000 yen. <say-as interpret-as="digits">1234567890</say-as>')}<Hangup/>`))).to.deep.equal([]);
     expect(twimlProblems(doc(say('voice="Polly.Joanna" language="en-US"', 'Bye.')))[0]).to.include('ends with <Say>');
   });

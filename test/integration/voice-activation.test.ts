@@ -114,7 +114,8 @@ describe('activating by phone', () => {
     await first.hangUp();
     const again = await atActivationPrompt('+819077770001');
     const { verbs } = await again.press(`${provisionalId}#`);
-    expect(spokenText(verbs)).to.include('この電話から有効化済み').and.include('料金はかかりません');
+    // Dialpass charges nothing more; the premium-rate number still bills this call its tariff, and the caller hears so.
+    expect(spokenText(verbs)).to.include('この電話から有効化済み').and.include('この通話の料金300円は、電話会社から請求されます');
     expect(spokenNumbers(verbs)).to.deep.equal([formalId, formalId]);
     expect((await readLedger(app.redis, provisionalId)).length).to.equal(1);
     const { verbs: onceMore } = await again.press('1');

@@ -10,7 +10,7 @@ import { TestCall } from '../support/call.ts';
 import { deleteKeysWithPrefix, jsonRequest, plainRedis, register, scanKeys, startTestApp, testConfig, type TestApp } from '../support/harness.ts';
 import { createMerchant, merchantAuth } from '../support/payments.ts';
 import { findVerb, spokenNumbers, spokenText } from '../support/twiml.ts';
-import { twimlProblems } from '../support/twiml-rules.ts';
+import { payPromptProblems, twimlProblems } from '../support/twiml-rules.ts';
 
 /** The caller keys a card into <Pay>: number, expiry (December 2039), security code. */
 async function keyCard(call: TestCall, card = TEST_CARD_APPROVED) {
@@ -70,7 +70,7 @@ describe('paying by card over the phone (CHARGE_METHOD=card, Twilio <Pay>)', () 
     expect(pay.attributes).to.include({ chargeAmount: '300', currency: 'jpy', paymentConnector: 'Stripe_JP', paymentMethod: 'credit-card', postalCode: 'false' });
     expect(new URL(pay.attributes.action!).pathname).to.equal(PATHS.cardPaid);
     expect(call.heardText(), 'nothing is charged before the card').to.not.include('有効化しました');
-    expect(call.heardText()).to.include('クレジットカード番号を入力');
+    expect(call.heardText()).to.include('クレジットカード番号とシャープ');
     expect(await readLedger(app.redis, provisionalId)).to.have.length(0);
     const paid = await keyCard(call);
     expect(spokenText(paid.verbs)).to.include('有効化しました').and.to.include('カードに請求しました');
@@ -79,6 +79,30 @@ describe('paying by card over the phone (CHARGE_METHOD=card, Twilio <Pay>)', () 
     expect(more).to.have.length(0);
     expect(entry).to.include({ kind: 'activation', method: 'card', amount: 300, currency: 'JPY', card: 'xxxx4242', callSid: call.callSid });
     expect(entry!.confirmation).to.match(/^ch_sim_/);
+  });
+
+  it('a Japanese caller hears Japanese from the first card prompt to the last: every step <Pay> documents has our own <Prompt>, retries and processing included', async () => {
+    const { provisionalId } = await register(app);
+    const call = await activationUpToCard(app, provisionalId);
+    const pay = findVerb(call.last.verbs, 'Pay')!;
+    expect(payPromptProblems(pay)).to.deep.equal([]);
+    const steps = pay.children.filter((c) => c.name === 'Prompt').map((p) => p.attributes.for);
+    expect(new Set(steps)).to.deep.equal(new Set(['payment-card-number', 'expiration-date', 'security-code', 'postal-code', 'payment-processing']));
+    const heard: { language?: string; text: string }[] = [];
+    const listen = () => heard.push(...call.events.flatMap((e) => (e.type === 'say' ? [{ language: e.language, text: e.text }] : [])));
+    await call.press('1234#'); // not a card number: asked again
+    listen();
+    await call.press(`${TEST_CARD_APPROVED}#`);
+    listen();
+    await call.press('1339#'); // month 13: asked again
+    listen();
+    await call.press('1239#');
+    listen();
+    await call.press('123#');
+    listen();
+    const during = heard.slice(0, heard.findIndex((h) => h.text.includes('有効化しました')));
+    expect(during.map((h) => h.text).join(' ')).to.include('カード番号を確認できませんでした').and.to.include('有効期限を確認できませんでした').and.to.include('処理しています');
+    expect(during.filter((h) => h.language !== 'ja-JP'), 'nothing in English').to.deep.equal([]);
   });
 
   it('when Twilio retries the <Pay> action request, the same formal ID is read and the card is recorded once', async () => {
@@ -94,7 +118,7 @@ describe('paying by card over the phone (CHARGE_METHOD=card, Twilio <Pay>)', () 
     const { provisionalId } = await register(app);
     const call = await activationUpToCard(app, provisionalId);
     await keyCard(call, TEST_CARD_DECLINED);
-    expect(call.heardText()).to.include('カードが承認されませんでした').and.to.include('料金は請求されていません');
+    expect(call.heardText()).to.include('カードが承認されませんでした').and.to.include('カードへの請求はありません');
     expect(await readLedger(app.redis, provisionalId)).to.have.length(0);
     expect(await app.redis.exists(keys.account(provisionalId))).to.equal(0);
     expect(await app.redis.exists(keys.pendingRegistration(provisionalId))).to.equal(1);
@@ -104,7 +128,7 @@ describe('paying by card over the phone (CHARGE_METHOD=card, Twilio <Pay>)', () 
     const { provisionalId } = await register(app);
     const call = await activationUpToCard(app, provisionalId);
     await call.press('4242*');
-    expect(call.heardText()).to.include('カードでのお支払いを取りやめました').and.to.include('料金は請求されていません');
+    expect(call.heardText()).to.include('カードでのお支払いを取りやめました').and.to.include('カードへの請求はありません');
     expect(await readLedger(app.redis, provisionalId)).to.have.length(0);
   });
 
@@ -114,7 +138,7 @@ describe('paying by card over the phone (CHARGE_METHOD=card, Twilio <Pay>)', () 
     await call.silence();
     expect(call.heardText()).to.include('カード番号を確認できませんでした');
     await call.silence();
-    expect(call.heardText()).to.include('カード情報を受け付けられませんでした').and.to.include('料金は請求されていません');
+    expect(call.heardText()).to.include('カード情報を受け付けられませんでした').and.to.include('カードへの請求はありません');
     expect(await readLedger(app.redis, provisionalId)).to.have.length(0);
   });
 
@@ -152,7 +176,6 @@ describe('paying by card over the phone (CHARGE_METHOD=card, Twilio <Pay>)', () 
 
     const buying = await signIn(app, '2', member);
     await buying.press('1');
-    await buying.press('#');
     await buying.press('1');
     expect(findVerb(buying.last.verbs, 'Pay')!.attributes.chargeAmount).to.equal('500');
     const code = spokenNumbers((await keyCard(buying)).verbs).join('');
@@ -175,7 +198,7 @@ describe('paying by card over the phone (CHARGE_METHOD=card, Twilio <Pay>)', () 
       return call;
     };
     const declined = await approve(TEST_CARD_DECLINED);
-    expect(declined.heardText()).to.include('料金は請求されていません');
+    expect(declined.heardText()).to.include('カードへの請求はありません');
     const status = async () => (await jsonRequest(app, 'GET', `/api/merchant/payment-requests/${created.body.id}`, undefined, merchantAuth(shop))).body.status;
     expect(await status()).to.equal('pending');
     const approved = await approve(TEST_CARD_APPROVED);
@@ -200,6 +223,10 @@ describe('paying by card over the phone (CHARGE_METHOD=card, Twilio <Pay>)', () 
       expect(await section.innerText()).to.include('VISA ending 4242');
       expect(await page.content()).to.not.include(TEST_CARD_APPROVED);
       await section.getByRole('button').click();
+      // Asked first, without JavaScript; nothing is forgotten until confirmed.
+      await page.getByTestId('confirmation').waitFor();
+      expect(await app.redis.exists(keys.memberCard(member.provisionalId))).to.equal(1);
+      await page.getByTestId('confirm').click();
       await page.waitForURL(/card=forgotten/);
       expect(await page.getByTestId('payment-card').count()).to.equal(0);
       expect(await app.redis.exists(keys.memberCard(member.provisionalId))).to.equal(0);
@@ -214,9 +241,9 @@ describe('paying by card over the phone (CHARGE_METHOD=card, Twilio <Pay>)', () 
     await call.dial();
     await call.press('1');
     await call.press(`${provisionalId}#`);
-    expect(call.heardText()).to.include('paid by credit card');
+    expect(call.heardText()).to.include('paid by card');
     await call.press('1');
-    expect(call.heardText()).to.include('Key your credit card number');
+    expect(call.heardText()).to.include('Key your card number');
     expect(twimlProblems(call.last.body)).to.deep.equal([]);
     await call.hangUp();
   });
@@ -224,7 +251,7 @@ describe('paying by card over the phone (CHARGE_METHOD=card, Twilio <Pay>)', () 
 
 describe('what a caller is told about the money, under each CHARGE_METHOD', () => {
   it('premium-rate: the activation fee is billed to the phone line, and a later price says so before the caller agrees', async () => {
-    const app = await startTestApp({ CHARGE_METHOD: 'premium-rate' });
+    const app = await startTestApp({ CHARGE_METHOD: 'premium-rate', CHARGE_METHOD_CODES: 'none', CHARGE_METHOD_APPROVALS: 'none' });
     try {
       const { provisionalId, password } = await register(app);
       const call = new TestCall(app);
@@ -236,7 +263,7 @@ describe('what a caller is told about the money, under each CHARGE_METHOD', () =
       await call.hangUp();
       await logIn(app, formalId, password, '1357');
       const renewing = await signIn(app, '4', { formalId, pin: '1357' });
-      expect(renewing.heardText()).to.include('この回線に請求されます');
+      expect(renewing.heardText()).to.include('電話料金と一緒に請求されます');
       expect((await readLedger(app.redis, provisionalId))[0]).to.include({ method: 'premium-rate' });
     } finally {
       await app.close();
@@ -265,11 +292,44 @@ describe('what a caller is told about the money, under each CHARGE_METHOD', () =
       const member = await cardMember(app);
       const call = await signIn(app, '2', member);
       await call.press('2');
-      await call.press('#');
       await call.press('1');
       expect(findVerb(call.last.verbs, 'Pay'), 'no <Pay>').to.equal(undefined);
       expect(call.heardText()).to.include('あと600円');
       expect((await readLedger(app.redis, member.provisionalId)).filter((e) => e.kind === 'code_purchase')).to.have.length(0);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('the monthly cap held, not only checked, while cards are charged', () => {
+  it('eight calls of one member racing to buy 500-yen codes by card under a 2,000-yen cap: four are asked for a card, four are refused first; a card given up gives its share back', async function () {
+    this.timeout(120_000);
+    const app = await startTestApp({ CHARGE_METHOD: 'card', MONTHLY_SPENDING_CAP: '2000' });
+    try {
+      const member = await cardMember(app);
+      const calls = await Promise.all(Array.from({ length: 8 }, () => signIn(app, '2', member)));
+      for (const call of calls) {
+        await call.press('1');
+      }
+      // All at the price at once: each 1 holds 500 against the cap before any card is asked for.
+      await Promise.all(calls.map((call) => call.press('1')));
+      const paying = calls.filter((call) => findVerb(call.last.verbs, 'Pay'));
+      const refused = calls.filter((call) => !findVerb(call.last.verbs, 'Pay'));
+      expect(paying).to.have.length(4);
+      for (const call of refused) expect(call.heardText()).to.include('上限2,000円');
+      // One caller stops at the card: its 500 goes back, and another call can hold it.
+      await paying[0]!.press('*');
+      const late = await signIn(app, '2', member);
+      await late.press('1');
+      await late.press('1');
+      expect(findVerb(late.last.verbs, 'Pay'), 'the freed 500 is held by a new purchase').to.exist;
+      await Promise.all([...paying.slice(1), late].map((call) => keyCard(call)));
+      const purchases = (await readLedger(app.redis, member.provisionalId)).filter((e) => e.kind === 'code_purchase');
+      expect(purchases.map((e) => e.amount)).to.deep.equal([500, 500, 500, 500]);
+      const month = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(app.clock.now).slice(0, 7);
+      expect(await app.redis.get(keys.monthlySpend(member.provisionalId, month))).to.equal('2000');
+      expect(await app.redis.hlen(keys.capHolds(member.provisionalId))).to.equal(0);
     } finally {
       await app.close();
     }

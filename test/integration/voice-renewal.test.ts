@@ -71,14 +71,15 @@ describe('renewing access by phone (menu 4)', () => {
     await call.silence();
     expect(call.heardText()).to.include('入力が確認できませんでした');
     await call.press('2');
-    expect(call.heardText()).to.include('料金はかかっていません');
+    // On a premium-rate number the call is the price, renewed or not: never "you have not been charged".
+    expect(call.heardText()).to.include('更新を取りやめました').and.to.include('この通話の料金300円は、電話会社から請求されます').and.not.include('料金はかかっていません');
     expect((await readLedger(app.redis, member.provisionalId)).length).to.equal(1);
     await call.press('4');
     await call.press('1');
     expect(call.heardText()).to.include('更新しました');
+    // The call has paid for one renewal: a second is refused at the menu, before any price.
     await call.press('4');
-    await call.press('1');
-    expect(call.heardText()).to.include('すでに更新済み');
+    expect(call.heardText()).to.include('すでに1件のお支払いに充てられています');
     expect((await readLedger(app.redis, member.provisionalId)).length).to.equal(2);
   });
 
@@ -127,17 +128,34 @@ describe('renewing access by phone (menu 4)', () => {
     expect(spokenText(unlocked.last.verbs)).to.include('更新しました');
   });
 
-  it('inside the activation call, menu 4 goes to the price without asking for the formal ID or PIN again', async () => {
+  it('inside an activation call paid on premium-rate, menu 4 is refused before anything is asked: the call has paid for the activation', async () => {
     const { provisionalId } = await register(app);
     const call = new TestCall(app);
     await call.dial();
     await call.press('1');
     await call.press(`${provisionalId}#`);
     await call.press('0');
-    await call.press('4');
-    const { verbs } = await call.press('1');
-    expect(spokenText(verbs)).to.include('更新しました');
-    expect((await readLedger(app.redis, provisionalId)).length).to.equal(2);
+    const { verbs } = await call.press('4');
+    expect(spokenText(verbs)).to.include('この通話の料金は、すでに1件のお支払いに充てられています').and.not.include('正式ID');
+    expect((await readLedger(app.redis, provisionalId)).length).to.equal(1);
+  });
+
+  it('inside the activation call, menu 4 goes to the price without asking for the formal ID or PIN again (renewal by another method than the call)', async () => {
+    const byCard = await startTestApp({ CHARGE_METHOD_RENEWAL: 'none' });
+    try {
+      const { provisionalId } = await register(byCard);
+      const call = new TestCall(byCard);
+      await call.dial();
+      await call.press('1');
+      await call.press(`${provisionalId}#`);
+      await call.press('0');
+      await call.press('4');
+      const { verbs } = await call.press('1');
+      expect(spokenText(verbs)).to.include('更新しました');
+      expect((await readLedger(byCard.redis, provisionalId)).map((e) => e.method)).to.deep.equal(['premium-rate', 'none']);
+    } finally {
+      await byCard.close();
+    }
   });
 
   it('a mistyped formal ID is explained and asked for again', async () => {

@@ -46,7 +46,10 @@ describe('the web pages and the JSON API', () => {
       });
       expect(res.status).to.equal(422);
       const page = await res.text();
-      expect(page).to.include('role="alert"').and.include('&lt;b&gt;Ken&lt;/b&gt;');
+      // The error summary, and the error beside the e-mail field, tied to it.
+      expect(page).to.include('data-testid="error-summary"').and.include('&lt;b&gt;Ken&lt;/b&gt;');
+      expect(page).to.match(/id="email"[^>]*aria-invalid="true"[^>]*aria-describedby="email-error"/);
+      expect(page).to.not.match(/id="name"[^>]*aria-invalid/);
       expect(page).to.not.include('<b>Ken</b>');
     });
 
@@ -155,7 +158,7 @@ describe('the web pages and the JSON API', () => {
         body: new URLSearchParams({ formalId: member.formalId, password: 'wrong' }).toString(),
       });
       expect(bad.status).to.equal(401);
-      expect(await bad.text()).to.include('role="alert"');
+      expect(await bad.text()).to.include('data-testid="error-summary"').and.match(/id="formalId"[^>]*aria-invalid="true"/);
       const good = await fetch(`${app.url}/login`, {
         method: 'POST',
         redirect: 'manual',

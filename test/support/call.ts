@@ -19,6 +19,12 @@ after('every TwiML document heard in this run keeps Twilio\'s rules', () => {
 /** The call's and <Pay>'s status callbacks: told how things went, they answer no TwiML the caller hears. */
 const isStatusCallback = (url: string) => /^\/twilio\/voice(\/card)?\/status$/.test(new URL(url).pathname);
 
+/** The Twilio account's Pay Connector, as the app is set up: a Stripe one at the app's Stripe (the stand-in) when CARD_PROCESSOR=stripe. */
+export function payConnectorsOf(app: Pick<TestApp, 'config'>) {
+  const stripe = app.config.charging.stripe;
+  return stripe?.apiUrl ? { [app.config.payConnector]: { stripe: { url: stripe.apiUrl, secretKey: stripe.secretKey } } } : undefined;
+}
+
 /** A Japanese mobile number of its own for each call, so calls share no line limits or language unless a test says so. */
 export const uniqueCallerNumber = () => `+8190${String(randomInt(0, 100_000_000)).padStart(8, '0')}`;
 
@@ -39,6 +45,8 @@ export class TestCall {
   constructor(
     readonly app: TestApp,
     readonly from = uniqueCallerNumber(),
+    /** The number dialled (Twilio's To): SERVICE_PHONE_NUMBER unless a test calls another premium-rate number. */
+    readonly to = app.config.servicePhoneNumber,
   ) {}
 
   async dial(): Promise<TwilioPostResult> {
@@ -53,9 +61,10 @@ export class TestCall {
         connectTo: this.app.url,
         authToken: this.app.config.twilio.authToken,
         from: this.from,
-        to: this.app.config.servicePhoneNumber,
+        to: this.to,
         callSid: this.callSid,
         fetch: recordingFetch,
+        payConnectors: payConnectorsOf(this.app),
       },
       () => undefined,
     );

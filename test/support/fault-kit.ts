@@ -145,8 +145,8 @@ export async function setUp(app: AppProcess, hookUrl: string, codes: number) {
   await fetch(`${app.url}/api/me/pin`, { method: 'PUT', headers: { 'Content-Type': 'application/json', Cookie: cookie }, body: JSON.stringify({ pin }) });
   const bought: string[] = [];
   for (let i = 0; i < codes; i++) {
-    // Codes for this merchant only (its number keyed at the merchant prompt).
-    const purchase = await simulate(app, ['2', `${formalId}#`, `${pin}#`, '2', `${shop.merchantId}#`, '1'], from);
+    // Codes for this merchant only: 9 and its number at the amounts, then the amount (2) and 1 to buy.
+    const purchase = await simulate(app, ['2', `${formalId}#`, `${pin}#`, '9', `${shop.merchantId}#`, '2', '1'], from);
     const code = readTwice(purchase.events);
     expect(code, 'a code read out twice').to.match(/^\d{16}$/);
     bought.push(code!);

@@ -37,8 +37,12 @@ export async function signInToBuy(app: TestApp, member: ActiveMember, pin: strin
  * price, confirms with 1, and returns the code as heard (read twice, the same both times).
  */
 export async function buyOnCall(call: TestCall, amountKey: string, merchantId?: string): Promise<string> {
+  // A code only one merchant takes: 9 and its number first; then the amount.
+  if (merchantId) {
+    await call.press('9');
+    await call.press(`${merchantId}#`);
+  }
   await call.press(amountKey);
-  await call.press(`${merchantId ?? ''}#`);
   expect(call.gatherAction(), call.last.body).to.include('/twilio/voice/pay/confirm');
   await call.press('1');
   const numbers = call.heardNumbers();

@@ -57,7 +57,9 @@ export function twimlProblems(xml: string): string[] {
   });
   const last = verbs.at(-1)?.name;
   if (last !== 'Redirect' && last !== 'Hangup') problems.push(`the document ends with ${last ? `<${last}>` : 'nothing'}: the call would end without a goodbye or a next step`);
-  const says = verbs.flatMap((v) => (v.name === 'Say' ? [v] : v.name === 'Gather' ? v.children.filter((c) => c.name === 'Say') : []));
+  for (const pay of verbs.filter((v) => v.name === 'Pay')) problems.push(...payPromptProblems(pay));
+  const prompted = (v: TwimlNode) => v.children.filter((c) => c.name === 'Prompt').flatMap((p) => p.children.filter((c) => c.name === 'Say'));
+  const says = verbs.flatMap((v) => (v.name === 'Say' ? [v] : v.name === 'Gather' ? v.children.filter((c) => c.name === 'Say') : v.name === 'Pay' ? prompted(v) : []));
   for (const say of says) {
     const { voice, language } = say.attributes;
     if (!voice || !SAY_TYPES.voices.has(voice)) problems.push(`<Say voice="${voice}"> is not a voice twilio-node lists`);
@@ -67,6 +69,36 @@ export function twimlProblems(xml: string): string[] {
     const plain = textOutsideDigits(say);
     if (/\d{5,}/.test(plain)) problems.push(`a run of five or more digits outside <say-as interpret-as="digits">: "${plain.trim().slice(0, 80)}"`);
     if (/[¥￥$€£]/.test(text(say))) problems.push(`an amount with a currency sign instead of words: "${text(say).slice(0, 80)}"`);
+  }
+  return problems;
+}
+
+/**
+ * The steps of a card <Pay> Twilio documents a <Prompt for> for ([Prompt]: seven steps, of which
+ * these five belong to paymentMethod="credit-card"), and the errorTypes after which each field is
+ * asked again. <Pay> has no Japanese voice of its own: a step without our <Prompt> would be said
+ * in Twilio's English to a Japanese caller.
+ */
+const CARD_PAY_STEPS: Record<string, string[]> = {
+  'payment-card-number': ['timeout', 'invalid-card-number', 'invalid-card-type'],
+  'expiration-date': ['timeout', 'invalid-date'],
+  'security-code': ['timeout', 'invalid-security-code'],
+  'postal-code': ['timeout'],
+  'payment-processing': [],
+};
+
+/** What a <Pay> leaves to Twilio's own (English) words, or says in more than one language. */
+export function payPromptProblems(pay: TwimlNode): string[] {
+  const problems: string[] = [];
+  const prompts = pay.children.filter((c) => c.name === 'Prompt');
+  const languages = new Set(prompts.flatMap((p) => p.children.filter((c) => c.name === 'Say').map((say) => say.attributes.language)));
+  if (languages.size !== 1) problems.push(`a <Pay> speaks ${languages.size === 0 ? 'no language of ours' : [...languages].join(' and ')}: every step is said in the caller's one language`);
+  for (const [step, errors] of Object.entries(CARD_PAY_STEPS)) {
+    const forStep = prompts.filter((p) => p.attributes.for === step);
+    if (!forStep.some((p) => !p.attributes.errorType && p.children.some((c) => c.name === 'Say'))) problems.push(`<Pay> has no <Prompt for="${step}"> of its own: Twilio would say it in English`);
+    const covered = new Set(forStep.flatMap((p) => (p.attributes.errorType ?? '').split(/\s+/).filter(Boolean)));
+    const missing = errors.filter((e) => !covered.has(e));
+    if (missing.length) problems.push(`<Pay> has no <Prompt for="${step}" errorType> for ${missing.join(', ')}: Twilio would say that retry in English`);
   }
   return problems;
 }

@@ -66,23 +66,25 @@ describe('how the code is put together', () => {
       store: [],
       shared: [],
       identifiers: [],
-      web: ['http', 'store', 'shared'],
+      web: ['http', 'store', 'shared', 'charging'],
       // Metrics and the operator's audit trail: every feature records into them, they know no feature.
       observability: FOUNDATION,
-      accounts: [...FOUNDATION, 'web', 'observability'],
-      registration: [...FOUNDATION, 'web', 'accounts', 'observability'],
+      // How each kind of charge is collected (methods, premium-rate tariffs), cap holds, the card processor.
+      charging: FOUNDATION,
+      accounts: [...FOUNDATION, 'charging', 'web', 'observability'],
+      registration: [...FOUNDATION, 'charging', 'web', 'accounts', 'observability'],
       merchants: [...FOUNDATION, 'web', 'observability'],
       // A payment charges a member: code purchases and approvals book through the one charge primitive in accounts/ledger.ts.
-      payments: [...FOUNDATION, 'merchants', 'accounts', 'observability'],
-      voice: [...FOUNDATION, 'accounts', 'registration', 'merchants', 'payments', 'observability'],
+      payments: [...FOUNDATION, 'charging', 'merchants', 'accounts', 'observability'],
+      voice: [...FOUNDATION, 'charging', 'accounts', 'registration', 'merchants', 'payments', 'observability'],
       // The merchant's pages read merchants and payments; neither reads them.
-      'merchant-dashboard': [...FOUNDATION, 'web', 'observability', 'accounts', 'merchants', 'payments'],
+      'merchant-dashboard': [...FOUNDATION, 'charging', 'web', 'observability', 'accounts', 'merchants', 'payments'],
       // The premium-rate carrier's statement against the ledger (npm run carrier:reconcile).
-      carrier: [...FOUNDATION, 'accounts'],
+      carrier: [...FOUNDATION, 'charging', 'accounts'],
       // Retention: old ledger entries, redemption records and audit events to CSV, then trimmed (npm run archive).
-      archive: [...FOUNDATION, 'accounts'],
+      archive: [...FOUNDATION, 'charging', 'accounts'],
       // The operator's console reads every feature; no feature reads it.
-      admin: [...FOUNDATION, 'web', 'observability', 'accounts', 'registration', 'merchants', 'payments', 'merchant-dashboard'],
+      admin: [...FOUNDATION, 'charging', 'web', 'observability', 'accounts', 'registration', 'merchants', 'payments', 'merchant-dashboard'],
     };
     const folders = readdirSync(join(ROOT, 'src')).filter((name) => statSync(join(ROOT, 'src', name)).isDirectory());
     expect(folders.sort()).to.deep.equal(Object.keys(MAY_IMPORT).sort());

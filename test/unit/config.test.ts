@@ -54,7 +54,7 @@ describe('configuration', () => {
   });
 
   it('production refuses published development values and low-entropy secrets, naming the key and never the value', () => {
-    const base = { NODE_ENV: 'production', CHARGE_METHOD: 'premium-rate', PUBLIC_BASE_URL: 'https://dialpass.example', SERVICE_PHONE_NUMBER: '+815012345678' };
+    const base = { NODE_ENV: 'production', CHARGE_METHOD: 'premium-rate', CHARGE_METHOD_CODES: 'card', CHARGE_METHOD_APPROVALS: 'card', PUBLIC_BASE_URL: 'https://dialpass.example', SERVICE_PHONE_NUMBER: '+815012345678' };
     expect(buildConfig({ ...base, ...strongSecrets() }).env).to.equal('production');
     const refused = (overrides: Record<string, string>) => {
       try {
@@ -77,22 +77,71 @@ describe('configuration', () => {
     expect(secretBits(randomBytes(32).toString('base64'))).to.be.above(MIN_SECRET_BITS);
   });
 
-  it('CHARGE_METHOD is premium-rate in development, must be chosen in production, and is checked', () => {
-    const secrets = { ...strongSecrets(), PUBLIC_BASE_URL: 'https://dialpass.example', SERVICE_PHONE_NUMBER: '+815012345678' };
-    expect(buildConfig({}).chargeMethod).to.equal('premium-rate');
-    expect(buildConfig({ CHARGE_METHOD: 'card' }).chargeMethod).to.equal('card');
-    expect(buildConfig({ NODE_ENV: 'production', CHARGE_METHOD: 'none', ...secrets }).chargeMethod).to.equal('none');
+  it('development needs no charge method: activation and renewal on premium-rate (SERVICE_PHONE_NUMBER billing ACTIVATION_CHARGE per call), codes and approvals a demo', () => {
+    const { charging } = buildConfig({});
+    expect(charging.methods).to.deep.equal({ activation: 'premium-rate', renewal: 'premium-rate', codes: 'none', approvals: 'none' });
+    expect(charging.premiumNumbers).to.deep.equal([{ to: '+815000000000', amount: 300, per: 'call', dial: '050-0000-0000' }]);
+    expect(buildConfig({ CHARGE_METHOD: 'card' }).charging.methods).to.deep.equal({ activation: 'card', renewal: 'card', codes: 'card', approvals: 'card' });
+    expect(buildConfig({ CHARGE_METHOD: 'card', CHARGE_METHOD_ACTIVATION: 'premium-rate', CHARGE_METHOD_RENEWAL: 'premium-rate' }).charging.methods).to.deep.include({ activation: 'premium-rate', codes: 'card' });
     expect(() => buildConfig({ CHARGE_METHOD: 'cash' })).to.throw(ConfigError).with.property('message').that.includes('CHARGE_METHOD');
   });
 
+  it('production must choose how each kind is collected: CHARGE_METHOD, or every CHARGE_METHOD_<KIND>', () => {
+    const secrets = { ...strongSecrets(), PUBLIC_BASE_URL: 'https://dialpass.example', SERVICE_PHONE_NUMBER: '+815012345678' };
+    expect(buildConfig({ NODE_ENV: 'production', CHARGE_METHOD: 'none', ...secrets }).charging.methods.codes).to.equal('none');
+    const perKind = { CHARGE_METHOD_ACTIVATION: 'premium-rate', CHARGE_METHOD_RENEWAL: 'premium-rate', CHARGE_METHOD_CODES: 'card', CHARGE_METHOD_APPROVALS: 'card' };
+    expect(buildConfig({ NODE_ENV: 'production', ...perKind, ...secrets }).charging.methods).to.deep.equal({ activation: 'premium-rate', renewal: 'premium-rate', codes: 'card', approvals: 'card' });
+    const { CHARGE_METHOD_APPROVALS: _left, ...missingOne } = perKind;
+    expect(() => buildConfig({ NODE_ENV: 'production', ...missingOne, ...secrets })).to.throw(ConfigError).with.property('message').that.includes('CHARGE_METHOD:');
+  });
+
+  it('start-up refuses, with one line naming the key, a price its method cannot collect', () => {
+    const refusal = (env: Record<string, string>) => {
+      try {
+        buildConfig(env);
+      } catch (error) {
+        return (error as Error).message.split('\n').slice(1).map((l) => l.trim());
+      }
+      return [];
+    };
+    // A premium-rate number bills one tariff: the code amounts need numbers of their own.
+    expect(refusal({ CHARGE_METHOD: 'premium-rate', CHARGE_METHOD_APPROVALS: 'card' })).to.deep.equal([
+      'CHARGE_METHOD_CODES: premium-rate cannot collect codes of 500, 1000, 3000, 5000: no number in PREMIUM_RATE_NUMBERS bills that per call (add one per amount, or set CHARGE_METHOD_CODES=card or none)',
+    ]);
+    // A merchant asks any amount: never premium-rate by default.
+    expect(refusal({ CHARGE_METHOD: 'premium-rate', CHARGE_METHOD_CODES: 'card' })[0]).to.match(/^CHARGE_METHOD_APPROVALS: required when CHARGE_METHOD=premium-rate/);
+    // The activation fee needs a number that bills it.
+    expect(refusal({ PREMIUM_RATE_NUMBERS: '+815012341000=1000/call' })).to.deep.equal([
+      'CHARGE_METHOD_ACTIVATION: premium-rate cannot collect ACTIVATION_CHARGE (300): no number in PREMIUM_RATE_NUMBERS bills 300/call',
+      'CHARGE_METHOD_RENEWAL: premium-rate cannot collect ACTIVATION_CHARGE (300): no number in PREMIUM_RATE_NUMBERS bills 300/call',
+    ]);
+    // A per-minute number bills by the call's length: it collects no fixed price.
+    expect(refusal({ PREMIUM_RATE_NUMBERS: '+815012340300=300/minute' })[0]).to.match(/^CHARGE_METHOD_ACTIVATION: premium-rate cannot collect/);
+    expect(refusal({ PREMIUM_RATE_NUMBERS: '+815012340300=300/call,0990=5/call' })[0]).to.match(/^PREMIUM_RATE_NUMBERS: "0990=5\/call" is not TO=AMOUNT\/call/);
+    expect(refusal({ CHARGE_METHOD: 'card', CARD_PROCESSOR: 'stripe' })).to.deep.equal(['STRIPE_SECRET_KEY: required when CARD_PROCESSOR=stripe']);
+  });
+
+  it('PREMIUM_RATE_NUMBERS: each number Twilio routes here, its tariff per call or per started minute, and the number callers dial', () => {
+    const { charging } = buildConfig({
+      PREMIUM_RATE_NUMBERS: '+815012340300=300/call@0990-50-0300, +81 50 1234 1000=1000/call@0990-50-1000,+815012340100=100/minute',
+      CHARGE_METHOD_CODES: 'premium-rate',
+      CODE_DENOMINATIONS: '1000',
+    });
+    expect(charging.premiumNumbers).to.deep.equal([
+      { to: '+815012340300', amount: 300, per: 'call', dial: '0990-50-0300' },
+      { to: '+815012341000', amount: 1000, per: 'call', dial: '0990-50-1000' },
+      { to: '+815012340100', amount: 100, per: 'minute', dial: '050-1234-0100' },
+    ]);
+  });
+
   it('the simulator is off in production unless enabled', () => {
-    const secrets = { ...strongSecrets(), CHARGE_METHOD: 'premium-rate', PUBLIC_BASE_URL: 'https://dialpass.example', SERVICE_PHONE_NUMBER: '+815012345678' };
+    const secrets = { ...strongSecrets(), CHARGE_METHOD: 'card', PUBLIC_BASE_URL: 'https://dialpass.example', SERVICE_PHONE_NUMBER: '+815012345678' };
     expect(buildConfig({ NODE_ENV: 'production', ...secrets }).simulatorEnabled).to.equal(false);
     expect(buildConfig({ NODE_ENV: 'production', SIMULATOR_ENABLED: 'true', ...secrets }).simulatorEnabled).to.equal(true);
   });
 
   it('webhooks may reach loopback in development and test, not in production unless OUTBOUND_ALLOW_LOOPBACK says so', () => {
-    const secrets = { ...strongSecrets(), CHARGE_METHOD: 'premium-rate', PUBLIC_BASE_URL: 'https://dialpass.example', SERVICE_PHONE_NUMBER: '+815012345678' };
+    const secrets = { ...strongSecrets(), CHARGE_METHOD: 'card', PUBLIC_BASE_URL: 'https://dialpass.example', SERVICE_PHONE_NUMBER: '+815012345678' };
     expect(buildConfig({}).outboundAllowLoopback).to.equal(true);
     expect(buildConfig({ NODE_ENV: 'test' }).outboundAllowLoopback).to.equal(true);
     expect(buildConfig({ NODE_ENV: 'production', ...secrets }).outboundAllowLoopback).to.equal(false);

@@ -89,7 +89,7 @@ describe('voice prompts and TwiML', () => {
   });
 
   it('call state survives the trip through an action URL, and junk in it falls back to defaults', () => {
-    const state = { ...initialCallState('en-US', Date.now()), wrongEntries: 2, silences: 1, menuRepeats: 1, memberId: '12345678901', next: 'renew', extra: { a: '500', o: 'x&y=z #1' } };
+    const state = { ...initialCallState('en-US', Date.now()), wrongEntries: 2, silences: 1, menuRepeats: 1, memberId: '12345678901', next: 'renew', premiumPaid: true, keptCard: '4242', extra: { a: '500', o: 'x&y=z #1' } };
     const url = new URL(callUrl('https://x', '/twilio/voice/menu', state));
     const back = parseCallState(Object.fromEntries(url.searchParams), 'ja-JP');
     expect(back).to.deep.equal({ ...state, pendingMemberId: undefined });

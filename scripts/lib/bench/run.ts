@@ -318,7 +318,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     const env = {
       ...processEnv(),
       NODE_ENV: 'production',
+      // The call pays the activation fee (premium-rate); codes and requests take the same path whatever
+      // collects them, and premium-rate would need a number per amount: measured as a demo (none).
       CHARGE_METHOD: 'premium-rate',
+      CHARGE_METHOD_APPROVALS: 'none',
+      CHARGE_METHOD_CODES: 'none',
       PORT: '0',
       REDIS_URL: managed.url,
       REDIS_CLUSTER_NODES: '',
