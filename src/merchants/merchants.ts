@@ -1,3 +1,4 @@
+import { Cluster } from 'ioredis';
 import { API_TEXT } from '../http/api-text.ts';
 import type { CoreDeps } from '../deps.ts';
 import { randomBytes } from 'node:crypto';
@@ -73,8 +74,46 @@ const VERIFIED_KEYS_MAX = 10_000;
 const verifiedKeys = new WeakMap<RedisClient, Map<string, { merchantId: string; keyHash: string; until: number; worksUntil: number }>>();
 
 /**
+ * Every instance hears when a merchant's keys change (rotation, "revoke the old key now", the
+ * operator's reset) and forgets the keys it remembered for that merchant at once, so a revoked key
+ * stops everywhere, not a minute later. Redis pub/sub (PUBLISH reaches every node of a cluster).
+ * An instance remembers verified keys only while it is subscribed; a lost connection loses at most
+ * the minute a key is remembered for.
+ */
+const KEY_CHANGES = 'dialpass:merchant-keys-changed';
+const keyChangeListeners = new WeakMap<RedisClient, { subscribed: boolean }>();
+function listenForKeyChanges(redis: RedisClient): { subscribed: boolean } {
+  let listener = keyChangeListeners.get(redis);
+  if (listener) return listener;
+  const state = { subscribed: false };
+  keyChangeListeners.set(redis, (listener = state));
+  const subscriber: RedisClient = redis instanceof Cluster ? redis.duplicate() : redis.duplicate();
+  subscriber.on('error', () => undefined);
+  subscriber.on('message', (_channel: string, merchantId: string) => forgetVerifiedKeysOf(redis, merchantId));
+  // Unsubscribed (a reconnect, or the app closing): nothing is remembered until subscribed again.
+  subscriber.on('close', () => {
+    state.subscribed = false;
+    verifiedKeys.get(redis)?.clear();
+  });
+  subscriber.on('ready', () => {
+    subscriber.subscribe(KEY_CHANGES).then(
+      () => (state.subscribed = true),
+      () => undefined,
+    );
+  });
+  redis.once('end', () => subscriber.disconnect());
+  return state;
+}
+
+function forgetVerifiedKeysOf(redis: RedisClient, merchantId: string): void {
+  const cache = verifiedKeys.get(redis);
+  for (const [digest, remembered] of cache ?? []) if (remembered.merchantId === merchantId) cache!.delete(digest);
+}
+
+/**
  * The merchant behind `Authorization: Bearer <apiKey>`, or 401. A key that verified is remembered
- * for a minute, which spares every merchant request a Redis round trip. A rotated key (see
+ * for a minute, which spares every merchant request a Redis round trip; a change of keys reaches
+ * every instance's memory at once (listenForKeyChanges). A rotated key (see
  * rotateApiKey) keeps working for MERCHANT_KEY_OVERLAP_HOURS, so a minute's memory in another
  * app instance can only stretch the end of that overlap by up to a minute.
  */
@@ -97,6 +136,7 @@ export async function authenticateMerchantKey(deps: CoreDeps, authorization: str
   const hash = apiKeyHash(apiKey, deps.config.hashPepper);
   const match = valid.find((v) => constantTimeEqual(v.hash, hash));
   if (!match) throw badApiKey();
+  if (!listenForKeyChanges(deps.redis).subscribed) return { merchantId, keyHash: match.hash, current: match.until === Infinity };
   if (cache.size >= VERIFIED_KEYS_MAX) cache.clear();
   // A key in its overlap period is remembered no longer than it works (on the app's clock).
   cache.set(digest, { merchantId, keyHash: match.hash, until: deps.now() + VERIFIED_KEY_SECONDS * 1000, worksUntil: match.until });
@@ -118,10 +158,10 @@ export interface RotatedKey {
 
 const newApiKey = (merchantId: string) => `dpk_${merchantId}_${randomBytes(24).toString('base64url')}`;
 
-/** Keys this process remembers as verified for the merchant are forgotten (a change of keys must show at once). */
-function forgetVerifiedKeys(deps: CoreDeps, merchantId: string): void {
-  const cache = verifiedKeys.get(deps.redis);
-  for (const [digest, remembered] of cache ?? []) if (remembered.merchantId === merchantId) cache!.delete(digest);
+/** Keys remembered as verified for the merchant are forgotten, here and (pub/sub) in every other instance. */
+async function forgetVerifiedKeys(deps: CoreDeps, merchantId: string): Promise<void> {
+  forgetVerifiedKeysOf(deps.redis, merchantId);
+  await deps.redis.publish(KEY_CHANGES, merchantId);
 }
 
 const notCurrentKey = () => new AppError(403, 'current_key_required', API_TEXT.currentKeyRequired);
@@ -131,7 +171,7 @@ async function changeKeys(deps: CoreDeps, merchantId: string, mode: 'rotate' | '
   const result = await deps.redis.dpRotateApiKey(keys.merchant(merchantId), mode, newKeyHash, until, deps.now(), heldKeyHash);
   if (result === -1) throw new AppError(404, 'unknown_merchant', API_TEXT.unknownMerchant);
   if (result === -2) throw notCurrentKey();
-  forgetVerifiedKeys(deps, merchantId);
+  await forgetVerifiedKeys(deps, merchantId);
 }
 
 /**
