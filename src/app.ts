@@ -17,6 +17,7 @@ import { MESSAGES, missingWebTranslations } from './web/messages.ts';
 import { missingApiTranslations } from './http/api-text.ts';
 import { missingCatalogueTranslations } from './web/catalogue.ts';
 import { healthCheck } from './health.ts';
+import { carrierEventsRouter } from './charging/carrier-events.ts';
 import { requireSameOriginForms } from './web/same-origin.ts';
 import { adminApiRouter } from './merchants/routes.ts';
 import { merchantApiRouter } from './payments/routes.ts';
@@ -94,6 +95,8 @@ export function createApp(appDeps: AppDeps): Express {
   const jsonBody = [jsonApiHeaders, express.json({ limit: '16kb' }), requireJsonBody];
   app.use('/api/merchant', ...jsonBody, merchantApiRouter(deps), jsonErrorHandler(logger));
   app.get('/healthz', healthCheck(deps.redis, deps.config.charging));
+  // The mobile operator's payment notifications (carrier-billing with CARRIER_BILLING_SINK_TOKEN).
+  if (config.charging.carrierBilling?.sinkToken) app.use(carrierEventsRouter(deps));
   app.get('/openapi.json', (_req, res) => void res.json(merchantOpenApi));
   // With METRICS_PORT the metrics are served there (server.ts), not here.
   const metricsToken = config.metrics.token;

@@ -4,7 +4,7 @@ import { DeliveryDispatcher, runOutboxPass } from './merchants/outbox.ts';
 import { reconcileSettlement } from './payments/settlement-reconciler.ts';
 import { relayAuditOutboxes } from './observability/activity.ts';
 import { settleCardCharges } from './charging/card-charges.ts';
-import { cardProcessorFor } from './charging/card-processor.ts';
+import { cardProcessorFor, carrierBillingFor } from './charging/card-processor.ts';
 import type { RedisClient } from './store/redis.ts';
 
 export interface BackgroundDeps {
@@ -59,9 +59,9 @@ export function startBackgroundWork(appDeps: BackgroundDeps): BackgroundWork {
       // Operator events a charge wrote into its member's audit outbox and the app did not record (it died).
       await relayAuditOutboxes(deps);
     }
-    // Card charges whose outcome was left open (the app died mid-charge, the processor did not answer).
-    const processor = cardProcessorFor(config);
-    if (processor) await settleCardCharges({ ...deps, processor });
+    // Charges through a processor whose outcome was left open (the app died mid-charge, the caller
+    // hung up at a code, the processor did not answer).
+    if (cardProcessorFor(config) || carrierBillingFor(config)) await settleCardCharges(deps);
     await runOutboxPass(deps, dispatcher);
   };
   const runOnce = () => {

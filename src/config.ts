@@ -3,8 +3,12 @@ import { z } from 'zod';
 
 export const LOCALES = ['ja-JP', 'en-US'] as const;
 
-/** How members really pay (docs/CHARGING.md): the carrier bills the line, a card through Twilio <Pay>, or nothing (demo). */
-export const CHARGE_METHODS = ['premium-rate', 'card', 'none'] as const;
+/**
+ * How members really pay (docs/CHARGING.md): a premium-rate carrier bills the call, a card
+ * through Twilio <Pay>, the mobile operator bills the calling line through the CAMARA Carrier
+ * Billing API, or nothing (demo).
+ */
+export const CHARGE_METHODS = ['premium-rate', 'card', 'carrier-billing', 'none'] as const;
 export type ChargeMethod = (typeof CHARGE_METHODS)[number];
 /** What a member pays for; each kind names the method that collects it (CHARGE_METHOD_<KIND>, default CHARGE_METHOD). */
 export const CHARGE_KINDS = ['activation', 'renewal', 'codes', 'approvals'] as const;
@@ -117,7 +121,7 @@ export function weakSecret(value: string): string | undefined {
 const chargeMethodOf = (what: string) =>
   z
     .preprocess(emptyAsUndefined, z.enum(CHARGE_METHODS).optional())
-    .describe(`How ${what} is collected: premium-rate, card or none. Default: CHARGE_METHOD.`);
+    .describe(`How ${what} is collected: premium-rate, card, carrier-billing or none. Default: CHARGE_METHOD.`);
 
 /** PREMIUM_RATE_NUMBERS: `+815012340300=300/call@0990-50-0300,…` (see its description). */
 const premiumNumbers = z.preprocess(
@@ -141,6 +145,15 @@ const premiumNumbers = z.preprocess(
       }
       return numbers;
     }),
+);
+
+/** An operator's API base URL (https only in production; loopback stand-ins in tests). */
+const httpsUrl = z.preprocess(
+  emptyAsUndefined,
+  z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .transform((u) => u?.replace(/\/+$/, '')),
 );
 
 const secret = z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional());
@@ -218,7 +231,7 @@ export const ENV_SCHEMA = z.object({
   CHARGE_METHOD: z
     .preprocess(emptyAsUndefined, z.enum(CHARGE_METHODS).optional())
     .describe(
-      'How callers are really charged: premium-rate (a carrier bills the calling line; reconcile with npm run carrier:reconcile), card (Twilio <Pay> charges a card through a Pay Connector), none (demo: nothing is charged). Required in production; premium-rate in development and test.',
+      'How callers are really charged, for every kind without a CHARGE_METHOD_<KIND>: premium-rate (the carrier of the number dialled bills the call its tariff; reconcile with npm run carrier:reconcile), card (Twilio <Pay> charges a card), carrier-billing (the mobile operator bills the calling line any amount through the CAMARA Carrier Billing API), none (demo: nothing is charged). Required in production; in development activation and renewal are premium-rate, codes and approvals none.',
     ),
   CHARGE_METHOD_ACTIVATION: chargeMethodOf('activation (the first call: the formal ID)'),
   CHARGE_METHOD_RENEWAL: chargeMethodOf('renewal (menu 4)'),
@@ -242,6 +255,20 @@ export const ENV_SCHEMA = z.object({
   CARD_CHARGE_LEASE_SECONDS: positiveInt(60).describe(
     'CARD_PROCESSOR=stripe: how long a card charge is left to the call step that makes it; after that, one whose outcome is still open (the app died, the processor did not answer) is settled in the background by reading it at the processor: never charged twice, and refunded if it was charged but never booked.',
   ),
+  CARRIER_BILLING_API_URL: httpsUrl.describe(
+    'carrier-billing: the mobile operator\'s CAMARA Carrier Billing API, up to its version (e.g. https://api.operator.example/carrier-billing/v0.5): /payments/prepare, /payments/{id}/confirm, … are under it.',
+  ),
+  CARRIER_BILLING_REFUND_API_URL: httpsUrl.describe('carrier-billing: the operator\'s CAMARA Carrier Billing Refund API (e.g. …/carrier-billing-refund/v0.3). Empty: a charge to give back is listed for the operator to refund.'),
+  CARRIER_BILLING_TOKEN_URL: httpsUrl.describe('carrier-billing: the operator\'s OpenID Connect token endpoint (CAMARA Identity and Consent Management: client credentials, a two-legged token naming no line).'),
+  CARRIER_BILLING_CLIENT_ID: optionalString.describe('carrier-billing: the client ID the operator issued to this service.'),
+  CARRIER_BILLING_CLIENT_SECRET: optionalString.describe('carrier-billing: its client secret.'),
+  CARRIER_BILLING_SINK_TOKEN: secret.describe(
+    'carrier-billing: the bearer token handed to the operator with every payment (sinkCredential) for its status notifications to POST /carrier-billing/events; empty: no notifications are asked for (the status is read instead).',
+  ),
+  SIM_SWAP_API_URL: httpsUrl.describe('carrier-billing: the operator\'s CAMARA SIM Swap API (e.g. …/sim-swap/v1). Empty: not checked.'),
+  SIM_SWAP_MAX_AGE_HOURS: z
+    .preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(2400).default(240))
+    .describe('carrier-billing with SIM_SWAP_API_URL: a line whose SIM changed within this many hours is not charged (a stolen number moved to a new SIM bills its owner); 0 turns the check off.'),
   CURRENCY: z
     .preprocess(emptyAsUndefined, z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as JPY').default('JPY'))
     .describe('The currency of every amount (ISO 4217).'),
@@ -332,7 +359,23 @@ function camelCased<T extends Record<string, unknown>>(values: T): CamelCased<T>
 
 type ChargingEnv = Pick<
   Env,
-  'CHARGE_METHOD' | 'CHARGE_METHOD_ACTIVATION' | 'CHARGE_METHOD_RENEWAL' | 'CHARGE_METHOD_CODES' | 'CHARGE_METHOD_APPROVALS' | 'PREMIUM_RATE_NUMBERS' | 'CARD_PROCESSOR' | 'STRIPE_SECRET_KEY' | 'STRIPE_API_URL'
+  | 'CHARGE_METHOD'
+  | 'CHARGE_METHOD_ACTIVATION'
+  | 'CHARGE_METHOD_RENEWAL'
+  | 'CHARGE_METHOD_CODES'
+  | 'CHARGE_METHOD_APPROVALS'
+  | 'PREMIUM_RATE_NUMBERS'
+  | 'CARD_PROCESSOR'
+  | 'STRIPE_SECRET_KEY'
+  | 'STRIPE_API_URL'
+  | 'CARRIER_BILLING_API_URL'
+  | 'CARRIER_BILLING_REFUND_API_URL'
+  | 'CARRIER_BILLING_TOKEN_URL'
+  | 'CARRIER_BILLING_CLIENT_ID'
+  | 'CARRIER_BILLING_CLIENT_SECRET'
+  | 'CARRIER_BILLING_SINK_TOKEN'
+  | 'SIM_SWAP_API_URL'
+  | 'SIM_SWAP_MAX_AGE_HOURS'
 >;
 
 /**
@@ -389,6 +432,17 @@ function chargingConfig(
   }
   if (card && e.CARD_PROCESSOR === 'stripe' && !e.STRIPE_SECRET_KEY) issue('STRIPE_SECRET_KEY', 'required when CARD_PROCESSOR=stripe');
   if (s.production && e.STRIPE_API_URL && !e.STRIPE_API_URL.startsWith('https://')) issue('STRIPE_API_URL', 'must be https:// in production');
+  const carrier = CHARGE_KINDS.some((k) => methods[k] === 'carrier-billing');
+  if (carrier) {
+    for (const key of ['CARRIER_BILLING_API_URL', 'CARRIER_BILLING_TOKEN_URL', 'CARRIER_BILLING_CLIENT_ID', 'CARRIER_BILLING_CLIENT_SECRET'] as const) {
+      if (!e[key]) issue(key, 'required when a charge is carrier-billing');
+    }
+  }
+  for (const key of ['CARRIER_BILLING_API_URL', 'CARRIER_BILLING_REFUND_API_URL', 'CARRIER_BILLING_TOKEN_URL', 'SIM_SWAP_API_URL'] as const) {
+    if (s.production && e[key] && !e[key]!.startsWith('https://')) issue(key, 'must be https:// in production');
+  }
+  // The operator posts its notifications to the public URL, over https only (the spec's `sink` pattern).
+  if (carrier && e.CARRIER_BILLING_SINK_TOKEN && !s.publicBaseUrl.startsWith('https://') && s.production) issue('PUBLIC_BASE_URL', 'must be https:// for carrier-billing notifications');
   return {
     /** CHARGE_METHOD as set (undefined in development when unset): what /healthz reports beside the per-kind methods. */
     defaultMethod: e.CHARGE_METHOD,
@@ -396,6 +450,19 @@ function chargingConfig(
     premiumNumbers: numbers,
     cardProcessor: e.CARD_PROCESSOR,
     stripe: e.STRIPE_SECRET_KEY ? { secretKey: e.STRIPE_SECRET_KEY, apiUrl: e.STRIPE_API_URL } : undefined,
+    /** The mobile operator's CAMARA APIs (CHARGE_METHOD_<KIND>=carrier-billing). */
+    carrierBilling:
+      carrier && e.CARRIER_BILLING_API_URL && e.CARRIER_BILLING_TOKEN_URL && e.CARRIER_BILLING_CLIENT_ID && e.CARRIER_BILLING_CLIENT_SECRET
+        ? {
+            apiUrl: e.CARRIER_BILLING_API_URL,
+            refundApiUrl: e.CARRIER_BILLING_REFUND_API_URL,
+            tokenUrl: e.CARRIER_BILLING_TOKEN_URL,
+            clientId: e.CARRIER_BILLING_CLIENT_ID,
+            clientSecret: e.CARRIER_BILLING_CLIENT_SECRET,
+            sinkToken: e.CARRIER_BILLING_SINK_TOKEN,
+            simSwap: e.SIM_SWAP_API_URL && e.SIM_SWAP_MAX_AGE_HOURS > 0 ? { apiUrl: e.SIM_SWAP_API_URL, maxAgeHours: e.SIM_SWAP_MAX_AGE_HOURS } : undefined,
+          }
+        : undefined,
   };
 }
 
@@ -427,6 +494,14 @@ function toConfig(e: Env, ctx: z.RefinementCtx) {
     CARD_PROCESSOR,
     STRIPE_SECRET_KEY,
     STRIPE_API_URL,
+    CARRIER_BILLING_API_URL,
+    CARRIER_BILLING_REFUND_API_URL,
+    CARRIER_BILLING_TOKEN_URL,
+    CARRIER_BILLING_CLIENT_ID,
+    CARRIER_BILLING_CLIENT_SECRET,
+    CARRIER_BILLING_SINK_TOKEN,
+    SIM_SWAP_API_URL,
+    SIM_SWAP_MAX_AGE_HOURS,
     METRICS_TOKEN,
     METRICS_PORT,
     SMTP_URL,
@@ -454,7 +529,25 @@ function toConfig(e: Env, ctx: z.RefinementCtx) {
   }
   const charging = chargingConfig(
     { production, publicBaseUrl, activationCharge: plain.ACTIVATION_CHARGE, denominations: plain.CODE_DENOMINATIONS, servicePhoneNumber: plain.SERVICE_PHONE_NUMBER },
-    { CHARGE_METHOD, CHARGE_METHOD_ACTIVATION, CHARGE_METHOD_RENEWAL, CHARGE_METHOD_CODES, CHARGE_METHOD_APPROVALS, PREMIUM_RATE_NUMBERS, CARD_PROCESSOR, STRIPE_SECRET_KEY, STRIPE_API_URL },
+    {
+      CHARGE_METHOD,
+      CHARGE_METHOD_ACTIVATION,
+      CHARGE_METHOD_RENEWAL,
+      CHARGE_METHOD_CODES,
+      CHARGE_METHOD_APPROVALS,
+      PREMIUM_RATE_NUMBERS,
+      CARD_PROCESSOR,
+      STRIPE_SECRET_KEY,
+      STRIPE_API_URL,
+      CARRIER_BILLING_API_URL,
+      CARRIER_BILLING_REFUND_API_URL,
+      CARRIER_BILLING_TOKEN_URL,
+      CARRIER_BILLING_CLIENT_ID,
+      CARRIER_BILLING_CLIENT_SECRET,
+      CARRIER_BILLING_SINK_TOKEN,
+      SIM_SWAP_API_URL,
+      SIM_SWAP_MAX_AGE_HOURS,
+    },
     ctx,
   );
   return {

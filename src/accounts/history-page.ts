@@ -72,5 +72,13 @@ export function historySections(lang: WebLang, config: Config, history: MemberHi
   <h2>${w.requestsTitle}</h2>
   ${dataTable([w.what, w.amount, w.status, w.merchant, w.date], requestRows, w.noRequests, [1])}
   ${pager('requests', history.requests.next, cursors, lang)}
-</section>`;
+</section>${
+    history.refunds.length
+      ? html`
+<section class="card" id="refunds">
+  <h2>${w.refundsTitle}</h2>
+  <ul>${history.refunds.map((r) => html`<li data-testid="refund" data-amount="${r.amount}">${when(r.at)} — ${w.refundLine(w.kinds[r.kind] ?? r.kind, money(r.amount), w.refundHow[r.processor] ?? r.processor, r.refunded)}</li>`)}</ul>
+</section>`
+      : ''
+  }`;
 }

@@ -63,11 +63,22 @@ export interface MonthlyCap {
   currency: string;
 }
 
+/** A charge a processor took and gave back in full (the call ended before the purchase was booked). */
+export interface MemberRefund {
+  at: number;
+  kind: Charge['kind'];
+  amount: number;
+  processor: 'stripe' | 'carrier-billing';
+  /** False: listed for the operator to refund by hand (no refund API). */
+  refunded: boolean;
+}
+
 export interface MemberHistory {
   cap: MonthlyCap;
   charges: ChargesPage;
   codes: Page<MemberCode>;
   requests: Page<MemberRequest>;
+  refunds: MemberRefund[];
 }
 
 export interface HistoryCursors {
@@ -197,11 +208,12 @@ export async function monthlyCap(deps: HistoryDeps, memberId: string): Promise<M
 }
 
 export async function memberHistory(deps: HistoryDeps, memberId: string, cursors: HistoryCursors): Promise<MemberHistory> {
-  const [cap, charges, codes, requests] = await Promise.all([
+  const [cap, charges, codes, requests, refunds] = await Promise.all([
     monthlyCap(deps, memberId),
     chargesPage(deps, memberId, cursors.charges),
     codesPage(deps, memberId, cursors.codes),
     requestsPage(deps, memberId, cursors.requests),
+    deps.redis.lrange(keys.memberRefunds(memberId), 0, 9),
   ]);
-  return { cap, charges, codes, requests };
+  return { cap, charges, codes, requests, refunds: refunds.map((r) => JSON.parse(r) as MemberRefund) };
 }

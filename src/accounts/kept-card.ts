@@ -28,7 +28,7 @@ export function lastFourOf(maskedNumber: string): string {
 }
 
 /** How a card is written in the ledger and on the page: never more than the last four digits. */
-export const maskedCard = (last4: string) => `xxxx${last4}`;
+export const maskedCard = (last4: string) => (last4 ? `xxxx${last4}` : '');
 
 /**
  * Records the card just paid with. With a `token` it becomes the kept card (one per member: the

@@ -26,9 +26,11 @@ export interface LedgerEntry {
   callSid: string;
   from: string;
   at: number;
-  /** Card charges: the connector's confirmation code and the masked card (never the number). */
+  /** Card charges: the connector's confirmation code and the masked card (never the number); carrier billing: the operator's paymentId. */
   confirmation?: string;
   card?: string;
+  /** Carrier billing: the operator's serverReferenceCode, for its statements. */
+  serverReference?: string;
   codeLast4?: string;
   paymentRequest?: string;
 }
@@ -51,8 +53,8 @@ export interface ChargeArgs {
    * never refused); `none` for access fees.
    */
   cap: 'enforce' | 'held' | 'none';
-  /** What the card connector confirmed (CHARGE_METHOD=card), after Result=success. */
-  payment?: { confirmationCode: string; maskedCard: string };
+  /** What the processor confirmed (a card's confirmation code or PaymentIntent, a carrier-billing paymentId), after it charged. */
+  payment?: { confirmationCode: string; maskedCard: string; serverReference?: string };
   /** Kind-specific ledger fields (codeLast4, paymentRequest, to). */
   ledgerFields?: Partial<Pick<LedgerEntry, 'codeLast4' | 'paymentRequest' | 'to'>>;
   /**
@@ -90,7 +92,11 @@ export function chargeCall(config: Pick<Config, 'currency' | 'monthlySpendingCap
       methodFor(config, charge.kind),
       charge.payment?.confirmationCode ?? '',
       charge.payment?.maskedCard ?? '',
-      JSON.stringify(methodFor(config, charge.kind) === 'premium-rate' && charge.to ? { ...charge.ledgerFields, to: charge.to } : (charge.ledgerFields ?? {})),
+      JSON.stringify({
+        ...charge.ledgerFields,
+        ...(methodFor(config, charge.kind) === 'premium-rate' && charge.to ? { to: charge.to } : {}),
+        ...(charge.payment?.serverReference ? { serverReference: charge.payment.serverReference } : {}),
+      }),
       capHoldId(charge.callSid, charge.step),
       ...(charge.audit ? auditOutboxEntry(config, charge.audit) : (['', ''] as const)),
     ],

@@ -54,6 +54,10 @@ export const HISTORY_TEXT = catalogue('member page: history', {
     requestsTitle: '支払いリクエスト',
     noRequests: '承認・お断りした支払いリクエストはまだありません。',
     requestStatus: { approved: '承認', declined: 'お断り' },
+    refundsTitle: '返金',
+    refundHow: { stripe: 'カード', 'carrier-billing': '携帯電話料金' },
+    refundLine: (what: string, amount: string, how: string, refunded: boolean) =>
+      `${what}の${amount}（${how}）: 通話が終わる前にお手続きを完了できなかったため、${refunded ? '全額を返金しました' : '全額を返金いたします（手続き中）'}。`,
     older: '古い履歴を見る',
     newest: '最新に戻る',
   },
@@ -83,6 +87,10 @@ export const HISTORY_TEXT = catalogue('member page: history', {
     requestsTitle: 'Payment requests',
     noRequests: 'No payment requests approved or declined yet.',
     requestStatus: { approved: 'Approved', declined: 'Declined' },
+    refundsTitle: 'Refunds',
+    refundHow: { stripe: 'card', 'carrier-billing': 'phone bill' },
+    refundLine: (what: string, amount: string, how: string, refunded: boolean) =>
+      `${what}, ${amount} (${how}): the call ended before it could be completed, so ${refunded ? 'it was refunded in full' : 'it is being refunded in full'}.`,
     older: 'Older',
     newest: 'Back to the newest',
   },

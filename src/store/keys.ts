@@ -23,6 +23,8 @@ export const keys = {
   callStep: (memberId: string, callSid: string, step: string) => `{m:${memberId}}:step:${callSid}:${step}`,
   monthlySpend: (memberId: string, yearMonth: string) => `{m:${memberId}}:spend:${yearMonth}`,
   /** Amounts held against the monthly cap while a card is charged (hold ID -> amount, counter, expiry; scripts/cap-holds.lua). */
+  /** Charges a processor took and gave back in full (newest first, the last 50): the member page lists them. */
+  memberRefunds: (memberId: string) => `{m:${memberId}}:refunds`,
   capHolds: (memberId: string) => `{m:${memberId}}:cap-holds`,
   /** The card a member paid with last (CHARGE_METHOD=card): masked number, type, a reusable token if the connector gave one. */
   memberCard: (memberId: string) => `{m:${memberId}}:card`,
@@ -111,6 +113,10 @@ export const keys = {
   cardCharge: (memberId: string, callSid: string, step: string) => `{m:${memberId}}:card-charge:${callSid}:${step}`,
   /** Card charges under way (`<member>|<CallSid>|<step>` -> lease end, ms): the background settles those whose lease ran out. */
   cardChargesPending: () => 'card-charges:{pending}',
+  /** A carrier-billing payment (the operator's paymentId) -> the charge it is (`<member>|<CallSid>|<step>`), for the operator's notifications. */
+  carrierPayment: (paymentId: string) => `carrier-payment:{${paymentId}}`,
+  /** A CloudEvent from the operator already applied (its id), so a resent one is applied once. */
+  carrierEventSeen: (eventId: string) => `carrier-event:{${eventId}}`,
   /**
    * The operator's view (src/observability/activity.ts): one `{ops}` slot, so one script records an event
    * in the audit stream, the day's counters and the list indexes at once.

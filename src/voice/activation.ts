@@ -5,7 +5,7 @@ import { claimProvisionalId, provisionalIdStatus } from '../registration/registr
 import { formatDate } from '../shared/format.ts';
 import type { CallState } from './call-state.ts';
 import { askActivationConsent, askAfterFormalId, askProvisionalId, mainMenu, spokenAmount, startMemberAction } from './asks.ts';
-import { startCardPayment } from './card-entry.ts';
+import { paidThroughProcessor, startCardPayment } from './card-entry.ts';
 import { chargeAfter, notChargedNote, notSoldHere, pricePointIn } from './charge-words.ts';
 import { methodFor } from '../charging/methods.ts';
 import type { VoiceReply } from './twiml.ts';
@@ -72,7 +72,7 @@ export const provisionalIdEntered: VoiceStep = async (deps, call) => {
     await rightEntryOnLine(deps, line, locale);
   };
 
-  if (methodFor(deps.config, 'activation') === 'card') {
+  if (paidThroughProcessor(methodFor(deps.config, 'activation'))) {
     const found = await provisionalIdStatus(deps.redis, entered);
     if (found.status === 'unknown') return unknownOrExpired();
     if (found.status === 'activated') return alreadyActivated(found.locale);
@@ -98,7 +98,10 @@ export const activationConsent: VoiceStep = async (deps, call) => {
   const retry = (s: CallState) => askActivationConsent(deps, s);
   if (choice === '') return silence(deps, call, retry);
   const state = heard(call.state);
-  if (choice === '2') return mainMenu(deps, state, deps.flows.say('card', 'cancelled', state.locale), ...notChargedNote(deps, state, 'card'));
+  if (choice === '2') {
+    const method = methodFor(deps.config, 'activation');
+    return mainMenu(deps, state, method === 'card' ? deps.flows.say('card', 'cancelled', state.locale) : deps.flows.say('carrier-billing', 'cancelled', state.locale), ...notChargedNote(deps, state, method));
+  }
   if (choice !== '1') return wrongEntry(deps, { ...call, state }, deps.flows.say('main-menu', 'invalidChoice', state.locale), retry);
   // Looked at again: activated meanwhile by this call (a retry replays it) or another (no card asked).
   const found = await provisionalIdStatus(deps.redis, provisionalId);
@@ -125,7 +128,7 @@ export async function activate(
   line: string,
   payment?: PayResult,
 ): Promise<{ reply: VoiceReply; locale: CallState['locale'] } | { outcome: 'already_used' | 'unknown_or_expired'; locale?: CallState['locale'] }> {
-  const card = payment && { confirmationCode: payment.confirmationCode ?? '', maskedCard: maskedCard(payment.last4 ?? '') };
+  const card = payment && { confirmationCode: payment.confirmationCode ?? '', maskedCard: maskedCard(payment.last4 ?? ''), serverReference: payment.serverReference };
   const result = await claimProvisionalId(deps, { provisionalId, callSid: call.callSid, from: line, to: state.to, payment: card });
   if (result.outcome === 'already_used') return { outcome: 'already_used', locale: result.locale };
   if (result.outcome === 'unknown_or_expired') return { outcome: 'unknown_or_expired' };

@@ -194,6 +194,9 @@ export function payByCard(deps: VoiceDeps, state: CallState, charge: CardCharge,
 
 type CardPromptKey = 'askCardNumber' | 'askExpirationDate' | 'askSecurityCode' | 'askPostalCode' | 'retryCardNumber' | 'retryExpirationDate' | 'retrySecurityCode' | 'retryPostalCode' | 'processing';
 
+/** Carrier billing, when the operator asks for validation: the code it has just texted to the calling line, then #. */
+export const askCarrierCode = (deps: VoiceDeps, state: CallState): Verb[] => ask(deps, state, PATHS.carrierCode, [deps.flows.say('carrier-billing', 'askCode', state.locale)], { timeout: 15 });
+
 /** CARD_PROCESSOR=stripe, before <Pay>: keep this card for next time (1) or pay without keeping it (2)? */
 export const askKeepCard = (deps: VoiceDeps, state: CallState): Verb[] => ask(deps, state, PATHS.cardKeep, [deps.flows.say('card', 'keepCard', state.locale)], { oneKey: true });
 
@@ -201,8 +204,9 @@ export const askKeepCard = (deps: VoiceDeps, state: CallState): Verb[] => ask(de
 export const CARD_ENTRY_TIMEOUT_SECONDS = 7;
 export const CARD_ENTRY_ATTEMPTS = 2;
 
-/** Activation by card, menu 1: the ID can be activated; the price is said and the caller agrees before the card. */
-export const askActivationConsent = (deps: VoiceDeps, state: CallState): Verb[] =>
-  ask(deps, state, PATHS.activationConsent, [deps.flows.say('card', 'consentActivation', state.locale, { amount: spokenAmount(deps, deps.config.activationCharge, state.locale) })], {
-    oneKey: true,
-  });
+/** Activation by card or on the phone bill, menu 1: the ID can be activated; the price is said and the caller agrees first. */
+export const askActivationConsent = (deps: VoiceDeps, state: CallState): Verb[] => {
+  const amount = spokenAmount(deps, deps.config.activationCharge, state.locale);
+  const consent = methodFor(deps.config, 'activation') === 'carrier-billing' ? deps.flows.say('carrier-billing', 'consentActivation', state.locale, { amount }) : deps.flows.say('card', 'consentActivation', state.locale, { amount });
+  return ask(deps, state, PATHS.activationConsent, [consent], { oneKey: true });
+};

@@ -1,5 +1,6 @@
 import { activationConsent, activationPaidByCard, afterFormalId, provisionalIdEntered } from './activation.ts';
 import { cardKeepStep, cardPaidStep } from './card-payment.ts';
+import { carrierCodeStep } from './carrier-payment.ts';
 import { chooseFromMenu, pickUp } from './menu.ts';
 import { approvalPaidByCard, requestDecided, requestNumberEntered } from './payment-approval.ts';
 import { afterCode, amountChosen, merchantEntered, purchaseConfirmed, purchasePaidByCard } from './payment-code.ts';
@@ -31,6 +32,7 @@ import type { VoiceStep } from './voice-step.ts';
  * | …/approve/decision        | requestDecided        | 1 → approved, menu · 2 → declined, menu                               |
  * | …/card/keep               | cardKeep              | CARD_PROCESSOR=stripe: 1 keep the card, 2 do not → <Pay> tokenizes → cardPaid |
  * | …/card/paid               | cardPaid              | <Pay>'s action: a token → charged through the processor; success → recorded, told (formal ID, code…) · else told the card was not charged, menu |
+ * | …/carrier/code            | carrierCode           | carrier-billing, when the operator asks: the code it texted# → confirmed, told · wrong → again (third: let go) |
  *
  * When a kind is paid by card (CHARGE_METHOD_<KIND>=card) every "1 → charged" above (renew,
  * pay/confirm, approve/decision, and activation/pay) goes to the card instead: the kept card at
@@ -38,6 +40,9 @@ import type { VoiceStep } from './voice-step.ts';
  * On premium-rate a price is sold only on a number whose tariff is that price, once per call:
  * elsewhere the caller hears which number sells it (charge-words.ts).
  */
+/** What each charge buys once a card or the phone bill paid it (each step file exports its own). */
+const PAID_BY_PROCESSOR = { act: activationPaidByCard, ren: renewalPaidByCard, buy: purchasePaidByCard, apr: approvalPaidByCard };
+
 export const CALL_FLOW: Record<StepPath, VoiceStep> = {
   [PATHS.pickUp]: pickUp,
   [PATHS.menu]: chooseFromMenu,
@@ -54,7 +59,8 @@ export const CALL_FLOW: Record<StepPath, VoiceStep> = {
   [PATHS.approvalDecision]: requestDecided,
   [PATHS.activationConsent]: activationConsent,
   [PATHS.cardKeep]: cardKeepStep,
-  [PATHS.cardPaid]: cardPaidStep({ act: activationPaidByCard, ren: renewalPaidByCard, buy: purchasePaidByCard, apr: approvalPaidByCard }),
+  [PATHS.cardPaid]: cardPaidStep(PAID_BY_PROCESSOR),
+  [PATHS.carrierCode]: carrierCodeStep(PAID_BY_PROCESSOR),
 };
 
 const STEPS = new Map<string, VoiceStep>(Object.entries(CALL_FLOW));

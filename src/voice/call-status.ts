@@ -1,6 +1,8 @@
 import { recordActivity } from '../observability/activity.ts';
 import { keys } from '../store/keys.ts';
 import { settleHeldRequestAfter } from '../merchants/outbox.ts';
+import { chargesOfCall, settleSoon } from '../charging/card-charges.ts';
+import { cardProcessorFor, carrierBillingFor } from '../charging/card-processor.ts';
 import type { VoiceDeps } from './voice-step.ts';
 
 const CALL_RECORD_TTL_SECONDS = 90 * 86400;
@@ -33,6 +35,9 @@ export async function recordCallStatus(deps: Pick<VoiceDeps, 'redis' | 'now' | '
       day: { [`calls_${status.replace('-', '_')}`]: 1 },
       add: [['calls', now, callSid]],
     });
+    // A charge the call left open (a reservation on the line waiting for a code the caller never
+    // keyed) is settled soon after: let go, never charged.
+    if (cardProcessorFor(deps.config) || carrierBillingFor(deps.config)) for (const entry of await chargesOfCall(deps, callSid)) await settleSoon(deps, entry);
     // The list names only calls whose record still exists: it keeps the records' 90 days, no more.
     await deps.redis.zremrangebyscore(keys.opsCalls(), '-inf', `(${now - CALL_RECORD_TTL_SECONDS * 1000}`);
     // A payment request this call held and never decided is settled once any step still running has finished.

@@ -1,13 +1,16 @@
 import { keptCard, processorCustomer, rememberCard } from '../accounts/kept-card.ts';
 import { holdCap, releaseCap } from '../charging/cap-holds.ts';
-import { cardChargeSettled, chargeCard, refundCardCharge, type CardChargeResult } from '../charging/card-charges.ts';
-import { cardProcessorFor, type CardProcessor } from '../charging/card-processor.ts';
+import { abandonCharge, cardChargeSettled, chargeCard, confirmCharge, prepareCharge, refundCardCharge, type CardChargeResult } from '../charging/card-charges.ts';
+import { cardProcessorFor, carrierBillingFor, type CardProcessor, type PaymentProcessor } from '../charging/card-processor.ts';
+import type { CarrierBillingClient } from '../charging/carrier-billing.ts';
+import { methodFor } from '../charging/methods.ts';
+import type { ChargeMethod } from '../config.ts';
 import { holdPaymentRequest } from '../payments/payment-requests.ts';
 import type { CallState } from './call-state.ts';
-import { askKeepCard, cardMember, cardStep, mainMenu, payByCard, type CardCharge } from './asks.ts';
+import { askCarrierCode, askKeepCard, cardMember, cardStep, mainMenu, payByCard, type CardCharge } from './asks.ts';
 import { notChargedNote } from './charge-words.ts';
 import type { Speech, VoiceReply } from './twiml.ts';
-import { reply, type CallInput, type CardPaidFinisher, type PayResult, type VoiceDeps } from './voice-step.ts';
+import { callerLine, reply, type CallInput, type CardPaidFinisher, type PayResult, type VoiceDeps } from './voice-step.ts';
 
 /**
  * Paying by card, shared by every step that sells something (activation, renewal, codes,
@@ -37,6 +40,7 @@ export async function startCardPayment(
     const refused = await holdCap(deps.redis, deps.config, hold, amount, deps.now());
     if (refused !== undefined) return { capRefused: refused };
   }
+  if (methodFor(deps.config, kindOf(charge)) === 'carrier-billing') return startCarrierBilling(deps, { ...call, state: paying }, charge, amount, finish);
   const processor = cardProcessorFor(deps.config);
   if (!processor) return payByCard(deps, paying, charge, amount);
   const kept = charge !== 'act' && state.keptCard ? await keptCard(deps.redis, memberId) : undefined;
@@ -47,7 +51,10 @@ export async function startCardPayment(
   return reply(paying, askKeepCard(deps, paying));
 }
 
-const kindOf = (charge: CardCharge) => (({ act: 'activation', ren: 'renewal', buy: 'code_purchase', apr: 'payment_approval' }) as const)[charge];
+/** Whether a method is paid in the call through a processor (card, carrier billing) rather than by the call itself or not at all. */
+export const paidThroughProcessor = (method: ChargeMethod) => method === 'card' || method === 'carrier-billing';
+
+export const kindOf = (charge: CardCharge) => (({ act: 'activation', ren: 'renewal', buy: 'code_purchase', apr: 'payment_approval' }) as const)[charge];
 
 /**
  * The processor's answer to a charge, as the caller hears it. Charged: the step's finisher books
@@ -80,7 +87,7 @@ export async function finishProcessorCharge(
       const payment: PayResult = { result: 'success', confirmationCode: outcome.reference, last4: card.last4, cardType: card.cardType };
       const told = await finish(deps, call, payment);
       if (!told) {
-        await refundCardCharge({ ...deps, processor }, { ...order, reference: outcome.reference, why: 'charged, but could no longer be applied' });
+        await refundCardCharge({ ...deps, processor }, { ...order, amount: Number(state.extra.ca), reference: outcome.reference, why: 'charged, but could no longer be applied' });
         await cardChargeSettled(deps, order);
         return mainMenu(deps, { ...state, memberId: charge === 'act' ? undefined : state.memberId, extra: {} }, deps.flows.say('card', 'chargedButNotDone', locale));
       }
@@ -127,4 +134,72 @@ export async function chargeTokenizedCard(deps: VoiceDeps, processor: CardProces
     outcome = { status: 'failed', why: error instanceof Error ? error.message : String(error) };
   }
   return finishProcessorCharge(deps, processor, call, outcome, { last4: payment.last4 ?? '', cardType: payment.cardType ?? '', keepToken: keep ? payment.token : undefined, kept: false }, finish);
+}
+
+/** A line carrier billing can charge: shown, in E.164 (CAMARA's phoneNumber pattern). */
+const E164 = /^\+[1-9][0-9]{4,14}$/;
+
+/**
+ * Carrier billing (the mobile operator's CAMARA Carrier Billing API), after the caller pressed 1:
+ * the amount is reserved on the calling line (`prepare`), then confirmed; when the operator asks
+ * for validation, the caller first keys the code it texts to the phone (carrierCode). A withheld or
+ * unverifiable line, or one whose SIM changed recently (SIM_SWAP_API_URL), is never charged.
+ */
+async function startCarrierBilling(deps: VoiceDeps, call: CallInput, charge: CardCharge, amount: number, finish: CardPaidFinisher): Promise<VoiceReply> {
+  const { state } = call;
+  const { locale } = state;
+  const client = carrierBillingFor(deps.config);
+  const line = callerLine(call.from);
+  const refuse = async (key: 'notAvailable' | 'declined' | 'failed') => {
+    await giveBack(deps, call, charge);
+    return mainMenu(deps, { ...state, extra: {} }, deps.flows.say('carrier-billing', key, locale), ...notChargedNote(deps, state, 'carrier-billing'));
+  };
+  // A caller ID that failed SHAKEN/STIR verification may not be the caller's line: it is not billed.
+  if (!client || !line || !E164.test(line) || /failed/i.test(call.stirVerstat ?? '')) return refuse('notAvailable');
+  const simSwap = deps.config.charging.carrierBilling?.simSwap;
+  // A number moved to a new SIM (a stolen number) would bill its owner: unless the operator says it did not change, no charge.
+  if (simSwap && (await client.simSwapped(line, simSwap.maxAgeHours)) !== false) return refuse('notAvailable');
+  const memberId = cardMember(charge, state)!;
+  const order = { memberId, callSid: call.callSid, step: cardStep(charge, state), kind: kindOf(charge), amount, phoneNumber: line };
+  const prepared = await prepareCharge({ ...deps, processor: client }, order);
+  if (prepared.status === 'declined') return refuse('declined');
+  if (prepared.status === 'failed') return refuse('failed');
+  if (prepared.validation) return reply(state, askCarrierCode(deps, state));
+  return confirmCarrierCharge(deps, client, call, prepared.reference, finish);
+}
+
+/** Carrier billing, the reservation made (and validated): confirm it and say what happened. */
+export async function confirmCarrierCharge(deps: VoiceDeps, client: CarrierBillingClient, call: CallInput, reference: string, finish: CardPaidFinisher): Promise<VoiceReply> {
+  const { state } = call;
+  const { locale } = state;
+  const charge = state.extra.ck as CardCharge;
+  const memberId = cardMember(charge, state)!;
+  const order = { memberId, callSid: call.callSid, step: cardStep(charge, state), kind: kindOf(charge), amount: Number(state.extra.ca), phoneNumber: callerLine(call.from) };
+  const processor = { ...deps, processor: client as PaymentProcessor };
+  const outcome = await confirmCharge(processor, order, reference);
+  switch (outcome.status) {
+    case 'succeeded': {
+      const told = await finish(deps, call, { result: 'success', confirmationCode: outcome.reference, serverReference: outcome.serverReference });
+      if (!told) {
+        await refundCardCharge(processor, { ...order, reference: outcome.reference, why: 'charged, but could no longer be applied' });
+        await cardChargeSettled(deps, order);
+        return mainMenu(deps, { ...state, memberId: charge === 'act' ? undefined : state.memberId, extra: {} }, deps.flows.say('carrier-billing', 'chargedButNotDone', locale));
+      }
+      await cardChargeSettled(deps, order);
+      return told;
+    }
+    case 'unknown':
+      return mainMenu(deps, { ...state, extra: {} }, deps.flows.say('carrier-billing', 'outcomeUnknown', locale));
+    default:
+      await giveBack(deps, call, charge);
+      return mainMenu(deps, { ...state, extra: {} }, deps.flows.say('carrier-billing', 'declined', locale), ...notChargedNote(deps, state, 'carrier-billing'));
+  }
+}
+
+/** Nothing will be charged after all (silence, wrong codes, a refusal): the reservation is let go at once, and what was held for it. */
+export async function abandonCarrierCharge(deps: VoiceDeps, call: CallInput, charge: CardCharge): Promise<void> {
+  const client = carrierBillingFor(deps.config);
+  const memberId = cardMember(charge, call.state);
+  if (client && memberId) await abandonCharge({ ...deps, processor: client }, { memberId, callSid: call.callSid, step: cardStep(charge, call.state) }).catch(() => undefined);
+  await giveBack(deps, call, charge);
 }

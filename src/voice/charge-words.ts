@@ -39,6 +39,8 @@ export function chargeBefore(deps: VoiceDeps, state: CallState, kind: ChargeKind
     case 'card':
       if (kind !== 'activation' && paysWithKeptCard(deps, state)) return deps.flows.say('charging', 'beforeKeptCard', locale, { lastFour: lastFour(state.keptCard!) });
       return deps.flows.say('charging', 'beforeCard', locale);
+    case 'carrier-billing':
+      return deps.flows.say('charging', 'beforeCarrierBilling', locale);
     case 'none':
       return deps.flows.say('charging', 'beforeNone', locale);
   }
@@ -52,6 +54,8 @@ export function chargeAfter(deps: VoiceDeps, state: CallState, kind: ChargeKind,
       return deps.flows.say('charging', 'afterPremiumRate', locale, { amount: spokenAmount(deps, amount, locale) });
     case 'card':
       return deps.flows.say('charging', 'afterCard', locale, { lastFour: lastFour(maskedCard ?? '') });
+    case 'carrier-billing':
+      return deps.flows.say('charging', 'afterCarrierBilling', locale);
     case 'none':
       return deps.flows.say('charging', 'afterNone', locale);
   }
@@ -66,11 +70,12 @@ export function notChargedNote(deps: VoiceDeps, state: Pick<CallState, 'to' | 'l
   const { locale } = state;
   const notes: Speech[] = [];
   if (method === 'card') notes.push(deps.flows.say('charging', 'cardNotCharged', locale));
+  if (method === 'carrier-billing') notes.push(deps.flows.say('charging', 'carrierNotCharged', locale));
   const number = premiumNumberOf(deps.config, state.to);
   if (number) {
     const amount = spokenAmount(deps, number.amount, locale);
     notes.push(deps.flows.say('charging', number.per === 'call' ? 'callStillBilled' : 'callStillBilledPerMinute', locale, { amount }));
-  } else if (method !== 'card') notes.push(deps.flows.say('charging', 'notCharged', locale));
+  } else if (method !== 'card' && method !== 'carrier-billing') notes.push(deps.flows.say('charging', 'notCharged', locale));
   return notes;
 }
 

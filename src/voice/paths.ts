@@ -16,6 +16,7 @@ export const PATHS = {
   approvalDecision: '/twilio/voice/approve/decision',
   cardKeep: '/twilio/voice/card/keep',
   cardPaid: '/twilio/voice/card/paid',
+  carrierCode: '/twilio/voice/carrier/code',
 } as const;
 
 export type StepPath = (typeof PATHS)[keyof typeof PATHS];

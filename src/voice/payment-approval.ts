@@ -4,7 +4,7 @@ import { decidePaymentRequest, findPaymentRequestByNumber, holdPaymentRequest, p
 import { keys } from '../store/keys.ts';
 import type { CallState } from './call-state.ts';
 import { askDecision, askRequestNumber, mainMenu, spokenAmount } from './asks.ts';
-import { startCardPayment } from './card-entry.ts';
+import { paidThroughProcessor, startCardPayment } from './card-entry.ts';
 import { chargeAfter, notChargedNote, notSoldHere, pricePointIn } from './charge-words.ts';
 import type { Verb, VoiceReply } from './twiml.ts';
 import {
@@ -79,7 +79,7 @@ export const requestDecided: VoiceStep = async (deps, call) => {
     const again = await askAgain({ ...state, wrongEntries: state.wrongEntries + 1 });
     return wrongEntry(deps, { ...call, state }, deps.flows.say('main-menu', 'invalidChoice', state.locale), () => again);
   }
-  if (choice === '1' && methodFor(deps.config, 'payment_approval') === 'card') return holdAndPay(deps, call, state, number);
+  if (choice === '1' && paidThroughProcessor(methodFor(deps.config, 'payment_approval'))) return holdAndPay(deps, call, state, number);
   return decide(deps, call, state, choice === '1');
 };
 
@@ -92,7 +92,7 @@ async function holdAndPay(deps: VoiceDeps, call: CallInput, state: CallState, nu
   const found = await findPaymentRequestByNumber(deps, number);
   const held = found.outcome === 'found' ? await holdPaymentRequest(deps, { requestId, memberId: state.memberId!, callSid: call.callSid }, true) : found.outcome;
   if (held === 'approved') return decide(deps, call, state, true);
-  if (held === 'expired') return mainMenu(deps, state, deps.flows.say('payment-approval', 'expired', state.locale), ...notChargedNote(deps, state, 'card'));
+  if (held === 'expired') return mainMenu(deps, state, deps.flows.say('payment-approval', 'expired', state.locale), ...notChargedNote(deps, state, methodFor(deps.config, 'payment_approval')));
   if (held !== 'held' || found.outcome !== 'found') return mainMenu(deps, state, deps.flows.say('payment-approval', 'alreadyDecided', state.locale));
   const paying = await startCardPayment(deps, call, state, 'apr', found.request.amount, approvalPaidByCard);
   if (!('capRefused' in paying)) return paying;
@@ -113,7 +113,7 @@ const capRefusal = (deps: VoiceDeps, state: CallState, remaining: number) => {
 export async function decide(deps: VoiceDeps, call: CallInput, state: CallState, approve: boolean, payment?: PayResult): Promise<VoiceReply & { approved?: true }> {
   const requestId = state.extra.pr!;
   const line = callerLine(call.from) ?? '';
-  const card = payment && { confirmationCode: payment.confirmationCode ?? '', maskedCard: maskedCard(payment.last4 ?? '') };
+  const card = payment && { confirmationCode: payment.confirmationCode ?? '', maskedCard: maskedCard(payment.last4 ?? ''), serverReference: payment.serverReference };
   const result = await decidePaymentRequest(deps, { requestId, approve, memberId: state.memberId!, callSid: call.callSid, from: line, to: state.to, payment: card });
   const method = methodFor(deps.config, 'payment_approval');
   const amount = (n: number) => spokenAmount(deps, n, state.locale);

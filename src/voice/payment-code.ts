@@ -4,7 +4,7 @@ import { buyCode, recallPurchase, type PurchasedCode } from '../payments/purchas
 import { formatDate } from '../shared/format.ts';
 import type { CallState } from './call-state.ts';
 import { askAfterCode, askAmount, askMerchant, askPurchaseConfirmation, mainMenu, merchantDigits, newNonce, spokenAmount, startMemberAction } from './asks.ts';
-import { startCardPayment } from './card-entry.ts';
+import { paidThroughProcessor, startCardPayment } from './card-entry.ts';
 import { chargeAfter, notChargedNote, notSoldHere, pricePointIn } from './charge-words.ts';
 import { methodFor } from '../charging/methods.ts';
 import type { Speech, Verb, VoiceReply } from './twiml.ts';
@@ -83,7 +83,7 @@ export const purchaseConfirmed: VoiceStep = async (deps, call) => {
   if (await recallPurchase(deps, memberId, call.callSid, pn)) return buy(deps, call, state);
   const point = pricePointIn(deps, state, 'code_purchase', Number(a));
   if (!point.collectable) return mainMenu(deps, state, ...notSoldHere(deps, state, point, Number(a)));
-  if (method === 'card') {
+  if (paidThroughProcessor(method)) {
     const paying = await startCardPayment(deps, call, state, 'buy', Number(a), purchasePaidByCard);
     return 'capRefused' in paying ? capRefusal(deps, state, paying.capRefused) : paying;
   }
@@ -111,7 +111,7 @@ export async function buy(deps: VoiceDeps, call: CallInput, state: CallState, pa
   const { a, mr, pn } = state.extra;
   const memberId = state.memberId!;
   const line = callerLine(call.from);
-  const card = payment && { confirmationCode: payment.confirmationCode ?? '', maskedCard: maskedCard(payment.last4 ?? '') };
+  const card = payment && { confirmationCode: payment.confirmationCode ?? '', maskedCard: maskedCard(payment.last4 ?? ''), serverReference: payment.serverReference };
   const result = await buyCode(deps, { memberId, callSid: call.callSid, from: line ?? '', to: state.to, nonce: pn!, amount: Number(a), merchantId: mr, payment: card });
   if (result.outcome === 'cap_exceeded') return capRefusal(deps, state, result.remaining);
   const verbs = codeSpeech(deps, state, result, 'issued');

@@ -4,7 +4,7 @@ import { methodFor } from '../charging/methods.ts';
 import { formatDate } from '../shared/format.ts';
 import type { CallState } from './call-state.ts';
 import { askRenewal, mainMenu, spokenAmount } from './asks.ts';
-import { startCardPayment } from './card-entry.ts';
+import { paidThroughProcessor, startCardPayment } from './card-entry.ts';
 import { chargeAfter, notChargedNote, notSoldHere, pricePointIn } from './charge-words.ts';
 import type { VoiceReply } from './twiml.ts';
 import { apologyReply, callerLine, heard, keyed, silence, wrongEntry, type CallInput, type PayResult, type VoiceDeps, type VoiceStep, type CardPaidFinisher } from './voice-step.ts';
@@ -32,7 +32,7 @@ export const renewalConfirmed: VoiceStep = async (deps, call) => {
   if (!renewed) {
     const point = pricePointIn(deps, state, 'renewal', deps.config.activationCharge);
     if (!point.collectable) return mainMenu(deps, state, ...notSoldHere(deps, state, point, deps.config.activationCharge));
-    if (method === 'card') {
+    if (paidThroughProcessor(method)) {
       const paying = await startCardPayment(deps, call, state, 'ren', deps.config.activationCharge, renewalPaidByCard);
       return 'capRefused' in paying ? mainMenu(deps, state) : paying;
     }
@@ -46,7 +46,7 @@ const alreadyRenewed = (deps: VoiceDeps, state: CallState, accessExpiresAt: numb
 /** Renews once per consent (a Twilio retry replays) and says until when; `payment`: what the card connector or processor confirmed. */
 export async function renew(deps: VoiceDeps, call: CallInput, state: CallState, payment?: PayResult): Promise<VoiceReply> {
   const { locale } = state;
-  const card = payment && { confirmationCode: payment.confirmationCode ?? '', maskedCard: maskedCard(payment.last4 ?? '') };
+  const card = payment && { confirmationCode: payment.confirmationCode ?? '', maskedCard: maskedCard(payment.last4 ?? ''), serverReference: payment.serverReference };
   const result = await renewAccess(deps, { memberId: state.memberId!, callSid: call.callSid, from: callerLine(call.from) ?? '', to: state.to, nonce: state.extra.rn!, payment: card });
   if (result.outcome === 'no_account') return apologyReply(deps, state);
   if (result.outcome === 'already_renewed') return alreadyRenewed(deps, state, result.accessExpiresAt);

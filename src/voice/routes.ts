@@ -31,6 +31,7 @@ function callInput(req: Request, deps: VoiceDeps): CallInput | undefined {
     from: field(body, 'From') ?? '',
     to,
     digits: field(body, 'Digits', 128),
+    stirVerstat: field(body, 'StirVerstat'),
     state: parseCallState(req.query as Record<string, unknown>, deps.config.defaultLocale, to),
     payment: payResult(body),
   };

@@ -20,6 +20,11 @@ export interface CallInput {
   to: string;
   /** Keys pressed in the gather that led here; undefined when Twilio fell through on silence. */
   digits?: string;
+  /**
+   * Twilio's SHAKEN/STIR verification of the caller ID, when the call carried a PASSporT
+   * (`StirVerstat`, e.g. TN-Validation-Passed-A, TN-Validation-Failed); absent elsewhere.
+   */
+  stirVerstat?: string;
   state: CallState;
   /** What <Pay> reported on its action request (CHARGE_METHOD=card), never a card number. */
   payment?: PayResult;
@@ -35,6 +40,8 @@ export interface PayResult {
   cardType?: string;
   /** Only when the connector tokenized (Twilio sends none for a charge). */
   token?: string;
+  /** Carrier billing: the operator's serverReferenceCode, for its statements. */
+  serverReference?: string;
   error?: string;
 }
 

@@ -20,6 +20,10 @@ const WEB_TEXT = {
       ja: 'dialpass は、電話をかけるだけで有料サービスの利用登録や少額のお支払いができるサービスです。料金は通話の中でカードでお支払いいただきます。カード番号は Twilio の決済環境で処理され、dialpass には届きません。',
       en: 'dialpass lets you join a paid service and make small payments just by making a phone call. You pay the fee by card during the call; the card number is handled by Twilio\'s payment service and never reaches dialpass.',
     },
+    'carrier-billing': {
+      ja: 'dialpass は、電話をかけるだけで有料サービスの利用登録や少額のお支払いができるサービスです。料金は、おかけの携帯電話のご利用料金と合わせて携帯電話会社から請求されるので、カードも口座も必要ありません。',
+      en: 'dialpass lets you join a paid service and make small payments just by making a phone call. The fee goes on the mobile phone bill of the line you call from, through your mobile operator: no card, no bank account.',
+    },
     none: {
       ja: 'dialpass は、電話をかけるだけで有料サービスの利用登録や少額のお支払いができるサービスです。これはデモ版です。料金は一切かかりません。',
       en: 'dialpass lets you join a paid service and make small payments just by making a phone call. This is a demo: nothing is charged.',
@@ -29,11 +33,13 @@ const WEB_TEXT = {
   codesBy: {
     'premium-rate': { ja: '決済コードは、金額ごとの番号への通話料金としてご請求されます。', en: 'Payment codes are billed the same way, as the price of a call to the number for each amount.' },
     card: { ja: '決済コードは、通話の中でカードでお支払いいただきます。', en: 'Payment codes are paid by card during the call.' },
+    'carrier-billing': { ja: '決済コードは、携帯電話のご利用料金と合わせて請求されます。', en: 'Payment codes go on the mobile phone bill of the line you call from.' },
     none: { ja: '決済コードの購入はデモです。料金はかかりません。', en: 'Buying payment codes is a demo: nothing is charged for them.' },
   },
   approvalsBy: {
     'premium-rate': { ja: '加盟店の支払いリクエストは、その金額の番号への通話料金としてご請求されます。', en: 'Merchants\' payment requests are billed as the price of a call to the number for that amount.' },
     card: { ja: '加盟店の支払いリクエストは、通話の中でカードでお支払いいただきます。', en: 'Merchants\' payment requests are paid by card during the call.' },
+    'carrier-billing': { ja: '加盟店の支払いリクエストは、携帯電話のご利用料金と合わせて請求されます。', en: 'Merchants\' payment requests go on the mobile phone bill of the line you call from.' },
     none: { ja: '加盟店の支払いリクエストの承認はデモです。料金はかかりません。', en: 'Approving merchants\' payment requests is a demo: nothing is charged for them.' },
   },
   howItWorks: { ja: 'ご利用の流れ', en: 'How it works' },

@@ -3,6 +3,7 @@ import { callTimeline, firstNumberEndsAt, firstNumberHeardAt, heardAt, type Time
 import { jsonRequest, register, startTestApp, type TestApp } from '../support/harness.ts';
 import { TestCall, uniqueCallerNumber } from '../support/call.ts';
 import { startStripeStandIn, STRIPE_TEST_CARDS, type StripeStandIn } from '../../simulator/stripe.ts';
+import { startCarrierStandIn, type CarrierStandIn } from '../../simulator/carrier-billing.ts';
 import { spokenNumbers } from '../support/twiml.ts';
 import { activeMember } from '../support/member.ts';
 import { adminAuth, createMerchant, merchantAuth } from '../support/payments.ts';
@@ -15,6 +16,9 @@ const PIN = '2468';
  * (three fields, 23 keys, and the processing message), as measured with the stand-in (docs/CHARGING.md).
  */
 const FIRST_CARD_BUDGET = { 'ja-JP': 70, 'en-US': 77 } as const;
+
+/** A code bought on the phone bill when the operator texts a code to key: the keys, the prompt, and 10 s to read the text. */
+const CARRIER_CODE_BUDGET = { 'ja-JP': 67, 'en-US': 64 } as const;
 
 /** Every event of the call so far, as the caller lived it. */
 class TimedCall extends TestCall {
@@ -223,3 +227,63 @@ describe('card calls within their time budgets', () => {
     });
   }
 });
+
+/**
+ * The calling line's phone bill (carrier-billing): the price, 1, and the code is read; where the
+ * operator asks for validation, the caller also keys the code it texted (the time to read the
+ * text message is not in the estimate: the budget allows 10 s for it).
+ */
+describe('calls paid on the phone bill within their time budgets', () => {
+  let operator: CarrierStandIn;
+  let app: TestApp;
+  before(async () => {
+    operator = await startCarrierStandIn();
+    app = await startTestApp({ CHARGE_METHOD: 'carrier-billing', ...operator.env, CODE_DENOMINATIONS: '1000,3000,5000' });
+  });
+  after(async () => {
+    await app.close();
+    await operator.close();
+  });
+
+  for (const [locale, validation, budget] of [
+    ['ja-JP', false, 45],
+    ['en-US', false, 45],
+    ['ja-JP', true, CARRIER_CODE_BUDGET['ja-JP']],
+    ['en-US', true, CARRIER_CODE_BUDGET['en-US']],
+  ] as const) {
+    it(`a ${locale} member buys a 3,000-yen code on the phone bill${validation ? ', keying the code the operator texts,' : ''} and starts hearing it within ${budget} s of pick-up`, async () => {
+      const line = uniqueCallerNumber();
+      const member = await activeMemberOnBill(app, line, locale);
+      if (validation) operator.lines.set(line, { validation: true });
+      const call = new TimedCall(app, line);
+      await call.dial();
+      await call.press('2');
+      await call.press(`${member.formalId}#`);
+      await call.press(`${PIN}#`);
+      await call.press('2');
+      await call.press('1');
+      if (validation) await call.press(`${operator.sms.get(line)!.at(-1)}#`);
+      const timeline = call.timeline();
+      const heard = firstNumberHeardAt(timeline, 16);
+      expect(heard, show(timeline)).to.be.a('number');
+      // Reading the texted code is not in the estimate: 10 s allowed for it.
+      expect(heard! + (validation ? 10 : 0), show(timeline)).to.be.at.most(budget);
+    });
+  }
+});
+
+/** A member activated on the phone bill, with a PIN, calling from `line`. */
+async function activeMemberOnBill(app: TestApp, line: string, locale: 'ja-JP' | 'en-US') {
+  const { provisionalId, password } = await register(app, 'Hanako', 'h@example.com', locale);
+  const call = new TestCall(app, line);
+  await call.dial();
+  if (locale === 'en-US') await call.press('9');
+  await call.press('1');
+  await call.press(`${provisionalId}#`);
+  const formalId = spokenNumbers((await call.press('1')).verbs)[0]!;
+  await call.hangUp();
+  const login = await fetch(`${app.url}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ formalId, password }) });
+  const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+  await fetch(`${app.url}/api/me/pin`, { method: 'PUT', headers: { 'Content-Type': 'application/json', Cookie: cookie }, body: JSON.stringify({ pin: PIN }) });
+  return { formalId };
+}

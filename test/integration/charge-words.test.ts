@@ -4,6 +4,7 @@ import { readLedger } from '../../src/accounts/ledger.ts';
 import { methodFor, premiumNumberOf, type ChargeKind } from '../../src/charging/methods.ts';
 import { loadVoiceFlows } from '../../src/voice/prompts.ts';
 import { TEST_CARD_APPROVED } from '../../simulator/test-cards.ts';
+import { startCarrierStandIn } from '../../simulator/carrier-billing.ts';
 import { TestCall } from '../support/call.ts';
 import { jsonRequest, register, startTestApp, type TestApp } from '../support/harness.ts';
 import { createMerchant, merchantAuth } from '../support/payments.ts';
@@ -19,7 +20,7 @@ import { spokenNumbers } from '../support/twiml.ts';
 
 const flows = loadVoiceFlows();
 /** The longest literal stretch of a prompt's Japanese text: what the caller must (or must not) hear of it. */
-const marker = (flow: 'charging' | 'card' | 'payment-code', key: string) => {
+const marker = (flow: 'charging' | 'card' | 'payment-code' | 'carrier-billing', key: string) => {
   const text = (flows.say as (f: string, k: string, l: 'ja-JP', v: Record<string, string>) => { parts: { text?: string }[] })(flow, key, 'ja-JP', new Proxy({}, { get: () => '\u0000' }));
   return text.parts
     .map((p) => p.text ?? '\u0000')
@@ -32,6 +33,8 @@ const SAID = {
   premiumAfter: marker('charging', 'afterPremiumRate'),
   cardBefore: marker('charging', 'beforeCard'),
   cardAfter: marker('charging', 'afterCard'),
+  carrierBefore: marker('charging', 'beforeCarrierBilling'),
+  carrierAfter: marker('charging', 'afterCarrierBilling'),
   demoBefore: marker('charging', 'beforeNone'),
   demoAfter: marker('charging', 'afterNone'),
   notCharged: marker('charging', 'notCharged'),
@@ -40,8 +43,18 @@ const SAID = {
   codeNumbers: marker('payment-code', 'codeNumbersIntro'),
 };
 /** Each method's words: said before the caller agrees (every kind but a premium-rate or demo activation, where the call itself is the fee), and after. */
-const BEFORE = { 'premium-rate': [SAID.premiumBefore], card: [SAID.cardBefore, marker('card', 'consentActivation')], none: [SAID.demoBefore] } as const;
-const BY_METHOD = { 'premium-rate': [SAID.premiumBefore, SAID.premiumAfter], card: [...BEFORE.card, SAID.cardAfter], none: [SAID.demoBefore, SAID.demoAfter] } as const;
+const BEFORE = {
+  'premium-rate': [SAID.premiumBefore],
+  card: [SAID.cardBefore, marker('card', 'consentActivation')],
+  'carrier-billing': [SAID.carrierBefore, marker('carrier-billing', 'consentActivation')],
+  none: [SAID.demoBefore],
+} as const;
+const BY_METHOD = {
+  'premium-rate': [SAID.premiumBefore, SAID.premiumAfter],
+  card: [...BEFORE.card, SAID.cardAfter],
+  'carrier-billing': [...BEFORE['carrier-billing'], SAID.carrierAfter],
+  none: [SAID.demoBefore, SAID.demoAfter],
+} as const;
 
 const NUMBERS = { fee: '+815000001234', code500: '+815000000500', plain: '+815000009999' } as const;
 const CONFIGS: Record<string, Record<string, string>> = {
@@ -60,6 +73,7 @@ const CONFIGS: Record<string, Record<string, string>> = {
   },
   'card for every kind': { CHARGE_METHOD: 'card', CODE_DENOMINATIONS: '500,1000' },
   'none (a demo) for every kind': { CHARGE_METHOD: 'none', CODE_DENOMINATIONS: '500,1000' },
+  'carrier billing for every kind (the operator stand-in)': { CHARGE_METHOD: 'carrier-billing', CODE_DENOMINATIONS: '500,1000' },
 };
 const KINDS: ChargeKind[] = ['activation', 'renewal', 'code_purchase', 'payment_approval'];
 const PIN = '2468';
@@ -111,7 +125,8 @@ describe('no word about money promises what the configuration does not do (every
   for (const [name, env] of Object.entries(CONFIGS)) {
     it(`${name}: each price says how it is really collected on the number called, or which number sells it`, async function () {
       this.timeout(300_000);
-      const app = await startTestApp({ ...env, MONTHLY_SPENDING_CAP: '1000000' });
+      const operator = env.CHARGE_METHOD === 'carrier-billing' ? await startCarrierStandIn() : undefined;
+      const app = await startTestApp({ ...env, ...operator?.env, MONTHLY_SPENDING_CAP: '1000000' });
       try {
         // A member and a 500-yen payment request to walk renewal, codes and approvals with.
         const { provisionalId, password } = await register(app);
@@ -166,6 +181,7 @@ describe('no word about money promises what the configuration does not do (every
         if (Object.values(env).includes('premium-rate')) expect(outcomes.refused).to.be.greaterThan(0);
       } finally {
         await app.close();
+        await operator?.close();
       }
     });
   }

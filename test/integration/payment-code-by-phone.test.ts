@@ -34,10 +34,10 @@ describe('buying a payment code by phone (menu 2)', () => {
     expect(gatherAction(call.last.verbs)).to.include('/twilio/voice/pay/amount');
 
     // No step waits for # alone: an amount is a code any merchant takes; 9 chooses one merchant first.
-    expect(menu).to.include('加盟店専用のコードは9');
+    expect(menu).to.include('加盟店専用は9');
     await call.press('2');
     expect(findVerb(call.last.verbs, 'Gather')!.attributes.action).to.include('/twilio/voice/pay/confirm');
-    expect(spokenText(call.last.verbs)).to.include('1,000円').and.to.include('どの加盟店でも');
+    expect(spokenText(call.last.verbs)).to.include('1,000円').and.to.include('どこでも使える');
     const heard = await call.press('1');
     const code = spokenNumbers(heard.verbs)[0]!;
     expect(spokenNumbers(heard.verbs).slice(0, 2)).to.deep.equal([code, code]);
@@ -112,7 +112,7 @@ describe('buying a payment code by phone (menu 2)', () => {
     expect(spokenText(call.last.verbs)).to.include('誤り');
     await call.press(`${cafe.merchantId}#`);
     // The amounts again, for that merchant only (no 9 any more), then its price names the merchant.
-    expect(spokenText(call.last.verbs)).to.include('500円は1').and.not.include('加盟店専用のコードは9');
+    expect(spokenText(call.last.verbs)).to.include('500円は1').and.not.include('加盟店専用は9');
     await call.press('1');
     expect(spokenNumbers(call.last.verbs)).to.include(cafe.merchantId);
     const code = spokenNumbers((await call.press('1')).verbs)[0]!;

@@ -84,8 +84,8 @@ describe("every TwiML document the call flows produce keeps Twilio's rules", () 
     const problems = [...documents.values()].flatMap((xml) => twimlProblems(xml).map((p) => `${p}\n    in ${xml.slice(0, 300)}`));
     expect(problems, problems.slice(0, 5).join('\n')).to.deep.equal([]);
     expect(documents.size).to.be.greaterThan(40);
-    // The card steps (charges by card, the card kept with CARD_PROCESSOR=stripe) are walked in voice-card.test.ts and voice-kept-card.test.ts, with <Pay>.
-    const cardOnly = new Set<string>([PATHS.activationConsent, PATHS.cardKeep, PATHS.cardPaid]);
+    // The card and phone-bill steps are walked in voice-card, voice-kept-card and voice-carrier-billing tests (with <Pay>, Stripe and the operator stand-ins).
+    const cardOnly = new Set<string>([PATHS.activationConsent, PATHS.cardKeep, PATHS.cardPaid, PATHS.carrierCode]);
     const unreached = Object.keys(CALL_FLOW).filter((path) => !reached.has(path) && !cardOnly.has(path));
     expect(unreached, 'steps no walk reached').to.deep.equal([]);
     expect(offeredPressed.size, 'offered keys pressed').to.be.greaterThan(15);

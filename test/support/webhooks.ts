@@ -45,7 +45,7 @@ export async function webhookReceiver(options: { down?: boolean } = {}) {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `check` until it returns something truthy or `ms` pass. */
-export async function eventually<T>(check: () => Promise<T>, ms = 5000): Promise<T> {
+export async function eventually<T>(check: () => Promise<T>, ms = 15_000): Promise<T> {
   const until = Date.now() + ms;
   let last = await check();
   while (!last && Date.now() < until) {

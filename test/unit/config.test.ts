@@ -119,6 +119,16 @@ describe('configuration', () => {
     expect(refusal({ PREMIUM_RATE_NUMBERS: '+815012340300=300/minute' })[0]).to.match(/^CHARGE_METHOD_ACTIVATION: premium-rate cannot collect/);
     expect(refusal({ PREMIUM_RATE_NUMBERS: '+815012340300=300/call,0990=5/call' })[0]).to.match(/^PREMIUM_RATE_NUMBERS: "0990=5\/call" is not TO=AMOUNT\/call/);
     expect(refusal({ CHARGE_METHOD: 'card', CARD_PROCESSOR: 'stripe' })).to.deep.equal(['STRIPE_SECRET_KEY: required when CARD_PROCESSOR=stripe']);
+    // Carrier billing needs the operator's API and the client it issued.
+    expect(refusal({ CHARGE_METHOD_CODES: 'carrier-billing' })).to.deep.equal([
+      'CARRIER_BILLING_API_URL: required when a charge is carrier-billing',
+      'CARRIER_BILLING_TOKEN_URL: required when a charge is carrier-billing',
+      'CARRIER_BILLING_CLIENT_ID: required when a charge is carrier-billing',
+      'CARRIER_BILLING_CLIENT_SECRET: required when a charge is carrier-billing',
+    ]);
+    const operator = { CARRIER_BILLING_API_URL: 'https://op.example/carrier-billing/v0.5', CARRIER_BILLING_TOKEN_URL: 'https://op.example/token', CARRIER_BILLING_CLIENT_ID: 'c', CARRIER_BILLING_CLIENT_SECRET: 's' };
+    expect(buildConfig({ CHARGE_METHOD: 'carrier-billing', ...operator }).charging.carrierBilling).to.include({ apiUrl: 'https://op.example/carrier-billing/v0.5', simSwap: undefined });
+    expect(buildConfig({ CHARGE_METHOD: 'carrier-billing', ...operator, SIM_SWAP_API_URL: 'https://op.example/sim-swap/v1' }).charging.carrierBilling!.simSwap).to.deep.equal({ apiUrl: 'https://op.example/sim-swap/v1', maxAgeHours: 240 });
   });
 
   it('PREMIUM_RATE_NUMBERS: each number Twilio routes here, its tariff per call or per started minute, and the number callers dial', () => {
