@@ -68,7 +68,7 @@ function banner(config: Config, workerNote: string): string {
   register          ${local}/register
   log in            ${local}/login
   health            ${local}/healthz
-  operator console  ${local}/admin${config.adminToken === DEV_ADMIN_TOKEN ? `   (development ADMIN_TOKEN: ${DEV_ADMIN_TOKEN})` : ''}
+  operator console  ${local}/admin${config.env !== 'production' && config.adminToken === DEV_ADMIN_TOKEN ? `   (development ADMIN_TOKEN: ${DEV_ADMIN_TOKEN})` : ''}
   merchant pages    ${local}/merchant   (sign in with a merchant's API key; the API: ${local}/openapi.json)
   Twilio voice URL  ${config.publicBaseUrl}/twilio/voice   (status callback: ${config.publicBaseUrl}/twilio/voice/status)${
     config.simulatorEnabled ? `\n  call simulator    ${local}/simulator   (or in a terminal: npm run call)` : ''

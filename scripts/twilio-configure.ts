@@ -1,7 +1,8 @@
 // npm run twilio:configure: points SERVICE_PHONE_NUMBER's voice URL and status callback at
 // PUBLIC_BASE_URL, and its fallback URL at --fallback-url (best on another host), through Twilio's
-// REST API (IncomingPhoneNumbers: list by PhoneNumber, then update). --dry-run prints what it
-// would change and changes nothing; --print-fallback-twiml prints the document to host there.
+// REST API (IncomingPhoneNumbers: list by PhoneNumber, then update). --dry-run prints the plan
+// offline (no credentials, no network); --compare asks Twilio what would change and changes
+// nothing; --print-fallback-twiml prints the fallback document to host apart from the app.
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import twilio from 'twilio';
@@ -13,7 +14,9 @@ import { fallbackReply } from '../src/voice/voice-step.ts';
 
 const USAGE = `usage: npm run twilio:configure -- [options]
 
-  --dry-run            print what would change; change nothing
+  --dry-run            print the plan (the settings the number will get) and what a real run
+                       still needs; offline: no credentials needed, nothing sent anywhere
+  --compare            ask Twilio what would change (needs the credentials); change nothing
   --fallback-url URL   where Twilio goes when a call step fails or answers after 15 s: host
                        the document --print-fallback-twiml prints somewhere apart from the app
                        (a TwiML Bin, a static file on another host), so it answers when the
@@ -27,7 +30,17 @@ const USAGE = `usage: npm run twilio:configure -- [options]
                        for tests; the path and Basic auth are as Twilio's)
   --help
 
-Needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, SERVICE_PHONE_NUMBER (E.164) and PUBLIC_BASE_URL.`;
+A real run (or --compare) needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, SERVICE_PHONE_NUMBER (E.164)
+and PUBLIC_BASE_URL.`;
+
+/** The offline plan: what the number will be set to, and what a real run still needs. */
+export function planLines(phoneNumber: string, accountSid: string | undefined, settings: VoiceSettings, missing: string[]): string[] {
+  return [
+    `plan for ${phoneNumber || '(SERVICE_PHONE_NUMBER not set)'} on account ${accountSid || '(TWILIO_ACCOUNT_SID not set)'} (--dry-run: nothing is sent to Twilio)`,
+    ...(Object.keys(settings) as (keyof VoiceSettings)[]).map((field) => `  ${field}: ${settings[field]}`),
+    missing.length ? `a real run still needs: ${missing.join(', ')}` : 'ready: run without --dry-run to apply it (--compare shows what would change)',
+  ];
+}
 
 /** The number's settings this app needs (names as the REST API's update takes them). */
 export interface VoiceSettings {
@@ -95,18 +108,15 @@ export async function configureNumber(options: ConfigureOptions): Promise<Config
     .map((field) => ({ field, from: String(number[field] ?? ''), to: wanted[field] }))
     .filter((c) => (c.field.endsWith('Method') ? c.from.toUpperCase() !== c.to : c.from !== c.to));
   options.print(`${number.phoneNumber} (${number.sid})`);
-  if (sameHost(wanted.voiceFallbackUrl, wanted.voiceUrl)) {
-    options.print(
-      `  warning: the fallback URL is on the app's own host (${new URL(wanted.voiceUrl).host}), so it fails when the app is down; host the document --print-fallback-twiml prints elsewhere and pass --fallback-url`,
-    );
-  }
+  const warning = fallbackWarning(wanted);
+  if (warning) options.print(warning);
   for (const c of changes) options.print(`  ${c.field}: ${c.from || '(none)'} -> ${c.to}`);
   if (!changes.length) {
     options.print('  already points at this app: nothing to change');
     return { sid: number.sid, changes, updated: false };
   }
   if (options.dryRun) {
-    options.print('  --dry-run: nothing changed');
+    options.print('  --compare: nothing changed');
     return { sid: number.sid, changes, updated: false };
   }
   await client.incomingPhoneNumbers(number.sid).update(Object.fromEntries(changes.map((c) => [c.field, c.to])));
@@ -122,6 +132,12 @@ const sameHost = (a: string, b: string) => {
   }
 };
 
+/** A fallback URL on the app's own host fails exactly when it is needed: said in one line. */
+function fallbackWarning(settings: VoiceSettings): string | undefined {
+  if (!sameHost(settings.voiceFallbackUrl, settings.voiceUrl)) return undefined;
+  return `  warning: the fallback URL is on the app's own host (${new URL(settings.voiceUrl).host}), so it fails when the app is down; host the document --print-fallback-twiml prints elsewhere and pass --fallback-url`;
+}
+
 /** The fallback document to host apart from the app: true whatever happened before, both languages. */
 export function fallbackTwiml(defaultLocale: Parameters<typeof fallbackReply>[1][number]): string {
   const flows = loadVoiceFlows();
@@ -133,6 +149,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       'dry-run': { type: 'boolean' },
+      compare: { type: 'boolean' },
       'fallback-url': { type: 'string' },
       'fallback-method': { type: 'string' },
       'print-fallback-twiml': { type: 'boolean' },
@@ -175,6 +192,13 @@ async function main(): Promise<number> {
       `SERVICE_PHONE_NUMBER (your Twilio number in E.164, e.g. +815012345678; not the placeholder ${PLACEHOLDER_SERVICE_PHONE_NUMBER})`,
     !config.publicBaseUrl.startsWith('https://') && !values['api-base-url'] && 'PUBLIC_BASE_URL (https://…, where Twilio reaches the app)',
   ].filter(Boolean);
+  if (values['dry-run']) {
+    const settings = wantedSettings(config.publicBaseUrl, values['fallback-url'], fallbackMethod);
+    for (const line of planLines(phoneNumber, config.twilio.accountSid, settings, missing as string[])) console.log(line);
+    const warning = fallbackWarning(settings);
+    if (warning) console.log(warning);
+    return 0;
+  }
   if (missing.length) {
     console.error(`twilio:configure needs ${missing.join(', ')}\n\n${USAGE}`);
     return 2;
@@ -185,7 +209,7 @@ async function main(): Promise<number> {
       authToken: config.twilio.authToken,
       phoneNumber,
       publicBaseUrl: config.publicBaseUrl,
-      dryRun: Boolean(values['dry-run']),
+      dryRun: Boolean(values.compare),
       fallbackUrl: values['fallback-url'],
       fallbackMethod,
       apiBaseUrl: values['api-base-url'],

@@ -30,6 +30,7 @@ import { logActivityFailuresTo } from './observability/activity.ts';
 import { requestLogFields } from './http/request-context.ts';
 import { redisErrors, timeRequests } from './observability/metrics.ts';
 import { metricsEndpoint } from './observability/metrics-route.ts';
+import { checkMetricsToken } from './web/sign-in-limit.ts';
 
 export interface AppDeps {
   config: Config;
@@ -99,7 +100,8 @@ export function createApp(appDeps: AppDeps): Express {
   if (config.charging.carrierBilling?.sinkToken) app.use(carrierEventsRouter(deps));
   app.get('/openapi.json', (_req, res) => void res.json(merchantOpenApi));
   // With METRICS_PORT the metrics are served there (server.ts), not here.
-  if (config.metrics.token && !config.metrics.port) app.get('/metrics', metricsEndpoint(config.metrics.token));
+  const metricsToken = config.metrics.token;
+  if (metricsToken && !config.metrics.port) app.get('/metrics', metricsEndpoint((given, address) => checkMetricsToken(deps.redis, metricsToken, given, address)));
   else app.get('/metrics', (_req, res) => void res.status(404).type('text/plain').send(config.metrics.port ? `Metrics are served on port ${config.metrics.port}.\n` : 'Metrics are off: set METRICS_TOKEN (or METRICS_PORT) to serve them.\n'));
   const api = express.Router();
   api.use(jsonBody);

@@ -136,6 +136,17 @@ describe('how the code is put together', () => {
     expect(errorHelpersElsewhere).to.deep.equal([]);
   });
 
+  it('every CSV the product writes goes through the one writer (src/shared/csv.ts): no hand-joined CSV lines, no own quoting', () => {
+    const handWritten: string[] = [];
+    for (const file of [...sourceFiles(join(ROOT, 'src')), ...sourceFiles(join(ROOT, 'scripts'))]) {
+      if (file.endsWith('src/shared/csv.ts')) continue;
+      const text = readFileSync(file, 'utf8');
+      // A line joined by commas and ended with CRLF, or a field quoted by hand, is a CSV writer of its own.
+      if (/join\(','\)[^\n]*\\r\\n|\.replace\(\/"\/g, '""'\)/.test(text)) handWritten.push(relative(ROOT, file));
+    }
+    expect(handWritten).to.deep.equal([]);
+  });
+
   it('one table maps every call step path to its step, and every path it names has a step', () => {
     expect(Object.keys(CALL_FLOW).sort()).to.deep.equal(Object.values(PATHS).sort());
     for (const step of Object.values(CALL_FLOW)) expect(step).to.be.a('function');
