@@ -2,7 +2,7 @@
 // ledger and reports what to invoice or dispute. See docs/CHARGING.md.
 import { parseArgs } from 'node:util';
 import { reconcile, writeOff, WriteOffError, type ReconcileReport } from '../src/carrier/reconcile.ts';
-import { defaultMapping, loadMapping, readStatement, StatementError } from '../src/carrier/statement.ts';
+import { DEFAULT_LIMITS, defaultMapping, loadMapping, readStatement, StatementError } from '../src/carrier/statement.ts';
 import { operatorSetup } from './lib/operator-redis.ts';
 
 const USAGE = `usage: npm run carrier:reconcile -- STATEMENT.csv [options]
@@ -11,6 +11,7 @@ const USAGE = `usage: npm run carrier:reconcile -- STATEMENT.csv [options]
   --mapping FILE     column mapping (JSON) for a statement not in dialpass's CSV shape (docs/CHARGING.md)
   --tolerance SEC    a carrier call matches ledger charges from its start minus SEC to its end plus SEC (default 120)
   --from ISO --to ISO  the period the statement covers (default: its first to its last call)
+  --max-bytes N      refuse a statement larger than N bytes (default 2 GiB; a line may be 4,096 bytes at most)
   --json             the whole report as JSON (every discrepancy), instead of the summary
   --write-off ID     mark an unmatched ledger entry written off (recorded beside the ledger, never deleted)
   --reason TEXT      why, kept with the write-off
@@ -33,6 +34,7 @@ const { values, positionals } = (() => {
         from: { type: 'string' },
         to: { type: 'string' },
         json: { type: 'boolean' },
+        'max-bytes': { type: 'string' },
         'write-off': { type: 'string' },
         reason: { type: 'string' },
         help: { type: 'boolean' },
@@ -91,8 +93,9 @@ try {
       const ms = Date.parse(raw);
       return Number.isFinite(ms) ? ms : fail(`--${name} must be a date and time such as 2026-12-01T00:00:00+09:00`);
     };
+    const maxBytes = values['max-bytes'] === undefined ? DEFAULT_LIMITS.maxBytes : /^\d{1,13}$/.test(values['max-bytes']) ? Number(values['max-bytes']) : fail('--max-bytes must be a whole number of bytes');
     const started = performance.now();
-    const report = await reconcile(redis, config, readStatement(file, mapping), { toleranceMs: tolerance === undefined ? undefined : tolerance * 1000, fromMs: time('from'), toMs: time('to') });
+    const report = await reconcile(redis, config, readStatement(file, mapping, { ...DEFAULT_LIMITS, maxBytes }), { toleranceMs: tolerance === undefined ? undefined : tolerance * 1000, fromMs: time('from'), toMs: time('to') });
     const seconds = (performance.now() - started) / 1000;
     // A statement with no calls has no first and last call to take the period from.
     if (!Number.isFinite(report.period.fromMs) || !Number.isFinite(report.period.toMs)) {

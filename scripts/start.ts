@@ -16,7 +16,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
-import { ConfigError, DEV_ADMIN_TOKEN, loadConfig, type Config } from '../src/config.ts';
+import { ConfigError, DEV_ADMIN_TOKEN, loadConfig, processEnv, type Config } from '../src/config.ts';
 import { startServer, type RunningServer } from '../src/server.ts';
 import { VoiceFlowError } from '../src/voice/prompts.ts';
 import { simulatorRouters } from './lib/simulator-routers.ts';
@@ -68,7 +68,7 @@ function banner(config: Config, workerNote: string): string {
   register          ${local}/register
   log in            ${local}/login
   health            ${local}/healthz
-  operator console  ${local}/admin${config.adminToken === DEV_ADMIN_TOKEN ? `   (development ADMIN_TOKEN: ${DEV_ADMIN_TOKEN})` : ''}
+  operator console  ${local}/admin${config.env !== 'production' && config.adminToken === DEV_ADMIN_TOKEN ? `   (development ADMIN_TOKEN: ${DEV_ADMIN_TOKEN})` : ''}
   merchant pages    ${local}/merchant   (sign in with a merchant's API key; the API: ${local}/openapi.json)
   Twilio voice URL  ${config.publicBaseUrl}/twilio/voice   (status callback: ${config.publicBaseUrl}/twilio/voice/status)${
     config.simulatorEnabled ? `\n  call simulator    ${local}/simulator   (or in a terminal: npm run call)` : ''
@@ -168,11 +168,15 @@ async function runWorker(): Promise<void> {
 }
 
 /**
- * A Ctrl-C in a terminal reaches this process twice within milliseconds: from the terminal and
- * forwarded by npm (which forwards SIGINT/SIGTERM to its script). Only a signal that comes later
- * than this is a second Ctrl-C.
+ * A Ctrl-C in a terminal reaches this process twice: from the terminal (the whole foreground
+ * process group) and again forwarded by npm, which forwards SIGINT/SIGTERM to its script. npm's
+ * copy may come at any time after the first (on a loaded machine, well over half a second later:
+ * a window of 500 ms made a single Ctrl-C force-exit at times). So under npm the first repeat is
+ * taken for npm's copy whenever it comes, and only a signal after it is a second Ctrl-C; run
+ * directly (node scripts/start.ts), any repeat is. If npm's copy never comes (a signal sent to
+ * this process alone), a second Ctrl-C still forces: its own two copies are one repeat too many.
  */
-const SAME_SIGNAL_MS = 500;
+let npmCopyExpected = Boolean(processEnv().npm_lifecycle_event);
 let stoppingSince: number | undefined;
 function stop(signal: NodeJS.Signals, exitCode = 0) {
   stoppingSince = performance.now();
@@ -193,7 +197,10 @@ const loadConfigQuietly = () => {
 };
 const onSignal = (signal: NodeJS.Signals) => {
   if (stoppingSince !== undefined) {
-    if (performance.now() - stoppingSince < SAME_SIGNAL_MS) return;
+    if (npmCopyExpected) {
+      npmCopyExpected = false;
+      return;
+    }
     console.error(`dialpass: ${signal} again, exiting now`);
     for (const worker of workers) if (!worker.isDead()) worker.process.kill('SIGKILL');
     managed?.stopNow();

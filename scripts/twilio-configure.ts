@@ -1,6 +1,7 @@
 // npm run twilio:configure: points SERVICE_PHONE_NUMBER's voice URL, fallback URL and status
 // callback at PUBLIC_BASE_URL through Twilio's REST API (IncomingPhoneNumbers: list by
-// PhoneNumber, then update). --dry-run prints what it would change and changes nothing.
+// PhoneNumber, then update). --dry-run prints the plan offline (no credentials, no network);
+// --compare asks Twilio what would change and changes nothing.
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import twilio from 'twilio';
@@ -9,7 +10,9 @@ import { PATHS, STATUS_CALLBACK_PATH } from '../src/voice/paths.ts';
 
 const USAGE = `usage: npm run twilio:configure -- [options]
 
-  --dry-run            print what would change; change nothing
+  --dry-run            print the plan (the settings the number will get) and what a real run
+                       still needs; offline: no credentials needed, nothing sent anywhere
+  --compare            ask Twilio what would change (needs the credentials); change nothing
   --fallback-url URL   where Twilio goes when the voice URL fails (default: PUBLIC_BASE_URL +
                        /twilio/voice/fallback, which answers with a spoken apology; a URL on
                        another host, such as a TwiML Bin, also works when the app is down)
@@ -17,7 +20,17 @@ const USAGE = `usage: npm run twilio:configure -- [options]
                        for tests; the path and Basic auth are as Twilio's)
   --help
 
-Needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, SERVICE_PHONE_NUMBER (E.164) and PUBLIC_BASE_URL.`;
+A real run (or --compare) needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, SERVICE_PHONE_NUMBER (E.164)
+and PUBLIC_BASE_URL.`;
+
+/** The offline plan: what the number will be set to, and what a real run still needs. */
+export function planLines(phoneNumber: string, accountSid: string | undefined, settings: VoiceSettings, missing: string[]): string[] {
+  return [
+    `plan for ${phoneNumber || '(SERVICE_PHONE_NUMBER not set)'} on account ${accountSid || '(TWILIO_ACCOUNT_SID not set)'} (--dry-run: nothing is sent to Twilio)`,
+    ...(Object.keys(settings) as (keyof VoiceSettings)[]).map((field) => `  ${field}: ${settings[field]}`),
+    missing.length ? `a real run still needs: ${missing.join(', ')}` : 'ready: run without --dry-run to apply it (--compare shows what would change)',
+  ];
+}
 
 /** The number's settings this app needs (names as the REST API's update takes them). */
 export interface VoiceSettings {
@@ -90,7 +103,7 @@ export async function configureNumber(options: ConfigureOptions): Promise<Config
     return { sid: number.sid, changes, updated: false };
   }
   if (options.dryRun) {
-    options.print('  --dry-run: nothing changed');
+    options.print('  --compare: nothing changed');
     return { sid: number.sid, changes, updated: false };
   }
   await client.incomingPhoneNumbers(number.sid).update(Object.fromEntries(changes.map((c) => [c.field, c.to])));
@@ -100,7 +113,7 @@ export async function configureNumber(options: ConfigureOptions): Promise<Config
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { 'dry-run': { type: 'boolean' }, 'fallback-url': { type: 'string' }, 'api-base-url': { type: 'string' }, help: { type: 'boolean' } },
+    options: { 'dry-run': { type: 'boolean' }, compare: { type: 'boolean' }, 'fallback-url': { type: 'string' }, 'api-base-url': { type: 'string' }, help: { type: 'boolean' } },
   });
   if (values.help) {
     console.log(USAGE);
@@ -128,6 +141,10 @@ async function main(): Promise<number> {
       `SERVICE_PHONE_NUMBER (your Twilio number in E.164, e.g. +815012345678; not the placeholder ${PLACEHOLDER_SERVICE_PHONE_NUMBER})`,
     !config.publicBaseUrl.startsWith('https://') && !values['api-base-url'] && 'PUBLIC_BASE_URL (https://…, where Twilio reaches the app)',
   ].filter(Boolean);
+  if (values['dry-run']) {
+    for (const line of planLines(phoneNumber, config.twilio.accountSid, wantedSettings(config.publicBaseUrl, values['fallback-url']), missing as string[])) console.log(line);
+    return 0;
+  }
   if (missing.length) {
     console.error(`twilio:configure needs ${missing.join(', ')}\n\n${USAGE}`);
     return 2;
@@ -138,7 +155,7 @@ async function main(): Promise<number> {
       authToken: config.twilio.authToken,
       phoneNumber,
       publicBaseUrl: config.publicBaseUrl,
-      dryRun: Boolean(values['dry-run']),
+      dryRun: Boolean(values.compare),
       fallbackUrl: values['fallback-url'],
       apiBaseUrl: values['api-base-url'],
       print: (line) => console.log(line),

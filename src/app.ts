@@ -5,7 +5,7 @@ import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 import type { RedisClient } from './store/redis.ts';
 import type { VoiceFlows } from './voice/prompts.ts';
-import { jsonApiHeaders, jsonErrorHandler, jsonNotFound, requireJsonBody } from './http/errors.ts';
+import { jsonErrorHandler, jsonNotFound, jsonRequest } from './http/errors.ts';
 import { voiceRouter } from './voice/routes.ts';
 import { twilioSignatureCheck } from './voice/signature.ts';
 import { rejectMalformedApiPaths, rejectMalformedPagePaths } from './http/malformed-path.ts';
@@ -27,9 +27,10 @@ import { adminConsoleRouter } from './admin/routes.ts';
 import { merchantDashboardRouter } from './merchant-dashboard/dashboard-routes.ts';
 import { merchantOpenApi } from './merchants/openapi.ts';
 import { logActivityFailuresTo } from './observability/activity.ts';
-import { requestLogFields, withRequestId } from './http/request-context.ts';
+import { requestLogFields } from './http/request-context.ts';
 import { redisErrors, timeRequests } from './observability/metrics.ts';
 import { metricsEndpoint } from './observability/metrics-route.ts';
+import { checkMetricsToken } from './web/sign-in-limit.ts';
 
 export interface AppDeps {
   config: Config;
@@ -77,7 +78,8 @@ export function createApp(appDeps: AppDeps): Express {
     const lang = pickLang(req, res, config.defaultLocale);
     res.status(400).send(errorPage(lang, MESSAGES[lang].badAddress));
   };
-  app.use(withRequestId, timeRequests(logger));
+  // Request ID and timing in one layer (every layer a request passes costs it time).
+  app.use(timeRequests(logger));
   const extraRouters = appDeps.extraRouters ?? [];
   app.use(
     rejectMalformedApiPaths({
@@ -91,17 +93,18 @@ export function createApp(appDeps: AppDeps): Express {
   // one router deep, with their own JSON error handler; a path they do not answer falls through
   // to /api's not-found answer.
   app.use('/twilio', voiceRouter(deps, logger));
-  const jsonBody = [jsonApiHeaders, express.json({ limit: '16kb' }), requireJsonBody];
-  app.use('/api/merchant', ...jsonBody, merchantApiRouter(deps), jsonErrorHandler(logger));
+  const jsonBody = jsonRequest(express.json({ limit: '16kb' }));
+  app.use('/api/merchant', jsonBody, merchantApiRouter(deps), jsonErrorHandler(logger));
   app.get('/healthz', healthCheck(deps.redis, deps.config.charging));
   // The mobile operator's payment notifications (carrier-billing with CARRIER_BILLING_SINK_TOKEN).
   if (config.charging.carrierBilling?.sinkToken) app.use(carrierEventsRouter(deps));
   app.get('/openapi.json', (_req, res) => void res.json(merchantOpenApi));
   // With METRICS_PORT the metrics are served there (server.ts), not here.
-  if (config.metrics.token && !config.metrics.port) app.get('/metrics', metricsEndpoint(config.metrics.token));
+  const metricsToken = config.metrics.token;
+  if (metricsToken && !config.metrics.port) app.get('/metrics', metricsEndpoint((given, address) => checkMetricsToken(deps.redis, metricsToken, given, address)));
   else app.get('/metrics', (_req, res) => void res.status(404).type('text/plain').send(config.metrics.port ? `Metrics are served on port ${config.metrics.port}.\n` : 'Metrics are off: set METRICS_TOKEN (or METRICS_PORT) to serve them.\n'));
   const api = express.Router();
-  api.use(...jsonBody);
+  api.use(jsonBody);
   api.use('/admin', adminApiRouter(deps));
   // Member calls (login, logout, PIN) refuse cross-site browser requests, as the forms do.
   api.use(requireSameOriginForms(config.publicBaseUrl, 'json'), cookieParser(config.sessionSecret), loadMember(deps));

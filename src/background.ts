@@ -1,7 +1,8 @@
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
-import { runOutboxPass } from './merchants/outbox.ts';
+import { DeliveryDispatcher, runOutboxPass } from './merchants/outbox.ts';
 import { reconcileSettlement } from './payments/settlement-reconciler.ts';
+import { relayAuditOutboxes } from './observability/activity.ts';
 import { settleCardCharges } from './charging/card-charges.ts';
 import { cardProcessorFor, carrierBillingFor } from './charging/card-processor.ts';
 import type { RedisClient } from './store/redis.ts';
@@ -14,10 +15,16 @@ export interface BackgroundDeps {
 }
 
 export interface BackgroundWork {
-  /** Runs one pass of everything now (tests, and start-up). */
+  /** Runs one pass of everything now (tests, and start-up); deliveries it starts go on without it. */
   runOnce(): Promise<void>;
-  /** Stops the loop and waits for the pass under way; nothing is left half done that Redis does not record. */
-  stop(): Promise<void>;
+  /**
+   * Stops the loop, waits for the pass under way (Redis work only), then for the deliveries on the
+   * wire until `deadlineAt` (ms, wall clock), when the rest are cut and recorded as attempts to
+   * retry; nothing is left that Redis does not record.
+   */
+  stop(deadlineAt?: number): Promise<void>;
+  /** Deliveries on the wire now, and the most there were at once (tests, the drain measurement). */
+  deliveries(): { inFlight: number; peak: number };
 }
 
 /** Unsettled redemptions younger than this are left to the request that is still booking them. */
@@ -26,10 +33,13 @@ const RECONCILE_GRACE_MS = 2000;
 /**
  * The work every app process does in the background, all of it kept in Redis so that any number
  * of instances can run it and a restart loses nothing: every WORKER_POLL_MS, the webhook outbox
- * (payment requests expired with their event, due deliveries claimed, sent, recorded) and card
+ * (payment requests expired with their event, due deliveries claimed and started) and card
  * charges left open whose lease ran out (CARD_PROCESSOR=stripe); at start and every
- * RECONCILE_INTERVAL_MS, the settlement reconciler. One pass at a time; a failed pass
- * is logged and the next one tries again.
+ * RECONCILE_INTERVAL_MS, the settlement reconciler and the audit outbox relay. One pass at a
+ * time; a pass never waits for a delivery (they run beside it, bounded by the
+ * DeliveryDispatcher), so a slow receiver delays neither expiry, nor the reconciler, nor other
+ * merchants, nor shutdown. When a delivery ends, a pass runs at once to fill its slot (a backlog
+ * drains at the receivers' pace, not the poll's). A failed pass is logged and the next one tries again.
  */
 export function startBackgroundWork(appDeps: BackgroundDeps): BackgroundWork {
   const deps = { ...appDeps, now: appDeps.now ?? Date.now };
@@ -38,20 +48,34 @@ export function startBackgroundWork(appDeps: BackgroundDeps): BackgroundWork {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   let nextReconcile = 0;
+  let kickQueued = false;
+  const dispatcher = new DeliveryDispatcher(deps, () => kick());
 
-  const pass = async () => {
+  const pass = async (deliveriesOnly = false) => {
+    if (deliveriesOnly) return void (await runOutboxPass(deps, dispatcher, { deliveriesOnly }));
     if (Date.now() >= nextReconcile) {
       nextReconcile = Date.now() + config.reconcileIntervalMs;
       await reconcileSettlement(deps, Math.min(RECONCILE_GRACE_MS, config.reconcileIntervalMs));
+      // Operator events a charge wrote into its member's audit outbox and the app did not record (it died).
+      await relayAuditOutboxes(deps);
     }
     // Charges through a processor whose outcome was left open (the app died mid-charge, the caller
     // hung up at a code, the processor did not answer).
     if (cardProcessorFor(config) || carrierBillingFor(config)) await settleCardCharges(deps);
-    await runOutboxPass(deps);
+    await runOutboxPass(deps, dispatcher);
   };
   const runOnce = () => {
     running = running.then(() => pass().catch((err) => logger.error({ err }, 'background pass failed')));
     return running;
+  };
+  // A slot came free: one more pass after the one under way (never more than one waiting).
+  const kick = () => {
+    if (stopped || kickQueued) return;
+    kickQueued = true;
+    running = running.then(() => {
+      kickQueued = false;
+      if (!stopped) return pass(true).catch((err) => logger.error({ err }, 'background pass failed'));
+    });
   };
   const loop = () => {
     if (stopped) return;
@@ -62,10 +86,12 @@ export function startBackgroundWork(appDeps: BackgroundDeps): BackgroundWork {
   loop();
   return {
     runOnce,
-    async stop() {
+    async stop(deadlineAt?: number) {
       stopped = true;
       clearTimeout(timer);
       await running;
+      await dispatcher.drain(deadlineAt);
     },
+    deliveries: () => ({ inFlight: dispatcher.inFlight, peak: dispatcher.peak }),
   };
 }

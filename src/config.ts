@@ -107,6 +107,34 @@ const denominations = z.preprocess(
     }),
 );
 
+/**
+ * Values that are published (this repository's defaults, README, .env.example, tests): whoever
+ * has read them has the secret. Production refuses them whatever the key.
+ */
+const PUBLISHED_SECRETS: ReadonlySet<string> = new Set([DEV_ADMIN_TOKEN, DEV_SECRET, DEV_TWILIO_TOKEN, `${DEV_SECRET}-pepper`, 'test-auth-token-0123456789abcdef', 'change-me', 'changeme']);
+/** A production secret must carry at least this many bits by the estimate below (openssl rand -base64 24 carries ~140). */
+export const MIN_SECRET_BITS = 72;
+
+/**
+ * A cautious estimate of a secret's entropy: its length times the Shannon entropy of its own
+ * characters. A repeated or patterned value (`aaaaaaaaaaaaaaaaaaaa`: 0 bits, `abababab…`: 1 bit a
+ * character) scores low, a random one high (32 random hex characters score about 115).
+ */
+export function secretBits(value: string): number {
+  const counts = new Map<string, number>();
+  for (const c of value) counts.set(c, (counts.get(c) ?? 0) + 1);
+  const n = [...value].length;
+  let perChar = 0;
+  for (const k of counts.values()) perChar -= (k / n) * Math.log2(k / n);
+  return Math.round(perChar * n);
+}
+
+/** Why a value may not be a production secret (never saying the value), or undefined. */
+export function weakSecret(value: string): string | undefined {
+  if (PUBLISHED_SECRETS.has(value) || /^(dev|test)-/.test(value)) return 'is a published development value; generate one (e.g. openssl rand -base64 32)';
+  if (secretBits(value) < MIN_SECRET_BITS) return `is too easy to guess (about ${secretBits(value)} bits; at least ${MIN_SECRET_BITS} needed: e.g. openssl rand -base64 32)`;
+  return undefined;
+}
 /** CHARGE_METHOD_<KIND>: empty means CHARGE_METHOD (see toConfig for the development defaults). */
 const chargeMethodOf = (what: string) =>
   z
@@ -302,7 +330,7 @@ export const ENV_SCHEMA = z.object({
   SPEECH_HINTS_EN: speechHints(DEFAULT_SPEECH_HINTS['en-US']).describe('The same for English.'),
   LINE_MAX_WRONG_ENTRIES_PER_DAY: positiveInt(20).describe('Wrong IDs/PINs keyed from one calling number in 24 hours before it is refused for the day.'),
   REGISTRATIONS_PER_ADDRESS_PER_HOUR: positiveInt(20).describe(
-    'Registrations from one client address per hour before 429 (each one costs a 128 MiB scrypt hash; counted before hashing, so a burst cannot get past it). Allow for shared NAT addresses.',
+    'Registrations from one client address per hour before 429 (each one costs an argon2id password hash, 19 MiB and ~20 ms of CPU; counted before hashing, so a burst cannot get past it). Allow for shared NAT addresses.',
   ),
   SIMULATOR_ENABLED: optionalBool.describe('The browser call simulator at /simulator: on in development and test, off in production unless set to true.'),
   CODE_DENOMINATIONS: denominations.describe('Payment codes: the amounts offered on the phone menu (1 to 8, comma-separated).'),
@@ -324,9 +352,16 @@ export const ENV_SCHEMA = z.object({
   WEBHOOK_RETRY_BASE_MS: positiveInt(5000).describe(
     'The first attempt is immediate; retries follow Svix\'s schedule in multiples of this (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h at the default 5000), about 28 hours in all.',
   ),
-  WEBHOOK_TIMEOUT_MS: positiveInt(10000).describe('How long one delivery attempt may take before it counts as failed.'),
+  WEBHOOK_TIMEOUT_MS: positiveInt(10000).describe('How long one delivery attempt may take, all of it (connect, headers and the whole body), before it is cut and counts as failed.'),
+  WEBHOOK_CONCURRENCY: positiveInt(64).describe('Webhook deliveries one app process has on the wire at once (all merchants).'),
+  WEBHOOK_CONCURRENCY_PER_MERCHANT: positiveInt(4).describe(
+    'Deliveries of one merchant on the wire at once per process: a slow or hostile endpoint holds at most these slots, and only delays its own queue.',
+  ),
   OUTBOUND_ALLOW_LOOPBACK: optionalBool.describe(
     'Webhook URLs may point at loopback (127.0.0.0/8, ::1). Empty: allowed in development and test, refused in production. Private, link-local, CGNAT, unique-local, multicast and reserved addresses are always refused, and production accepts https URLs only.',
+  ),
+  CALL_END_GRACE_MS: positiveInt(20_000).describe(
+    'A payment request held by a call that ended without deciding it (the app died mid-step, the line dropped) is settled this long after the call ended: approved if the member was charged, otherwise released. Longer than any step can still be running (Twilio waits 15 s for an answer).',
   ),
   WORKER_POLL_MS: positiveInt(1000).describe('How often the background worker looks for due webhook deliveries and expired payment requests (ms).'),
   RECONCILE_INTERVAL_MS: positiveInt(30000).describe(
@@ -523,6 +558,13 @@ function toConfig(e: Env, ctx: z.RefinementCtx) {
     if (production) ctx.addIssue({ code: 'custom', path: [name], message: 'required when NODE_ENV=production' });
     return devValue;
   };
+  if (production) {
+    const secrets = { TWILIO_AUTH_TOKEN, SESSION_SECRET, ADMIN_TOKEN, HASH_PEPPER, METRICS_TOKEN };
+    for (const [name, value] of Object.entries(secrets)) {
+      const why = value ? weakSecret(value) : undefined;
+      if (why) ctx.addIssue({ code: 'custom', path: [name], message: `${why} (NODE_ENV=production)` });
+    }
+  }
   const publicBaseUrl = PUBLIC_BASE_URL ?? `http://localhost:${plain.PORT}`;
   // Twilio signs the URL it calls: without the public URL every real webhook would be refused (403).
   if (production && !PUBLIC_BASE_URL) ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'required when NODE_ENV=production (the URL Twilio calls; signatures are checked against it)' });

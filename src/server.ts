@@ -68,10 +68,13 @@ export async function startServer(config: Config = loadConfig(), options: { extr
   // Webhook deliveries, payment-request expiry and the settlement reconciler, from Redis; stopped
   // once HTTP has drained, so nothing new is handed to them, and before Redis is quit.
   const background = startBackgroundWork({ config, redis, logger });
-  hooks.push(() => background.stop());
+  // Deliveries still on the wire get what is left of SHUTDOWN_TIMEOUT_MS, whatever their receivers do.
+  let deadlineAt = Infinity;
+  hooks.push(() => background.stop(deadlineAt));
   let closed: Promise<void> | undefined;
   const close = async () => {
     const started = performance.now();
+    deadlineAt = Date.now() + config.shutdownTimeoutMs;
     closing = true;
     for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));

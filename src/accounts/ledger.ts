@@ -1,3 +1,4 @@
+import { auditOutboxEntry, type Activity } from '../observability/activity.ts';
 import type { ChargeMethod, Config } from '../config.ts';
 import { methodFor, type ChargeKind } from '../charging/methods.ts';
 import { capHoldId, SPEND_TTL_SECONDS } from '../charging/cap-holds.ts';
@@ -56,6 +57,12 @@ export interface ChargeArgs {
   payment?: { confirmationCode: string; maskedCard: string; serverReference?: string };
   /** Kind-specific ledger fields (codeLast4, paymentRequest, to). */
   ledgerFields?: Partial<Pick<LedgerEntry, 'codeLast4' | 'paymentRequest' | 'to'>>;
+  /**
+   * The operator's audit event of this charge: written by the charge script into the member's audit
+   * outbox in the same step, so an app that dies before recording it loses nothing (the relay
+   * records it). Run the script under afterMarkingAudit.
+   */
+  audit?: Activity;
 }
 
 
@@ -69,6 +76,7 @@ export function chargeCall(config: Pick<Config, 'currency' | 'monthlySpendingCap
       keys.memberLedger(charge.memberId),
       keys.monthlySpend(charge.memberId, calendarMonth(nowMs, config.timeZone)),
       keys.capHolds(charge.memberId),
+      keys.auditOutbox(charge.memberId),
     ],
     argv: [
       ledgerEntryId(charge.memberId, charge.callSid, charge.step),
@@ -90,6 +98,7 @@ export function chargeCall(config: Pick<Config, 'currency' | 'monthlySpendingCap
         ...(charge.payment?.serverReference ? { serverReference: charge.payment.serverReference } : {}),
       }),
       capHoldId(charge.callSid, charge.step),
+      ...(charge.audit ? auditOutboxEntry(config, charge.audit) : (['', ''] as const)),
     ],
   };
 }

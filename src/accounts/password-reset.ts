@@ -108,7 +108,7 @@ export async function resetPassword(deps: CoreDeps, token: unknown, clientAddres
   const password = generatePassword();
   const passwordHash = await hashPassword(password);
   const now = deps.now();
-  const done = await redis.dpResetPassword(keys.account(check.memberId), keys.passwordReset(check.memberId), tokenHash, now, passwordHash);
+  const done = await redis.dpResetPassword(keys.account(check.memberId), keys.passwordReset(check.memberId), keys.sessions('member', check.memberId), tokenHash, now, passwordHash);
   await redis.del(keys.passwordResetToken(tokenHash));
   if (done === -1) return { result: 'expired' };
   if (done !== 1) return { result: 'unknown' };

@@ -3,7 +3,7 @@ import { keys } from '../store/keys.ts';
 import type { RedisClient } from '../store/redis.ts';
 import { chargeCall, type ChargeArgs } from './ledger.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
-import { chargeCounters, recordActivity } from '../observability/activity.ts';
+import { afterMarkingAudit, chargeCounters, recordActivity, type Activity } from '../observability/activity.ts';
 
 /** The call step a renewal is charged under: one renewal per call. */
 const RENEW_STEP = 'renew';
@@ -29,24 +29,27 @@ export interface RenewalRequest {
  */
 export async function renewAccess(deps: CoreDeps, request: RenewalRequest): Promise<RenewalResult> {
   const { config, redis } = deps;
-  const charge = chargeCall(config, deps.now(), {
-    memberId: request.memberId,
+  const { memberId, callSid } = request;
+  const amount = config.activationCharge;
+  const now = deps.now();
+  const activity: Activity = { kind: 'account.renewed', key: `renew:${memberId}:${callSid}:${request.nonce}`, at: now, actor: `call:${callSid}`, memberId, amount, day: chargeCounters(amount, 'renewals') };
+  const charge = chargeCall(config, now, {
+    memberId,
     kind: 'renewal',
     step: RENEW_STEP,
-    callSid: request.callSid,
+    callSid,
     from: request.from,
     to: request.to,
-    amount: config.activationCharge,
+    amount,
     cap: 'none',
     payment: request.payment,
+    audit: activity,
   });
-  const [code, expires] = await redis.dpRenewAccess(...charge.keys, keys.account(request.memberId), ...charge.argv, config.accessPeriodDays * 86_400_000, request.nonce);
+  const [code, expires] = await afterMarkingAudit(redis, memberId, now, () =>
+    redis.dpRenewAccess(...charge.keys, keys.account(memberId), ...charge.argv, config.accessPeriodDays * 86_400_000, request.nonce),
+  );
   const outcome = scriptOutcome(code);
-  if (outcome === 'done' || outcome === 'replayed') {
-    const amount = config.activationCharge;
-    const { memberId, callSid } = request;
-    void recordActivity(deps, { kind: 'account.renewed', key: `renew:${memberId}:${callSid}:${request.nonce}`, at: deps.now(), actor: `call:${callSid}`, memberId, amount, day: chargeCounters(amount, 'renewals') });
-  }
+  if (outcome === 'done' || outcome === 'replayed') void recordActivity(deps, activity);
   if (outcome === 'done') return { outcome: 'renewed', accessExpiresAt: Number(expires) };
   if (outcome === 'replayed') return { outcome: 'replayed', accessExpiresAt: Number(expires) };
   if (outcome === 'already_used') return { outcome: 'already_renewed', accessExpiresAt: Number(expires) };

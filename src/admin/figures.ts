@@ -280,7 +280,10 @@ export interface MerchantRow {
 }
 
 export const settlementTotal = (days: SettlementDay[]) =>
-  days.reduce((t, d) => ({ redemptions: t.redemptions + d.redemptions, redeemed: t.redeemed + d.redeemed, voided: t.voided + d.voided, net: t.net + d.net }), { redemptions: 0, redeemed: 0, voided: 0, net: 0 });
+  days.reduce(
+    (t, d) => ({ redemptions: t.redemptions + d.redemptions, redeemed: t.redeemed + d.redeemed, voided: t.voided + d.voided, adjustments: t.adjustments + d.adjustments, net: t.net + d.net }),
+    { redemptions: 0, redeemed: 0, voided: 0, adjustments: 0, net: 0 },
+  );
 
 export async function merchantRow(deps: AdminDeps, merchantId: string, createdAt?: number): Promise<MerchantRow | null> {
   const [[name, webhookUrl, created], days] = await Promise.all([deps.redis.hmget(keys.merchant(merchantId), 'name', 'webhookUrl', 'createdAt'), settlementDays(deps, merchantId)]);

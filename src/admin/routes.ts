@@ -20,7 +20,7 @@ import {
   membersPage as membersPageView,
   type AdminView,
 } from './pages.ts';
-import { ADMIN_COOKIE, adminCookieOptions, checkAdminLogin, isAdmin, newAdminSession } from './session.ts';
+import { ADMIN_COOKIE, adminCookieOptions, checkAdminToken, endAdminSession, isAdmin, newAdminSession } from './session.ts';
 import { ADMIN_WORDS } from './text.ts';
 import { sendLedgerCsv } from './ledger-csv.ts';
 
@@ -52,23 +52,25 @@ export function adminConsoleRouter(deps: AdminDeps): Router {
   // The sign-in form posts to the console's own address (/admin): a refused token comes back at the
   // same address, its error beside the field; /admin/login is the older address.
   router.post(['/admin', '/admin/login'], async (req, res, next) => {
-    if (req.path === '/admin' && isAdmin(req, config, deps.now())) return next();
+    if (req.path === '/admin' && (await isAdmin(deps.redis, req, config, deps.now()))) return next();
     const lang = pickLang(req, res, config.defaultLocale);
-    const result = await checkAdminLogin(deps.redis, config, req.body?.token, req.ip);
+    const result = await checkAdminToken(deps.redis, config, req.body?.token, req.ip);
     if (result !== 'ok') {
       res.status(result === 'locked' ? 429 : 401).send(adminLoginPage(lang, { token: ADMIN_WORDS[lang][result === 'locked' ? 'locked' : 'wrong'] }));
       return;
     }
-    res.cookie(ADMIN_COOKIE, newAdminSession(config, deps.now()), adminCookieOptions(config)).redirect(303, '/admin');
+    res.cookie(ADMIN_COOKIE, await newAdminSession(deps.redis, config, deps.now()), adminCookieOptions(config)).redirect(303, '/admin');
   });
-  router.post('/admin/logout', (_req, res) => {
+  router.post('/admin/logout', async (req, res) => {
+    // The session ends on the server: a copy of the cookie kept elsewhere no longer opens anything.
+    await endAdminSession(deps.redis, req);
     res.clearCookie(ADMIN_COOKIE, { path: '/admin' }).redirect(303, '/admin');
   });
 
   // Everything else needs a session: the front page shows the sign-in form, other pages go there.
-  const requireAdmin: RequestHandler = (req, res, next) => {
+  const requireAdmin: RequestHandler = async (req, res, next) => {
     res.set('Cache-Control', 'no-store');
-    if (isAdmin(req, config, deps.now())) return next();
+    if (await isAdmin(deps.redis, req, config, deps.now())) return next();
     if (req.path === '/') return void res.send(adminLoginPage(pickLang(req, res, config.defaultLocale)));
     res.redirect(303, '/admin');
   };

@@ -1,22 +1,21 @@
 import type { CookieOptions, Request } from 'express';
 import type { Config } from '../config.ts';
-import { limitedAddress } from '../http/client-address.ts';
-import { constantTimeEqual } from '../shared/hashing.ts';
-import { sha256 } from '../shared/hashing.ts';
-import { keys } from '../store/keys.ts';
+import { constantTimeEqual, pepperedHash } from '../shared/hashing.ts';
 import type { RedisClient } from '../store/redis.ts';
-import { limitedSignIn, type SignInResult } from '../web/sign-in-limit.ts';
+import { endSession, endSessionsOf, openSession, sessionOf } from '../web/sessions.ts';
 
 export const ADMIN_COOKIE = 'dp_admin';
 const SESSION_MS = 8 * 3600_000;
+const OPERATOR = 'operator';
 
 /**
- * The operator's session is a cookie signed with SESSION_SECRET (cookie-parser) holding its expiry
- * and a tag of the ADMIN_TOKEN it was opened with: changing the token closes every session, and
- * nothing is stored. SameSite=Strict plus the same-origin check on every form post keep other
- * sites from posting with it.
+ * The operator's session: a server-side record (src/web/sessions.ts) named by a random ID in a
+ * cookie signed with SESSION_SECRET. Nothing in the cookie is derived from ADMIN_TOKEN (a stolen
+ * cookie gives nothing to guess the token with offline); the record keeps a keyed hash of the
+ * token it was opened with, so changing the token closes every session. Logout ends it at once.
+ * SameSite=Strict plus the same-origin check on every form post keep other sites from posting with it.
  */
-const tokenTag = (config: Config) => sha256(`admin-session:${config.adminToken}`).slice(0, 16);
+const tokenTag = (config: Config) => pepperedHash(config.hashPepper, `admin-session:${config.adminToken}`).slice(0, 32);
 
 export const adminCookieOptions = (config: Config): CookieOptions => ({
   httpOnly: true,
@@ -27,16 +26,14 @@ export const adminCookieOptions = (config: Config): CookieOptions => ({
   path: '/admin',
 });
 
-export const newAdminSession = (config: Config, now: number) => `${now + SESSION_MS}.${tokenTag(config)}`;
+export const newAdminSession = (redis: RedisClient, config: Config, now: number) => openSession(redis, 'admin', OPERATOR, SESSION_MS, now, tokenTag(config));
 
-export function isAdmin(req: Request, config: Config, now: number): boolean {
-  const value = req.signedCookies?.[ADMIN_COOKIE];
-  if (typeof value !== 'string') return false;
-  const [expires, tag] = value.split('.');
-  return Number(expires) > now && tag === tokenTag(config);
+export async function isAdmin(redis: RedisClient, req: Request, config: Config, now: number): Promise<boolean> {
+  const session = await sessionOf(redis, 'admin', req.signedCookies?.[ADMIN_COOKIE], now);
+  return session !== null && session.owner === OPERATOR && constantTimeEqual(session.tag, tokenTag(config));
 }
 
-/** Checks the token typed into the console's form; attempts per client address are limited. */
-export function checkAdminLogin(redis: RedisClient, config: Config, token: unknown, address: string | undefined): Promise<SignInResult> {
-  return limitedSignIn(redis, keys.adminLoginFailures(limitedAddress(address)), () => typeof token === 'string' && constantTimeEqual(token.trim(), config.adminToken));
-}
+export const endAdminSession = (redis: RedisClient, req: Request) => endSession(redis, 'admin', req.signedCookies?.[ADMIN_COOKIE]);
+export const endEveryAdminSession = (redis: RedisClient) => endSessionsOf(redis, 'admin', OPERATOR);
+
+export { checkAdminToken } from '../web/sign-in-limit.ts';

@@ -23,7 +23,7 @@ import type { LedgerEntry } from '../accounts/ledger.ts';
 import { keys } from '../store/keys.ts';
 import type { RedisClient } from '../store/redis.ts';
 import { scanEachMaster } from '../store/scan.ts';
-import { CsvFile, readCsv, type CsvValue } from './csv.ts';
+import { CsvFile, readCsv, type CsvValue } from '../shared/csv.ts';
 
 export const ARCHIVE_FILES = { ledger: 'ledger.csv', redemptions: 'redemptions.csv', audit: 'audit.csv' } as const;
 type Part = keyof typeof ARCHIVE_FILES;

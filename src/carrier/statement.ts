@@ -1,5 +1,4 @@
 import { createReadStream, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { z } from 'zod';
 
 /**
@@ -132,18 +131,80 @@ function parseTime(raw: string, utcOffset: string): number {
   return Date.parse(value);
 }
 
-/** Reads a carrier statement line by line (never the whole file at once). */
-export async function* readStatement(path: string, mapping: StatementMapping = defaultMapping()): AsyncGenerator<CarrierRecord> {
+/**
+ * What a statement may be. A carrier line is under 200 bytes; a line longer than maxLineBytes is
+ * not a statement line (and readline would hold all of it in memory: a 150 MB line ended in a V8
+ * out-of-memory abort), so reading stops there. maxBytes bounds the whole file (a month of a busy
+ * line is a few hundred MB at most).
+ */
+export interface StatementLimits {
+  maxLineBytes: number;
+  maxBytes: number;
+}
+export const DEFAULT_LIMITS: StatementLimits = { maxLineBytes: 4096, maxBytes: 2 * 1024 ** 3 };
+
+/**
+ * An amount as the carrier bills it: a whole number of the currency's minor unit (yen), digits
+ * only, optionally grouped with commas and led by a yen sign. No sign, no decimals, no exponent,
+ * no hex, never empty; at most 10 digits, so a month of them adds up exactly in a double.
+ */
+const AMOUNT = /^[¥￥]?(?:\d{1,10}|\d{1,3}(?:,\d{3}){1,3})$/;
+export function parseAmount(raw: string): number | undefined {
+  const value = raw.trim();
+  if (!AMOUNT.test(value)) return undefined;
+  const amount = Number(value.replace(/[,¥￥]/g, ''));
+  return Number.isSafeInteger(amount) && amount <= 9_999_999_999 ? amount : undefined;
+}
+
+/**
+ * The lines of a file, split on \n (a \r before it dropped), never holding more than
+ * maxLineBytes of one line nor reading past maxBytes: either throws a StatementError naming the
+ * line. Bytes are decoded as UTF-8 per complete line, so a character split across chunks is whole.
+ */
+async function* limitedLines(path: string, limits: StatementLimits): AsyncGenerator<string> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let total = 0;
+  let lineNumber = 1;
+  const tooLong = () => new StatementError(`${path}:${lineNumber}: line longer than ${limits.maxLineBytes} bytes; not a carrier statement (or a broken one)`);
+  const lineOf = (last: Buffer) => {
+    const bytes = pending.length ? Buffer.concat([...pending, last]) : last;
+    pending = [];
+    pendingBytes = 0;
+    const text = bytes.toString('utf8');
+    return text.endsWith('\r') ? text.slice(0, -1) : text;
+  };
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > limits.maxBytes) throw new StatementError(`${path}: larger than ${limits.maxBytes} bytes; split the statement by period (--from/--to)`);
+    let start = 0;
+    for (let nl = chunk.indexOf(10, start); nl !== -1; nl = chunk.indexOf(10, start)) {
+      if (pendingBytes + nl - start > limits.maxLineBytes + 1) throw tooLong();
+      yield lineOf(chunk.subarray(start, nl));
+      lineNumber++;
+      start = nl + 1;
+    }
+    if (start < chunk.length) {
+      pendingBytes += chunk.length - start;
+      if (pendingBytes > limits.maxLineBytes + 1) throw tooLong();
+      pending.push(chunk.subarray(start));
+    }
+  }
+  if (pendingBytes > 0) yield lineOf(Buffer.alloc(0));
+}
+
+/** Reads a carrier statement line by line (never the whole file, nor a whole over-long line, at once). */
+export async function* readStatement(path: string, mapping: StatementMapping = defaultMapping(), limits: StatementLimits = DEFAULT_LIMITS): AsyncGenerator<CarrierRecord> {
   try {
-    yield* readStatementLines(path, mapping);
+    yield* readStatementLines(path, mapping, limits);
   } catch (error) {
     if (error instanceof StatementError || !(error as NodeJS.ErrnoException).code) throw error;
     throw unreadable(path, error);
   }
 }
 
-async function* readStatementLines(path: string, mapping: StatementMapping): AsyncGenerator<CarrierRecord> {
-  const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
+async function* readStatementLines(path: string, mapping: StatementMapping, limits: StatementLimits): AsyncGenerator<CarrierRecord> {
+  const lines = limitedLines(path, limits);
   let header: string[] | undefined;
   let index: Record<keyof StatementMapping['columns'], number> | undefined;
   let lineNumber = 0;
@@ -164,11 +225,14 @@ async function* readStatementLines(path: string, mapping: StatementMapping): Asy
     }
     const at = (k: keyof StatementMapping['columns']) => (index![k] >= 0 ? (fields[index![k]] ?? '') : '');
     const startMs = parseTime(at('callStart'), mapping.utcOffset);
-    const amount = Number(at('amount').replace(/[,¥￥]/g, ''));
-    if (!Number.isFinite(startMs) || !Number.isFinite(amount) || at('callingNumber') === '') {
-      throw new StatementError(`${path}:${lineNumber}: cannot read the call start, calling number or amount`);
+    if (!Number.isFinite(startMs) || at('callingNumber') === '') {
+      throw new StatementError(`${path}:${lineNumber}: cannot read the call start or calling number`);
     }
-    const durationSeconds = Number(at('durationSeconds') || 0);
+    const amount = parseAmount(at('amount'));
+    if (amount === undefined) {
+      throw new StatementError(`${path}:${lineNumber}: cannot read the amount "${at('amount').slice(0, 40)}" (a whole number of ${mapping.currency}'s minor unit, digits only: no sign, decimals, exponent or hex)`);
+    }
+    const durationSeconds = /^\d{1,9}$/.test(at('durationSeconds')) ? Number(at('durationSeconds')) : at('durationSeconds') === '' ? 0 : NaN;
     if (!(durationSeconds >= 0)) throw new StatementError(`${path}:${lineNumber}: cannot read the duration "${at('durationSeconds')}" (seconds)`);
     yield {
       line: lineNumber,

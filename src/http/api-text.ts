@@ -60,6 +60,10 @@ export const API_TEXT = {
     ja: '運用者トークンを "Authorization: Bearer <ADMIN_TOKEN>" で送ってください。',
   },
   unknownMerchant: { en: 'There is no such merchant.', ja: 'その加盟店はありません。' },
+  currentKeyRequired: {
+    en: 'Only the current API key may change the keys; a key in its overlap period may not.',
+    ja: 'キーの変更は現在の API キーでのみできます。猶予期間中の古いキーではできません。',
+  },
   webhookUrlNotAllowed: (why: string) => ({
     en: `webhookUrl ${why}: webhooks go to public addresses only.`,
     ja: `この webhookUrl は使えません（${why}）。Webhook の宛先は公開アドレスに限られます。`,

@@ -54,12 +54,24 @@ const DNS_TIMEOUT_MS = 3000;
  * (ipaddr.js classifies: private, link-local incl. 169.254.169.254, CGNAT, unique-local,
  * IPv4-mapped/compatible IPv6, NAT64, multicast, unspecified, broadcast, reserved, documentation…).
  */
+const GLOBAL_UNICAST_V6 = ipaddr.IPv6.parseCIDR('2000::/3');
+
 export function refusedAddress(address: string, policy: Pick<OutboundPolicy, 'allowLoopback'>): string | undefined {
+  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
   let range: string;
   try {
-    range = ipaddr.parse(address).range();
+    parsed = ipaddr.parse(address);
+    range = parsed.range();
   } catch {
     return `${address} is not an IP address`;
+  }
+  // IPv6 outside 2000::/3 is never a public host. ipaddr.js names only ::ffff:0:0/96 (mapped) in
+  // ::/8; the IPv4-compatible ::/96 (`[::127.0.0.1]` is written `[::7f00:1]` by the URL parser,
+  // `[::a9fe:a9fe]` is 169.254.169.254) it calls "unicast", and a dual-stack host may route it to
+  // the embedded IPv4 address. So IPv6 must also be global unicast by prefix, not only by name.
+  if (parsed.kind() === 'ipv6' && range === 'unicast' && !(parsed as ipaddr.IPv6).match(GLOBAL_UNICAST_V6)) {
+    const embedded = (parsed as ipaddr.IPv6).parts.slice(0, 6).every((p) => p === 0);
+    return `${address} is ${embedded ? 'an IPv4-compatible IPv6' : 'a reserved IPv6'} address`;
   }
   if (range === 'unicast') return undefined;
   if (range === 'loopback' && policy.allowLoopback) return undefined;
@@ -125,10 +137,13 @@ export interface OutboundResponse {
 }
 
 /**
- * POSTs `body` to `url` and resolves with the status (any status: 3xx is not followed). Rejects
- * with OutboundRefused when the target is not allowed, and with the network error otherwise.
+ * POSTs `body` to `url` and resolves with the status (any status: 3xx is not followed) once the
+ * whole answer has arrived. Rejects with OutboundRefused when the target is not allowed, and with
+ * the network error otherwise. `policy.timeoutMs` is a deadline on the whole exchange (lookup,
+ * connect, headers and body): a receiver that answers and then trickles its body a byte at a time
+ * is cut at the deadline, as is one that never answers. `signal` cuts it sooner (shutdown).
  */
-export async function postOutbound(url: string, headers: Record<string, string>, body: string, policy: OutboundPolicy): Promise<OutboundResponse> {
+export async function postOutbound(url: string, headers: Record<string, string>, body: string, policy: OutboundPolicy, signal?: AbortSignal): Promise<OutboundResponse> {
   const target = parseTarget(url, policy);
   const host = bareHost(target.hostname);
   // An IP literal is connected to as it is (Node skips the lookup), so it is checked here.
@@ -160,13 +175,28 @@ export async function postOutbound(url: string, headers: Record<string, string>,
   };
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise<OutboundResponse>((resolve, reject) => {
+    let settled = false;
+    const finish = (error: Error | undefined, status = 0) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      signal?.removeEventListener('abort', onAbort);
+      if (error) reject(error);
+      else resolve({ status });
+    };
     const req = send(target, options, (res: IncomingMessage) => {
       res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
-      res.on('error', reject);
+      res.on('end', () => finish(undefined, res.statusCode ?? 0));
+      res.on('error', (error) => finish(error));
+      res.on('close', () => finish(new Error('the answer was cut off')));
     });
+    // The socket timeout below only notices silence; this one holds however the bytes arrive.
+    const deadline = setTimeout(() => req.destroy(new Error(`no complete answer within ${policy.timeoutMs} ms`)), policy.timeoutMs);
+    const onAbort = () => req.destroy(new Error('stopped: the app is shutting down'));
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${policy.timeoutMs} ms`)));
-    req.on('error', reject);
+    req.on('error', (error) => finish(error));
     req.end(body);
   });
 }

@@ -62,21 +62,21 @@ export function owedPage(view: DashboardView, days: SettlementDay[], months: Set
   const total = months.reduce((t, m) => t + m.net, 0);
   const paid = months.reduce((t, m) => t + m.redeemed, 0);
   const monthRows = months.map(
-    (m) => html`<tr data-testid="settlement-month" data-period="${m.period}" data-net="${m.net}"><td>${calendarMonth(m.period, view.lang)}</td><td class="num">${money(view, m.redeemed)}</td><td class="num">${money(view, m.voided)}</td><td class="num">${money(view, m.net)}</td><td class="num">${m.redemptions}</td></tr>`,
+    (m) => html`<tr data-testid="settlement-month" data-period="${m.period}" data-net="${m.net}"><td>${calendarMonth(m.period, view.lang)}</td><td class="num">${money(view, m.redeemed)}</td><td class="num">${money(view, m.voided)}</td><td class="num">${money(view, m.adjustments)}</td><td class="num">${money(view, m.net)}</td><td class="num">${m.redemptions}</td></tr>`,
   );
   const dayRows = [...days].reverse().slice(0, 31).map(
-    (d) => html`<tr data-testid="settlement-day" data-date="${d.date}" data-net="${d.net}"><td>${calendarDate(d.date, view.lang)}</td><td class="num">${money(view, d.redeemed)}</td><td class="num">${money(view, d.voided)}</td><td class="num">${money(view, d.net)}</td><td class="num">${d.redemptions}</td></tr>`,
+    (d) => html`<tr data-testid="settlement-day" data-date="${d.date}" data-net="${d.net}"><td>${calendarDate(d.date, view.lang)}</td><td class="num">${money(view, d.redeemed)}</td><td class="num">${money(view, d.voided)}</td><td class="num" data-testid="adjustments" data-value="${d.adjustments}">${money(view, d.adjustments)}</td><td class="num">${money(view, d.net)}</td><td class="num">${d.redemptions}</td></tr>`,
   );
-  const head = [w.month, w.paidByMembers, w.voided, w.owedNet, w.count];
+  const head = [w.month, w.paidByMembers, w.voided, w.adjustments, w.owedNet, w.count];
   const body = html`
 <h1>${w.owed}</h1>
 <dl class="figures"><div data-testid="paid" data-value="${paid}"><dt>${w.paidByMembers}</dt><dd>${money(view, paid)}</dd></div><div data-testid="owed" data-value="${total}"><dt>${w.owedToDate}</dt><dd>${money(view, total)}</dd></div></dl>
 <p class="muted">${w.paidVsOwedNote}</p>
-<section class="card"><h2>${w.perMonth}</h2>${dataTable(head, monthRows, w.none, [1, 2, 3, 4])}
+<section class="card"><h2>${w.perMonth}</h2>${dataTable(head, monthRows, w.none, [1, 2, 3, 4, 5])}
 <h3 id="csv">${w.csv}</h3>
 ${errorSummary(view.lang, range?.errors)}
 <form class="search" method="get" action="/merchant/settlement.csv" novalidate><div><label for="from">${w.from}</label>${fieldError(view.lang, 'from', range?.errors)}<input id="from" name="from" type="date" value="${range?.values.from ?? ''}"${fieldAttrs('from', range?.errors)}></div><div><label for="to">${w.to}</label>${fieldError(view.lang, 'to', range?.errors)}<input id="to" name="to" type="date" value="${range?.values.to ?? ''}"${fieldAttrs('to', range?.errors)}></div><button class="primary" type="submit">${w.csv}</button></form></section>
-<section class="card"><h2>${w.perDay}</h2>${dataTable([w.date, ...head.slice(1)], dayRows, w.none, [1, 2, 3, 4])}</section>`;
+<section class="card"><h2>${w.perDay}</h2>${dataTable([w.date, ...head.slice(1)], dayRows, w.none, [1, 2, 3, 4, 5])}</section>`;
   return dashboardPage(view, '/merchant', w.owed, body);
 }
 
@@ -154,11 +154,13 @@ ${e.status === 'pending' ? '' : html`<form method="post" action="/merchant/webho
 
 export const sentAgainMessage = (lang: WebLang) => DASHBOARD_TEXT[lang].sentAgain;
 
-export function apiKeyView(view: DashboardView, rotated?: { apiKey: string; previousKeyWorksUntil: string }): string {
+export function apiKeyView(view: DashboardView, rotated?: { apiKey: string; previousKeyWorksUntil: string }, notice?: 'notCurrent' | 'previousRevoked'): string {
   const w = DASHBOARD_TEXT[view.lang];
   const body = html`<h1>${w.apiKeys}</h1>
+${notice ? html`<p class="${notice === 'notCurrent' ? 'error' : 'muted'}" role="status" data-testid="key-notice">${w[notice]}</p>` : ''}
 ${rotated ? html`<section class="card"><h2>${w.newKey}</h2><p class="big" data-testid="new-api-key">${rotated.apiKey}</p><p class="muted">${w.oldKeyUntil(dateTimeText(Date.parse(rotated.previousKeyWorksUntil), view.lang, view.config.timeZone))}</p></section>` : ''}
-<section class="card"><p>${w.rotateIntro}</p><form method="post" action="/merchant/api-key"><button class="primary" type="submit" data-testid="rotate">${w.rotate}</button></form></section>`;
+<section class="card"><p>${w.rotateIntro}</p><form method="post" action="/merchant/api-key"><button class="primary" type="submit" data-testid="rotate">${w.rotate}</button></form></section>
+<section class="card"><p>${w.revokePreviousIntro}</p><form method="post" action="/merchant/api-key/revoke-previous"><button type="submit" data-testid="revoke-previous">${w.revokePrevious}</button></form></section>`;
   return dashboardPage(view, '/merchant/api-key', w.apiKeys, body);
 }
 

@@ -3,8 +3,10 @@ import { AppError } from '../http/errors.ts';
 import type { PaymentRequestStatus } from '../payments/payment-requests.ts';
 import { pickLang } from '../web/lang.ts';
 import {
+  endMerchantSession,
   MERCHANT_COOKIE,
   merchantCookieOptions,
+  openMerchantSession,
   merchantOfSession,
   eventDetail,
   paymentRequestsPage,
@@ -12,9 +14,9 @@ import {
   redemptionsPage,
   REQUEST_STATUSES,
   sendSettlementCsv,
-  sessionCookieValue,
   settlementByMonth,
   signInMerchant,
+  type MerchantSession,
 } from './dashboard.ts';
 import {
   apiKeyView,
@@ -35,7 +37,7 @@ import { keptBy, runMerchantPost } from '../merchants/idempotency.ts';
 import { voidRedemption } from '../payments/redemption.ts';
 import { checkDateRange } from '../web/date-range.ts';
 import { DASHBOARD_TEXT } from './text.ts';
-import { apiKeyHash, getMerchant, rotateApiKey } from '../merchants/merchants.ts';
+import { apiKeyHash, endKeyOverlap, getMerchant, rotateApiKey } from '../merchants/merchants.ts';
 import type { CoreDeps } from '../deps.ts';
 import { listDeliveries, retryDelivery } from '../merchants/outbox.ts';
 import { settlementDays } from '../merchants/settlement.ts';
@@ -62,15 +64,17 @@ export function merchantDashboardRouter(deps: CoreDeps): Router {
     }
     res.cookie(MERCHANT_COOKIE, signIn.cookie, merchantCookieOptions(config.publicBaseUrl)).redirect(303, '/merchant');
   });
-  router.post('/merchant/logout', (_req, res) => {
+  router.post('/merchant/logout', async (req, res) => {
+    await endMerchantSession(deps, req);
     res.clearCookie(MERCHANT_COOKIE, { path: '/merchant' }).redirect(303, '/merchant');
   });
 
   router.use('/merchant', async (req, res, next) => {
     res.set('Cache-Control', 'no-store');
-    const merchantId = await merchantOfSession(deps, req);
-    const merchant = merchantId ? await getMerchant(deps.redis, merchantId) : null;
+    const session = await merchantOfSession(deps, req);
+    const merchant = session ? await getMerchant(deps.redis, session.merchantId) : null;
     if (merchant) {
+      res.locals.session = session;
       res.locals.dashboard = { lang: pickLang(req, res, config.defaultLocale), config, merchantId: merchant.merchantId, merchantName: merchant.name } satisfies DashboardView;
       return next();
     }
@@ -152,15 +156,28 @@ export function merchantDashboardRouter(deps: CoreDeps): Router {
   router.get('/merchant/api-key', (_req, res) => {
     res.send(apiKeyView(viewOf(res)));
   });
+  const sessionOf = (res: Response) => res.locals.session as MerchantSession;
   router.post('/merchant/api-key', async (req, res) => {
     const view = viewOf(res);
+    const session = sessionOf(res);
+    // A session opened with a key in its overlap (perhaps the leaked one) may not change the keys.
+    if (!session.current) return void res.status(403).send(apiKeyView(view, undefined, 'notCurrent'));
     // Asked first, without JavaScript: the confirmation posts again with confirm=yes.
     if (req.body?.confirm !== 'yes') return void res.send(rotateConfirmView(view));
-    const rotated = await rotateApiKey(deps, view.merchantId);
-    // The session was opened with the old key: it goes on working through the overlap, so re-open it with the new one.
-    const cookie = sessionCookieValue(view.merchantId, apiKeyHash(rotated.apiKey, config.hashPepper), deps.now());
+    const rotated = await rotateApiKey(deps, view.merchantId, session.keyHash);
+    // The session was opened with the old key: it would end with the overlap, so a new one is opened with the new key.
+    await endMerchantSession(deps, req);
+    const cookie = await openMerchantSession(deps, view.merchantId, apiKeyHash(rotated.apiKey, config.hashPepper));
     res.cookie(MERCHANT_COOKIE, cookie, merchantCookieOptions(config.publicBaseUrl));
     res.send(apiKeyView(view, rotated));
+  });
+  /** "Revoke the old key now": the key in its overlap stops at once, and every session opened with it ends with it. */
+  router.post('/merchant/api-key/revoke-previous', async (_req, res) => {
+    const view = viewOf(res);
+    const session = sessionOf(res);
+    if (!session.current) return void res.status(403).send(apiKeyView(view, undefined, 'notCurrent'));
+    await endKeyOverlap(deps, view.merchantId, session.keyHash);
+    res.send(apiKeyView(view, undefined, 'previousRevoked'));
   });
   return router;
 }

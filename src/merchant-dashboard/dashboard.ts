@@ -2,25 +2,24 @@ import type { CookieOptions, Request, Response } from 'express';
 import { indexPage, type Page } from '../accounts/history.ts';
 import { limitedAddress } from '../http/client-address.ts';
 import { getPaymentRequest, type PaymentRequestStatus, type PaymentRequestView } from '../payments/payment-requests.ts';
-import { sha256 } from '../shared/hashing.ts';
 import { keys } from '../store/keys.ts';
 import { limitedSignIn, type SignInResult } from '../web/sign-in-limit.ts';
+import { endSession, openSession, sessionOf } from '../web/sessions.ts';
 import { API_KEY, apiKeyHash, validKeyHashes } from '../merchants/merchants.ts';
 import { constantTimeEqual } from '../shared/hashing.ts';
 import type { CoreDeps } from '../deps.ts';
-import { settlementDays, type SettlementDay } from '../merchants/settlement.ts';
+import { settlementCsv, settlementDays, type SettlementDay } from '../merchants/settlement.ts';
 
 export const MERCHANT_COOKIE = 'dp_merchant';
 const SESSION_MS = 8 * 3600_000;
 export const DASHBOARD_PER_PAGE = 25;
 
 /**
- * The dashboard's session: a cookie signed with SESSION_SECRET holding the merchant, its expiry
- * and a tag of the API key hash it was opened with. Once that key stops working (rotated and past
- * its overlap), so does the session; nothing is stored server-side.
+ * The dashboard's session: a server-side record (src/web/sessions.ts) named by a random ID in a
+ * cookie signed with SESSION_SECRET; the record keeps the keyed hash of the API key it was opened
+ * with. Once that key stops working (rotated and past its overlap, revoked, reset by the operator),
+ * so does the session; logout, and the operator's reset, end it at once.
  */
-const keyTag = (keyHash: string) => sha256(`merchant-session:${keyHash}`).slice(0, 16);
-
 export const merchantCookieOptions = (publicBaseUrl: string): CookieOptions => ({
   httpOnly: true,
   sameSite: 'strict',
@@ -45,21 +44,31 @@ export async function signInMerchant(deps: CoreDeps, apiKey: unknown, address: s
     return Boolean(match);
   });
   if (result !== 'ok') return { result };
-  return { result, merchantId: merchantId!, cookie: sessionCookieValue(merchantId!, opened, deps.now()) };
+  return { result, merchantId: merchantId!, cookie: await openMerchantSession(deps, merchantId!, opened) };
 }
 
-/** The session cookie's value for a merchant signed in with the key of this hash. */
-export const sessionCookieValue = (merchantId: string, keyHash: string, now: number) => `${merchantId}.${now + SESSION_MS}.${keyTag(keyHash)}`;
+/** A new session for a merchant signed in with the key of this hash; returns the cookie's value. */
+export const openMerchantSession = (deps: CoreDeps, merchantId: string, keyHash: string) => openSession(deps.redis, 'merchant', merchantId, SESSION_MS, deps.now(), keyHash);
 
-/** The signed-in merchant, or null: the session's key must still work. */
-export async function merchantOfSession(deps: CoreDeps, req: Request): Promise<string | null> {
-  const value = req.signedCookies?.[MERCHANT_COOKIE];
-  if (typeof value !== 'string') return null;
-  const [merchantId, expires, tag] = value.split('.');
-  if (!merchantId || !/^\d{8}$/.test(merchantId) || !(Number(expires) > deps.now())) return null;
-  const valid = await validKeyHashes(deps, merchantId);
-  return valid.some((v) => keyTag(v.hash) === tag) ? merchantId : null;
+export interface MerchantSession {
+  merchantId: string;
+  /** The keyed hash of the API key the session was opened with. */
+  keyHash: string;
+  /** Opened with the current key (not one in its overlap): only such a session may change the keys. */
+  current: boolean;
 }
+
+/** The signed-in merchant, or null: the session must be live and its key must still work. */
+export async function merchantOfSession(deps: CoreDeps, req: Request): Promise<MerchantSession | null> {
+  const session = await sessionOf(deps.redis, 'merchant', req.signedCookies?.[MERCHANT_COOKIE], deps.now());
+  if (!session || !/^\d{8}$/.test(session.owner)) return null;
+  const valid = await validKeyHashes(deps, session.owner);
+  const match = valid.find((v) => constantTimeEqual(v.hash, session.tag));
+  return match ? { merchantId: session.owner, keyHash: match.hash, current: match.until === Infinity } : null;
+}
+
+/** Logout: this session ends on the server. */
+export const endMerchantSession = (deps: CoreDeps, req: Request) => endSession(deps.redis, 'merchant', req.signedCookies?.[MERCHANT_COOKIE]);
 
 export interface RedemptionRow {
   redemptionId: string;
@@ -114,6 +123,7 @@ export interface SettlementPeriod {
   redemptions: number;
   redeemed: number;
   voided: number;
+  adjustments: number;
   net: number;
 }
 
@@ -122,10 +132,11 @@ export function settlementByMonth(days: SettlementDay[]): SettlementPeriod[] {
   const months = new Map<string, SettlementPeriod>();
   for (const d of days) {
     const period = d.date.slice(0, 7);
-    const m = months.get(period) ?? { period, redemptions: 0, redeemed: 0, voided: 0, net: 0 };
+    const m = months.get(period) ?? { period, redemptions: 0, redeemed: 0, voided: 0, adjustments: 0, net: 0 };
     m.redemptions += d.redemptions;
     m.redeemed += d.redeemed;
     m.voided += d.voided;
+    m.adjustments += d.adjustments;
     m.net += d.net;
     months.set(period, m);
   }
@@ -140,9 +151,7 @@ export async function sendSettlementCsv(deps: CoreDeps, res: Response, merchantI
   const to = isoDay(query.to) ?? '9999-99-99';
   const days = (await settlementDays(deps, merchantId)).filter((d) => d.date >= from && d.date <= to);
   res.type('text/csv').set('Content-Disposition', `attachment; filename="settlement-${merchantId}.csv"`);
-  res.write('merchant_id,date,redemptions,redeemed,voided,net,currency\r\n');
-  for (const d of days) res.write(`${[merchantId, d.date, d.redemptions, d.redeemed, d.voided, d.net, deps.config.currency].join(',')}\r\n`);
-  res.end();
+  res.end(settlementCsv(merchantId, deps.config.currency, days));
 }
 
 export interface EventDetail {

@@ -1,5 +1,6 @@
 import { API_TEXT } from '../http/api-text.ts';
 import { createHmac, randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { Cluster } from 'ioredis';
 import { nanoid } from 'nanoid';
 import type { Config } from '../config.ts';
@@ -78,9 +79,107 @@ export function webhookHeaders(secret: string, id: string, body: string, timesta
   };
 }
 
-/** Merchants looked at per pass, and deliveries claimed per merchant. */
+/** Merchants looked at per pass (besides those whose deliveries fill their share), and deliveries claimed per merchant and pass. */
 const MERCHANTS_PER_PASS = 50;
 const CLAIMS_PER_MERCHANT = 20;
+
+/**
+ * The deliveries this process has on the wire. A pass claims only what fits (WEBHOOK_CONCURRENCY
+ * in all, WEBHOOK_CONCURRENCY_PER_MERCHANT for one merchant) and starts it without waiting for
+ * it, so a slow or hostile endpoint holds at most its merchant's share of slots for at most
+ * WEBHOOK_TIMEOUT_MS each, and nothing else (expiry, other merchants, the reconciler, shutdown)
+ * ever waits on it. Nothing waits in memory: what is not claimed stays due in Redis.
+ */
+export class DeliveryDispatcher {
+  private readonly perMerchant = new Map<string, number>();
+  private total = 0;
+  private readonly running = new Set<Promise<void>>();
+  private readonly abort = new AbortController();
+  peak = 0;
+
+  constructor(
+    private readonly deps: OutboxDeps,
+    /** Called when a delivery ends (a slot is free): the worker looks again at once. */
+    private readonly onFreed: () => void = () => {},
+  ) {
+    // Every delivery on the wire listens for the shutdown signal.
+    setMaxListeners(deps.config.webhookConcurrency + 10, this.abort.signal);
+  }
+
+  /**
+   * Takes up to `most` slots for this merchant now, before claiming (passes over several merchants
+   * claim at once: a slot is counted from the moment it is promised). Slots not used go back with
+   * release(); used ones come back when their delivery ends.
+   */
+  reserve(merchantId: string, most: number): number {
+    const { webhookConcurrency, webhookConcurrencyPerMerchant } = this.deps.config;
+    const room = Math.max(0, Math.min(most, webhookConcurrencyPerMerchant - (this.perMerchant.get(merchantId) ?? 0), webhookConcurrency - this.total));
+    if (room > 0) this.adjust(merchantId, room);
+    return room;
+  }
+
+  hasRoom(merchantId: string): boolean {
+    const { webhookConcurrency, webhookConcurrencyPerMerchant } = this.deps.config;
+    return this.total < webhookConcurrency && (this.perMerchant.get(merchantId) ?? 0) < webhookConcurrencyPerMerchant;
+  }
+
+  release(merchantId: string, slots: number): void {
+    if (slots > 0) this.adjust(merchantId, -slots);
+  }
+
+  private adjust(merchantId: string, by: number): void {
+    this.total += by;
+    this.peak = Math.max(this.peak, this.total);
+    const count = (this.perMerchant.get(merchantId) ?? 0) + by;
+    if (count === 0) this.perMerchant.delete(merchantId);
+    else this.perMerchant.set(merchantId, count);
+  }
+
+  /** Merchants whose share is full: a pass looks past them. */
+  get fullMerchants(): number {
+    let n = 0;
+    for (const count of this.perMerchant.values()) if (count >= this.deps.config.webhookConcurrencyPerMerchant) n++;
+    return n;
+  }
+
+  get inFlight(): number {
+    return this.total;
+  }
+
+  /** Starts a claimed delivery in a slot reserved for it. */
+  start(merchantId: string, token: string, claim: Claim): void {
+    const done: Promise<void> = deliverOne(this.deps, merchantId, token, claim, this.abort.signal)
+      .then(
+        () => undefined,
+        (err: unknown) => this.deps.logger?.error({ err, merchantId }, 'a webhook delivery failed to record'),
+      )
+      .finally(() => {
+        this.adjust(merchantId, -1);
+        this.running.delete(done);
+        this.onFreed();
+      });
+    this.running.add(done);
+  }
+
+  /**
+   * Waits for the deliveries on the wire; at `deadlineAt` (ms, wall clock) the rest are cut and
+   * recorded as failed attempts to retry (their receivers may have seen them: at least once).
+   */
+  async drain(deadlineAt = Infinity): Promise<void> {
+    if (this.running.size === 0) return;
+    const all = Promise.all([...this.running]);
+    if (deadlineAt !== Infinity) {
+      let timer: NodeJS.Timeout | undefined;
+      const cut = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadlineAt - Date.now()))));
+      await Promise.race([all, cut]);
+      clearTimeout(timer);
+      this.abort.abort();
+    }
+    await all;
+  }
+}
+
+type Claim = [string, string, string, string, string, string];
 const EXPIRIES_PER_MERCHANT = 50;
 /**
  * A mark this fresh is left as it is, so the merchant is looked at again next pass: the change
@@ -99,33 +198,42 @@ const claimMs = (config: Config) => config.webhookTimeoutMs * 2 + 1000;
  * whose time is up (each with its event, atomically), deliver the events that are due, then
  * reschedule the merchant for its next due time or drop it.
  */
-export async function runOutboxPass(deps: OutboxDeps): Promise<number> {
+export async function runOutboxPass(deps: OutboxDeps, dispatcher: DeliveryDispatcher, options: { deliveriesOnly?: boolean } = {}): Promise<number> {
   const { redis } = deps;
   const now = deps.now();
-  const due = await redis.zrangebyscore(keys.merchantsWithWork(), '-inf', now, 'WITHSCORES', 'LIMIT', 0, MERCHANTS_PER_PASS);
-  let delivered = 0;
+  const due = await redis.zrangebyscore(keys.merchantsWithWork(), '-inf', now, 'WITHSCORES', 'LIMIT', 0, MERCHANTS_PER_PASS + dispatcher.fullMerchants);
+  let started = 0;
   const work: Promise<void>[] = [];
   for (let i = 0; i < due.length; i += 2) {
     const merchantId = due[i]!;
     const seen = Number(due[i + 1]);
+    // A pass run because a slot came free only fills slots; the regular pass also expires.
+    if (options.deliveriesOnly && !dispatcher.hasRoom(merchantId)) continue;
     work.push(
-      processMerchant(deps, merchantId, seen).then(
-        (n) => void (delivered += n),
+      processMerchant(deps, merchantId, seen, dispatcher, options.deliveriesOnly).then(
+        (n) => void (started += n),
         (err) => deps.logger?.error({ err, merchantId }, 'outbox pass failed for a merchant'),
       ),
     );
   }
   await Promise.all(work);
-  return delivered;
+  return started;
 }
 
-async function processMerchant(deps: OutboxDeps, merchantId: string, seen: number): Promise<number> {
+/** Expires the merchant's requests that are due, then starts the deliveries that fit; never waits for one. */
+async function processMerchant(deps: OutboxDeps, merchantId: string, seen: number, dispatcher: DeliveryDispatcher, deliveriesOnly = false): Promise<number> {
   const { redis, config } = deps;
-  await expireDueRequests(deps, merchantId);
+  if (!deliveriesOnly) await expireDueRequests(deps, merchantId);
   const now = deps.now();
   const token = randomBytes(9).toString('base64url');
-  const claimed = await redis.dpClaimDeliveries(keys.outbox(merchantId), keys.outboxDue(merchantId), keys.merchant(merchantId), now, claimMs(config), CLAIMS_PER_MERCHANT, token);
-  const results = await Promise.all(claimed.map((claim) => deliverOne(deps, merchantId, token, claim)));
+  const room = dispatcher.reserve(merchantId, CLAIMS_PER_MERCHANT);
+  let claimed: Claim[] = [];
+  try {
+    if (room > 0) claimed = await redis.dpClaimDeliveries(keys.outbox(merchantId), keys.outboxDue(merchantId), keys.merchant(merchantId), now, claimMs(config), room, token);
+  } finally {
+    dispatcher.release(merchantId, room - claimed.length);
+  }
+  for (const claim of claimed) dispatcher.start(merchantId, token, claim);
   // When is this merchant next due: its earliest delivery (a claim counts: it may lapse) or expiry.
   // ioredis 6 types a ZRANGE stop as a string; the reply is the flat [member, score] list (test/integration/redis-replies.test.ts).
   const [[, nextDelivery], [, nextExpiry]] = (await Promise.all([
@@ -136,14 +244,15 @@ async function processMerchant(deps: OutboxDeps, merchantId: string, seen: numbe
   if (seen <= deps.now() - MARK_GRACE_MS) {
     await redis.dpRescheduleMark(keys.merchantsWithWork(), merchantId, seen, candidates.length ? Math.min(...candidates) : '');
   }
-  return results.filter(Boolean).length;
+  return claimed.length;
 }
 
 async function expireDueRequests(deps: OutboxDeps, merchantId: string): Promise<void> {
   const { redis } = deps;
   const now = deps.now();
   const ids = await redis.zrangebyscore(keys.pendingPaymentRequests(merchantId), '-inf', now, 'LIMIT', 0, EXPIRIES_PER_MERCHANT);
-  for (const id of ids) {
+  // One script per request, all sent at once (the client writes them in one go).
+  await Promise.all(ids.map(async (id) => {
     const expired = await redis.dpExpirePaymentRequest(
       keys.paymentRequest(id),
       keys.pendingPaymentRequests(merchantId),
@@ -157,11 +266,52 @@ async function expireDueRequests(deps: OutboxDeps, merchantId: string): Promise<
       newEventId(),
       now + CLAIMED_RECHECK_MS,
     );
+    // Claimed and due: if the call that holds it has ended, settle it (approve if charged, else release).
+    if (expired === 3) await settleHeldRequest(deps, merchantId, id, now);
     if (expired === 1) void recordActivity(deps, { kind: 'payment_request.expired', key: `expire:${id}`, at: now, actor: 'worker', merchantId, detail: id, countOnly: true, day: { requests_expired: 1 } });
-  }
+  }));
 }
 
-async function deliverOne(deps: OutboxDeps, merchantId: string, token: string, claim: [string, string, string, string, string, string]): Promise<boolean> {
+/** Twilio's final CallStatus values: the call is over. */
+const CALL_ENDED = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
+
+/**
+ * Asks the worker to look at a request a call held, at `at` (the call's end plus CALL_END_GRACE_MS):
+ * its place in the merchant's pending set is brought forward (never pushed back), the merchant marked.
+ */
+export async function settleHeldRequestAfter(deps: Pick<CoreDeps, 'redis'>, requestId: string, at: number): Promise<void> {
+  const merchantId = /^pr_(\d{8})/.exec(requestId)?.[1];
+  if (!merchantId) return;
+  await afterMarkingMerchant(deps.redis, merchantId, at, () => deps.redis.zadd(keys.pendingPaymentRequests(merchantId), 'XX', 'LT', at, requestId), { onlyEarlier: true });
+}
+
+/**
+ * A request still claimed by a call that has ended (CALL_END_GRACE_MS ago at least, so no step of
+ * it is still running): the app died between the claim and the decision, or the line dropped. If
+ * the member was charged for it (the approval's charge step exists), the approval is finished;
+ * otherwise the claim is released (pending again, or expired by the next sweep if its time is up).
+ */
+async function settleHeldRequest(deps: OutboxDeps, merchantId: string, requestId: string, now: number): Promise<'approved' | 'released' | 'waiting'> {
+  const { redis } = deps;
+  const [memberId, callSid] = await redis.hmget(keys.paymentRequest(requestId), 'claimedBy', 'claimCall');
+  if (!memberId || !callSid) return 'waiting';
+  const [status, recordedAt] = await redis.hmget(keys.call(callSid), 'CallStatus', 'recordedAt');
+  if (!status || !CALL_ENDED.has(status) || Number(recordedAt) > now - deps.config.callEndGraceMs) return 'waiting';
+  const charged = (await redis.exists(keys.callStep(memberId, callSid, `approve-${requestId}`))) === 1;
+  const action = charged ? 'approve' : 'release';
+  const run = () =>
+    redis.dpDecidePaymentRequest(keys.paymentRequest(requestId), keys.pendingPaymentRequests(merchantId), ...outboxKeys(merchantId), action, memberId, callSid, now, requestId, newEventId(), new Date(now).toISOString());
+  const [code] = charged ? await afterMarkingMerchant(redis, merchantId, now, run) : await run();
+  if (code === 1 && charged) {
+    const amount = Number(await redis.hget(keys.paymentRequest(requestId), 'amount'));
+    void recordActivity(deps, { kind: 'payment_request.approved', key: `approved:${requestId}`, at: now, actor: 'worker', memberId, merchantId, amount, detail: requestId, day: { requests_approved: 1, revenue: amount } });
+  }
+  if (code === 1 && !charged) await redis.zadd(keys.pendingPaymentRequests(merchantId), 'GT', Number(await redis.hget(keys.paymentRequest(requestId), 'expiresAt')), requestId);
+  deps.logger?.warn({ requestId, callSid, action }, 'a payment request held by a call that ended was settled by the worker');
+  return charged ? 'approved' : 'released';
+}
+
+async function deliverOne(deps: OutboxDeps, merchantId: string, token: string, claim: Claim, signal?: AbortSignal): Promise<boolean> {
   const { config, redis } = deps;
   const [eventId, body, url, secret, attemptsSoFar, manual] = claim;
   let status = 0;
@@ -171,7 +321,7 @@ async function deliverOne(deps: OutboxDeps, merchantId: string, token: string, c
   } else {
     try {
       // The signature's time is the wall clock: receivers compare it with theirs.
-      const res = await postOutbound(url, webhookHeaders(secret, eventId, body, Math.floor(Date.now() / 1000)), body, outboundPolicy(config));
+      const res = await postOutbound(url, webhookHeaders(secret, eventId, body, Math.floor(Date.now() / 1000)), body, outboundPolicy(config), signal);
       status = res.status;
       if (status < 200 || status >= 300) error = `answered ${status}`;
     } catch (err) {
@@ -186,6 +336,8 @@ async function deliverOne(deps: OutboxDeps, merchantId: string, token: string, c
   if (!ok) deps.logger?.warn({ merchantId, eventId, attempts, error, outcome }, 'webhook attempt failed');
   webhookDeliveries.inc({ outcome });
   await redis.dpFinishDelivery(keys.outbox(merchantId), keys.outboxDue(merchantId), eventId, token, outcome, status, error, next, now);
+  // The merchant's mark was set to when the claim would lapse; a retry due sooner brings it forward.
+  if (outcome === 'retry') await redis.zadd(keys.merchantsWithWork(), 'LT', next, merchantId);
   return ok;
 }
 

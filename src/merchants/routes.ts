@@ -3,19 +3,30 @@ import express, { type Router } from 'express';
 import type { CoreDeps } from '../deps.ts';
 import { AppError } from '../http/errors.ts';
 import { merchantIds } from '../identifiers/ids.ts';
-import { createMerchant, getMerchant, requireAdmin } from './merchants.ts';
+import { createMerchant, getMerchant, requireAdmin, resetApiKeys } from './merchants.ts';
+import { endSessionsOf } from '../web/sessions.ts';
 import { settlementCsv, settlementDays } from './settlement.ts';
 
 /** Operator JSON endpoints, mounted at /api/admin. */
 export function adminApiRouter(deps: CoreDeps): Router {
   const router = express.Router();
   router.post('/merchants', async (req, res) => {
-    requireAdmin(deps.config, req.get('Authorization'));
+    await requireAdmin(deps, req.get('Authorization'), req.ip);
     res.status(201).json(await createMerchant(deps, req.body));
   });
 
+  /** A leaked key: every key of the merchant stops at once, its dashboard sessions end, and a new key is shown once. */
+  router.post('/merchants/:merchantId/revoke-keys', async (req, res) => {
+    await requireAdmin(deps, req.get('Authorization'), req.ip);
+    const { merchantId } = req.params;
+    if (merchantIds.check(merchantId) !== 'ok') throw new AppError(404, 'unknown_merchant', API_TEXT.unknownMerchant);
+    const { apiKey } = await resetApiKeys(deps, merchantId);
+    await endSessionsOf(deps.redis, 'merchant', merchantId);
+    res.status(200).json({ merchantId, apiKey });
+  });
+
   router.get('/merchants/:merchantId/settlement.csv', async (req, res) => {
-    requireAdmin(deps.config, req.get('Authorization'));
+    await requireAdmin(deps, req.get('Authorization'), req.ip);
     const { merchantId } = req.params;
     if (merchantIds.check(merchantId) !== 'ok' || !(await getMerchant(deps.redis, merchantId))) {
       throw new AppError(404, 'unknown_merchant', API_TEXT.unknownMerchant);

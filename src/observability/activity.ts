@@ -11,11 +11,11 @@
  * loop share one call. The recording is idempotent
  * (record-activities.lua keeps a seen marker per event key), and every caller records on the first
  * success AND on each replay, so a Twilio or merchant retry records an event whose first
- * recording was lost. What remains: an app crash between the money script and this one, with no
- * retry ever coming, loses the audit line (never the money: the ledger, the code and the
- * merchant's settlement are the books). Closing that gap means writing an outbox entry inside the
- * money scripts themselves and relaying it here; that belongs in the shared charge fragment now
- * being written (issue 15 notes), not in four scripts about to be replaced.
+ * recording was lost. An app crash between a member's charge and this script, with no retry ever
+ * coming, no longer loses the line (issue 24): the charge fragment (charge.lua) writes the event
+ * into the member's audit outbox in the same step as the charge, the member is marked for the
+ * relay first, and relayAuditOutboxes (the background worker) records what is left there, once,
+ * through this same script.
  *
  * Recording never fails or slows the money path: it is not awaited by callers, and an error is
  * logged and counted (activityErrors) rather than thrown.
@@ -25,6 +25,7 @@ import { activations, chargedAmount, charges, redemptions, redisErrors } from '.
 import { calendarDay } from '../shared/calendar.ts';
 import { keys } from '../store/keys.ts';
 import type { RedisClient } from '../store/redis.ts';
+import { Cluster } from 'ioredis';
 
 /** Longer than any retry can come (call steps are kept two days). */
 const SEEN_TTL_SECONDS = 3 * 24 * 3600;
@@ -95,7 +96,7 @@ export function logActivityFailuresTo(redis: RedisClient, logger: Logger): void 
 const MAX_BATCH = 100;
 
 interface QueuedActivity {
-  activity: Activity;
+  activity: Pick<Activity, 'kind' | 'key' | 'amount'>;
   seenKey: string;
   dayKey: string;
   event: string;
@@ -114,6 +115,29 @@ const inFlight = new WeakMap<RedisClient, Set<Promise<void>>>();
  */
 export function recordActivity(deps: ActivityDeps, activity: Activity): Promise<void> {
   const { redis, config } = deps;
+  const event = activityEvent(config, activity);
+  return new Promise<void>((done) => {
+    let queue = queues.get(redis);
+    if (!queue) {
+      const turn: QueuedActivity[] = [];
+      queues.set(redis, (queue = turn));
+      setImmediate(() => {
+        queues.delete(redis);
+        let sent = inFlight.get(redis);
+        if (!sent) inFlight.set(redis, (sent = new Set()));
+        for (let i = 0; i < turn.length; i += MAX_BATCH) {
+          const batch = recordBatch(redis, turn.slice(i, i + MAX_BATCH)).then(() => undefined);
+          sent.add(batch);
+          void batch.finally(() => sent.delete(batch));
+        }
+      });
+    }
+    queue.push({ activity: { kind: activity.kind, key: activity.key, amount: activity.amount }, seenKey: keys.opsSeen(activity.key), dayKey: keys.opsDay(calendarDay(activity.at, config.timeZone)), event, done });
+  });
+}
+
+/** The event as record-activities.lua takes it (JSON). */
+function activityEvent(config: ActivityDeps['config'], activity: Activity): string {
   const audit = activity.countOnly
     ? []
     : [
@@ -133,24 +157,58 @@ export function recordActivity(deps: ActivityDeps, activity: Activity): Promise<
     add: (activity.add ?? []).map(([index, score, member]) => [INDEX[index], score, member]),
     remove: (activity.remove ?? []).map(([index, member]) => [INDEX[index], member]),
   });
-  return new Promise<void>((done) => {
-    let queue = queues.get(redis);
-    if (!queue) {
-      const turn: QueuedActivity[] = [];
-      queues.set(redis, (queue = turn));
-      setImmediate(() => {
-        queues.delete(redis);
-        let sent = inFlight.get(redis);
-        if (!sent) inFlight.set(redis, (sent = new Set()));
-        for (let i = 0; i < turn.length; i += MAX_BATCH) {
-          const batch = recordBatch(redis, turn.slice(i, i + MAX_BATCH));
-          sent.add(batch);
-          void batch.finally(() => sent.delete(batch));
-        }
+  return event;
+}
+
+/** What a money script keeps in its audit outbox for the relay: the event's key and its payload (JSON). */
+export function auditOutboxEntry(config: ActivityDeps['config'], activity: Activity): [key: string, payload: string] {
+  return [activity.key, JSON.stringify({ kind: activity.kind, key: activity.key, amount: activity.amount, day: calendarDay(activity.at, config.timeZone), event: activityEvent(config, activity) })];
+}
+
+/** Members with audit outbox entries (score: when marked); the relay looks at marks older than this. */
+const RELAY_GRACE_MS = 2000;
+const RELAY_MEMBERS_PER_PASS = 200;
+
+/**
+ * Marks the member for the relay, then runs the money script that may write an audit outbox entry;
+ * as for merchants' webhook marks, one connection keeps the order on a single Redis (the mark rides
+ * ahead in the same write); a cluster awaits the mark first.
+ */
+export async function afterMarkingAudit<T>(redis: RedisClient, memberId: string, at: number, change: () => Promise<T>): Promise<T> {
+  const mark = redis.zadd(keys.auditOutboxes(), at, memberId);
+  if (redis instanceof Cluster) await mark;
+  const [, result] = await Promise.all([mark, change()]);
+  return result;
+}
+
+/**
+ * The relay (background worker): for each member marked over RELAY_GRACE_MS ago, records every
+ * event left in the member's audit outbox (record-activities.lua: once, whoever recorded it
+ * first), then removes those entries and the mark unless it was renewed meanwhile. Returns how
+ * many events it recorded now (events the app had already recorded are not counted).
+ */
+export async function relayAuditOutboxes(deps: ActivityDeps & { now?: () => number }): Promise<number> {
+  const { redis } = deps;
+  const marked = await redis.zrangebyscore(keys.auditOutboxes(), '-inf', Date.now() - RELAY_GRACE_MS, 'WITHSCORES', 'LIMIT', 0, RELAY_MEMBERS_PER_PASS);
+  let recordedNow = 0;
+  for (let i = 0; i < marked.length; i += 2) {
+    const memberId = marked[i]!;
+    const outbox = keys.auditOutbox(memberId);
+    const entries = Object.entries(await redis.hgetall(outbox));
+    for (let j = 0; j < entries.length; j += MAX_BATCH) {
+      const batch: QueuedActivity[] = entries.slice(j, j + MAX_BATCH).map(([, payload]) => {
+        const p = JSON.parse(payload) as { kind: ActivityKind; key: string; amount?: number; day: string; event: string };
+        return { activity: { kind: p.kind, key: p.key, amount: p.amount }, seenKey: keys.opsSeen(p.key), dayKey: keys.opsDay(p.day), event: p.event, done: () => {} };
       });
+      const results = await recordBatch(redis, batch);
+      recordedNow += results.filter((r) => r === 1).length;
+      // Only what is now in the audit trail leaves the outbox; a failed event stays for the next pass.
+      const done = batch.filter((_, k) => results[k] === 0 || results[k] === 1).map((q) => q.activity.key);
+      if (done.length) await redis.hdel(outbox, ...done);
     }
-    queue.push({ activity, seenKey: keys.opsSeen(activity.key), dayKey: keys.opsDay(calendarDay(activity.at, config.timeZone)), event, done });
-  });
+    await redis.dpRescheduleMark(keys.auditOutboxes(), memberId, marked[i + 1]!, '');
+  }
+  return recordedNow;
 }
 
 function failed(redis: RedisClient, events: QueuedActivity[], error: unknown): void {
@@ -166,7 +224,7 @@ export async function activitiesRecorded(redis: RedisClient): Promise<void> {
   await Promise.all([...(inFlight.get(redis) ?? [])]);
 }
 
-async function recordBatch(redis: RedisClient, batch: QueuedActivity[]): Promise<void> {
+async function recordBatch(redis: RedisClient, batch: QueuedActivity[]): Promise<number[]> {
   const shared = [keys.opsAudit(), keys.opsTotals(), keys.opsMembers(), keys.opsCodes(), keys.opsMerchants(), keys.opsPendingRegistrations(), keys.opsCalls()];
   const eventKeys = batch.flatMap((queued) => [queued.seenKey, queued.dayKey]);
   try {
@@ -176,8 +234,10 @@ async function recordBatch(redis: RedisClient, batch: QueuedActivity[]): Promise
       // One event's error (the script runs each in pcall) is that event's alone.
       if (recorded[i] === -1) failed(redis, [queued], new Error('record-activities.lua could not record this event'));
     });
+    return recorded;
   } catch (error) {
     failed(redis, batch, error);
+    return batch.map(() => -1);
   } finally {
     for (const queued of batch) queued.done();
   }
@@ -191,7 +251,7 @@ const CHARGE_OF: Partial<Record<ActivityKind, string>> = {
 };
 
 /** Counted once per event across every instance: only by the one whose recording was the first. */
-function countInMetrics(activity: Activity): void {
+function countInMetrics(activity: Pick<Activity, 'kind' | 'amount'>): void {
   const kind = CHARGE_OF[activity.kind];
   if (kind) {
     charges.inc({ kind });

@@ -1,13 +1,21 @@
 import { createServer, type Server } from 'node:http';
 import type { RequestHandler } from 'express';
-import { constantTimeEqual } from '../shared/hashing.ts';
 import { registry } from './metrics.ts';
 
-/** GET /metrics on the app's own port: only with `Authorization: Bearer <METRICS_TOKEN>`. */
-export function metricsEndpoint(token: string): RequestHandler {
+/**
+ * GET /metrics on the app's own port: only with `Authorization: Bearer <METRICS_TOKEN>`. `check`
+ * compares the token given with METRICS_TOKEN after counting the try for the client address (the
+ * wiring passes web/sign-in-limit.ts checkMetricsToken): a guesser is locked out like at sign-in.
+ */
+export function metricsEndpoint(check: (given: string, address: string | undefined) => Promise<'ok' | 'wrong' | 'locked'>): RequestHandler {
   return async (req, res) => {
     const given = /^Bearer (\S+)$/.exec(req.get('Authorization') ?? '')?.[1] ?? '';
-    if (!constantTimeEqual(given, token)) {
+    const result = await check(given, req.ip);
+    if (result === 'locked') {
+      res.status(429).set('Retry-After', '900').type('text/plain').send('too many wrong tokens from this address; try again later\n');
+      return;
+    }
+    if (result !== 'ok') {
       res.status(401).set('WWW-Authenticate', 'Bearer').type('text/plain').send('metrics need the METRICS_TOKEN bearer token\n');
       return;
     }

@@ -1,3 +1,4 @@
+import { Cluster } from 'ioredis';
 import { API_TEXT } from '../http/api-text.ts';
 import type { CoreDeps } from '../deps.ts';
 import { payableRequestAmounts } from '../charging/methods.ts';
@@ -10,7 +11,7 @@ import { chargeCall, type ChargeArgs } from '../accounts/ledger.ts';
 import { keys, requestMerchant } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import { afterMarkingMerchant, newEventId, outboxKeys } from '../merchants/outbox.ts';
-import { chargeCounters, recordActivity } from '../observability/activity.ts';
+import { afterMarkingAudit, chargeCounters, recordActivity, type Activity } from '../observability/activity.ts';
 
 export type PaymentRequestStatus = 'pending' | 'approved' | 'declined' | 'expired';
 
@@ -177,20 +178,20 @@ export async function decidePaymentRequest(
   // Indexed for the member's history before anything is decided; the history shows only what the request confirms.
   const [amountField] = await Promise.all([redis.hget(requestKey, 'amount'), redis.zadd(keys.memberPaymentRequests(decision.memberId), 'NX', deps.now(), requestId)]);
   const amount = Number(amountField);
+  const activityOf = (outcome: 'approved' | 'declined'): Activity => ({
+    kind: outcome === 'approved' ? 'payment_request.approved' : 'payment_request.declined',
+    key: `${outcome}:${requestId}`,
+    at: deps.now(),
+    actor: `call:${decision.callSid}`,
+    memberId: decision.memberId,
+    merchantId,
+    amount,
+    detail: requestId,
+    day: outcome === 'approved' ? chargeCounters(amount, 'requests_approved') : { requests_declined: 1 },
+  });
   const recorded = (result: DecisionResult): DecisionResult => {
     if (result.outcome !== 'approved' && result.outcome !== 'declined') return result;
-    const approved = result.outcome === 'approved';
-    void recordActivity(deps, {
-      kind: approved ? 'payment_request.approved' : 'payment_request.declined',
-      key: `${result.outcome}:${requestId}`,
-      at: deps.now(),
-      actor: `call:${decision.callSid}`,
-      memberId: decision.memberId,
-      merchantId,
-      amount,
-      detail: requestId,
-      day: approved ? chargeCounters(amount, 'requests_approved') : { requests_declined: 1 },
-    });
+    void recordActivity(deps, activityOf(result.outcome));
     return result;
   };
   if (!decision.approve) return recorded(declinedOrRefused((await decide('decline')).outcome, amount, 'declined'));
@@ -208,8 +209,9 @@ export async function decidePaymentRequest(
     cap: decision.payment ? 'held' : 'enforce',
     payment: decision.payment,
     ledgerFields: { paymentRequest: requestId },
+    audit: activityOf('approved'),
   });
-  const [charged, remaining] = await redis.dpChargeApproval(...charge.keys, ...charge.argv, requestId);
+  const [charged, remaining] = await afterMarkingAudit(redis, decision.memberId, deps.now(), () => redis.dpChargeApproval(...charge.keys, ...charge.argv, requestId));
   if (scriptOutcome(charged) === 'cap_exceeded') {
     await decide('release');
     return { outcome: 'cap_exceeded', remaining: Number(remaining) };
@@ -219,6 +221,8 @@ export async function decidePaymentRequest(
 }
 
 type DecisionAction = 'claim' | 'approve' | 'decline' | 'release';
+/** The call record's hold marker outlives any call; the status callback then keeps the record 90 days. */
+const HOLD_MARK_TTL_SECONDS = 2 * 86400;
 
 /** One move of the request (decide-payment-request.lua), once per call: a retry answers "already done by this call". */
 async function decisionStep(deps: DecisionDeps, decision: { requestId: string; memberId: string; callSid: string }, action: DecisionAction) {
@@ -240,6 +244,14 @@ async function decisionStep(deps: DecisionDeps, decision: { requestId: string; m
       new Date(now).toISOString(),
     );
   // Only a decision writes an event, so only a decision marks the merchant for the worker.
+  if (action === 'claim') {
+    // The call says what it holds before it takes it: when the call ends without deciding (the
+    // app died mid-step), its status callback finds the request (merchants/outbox.ts settleHeldRequest).
+    const marked = redis.multi().hset(keys.call(decision.callSid), 'holdRequest', requestId, 'holdMember', decision.memberId).expire(keys.call(decision.callSid), HOLD_MARK_TTL_SECONDS).exec();
+    if (redis instanceof Cluster) await marked;
+    const [, [code, status]] = await Promise.all([marked, run()]);
+    return { outcome: scriptOutcome(code), status };
+  }
   const [code, status] = action === 'approve' || action === 'decline' ? await afterMarkingMerchant(redis, merchantId, now, run) : await run();
   return { outcome: scriptOutcome(code), status };
 }

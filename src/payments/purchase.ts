@@ -4,7 +4,7 @@ import { chargeCall, type ChargeArgs } from '../accounts/ledger.ts';
 import { keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import { codeHash, lastFour, openCode, sealCode } from './code-secrets.ts';
-import { chargeCounters, recordActivity } from '../observability/activity.ts';
+import { afterMarkingAudit, chargeCounters, recordActivity, type Activity } from '../observability/activity.ts';
 
 export interface PurchaseRequest {
   memberId: string;
@@ -48,6 +48,21 @@ export async function buyCode(deps: CoreDeps, request: PurchaseRequest): Promise
   const { config, redis } = deps;
   const now = deps.now();
   const fresh = paymentCodes.generate();
+  const freshHash = codeHash(fresh, config.hashPepper);
+  // The operator's event as the charge writes it (a replay records the stored code's, under the same key).
+  const purchased = (hash: string, last4: string, price: number, merchantId: string | undefined): Activity => ({
+    kind: 'code.purchased',
+    key: `buy:${request.memberId}:${request.callSid}:${request.nonce}`,
+    at: now,
+    actor: `call:${request.callSid}`,
+    memberId: request.memberId,
+    merchantId,
+    amount: price,
+    detail: `code ending ${last4}`,
+    day: { ...chargeCounters(price, 'codes_sold'), codes_sold_amount: price },
+    totals: { outstanding: price },
+    add: [['codes', now, hash]],
+  });
   const charge = chargeCall(config, now, {
     memberId: request.memberId,
     kind: 'code_purchase',
@@ -59,15 +74,10 @@ export async function buyCode(deps: CoreDeps, request: PurchaseRequest): Promise
     cap: request.payment ? 'held' : 'enforce',
     payment: request.payment,
     ledgerFields: { codeLast4: lastFour(fresh) },
+    audit: purchased(freshHash, lastFour(fresh), request.amount, request.merchantId || undefined),
   });
-  const [status, ...fields] = await redis.dpBuyCode(
-    ...charge.keys,
-    ...charge.argv,
-    codeHash(fresh, config.hashPepper),
-    sealCode(fresh, config.hashPepper),
-    lastFour(fresh),
-    request.merchantId ?? '',
-    now + config.codeTtlDays * DAY_MS,
+  const [status, ...fields] = await afterMarkingAudit(redis, request.memberId, now, () =>
+    redis.dpBuyCode(...charge.keys, ...charge.argv, freshHash, sealCode(fresh, config.hashPepper), lastFour(fresh), request.merchantId ?? '', now + config.codeTtlDays * DAY_MS),
   );
   const outcome = scriptOutcome(status);
   if (outcome === 'cap_exceeded') return { outcome, remaining: Number(fields[0]) };
@@ -76,19 +86,7 @@ export async function buyCode(deps: CoreDeps, request: PurchaseRequest): Promise
   await redis.zadd(keys.memberCodes(request.memberId), 'NX', now, hash);
   await redis.dpIssueCode(keys.paymentCode(hash), amount, config.currency, request.memberId, merchantId, expiresAt, now, last4, Number(expiresAt) + CODE_RETENTION_MS);
   const price = Number(amount);
-  void recordActivity(deps, {
-    kind: 'code.purchased',
-    key: `buy:${request.memberId}:${request.callSid}:${request.nonce}`,
-    at: now,
-    actor: `call:${request.callSid}`,
-    memberId: request.memberId,
-    merchantId: merchantId || undefined,
-    amount: price,
-    detail: `code ending ${last4}`,
-    day: { ...chargeCounters(price, 'codes_sold'), codes_sold_amount: price },
-    totals: { outstanding: price },
-    add: [['codes', now, hash]],
-  });
+  void recordActivity(deps, purchased(hash, last4, price, merchantId || undefined));
   return {
     outcome: outcome === 'done' ? 'bought' : 'replayed',
     code: openCode(sealed, config.hashPepper),

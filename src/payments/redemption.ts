@@ -115,7 +115,8 @@ export function book<Body>(
   merchantId: string,
   kind: 'redeem' | 'void',
   redemptionId: string,
-  record: BookedRedemption | undefined,
+  /** The redemption to book, or for a void the calendar day it was made on. */
+  record: BookedRedemption | { day: string } | undefined,
   answer?: Body,
   store?: AnswerStore<Body>,
   attempt?: GuessAttempt,
@@ -233,8 +234,10 @@ export async function voidRedemption(deps: CoreDeps, merchantId: string, redempt
   const booked = await deps.redis.hget(keys.merchantRedemptions(merchantId), redemptionId);
   if (!booked) throw notFound();
   const { codeHash: hash } = JSON.parse(booked) as { codeHash: string };
+  // The settlement day the void is booked on: the redemption's own if still today, else an adjustment today.
+  const voidDay = calendarDay(deps.now(), deps.config.timeZone);
   const [status, remaining, amount, currency] = await afterMarking(deps.redis, hash, () =>
-    deps.redis.dpVoidRedemption(keys.paymentCode(hash), keys.codeRedemptions(hash), keys.codeUnsettled(hash), redemptionId, merchantId, deps.now(), deps.config.voidWindowHours * 3_600_000),
+    deps.redis.dpVoidRedemption(keys.paymentCode(hash), keys.codeRedemptions(hash), keys.codeUnsettled(hash), redemptionId, merchantId, deps.now(), deps.config.voidWindowHours * 3_600_000, voidDay),
   );
   const outcome = scriptOutcome(status);
   if (outcome === 'not_found') throw notFound();
@@ -242,7 +245,7 @@ export async function voidRedemption(deps: CoreDeps, merchantId: string, redempt
     throw new AppError(409, 'void_window_passed', API_TEXT.voidWindowPassed(deps.config.voidWindowHours));
   }
   const voided: VoidedRedemption = { redemptionId, status: 'voided', amount: Number(amount), currency: currency!, remaining: Number(remaining) };
-  await book(deps, merchantId, 'void', redemptionId, undefined, voided, answerStore);
+  await book(deps, merchantId, 'void', redemptionId, { day: voidDay }, voided, answerStore);
   settled(deps, hash, `void:${redemptionId}`);
   void recordActivity(deps, { kind: 'code.redemption_voided', key: `void:${redemptionId}`, at: deps.now(), actor: `merchant:${merchantId}`, merchantId, amount: voided.amount, detail: redemptionId, day: { voids: 1, voided_amount: voided.amount }, totals: { outstanding: voided.amount } });
   return voided;

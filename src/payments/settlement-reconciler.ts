@@ -40,7 +40,12 @@ export async function reconcileSettlement(deps: CoreDeps & { logger?: Logger }, 
       entries.sort((a, b) => (a.entry.kind === b.entry.kind ? 0 : a.entry.kind === 'redeem' ? -1 : 1));
       for (const { field, entry } of entries) {
         const record =
-          entry.kind === 'redeem' ? { codeHash, amount: entry.amount!, at: entry.at!, atIso: new Date(entry.at!).toISOString(), day: entry.day!, orderId: entry.orderId ?? '' } : undefined;
+          entry.kind === 'redeem'
+            ? { codeHash, amount: entry.amount!, at: entry.at!, atIso: new Date(entry.at!).toISOString(), day: entry.day!, orderId: entry.orderId ?? '' }
+            : // A void is booked on the day it was made (voids written before issue 24 carry no day: the redemption's).
+              entry.day
+              ? { day: entry.day }
+              : undefined;
         const booked = await book(deps, entry.merchantId, entry.kind, entry.redemptionId, record);
         if (booked === 1) {
           result.booked++;

@@ -1,6 +1,6 @@
 import { formatAmount } from '../shared/format.ts';
 import { errorSummary, fieldAttrs, fieldError, type FieldErrors } from '../web/forms.ts';
-import { dateTime } from '../web/when.ts';
+import { dateTime, zoneName } from '../web/when.ts';
 import { telLink } from '../web/phone.ts';
 import type { Config } from '../config.ts';
 import { html, page } from '../web/layout.ts';
@@ -46,7 +46,7 @@ export function registeredPage(lang: WebLang, config: Config, registration: Regi
     <dt>${t.provisionalId}</dt><dd class="big" data-testid="provisional-id">${registration.provisionalId}</dd>
     <dt>${t.password}</dt><dd class="big" data-testid="password">${registration.password}</dd>
     <dt>${t.numberToCall}</dt><dd class="big" data-testid="number-to-call">${telLink(registration.phoneNumber)}</dd>
-    <dt>${t.validUntil}</dt><dd>${dateTime(Date.parse(registration.expiresAt), lang, config.timeZone)} ${t.validFor(hours)}</dd>
+    <dt>${t.validUntil}</dt><dd>${dateTime(Date.parse(registration.expiresAt), lang, config.timeZone)}${lang === 'ja' ? ` ${zoneName(config.timeZone)}` : ''} ${t.validFor(hours)}</dd>
   </dl>
 </div>
 <p class="warning">${t.passwordOnce}</p>

@@ -9,7 +9,7 @@ import { keys } from '../store/keys.ts';
 import type { RedisClient } from '../store/redis.ts';
 import { chargeCall, type ChargeArgs } from '../accounts/ledger.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
-import { chargeCounters, recordActivity } from '../observability/activity.ts';
+import { afterMarkingAudit, chargeCounters, recordActivity, type Activity } from '../observability/activity.ts';
 
 const registrationInput = z.object({
   name: z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters'),
@@ -114,32 +114,27 @@ export async function claimProvisionalId(deps: CoreDeps, request: ClaimRequest):
     if ((await redis.set(keys.formalIdIndex(formalId), memberId, 'NX')) === 'OK') break;
     if (attempt === 9) throw new Error('could not reserve a unique formal ID in 10 tries');
   }
-  const charge = chargeCall(config, deps.now(), {
+  const at = deps.now();
+  const amount = config.activationCharge;
+  const activity: Activity = { kind: 'account.activated', key: `activate:${memberId}`, at, actor: `call:${request.callSid}`, memberId, amount, day: chargeCounters(amount, 'activations'), remove: [['pending', memberId]], add: [['members', at, memberId]] };
+  const charge = chargeCall(config, at, {
     memberId,
     kind: 'activation',
     step: 'activate',
     callSid: request.callSid,
     from: request.from,
     to: request.to,
-    amount: config.activationCharge,
+    amount,
     cap: 'none',
     payment: request.payment,
+    audit: activity,
   });
-  const [code, issuedFormalId, accessExpiresAt, storedLocale] = await redis.dpClaimProvisionalId(
-    ...charge.keys,
-    keys.pendingRegistration(memberId),
-    keys.account(memberId),
-    ...charge.argv,
-    formalId,
-    config.accessPeriodDays * 86_400_000,
+  const [code, issuedFormalId, accessExpiresAt, storedLocale] = await afterMarkingAudit(redis, memberId, at, () =>
+    redis.dpClaimProvisionalId(...charge.keys, keys.pendingRegistration(memberId), keys.account(memberId), ...charge.argv, formalId, config.accessPeriodDays * 86_400_000),
   );
   const outcome = scriptOutcome(code);
   if (outcome !== 'done') await redis.del(keys.formalIdIndex(formalId));
-  if (outcome === 'done' || outcome === 'replayed') {
-    const at = deps.now();
-    const amount = config.activationCharge;
-    void recordActivity(deps, { kind: 'account.activated', key: `activate:${memberId}`, at, actor: `call:${request.callSid}`, memberId, amount, day: chargeCounters(amount, 'activations'), remove: [['pending', memberId]], add: [['members', at, memberId]] });
-  }
+  if (outcome === 'done' || outcome === 'replayed') void recordActivity(deps, activity);
   switch (outcome) {
     case 'done':
       return { outcome: 'activated', formalId, accessExpiresAt: Number(accessExpiresAt), memberId, locale: asLocale(storedLocale) };

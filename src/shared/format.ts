@@ -34,6 +34,15 @@ export function formatDateTime(ms: number, locale: Locale, timeZone: string): st
   return formatter(dateTimeFormats, `${locale}|${timeZone}`, () => new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone })).format(ms);
 }
 
+const zonedFormats = new Map<string, Intl.DateTimeFormat>();
+/**
+ * A date and time that says its zone ("2026年12月21日 21:05 JST", "December 21, 2026 at 9:05 PM
+ * GMT+9"): for a moment someone must act by, read by people who may be elsewhere.
+ */
+export function formatDateTimeWithZone(ms: number, locale: Locale, timeZone: string): string {
+  return formatter(zonedFormats, `${locale}|${timeZone}`, () => new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short', timeZone })).format(ms);
+}
+
 /** An amount with its currency, e.g. "￥300" or "¥300". */
 export function formatAmount(amount: number, currency: string, locale: Locale): string {
   const key = `${locale}|${currency}|${amount}`;

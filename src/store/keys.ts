@@ -51,7 +51,11 @@ export const keys = {
   lineWrongEntries: (phoneNumber: string) => `line-wrong:{${phoneNumber}}`,
   /** The language last used by a member on this calling line, so the greeting can be in it. */
   lineLocale: (phoneNumber: string) => `line-lang:{${phoneNumber}}`,
-  session: (tokenHash: string) => `session:{${tokenHash}}`,
+  /**
+   * Every session of one owner (an operator, a merchant, a member) in one hash: field = SHA-256 of
+   * the session ID, value = "<expires at ms>|<tag>" (src/web/sessions.ts). Ending them all is one DEL.
+   */
+  sessions: (kind: 'admin' | 'merchant' | 'member', owner: string) => (kind === 'member' ? `{m:${owner}}:sessions` : `sessions:{${kind}:${owner}}`),
   call: (callSid: string) => `call:{${callSid}}`,
   /** A payment code, under a tag of its keyed hash: redemption and void touch only this slot. */
   paymentCode: (codeHash: string) => `code:{${codeHash}}`,
@@ -127,8 +131,14 @@ export const keys = {
   opsPendingRegistrations: () => '{ops}:pending',
   /** Calls that ended (CallSid -> ended at, ms), for the console's calls list; a call's record (`call:{<CallSid>}`) lives 90 days. */
   opsCalls: () => '{ops}:calls',
+  /** A member's operator events written by the charge script itself (activity key -> payload), until the relay records them. */
+  auditOutbox: (memberId: string) => `{m:${memberId}}:audit-outbox`,
+  /** Members whose audit outbox may hold events (member -> when marked, ms); marked before the charge. */
+  auditOutboxes: () => 'audit-outboxes:{relay}',
   adminLoginFailures: (address: string) => `admin-login-fail:{${address}}`,
   merchantLoginFailures: (address: string) => `merchant-login-fail:{${address}}`,
+  /** Wrong METRICS_TOKENs per client address (ADMIN_TOKEN's are adminLoginFailures, on every route that takes it). */
+  metricsTokenFailures: (address: string) => `metrics-token-fail:{${address}}`,
   /** Held by the one `npm run archive` running (src/archive/): two at once would export entries twice. */
   archiveLock: () => 'archive:{lock}',
   /** Ledger entries the operator has written off after reconciling with the carrier: entry ID -> JSON (kept, never deleted). */

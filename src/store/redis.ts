@@ -15,7 +15,7 @@ export type RedisClient = Redis | Cluster;
  * merchant writes its event in the same step as the change).
  */
 /** The charge block's keys (scripts/charge.lua): every charging script takes them first. */
-const CHARGE_KEY_COUNT = 4;
+const CHARGE_KEY_COUNT = 5;
 
 const SCRIPTS = {
   dpCreatePendingRegistration: { file: 'create-pending-registration', numberOfKeys: 2 },
@@ -41,9 +41,10 @@ const SCRIPTS = {
   dpFinishDelivery: { file: 'finish-delivery', numberOfKeys: 2 },
   dpRetryDelivery: { file: 'retry-delivery', numberOfKeys: 2 },
   dpReplacePasswordHash: { file: 'replace-password-hash', numberOfKeys: 1 },
-  dpResetPassword: { file: 'reset-password', numberOfKeys: 2 },
+  dpResetPassword: { file: 'reset-password', numberOfKeys: 3 },
   dpRecordActivities: { file: 'record-activities', numberOfKeys: null },
   dpRotateApiKey: { file: 'rotate-api-key', numberOfKeys: 1 },
+  dpOpenSession: { file: 'open-session', numberOfKeys: 1 },
   dpTrimLedgerHead: { file: 'trim-ledger-head', numberOfKeys: 2 },
   dpTrimRedemptions: { file: 'trim-redemptions', numberOfKeys: 2 },
 } satisfies Record<string, { file: string; numberOfKeys: number | null; outbox?: boolean }>;
@@ -51,7 +52,7 @@ const SCRIPTS = {
 type Arg = string | number;
 
 /** The keys every charging script takes first (scripts/charge.lua); built by chargeCall in accounts/ledger.ts. */
-export type ChargeKeys = [step: string, ledger: string, spend: string, capHolds: string];
+export type ChargeKeys = [step: string, ledger: string, spend: string, capHolds: string, auditOutbox: string];
 /** The arguments every charging script takes first (scripts/charge.lua). */
 export type ChargeArgv = [
   entryId: string,
@@ -69,6 +70,8 @@ export type ChargeArgv = [
   maskedCard: string,
   ledgerFields: string,
   capHoldId: string,
+  auditKey: string,
+  auditEvent: string,
 ];
 
 declare module 'ioredis' {
@@ -96,7 +99,7 @@ declare module 'ioredis' {
       day: string,
       voidWindowMs?: Arg,
     ): Result<[number, string?, string?, string?, string?, string?], Context>;
-    dpVoidRedemption(code: string, redemptions: string, unsettled: string, redemptionId: string, merchantId: string, nowMs: Arg, windowMs: Arg): Result<[number, string?, string?, string?], Context>;
+    dpVoidRedemption(code: string, redemptions: string, unsettled: string, redemptionId: string, merchantId: string, nowMs: Arg, windowMs: Arg, today: string): Result<[number, string?, string?, string?], Context>;
     dpRescheduleMark(index: string, member: string, seenScore: Arg, newScore: Arg | ''): Result<number, Context>;
     dpHoldCap(spend: string, capHolds: string, action: 'hold', holdId: string, amount: Arg, cap: Arg, nowMs: Arg, holdMs: Arg, spendTtlSeconds: Arg): Result<[number, string], Context>;
     dpHoldCap(spend: string, capHolds: string, action: 'release', holdId: string): Result<[number], Context>;
@@ -183,7 +186,8 @@ declare module 'ioredis' {
       nowMs: Arg,
     ): Result<number, Context>;
     dpRetryDelivery(outbox: string, due: string, eventId: string, nowMs: Arg): Result<[number, string?], Context>;
-    dpRotateApiKey(merchant: string, newKeyHash: string, previousUntilMs: Arg, nowMs: Arg): Result<number, Context>;
+    dpRotateApiKey(merchant: string, mode: 'rotate' | 'end-overlap' | 'reset', newKeyHash: string, previousUntilMs: Arg, nowMs: Arg, heldKeyHash: string): Result<number, Context>;
+    dpOpenSession(sessions: string, field: string, value: string, nowMs: Arg, maxSessions: Arg): Result<number, Context>;
     /** keys: audit, totals, the 5 indexes, then each event's seen marker and day; argv: ttl, then each event's JSON. */
     dpRecordActivities(numberOfKeys: number, ...keysThenArgv: Arg[]): Result<number[], Context>;
     dpBeginMerchantPost(numberOfKeys: 2, failures: string, inflight: string, allowedFailures: Arg, inflightTtlSeconds: Arg): Result<[number, (string | number)?], Context>;
@@ -201,7 +205,7 @@ declare module 'ioredis' {
     dpTrimLedgerHead(ledger: string, archivedCount: string, ...exportedEntryIds: string[]): Result<number, Context>;
     dpTrimRedemptions(redemptions: string, redemptionOrder: string, cutoffMs: Arg, ...exportedRedemptionIds: string[]): Result<number, Context>;
     dpReplacePasswordHash(account: string, verifiedHash: string, newHash: string): Result<0 | 1, Context>;
-    dpResetPassword(account: string, resetRecord: string, tokenHash: string, nowMs: Arg, passwordHash: string): Result<number, Context>;
+    dpResetPassword(account: string, resetRecord: string, sessions: string, tokenHash: string, nowMs: Arg, passwordHash: string): Result<number, Context>;
   }
 }
 

@@ -1,3 +1,7 @@
+import type { Config } from '../config.ts';
+import { limitedAddress } from '../http/client-address.ts';
+import { constantTimeEqual } from '../shared/hashing.ts';
+import { keys } from '../store/keys.ts';
 import type { RedisClient } from '../store/redis.ts';
 
 const WINDOW_SECONDS = 15 * 60;
@@ -15,4 +19,19 @@ export async function limitedSignIn(redis: RedisClient, counterKey: string, chec
   if (!(await check())) return 'wrong';
   await redis.dpTakeAttempt(counterKey, 'refund');
   return 'ok';
+}
+
+/**
+ * Checks ADMIN_TOKEN wherever it is given (the console's form, `Authorization: Bearer` on
+ * /api/admin): one counter per client address for every route, taken before the check, so
+ * guesses through the API count toward the console's lock and the other way round, and a locked
+ * address is refused even the right token until the window ends.
+ */
+export function checkAdminToken(redis: RedisClient, config: Config, token: unknown, address: string | undefined): Promise<SignInResult> {
+  return limitedSignIn(redis, keys.adminLoginFailures(limitedAddress(address)), () => typeof token === 'string' && constantTimeEqual(token.trim(), config.adminToken));
+}
+
+/** The same for METRICS_TOKEN on GET /metrics, with a counter of its own. */
+export function checkMetricsToken(redis: RedisClient, expected: string, token: string, address: string | undefined): Promise<SignInResult> {
+  return limitedSignIn(redis, keys.metricsTokenFailures(limitedAddress(address)), () => constantTimeEqual(token, expected));
 }

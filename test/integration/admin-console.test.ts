@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { formulaCells } from '../support/spreadsheet.ts';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { codesPage as memberCodes } from '../../src/accounts/history.ts';
@@ -182,9 +183,9 @@ describe('the operator console at /admin (headless Chromium)', function () {
     expect(res.status()).to.equal(200);
     expect(res.headers()['content-type']).to.include('text/csv');
     const [header, ...lines] = (await res.text()).trim().split('\r\n');
-    expect(header).to.equal('merchant_id,date,redemptions,redeemed,voided,net,currency');
+    expect(header).to.equal('merchant_id,date,redemptions,redeemed,voided,adjustments,net,currency');
     const settlement = (await settlementDays(deps(), shop.merchantId)).filter((d) => d.date === day);
-    expect(lines.map((l) => l.split(','))).to.deep.equal(settlement.map((d) => [shop.merchantId, d.date, String(d.redemptions), String(d.redeemed), String(d.voided), String(d.net), 'JPY']));
+    expect(lines.map((l) => l.split(','))).to.deep.equal(settlement.map((d) => [shop.merchantId, d.date, String(d.redemptions), String(d.redeemed), String(d.voided), String(d.adjustments), String(d.net), 'JPY']));
     const none = await page.request.get(`${app.url}/admin/merchants/${shop.merchantId}/settlement.csv?from=2020-01-01&to=2020-01-31`);
     expect((await none.text()).trim().split('\r\n')).to.have.length(1);
     await page.close();
@@ -206,6 +207,8 @@ describe('the operator console at /admin (headless Chromium)', function () {
     expect(expected.length).to.be.greaterThan(0);
     expect(rows.map((r) => r[0]).sort()).to.deep.equal(expected.map((e) => e.id).sort());
     expect(rows.reduce((sum, r) => sum + Number(r[6]), 0)).to.equal(expected.reduce((sum, e) => sum + e.amount, 0));
+    expect(text, 'calling numbers are there, as text').to.match(/"'\+81\d+"/);
+    expect(formulaCells(text), 'no cell opens as a formula (calling numbers start with +)').to.deep.equal([]);
     const none = await page.request.get(`${app.url}/admin/ledger.csv?from=2020-01-01&to=2020-01-31`);
     expect((await none.text()).trim().split('\r\n')).to.deep.equal([header]);
     expect((await fetch(`${app.url}/admin/ledger.csv`, { redirect: 'manual' })).status, 'only for the operator').to.equal(303);

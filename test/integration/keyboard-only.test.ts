@@ -90,6 +90,8 @@ describe('a keyboard alone: register → activate on the browser phone → log i
     await page.keyboard.type('12');
     await Promise.all([page.waitForLoadState('load'), page.waitForEvent('framenavigated'), page.keyboard.press('Enter')]);
     expect(new URL(page.url()).pathname).to.equal('/service');
+    // The summary takes focus by autofocus once the page is parsed, which on a loaded machine can come after 'load' resolves here.
+    await page.waitForFunction(() => (document.activeElement as HTMLElement | null)?.dataset.testid === 'error-summary', null, { timeout: 15_000 }).catch(() => undefined);
     expect((await focused(page)).testId, 'focus on the error summary').to.equal('error-summary');
     expect(await page.getAttribute('#pin', 'aria-invalid')).to.equal('true');
     expect(await page.getAttribute('#pin', 'aria-describedby')).to.equal('pin-error');

@@ -299,8 +299,8 @@ describe('the merchant API: balance checks, redemptions, voids, settlement', () 
       expect(view.status).to.equal(200);
       expect(view.body.currency).to.equal('JPY');
       expect(view.body.days).to.deep.equal([
-        { date: day(start), redemptions: 2, redeemed: 1500, voided: 300, net: 1200 },
-        { date: day(start + 24 * HOUR), redemptions: 1, redeemed: 500, voided: 0, net: 500 },
+        { date: day(start), redemptions: 2, redeemed: 1500, voided: 300, adjustments: 0, net: 1200 },
+        { date: day(start + 24 * HOUR), redemptions: 1, redeemed: 500, voided: 0, adjustments: 0, net: 500 },
       ]);
 
       const csvPath = `/api/admin/merchants/${seller.merchantId}/settlement.csv`;
@@ -309,11 +309,42 @@ describe('the merchant API: balance checks, redemptions, voids, settlement', () 
       expect(csv.status).to.equal(200);
       expect(csv.headers.get('content-type')).to.include('text/csv');
       expect((await csv.text()).trim().split('\r\n')).to.deep.equal([
-        'merchant_id,date,redemptions,redeemed,voided,net,currency',
-        `${seller.merchantId},${day(start)},2,1500,300,1200,JPY`,
-        `${seller.merchantId},${day(start + 24 * HOUR)},1,500,0,500,JPY`,
+        'merchant_id,date,redemptions,redeemed,voided,adjustments,net,currency',
+        `${seller.merchantId},${day(start)},2,1500,300,0,1200,JPY`,
+        `${seller.merchantId},${day(start + 24 * HOUR)},1,500,0,0,500,JPY`,
       ]);
       expect((await fetch(`${app.url}/api/admin/merchants/12345678/settlement.csv`, { headers: adminAuth(app) })).status).to.equal(404);
+    });
+
+    it('a void after the redemption’s day has closed is an adjustment in the current period: the closed day’s figures never change', async () => {
+      const seller = await createMerchant(app, 'Closing shop');
+      const code = await buy('3');
+      const start = app.clock.now;
+      const day = (ms: number) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(ms);
+      try {
+        const { body } = await redeem(code, 1000, {}, seller);
+        const settlement = async () => (await jsonRequest(app, 'GET', '/api/merchant/settlement', undefined, merchantAuth(seller))).body.days;
+        const closedDay = { date: day(start), redemptions: 1, redeemed: 1000, voided: 0, adjustments: 0, net: 1000 };
+        expect(await settlement()).to.deep.equal([closedDay]);
+        // 20 hours later, within the 24-hour void window, on the next calendar day (the first day has closed).
+        let later = start + 20 * HOUR;
+        if (day(later) === day(start)) later = start + 23 * HOUR;
+        expect(day(later)).to.not.equal(day(start));
+        app.clock.now = later;
+        const voided = await jsonRequest(app, 'POST', `/api/merchant/redemptions/${body.redemptionId}/void`, undefined, merchantPost(seller));
+        expect(voided.status, JSON.stringify(voided.body)).to.equal(200);
+        expect(await settlement(), 'the closed day as it was paid out; the void shown as an adjustment today').to.deep.equal([
+          closedDay,
+          { date: day(later), redemptions: 0, redeemed: 0, voided: 0, adjustments: 1000, net: -1000 },
+        ]);
+        const csv = await (await fetch(`${app.url}/api/admin/merchants/${seller.merchantId}/settlement.csv`, { headers: adminAuth(app) })).text();
+        expect(csv.trim().split('\r\n').slice(1)).to.deep.equal([`${seller.merchantId},${day(start)},1,1000,0,0,1000,JPY`, `${seller.merchantId},${day(later)},0,0,0,1000,-1000,JPY`]);
+        // A retry of the void changes nothing more.
+        await jsonRequest(app, 'POST', `/api/merchant/redemptions/${body.redemptionId}/void`, undefined, merchantPost(seller));
+        expect((await settlement())[1].adjustments).to.equal(1000);
+      } finally {
+        app.clock.now = start;
+      }
     });
   });
 

@@ -94,8 +94,8 @@ describe('the merchant dashboard at /merchant (headless Chromium)', function () 
     const csv = await page.request.get(`${app.url}/merchant/settlement.csv?from=2026-12-01&to=2026-12-31`);
     expect(csv.headers()['content-type']).to.include('text/csv');
     const [header, ...lines] = (await csv.text()).trim().split('\r\n');
-    expect(header).to.equal('merchant_id,date,redemptions,redeemed,voided,net,currency');
-    expect(lines.map((l) => l.split(','))).to.deep.equal(days.map((d) => [shop.merchantId, d.date, String(d.redemptions), String(d.redeemed), String(d.voided), String(d.net), 'JPY']));
+    expect(header).to.equal('merchant_id,date,redemptions,redeemed,voided,adjustments,net,currency');
+    expect(lines.map((l) => l.split(','))).to.deep.equal(days.map((d) => [shop.merchantId, d.date, String(d.redemptions), String(d.redeemed), String(d.voided), String(d.adjustments), String(d.net), 'JPY']));
     await page.close();
   });
 

@@ -11,6 +11,30 @@ import { redisServersIn, startAppProcess } from '../support/app-process.ts';
 
 const GRACE_MS = 250;
 
+/**
+ * A request the server has surely taken in and that never ends: headers with
+ * `Expect: 100-continue`, and the body never sent. Resolves once the server answered
+ * "100 Continue" (it has emitted the request: the request is in flight, not an idle connection).
+ * A partial request written just before a signal could still be on its way when the server closed
+ * its idle connections, and then nothing held the stop (the flaky "second Ctrl-C" test).
+ */
+async function requestInFlight(port: number) {
+  const { connect } = await import('node:net');
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  await new Promise((r) => socket.once('connect', r));
+  const continued = new Promise<void>((resolve) => {
+    let seen = '';
+    socket.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes('100 Continue')) resolve();
+    });
+  });
+  socket.write('POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n');
+  await continued;
+  return socket;
+}
+
 interface Hit {
   sentAt: number;
   doneAt: number;
@@ -181,11 +205,7 @@ describe('npm start: a clear refusal at start, and a stop with a deadline', func
 
     it('a connection that never finishes its request is cut at SHUTDOWN_TIMEOUT_MS and the process still exits 0', async () => {
       const app = await startAppProcess({ SHUTDOWN_TIMEOUT_MS: '1500' });
-      const { connect } = await import('node:net');
-      const socket = connect(app.port, '127.0.0.1');
-      await new Promise((r) => socket.once('connect', r));
-      socket.write('GET / HTTP/1.1\r\nHost: x\r\n'); // headers never finished
-      socket.on('error', () => undefined);
+      const socket = await requestInFlight(app.port); // its body never comes
       const signalledAt = performance.now();
       app.child.kill('SIGTERM');
       const { code, at } = await app.exited;
@@ -229,14 +249,47 @@ describe('npm start: a clear refusal at start, and a stop with a deadline', func
       expect((await hit(new Agent(), port, '/healthz')).error).to.equal('ECONNREFUSED');
     });
 
+    it('npm’s copy of a Ctrl-C that comes late (over 500 ms, as on a loaded machine) is not taken for a second Ctrl-C; the next one is', async () => {
+      // The app as npm runs it (npm_lifecycle_event set), the signals sent by hand: the terminal's
+      // copy, npm's copy a second later, then a real second Ctrl-C.
+      const dataDir = tempDataDir();
+      const port = await freePort();
+      const app = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+        cwd: new URL('../../', import.meta.url).pathname,
+        env: { ...processEnv(), npm_lifecycle_event: 'start', NODE_ENV: 'test', LOG_LEVEL: 'silent', REDIS_URL: '', REDIS_CLUSTER_NODES: '', REDIS_DATA_DIR: dataDir, PORT: String(port) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      app.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+      app.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+      const exited = new Promise<number>((r) => app.once('exit', () => r(performance.now())));
+      const until = async (text: string) => {
+        const deadline = Date.now() + 30_000;
+        while (!out.includes(text) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        expect(out).to.include(text);
+      };
+      await until('dialpass is running');
+      // A request in flight (its body never comes): the graceful stop waits for it up to SHUTDOWN_TIMEOUT_MS (10 s).
+      const stuck = await requestInFlight(port);
+      app.kill('SIGINT');
+      await until('dialpass: SIGINT, shutting down');
+      await new Promise((r) => setTimeout(r, 1000));
+      app.kill('SIGINT'); // npm's copy, late
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(out, 'npm’s late copy did not force the exit').to.not.include('exiting now');
+      expect(app.exitCode).to.equal(null);
+      const secondAt = performance.now();
+      app.kill('SIGINT'); // a real second Ctrl-C
+      const at = await exited;
+      stuck.destroy();
+      expect(at - secondAt).to.be.below(5000);
+      expect(out).to.include('dialpass: SIGINT again, exiting now');
+    });
+
     it('Ctrl-C (SIGINT to the whole group, which npm also forwards) starts a graceful stop; a second Ctrl-C exits at once', async () => {
       const dataDir = tempDataDir();
       const { npm, port, exited, output } = await npmStart(dataDir);
-      const { connect } = await import('node:net');
-      const stuck = connect(port, '127.0.0.1');
-      stuck.on('error', () => undefined);
-      await new Promise((r) => stuck.once('connect', r));
-      stuck.write('GET / HTTP/1.1\r\nHost: x\r\n'); // keeps the graceful stop waiting until SHUTDOWN_TIMEOUT_MS (10 s)
+      const stuck = await requestInFlight(port); // keeps the graceful stop waiting until SHUTDOWN_TIMEOUT_MS (10 s)
       process.kill(-npm.pid!, 'SIGINT');
       await new Promise((r) => setTimeout(r, 1500));
       expect(output()).to.include('dialpass: SIGINT, shutting down').and.not.include('exiting now');

@@ -72,12 +72,12 @@ describe('npm run twilio:configure (against a stand-in for the REST API)', funct
   const run = (dryRun: boolean, printed: string[] = []) =>
     configureNumber({ accountSid: ACCOUNT, authToken: TOKEN, phoneNumber: PHONE, publicBaseUrl: BASE, dryRun, apiBaseUrl: api.url, print: (l) => printed.push(l) });
 
-  it('--dry-run finds the number by PhoneNumber and prints each change without making it', async () => {
+  it('--compare finds the number by PhoneNumber and prints each change without making it', async () => {
     const printed: string[] = [];
     const result = await run(true, printed);
     expect(result.updated).to.equal(false);
     expect(result.changes.map((c) => c.field)).to.have.members(['voiceUrl', 'voiceMethod', 'voiceFallbackUrl', 'statusCallback']);
-    expect(printed.join('\n')).to.include(`voiceUrl: https://old.example.com/voice -> ${BASE}/twilio/voice`).and.include('--dry-run');
+    expect(printed.join('\n')).to.include(`voiceUrl: https://old.example.com/voice -> ${BASE}/twilio/voice`).and.include('--compare');
     expect(api.seen.map((s) => s.method)).to.deep.equal(['GET']);
     expect(api.seen[0]!.query.get('PhoneNumber')).to.equal(PHONE);
   });
@@ -112,9 +112,9 @@ describe('npm run twilio:configure (against a stand-in for the REST API)', funct
   });
 
   /** The npm script with this environment (over the real one), sending its REST calls to the stand-in. */
-  async function runScript(env: Record<string, string>) {
+  async function runScript(env: Record<string, string>, args = ['--compare', `--api-base-url=${api.url}`]) {
     // Not spawnSync: the stand-in answers from this process, so its event loop must keep running.
-    const child = spawn('npm', ['run', '--silent', 'twilio:configure', '--', '--dry-run', `--api-base-url=${api.url}`], {
+    const child = spawn('npm', ['run', '--silent', 'twilio:configure', '--', ...args], {
       env: { ...processEnv(), TWILIO_ACCOUNT_SID: ACCOUNT, TWILIO_AUTH_TOKEN: TOKEN, SERVICE_PHONE_NUMBER: PHONE, PUBLIC_BASE_URL: BASE, NODE_ENV: 'development', ...env },
     });
     let stdout = '';
@@ -139,6 +139,19 @@ describe('npm run twilio:configure (against a stand-in for the REST API)', funct
       expect(stderr.split('\n')[0]).to.include('twilio:configure needs SERVICE_PHONE_NUMBER').and.include('not the placeholder');
     }
     expect(api.seen, 'no request reached the REST API').to.deep.equal([]);
+  });
+
+  it('--dry-run works offline with nothing set: it prints the plan and what a real run still needs, and sends nothing', async () => {
+    const { code, stdout, stderr } = await runScript({ TWILIO_ACCOUNT_SID: '', TWILIO_AUTH_TOKEN: '', SERVICE_PHONE_NUMBER: '', PUBLIC_BASE_URL: BASE }, ['--dry-run']);
+    expect(code, stderr).to.equal(0);
+    expect(stdout).to.include('(--dry-run: nothing is sent to Twilio)');
+    expect(stdout).to.include(`voiceUrl: ${BASE}/twilio/voice`).and.include(`statusCallback: ${BASE}/twilio/voice/status`);
+    expect(stdout).to.match(/a real run still needs: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, SERVICE_PHONE_NUMBER/);
+    expect(api.seen).to.deep.equal([]);
+    const ready = await runScript({}, ['--dry-run']);
+    expect(ready.code, ready.stderr).to.equal(0);
+    expect(ready.stdout).to.include(`plan for ${PHONE} on account ${ACCOUNT}`).and.include('ready:');
+    expect(api.seen, 'still nothing sent').to.deep.equal([]);
   });
 
   it('the npm script reads the configuration from the environment', async () => {

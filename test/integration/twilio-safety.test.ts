@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import twilio from 'twilio';
 import { buildConfig } from '../../src/config.ts';
@@ -74,7 +75,7 @@ describe('Twilio webhooks are safe', () => {
   });
 
   it('signature checking stays on in production mode', async () => {
-    const production = await startTestApp({ NODE_ENV: 'production', CHARGE_METHOD: 'premium-rate', CHARGE_METHOD_CODES: 'card', CHARGE_METHOD_APPROVALS: 'card', SESSION_SECRET: 'x'.repeat(32), ADMIN_TOKEN: 'y'.repeat(32), HASH_PEPPER: 'z'.repeat(32) });
+    const production = await startTestApp({ NODE_ENV: 'production', CHARGE_METHOD: 'premium-rate', CHARGE_METHOD_CODES: 'card', CHARGE_METHOD_APPROVALS: 'card', TWILIO_AUTH_TOKEN: randomBytes(16).toString('hex'), SESSION_SECRET: randomBytes(32).toString('base64'), ADMIN_TOKEN: randomBytes(32).toString('base64'), HASH_PEPPER: randomBytes(32).toString('base64') });
     try {
       const res = await fetch(`${production.url}/twilio/voice`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form(callParams(newCallSid())) });
       expect(res.status).to.equal(403);

@@ -32,6 +32,10 @@ describe('the web pages and the JSON API', () => {
       expect(page).to.match(/data-testid="password">[A-Za-z2-9]{14}</);
       expect(page).to.include('+815000001234').and.include('24 hours');
       expect(page).to.include('press 1');
+      // The deadline says its zone (the service's TIME_ZONE, Asia/Tokyo): someone registering from elsewhere is not misled.
+      expect(page, 'the valid-until time names its zone').to.match(/Provisional ID valid until<\/dt><dd><time[^>]*>[^<]*\d{1,2}:\d{2}\s?[AP]M JST<\/time>/);
+      const ja = await (await fetch(`${app.url}/register`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ name: 'Ken', email: 'ken2@example.com' }).toString() })).text();
+      expect(ja).to.match(/仮IDの有効期限<\/dt><dd><time[^>]*>[^<]*\d{1,2}:\d{2}<\/time> JST/);
     });
 
     it('a form with a bad e-mail is shown again with the error and what was typed', async () => {

@@ -19,6 +19,12 @@ const INTERNAL_URLS = [
   'http://192.168.1.10/hook',
   'http://224.0.0.1/hook',
   'http://255.255.255.255/hook',
+  // IPv4-compatible IPv6 (::/96): loopback and the cloud metadata address, as typed and as the URL parser writes them.
+  'http://[::127.0.0.1]/hook',
+  'http://[::7f00:1]:8080/hook',
+  'http://[::a9fe:a9fe]/latest/meta-data/',
+  'http://[::169.254.169.254]/hook',
+  'http://[::10.0.0.1]/hook',
 ];
 
 /** A loopback listener that counts what reaches it. */
@@ -89,6 +95,14 @@ describe('the outbound HTTP client', () => {
       expect(target.hits()).to.equal(1);
     } finally {
       await target.close();
+    }
+  });
+
+  it('when a saved URL names an IPv4-compatible IPv6 address ([::127.0.0.1], [::a9fe:a9fe]), delivery refuses it before connecting', async () => {
+    for (const url of ['http://[::127.0.0.1]/hook', 'http://[::a9fe:a9fe]/hook', 'http://[::7f00:1]:9/hook']) {
+      let refused: unknown;
+      await postOutbound(url, {}, '{}', { ...policy, allowLoopback: true }).catch((e) => (refused = e));
+      expect(refused, url).to.be.instanceOf(OutboundRefused);
     }
   });
 

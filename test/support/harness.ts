@@ -95,7 +95,11 @@ export async function startTestApp(overrides: Record<string, string> = {}, optio
   const background: BackgroundWork | undefined =
     backgrounds.length === 0
       ? undefined
-      : { runOnce: async () => void (await Promise.all(backgrounds.map((b) => b.runOnce()))), stop: async () => void (await Promise.all(backgrounds.map((b) => b.stop()))) };
+      : {
+          runOnce: async () => void (await Promise.all(backgrounds.map((b) => b.runOnce()))),
+          stop: async (deadlineAt?: number) => void (await Promise.all(backgrounds.map((b) => b.stop(deadlineAt)))),
+          deliveries: () => backgrounds.map((b) => b.deliveries()).reduce((a, b) => ({ inFlight: a.inFlight + b.inFlight, peak: Math.max(a.peak, b.peak) })),
+        };
   return {
     config,
     redis,

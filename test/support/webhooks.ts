@@ -32,8 +32,8 @@ export async function webhookReceiver(options: { down?: boolean } = {}) {
     port,
     received,
     state,
-    /** Waits until `n` webhooks were received (or `ms` passed) and returns what was. */
-    async waitFor(n: number, ms = 15_000) {
+    /** Waits until `n` webhooks were received (or `ms` passed: generous, as it returns as soon as they are) and returns what was. */
+    async waitFor(n: number, ms = 30_000) {
       const until = Date.now() + ms;
       while (received.length < n && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
       return received;

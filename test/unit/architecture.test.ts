@@ -50,6 +50,27 @@ describe('how the code is put together', () => {
     expect(cycles).to.deep.equal([]);
   });
 
+  it('the bench (scripts/lib/bench/) has no import cycle, not even through type-only imports, so each file reads on its own', () => {
+    const files = sourceFiles(join(ROOT, 'scripts/lib/bench'));
+    const graph = new Map(files.map((file) => [file, importsOf(file, true).map((target) => (target.endsWith('.ts') ? target : `${target}.ts`))]));
+    const cycles: string[] = [];
+    const state = new Map<string, 'visiting' | 'done'>();
+    const path: string[] = [];
+    const visit = (file: string) => {
+      state.set(file, 'visiting');
+      path.push(file);
+      for (const next of graph.get(file) ?? []) {
+        if (!graph.has(next)) continue;
+        if (state.get(next) === 'visiting') cycles.push([...path.slice(path.indexOf(next)), next].map((f) => relative(ROOT, f)).join(' → '));
+        else if (!state.has(next)) visit(next);
+      }
+      path.pop();
+      state.set(file, 'done');
+    };
+    for (const file of files) if (!state.has(file)) visit(file);
+    expect(cycles).to.deep.equal([]);
+  });
+
   it('src/ is the product alone: it imports nothing from the simulator, scripts or tests', () => {
     expect(importsInto('src', ['simulator', 'scripts', 'test'])).to.deep.equal([]);
   });
@@ -113,6 +134,17 @@ describe('how the code is put together', () => {
     }
     expect(repeatsCoreDeps).to.deep.equal([]);
     expect(errorHelpersElsewhere).to.deep.equal([]);
+  });
+
+  it('every CSV the product writes goes through the one writer (src/shared/csv.ts): no hand-joined CSV lines, no own quoting', () => {
+    const handWritten: string[] = [];
+    for (const file of [...sourceFiles(join(ROOT, 'src')), ...sourceFiles(join(ROOT, 'scripts'))]) {
+      if (file.endsWith('src/shared/csv.ts')) continue;
+      const text = readFileSync(file, 'utf8');
+      // A line joined by commas and ended with CRLF, or a field quoted by hand, is a CSV writer of its own.
+      if (/join\(','\)[^\n]*\\r\\n|\.replace\(\/"\/g, '""'\)/.test(text)) handWritten.push(relative(ROOT, file));
+    }
+    expect(handWritten).to.deep.equal([]);
   });
 
   it('one table maps every call step path to its step, and every path it names has a step', () => {

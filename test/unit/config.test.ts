@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { renderEnvExample } from '../../scripts/lib/env-example.ts';
-import { buildConfig, ConfigError, ENV_SCHEMA } from '../../src/config.ts';
+import { buildConfig, ConfigError, DEV_ADMIN_TOKEN, ENV_SCHEMA, MIN_SECRET_BITS, secretBits } from '../../src/config.ts';
+import { randomBytes } from 'node:crypto';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const sourceFiles = (dir: string): string[] =>
@@ -10,6 +11,14 @@ const sourceFiles = (dir: string): string[] =>
     const path = join(dir, name);
     return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith('.ts') ? [path] : [];
   });
+
+/** Production secrets as an operator makes them (openssl rand -base64 32). */
+const strongSecrets = () => ({
+  SESSION_SECRET: randomBytes(32).toString('base64'),
+  ADMIN_TOKEN: randomBytes(32).toString('base64'),
+  HASH_PEPPER: randomBytes(32).toString('base64'),
+  TWILIO_AUTH_TOKEN: randomBytes(16).toString('hex'),
+});
 
 describe('configuration', () => {
   it('development defaults need nothing set', () => {
@@ -59,6 +68,30 @@ describe('configuration', () => {
       .and.includes('SERVICE_PHONE_NUMBER');
   });
 
+  it('production refuses published development values and low-entropy secrets, naming the key and never the value', () => {
+    const base = { NODE_ENV: 'production', CHARGE_METHOD: 'premium-rate', CHARGE_METHOD_CODES: 'card', CHARGE_METHOD_APPROVALS: 'card', PUBLIC_BASE_URL: 'https://dialpass.example', SERVICE_PHONE_NUMBER: '+815012345678' };
+    expect(buildConfig({ ...base, ...strongSecrets() }).env).to.equal('production');
+    const refused = (overrides: Record<string, string>) => {
+      try {
+        buildConfig({ ...base, ...strongSecrets(), ...overrides });
+      } catch (error) {
+        expect(error).to.be.instanceOf(ConfigError);
+        for (const value of Object.values(overrides)) expect((error as Error).message, 'the value is never printed').to.not.include(value);
+        return (error as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(refused({ ADMIN_TOKEN: DEV_ADMIN_TOKEN })).to.match(/ADMIN_TOKEN: is a published development value/);
+    expect(refused({ SESSION_SECRET: 'aaaaaaaaaaaaaaaaaaaa' })).to.match(/SESSION_SECRET: is too easy to guess/);
+    expect(refused({ HASH_PEPPER: 'abababababababababababab' })).to.match(/HASH_PEPPER: is too easy to guess/);
+    expect(refused({ TWILIO_AUTH_TOKEN: 'test-auth-token-0123456789abcdef' })).to.match(/TWILIO_AUTH_TOKEN: is a published/);
+    expect(refused({ METRICS_TOKEN: 'metricsmetricsmetrics' })).to.match(/METRICS_TOKEN: is too easy to guess/);
+    expect(refused({ ADMIN_TOKEN: 'correct-horse-battery' })).to.match(/ADMIN_TOKEN: is too easy to guess/);
+    // Development keeps its defaults: nothing to set to try it.
+    expect(buildConfig({ ADMIN_TOKEN: DEV_ADMIN_TOKEN }).adminToken).to.equal(DEV_ADMIN_TOKEN);
+    expect(secretBits(randomBytes(32).toString('base64'))).to.be.above(MIN_SECRET_BITS);
+  });
+
   it('development needs no charge method: activation and renewal on premium-rate (SERVICE_PHONE_NUMBER billing ACTIVATION_CHARGE per call), codes and approvals a demo', () => {
     const { charging } = buildConfig({});
     expect(charging.methods).to.deep.equal({ activation: 'premium-rate', renewal: 'premium-rate', codes: 'none', approvals: 'none' });
@@ -69,7 +102,7 @@ describe('configuration', () => {
   });
 
   it('production must choose how each kind is collected: CHARGE_METHOD, or every CHARGE_METHOD_<KIND>', () => {
-    const secrets = { SESSION_SECRET: 's'.repeat(20), ADMIN_TOKEN: 'a'.repeat(20), HASH_PEPPER: 'p'.repeat(20), TWILIO_AUTH_TOKEN: 't'.repeat(32), PUBLIC_BASE_URL: 'https://dialpass.example', SERVICE_PHONE_NUMBER: '+815012345678' };
+    const secrets = { ...strongSecrets(), PUBLIC_BASE_URL: 'https://dialpass.example', SERVICE_PHONE_NUMBER: '+815012345678' };
     expect(buildConfig({ NODE_ENV: 'production', CHARGE_METHOD: 'none', ...secrets }).charging.methods.codes).to.equal('none');
     const perKind = { CHARGE_METHOD_ACTIVATION: 'premium-rate', CHARGE_METHOD_RENEWAL: 'premium-rate', CHARGE_METHOD_CODES: 'card', CHARGE_METHOD_APPROVALS: 'card' };
     expect(buildConfig({ NODE_ENV: 'production', ...perKind, ...secrets }).charging.methods).to.deep.equal({ activation: 'premium-rate', renewal: 'premium-rate', codes: 'card', approvals: 'card' });
@@ -127,13 +160,13 @@ describe('configuration', () => {
   });
 
   it('the simulator is off in production unless enabled', () => {
-    const secrets = { SESSION_SECRET: 's'.repeat(20), ADMIN_TOKEN: 'a'.repeat(20), HASH_PEPPER: 'p'.repeat(20), TWILIO_AUTH_TOKEN: 't'.repeat(32), CHARGE_METHOD: 'card', PUBLIC_BASE_URL: 'https://dialpass.example', SERVICE_PHONE_NUMBER: '+815012345678' };
+    const secrets = { ...strongSecrets(), CHARGE_METHOD: 'card', PUBLIC_BASE_URL: 'https://dialpass.example', SERVICE_PHONE_NUMBER: '+815012345678' };
     expect(buildConfig({ NODE_ENV: 'production', ...secrets }).simulatorEnabled).to.equal(false);
     expect(buildConfig({ NODE_ENV: 'production', SIMULATOR_ENABLED: 'true', ...secrets }).simulatorEnabled).to.equal(true);
   });
 
   it('webhooks may reach loopback in development and test, not in production unless OUTBOUND_ALLOW_LOOPBACK says so', () => {
-    const secrets = { SESSION_SECRET: 's'.repeat(20), ADMIN_TOKEN: 'a'.repeat(20), HASH_PEPPER: 'p'.repeat(20), TWILIO_AUTH_TOKEN: 't'.repeat(32), CHARGE_METHOD: 'card', PUBLIC_BASE_URL: 'https://dialpass.example', SERVICE_PHONE_NUMBER: '+815012345678' };
+    const secrets = { ...strongSecrets(), CHARGE_METHOD: 'card', PUBLIC_BASE_URL: 'https://dialpass.example', SERVICE_PHONE_NUMBER: '+815012345678' };
     expect(buildConfig({}).outboundAllowLoopback).to.equal(true);
     expect(buildConfig({ NODE_ENV: 'test' }).outboundAllowLoopback).to.equal(true);
     expect(buildConfig({ NODE_ENV: 'production', ...secrets }).outboundAllowLoopback).to.equal(false);

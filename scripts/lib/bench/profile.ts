@@ -7,6 +7,7 @@ interface ProfileNode {
   hitCount?: number;
 }
 
+/** Self time of one process's profile. */
 export interface ProfileSummary {
   scenario: string;
   file: string;
@@ -60,4 +61,38 @@ export function summariseCpuProfile(path: string, scenario: string, top = 15): P
     byArea: ranked(byArea).map(({ name, ms, share }) => ({ area: name, ms, share })),
     topFunctions: ranked(byFunction).slice(0, top).map(({ name, ms, share }) => ({ fn: name, ms, share })),
   };
+}
+
+/** Where the time of a profiled scenario goes, against its floor: microseconds per request by area. */
+export interface ProfileComparison {
+  scenario: string;
+  app: ProfileSummary;
+  floor?: ProfileSummary;
+  /** Requests each process answered while profiled (warm-ups and slices). */
+  appRequests: number;
+  floorRequests: number;
+  /** Self time per request by area, app and floor, largest difference first. */
+  byArea: { area: string; appMicros: number; floorMicros: number; overMicros: number }[];
+}
+
+/**
+ * The profiled scenario's app against its floor, in microseconds of self time per request by
+ * area: what the app spends above what the floor needs, and where (the MISSes' "where they go").
+ */
+export function floorProfileComparison(scenario: string, app: { path: string; requests: number }, floor?: { path: string; requests: number }): ProfileComparison {
+  const appSummary = summariseCpuProfile(app.path, scenario);
+  const floorSummary = floor ? summariseCpuProfile(floor.path, `${scenario} (floor)`) : undefined;
+  const perRequest = (summary: ProfileSummary | undefined, requests: number) =>
+    new Map((summary?.byArea ?? []).map((a) => [a.area, (a.ms * 1000) / Math.max(requests, 1)]));
+  const appAreas = perRequest(appSummary, app.requests);
+  const floorAreas = perRequest(floorSummary, floor?.requests ?? 0);
+  const areas = [...new Set([...appAreas.keys(), ...floorAreas.keys()])];
+  const byArea = areas
+    .map((area) => {
+      const appMicros = Math.round(appAreas.get(area) ?? 0);
+      const floorMicros = Math.round(floorAreas.get(area) ?? 0);
+      return { area, appMicros, floorMicros, overMicros: appMicros - floorMicros };
+    })
+    .sort((a, b) => b.overMicros - a.overMicros);
+  return { scenario, app: appSummary, floor: floorSummary, appRequests: app.requests, floorRequests: floor?.requests ?? 0, byArea };
 }

@@ -1,4 +1,4 @@
-import type { BenchResults } from './run.ts';
+import type { BenchResults } from './results.ts';
 
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 const ms = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
@@ -17,25 +17,29 @@ export function renderMarkdown(results: BenchResults): string {
   if (!results.remote)
     lines.push(
       '',
-      '| scenario | conns | req/s | p50 ms | p99 ms | max ms | errors | baseline | base req/s | base p99 ms | ratio (pair range) | CPU µs/req app (+Redis) | base CPU µs/req | app RSS MB |',
-      '|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|',
+      'Each scenario against its floor (floors.ts: the same checks and Redis round trips, a fixed answer) and against bare Express, in the same interleaved slices; ratios are medians of the slice rounds (their range in brackets).',
+      '',
+      '| scenario | conns | req/s | p50 ms | p99 ms | errors | of floor | of bare | floor / bare req/s | floor / bare p99 ms | CPU µs/req app / floor / bare | Redis CPU µs/req app / floor | app RSS MB |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     );
   for (const row of results.rows) {
     const m = row.measured;
     const b = row.baselineMeasured;
+    const f = row.floor?.measured;
     lines.push(
-      `| ${row.scenario} | ${row.connections} | ${m.requestsPerSecond} | ${ms(m.latencyMs.p50)} | ${ms(m.latencyMs.p99)} | ${ms(m.latencyMs.max)} | ${m.errors} | ${row.baseline} | ${b.requestsPerSecond} | ${ms(b.latencyMs.p99)} | ${ratioWithRange(row.ratio, row.pairRatios)} | ${m.cpuMicrosPerRequest}${m.redisCpuMicrosPerRequest === undefined ? '' : ` (+${m.redisCpuMicrosPerRequest})`} | ${b.cpuMicrosPerRequest} | ${mb(m.peakRssBytes)} |`,
+      `| ${row.scenario} | ${row.connections} | ${m.requestsPerSecond} | ${ms(m.latencyMs.p50)} | ${ms(m.latencyMs.p99)} | ${m.errors}${f?.errors ? ` (floor ${f.errors})` : ''} | ${row.floor ? ratioWithRange(row.floor.ratio, row.floor.pairRatios) : '–'} | ${ratioWithRange(row.ratio, row.pairRatios)} | ${f ? f.requestsPerSecond : '–'} / ${b.requestsPerSecond} | ${f ? ms(f.latencyMs.p99) : '–'} / ${ms(b.latencyMs.p99)} | ${m.cpuMicrosPerRequest} / ${f ? f.cpuMicrosPerRequest : '–'} / ${b.cpuMicrosPerRequest} | ${m.redisCpuMicrosPerRequest ?? '–'} / ${f?.redisCpuMicrosPerRequest ?? '–'} | ${mb(m.peakRssBytes)} |`,
     );
   }
-  for (const pending of results.pending) lines.push(`| ${pending.scenario} | – | pending | | | | | | | | | | | |`);
+  for (const pending of results.pending) lines.push(`| ${pending.scenario} | – | pending | | | | | | | | | | |`);
   // What each request asks of Redis, at the highest concurrency run (the same at every concurrency).
   const commandRows = results.rows.filter((row) => row.measured.redisCommandsPerRequest && row.connections === Math.max(...options.connections));
   if (commandRows.length > 0) {
-    lines.push('', '| scenario | Redis commands per request | by command |', '|---|---:|---|');
+    const total = (commands: Record<string, number>) => Object.values(commands).reduce((sum, n) => sum + n, 0).toFixed(2);
+    lines.push('', '| scenario | Redis commands per request | by command | floor |', '|---|---:|---|---|');
     for (const row of commandRows) {
       const commands = row.measured.redisCommandsPerRequest!;
-      const total = Object.values(commands).reduce((sum, n) => sum + n, 0);
-      lines.push(`| ${row.scenario} | ${total.toFixed(2)} | ${Object.entries(commands).map(([name, n]) => `${name} ${n}`).join(', ')} |`);
+      const floor = row.floor?.measured.redisCommandsPerRequest;
+      lines.push(`| ${row.scenario} | ${total(commands)} | ${Object.entries(commands).map(([name, n]) => `${name} ${n}`).join(', ')} | ${floor ? `${total(floor)}: ${Object.entries(floor).map(([name, n]) => `${name} ${n}`).join(', ')}` : '–'} |`);
     }
   }
   if (results.remote) {
@@ -74,7 +78,7 @@ export function renderMarkdown(results: BenchResults): string {
   if (scaling) {
     lines.push(
       '',
-      `One app process against ${scaling.instances} (node:cluster on one port, as npm start runs them), same scenarios, interleaved slices; ${scaling.cores} cores shared by the app processes, Redis and the load generator:`,
+      `One app process against ${scaling.instances} (node:cluster on one port, as npm start runs them), same scenarios, interleaved slices; ${scaling.cores} cores shared by the app processes, Redis and the load generator${scaling.cores >= scaling.instances + 2 ? '' : ` (NOT JUDGED: ${scaling.instances} app processes, Redis and the load generator need ${scaling.instances + 2} cores; these ratios show contention, not scaling)`}:`,
       '',
       `| scenario | conns | 1 process req/s | ${scaling.instances} processes req/s | ratio (pair range) | p99 ms 1 → ${scaling.instances} | errors | CPU µs/req 1 → ${scaling.instances} | RSS MB 1 → ${scaling.instances} |`,
       '|---|---:|---:|---:|---:|---|---:|---|---|',
@@ -112,9 +116,23 @@ export function renderMarkdown(results: BenchResults): string {
       );
     }
   }
-  lines.push('', '| target | measured | result |', '|---|---|---|');
-  for (const target of results.targets) lines.push(`| ${target.target} | ${target.measured} | ${target.status} |`);
+  lines.push('', '| target | measured | result | for a MISS: what it is short by |', '|---|---|---|---|');
+  for (const target of results.targets) lines.push(`| ${target.target} | ${target.measured} | ${target.status} | ${target.gap ?? ''} |`);
+  const misses = results.targets.filter((t) => t.status === 'MISS' && t.gap).length;
+  if (misses > 0 && !results.profileAgainstFloor)
+    lines.push('', `Where a MISS's microseconds go: \`npm run bench -- --profile <scenario>\` profiles the app and its floor and prints both per request, by area.`);
 
+  if (results.model) {
+    const { inputs, rows } = results.model;
+    lines.push(
+      '',
+      `Scaling model (docs/SCALING.md), on paper from this run: a call is 4 webhooks at ${inputs.appMicrosPerWebhook} µs of app CPU and ${inputs.redisMicrosPerWebhook} µs of Redis CPU each; its 2 operator events cost Redis ${inputs.opsMicrosPerEvent} µs each, all in the one {ops} slot. Saturation figures: plan for about 70 % of them.`,
+      '',
+      '| app cores | Redis masters | app allows calls/s | {ops} master allows | other masters allow | calls/s | webhooks/s | first to run out |',
+      '|---:|---:|---:|---:|---:|---:|---:|---|',
+    );
+    for (const r of rows) lines.push(`| ${r.cores} | ${r.masters} | ${r.appCallsPerSecond} | ${r.opsMasterCallsPerSecond} | ${r.masters === 1 ? '–' : r.spreadCallsPerSecond} | ${r.callsPerSecond} | ${r.webhooksPerSecond} | ${r.firstToRunOut} |`);
+  }
   const memory = results.redisMemory;
   if (memory) {
     lines.push('', '| Redis memory | bytes each | of which (MEMORY USAGE of one key) |', '|---|---:|---|');
@@ -131,6 +149,20 @@ export function renderMarkdown(results: BenchResults): string {
   if (results.pending.length) {
     lines.push('', 'Pending scenarios (listed, not run):');
     for (const pending of results.pending) lines.push(`- ${pending.title}: ${pending.reason}`);
+  }
+  const against = results.profileAgainstFloor;
+  if (against) {
+    lines.push(
+      '',
+      `Where \`${against.scenario}\` spends its CPU against its floor (V8 profiles, self time per request; ${against.appRequests} requests to the app, ${against.floorRequests} to the floor; the profiler's own cost inflates both alike):`,
+      '',
+      '| area | app µs/req | floor µs/req | app over floor |',
+      '|---|---:|---:|---:|',
+    );
+    for (const area of against.byArea.filter((a) => a.appMicros + a.floorMicros >= 1).slice(0, 14)) lines.push(`| ${area.area} | ${area.appMicros} | ${area.floorMicros} | ${area.overMicros} |`);
+    const areas = against.byArea;
+    const sum = (pick: (a: (typeof areas)[number]) => number) => areas.reduce((total, a) => total + pick(a), 0);
+    lines.push(`| all | ${sum((a) => a.appMicros)} | ${sum((a) => a.floorMicros)} | ${sum((a) => a.overMicros)} |`);
   }
   const profile = results.profile;
   if (profile) {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
+import type { FloorAnswer } from './floors.ts';
 import type { ChildMessage, ParentMessage, ServerKind } from './protocol.ts';
 
 const ENTRY = new URL('./server-process.ts', import.meta.url).pathname;
@@ -28,6 +29,8 @@ export interface SpawnServerOptions {
   env: Record<string, string | undefined>;
   /** The fixed document the TwiML baseline answers with. */
   twiml?: string;
+  /** The floor's fixed answers, by path (the real steps' own, taken from the app). */
+  answers?: Record<string, FloorAnswer>;
   /** Write a V8 CPU profile of this process into the folder when it stops. */
   cpuProfileDir?: string;
   /** Another checkout's server-process.ts (bench --against): its app, on the same Redis. */
@@ -66,7 +69,7 @@ export async function spawnServer(kind: ServerKind, options: SpawnServerOptions)
       clearTimeout(timer);
       reject(new Error(`bench: ${kind} exited (${code}) before it was ready`));
     });
-    child.send({ type: 'start', twiml: options.twiml } satisfies ParentMessage);
+    child.send({ type: 'start', twiml: options.twiml, answers: options.answers } satisfies ParentMessage);
   });
   const kill = () => {
     if (child.exitCode === null) child.kill('SIGKILL');

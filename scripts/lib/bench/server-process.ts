@@ -1,6 +1,6 @@
 // A process under test for `npm run bench`: the dialpass app, or one of the two bare-Express
 // baselines. Each runs in its own process so the load generator never shares its event loop.
-// Usage (spawned by the bench, with an IPC channel): node --import tsx server-process.ts app|twiml-baseline|json-baseline
+// Usage (spawned by the bench, with an IPC channel): node --import tsx server-process.ts app|twiml-baseline|json-baseline|floor
 // With BENCH_INSTANCES=N (N > 1) the app runs as npm start runs it on N cores: this process is the
 // node:cluster primary, N workers serve one port, and what the bench reads (resident memory, CPU
 // time) is the sum over the primary and every worker.
@@ -16,6 +16,7 @@ import { createRedisClient } from '../../../src/store/redis.ts';
 import { loadVoiceFlows } from '../../../src/voice/prompts.ts';
 import type { ParentMessage, ChildMessage, ServerKind } from './protocol.ts';
 import { twilioFormBody } from '../../../src/http/twilio-form-body.ts';
+import { floorApp, type FloorAnswer } from './floors.ts';
 
 // Often enough to see the peak of a login burst (two hashes in flight finish in ~40 ms).
 const USAGE_REPORT_INTERVAL_MS = 50;
@@ -60,7 +61,7 @@ async function listenOnLoopback(app: Express): Promise<Server> {
   });
 }
 
-async function main(kind: ServerKind, twiml: string): Promise<void> {
+async function main(kind: ServerKind, twiml: string, answers: Record<string, FloorAnswer>): Promise<void> {
   let closeResources = async () => {};
   let app: Express;
   if (kind === 'app') {
@@ -72,6 +73,13 @@ async function main(kind: ServerKind, twiml: string): Promise<void> {
     const background = startBackgroundWork({ config, redis, logger });
     closeResources = async () => {
       await background.stop();
+      await redis.quit().catch(() => undefined);
+    };
+  } else if (kind === 'floor') {
+    const config = loadConfig();
+    const redis = createRedisClient(config);
+    app = floorApp({ config, redis, now: Date.now }, answers);
+    closeResources = async () => {
       await redis.quit().catch(() => undefined);
     };
   } else {
@@ -197,7 +205,7 @@ if (cluster.isWorker) {
 } else {
   process.once('message', (message: ParentMessage) => {
     if (message.type !== 'start') return;
-    (kind === 'app' && instances > 1 ? clusterPrimary(instances) : main(kind, message.twiml ?? '')).catch((error) => {
+    (kind === 'app' && instances > 1 ? clusterPrimary(instances) : main(kind, message.twiml ?? '', message.answers ?? {})).catch((error) => {
       console.error(`bench ${kind}: could not start:`, error);
       process.exit(1);
     });

@@ -1,8 +1,8 @@
 -- Charges one payment-code purchase to a member, once per call step, within the monthly cap.
 -- Runs in the member's slot only; the code record is written afterwards by issue-code.lua.
--- KEYS[1..4], ARGV[1..15] the charge block (charge.lua); the step is buy-<nonce>
--- ARGV[16] code hash   ARGV[17] encrypted code   ARGV[18] last four digits   ARGV[19] merchant ID or ''
--- ARGV[20] code expiry (ms)
+-- KEYS[1..5], ARGV[1..17] the charge block (charge.lua); the step is buy-<nonce>
+-- ARGV[18] code hash   ARGV[19] encrypted code   ARGV[20] last four digits   ARGV[21] merchant ID or ''
+-- ARGV[22] code expiry (ms)
 -- Returns: {1, codeHash, encryptedCode, amount, merchantId, expiresAt, last4} charged now
 --          {0, ...same fields as stored by the first request} this step already bought (Twilio retry)
 --          {-5, remaining allowance this month} the purchase would pass the cap

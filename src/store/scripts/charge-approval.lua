@@ -1,6 +1,6 @@
 -- Charges an approved payment request to a member, once per call step, within the monthly cap.
--- KEYS[1..4], ARGV[1..15] the charge block (charge.lua); the step is approve-<requestId>
--- ARGV[16] request ID
+-- KEYS[1..5], ARGV[1..17] the charge block (charge.lua); the step is approve-<requestId>
+-- ARGV[18] request ID
 -- Returns: {1} charged now; {0} already charged in this step (retry); {-5, remaining allowance} over the cap
 --- @include "charge"
 if charge_recall({'paymentRequest'}) then

@@ -5,6 +5,7 @@
 -- KEYS[2] member ledger list          {m:<id>}:ledger                  (JSON entries, oldest first)
 -- KEYS[3] monthly spend counter       {m:<id>}:spend:<yyyy-mm>
 -- KEYS[4] cap holds hash              {m:<id>}:cap-holds               (cap-holds.lua)
+-- KEYS[5] audit outbox                {m:<id>}:audit-outbox            (activity key -> operator event, for the relay)
 -- ARGV[1] ledger entry ID   ARGV[2] CallSid   ARGV[3] calling number   ARGV[4] amount
 -- ARGV[5] currency   ARGV[6] now (ms)
 -- ARGV[7] monthly cap: '' = not counted; 'held' = counted when the hold ARGV[15] was taken (a card
@@ -13,8 +14,9 @@
 -- ARGV[8] spend counter ttl (s)   ARGV[9] step marker ttl (s)   ARGV[10] kind   ARGV[11] method
 -- ARGV[12] payment confirmation code ('' = none)   ARGV[13] masked card ('' = none)
 -- ARGV[14] kind-specific ledger fields (a JSON object)   ARGV[15] cap hold ID ('' = none)
--- The including script's own keys start at KEYS[5], its own arguments at ARGV[16].
-local CHARGE_KEYS, CHARGE_ARGS = 4, 15
+-- ARGV[16] the operator event's activity key ('' = none)   ARGV[17] the event (JSON, see activity.ts auditOutboxEntry)
+-- The including script's own keys start at KEYS[6], its own arguments at ARGV[18].
+local CHARGE_KEYS, CHARGE_ARGS = 5, 17
 --- @include "cap-holds"
 
 -- What this call step stored the first time (the fields asked for), or nil: a Twilio retry of a
@@ -60,6 +62,10 @@ local function charge_book()
   if ARGV[12] ~= '' then entry.confirmation = ARGV[12] end
   if ARGV[13] ~= '' then entry.card = ARGV[13] end
   redis.call('RPUSH', KEYS[2], cjson.encode(entry))
+  -- The operator's audit line, in the same step as the money: relayed to {ops} even if the app dies now.
+  if ARGV[16] ~= '' then
+    redis.call('HSET', KEYS[5], ARGV[16], ARGV[17])
+  end
   return nil
 end
 

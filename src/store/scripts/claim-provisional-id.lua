@@ -1,8 +1,8 @@
 -- Turns a pending registration into an account and records the activation charge, once.
--- KEYS[1..4], ARGV[1..15] the charge block (charge.lua); the step is activate; not capped
--- KEYS[5] pending registration hash   {m:<id>}:pending
--- KEYS[6] account hash                {m:<id>}:account
--- ARGV[16] formal ID reserved for this claim   ARGV[17] access period (ms)
+-- KEYS[1..5], ARGV[1..17] the charge block (charge.lua); the step is activate; not capped
+-- KEYS[6] pending registration hash   {m:<id>}:pending
+-- KEYS[7] account hash                {m:<id>}:account
+-- ARGV[18] formal ID reserved for this claim   ARGV[19] access period (ms)
 -- Returns: {1, formalId, accessExpiresAt, locale} activated now
 --          {0, formalId, accessExpiresAt, locale} this call step already activated it (Twilio retry)
 --          {-2, locale} already activated by another call

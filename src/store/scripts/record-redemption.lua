@@ -6,13 +6,17 @@
 -- so it leaves the in-flight count, and the request needs no command of its own for that.
 -- Includes outbox-lib.lua (outbox_emit). Called with 8 or 9 keys (numkeys is passed per call):
 -- KEYS[1] merchant redemptions hash   {mer:<id>}:redemptions   (redemption ID -> JSON)
--- KEYS[2] merchant settlement hash    {mer:<id>}:settlement    (<yyyy-mm-dd>:<redeemed|count|voided> -> total)
+-- KEYS[2] merchant settlement hash    {mer:<id>}:settlement    (<yyyy-mm-dd>:<redeemed|count|voided|adjusted> -> total)
+-- Settlement days close when they end (TIME_ZONE): a void made on the redemption's own day counts
+-- as `voided` on that day; a void made on a later day never changes the closed day: it is booked
+-- as `adjusted` on the void's own day (the current period), and the record keeps that day.
 -- KEYS[3] merchant hash               {mer:<id>}:merchant      (webhook URL)
 -- KEYS[4..6] outbox, its order and due sets   {mer:<id>}:outbox, :outbox:order, :outbox:due
 -- KEYS[7] attempts in flight          {mer:<id>}:rl:inflight
 -- KEYS[8] redemptions in order       {mer:<id>}:redemptions:order (redemption ID -> redeemed at, ms; the merchant dashboard's list)
 -- KEYS[9] Idempotency-Key record      {mer:<id>}:idem:<digest> (only when the request has a key)
--- ARGV[1] 'redeem' or 'void'   ARGV[2] redemption ID   ARGV[3] JSON record (redeem) or ''
+-- ARGV[1] 'redeem' or 'void'   ARGV[2] redemption ID
+-- ARGV[3] JSON record (redeem), or for a void {"day": <the void's calendar day>} ('' : the redemption's day)
 -- ARGV[4] event ID   ARGV[5] now (ISO 8601)   ARGV[6] now (ms)   ARGV[7] currency
 -- ARGV[8] '1' this booking ends a limited attempt (take it off the in-flight count), '0' not
 -- ARGV[9] the Idempotency-Key record with the answer   ARGV[10] how long to keep it (s)   (with KEYS[9])
@@ -54,8 +58,18 @@ if r.voided then
   return 0
 end
 r.voided = true
+local voidDay = r.day
+if ARGV[3] ~= '' then
+  voidDay = cjson.decode(ARGV[3]).day or r.day
+end
+if voidDay == r.day then
+  redis.call('HINCRBY', KEYS[2], r.day .. ':voided', r.amount)
+else
+  -- The redemption's day has closed: an adjustment in the current period, never a rewrite.
+  r.adjustedOn = voidDay
+  redis.call('HINCRBY', KEYS[2], voidDay .. ':adjusted', r.amount)
+end
 redis.call('HSET', KEYS[1], ARGV[2], cjson.encode(r))
-redis.call('HINCRBY', KEYS[2], r.day .. ':voided', r.amount)
 report('redemption.voided', r, 'voided')
 keepAnswer()
 return 1

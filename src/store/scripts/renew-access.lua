@@ -1,8 +1,8 @@
 -- Extends a member's access by one period and records the renewal charge: once per call.
--- KEYS[1..4], ARGV[1..15] the charge block (charge.lua); the step is renew; not capped
--- KEYS[5] account hash                {m:<id>}:account
--- ARGV[16] access period (ms)
--- ARGV[17] renewal nonce: the consent the caller gave (the same nonce again is a Twilio retry)
+-- KEYS[1..5], ARGV[1..17] the charge block (charge.lua); the step is renew; not capped
+-- KEYS[6] account hash                {m:<id>}:account
+-- ARGV[18] access period (ms)
+-- ARGV[19] renewal nonce: the consent the caller gave (the same nonce again is a Twilio retry)
 -- Returns: {1, accessExpiresAt} renewed now
 --          {0, accessExpiresAt} this consent already renewed (Twilio retry): replay, no charge
 --          {-2, accessExpiresAt} this call already renewed under another consent: no charge

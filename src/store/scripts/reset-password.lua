@@ -3,10 +3,11 @@
 -- only until it expires; the record is deleted here, so a second use finds nothing.
 -- KEYS[1] account hash ({m:<member>}:account)
 -- KEYS[2] the member's reset record ({m:<member>}:pwreset: tokenHash, expiresAt)
+-- KEYS[3] the member's sessions ({m:<member>}:sessions, src/web/sessions.ts): deleted, so every session ends
 -- ARGV[1] the link's token hash
 -- ARGV[2] now (ms)
 -- ARGV[3] the new password hash
--- Returns: 1 done (sessionGeneration moved on: every session opened before ends)
+-- Returns: 1 done (every session of the member ended)
 --          0 no such link: used, replaced by a newer one, or never sent (nothing written)
 --         -1 the link has expired (the record is deleted)
 local record = redis.call('HMGET', KEYS[2], 'tokenHash', 'expiresAt')
@@ -18,6 +19,6 @@ if tonumber(record[2]) <= tonumber(ARGV[2]) then
   return -1
 end
 redis.call('HSET', KEYS[1], 'passwordHash', ARGV[3], 'passwordChangedAt', ARGV[2])
-redis.call('HINCRBY', KEYS[1], 'sessionGeneration', 1)
+redis.call('DEL', KEYS[3])
 redis.call('DEL', KEYS[2])
 return 1
