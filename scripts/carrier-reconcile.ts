@@ -1,5 +1,5 @@
-// npm run carrier:reconcile -- statement.csv: matches a premium-rate carrier's statement to the
-// ledger and reports what to invoice or dispute. See docs/CHARGING.md.
+// npm run carrier:reconcile -- statement.csv: matches a carrier's statement (premium-rate calls,
+// carrier-billing payments) to the ledger and reports what to invoice or dispute. See docs/CHARGING.md.
 import { parseArgs } from 'node:util';
 import { reconcile, writeOff, WriteOffError, type ReconcileReport } from '../src/carrier/reconcile.ts';
 import { DEFAULT_LIMITS, defaultMapping, loadMapping, readStatement, StatementError } from '../src/carrier/statement.ts';
@@ -59,17 +59,21 @@ function printSummary(report: ReconcileReport, seconds: number) {
     `ledger entries     ${report.ledgerEntriesRead} read in ${seconds.toFixed(2)} s (only the last LEDGER_ONLINE_MONTHS=${config.ledgerOnlineMonths} months are online; older entries are in the archive: npm run archive, docs/SCALING.md)`,
     `matched            ${report.matched.count} calls, ${yen(report.matched.amount)}`,
     `amount differences ${report.differences.length}`,
-    ...report.differences.slice(0, 20).map((d) => `  line ${d.record.line}: carrier ${yen(d.record.amount)}, tariff ${yen(d.call.amount)} (${d.call.to || 'number unknown'}${d.call.durationSeconds === undefined ? '' : `, ${d.call.durationSeconds} s`}; ${d.call.callSid})`),
+    ...report.differences.slice(0, 20).map((d) =>
+      d.call.reference
+        ? `  line ${d.record.line}: carrier ${yen(d.record.amount)}, charged ${yen(d.call.amount)} (carrier billing ${d.call.reference}; ${d.call.entryIds.join(' ')})`
+        : `  line ${d.record.line}: carrier ${yen(d.record.amount)}, tariff ${yen(d.call.amount)} (${d.call.to || 'number unknown'}${d.call.durationSeconds === undefined ? '' : `, ${d.call.durationSeconds} s`}; ${d.call.callSid})`,
+    ),
     `carrier only       ${report.carrierOnly.length} (billed by the carrier, no call dialpass answered)`,
-    ...report.carrierOnly.slice(0, 20).map((r) => `  line ${r.line}: ${r.callingNumber} ${when(r.startMs)} ${yen(r.amount)}`),
-    `dialpass only      ${report.ledgerOnly.length} (answered on a premium-rate number, not billed by the carrier)`,
-    ...report.ledgerOnly.slice(0, 20).map((c) => `  ${(c.entryIds.length ? c.entryIds : [c.callSid]).join(' ')}: ${c.from} → ${c.to || '?'} ${when(c.at)} ${yen(c.amount)}`),
+    ...report.carrierOnly.slice(0, 20).map((r) => `  line ${r.line}: ${r.callingNumber} ${when(r.startMs)} ${yen(r.amount)}${r.reference ? ` (reference ${r.reference}: no such carrier-billing charge)` : ''}`),
+    `dialpass only      ${report.ledgerOnly.length} (answered on a premium-rate number, or charged by carrier billing, not billed by the carrier)`,
+    ...report.ledgerOnly.slice(0, 20).map((c) => `  ${(c.entryIds.length ? c.entryIds : [c.callSid]).join(' ')}: ${c.from} → ${c.reference ? `carrier billing ${c.reference}` : c.to || '?'} ${when(c.at)} ${yen(c.amount)}`),
     `written off        ${report.writtenOff.length}`,
     `sold nothing       ${report.soldNothing} (billed calls in which the caller bought nothing: the call is the price all the same)`,
     `mispriced entries  ${report.mispriced.length} (premium-rate sales at a price their number does not bill)`,
     '',
     `carrier billed     ${yen(report.totals.carrierBilled)}`,
-    `tariffs expected   ${yen(report.totals.ledgerRecorded)}  (each call at the tariff of the number it reached: PREMIUM_RATE_NUMBERS)`,
+    `expected           ${yen(report.totals.ledgerRecorded)}  (each call at the tariff of the number it reached: PREMIUM_RATE_NUMBERS; each carrier-billing charge at its amount)`,
     `agreed (invoice)   ${yen(report.totals.agreed)}`,
     `to dispute         ${yen(report.totals.toDispute)}  (unbilled or short-billed charges: claim from the carrier)`,
     `carrier over       ${yen(report.totals.carrierOver)}  (billed beyond the ledger: refund callers or query the carrier)`,

@@ -26,6 +26,11 @@ export interface PremiumCall {
   /** The ledger entries of what it sold ([] when the caller bought nothing: the call is billed all the same). */
   entryIds: string[];
   memberId?: string;
+  /**
+   * A carrier-billing charge (not a call): the operator's serverReferenceCode, or its paymentId
+   * when it gave none. The statement line that names it is its bill, whatever its time.
+   */
+  reference?: string;
 }
 
 /** @deprecated the name before calls were known from their records; kept for the report's readers. */
@@ -45,7 +50,7 @@ export interface ReconcileReport {
   differences: AmountDifference[];
   /** Billed by the carrier, no call in dialpass: a caller billed for a call dialpass never answered. */
   carrierOnly: CarrierRecord[];
-  /** Calls dialpass answered on a premium-rate number that the carrier did not bill: money to claim. */
+  /** Calls dialpass answered on a premium-rate number, and carrier-billing charges, that the carrier did not bill: money to claim. */
   ledgerOnly: PremiumCall[];
   /** Unbilled calls the operator has written off (kept on record, not claimed). */
   writtenOff: PremiumCall[];
@@ -107,22 +112,29 @@ function numberCalled(config: Pick<Config, 'charging'>, called: string): Premium
  * Matches a carrier statement to the calls dialpass answered on its premium-rate numbers
  * (PREMIUM_RATE_NUMBERS): by calling number, time (a carrier record covers its call from start to
  * end, with a tolerance), called number when the statement has one, and amount (the tariff of the
- * number reached). Only premium-rate calls are the carrier's to bill (card charges were collected
- * by the card processor; `none` charged nothing).
+ * number reached). A line with a reference is a carrier-billing payment instead: it matches the
+ * ledger's carrier-billing charge with that serverReferenceCode or paymentId, exactly. Only these
+ * are the carrier's to bill (card charges were collected by the card processor; `none` charged
+ * nothing).
  */
 export async function reconcile(redis: RedisClient, config: Pick<Config, 'charging'>, statement: AsyncIterable<CarrierRecord>, options: ReconcileOptions = {}): Promise<ReconcileReport> {
   const tolerance = options.toleranceMs ?? 120_000;
   const byNumber = new Map<string, CarrierRecord[]>();
+  const referenced: CarrierRecord[] = [];
   let first = Infinity;
   let last = -Infinity;
   let carrierBilled = 0;
   for await (const record of statement) {
-    let list = byNumber.get(record.callingNumber);
-    if (!list) byNumber.set(record.callingNumber, (list = []));
-    list.push(record);
     first = Math.min(first, record.startMs);
     last = Math.max(last, record.startMs + record.durationSeconds * 1000);
     carrierBilled += record.amount;
+    if (record.reference) {
+      referenced.push(record);
+      continue;
+    }
+    let list = byNumber.get(record.callingNumber);
+    if (!list) byNumber.set(record.callingNumber, (list = []));
+    list.push(record);
   }
   for (const list of byNumber.values()) list.sort((a, b) => a.startMs - b.startMs);
   const fromMs = options.fromMs ?? first - tolerance;
@@ -143,9 +155,20 @@ export async function reconcile(redis: RedisClient, config: Pick<Config, 'chargi
   if (!Number.isFinite(fromMs) || !Number.isFinite(toMs)) return report;
 
   const calls = await premiumCallsFromRecords(redis, config, fromMs, toMs, report);
+  // Carrier-billing charges by both names the operator may print (all of them: a payment booked
+  // just outside the period may still be on this statement).
+  const billingCharges = new Map<string, PremiumCall>();
+  const billingByReference = new Map<string, PremiumCall>();
   for await (const { memberId, entries } of streamLedgers(redis)) {
     for (const entry of entries) {
       report.ledgerEntriesRead++;
+      if (entry.method === 'carrier-billing') {
+        const id = entryIdOf(memberId, entry);
+        const charge: PremiumCall = { callSid: entry.callSid, from: entry.from, to: '', at: entry.at, amount: entry.amount, entryIds: [id], memberId, reference: entry.serverReference || entry.confirmation };
+        billingCharges.set(id, charge);
+        for (const name of [entry.serverReference, entry.confirmation]) if (name) billingByReference.set(name, charge);
+        continue;
+      }
       if ((entry.method ?? 'premium-rate') !== 'premium-rate' || !entry.from) continue;
       const id = entryIdOf(memberId, entry);
       // A sale belongs to the call it was made in, whenever in the call it was booked.
@@ -190,6 +213,28 @@ export async function reconcile(redis: RedisClient, config: Pick<Config, 'chargi
       report.matched.count++;
       report.matched.amount += call.amount;
     } else report.differences.push({ record, call, difference: record.amount - call.amount });
+  }
+
+  const billed = new Set<PremiumCall>();
+  for (const record of referenced) {
+    const charge = billingByReference.get(record.reference);
+    if (!charge || billed.has(charge)) {
+      report.carrierOnly.push(record);
+      continue;
+    }
+    billed.add(charge);
+    if (charge.at < fromMs || charge.at > toMs) report.totals.ledgerRecorded += charge.amount;
+    if (record.amount === charge.amount) {
+      report.matched.count++;
+      report.matched.amount += charge.amount;
+    } else report.differences.push({ record, call: charge, difference: record.amount - charge.amount });
+  }
+  for (const charge of billingCharges.values()) {
+    if (charge.at < fromMs || charge.at > toMs) continue;
+    report.totals.ledgerRecorded += charge.amount;
+    if (billed.has(charge)) continue;
+    if (writeOffs.has(charge.entryIds[0]!)) report.writtenOff.push(charge);
+    else report.ledgerOnly.push(charge);
   }
 
   for (const list of byNumber.values()) for (const record of list) if (!matchedRecords.has(record)) report.carrierOnly.push(record);

@@ -2,10 +2,11 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
- * One call on the carrier's monthly statement (CHARGE_METHOD=premium-rate): what the carrier
- * billed the caller. The default CSV (docs/CHARGING.md) has a header line and the columns
- * call_start, calling_number, amount and, optionally, called_number, duration_seconds, currency;
- * any other shape is read through a column-mapping file (--mapping).
+ * One line of the carrier's monthly statement: what the carrier billed the caller, for a call to a
+ * premium-rate number or for a carrier-billing payment. The default CSV (docs/CHARGING.md) has a
+ * header line and the columns call_start, calling_number, amount and, optionally, called_number,
+ * duration_seconds, currency, reference; any other shape is read through a column-mapping file
+ * (--mapping).
  */
 export interface CarrierRecord {
   /** 1-based line in the file, to point the operator at it. */
@@ -16,6 +17,11 @@ export interface CarrierRecord {
   durationSeconds: number;
   amount: number;
   currency: string;
+  /**
+   * A carrier-billing payment: the operator's paymentId or the serverReferenceCode dialpass sent
+   * with it (CAMARA Carrier Billing). '' on a premium-rate call, matched by number and time instead.
+   */
+  reference: string;
 }
 
 export const DEFAULT_COLUMNS = {
@@ -25,6 +31,7 @@ export const DEFAULT_COLUMNS = {
   durationSeconds: 'duration_seconds',
   amount: 'amount',
   currency: 'currency',
+  reference: 'reference',
 } as const;
 
 /** A column-mapping file: which header names hold each field, and how the carrier writes them. */
@@ -37,6 +44,7 @@ export const mappingSchema = z.strictObject({
       durationSeconds: z.string().min(1).optional(),
       amount: z.string().min(1),
       currency: z.string().min(1).optional(),
+      reference: z.string().min(1).optional(),
     })
     .describe('header name of each field in the carrier file'),
   delimiter: z.string().length(1).default(',').describe('field separator: "," or ";" or "\\t"'),
@@ -63,7 +71,7 @@ export class StatementError extends Error {
 }
 
 /** Fields a statement may lack: the carrier's file need not have these columns (docs/CHARGING.md). */
-const OPTIONAL_FIELDS: ReadonlySet<string> = new Set(['calledNumber', 'durationSeconds', 'currency']);
+const OPTIONAL_FIELDS: ReadonlySet<string> = new Set(['calledNumber', 'durationSeconds', 'currency', 'reference']);
 
 /** A file the operator named that cannot be read, as one line (no stack trace). */
 function unreadable(path: string, error: unknown): StatementError {
@@ -242,6 +250,7 @@ async function* readStatementLines(path: string, mapping: StatementMapping, limi
       durationSeconds,
       amount,
       currency: at('currency') || mapping.currency,
+      reference: at('reference'),
     };
   }
   if (!header) throw new StatementError(`${path}: the file is empty; its first line must name the columns (docs/CHARGING.md)`);

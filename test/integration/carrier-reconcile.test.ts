@@ -100,6 +100,51 @@ describe('reconciling a premium-rate carrier statement with the calls dialpass a
     expect(report.mispriced).to.deep.equal([{ entryId: '60000000001/CAmispriced/activate', amount: 300, to: thousand.to, tariff: 1000 }]);
   });
 
+  it('carrier-billing payments on the statement are matched by the operator\'s reference (serverReferenceCode or paymentId): billed right, billed wrong, not billed, and a reference dialpass never charged', async () => {
+    const billing = { ...app.config, charging: { ...app.config.charging, methods: { ...app.config.charging.methods, codes: 'carrier-billing' as const } } };
+    const at = start + 60 * 86_400_000;
+    const charges = [
+      { callSid: 'CAbilling1', amount: 1000, paymentId: 'pay-0001', serverReference: 'dp-ref-0001' },
+      { callSid: 'CAbilling2', amount: 3000, paymentId: 'pay-0002', serverReference: 'dp-ref-0002' },
+      { callSid: 'CAbilling3', amount: 500, paymentId: 'pay-0003', serverReference: '' },
+    ];
+    for (const [n, c] of charges.entries()) {
+      const charge = chargeCall(billing, at + n * 60_000, {
+        memberId: '44400000001',
+        kind: 'code_purchase',
+        step: `buy-${n}`,
+        callSid: c.callSid,
+        from: '+819044400001',
+        amount: c.amount,
+        cap: 'none',
+        payment: { confirmationCode: c.paymentId, maskedCard: '', ...(c.serverReference ? { serverReference: c.serverReference } : {}) },
+      });
+      await app.redis.dpChargeApproval(...charge.keys, ...charge.argv, '');
+    }
+    const statement = join(dir, 'carrier-billing.csv');
+    const line = (minutes: number, amount: number, reference: string) => `${new Date(at + minutes * 60_000).toISOString()},+819044400001,,,${amount},JPY,${reference}`;
+    writeFileSync(
+      statement,
+      [
+        'call_start,calling_number,called_number,duration_seconds,amount,currency,reference',
+        line(0, 1000, 'dp-ref-0001'), // by the serverReferenceCode dialpass sent: billed right
+        line(1, 3300, 'pay-0002'), // by the operator's paymentId: billed 300 over
+        line(3, 700, 'pay-9999'), // a payment dialpass never charged
+      ].join('\n') + '\n',
+    );
+    const report = await reconcile(app.redis, app.config, readStatement(statement), { fromMs: at - 1000, toMs: at + 10 * 60_000 });
+    expect(report.matched).to.deep.equal({ count: 1, amount: 1000 });
+    expect(report.differences.map((d) => [d.record.line, d.call.entryIds, d.difference])).to.deep.equal([[3, ['44400000001/CAbilling2/buy-1'], 300]]);
+    expect(report.ledgerOnly.map((c) => [c.entryIds, c.reference, c.amount])).to.deep.equal([[['44400000001/CAbilling3/buy-2'], 'pay-0003', 500]]);
+    expect(report.carrierOnly.map((r) => [r.line, r.reference])).to.deep.equal([[4, 'pay-9999']]);
+    expect(report.totals).to.include({ carrierBilled: 5000, ledgerRecorded: 4500, agreed: 4000, toDispute: 500, carrierOver: 1000 });
+    // Written off like a call: by its entry ID, then no longer claimed.
+    await writeOff(app.redis, '44400000001/CAbilling3/buy-2', 'refunded by the operator outside dialpass', app.clock.now);
+    const after = await reconcile(app.redis, app.config, readStatement(statement), { fromMs: at - 1000, toMs: at + 10 * 60_000 });
+    expect(after.ledgerOnly).to.deep.equal([]);
+    expect(after.writtenOff.map((c) => c.reference)).to.deep.equal(['pay-0003']);
+  });
+
   it('an unbilled call written off is reported as written off, not claimed, and stays in the ledger', async () => {
     const [call] = generateCalls(1, start + 50 * 86_400_000, numbers()).map((c) => ({ ...c, memberId: '55500000001', from: '+819055500001', callSid: 'CAwriteoff1' }));
     await seedCalls(app.redis, app.config, [call!]);
