@@ -28,9 +28,9 @@ export const keys = {
    */
   memberUnheard: (memberId: string) => `{m:${memberId}}:unheard`,
   monthlySpend: (memberId: string, yearMonth: string) => `{m:${memberId}}:spend:${yearMonth}`,
-  /** Amounts held against the monthly cap while a card is charged (hold ID -> amount, counter, expiry; scripts/cap-holds.lua). */
   /** Charges a processor took and gave back in full (newest first, the last 50): the member page lists them. */
   memberRefunds: (memberId: string) => `{m:${memberId}}:refunds`,
+  /** Amounts held against the monthly cap while a card is charged (hold ID -> amount, counter, expiry; scripts/cap-holds.lua). */
   capHolds: (memberId: string) => `{m:${memberId}}:cap-holds`,
   /** The card a member paid with last (CHARGE_METHOD=card): masked number, type, a reusable token if the connector gave one. */
   memberCard: (memberId: string) => `{m:${memberId}}:card`,

@@ -334,6 +334,25 @@ describe('the monthly cap held, not only checked, while cards are charged', () =
       await app.close();
     }
   });
+  it('a hold left by a call that died is given back after its lifetime, even when nothing else touched the holds in between', async () => {
+    const app = await startTestApp({ CHARGE_METHOD: 'card', MONTHLY_SPENDING_CAP: '2000' });
+    try {
+      const memberId = `m${randomBytes(4).toString('hex')}`;
+      const spend = keys.monthlySpend(memberId, '2026-12');
+      const holds = keys.capHolds(memberId);
+      // A call holds the whole cap, then dies at the card (nothing releases it); its hold lasts 100 ms.
+      const t0 = app.clock.now;
+      expect((await app.redis.dpHoldCap(spend, holds, 'hold', 'CAdead/buy-1', 2000, 2000, t0, 100, 3600))[0]).to.equal(1);
+      // Real time passes well beyond the hold's lifetime (a floor: load only makes it longer) and no call comes meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      // The next call finds the dead hold expired and given back: the whole cap is there again.
+      const [status, remaining] = await app.redis.dpHoldCap(spend, holds, 'hold', 'CAnext/buy-1', 2000, 2000, t0 + 500, 100, 3600);
+      expect([status, remaining], 'the dead hold was given back').to.deep.equal([1, '0']);
+      expect(await app.redis.get(spend)).to.equal('2000');
+    } finally {
+      await app.close();
+    }
+  });
 });
 
 describe('no full card number is ever kept or logged', () => {

@@ -4,7 +4,7 @@
 -- KEYS[2] cap holds hash          {m:<id>}:cap-holds
 -- ARGV[1] action: hold | release   ARGV[2] hold ID (<CallSid>/<step>)
 -- hold: ARGV[3] amount   ARGV[4] monthly cap   ARGV[5] now (ms)   ARGV[6] hold lifetime (ms)
---       ARGV[7] spend counter ttl (s)
+--       ARGV[7] spend counter ttl (s), also the holds hash's
 -- Returns: hold    {1, remaining} held now, or already held under this ID (a retry)
 --                  {-5, remaining} the amount would pass the cap: nothing held
 --          release {1} given back; {0} no such hold (already charged, released or expired)
@@ -33,5 +33,7 @@ end
 redis.call('INCRBY', spendKey, amount)
 redis.call('EXPIRE', spendKey, ARGV[7])
 redis.call('HSET', holdsKey, holdId, amount .. '|' .. spendKey .. '|' .. (now + tonumber(ARGV[6])))
-redis.call('PEXPIRE', holdsKey, tonumber(ARGV[6]) * 2)
+-- The holds live as long as the counter they are counted in: a hold is given back only by a sweep
+-- that finds it, so the hash must never vanish first (that would leave the amount spent for good).
+redis.call('EXPIRE', holdsKey, ARGV[7])
 return {1, tostring(math.max(0, cap - spent - amount))}
