@@ -25,7 +25,8 @@ ${errorSummary(lang, errors)}
   ${fieldError(lang, 'email', errors)}
   <input id="email" name="email" type="email" autocomplete="email" maxlength="254" required value="${values.email ?? ''}"${fieldAttrs('email', errors)}>
   <label for="locale">${t.voiceLanguage}</label>
-  <select id="locale" name="locale">
+  ${fieldError(lang, 'locale', errors)}
+  <select id="locale" name="locale"${fieldAttrs('locale', errors)}>
     <option value="ja-JP"${voiceLocale === 'ja-JP' ? html` selected` : ''}>${t.japanese}</option>
     <option value="en-US"${voiceLocale === 'en-US' ? html` selected` : ''}>${t.english}</option>
   </select>

@@ -1,6 +1,6 @@
 import type { CoreDeps } from '../deps.ts';
 import express, { type Router } from 'express';
-import type { Config } from '../config.ts';
+import { LOCALES, type Config } from '../config.ts';
 import { AppError } from '../http/errors.ts';
 import { limitedAddress } from '../http/client-address.ts';
 import { pickLang } from '../web/lang.ts';
@@ -22,6 +22,7 @@ function registrationErrors(lang: WebLang, body: Record<string, unknown>): Field
   else if (name.length > 100) errors.name = t.nameTooLong;
   if (!email) errors.email = t.fieldRequired(t.email);
   else if (!emailSchema.safeParse(email).success || email.length > 254) errors.email = t.emailInvalid;
+  if (body.locale !== undefined && !(LOCALES as readonly unknown[]).includes(body.locale)) errors.locale = t.voiceLanguageInvalid;
   return Object.keys(errors).length ? errors : { name: t.formErrors.invalid_input! };
 }
 

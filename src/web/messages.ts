@@ -44,7 +44,7 @@ const WEB_TEXT = {
   },
   howItWorks: { ja: 'ご利用の流れ', en: 'How it works' },
   step1: { ja: 'このサイトで登録すると、仮IDとパスワードが表示されます。', en: 'Register on this site: you get a provisional ID and a password.' },
-  step2: { ja: '表示された番号に電話をかけ、1を押して仮IDとシャープを入力します。', en: 'Call the number shown, press 1, and key your provisional ID followed by #.' },
+  step2: { ja: '表示された番号に電話をかけ、仮IDに続けてシャープを押します（メニューが流れたら先に1）。', en: 'Call the number shown and key your provisional ID followed by # (press 1 first if you hear the menu).' },
   step3: { ja: '電話で正式IDが読み上げられます。この通話が料金のお支払いです。', en: 'You hear your formal ID. That call is your payment.' },
   step4: {
     ja: '正式IDとパスワードでログインすると、有料サービスをご利用いただけます。期限が来たら、もう一度電話で更新できます。',
@@ -56,6 +56,7 @@ const WEB_TEXT = {
   name: { ja: 'お名前', en: 'Name' },
   email: { ja: 'メールアドレス', en: 'E-mail' },
   voiceLanguage: { ja: '電話の案内の言語', en: 'Language on the phone' },
+  voiceLanguageInvalid: { ja: '電話の案内の言語を、日本語か英語から選んでください。', en: 'Choose Japanese or English for the phone.' },
   japanese: { ja: '日本語', en: 'Japanese' },
   english: { ja: '英語', en: 'English' },
   registerTitle: { ja: '新規登録', en: 'Register' },
@@ -74,12 +75,12 @@ const WEB_TEXT = {
   validFor: { ja: (hours: number) => `（登録から${hours}時間）`, en: (hours: number) => `(${hours} hours from registration)` },
   whatToKey: { ja: '電話での操作', en: 'On the phone' },
   keySteps: {
-    ja: (id: string) => `つながったら 1 を押し、仮ID「${id}」を入力して最後に # を押してください。正式IDが2回読み上げられます（1 を押すともう一度聞けます）。`,
-    en: (id: string) => `When the call connects, press 1, key your provisional ID ${id} and then #. You will hear your formal ID twice (press 1 to hear it again).`,
+    ja: (id: string) => `つながったら、仮ID「${id}」に続けて # を押してください（メニューが流れたときは、先に 1 を押します）。登録時に選んだ言語で、正式IDが2回読み上げられます（1 を押すともう一度聞けます）。`,
+    en: (id: string) => `When the call connects, key your provisional ID ${id} and then #, even while the greeting is in Japanese (if you hear the menu instead, press 1 first). You will hear your formal ID twice, in English (press 1 to hear it again).`,
   },
   chargeNote: {
-    ja: (amount: string, days: number) => `有効化の料金は ${amount} で、${days}日間ご利用いただけます。料金は通話の中でもお知らせします。`,
-    en: (amount: string, days: number) => `Activation costs ${amount} and gives you ${days} days of access; the call tells you the fee too.`,
+    ja: (amount: string, days: number) => `本登録の料金は ${amount} で、${days}日間ご利用いただけます。料金は通話の中でもお知らせします。`,
+    en: (amount: string, days: number) => `Registration costs ${amount} and gives you ${days} days of access; the call tells you the fee too.`,
   },
   formalIdByVoice: { ja: '正式IDは安全のため電話でのみお知らせします。', en: 'For your security, the formal ID is only ever given by phone.' },
   loginTitle: { ja: 'ログイン', en: 'Log in' },

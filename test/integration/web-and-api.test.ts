@@ -31,7 +31,8 @@ describe('the web pages and the JSON API', () => {
       expect(provisionalId).to.match(/^\d{11}$/);
       expect(page).to.match(/data-testid="password">[A-Za-z2-9]{14}</);
       expect(page).to.include('+815000001234').and.include('24 hours');
-      expect(page).to.include('press 1');
+      // What to key is what the greeting of a line never heard asks for: the ID and #, no menu key first.
+      expect(page).to.include(`key your provisional ID ${provisionalId} and then #`);
       // The deadline says its zone (the service's TIME_ZONE, Asia/Tokyo): someone registering from elsewhere is not misled.
       expect(page, 'the valid-until time names its zone').to.match(/Provisional ID valid until<\/dt><dd><time[^>]*>[^<]*\d{1,2}:\d{2}\s?[AP]M JST<\/time>/);
       const ja = await (await fetch(`${app.url}/register`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ name: 'Ken', email: 'ken2@example.com' }).toString() })).text();
@@ -51,6 +52,19 @@ describe('the web pages and the JSON API', () => {
       expect(page).to.match(/id="email"[^>]*aria-invalid="true"[^>]*aria-describedby="email-error"/);
       expect(page).to.not.match(/id="name"[^>]*aria-invalid/);
       expect(page).to.not.include('<b>Ken</b>');
+    });
+
+    it('a form with a phone language other than Japanese or English is shown again with the error beside the language', async () => {
+      const res = await fetch(`${app.url}/register?lang=en`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ name: 'Ken', email: 'ken3@example.com', locale: 'fr-FR' }).toString(),
+      });
+      expect(res.status).to.equal(422);
+      const page = await res.text();
+      expect(page).to.include('Choose Japanese or English for the phone.');
+      expect(page).to.match(/id="locale"[^>]*aria-invalid="true"[^>]*aria-describedby="locale-error"/);
+      expect(page, 'name and e-mail were right').to.not.match(/id="(name|email)"[^>]*aria-invalid/);
     });
 
     it('the pending registration keeps only an argon2id hash of the password and expires after the configured TTL', async () => {
