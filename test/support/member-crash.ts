@@ -67,6 +67,8 @@ export function memberCrashStory(plan: CrashPlan) {
         REGISTRATIONS_PER_ADDRESS_PER_HOUR: '1000000',
         LINE_MAX_WRONG_ENTRIES_PER_DAY: '1000000',
         SHUTDOWN_TIMEOUT_MS: '2000',
+        // The audit relay runs with the reconciler: often, so the check below need not wait long.
+        RECONCILE_INTERVAL_MS: '1000',
       };
       app = await startAppProcess(env);
     });
@@ -187,6 +189,20 @@ export function memberCrashStory(plan: CrashPlan) {
             `${accounts} accounts in Redis, ${pendingLeft} acknowledged registrations still pending; ${ack.failedSteps} steps failed during the kills; 0 lost`,
         );
         expect(ack.activations.length).to.be.greaterThan(plan.kills.length);
+        // The operator's audit trail: one account.activated line per activated account, none lost
+        // to a kill between the charge script and its recording (the relay writes it from the
+        // member's audit outbox), none written twice (the app and the relay both trying).
+        const relayed = async () => (await store.zcard(keys.auditOutboxes())) === 0;
+        for (let waited = 0; !(await relayed()) && waited < 60_000; waited += 250) await sleep(250);
+        expect(await relayed(), 'every audit outbox relayed').to.equal(true);
+        const activatedLines = new Map<string, number>();
+        for (const [, fields] of await store.xrange(keys.opsAudit(), '-', '+')) {
+          if (fields[fields.indexOf('kind') + 1] !== 'account.activated') continue;
+          const memberId = fields[fields.indexOf('member') + 1]!;
+          activatedLines.set(memberId, (activatedLines.get(memberId) ?? 0) + 1);
+        }
+        expect([...activatedLines.values()].filter((n) => n !== 1), 'members with other than one audit line').to.deep.equal([]);
+        expect(activatedLines.size, 'one audit line per activated account').to.equal(accounts);
         // Every acknowledged member can still log in after all the kills.
         for (const a of ack.activations) {
           const r = ack.registrations.find((x) => x.provisionalId === a.provisionalId)!;
