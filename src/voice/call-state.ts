@@ -9,7 +9,7 @@ export interface CallState {
   locale: Locale;
   /** When the call was picked up (Unix seconds): a signed step older than any call can be is refused. */
   startedAt: number;
-  /** Wrong entries so far in this call; the third ends it. */
+  /** Wrong entries in this call since the caller was last proved (activation, or formal ID + PIN, start it over); the third ends it. */
   wrongEntries: number;
   /** Silences in a row: the first is asked again, the second ends the call. */
   silences: number;

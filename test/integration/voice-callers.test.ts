@@ -80,6 +80,39 @@ describe('real callers: languages, withheld numbers, limits that hold under burs
     expect(spokenText((await firstTime.press('0')).verbs), 'a caller whose language is not known is still offered the other one').to.match(offer);
   });
 
+  it('wrong entries add up across steps until the caller proves who they are: a wrong menu key and two formal-ID typos end the call', async () => {
+    const call = new TestCall(app, uniqueCallerNumber());
+    await call.dial();
+    await call.press('0'); // the menu, from the first-call greeting
+    await call.press('7'); // not on the menu: 1
+    await call.press('2');
+    await call.press('12345670#'); // 2
+    expect(call.hungUp()).to.equal(false);
+    const { verbs } = await call.press('12345671#'); // 3, at another step than the first
+    expect(call.hungUp()).to.equal(true);
+    expect(spokenText(verbs)).to.include('入力の誤りが続いたため');
+  });
+
+  it('a member who mistypes the formal ID and the PIN, then signs in, has three more tries at the request number: the count starts over once they are known', async () => {
+    const line = uniqueCallerNumber();
+    const member = await activeMember(app, { pin: '1357' });
+    const call = new TestCall(app, line);
+    await call.dial();
+    await call.press('0');
+    await call.press('3');
+    await call.press('12345670#'); // formal ID typo: 1
+    await call.press(`${member.formalId}#`);
+    await call.press('0000#'); // wrong PIN: 2
+    await call.press('1357#'); // signed in: the count starts over
+    await call.press('1#'); // request-number typo: 1 (four wrong entries in the call)
+    await call.press('2#'); // 2
+    expect(call.hungUp(), 'four wrong entries in the call, two since signing in').to.equal(false);
+    expect(spokenText(call.last.verbs)).to.not.include('入力の誤りが続いたため');
+    await call.press('3#'); // 3 since signing in
+    expect(call.hungUp()).to.equal(true);
+    expect(spokenText(call.last.verbs)).to.include('入力の誤りが続いたため');
+  });
+
   it('an English registrant who keys the provisional ID in the Japanese menu hears the rest of the call in English', async () => {
     const { provisionalId } = await register(app, 'Jo', 'jo@example.com', 'en-US');
     const call = new TestCall(app);
