@@ -328,7 +328,7 @@ export const ENV_SCHEMA = z.object({
   SPEECH_TIMEOUT_EN: positiveInt(2).describe('The same for English.'),
   SPEECH_HINTS_JA: speechHints(DEFAULT_SPEECH_HINTS['ja-JP']).describe('Comma-separated words and phrases the Japanese recogniser should expect (<Gather hints>; up to 500, each up to 100 characters).'),
   SPEECH_HINTS_EN: speechHints(DEFAULT_SPEECH_HINTS['en-US']).describe('The same for English.'),
-  LINE_MAX_WRONG_ENTRIES_PER_DAY: positiveInt(20).describe('Wrong IDs/PINs keyed from one calling number in 24 hours before it is refused for the day.'),
+  LINE_MAX_WRONG_ENTRIES_PER_DAY: positiveInt(20).describe('Guesses of provisional IDs, formal IDs, PINs and request numbers from one calling number in 24 hours (a right one is handed back) before it is refused for the day.'),
   REGISTRATIONS_PER_ADDRESS_PER_HOUR: positiveInt(20).describe(
     'Registrations from one client address per hour before 429 (each one costs an argon2id password hash, 19 MiB and ~20 ms of CPU; counted before hashing, so a burst cannot get past it). Allow for shared NAT addresses.',
   ),

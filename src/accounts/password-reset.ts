@@ -62,8 +62,11 @@ export async function requestPasswordReset(deps: ResetDeps, input: { formalId: s
   // The member's record first: a token index without its record is a link that does not work.
   await redis.multi().hset(record, 'tokenHash', tokenHash, 'expiresAt', expiresAt).pexpire(record, ttlMs).exec();
   await redis.set(keys.passwordResetToken(tokenHash), account.memberId, 'PX', ttlMs);
-  const w = RESET_MAIL_TEXT[webLangOf(account.locale)];
-  const link = `${config.publicBaseUrl}/password/reset?token=${token}`;
+  const lang = webLangOf(account.locale);
+  const w = RESET_MAIL_TEXT[lang];
+  // The link carries the member's language: the page it opens must not depend on the browser
+  // (a mail app's own browser often sends no Accept-Language), so it reads as the mail does.
+  const link = `${config.publicBaseUrl}/password/reset?token=${token}&lang=${lang}`;
   const sent = await mailer.send({ to: account.email, subject: w.subject, text: w.body(account.name, link, config.passwordResetTtlMinutes) });
   if (!sent) {
     // Not sent: the link is withdrawn and the member's daily allowance given back.

@@ -107,6 +107,8 @@ export const API_TEXT = {
   }),
   unknownPaymentRequest: { en: 'There is no such payment request.', ja: 'その支払いリクエストはありません。' },
   limitOutOfRange: (max: number) => ({ en: `limit must be a whole number from 1 to ${max}.`, ja: `limit は1から${max}までの整数にしてください。` }),
+  badDay: (field: string) => ({ en: `${field} must be a real day, written YYYY-MM-DD`, ja: `${field} は YYYY-MM-DD の形の実在する日付にしてください` }),
+  backwardsRange: { en: 'from must be on or before to', ja: 'from は to と同じか、それより前の日付にしてください' },
   unknownCursor: { en: 'cursor is not one this API gave out.', ja: 'cursor はこの API が返した値ではありません。' },
   unknownEvent: { en: 'There is no such webhook event.', ja: 'その Webhook イベントはありません。' },
   deliveryPending: {

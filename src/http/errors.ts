@@ -21,13 +21,52 @@ export class AppError extends Error {
   }
 }
 
-/** Validation failures as one 422 naming every field at fault. */
+/** What a field of the wrong JSON type needs, in words a client reads (zod names types as TypeScript does). */
+const TYPE_NEEDS: Record<string, string> = {
+  int: 'must be a whole number',
+  number: 'must be a number',
+  string: 'must be text',
+  boolean: 'must be true or false',
+  object: 'must be a JSON object',
+  array: 'must be a list',
+};
+
+/**
+ * The one place zod's issues become what a client is told: "<field> <needs>". A message our
+ * schemas give (a lowercase phrase such as "must be at most 100 characters") is kept; zod's own
+ * wording ("Invalid input: expected string, received undefined", "Invalid option: expected one
+ * of …", "Invalid URL") is for developers of dialpass, so each kind of issue is said plainly.
+ */
+function fieldNeeds(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      if (/received undefined$/.test(issue.message)) return 'is required';
+      return TYPE_NEEDS[issue.expected] ?? 'has the wrong type';
+    case 'invalid_value':
+      return `must be one of ${issue.values.map(String).join(', ')}`;
+    default:
+      break;
+  }
+  if (/^[a-z]/.test(issue.message)) return issue.message;
+  switch (issue.code) {
+    case 'invalid_format':
+      return issue.format === 'url' ? 'must be a URL' : issue.format === 'email' ? 'must be an e-mail address' : 'is not in the expected form';
+    case 'too_big':
+      return `must be at most ${String(issue.maximum)}${issue.origin === 'string' ? ' characters' : ''}`;
+    case 'too_small':
+      return `must be at least ${String(issue.minimum)}${issue.origin === 'string' ? ' characters' : ''}`;
+    case 'unrecognized_keys':
+      return `has fields this endpoint does not take: ${issue.keys.join(', ')}`;
+    default:
+      return 'is not valid';
+  }
+}
+
+/** Validation failures as one 422 naming every field at fault, in plain sentences (fieldNeeds). */
 export function invalidInput(error: z.ZodError): AppError {
-  // zod's own wording for a wrong type ("Invalid input: expected string, received undefined") is
-  // for developers; a client is told what the field needs.
-  const needs = (issue: z.core.$ZodIssue) =>
-    issue.code !== 'invalid_type' ? issue.message : /received undefined$/.test(issue.message) ? 'is required' : `must be a ${issue.expected}`;
-  const fields = error.issues.map((i) => `${i.path.join('.') || 'body'} ${needs(i)}`);
+  // A body that is JSON but not an object (an array): the same answer as `null` or `42` get.
+  if (error.issues.some((i) => i.path.length === 0 && i.code === 'invalid_type')) return new AppError(422, 'invalid_input', API_TEXT.notAnObject);
+  const fields = error.issues.map((i) => `${i.path.join('.') || 'the body'} ${fieldNeeds(i)}`);
   return new AppError(422, 'invalid_input', API_TEXT.invalidInput(fields.join('; ')));
 }
 

@@ -4,6 +4,7 @@ import type { CoreDeps } from '../deps.ts';
 import { AppError } from '../http/errors.ts';
 import { merchantIds } from '../identifiers/ids.ts';
 import { createMerchant, getMerchant, requireAdmin, resetApiKeys } from './merchants.ts';
+import { checkDateRange } from '../web/date-range.ts';
 import { endSessionsOf } from '../web/sessions.ts';
 import { settlementCsv, settlementDays } from './settlement.ts';
 
@@ -31,7 +32,18 @@ export function adminApiRouter(deps: CoreDeps): Router {
     if (merchantIds.check(merchantId) !== 'ok' || !(await getMerchant(deps.redis, merchantId))) {
       throw new AppError(404, 'unknown_merchant', API_TEXT.unknownMerchant);
     }
-    const csv = settlementCsv(merchantId, deps.config.currency, await settlementDays(deps, merchantId));
+    // The console's range check (web/date-range.ts): a day that is not real, or from after to, is
+    // refused rather than ignored (it used to answer every day, as if no range had been asked).
+    const range = checkDateRange(req.query, { badDate: 'day', badRange: 'backwards' });
+    const problems = (['from', 'to'] as const).flatMap((field) => {
+      const wrong = range.errors[field];
+      return wrong ? [wrong === 'backwards' ? API_TEXT.backwardsRange.en : API_TEXT.badDay(field).en] : [];
+    });
+    if (problems.length) throw new AppError(400, 'invalid_input', API_TEXT.invalidInput(problems.join('; ')));
+    const from = range.values.from ?? '0000-00-00';
+    const to = range.values.to ?? '9999-99-99';
+    const days = (await settlementDays(deps, merchantId)).filter((d) => d.date >= from && d.date <= to);
+    const csv = settlementCsv(merchantId, deps.config.currency, days);
     res.type('text/csv').set('Content-Disposition', `attachment; filename="settlement-${merchantId}.csv"`).send(csv);
   });
   return router;

@@ -43,7 +43,7 @@ export const paymentRequestNumbers = digitIdentifierFor(7);
 const RETENTION_MS = 30 * 86_400_000;
 
 const requestInput = z.object({
-  amount: z.number().int('must be a whole amount').positive('must be positive').max(1_000_000_000, 'is too large'),
+  amount: z.number().int('must be a whole number').positive('must be positive').max(1_000_000_000, 'is too large'),
   description: z.string().trim().min(1, 'is required').max(140, 'must be at most 140 characters'),
   orderId: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional(),
   webhookUrl: z.url({ protocol: /^https?$/ }).max(500, 'is too long').optional(),

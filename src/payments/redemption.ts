@@ -90,7 +90,7 @@ const wrongMerchant = () => new AppError(403, 'wrong_merchant', API_TEXT.wrongMe
 
 const redemptionInput = z.object({
   code: z.string().max(40, 'is too long'),
-  amount: z.number().int('must be a whole amount').positive('must be positive').max(1_000_000_000, 'is too large'),
+  amount: z.number().int('must be a whole number').positive('must be positive').max(1_000_000_000, 'is too large'),
   orderId: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional(),
 });
 

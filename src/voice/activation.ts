@@ -79,7 +79,7 @@ export const provisionalIdEntered: VoiceStep = async (deps, call) => {
     if (found.status === 'activated') return alreadyActivated(found.locale);
     const locale = found.locale ?? state.locale;
     await welcome(locale);
-    const consenting: CallState = { ...state, locale, wrongEntries: 0, extra: { pi: entered } };
+    const consenting: CallState = { ...state, locale, languageKnown: true, wrongEntries: 0, extra: { pi: entered } };
     return reply(consenting, askActivationConsent(deps, consenting));
   }
 

@@ -16,14 +16,22 @@ export const otherLocale = (locale: Locale): Locale => LOCALES.find((l) => l !==
 export { spokenAmount };
 
 /**
- * The main menu: the other language offered in its own voice first, then the choices. A line a
- * member has used is greeted in that member's language without the offer (9 still switches).
+ * The call speaks a member's language (docs/CONTRACT.md, "Who hears which language"): the line is
+ * a member's, or the caller has keyed an ID or signed in. Such a call is never offered the other
+ * language again, wherever the menu comes back (after a renewal, an approval, a decline, 0…);
+ * 9 still switches.
  */
-export function menuPrompt(deps: VoiceDeps, state: CallState, greet = false, offerOtherLanguage = true): Verb[] {
+export const speaksMemberLanguage = (state: CallState): boolean => Boolean(state.languageKnown || state.memberId || state.pendingMemberId);
+
+/**
+ * The main menu: for a caller whose language is not known, the other language offered in its own
+ * voice first, then the choices; a member's call hears the choices alone (9 still switches).
+ */
+export function menuPrompt(deps: VoiceDeps, state: CallState, greet = false): Verb[] {
   const { locale } = state;
   const speech: Speech[] = [];
   if (greet) speech.push(deps.flows.say('main-menu', 'welcome', locale));
-  if (offerOtherLanguage) speech.push(deps.flows.say('main-menu', 'otherLanguage', otherLocale(locale)));
+  if (!speaksMemberLanguage(state)) speech.push(deps.flows.say('main-menu', 'otherLanguage', otherLocale(locale)));
   speech.push(deps.flows.say('main-menu', 'menu', locale));
   return ask(deps, state, PATHS.menu, speech, { oneKey: true });
 }
@@ -46,7 +54,8 @@ export function firstCallPrompt(deps: VoiceDeps, state: CallState, greet = true)
 }
 
 export function mainMenu(deps: VoiceDeps, state: CallState, ...before: Speech[]): VoiceReply {
-  const clean = { ...state, next: undefined, pendingMemberId: undefined, extra: {} };
+  // The member's language stays known when the formal ID keyed is let go (languageKnown).
+  const clean = { ...state, languageKnown: speaksMemberLanguage(state) || undefined, next: undefined, pendingMemberId: undefined, extra: {} };
   return reply(clean, [...before.map(say), ...menuPrompt(deps, clean)]);
 }
 

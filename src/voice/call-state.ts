@@ -9,7 +9,7 @@ export interface CallState {
   locale: Locale;
   /** When the call was picked up (Unix seconds): a signed step older than any call can be is refused. */
   startedAt: number;
-  /** Wrong entries so far in this call; the third ends it. */
+  /** Wrong entries in this call since the caller was last proved (activation, or formal ID + PIN, start it over); the third ends it. */
   wrongEntries: number;
   /** Silences in a row: the first is asked again, the second ends the call. */
   silences: number;
@@ -19,6 +19,11 @@ export interface CallState {
   speechMisses: number;
   /** The caller has answered by voice in this call: the keys-only PIN prompt then says why it does not listen. */
   spoke?: boolean;
+  /**
+   * The call speaks a member's language: the line is a member's, or an ID keyed told it. The menu
+   * then never offers the other language (asks.ts, speaksMemberLanguage); 9 still switches.
+   */
+  languageKnown?: boolean;
   /** The member this call has identified (by activation or formal ID + PIN). */
   memberId?: string;
   /** What to do once the caller has signed in: 'buy', 'approve' or 'renew'. */
@@ -60,7 +65,7 @@ export const initialCallState = (locale: Locale, nowMs: number, to = ''): CallSt
  */
 export const MAX_CALL_AGE_SECONDS = 4 * 3600;
 
-const RESERVED = new Set(['l', 't', 'w', 's', 'r', 'sm', 'v', 'm', 'n', 'p', 'pp', 'kc', 'd']);
+const RESERVED = new Set(['l', 't', 'w', 's', 'r', 'sm', 'v', 'lk', 'm', 'n', 'p', 'pp', 'kc', 'd']);
 
 export function parseCallState(query: Record<string, unknown>, defaultLocale: Locale, to = ''): CallState {
   const str = (k: string) => (typeof query[k] === 'string' ? (query[k] as string) : undefined);
@@ -81,6 +86,7 @@ export function parseCallState(query: Record<string, unknown>, defaultLocale: Lo
     menuRepeats: int('r'),
     speechMisses: int('sm'),
     ...(str('v') === '1' ? { spoke: true } : {}),
+    ...(str('lk') === '1' ? { languageKnown: true } : {}),
     memberId: digitsOnly(str('m')),
     next: str('n'),
     pendingMemberId: digitsOnly(str('p')),
@@ -106,6 +112,7 @@ export function callUrl(baseUrl: string, path: string, state: CallState): string
   if (state.menuRepeats) query += `&r=${state.menuRepeats}`;
   if (state.speechMisses) query += `&sm=${state.speechMisses}`;
   if (state.spoke) query += '&v=1';
+  if (state.languageKnown) query += '&lk=1';
   if (state.memberId) query += `&m=${encodeURIComponent(state.memberId)}`;
   if (state.next) query += `&n=${encodeURIComponent(state.next)}`;
   if (state.pendingMemberId) query += `&p=${encodeURIComponent(state.pendingMemberId)}`;

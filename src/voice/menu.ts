@@ -43,10 +43,11 @@ const greetings = new WeakMap<VoiceDeps, Map<string, { startedAt: number; reply:
 function greeting(deps: VoiceDeps, locale: Locale, kind: 'member' | 'first'): VoiceReply {
   let byLocale = greetings.get(deps);
   if (!byLocale) greetings.set(deps, (byLocale = new Map()));
-  const state = initialCallState(locale, deps.now());
+  const started = initialCallState(locale, deps.now());
+  const state = kind === 'member' ? { ...started, languageKnown: true } : started;
   const kept = byLocale.get(`${kind}/${locale}`);
   if (kept?.startedAt === state.startedAt) return kept.reply;
-  const fresh = reply(state, kind === 'member' ? menuPrompt(deps, state, true, false) : firstCallPrompt(deps, state));
+  const fresh = reply(state, kind === 'member' ? menuPrompt(deps, state, true) : firstCallPrompt(deps, state));
   byLocale.set(`${kind}/${locale}`, { startedAt: state.startedAt, reply: fresh });
   return fresh;
 }

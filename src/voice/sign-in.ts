@@ -43,7 +43,7 @@ export const formalIdEntered: VoiceStep = async (deps, call) => {
   const account = await getAccountByFormalId(deps.redis, entered);
   if (!account) return wrongEntry(deps, asked, deps.flows.say('sign-in', 'unknownFormalId', state.locale), retry);
   await refundLineAttempt(deps, line);
-  const theirs: CallState = { ...state, locale: account.locale };
+  const theirs: CallState = { ...state, locale: account.locale, languageKnown: true };
   if (!account.pinHash) return hangUp(deps, theirs, deps.flows.say('sign-in', 'noPinSet', theirs.locale));
   if (account.pinFailures >= PIN_FAILURE_LIMIT) return pinLockedReply(deps, theirs);
   const next = { ...theirs, pendingMemberId: account.memberId };

@@ -155,8 +155,9 @@ export const hangUp = (deps: VoiceDeps, state: CallState, ...before: Speech[]): 
 });
 
 /**
- * A wrong entry: say why, then ask again, unless this was the third in the call, in which case
- * the call ends politely.
+ * A wrong entry: say why, then ask again, unless this was the third in the call since the caller
+ * was last proved (a provisional ID taken, or formal ID + right PIN, reset the count), in which
+ * case the call ends politely. Guessing is bounded across calls by the line's daily limit.
  */
 export function wrongEntry(deps: VoiceDeps, call: CallInput, reason: Speech, askAgain: (state: CallState) => Verb[]): VoiceReply {
   const state = { ...call.state, wrongEntries: call.state.wrongEntries + 1, silences: 0 };

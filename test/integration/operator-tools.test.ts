@@ -98,6 +98,25 @@ describe('the operator finds members and calls, and a bad date range is explaine
     expect((await get(app, '/merchant/settlement.csv?from=2026-04-01&to=2026-05-01', dashboard)).status).to.equal(200);
   });
 
+  it('an operator\'s script asking the API for a settlement CSV with a date that is not a real day, or a range that runs backwards, gets 400 invalid_input; a good range gets those days only', async () => {
+    const code = await codeBoughtByPhone(app, member, '1357', '1');
+    const redeemed = await jsonRequest(app, 'POST', '/api/merchant/redemptions', { code, amount: 300 }, merchantPost(shop));
+    expect(redeemed.status, JSON.stringify(redeemed.body)).to.equal(201);
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: app.config.timeZone }).format(app.clock.now);
+    const csv = (query: string) => fetch(`${app.url}/api/admin/merchants/${shop.merchantId}/settlement.csv?${query}`, { headers: adminAuth(app) });
+    for (const [query, field] of [['from=x', 'from'], ['from=2026-02-30', 'from'], ['to=yesterday', 'to'], ['from=2026-05-01&to=2026-04-01', 'from']] as const) {
+      const res = await csv(query);
+      expect(res.status, query).to.equal(400);
+      const body = await res.json();
+      expect(body.error.code, query).to.equal('invalid_input');
+      expect(body.error.message, query).to.match(new RegExp(`^Please check: ${field} must be`));
+    }
+    const rows = async (query: string) => (await (await csv(query)).text()).trim().split('\r\n').slice(1);
+    expect(await rows(`from=${today}&to=${today}`)).to.have.length(1);
+    expect(await rows('from=2000-01-01&to=2000-01-31'), 'days outside the range are left out').to.deep.equal([]);
+    expect(await rows(''), 'no range: every day').to.have.length(1);
+  });
+
   it('a wrong token on the console\'s sign-in comes back at the same address with the error beside the field', async () => {
     const res = await fetch(`${app.url}/admin?lang=en`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'token=wrong' });
     expect(res.status).to.equal(401);

@@ -13,10 +13,10 @@ const form = (app: TestApp, path: string, fields: Record<string, string>, cookie
     body: new URLSearchParams(fields).toString(),
   });
 
-const LINK = /https:\/\/dialpass\.example\.test(\/password\/reset\?token=([A-Za-z0-9_-]{43}))/;
+const LINK = /https:\/\/dialpass\.example\.test(\/password\/reset\?token=([A-Za-z0-9_-]{43})(?:&lang=(ja|en))?)/;
 
 /** Asks for a link as the member would, and takes it out of the mail the SMTP receiver got. */
-async function linkByMail(app: TestApp, mailbox: Mailbox, member: ActiveMember, email = 'hanako@example.com'): Promise<{ path: string; token: string; text: string }> {
+async function linkByMail(app: TestApp, mailbox: Mailbox, member: ActiveMember, email = 'hanako@example.com'): Promise<{ path: string; token: string; lang?: string; text: string }> {
   const asked = await form(app, '/password/forgot?lang=en', { formalId: member.formalId, email });
   expect(asked.status).to.equal(200);
   expect(await asked.text()).to.include('data-testid="reset-sent"');
@@ -24,7 +24,7 @@ async function linkByMail(app: TestApp, mailbox: Mailbox, member: ActiveMember, 
   expect(mail.to).to.equal(email);
   const match = LINK.exec(mail.text);
   expect(match, mail.text).to.not.equal(null);
-  return { path: match![1]!, token: match![2]!, text: mail.text };
+  return { path: match![1]!, token: match![2]!, lang: match![3], text: mail.text };
 }
 
 const newPasswordOf = (html: string) => /data-testid="new-password">([^<]+)</.exec(html)?.[1];
@@ -75,6 +75,20 @@ describe('a member who forgot the password gets back in by e-mail, and nobody el
     const again = await form(app, '/password/reset', { token: link.token });
     expect(again.status, 'a link works once').to.equal(404);
     expect(await again.text()).to.include('data-testid="bad-link"');
+  });
+
+  it('a member who registered in English opens the mailed link in a browser that asks for no language and reads the page in English; a Japanese member in Japanese', async () => {
+    for (const [locale, lang, words] of [['en-US', 'en', 'Issue a new password'], ['ja-JP', 'ja', 'パスワード']] as const) {
+      const member = await activeMember(app, { locale });
+      const link = await linkByMail(app, mailbox, member);
+      expect(link.lang, `the link carries the member's language (${locale})`).to.equal(lang);
+      // No Accept-Language, no language cookie: only the link can say which language.
+      const opened = await fetch(`${app.url}${link.path}`, { headers: { 'Accept-Language': '' } });
+      expect(opened.status).to.equal(200);
+      const html = await opened.text();
+      expect(html).to.match(new RegExp(`<html lang="${lang}`));
+      expect(html).to.include(words);
+    }
   });
 
   it('a formal ID with another address gets the same answer and no mail; a wrong or made-up link does nothing', async () => {

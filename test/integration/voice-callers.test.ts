@@ -5,6 +5,8 @@ import { MAX_CALL_AGE_SECONDS } from '../../src/voice/call-state.ts';
 import { register, startTestApp, type TestApp } from '../support/harness.ts';
 import { TestCall, uniqueCallerNumber } from '../support/call.ts';
 import { activeMember } from '../support/member.ts';
+import { createMerchant, merchantPost } from '../support/payments.ts';
+import { jsonRequest } from '../support/harness.ts';
 import { findVerb, spokenText } from '../support/twiml.ts';
 
 describe('real callers: languages, withheld numbers, limits that hold under bursts', () => {
@@ -37,6 +39,78 @@ describe('real callers: languages, withheld numbers, limits that hold under burs
     expect(says[0]!.attributes.language).to.equal('en-US');
     // The member's language is known: no other-language offer (9 still switches).
     expect(spokenText(verbs)).to.include('Thank you for calling dialpass').and.to.not.include('日本語は9');
+  });
+
+  it('a member whose language the call knows hears the menu again after a renewal, an approval or a decline without the other-language offer, and 9 still switches', async () => {
+    const offer = /For English, press 9|日本語は9/;
+    const line = uniqueCallerNumber();
+    const member = await activeMember(app, { from: line, pin: '2468' });
+    const shop = await createMerchant(app);
+    const requestNumber = async () => (await jsonRequest(app, 'POST', '/api/merchant/payment-requests', { amount: 500, description: 'Tea' }, merchantPost(shop))).body.number as string;
+    const signedIn = async (key: string) => {
+      const call = new TestCall(app, line);
+      await call.dial();
+      await call.press(key);
+      await call.press(`${member.formalId}#`);
+      await call.press('2468#');
+      return call;
+    };
+
+    const menuAgain = new TestCall(app, line);
+    expect(spokenText((await menuAgain.dial()).verbs)).to.not.match(offer);
+    expect(spokenText((await menuAgain.press('0')).verbs), 'the menu asked for again, on a member\'s line').to.include('本登録は1').and.not.match(offer);
+
+    const renewing = await signedIn('4');
+    const renewed = spokenText((await renewing.press('1')).verbs);
+    expect(renewed).to.include('更新しました').and.not.match(offer);
+
+    for (const [choice, said] of [['1', '承認しました'], ['2', 'お断りしました']] as const) {
+      const deciding = await signedIn('3');
+      await deciding.press(`${await requestNumber()}#`);
+      const decided = spokenText((await deciding.press(choice)).verbs);
+      expect(decided, `after pressing ${choice}`).to.include(said).and.include('本登録は1').and.not.match(offer);
+      if (choice === '2') {
+        // Not offered, still there: 9 switches the call to English.
+        expect(spokenText((await deciding.press('9')).verbs)).to.include('To buy a code, 2');
+      }
+    }
+
+    const firstTime = new TestCall(app);
+    await firstTime.dial();
+    expect(spokenText((await firstTime.press('0')).verbs), 'a caller whose language is not known is still offered the other one').to.match(offer);
+  });
+
+  it('wrong entries add up across steps until the caller proves who they are: a wrong menu key and two formal-ID typos end the call', async () => {
+    const call = new TestCall(app, uniqueCallerNumber());
+    await call.dial();
+    await call.press('0'); // the menu, from the first-call greeting
+    await call.press('7'); // not on the menu: 1
+    await call.press('2');
+    await call.press('12345670#'); // 2
+    expect(call.hungUp()).to.equal(false);
+    const { verbs } = await call.press('12345671#'); // 3, at another step than the first
+    expect(call.hungUp()).to.equal(true);
+    expect(spokenText(verbs)).to.include('入力の誤りが続いたため');
+  });
+
+  it('a member who mistypes the formal ID and the PIN, then signs in, has three more tries at the request number: the count starts over once they are known', async () => {
+    const line = uniqueCallerNumber();
+    const member = await activeMember(app, { pin: '1357' });
+    const call = new TestCall(app, line);
+    await call.dial();
+    await call.press('0');
+    await call.press('3');
+    await call.press('12345670#'); // formal ID typo: 1
+    await call.press(`${member.formalId}#`);
+    await call.press('0000#'); // wrong PIN: 2
+    await call.press('1357#'); // signed in: the count starts over
+    await call.press('1#'); // request-number typo: 1 (four wrong entries in the call)
+    await call.press('2#'); // 2
+    expect(call.hungUp(), 'four wrong entries in the call, two since signing in').to.equal(false);
+    expect(spokenText(call.last.verbs)).to.not.include('入力の誤りが続いたため');
+    await call.press('3#'); // 3 since signing in
+    expect(call.hungUp()).to.equal(true);
+    expect(spokenText(call.last.verbs)).to.include('入力の誤りが続いたため');
   });
 
   it('an English registrant who keys the provisional ID in the Japanese menu hears the rest of the call in English', async () => {

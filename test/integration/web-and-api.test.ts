@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { keys } from '../../src/store/keys.ts';
 import { jsonRequest, register, startTestApp, type TestApp } from '../support/harness.ts';
 import { activeMember } from '../support/member.ts';
+import { adminAuth, createMerchant, merchantPost } from '../support/payments.ts';
 
 describe('the web pages and the JSON API', () => {
   let app: TestApp;
@@ -104,6 +105,25 @@ describe('the web pages and the JSON API', () => {
       expect(res.status).to.equal(422);
       expect(res.body.error.code).to.equal('invalid_input');
       expect(res.body.error.message).to.include('email is required').and.not.include('received undefined');
+    });
+
+    it('a developer who sends a wrong value reads a plain English sentence, not the validation library\'s words', async () => {
+      const shop = await createMerchant(app);
+      const said = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
+        const res = await jsonRequest(app, 'POST', path, body, headers);
+        expect(res.status, JSON.stringify(body)).to.equal(422);
+        expect(res.body.error.code).to.equal('invalid_input');
+        return res.body.error.message as string;
+      };
+      const code = '1234567890123450';
+      expect(await said('/api/merchant/redemptions', { code, amount: 1.5 }, merchantPost(shop))).to.equal('Please check: amount must be a whole number.');
+      expect(await said('/api/merchant/payment-requests', { amount: 1.5, description: 'Tea' }, merchantPost(shop))).to.equal('Please check: amount must be a whole number.');
+      expect(await said('/api/merchant/redemptions', { code, amount: '100' }, merchantPost(shop))).to.equal('Please check: amount must be a number.');
+      // An array is JSON but not the object every endpoint takes: the same answer as null or 42.
+      expect(await said('/api/registrations', [1, 2])).to.equal('The request body must be a JSON object.');
+      expect(await said('/api/registrations', { name: 'Aiko', email: 'aiko@example.com', locale: 'fr-FR' })).to.equal('Please check: locale must be one of ja-JP, en-US.');
+      expect(await said('/api/admin/merchants', { name: 'Shop', webhookUrl: 'not a url' }, adminAuth(app))).to.equal('Please check: webhookUrl must be a URL.');
+      expect(await said('/api/registrations', { name: 7, email: 'aiko@example.com' })).to.equal('Please check: name must be text.');
     });
 
     it('over-long fields are 422 and an oversized body is 413', async () => {
