@@ -40,6 +40,9 @@ export async function logIn(deps: CoreDeps, input: unknown, clientAddress: strin
   const parsed = loginInput.safeParse(input);
   if (!parsed.success) throw invalidInput(parsed.error);
   const { formalId, password } = parsed.data;
+  // A typo the check digit catches is said as such, before any attempt is counted: the check digit
+  // is public, so this tells nothing about which IDs exist, and no password is tried.
+  if (formalIds.check(formalId) === 'mistyped') throw new AppError(422, 'mistyped_formal_id', API_TEXT.mistypedFormalId);
   const { config, redis } = deps;
   const idKey = keys.loginFailures(formalId);
   const addressKey = keys.loginFailuresByAddress(clientAddress);

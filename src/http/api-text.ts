@@ -45,6 +45,7 @@ export const API_TEXT = {
   },
   notSignedIn: { en: 'Log in first.', ja: '先にログインしてください。' },
   invalidCredentials: { en: 'The formal ID or the password is not correct.', ja: '正式IDまたはパスワードが違います。' },
+  mistypedFormalId: { en: 'That formal ID has a digit wrong or two swapped: check the 9 digits you heard on the phone.', ja: '正式IDの数字に誤りがあるようです。電話で聞いた9桁をご確認ください。' },
   lockedOut: (minutes: number) => ({
     en: `Too many failed logins. Try again in ${minutes} minute(s).`,
     ja: `ログインの失敗が続きました。${minutes}分後にお試しください。`,

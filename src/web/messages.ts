@@ -145,6 +145,10 @@ const WEB_TEXT = {
     },
   },
   loginErrors: {
+    mistyped_formal_id: {
+      ja: '正式IDの数字に誤りがあるようです。電話で聞いた9桁をご確認ください。',
+      en: 'That formal ID has a digit wrong or two swapped: check the 9 digits you heard on the phone.',
+    },
     invalid_input: {
       ja: '電話で聞いた正式ID（9桁の数字）とパスワードを入力してください。',
       en: 'Please enter the formal ID you heard on the phone (9 digits) and your password.',

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { formalIds } from '../../src/identifiers/ids.ts';
 import { passwordHashingStats, MAX_HASHES_IN_FLIGHT, MAX_HASHES_WAITING } from '../../src/accounts/passwords.ts';
 import { keys } from '../../src/store/keys.ts';
 import { jsonRequest, startTestApp, type TestApp } from '../support/harness.ts';
@@ -74,7 +75,7 @@ describe('guessing limits count first: a burst cannot try more passwords than th
     try {
       const before = passwordHashingStats();
       const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => jsonRequest(strict, 'POST', '/api/login', { formalId: String(100000000 + i * 7), password: 'guess' })),
+        Array.from({ length: 20 }, (_, i) => jsonRequest(strict, 'POST', '/api/login', { formalId: formalIds.generate(), password: 'guess' })),
       );
       const verified = passwordHashingStats().verified - before.verified;
       expect(verified).to.equal(10);

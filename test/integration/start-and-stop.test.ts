@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { formalIds } from '../../src/identifiers/ids.ts';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
@@ -166,7 +167,7 @@ describe('npm start: a clear refusal at start, and a stop with a deadline', func
       });
       await new Promise((r) => setTimeout(r, 1500));
       // A request in flight when the signal comes: its headers are in, its body arrives only after the signal.
-      const slowBody = JSON.stringify({ formalId: '123456789', password: 'not-this-one' });
+      const slowBody = JSON.stringify({ formalId: formalIds.generate(), password: 'not-this-one' });
       let finishSlow = () => {};
       const slow = new Promise<Hit>((resolve) => {
         const sentAt = performance.now();

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { keys } from '../../src/store/keys.ts';
+import { formalIds } from '../../src/identifiers/ids.ts';
+import { passwordHashingStats } from '../../src/accounts/passwords.ts';
 import { jsonRequest, register, startTestApp, type TestApp } from '../support/harness.ts';
 import { activeMember } from '../support/member.ts';
 import { adminAuth, createMerchant, merchantPost } from '../support/payments.ts';
@@ -151,7 +153,7 @@ describe('the web pages and the JSON API', () => {
     it('wrong credentials are 401 and do not say which part was wrong', async () => {
       const member = await activeMember(app);
       const wrongPassword = await jsonRequest(app, 'POST', '/api/login', { formalId: member.formalId, password: 'nope-nope-nope' });
-      const unknownId = await jsonRequest(app, 'POST', '/api/login', { formalId: '123456789', password: member.password });
+      const unknownId = await jsonRequest(app, 'POST', '/api/login', { formalId: formalIds.generate(), password: member.password });
       expect(wrongPassword.status).to.equal(401);
       expect(unknownId.status).to.equal(401);
       expect(wrongPassword.body).to.deep.equal(unknownId.body);
@@ -295,10 +297,27 @@ describe('the web pages and the JSON API', () => {
       const res = await fetch(`${app.url}/login?lang=ja`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ formalId: '123456789', password: 'x' }).toString(),
+        body: new URLSearchParams({ formalId: formalIds.generate(), password: 'x' }).toString(),
       });
       expect(res.status).to.equal(401);
       expect(await res.text()).to.include('正式IDまたはパスワードが違います');
+    });
+
+    it('a formal ID with a typo the check digit catches is said to be mistyped, beside the field, and costs no attempt', async () => {
+      const member = await activeMember(app);
+      const last = Number(member.formalId.at(-1));
+      const typo = member.formalId.slice(0, -1) + String((last + 1) % 10);
+      const before = passwordHashingStats().verified;
+      const api = await jsonRequest(app, 'POST', '/api/login', { formalId: typo, password: member.password });
+      expect(api.status).to.equal(422);
+      expect(api.body.error.code).to.equal('mistyped_formal_id');
+      const page = await fetch(`${app.url}/login?lang=en`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ formalId: typo, password: member.password }).toString() });
+      expect(page.status).to.equal(422);
+      const html = await page.text();
+      expect(html).to.include('check the 9 digits you heard on the phone');
+      expect(html).to.match(/id="formalId"[^>]*aria-invalid="true"/);
+      expect(passwordHashingStats().verified - before, 'no password was tried').to.equal(0);
+      expect(await app.redis.get(keys.loginFailures(typo)), 'no attempt counted').to.equal(null);
     });
 
     it('the home page explains the service and links to register and log in', async () => {
