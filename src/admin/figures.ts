@@ -286,8 +286,16 @@ export interface MerchantRow {
 
 export const settlementTotal = (days: SettlementDay[]) =>
   days.reduce(
-    (t, d) => ({ redemptions: t.redemptions + d.redemptions, redeemed: t.redeemed + d.redeemed, voided: t.voided + d.voided, adjustments: t.adjustments + d.adjustments, net: t.net + d.net }),
-    { redemptions: 0, redeemed: 0, voided: 0, adjustments: 0, net: 0 },
+    (t, d) => ({
+      redemptions: t.redemptions + d.redemptions,
+      redeemed: t.redeemed + d.redeemed,
+      approvals: t.approvals + d.approvals,
+      approved: t.approved + d.approved,
+      voided: t.voided + d.voided,
+      adjustments: t.adjustments + d.adjustments,
+      net: t.net + d.net,
+    }),
+    { redemptions: 0, redeemed: 0, approvals: 0, approved: 0, voided: 0, adjustments: 0, net: 0 },
   );
 
 export async function merchantRow(deps: AdminDeps, merchantId: string, createdAt?: number): Promise<MerchantRow | null> {

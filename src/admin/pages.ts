@@ -224,13 +224,13 @@ export function merchantDetailPage(view: AdminView, merchant: MerchantRow, days:
   const w = ADMIN_WORDS[view.lang];
   const rows = [...days].reverse().map(
     (d) =>
-      html`<tr data-testid="settlement-day" data-date="${d.date}" data-net="${d.net}"><td>${calendarDate(d.date, view.lang)}</td><td class="num">${d.redemptions}</td><td class="num">${money(view, d.redeemed)}</td><td class="num">${money(view, d.voided)}</td><td class="num" data-testid="adjustments" data-value="${d.adjustments}">${money(view, d.adjustments)}</td><td class="num">${money(view, d.net)}</td></tr>`,
+      html`<tr data-testid="settlement-day" data-date="${d.date}" data-net="${d.net}"><td>${calendarDate(d.date, view.lang)}</td><td class="num">${d.redemptions}</td><td class="num">${money(view, d.redeemed)}</td><td class="num" data-testid="approved" data-value="${d.approved}">${money(view, d.approved)}</td><td class="num">${money(view, d.voided)}</td><td class="num" data-testid="adjustments" data-value="${d.adjustments}">${money(view, d.adjustments)}</td><td class="num">${money(view, d.net)}</td></tr>`,
   );
   const body = html`
 <h1>${merchant.name} <span class="muted">${merchant.merchantId}</span></h1>
-<dl class="figures" data-testid="merchant-total"><div data-field="net" data-value="${merchant.settlement.net}"><dt>${w.net}</dt><dd>${money(view, merchant.settlement.net)}</dd></div><div><dt>${w.redeemed}</dt><dd>${money(view, merchant.settlement.redeemed)}</dd></div><div><dt>${w.voided}</dt><dd>${money(view, merchant.settlement.voided)}</dd></div><div><dt>${w.webhook}</dt><dd class="small">${merchant.webhookUrl || '—'}</dd></div></dl>
+<dl class="figures" data-testid="merchant-total"><div data-field="net" data-value="${merchant.settlement.net}"><dt>${w.net}</dt><dd>${money(view, merchant.settlement.net)}</dd></div><div><dt>${w.redeemed}</dt><dd>${money(view, merchant.settlement.redeemed)}</dd></div><div data-field="approved" data-value="${merchant.settlement.approved}"><dt>${w.approvedRequests}</dt><dd>${money(view, merchant.settlement.approved)}</dd></div><div><dt>${w.voided}</dt><dd>${money(view, merchant.settlement.voided)}</dd></div><div><dt>${w.webhook}</dt><dd class="small">${merchant.webhookUrl || '—'}</dd></div></dl>
 <section class="card"><h2 id="csv">${w.settlement}</h2>
 ${rangeForm(view, `/admin/merchants/${merchant.merchantId}/settlement.csv`, range?.values, range?.errors)}
-${dataTable([w.date, w.count, w.redeemed, w.voided, w.adjustments, w.net], rows, w.none, [1, 2, 3, 4, 5])}</section>`;
+${dataTable([w.date, w.count, w.redeemed, w.approvedRequests, w.voided, w.adjustments, w.net], rows, w.none, [1, 2, 3, 4, 5, 6])}</section>`;
   return consolePage(view, `/admin/merchants/${merchant.merchantId}`, merchant.name, body);
 }

@@ -60,23 +60,26 @@ export const signInError = (lang: WebLang, result: 'wrong' | 'locked'): FieldErr
 export function owedPage(view: DashboardView, days: SettlementDay[], months: SettlementPeriod[], range?: { values: { from?: string; to?: string }; errors: FieldErrors }): string {
   const w = DASHBOARD_TEXT[view.lang];
   const total = months.reduce((t, m) => t + m.net, 0);
-  const paid = months.reduce((t, m) => t + m.redeemed, 0);
+  const paid = months.reduce((t, m) => t + m.redeemed + m.approved, 0);
+  const { codes, approvals } = view.config.charging.methods;
+  const demo = codes === 'none' && approvals === 'none' ? 'both' : codes === 'none' ? 'codes' : approvals === 'none' ? 'approvals' : undefined;
   const monthRows = months.map(
-    (m) => html`<tr data-testid="settlement-month" data-period="${m.period}" data-net="${m.net}"><td>${calendarMonth(m.period, view.lang)}</td><td class="num">${money(view, m.redeemed)}</td><td class="num">${money(view, m.voided)}</td><td class="num">${money(view, m.adjustments)}</td><td class="num">${money(view, m.net)}</td><td class="num">${m.redemptions}</td></tr>`,
+    (m) => html`<tr data-testid="settlement-month" data-period="${m.period}" data-net="${m.net}"><td>${calendarMonth(m.period, view.lang)}</td><td class="num">${money(view, m.redeemed)}</td><td class="num" data-testid="approved" data-value="${m.approved}">${money(view, m.approved)}</td><td class="num">${money(view, m.voided)}</td><td class="num">${money(view, m.adjustments)}</td><td class="num">${money(view, m.net)}</td><td class="num">${m.redemptions}</td></tr>`,
   );
   const dayRows = [...days].reverse().slice(0, 31).map(
-    (d) => html`<tr data-testid="settlement-day" data-date="${d.date}" data-net="${d.net}"><td>${calendarDate(d.date, view.lang)}</td><td class="num">${money(view, d.redeemed)}</td><td class="num">${money(view, d.voided)}</td><td class="num" data-testid="adjustments" data-value="${d.adjustments}">${money(view, d.adjustments)}</td><td class="num">${money(view, d.net)}</td><td class="num">${d.redemptions}</td></tr>`,
+    (d) => html`<tr data-testid="settlement-day" data-date="${d.date}" data-net="${d.net}"><td>${calendarDate(d.date, view.lang)}</td><td class="num">${money(view, d.redeemed)}</td><td class="num" data-testid="approved" data-value="${d.approved}">${money(view, d.approved)}</td><td class="num">${money(view, d.voided)}</td><td class="num" data-testid="adjustments" data-value="${d.adjustments}">${money(view, d.adjustments)}</td><td class="num">${money(view, d.net)}</td><td class="num">${d.redemptions}</td></tr>`,
   );
-  const head = [w.month, w.paidByMembers, w.voided, w.adjustments, w.owedNet, w.count];
+  const head = [w.month, w.redeemed, w.approvedRequests, w.voided, w.adjustments, w.owedNet, w.count];
   const body = html`
 <h1>${w.owed}</h1>
 <dl class="figures"><div data-testid="paid" data-value="${paid}"><dt>${w.paidByMembers}</dt><dd>${money(view, paid)}</dd></div><div data-testid="owed" data-value="${total}"><dt>${w.owedToDate}</dt><dd>${money(view, total)}</dd></div></dl>
 <p class="muted">${w.paidVsOwedNote}</p>
-<section class="card"><h2>${w.perMonth}</h2>${dataTable(head, monthRows, w.none, [1, 2, 3, 4, 5])}
+${demo ? html`<p class="notice" data-testid="demo-note">${w.demoNote(w.demoWhat[demo])}</p>` : ''}
+<section class="card"><h2>${w.perMonth}</h2>${dataTable(head, monthRows, w.none, [1, 2, 3, 4, 5, 6])}
 <h3 id="csv">${w.csv}</h3>
 ${errorSummary(view.lang, range?.errors)}
 <form class="search" method="get" action="/merchant/settlement.csv" novalidate><div><label for="from">${w.from}</label>${fieldError(view.lang, 'from', range?.errors)}<input id="from" name="from" type="date" value="${range?.values.from ?? ''}"${fieldAttrs('from', range?.errors)}></div><div><label for="to">${w.to}</label>${fieldError(view.lang, 'to', range?.errors)}<input id="to" name="to" type="date" value="${range?.values.to ?? ''}"${fieldAttrs('to', range?.errors)}></div><button class="primary" type="submit">${w.csv}</button></form></section>
-<section class="card"><h2>${w.perDay}</h2>${dataTable([w.date, ...head.slice(1)], dayRows, w.none, [1, 2, 3, 4, 5])}</section>`;
+<section class="card"><h2>${w.perDay}</h2>${dataTable([w.date, ...head.slice(1)], dayRows, w.none, [1, 2, 3, 4, 5, 6])}</section>`;
   return dashboardPage(view, '/merchant', w.owed, body);
 }
 

@@ -122,6 +122,8 @@ export interface SettlementPeriod {
   period: string;
   redemptions: number;
   redeemed: number;
+  approvals: number;
+  approved: number;
   voided: number;
   adjustments: number;
   net: number;
@@ -132,9 +134,11 @@ export function settlementByMonth(days: SettlementDay[]): SettlementPeriod[] {
   const months = new Map<string, SettlementPeriod>();
   for (const d of days) {
     const period = d.date.slice(0, 7);
-    const m = months.get(period) ?? { period, redemptions: 0, redeemed: 0, voided: 0, adjustments: 0, net: 0 };
+    const m = months.get(period) ?? { period, redemptions: 0, redeemed: 0, approvals: 0, approved: 0, voided: 0, adjustments: 0, net: 0 };
     m.redemptions += d.redemptions;
     m.redeemed += d.redeemed;
+    m.approvals += d.approvals;
+    m.approved += d.approved;
     m.voided += d.voided;
     m.adjustments += d.adjustments;
     m.net += d.net;

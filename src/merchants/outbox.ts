@@ -8,6 +8,7 @@ import type { CoreDeps } from '../deps.ts';
 import { AppError } from '../http/errors.ts';
 import { OutboundRefused, outboundPolicy, postOutbound } from '../http/outbound.ts';
 import type { Logger } from '../logger.ts';
+import { calendarDay } from '../shared/calendar.ts';
 import { keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import type { RedisClient } from '../store/redis.ts';
@@ -32,6 +33,33 @@ export const newEventId = () => `evt_${nanoid(22)}`;
 
 /** The keys every reporting script takes after its own: merchant hash, outbox, its order and due sets. */
 export const outboxKeys = (merchantId: string) => [keys.merchant(merchantId), keys.outbox(merchantId), keys.outboxOrder(merchantId), keys.outboxDue(merchantId)] as const;
+
+/**
+ * One move of a payment request (decide-payment-request.lua): claim, approve, decline or release.
+ * An approval writes its event and books the amount to the merchant's settlement on today's day
+ * (TIME_ZONE) in the same step, so what the merchant is owed follows every approval exactly once.
+ */
+export function movePaymentRequest(
+  redis: RedisClient,
+  timeZone: string,
+  move: { merchantId: string; requestId: string; action: 'claim' | 'approve' | 'decline' | 'release'; memberId: string; callSid: string; now: number },
+) {
+  const { merchantId, requestId, now } = move;
+  return redis.dpDecidePaymentRequest(
+    keys.paymentRequest(requestId),
+    keys.pendingPaymentRequests(merchantId),
+    ...outboxKeys(merchantId),
+    keys.merchantSettlement(merchantId),
+    move.action,
+    move.memberId,
+    move.callSid,
+    now,
+    requestId,
+    newEventId(),
+    new Date(now).toISOString(),
+    calendarDay(now, timeZone),
+  );
+}
 
 /**
  * Runs a script that may write an event after marking the merchant as having work, so a crash
@@ -299,8 +327,7 @@ async function settleHeldRequest(deps: OutboxDeps, merchantId: string, requestId
   if (!status || !CALL_ENDED.has(status) || Number(recordedAt) > now - deps.config.callEndGraceMs) return 'waiting';
   const charged = (await redis.exists(keys.callStep(memberId, callSid, `approve-${requestId}`))) === 1;
   const action = charged ? 'approve' : 'release';
-  const run = () =>
-    redis.dpDecidePaymentRequest(keys.paymentRequest(requestId), keys.pendingPaymentRequests(merchantId), ...outboxKeys(merchantId), action, memberId, callSid, now, requestId, newEventId(), new Date(now).toISOString());
+  const run = () => movePaymentRequest(redis, deps.config.timeZone, { merchantId, requestId, action, memberId, callSid, now });
   const [code] = charged ? await afterMarkingMerchant(redis, merchantId, now, run) : await run();
   if (code === 1 && charged) {
     const amount = Number(await redis.hget(keys.paymentRequest(requestId), 'amount'));

@@ -10,7 +10,7 @@ import type { Logger } from '../logger.ts';
 import { chargeCall, type ChargeArgs } from '../accounts/ledger.ts';
 import { keys, requestMerchant } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
-import { afterMarkingMerchant, newEventId, outboxKeys } from '../merchants/outbox.ts';
+import { afterMarkingMerchant, movePaymentRequest } from '../merchants/outbox.ts';
 import { afterMarkingAudit, chargeRecord, recordActivity, type Activity } from '../observability/activity.ts';
 
 export type PaymentRequestStatus = 'pending' | 'approved' | 'declined' | 'expired';
@@ -230,19 +230,7 @@ async function decisionStep(deps: DecisionDeps, decision: { requestId: string; m
   const { requestId } = decision;
   const merchantId = requestMerchant(requestId);
   const now = deps.now();
-  const run = () =>
-    redis.dpDecidePaymentRequest(
-      keys.paymentRequest(requestId),
-      keys.pendingPaymentRequests(merchantId),
-      ...outboxKeys(merchantId),
-      action,
-      decision.memberId,
-      decision.callSid,
-      now,
-      requestId,
-      newEventId(),
-      new Date(now).toISOString(),
-    );
+  const run = () => movePaymentRequest(redis, deps.config.timeZone, { merchantId, requestId, action, memberId: decision.memberId, callSid: decision.callSid, now });
   // Only a decision writes an event, so only a decision marks the merchant for the worker.
   if (action === 'claim') {
     // The call says what it holds before it takes it: when the call ends without deciding (the

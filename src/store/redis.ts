@@ -35,7 +35,7 @@ const SCRIPTS = {
   dpBeginMerchantPost: { file: 'begin-merchant-post', numberOfKeys: null },
   dpSettleAttempt: { file: 'settle-attempt', numberOfKeys: 2 },
   dpChargeApproval: { file: 'charge-approval', numberOfKeys: CHARGE_KEY_COUNT },
-  dpDecidePaymentRequest: { file: 'decide-payment-request', numberOfKeys: 6 },
+  dpDecidePaymentRequest: { file: 'decide-payment-request', numberOfKeys: 7 },
   dpExpirePaymentRequest: { file: 'expire-payment-request', numberOfKeys: 6 },
   dpClaimDeliveries: { file: 'claim-deliveries', numberOfKeys: 3 },
   dpFinishDelivery: { file: 'finish-delivery', numberOfKeys: 2 },
@@ -111,6 +111,7 @@ declare module 'ioredis' {
       outbox: string,
       outboxOrder: string,
       outboxDue: string,
+      settlement: string,
       action: 'claim' | 'approve' | 'decline' | 'release',
       memberId: string,
       callSid: string,
@@ -118,6 +119,7 @@ declare module 'ioredis' {
       requestId: string,
       eventId: string,
       nowIso: string,
+      today: string,
     ): Result<[number, string?], Context>;
     dpExpirePaymentRequest(
       request: string,

@@ -168,7 +168,7 @@ describe('the operator console at /admin (headless Chromium)', function () {
     const settlement = await settlementDays(deps(), shop.merchantId);
     expect((await rows(page, 'merchant')).map((m) => [m.merchant, Number(m.net)])).to.deep.equal([[shop.merchantId, settlement.reduce((t, d) => t + d.net, 0)]]);
     await page.click(`a[href="/admin/merchants/${shop.merchantId}"]`);
-    expect(Number(await page.locator('[data-testid=merchant-total] [data-field=net]').getAttribute('data-value'))).to.equal(400);
+    expect(Number(await page.locator('[data-testid=merchant-total] [data-field=net]').getAttribute('data-value')), 'redeemed 400 net, and the approved request of 1,200').to.equal(1600);
 
     await page.goto(`${app.url}/admin/audit`);
     const audit = await rows(page, 'audit');
@@ -198,9 +198,9 @@ describe('the operator console at /admin (headless Chromium)', function () {
     expect(res.status()).to.equal(200);
     expect(res.headers()['content-type']).to.include('text/csv');
     const [header, ...lines] = (await res.text()).trim().split('\r\n');
-    expect(header).to.equal('merchant_id,date,redemptions,redeemed,voided,adjustments,net,currency');
+    expect(header).to.equal('merchant_id,date,redemptions,redeemed,approvals,approved,voided,adjustments,net,currency');
     const settlement = (await settlementDays(deps(), shop.merchantId)).filter((d) => d.date === day);
-    expect(lines.map((l) => l.split(','))).to.deep.equal(settlement.map((d) => [shop.merchantId, d.date, String(d.redemptions), String(d.redeemed), String(d.voided), String(d.adjustments), String(d.net), 'JPY']));
+    expect(lines.map((l) => l.split(','))).to.deep.equal(settlement.map((d) => [shop.merchantId, d.date, String(d.redemptions), String(d.redeemed), String(d.approvals), String(d.approved), String(d.voided), String(d.adjustments), String(d.net), 'JPY']));
     const none = await page.request.get(`${app.url}/admin/merchants/${shop.merchantId}/settlement.csv?from=2020-01-01&to=2020-01-31`);
     expect((await none.text()).trim().split('\r\n')).to.have.length(1);
     await page.close();

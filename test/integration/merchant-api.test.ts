@@ -299,8 +299,8 @@ describe('the merchant API: balance checks, redemptions, voids, settlement', () 
       expect(view.status).to.equal(200);
       expect(view.body.currency).to.equal('JPY');
       expect(view.body.days).to.deep.equal([
-        { date: day(start), redemptions: 2, redeemed: 1500, voided: 300, adjustments: 0, net: 1200 },
-        { date: day(start + 24 * HOUR), redemptions: 1, redeemed: 500, voided: 0, adjustments: 0, net: 500 },
+        { date: day(start), redemptions: 2, redeemed: 1500, approvals: 0, approved: 0, voided: 300, adjustments: 0, net: 1200 },
+        { date: day(start + 24 * HOUR), redemptions: 1, redeemed: 500, approvals: 0, approved: 0, voided: 0, adjustments: 0, net: 500 },
       ]);
 
       const csvPath = `/api/admin/merchants/${seller.merchantId}/settlement.csv`;
@@ -309,9 +309,9 @@ describe('the merchant API: balance checks, redemptions, voids, settlement', () 
       expect(csv.status).to.equal(200);
       expect(csv.headers.get('content-type')).to.include('text/csv');
       expect((await csv.text()).trim().split('\r\n')).to.deep.equal([
-        'merchant_id,date,redemptions,redeemed,voided,adjustments,net,currency',
-        `${seller.merchantId},${day(start)},2,1500,300,0,1200,JPY`,
-        `${seller.merchantId},${day(start + 24 * HOUR)},1,500,0,0,500,JPY`,
+        'merchant_id,date,redemptions,redeemed,approvals,approved,voided,adjustments,net,currency',
+        `${seller.merchantId},${day(start)},2,1500,0,0,300,0,1200,JPY`,
+        `${seller.merchantId},${day(start + 24 * HOUR)},1,500,0,0,0,0,500,JPY`,
       ]);
       expect((await fetch(`${app.url}/api/admin/merchants/12345678/settlement.csv`, { headers: adminAuth(app) })).status).to.equal(404);
     });
@@ -324,7 +324,7 @@ describe('the merchant API: balance checks, redemptions, voids, settlement', () 
       try {
         const { body } = await redeem(code, 1000, {}, seller);
         const settlement = async () => (await jsonRequest(app, 'GET', '/api/merchant/settlement', undefined, merchantAuth(seller))).body.days;
-        const closedDay = { date: day(start), redemptions: 1, redeemed: 1000, voided: 0, adjustments: 0, net: 1000 };
+        const closedDay = { date: day(start), redemptions: 1, redeemed: 1000, approvals: 0, approved: 0, voided: 0, adjustments: 0, net: 1000 };
         expect(await settlement()).to.deep.equal([closedDay]);
         // 20 hours later, within the 24-hour void window, on the next calendar day (the first day has closed).
         let later = start + 20 * HOUR;
@@ -335,10 +335,10 @@ describe('the merchant API: balance checks, redemptions, voids, settlement', () 
         expect(voided.status, JSON.stringify(voided.body)).to.equal(200);
         expect(await settlement(), 'the closed day as it was paid out; the void shown as an adjustment today').to.deep.equal([
           closedDay,
-          { date: day(later), redemptions: 0, redeemed: 0, voided: 0, adjustments: 1000, net: -1000 },
+          { date: day(later), redemptions: 0, redeemed: 0, approvals: 0, approved: 0, voided: 0, adjustments: 1000, net: -1000 },
         ]);
         const csv = await (await fetch(`${app.url}/api/admin/merchants/${seller.merchantId}/settlement.csv`, { headers: adminAuth(app) })).text();
-        expect(csv.trim().split('\r\n').slice(1)).to.deep.equal([`${seller.merchantId},${day(start)},1,1000,0,0,1000,JPY`, `${seller.merchantId},${day(later)},0,0,0,1000,-1000,JPY`]);
+        expect(csv.trim().split('\r\n').slice(1)).to.deep.equal([`${seller.merchantId},${day(start)},1,1000,0,0,0,0,1000,JPY`, `${seller.merchantId},${day(later)},0,0,0,0,0,1000,-1000,JPY`]);
         // A retry of the void changes nothing more.
         await jsonRequest(app, 'POST', `/api/merchant/redemptions/${body.redemptionId}/void`, undefined, merchantPost(seller));
         expect((await settlement())[1].adjustments).to.equal(1000);

@@ -86,16 +86,20 @@ describe('the merchant dashboard at /merchant (headless Chromium)', function () 
     await signInToDashboard(page, app, shop.apiKey, 'ja');
     const days = await settlementDays(deps(), shop.merchantId);
     const net = days.reduce((t, d) => t + d.net, 0);
-    expect(net).to.equal(400);
+    expect(net, 'redeemed 400 net, and the approved request of 1,200').to.equal(1600);
     expect(Number(await page.getAttribute('[data-testid=owed]', 'data-value'))).to.equal(net);
+    // Members paid with codes and by approving requests; in a deployment where either is a demo, the page says so.
+    expect(Number(await page.getAttribute('[data-testid=paid]', 'data-value'))).to.equal(days.reduce((t, d) => t + d.redeemed + d.approved, 0));
+    const { codes, approvals } = app.config.charging.methods;
+    expect(await page.locator('[data-testid=demo-note]').count(), `codes ${codes}, approvals ${approvals}`).to.equal(codes === 'none' || approvals === 'none' ? 1 : 0);
     expect((await rows(page, 'settlement-month')).map((m) => [m.period, Number(m.net)])).to.deep.equal([['2026-12', net]]);
     expect((await rows(page, 'settlement-day')).map((d) => [d.date, Number(d.net)])).to.deep.equal(days.map((d) => [d.date, d.net]).reverse());
 
     const csv = await page.request.get(`${app.url}/merchant/settlement.csv?from=2026-12-01&to=2026-12-31`);
     expect(csv.headers()['content-type']).to.include('text/csv');
     const [header, ...lines] = (await csv.text()).trim().split('\r\n');
-    expect(header).to.equal('merchant_id,date,redemptions,redeemed,voided,adjustments,net,currency');
-    expect(lines.map((l) => l.split(','))).to.deep.equal(days.map((d) => [shop.merchantId, d.date, String(d.redemptions), String(d.redeemed), String(d.voided), String(d.adjustments), String(d.net), 'JPY']));
+    expect(header).to.equal('merchant_id,date,redemptions,redeemed,approvals,approved,voided,adjustments,net,currency');
+    expect(lines.map((l) => l.split(','))).to.deep.equal(days.map((d) => [shop.merchantId, d.date, String(d.redemptions), String(d.redeemed), String(d.approvals), String(d.approved), String(d.voided), String(d.adjustments), String(d.net), 'JPY']));
     await page.close();
   });
 

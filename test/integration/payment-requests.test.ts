@@ -169,4 +169,23 @@ describe('payment requests approved by phone (menu 3)', () => {
     const peek = await jsonRequest(app, 'GET', `/api/merchant/payment-requests/${first.body.id}`, undefined, merchantAuth(other));
     expect(peek.status).to.equal(404);
   });
+
+  it('what a merchant is owed follows its approved requests: each approval once (a Twilio retry adds nothing), a decline nothing', async () => {
+    const made = await jsonRequest(app, 'POST', '/api/admin/merchants', { name: 'Owed Shop', webhookUrl: hook.url }, adminAuth(app));
+    const owedShop: TestMerchant = made.body;
+    const request = (amount: number, key: string) =>
+      jsonRequest(app, 'POST', '/api/merchant/payment-requests', { amount, description: 'Tea' }, merchantPost(owedShop, { 'Idempotency-Key': key }));
+    const approved = await request(700, 'owed-1');
+    const declined = await request(400, 'owed-2');
+    const approving = await keyRequestNumber(approved.body.number);
+    await approving.press('1');
+    await approving.twilioRetriesLastRequest();
+    const declining = await keyRequestNumber(declined.body.number);
+    await declining.press('2');
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(app.clock.now);
+    const view = await jsonRequest(app, 'GET', '/api/merchant/settlement', undefined, merchantAuth(owedShop));
+    expect(view.body.days).to.deep.equal([{ date: today, redemptions: 0, redeemed: 0, approvals: 1, approved: 700, voided: 0, adjustments: 0, net: 700 }]);
+    const csv = await (await fetch(`${app.url}/api/admin/merchants/${owedShop.merchantId}/settlement.csv`, { headers: adminAuth(app) })).text();
+    expect(csv.trim().split('\r\n')[1]).to.equal(`${owedShop.merchantId},${today},0,0,1,700,0,0,700,JPY`);
+  });
 });
