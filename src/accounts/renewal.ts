@@ -3,7 +3,8 @@ import { keys } from '../store/keys.ts';
 import type { RedisClient } from '../store/redis.ts';
 import { chargeCall, type ChargeArgs } from './ledger.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
-import { afterMarkingAudit, chargeCounters, recordActivity, type Activity } from '../observability/activity.ts';
+import { afterMarkingAudit, chargeRecord, recordActivity, type Activity } from '../observability/activity.ts';
+import { methodFor } from '../charging/methods.ts';
 
 /** The call step a renewal is charged under: one renewal per call. */
 const RENEW_STEP = 'renew';
@@ -32,7 +33,7 @@ export async function renewAccess(deps: CoreDeps, request: RenewalRequest): Prom
   const { memberId, callSid } = request;
   const amount = config.activationCharge;
   const now = deps.now();
-  const activity: Activity = { kind: 'account.renewed', key: `renew:${memberId}:${callSid}:${request.nonce}`, at: now, actor: `call:${callSid}`, memberId, amount, day: chargeCounters(amount, 'renewals') };
+  const activity: Activity = { kind: 'account.renewed', key: `renew:${memberId}:${callSid}:${request.nonce}`, at: now, actor: `call:${callSid}`, memberId, amount, ...chargeRecord(amount, 'renewals', methodFor(config, 'renewal')) };
   const charge = chargeCall(config, now, {
     memberId,
     kind: 'renewal',

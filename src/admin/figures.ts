@@ -16,6 +16,8 @@ export const DAY_FIELDS = [
   'activations',
   'renewals',
   'revenue',
+  // Demo (CHARGE_METHOD_<KIND>=none) charges: recorded in the ledgers, collected from nobody, never revenue.
+  'demo',
   'codes_sold',
   'codes_sold_amount',
   'redemptions',
@@ -112,6 +114,8 @@ export interface AuditEntry {
   amount?: number;
   currency: string;
   detail: string;
+  /** Charges: how it was collected (absent on events recorded before it was). */
+  method?: string;
 }
 
 export const AUDIT_PER_PAGE = 50;
@@ -146,6 +150,7 @@ export async function auditPage(deps: AdminDeps, cursor: unknown, filter?: (entr
         amount: f.amount ? Number(f.amount) : undefined,
         currency: f.currency ?? '',
         detail: f.detail ?? '',
+        ...(f.method ? { method: f.method } : {}),
       };
       if (filter && !filter(entry)) {
         last = id;

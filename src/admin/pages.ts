@@ -14,7 +14,7 @@ import { revenueChart } from './chart.ts';
 import { DAY_FIELDS, type AuditEntry, type CallRow, type CallStory, type CodeRow, type Dashboard, type DayField, type MemberRow, type MerchantRow } from './figures.ts';
 import { ADMIN_WORDS } from './text.ts';
 
-const MONEY_FIELDS = new Set<DayField>(['revenue', 'codes_sold_amount', 'redeemed_amount', 'voided_amount']);
+const MONEY_FIELDS = new Set<DayField>(['revenue', 'demo', 'codes_sold_amount', 'redeemed_amount', 'voided_amount']);
 
 export interface AdminView {
   lang: WebLang;
@@ -43,6 +43,8 @@ const money = (view: AdminView, amount: number) => formatAmount(amount, view.con
 const when = (view: AdminView, ms: number) => dateTime(ms, view.lang, view.config.timeZone);
 /** An event kind in the page's language, its code beside it for the operator who searches logs. */
 const kindName = (view: AdminView, kind: string) => html`${ADMIN_WORDS[view.lang].kinds[kind] ?? kind} <code class="muted">${kind}</code>`;
+/** How a charge was collected, in the page's language, its code beside it; blank for an event recorded before methods were. */
+const methodName = (view: AdminView, method: string | undefined) => (method ? html`${ADMIN_WORDS[view.lang].methods[method] ?? method} <code class="muted">${method}</code>` : '');
 const callLink = (callSid: string) => html`<a href="/admin/calls/${callSid}" data-testid="call-link"><code>${callSid}</code></a>`;
 /** The audit trail's "who": a call links to its page, others as they are. */
 const actorCell = (actor: string) => (/^call:[A-Za-z0-9]{2,64}$/.test(actor) ? callLink(actor.slice(5)) : actor);
@@ -106,10 +108,11 @@ ${pagerLinks('/admin/members', { q }, result.next, Boolean(cursor), w)}`;
   return consolePage(view, '/admin/members', w.members, body);
 }
 
-function auditRows(view: AdminView, items: AuditEntry[]): Html[] {
+/** The audit trail's rows; on the ledger page (charges only) also how each was collected. */
+function auditRows(view: AdminView, items: AuditEntry[], withMethod: boolean): Html[] {
   return items.map(
     (e) =>
-      html`<tr data-testid="audit" data-kind="${e.kind}" data-amount="${e.amount ?? ''}" data-member="${e.memberId}" data-merchant="${e.merchantId}"><td>${kindName(view, e.kind)}</td><td>${when(view, e.at)}</td><td>${actorCell(e.actor)}</td><td>${e.memberId ? html`<a href="/admin/ledger?member=${e.memberId}">${e.memberId}</a>` : ''}</td><td>${e.merchantId ? html`<a href="/admin/merchants/${e.merchantId}">${e.merchantId}</a>` : ''}</td><td class="num">${e.amount === undefined ? '' : money(view, e.amount)}</td><td>${e.detail}</td></tr>`,
+      html`<tr data-testid="audit" data-kind="${e.kind}" data-amount="${e.amount ?? ''}" data-member="${e.memberId}" data-merchant="${e.merchantId}"${withMethod ? html` data-method="${e.method ?? ''}"` : ''}><td>${kindName(view, e.kind)}</td><td>${when(view, e.at)}</td><td>${actorCell(e.actor)}</td><td>${e.memberId ? html`<a href="/admin/ledger?member=${e.memberId}">${e.memberId}</a>` : ''}</td><td>${e.merchantId ? html`<a href="/admin/merchants/${e.merchantId}">${e.merchantId}</a>` : ''}</td><td class="num">${e.amount === undefined ? '' : money(view, e.amount)}</td>${withMethod ? html`<td>${methodName(view, e.method)}</td>` : ''}<td>${e.detail}</td></tr>`,
   );
 }
 
@@ -133,7 +136,7 @@ export function auditPageView(view: AdminView, path: '/admin/audit' | '/admin/le
 <h1>${title}</h1>
 ${call ? html`<p class="notice" data-testid="call-filter">${w.callFilter(call)} <a href="/admin/calls/${call}">${w.callTitle}</a> · <a href="${path}">${w.showAll}</a></p>` : ''}
 <form class="search" method="get" action="${path}">${call ? html`<input type="hidden" name="call" value="${call}">` : ''}<div><label for="kind">${w.kindFilter}</label><select id="kind" name="kind"><option value="">${w.all}</option>${kinds.map((k) => html`<option value="${k}"${k === kind ? html` selected` : ''}>${w.kinds[k] ?? k}</option>`)}</select></div>${path === '/admin/ledger' ? html`<div><label for="member">${w.member}</label><input id="member" name="member" type="text" inputmode="numeric"></div>` : ''}<button class="primary" type="submit">${w.search}</button></form>
-${dataTable([w.what, w.when, w.who, w.member, w.merchant, w.amount, w.detail], auditRows(view, result.items), w.none, [5])}
+${path === '/admin/ledger' ? dataTable([w.what, w.when, w.who, w.member, w.merchant, w.amount, w.method, w.detail], auditRows(view, result.items, true), w.none, [5]) : dataTable([w.what, w.when, w.who, w.member, w.merchant, w.amount, w.detail], auditRows(view, result.items, false), w.none, [5])}
 ${pagerLinks(path, { kind, call }, result.next, Boolean(cursor), w)}
 ${path === '/admin/ledger' ? html`<h2 id="csv">${w.csv}</h2>${rangeForm(view, '/admin/ledger.csv', filters.range?.values, filters.range?.errors)}` : ''}`;
   return consolePage(view, path, title, body);
@@ -144,11 +147,11 @@ export function memberLedgerPage(view: AdminView, memberId: string, result: Char
   const w = ADMIN_WORDS[view.lang];
   const rows = result.items.map(
     (c) =>
-      html`<tr data-testid="charge" data-kind="${c.kind}" data-amount="${c.amount}"><td>${w.kinds[c.kind === 'activation' ? 'account.activated' : c.kind === 'renewal' ? 'account.renewed' : c.kind === 'code_purchase' ? 'code.purchased' : 'payment_request.approved'] ?? c.kind}${c.codeLast4 ? ` …${c.codeLast4}` : ''}${c.paymentRequest ? ` ${c.paymentRequest}` : ''}</td><td class="num">${money(view, c.amount)}</td><td>${when(view, c.at)}</td><td>${callLink(c.callSid)}</td><td>${c.from ? domesticNumber(c.from) : ''}</td></tr>`,
+      html`<tr data-testid="charge" data-kind="${c.kind}" data-amount="${c.amount}" data-method="${c.method ?? ''}"><td>${w.kinds[c.kind === 'activation' ? 'account.activated' : c.kind === 'renewal' ? 'account.renewed' : c.kind === 'code_purchase' ? 'code.purchased' : 'payment_request.approved'] ?? c.kind}${c.codeLast4 ? ` …${c.codeLast4}` : ''}${c.paymentRequest ? ` ${c.paymentRequest}` : ''}</td><td class="num">${money(view, c.amount)}</td><td>${methodName(view, c.method)}</td><td>${when(view, c.at)}</td><td>${callLink(c.callSid)}</td><td>${c.from ? domesticNumber(c.from) : ''}</td></tr>`,
   );
   const body = html`
 <h1>${w.ledger}: ${memberId}</h1>
-${dataTable([w.kind, w.amount, w.when, w.call, w.from2], rows, w.none, [1])}
+${dataTable([w.kind, w.amount, w.method, w.when, w.call, w.from2], rows, w.none, [1])}
 ${!result.next && result.archived ? html`<p class="muted" data-testid="ledger-archived">${MESSAGES[view.lang].ledgerArchived(result.archived)}</p>` : ''}
 ${result.next || cursor ? html`<p class="pagers">${result.next ? html`<a data-testid="older" href="/admin/ledger?member=${memberId}&amp;cursor=${result.next}">${w.older}</a>` : ''}</p>` : ''}`;
   return consolePage(view, '/admin/ledger', w.ledger, body);

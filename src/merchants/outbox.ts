@@ -12,7 +12,7 @@ import { calendarDay } from '../shared/calendar.ts';
 import { keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import type { RedisClient } from '../store/redis.ts';
-import { recordActivity } from '../observability/activity.ts';
+import { chargeRecord, recordActivity } from '../observability/activity.ts';
 import { webhookDeliveries } from '../observability/metrics.ts';
 
 /**
@@ -331,7 +331,7 @@ async function settleHeldRequest(deps: OutboxDeps, merchantId: string, requestId
   const [code] = charged ? await afterMarkingMerchant(redis, merchantId, now, run) : await run();
   if (code === 1 && charged) {
     const amount = Number(await redis.hget(keys.paymentRequest(requestId), 'amount'));
-    void recordActivity(deps, { kind: 'payment_request.approved', key: `approved:${requestId}`, at: now, actor: 'worker', memberId, merchantId, amount, detail: requestId, day: { requests_approved: 1, revenue: amount } });
+    void recordActivity(deps, { kind: 'payment_request.approved', key: `approved:${requestId}`, at: now, actor: 'worker', memberId, merchantId, amount, detail: requestId, ...chargeRecord(amount, 'requests_approved', deps.config.charging.methods.approvals) });
   }
   if (code === 1 && !charged) await redis.zadd(keys.pendingPaymentRequests(merchantId), 'GT', Number(await redis.hget(keys.paymentRequest(requestId), 'expiresAt')), requestId);
   deps.logger?.warn({ requestId, callSid, action }, 'a payment request held by a call that ended was settled by the worker');

@@ -20,6 +20,7 @@
  * Recording never fails or slows the money path: it is not awaited by callers, and an error is
  * logged and counted (activityErrors) rather than thrown.
  */
+import type { ChargeMethod } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { activations, chargedAmount, charges, redemptions, redisErrors } from './metrics.ts';
 import { calendarDay } from '../shared/calendar.ts';
@@ -68,6 +69,8 @@ export interface Activity {
   memberId?: string;
   merchantId?: string;
   amount?: number;
+  /** How a charge was collected (CHARGE_METHOD_<KIND> at the time): shown on the console's ledger; a demo (`none`) is never revenue. */
+  method?: ChargeMethod;
   /** A short, secret-free description (last four digits, a request ID, a redemption ID). */
   detail?: string;
   /** Not written to the audit stream (counters only): events that neither move money nor change an account. */
@@ -149,6 +152,7 @@ function activityEvent(config: ActivityDeps['config'], activity: Activity): stri
         'amount', activity.amount === undefined ? '' : String(activity.amount),
         'currency', activity.amount === undefined ? '' : config.currency,
         'detail', activity.detail ?? '',
+        ...(activity.method ? ['method', activity.method] : []),
       ];
   const event = JSON.stringify({
     audit,
@@ -262,5 +266,12 @@ function countInMetrics(activity: Pick<Activity, 'kind' | 'amount'>): void {
   if (activity.kind === 'code.redemption_voided') redemptions.inc({ kind: 'voided' });
 }
 
-/** Revenue: what members were charged (activation, renewal, codes, approved requests). */
-export const chargeCounters = (amount: number, counter: string): Record<string, number> => ({ [counter]: 1, revenue: amount });
+/**
+ * Revenue: what members were really charged (activation, renewal, codes, approved requests). A
+ * demo (`none`) collects nothing, so its amount is counted apart as `demo`, never as revenue.
+ */
+export const chargeCounters = (amount: number, counter: string, method: ChargeMethod): Record<string, number> =>
+  method === 'none' ? { [counter]: 1, demo: amount } : { [counter]: 1, revenue: amount };
+
+/** A charge's part of its operator event: how it was collected, and the day's counters (revenue, or demo). */
+export const chargeRecord = (amount: number, counter: string, method: ChargeMethod): Pick<Activity, 'method' | 'day'> => ({ method, day: chargeCounters(amount, counter, method) });

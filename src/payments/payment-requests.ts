@@ -1,7 +1,7 @@
 import { Cluster } from 'ioredis';
 import { API_TEXT } from '../http/api-text.ts';
 import type { CoreDeps } from '../deps.ts';
-import { payableRequestAmounts } from '../charging/methods.ts';
+import { methodFor, payableRequestAmounts } from '../charging/methods.ts';
 import { z } from 'zod';
 import { AppError, invalidInput } from '../http/errors.ts';
 import { assertWebhookUrlAllowed, outboundPolicy } from '../http/outbound.ts';
@@ -11,7 +11,7 @@ import { chargeCall, type ChargeArgs } from '../accounts/ledger.ts';
 import { keys, requestMerchant } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import { afterMarkingMerchant, movePaymentRequest } from '../merchants/outbox.ts';
-import { afterMarkingAudit, chargeCounters, recordActivity, type Activity } from '../observability/activity.ts';
+import { afterMarkingAudit, chargeRecord, recordActivity, type Activity } from '../observability/activity.ts';
 
 export type PaymentRequestStatus = 'pending' | 'approved' | 'declined' | 'expired';
 
@@ -187,7 +187,7 @@ export async function decidePaymentRequest(
     merchantId,
     amount,
     detail: requestId,
-    day: outcome === 'approved' ? chargeCounters(amount, 'requests_approved') : { requests_declined: 1 },
+    ...(outcome === 'approved' ? chargeRecord(amount, 'requests_approved', methodFor(config, 'payment_approval')) : { day: { requests_declined: 1 } }),
   });
   const recorded = (result: DecisionResult): DecisionResult => {
     if (result.outcome !== 'approved' && result.outcome !== 'declined') return result;

@@ -5,6 +5,7 @@ import { keys } from '../store/keys.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
 import { codeHash, lastFour, openCode, sealCode } from './code-secrets.ts';
 import { afterMarkingAudit, chargeCounters, recordActivity, type Activity } from '../observability/activity.ts';
+import { methodFor } from '../charging/methods.ts';
 
 export interface PurchaseRequest {
   memberId: string;
@@ -59,7 +60,8 @@ export async function buyCode(deps: CoreDeps, request: PurchaseRequest): Promise
     merchantId,
     amount: price,
     detail: `code ending ${last4}`,
-    day: { ...chargeCounters(price, 'codes_sold'), codes_sold_amount: price },
+    method: methodFor(config, 'code_purchase'),
+    day: { ...chargeCounters(price, 'codes_sold', methodFor(config, 'code_purchase')), codes_sold_amount: price },
     totals: { outstanding: price },
     add: [['codes', now, hash]],
   });

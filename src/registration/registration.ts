@@ -9,7 +9,8 @@ import { keys } from '../store/keys.ts';
 import type { RedisClient } from '../store/redis.ts';
 import { chargeCall, type ChargeArgs } from '../accounts/ledger.ts';
 import { scriptOutcome } from '../store/outcomes.ts';
-import { afterMarkingAudit, chargeCounters, recordActivity, type Activity } from '../observability/activity.ts';
+import { afterMarkingAudit, chargeRecord, recordActivity, type Activity } from '../observability/activity.ts';
+import { methodFor } from '../charging/methods.ts';
 
 const registrationInput = z.object({
   name: z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters'),
@@ -116,7 +117,7 @@ export async function claimProvisionalId(deps: CoreDeps, request: ClaimRequest):
   }
   const at = deps.now();
   const amount = config.activationCharge;
-  const activity: Activity = { kind: 'account.activated', key: `activate:${memberId}`, at, actor: `call:${request.callSid}`, memberId, amount, day: chargeCounters(amount, 'activations'), remove: [['pending', memberId]], add: [['members', at, memberId]] };
+  const activity: Activity = { kind: 'account.activated', key: `activate:${memberId}`, at, actor: `call:${request.callSid}`, memberId, amount, ...chargeRecord(amount, 'activations', methodFor(config, 'activation')), remove: [['pending', memberId]], add: [['members', at, memberId]] };
   const charge = chargeCall(config, at, {
     memberId,
     kind: 'activation',

@@ -42,8 +42,30 @@ export function chargeBefore(deps: VoiceDeps, state: CallState, kind: ChargeKind
     case 'carrier-billing':
       return deps.flows.say('charging', 'beforeCarrierBilling', locale);
     case 'none':
-      return deps.flows.say('charging', 'beforeNone', locale);
+      // A demo costs nothing itself; on a number whose carrier bills every call, the call still does.
+      return demoWords(deps, state, 'beforeNone');
   }
+}
+
+/**
+ * A demo's words, before and after alike: on a plain number, "nothing will really be charged"; on
+ * a premium-rate number that is false (its carrier bills the call its tariff whatever is chosen),
+ * so the caller hears in one short sentence that the demo is free and what this call costs.
+ */
+function demoWords(deps: VoiceDeps, state: Pick<CallState, 'to' | 'locale'>, plain: 'beforeNone' | 'afterNone'): Speech {
+  const { locale } = state;
+  const number = premiumNumberOf(deps.config, state.to);
+  if (!number) return deps.flows.say('charging', plain, locale);
+  const amount = spokenAmount(deps, number.amount, locale);
+  return deps.flows.say('charging', number.per === 'call' ? 'demoCallBilled' : 'demoCallBilledPerMinute', locale, { amount });
+}
+
+/** What this call itself costs, on a premium-rate number (its carrier bills it whatever the caller chooses); undefined elsewhere. */
+function callBilledNote(deps: VoiceDeps, state: Pick<CallState, 'to' | 'locale'>): Speech | undefined {
+  const number = premiumNumberOf(deps.config, state.to);
+  if (!number) return undefined;
+  const amount = spokenAmount(deps, number.amount, state.locale);
+  return deps.flows.say('charging', number.per === 'call' ? 'callStillBilled' : 'callStillBilledPerMinute', state.locale, { amount });
 }
 
 /** Said once a charge is made: how it was collected (a card: which one, by its last four digits only). */
@@ -57,7 +79,7 @@ export function chargeAfter(deps: VoiceDeps, state: CallState, kind: ChargeKind,
     case 'carrier-billing':
       return deps.flows.say('charging', 'afterCarrierBilling', locale);
     case 'none':
-      return deps.flows.say('charging', 'afterNone', locale);
+      return demoWords(deps, state, 'afterNone');
   }
 }
 
@@ -71,11 +93,9 @@ export function notChargedNote(deps: VoiceDeps, state: Pick<CallState, 'to' | 'l
   const notes: Speech[] = [];
   if (method === 'card') notes.push(deps.flows.say('charging', 'cardNotCharged', locale));
   if (method === 'carrier-billing') notes.push(deps.flows.say('charging', 'carrierNotCharged', locale));
-  const number = premiumNumberOf(deps.config, state.to);
-  if (number) {
-    const amount = spokenAmount(deps, number.amount, locale);
-    notes.push(deps.flows.say('charging', number.per === 'call' ? 'callStillBilled' : 'callStillBilledPerMinute', locale, { amount }));
-  } else if (method !== 'card' && method !== 'carrier-billing') notes.push(deps.flows.say('charging', 'notCharged', locale));
+  const call = callBilledNote(deps, state);
+  if (call) notes.push(call);
+  else if (method !== 'card' && method !== 'carrier-billing') notes.push(deps.flows.say('charging', 'notCharged', locale));
   return notes;
 }
 

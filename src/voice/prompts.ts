@@ -91,6 +91,8 @@ export const PROMPT_CATALOGUE = {
     afterCard: ['lastFour'],
     beforeNone: [],
     afterNone: [],
+    demoCallBilled: ['amount'],
+    demoCallBilledPerMinute: ['amount'],
     beforeCarrierBilling: [],
     afterCarrierBilling: [],
     carrierNotCharged: [],

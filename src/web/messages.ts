@@ -42,6 +42,27 @@ const WEB_TEXT = {
     'carrier-billing': { ja: '加盟店の支払いリクエストは、携帯電話のご利用料金と合わせて請求されます。', en: 'Merchants\' payment requests go on the mobile phone bill of the line you call from.' },
     none: { ja: '加盟店の支払いリクエストの承認はデモです。料金はかかりません。', en: 'Approving merchants\' payment requests is a demo: nothing is charged for them.' },
   },
+  // A demo (none) sold on a number whose carrier bills every call its tariff (the development default):
+  // the demo is free, the call is not (docs/CHARGING.md, none). {tariff} is tariffPerCall or tariffPerMinute.
+  homeIntroDemoOnBilledNumber: {
+    ja: (tariff: string) => `dialpass は、電話をかけるだけで有料サービスの利用登録や少額のお支払いができるサービスです。これはデモ版で、登録の料金はかかりません。ただし、番号への通話には、電話会社から通話料金（${tariff}）が請求されます。`,
+    en: (tariff: string) => `dialpass lets you join a paid service and make small payments just by making a phone call. This is a demo: registration costs nothing, but a call to the number is billed its tariff (${tariff}) by your phone company.`,
+  },
+  codesDemoOnBilledNumber: {
+    ja: (tariff: string) => `決済コードはデモのため、コードの代金はかかりません。ただし、番号への通話には、電話会社から通話料金（${tariff}）が請求されます。`,
+    en: (tariff: string) => `Payment codes are a demo: the codes cost nothing, but a call to the number is billed its tariff (${tariff}) by your phone company.`,
+  },
+  approvalsDemoOnBilledNumber: {
+    ja: (tariff: string) => `加盟店の支払いリクエストの承認はデモのため、お支払いの代金はかかりません。ただし、番号への通話には、電話会社から通話料金（${tariff}）が請求されます。`,
+    en: (tariff: string) => `Approving merchants' payment requests is a demo: the payments cost nothing, but a call to the number is billed its tariff (${tariff}) by your phone company.`,
+  },
+  codesAndApprovalsDemoOnBilledNumber: {
+    ja: (tariff: string) => `決済コードの購入と加盟店の支払いリクエストの承認はデモのため、その代金はかかりません。ただし、番号への通話には、電話会社から通話料金（${tariff}）が請求されます。`,
+    en: (tariff: string) => `Payment codes and approving merchants' payment requests are a demo: they cost nothing, but a call to the number is billed its tariff (${tariff}) by your phone company.`,
+  },
+  tariffPerCall: { ja: (amount: string) => `1回の通話につき${amount}`, en: (amount: string) => `${amount} a call` },
+  tariffPerMinute: { ja: (amount: string) => `1分ごとに${amount}`, en: (amount: string) => `${amount} a minute` },
+  step3Demo: { ja: '電話で正式IDが読み上げられます。', en: 'You hear your formal ID.' },
   howItWorks: { ja: 'ご利用の流れ', en: 'How it works' },
   step1: { ja: 'このサイトで登録すると、仮IDとパスワードが表示されます。', en: 'Register on this site: you get a provisional ID and a password.' },
   step2: { ja: '表示された番号に電話をかけ、仮IDに続けてシャープを押します（メニューが流れたら先に1）。', en: 'Call the number shown and key your provisional ID followed by # (press 1 first if you hear the menu).' },

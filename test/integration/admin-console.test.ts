@@ -82,8 +82,11 @@ describe('the operator console at /admin (headless Chromium)', function () {
   const sum = (entries: LedgerEntry[]) => entries.reduce((t, e) => t + e.amount, 0);
   const onDay = (day: string) => ledger.filter((e) => calendarDay(e.at, app.config.timeZone) === day);
   const count = (entries: LedgerEntry[], kind: LedgerEntry['kind']) => entries.filter((e) => e.kind === kind).length;
+  /** What members were really charged: a demo (`none`) collects nothing and is never revenue. */
+  const collected = (entries: LedgerEntry[]) => entries.filter((e) => e.method !== 'none');
+  const demos = (entries: LedgerEntry[]) => entries.filter((e) => e.method === 'none');
 
-  it("the front page's figures for now, today and this month, and the revenue chart, match the ledger and the merchant's books", async () => {
+  it("the front page's figures for now, today and this month, and the revenue chart, match the ledger and the merchant's books; demo charges are counted apart, never as revenue", async () => {
     const page = await browser.context.newPage();
     await signInToConsole(page, app);
     const tz = app.config.timeZone;
@@ -105,7 +108,8 @@ describe('the operator console at /admin (headless Chromium)', function () {
       registrations: 2,
       activations: count(todays, 'activation'),
       renewals: count(todays, 'renewal'),
-      revenue: sum(todays),
+      revenue: sum(collected(todays)),
+      demo: sum(demos(todays)),
       codes_sold: count(todays, 'code_purchase'),
       codes_sold_amount: sum(todays.filter((e) => e.kind === 'code_purchase')),
       redemptions: settlement.reduce((t, d) => t + d.redemptions, 0),
@@ -115,19 +119,23 @@ describe('the operator console at /admin (headless Chromium)', function () {
       requests_approved: count(todays, 'payment_approval'),
       requests_declined: 1,
     });
-    expect(shownToday.revenue).to.equal(300 + 1000 + 500 + 1200);
+    // The development default: the activation (300) is premium-rate, the codes (1000, 500) and the
+    // approved request (1200) are a demo: only the activation is revenue, the rest is counted apart.
+    expect(shownToday.revenue).to.equal(300);
+    expect(shownToday.demo).to.equal(1000 + 500 + 1200);
     const month = await figures(page, 'month');
-    expect(month).to.include({ registrations: 3, activations: 2, revenue: sum(ledger) });
+    expect(month).to.include({ registrations: 3, activations: 2, revenue: sum(collected(ledger)), demo: sum(demos(ledger)) });
+    expect(await page.locator('[data-testid=today] [data-field=demo] dt').textContent()).to.equal('Demo (not charged)');
 
     const bars = await page.locator('[data-testid=revenue-chart] rect.bar').evaluateAll((rects) => rects.map((r) => [(r as SVGElement).dataset.day, Number((r as SVGElement).dataset.revenue)]));
     expect(bars).to.have.length(30);
-    expect(bars.at(-1)).to.deep.equal([day, sum(todays)]);
-    expect(bars.at(-2)).to.deep.equal([calendarDay(yesterday, tz), sum(onDay(calendarDay(yesterday, tz)))]);
+    expect(bars.at(-1)).to.deep.equal([day, sum(collected(todays))]);
+    expect(bars.at(-2)).to.deep.equal([calendarDay(yesterday, tz), sum(collected(onDay(calendarDay(yesterday, tz))))]);
     expect(bars.slice(0, -2).every(([, revenue]) => revenue === 0)).to.equal(true);
     await page.close();
   });
 
-  it('the lists of members, charges, codes and merchants, and the audit trail, show what happened, once each', async () => {
+  it('the lists of members, charges (each with how it was collected), codes and merchants, and the audit trail, show what happened, once each', async () => {
     const page = await browser.context.newPage();
     await signInToConsole(page, app, 'ja');
 
@@ -140,8 +148,15 @@ describe('the operator console at /admin (headless Chromium)', function () {
     await page.goto(`${app.url}/admin/ledger`);
     const charges = await rows(page, 'audit');
     expect(charges.map((c) => Number(c.amount)).sort()).to.deep.equal(ledger.map((e) => e.amount).sort());
+    // How each charge was collected, in the page's language (with the method's code for the operator).
+    expect(charges.map((c) => `${c.amount} ${c.method}`).sort()).to.deep.equal(ledger.map((e) => `${e.amount} ${e.method}`).sort());
+    expect(await page.locator('table th').allTextContents()).to.include('請求方法');
+    const methodWords = { 'premium-rate': '通話料金（電話会社）', none: 'デモ（請求なし）' } as Record<string, string>;
+    for (const c of charges) expect(c.text).to.include(methodWords[c.method!]!);
     await page.goto(`${app.url}/admin/ledger?member=${members[1]!.provisionalId}`);
-    expect((await rows(page, 'charge')).map((c) => Number(c.amount))).to.deep.equal((await readLedger(app.redis, members[1]!.provisionalId)).map((e) => e.amount).reverse());
+    const own = (await readLedger(app.redis, members[1]!.provisionalId)).reverse();
+    expect((await rows(page, 'charge')).map((c) => [Number(c.amount), c.method])).to.deep.equal(own.map((e) => [e.amount, e.method]));
+    expect((await rows(page, 'charge')).map((c) => c.text).join(' ')).to.include('デモ（請求なし）').and.to.include('通話料金（電話会社）');
 
     await page.goto(`${app.url}/admin/codes`);
     expect((await rows(page, 'code')).map((c) => [Number(c.remaining), c.status])).to.deep.equal([

@@ -33,7 +33,7 @@ describe('the operator’s audit line of a charge is written in the same step as
     const callSid = newCallSid();
     const now = Date.now();
     const amount = app.config.activationCharge;
-    const activity: Activity = { kind: 'account.renewed', key: `renew:${member.provisionalId}:${callSid}:crash`, at: now, actor: `call:${callSid}`, memberId: member.provisionalId, amount, day: chargeCounters(amount, 'renewals') };
+    const activity: Activity = { kind: 'account.renewed', key: `renew:${member.provisionalId}:${callSid}:crash`, at: now, actor: `call:${callSid}`, memberId: member.provisionalId, amount, day: chargeCounters(amount, 'renewals', app.config.charging.methods.renewal) };
     // What renewAccess does up to the crash: mark the member, then the charge script (with the event in its outbox).
     const charge = chargeCall(app.config, now, { memberId: member.provisionalId, kind: 'renewal', step: 'renew', callSid, from: '+819012345678', amount, cap: 'none', audit: activity });
     const [code] = await afterMarkingAudit(app.redis, member.provisionalId, now, () =>

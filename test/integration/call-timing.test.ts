@@ -219,6 +219,38 @@ describe('every call within its time budget', () => {
 export { adminAuth };
 
 /**
+ * The development default: a demo code sold on the service number, which bills 300 yen a call. The
+ * caller hears that the code is free but the call is billed (docs/CHARGING.md, none) and still
+ * hears the code within the premium-rate budget.
+ */
+describe('a demo code on a number that bills every call, within its time budget', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp();
+  });
+  after(() => app.close());
+
+  for (const locale of ['ja-JP', 'en-US'] as const) {
+    it(`a ${locale} member buys a demo code on the service number, told the call's price first, and has heard it within 60 s`, async () => {
+      const line = uniqueCallerNumber();
+      const member = await activeMember(app, { pin: PIN, from: line, locale });
+      const call = new TimedCall(app, line);
+      await call.dial();
+      await call.press('2');
+      await call.press(`${member.formalId}#`);
+      await call.press(`${PIN}#`);
+      await call.press('1');
+      await call.press('1');
+      const timeline = call.timeline();
+      expect(heardAt(timeline, locale === 'ja-JP' ? 'この通話の料金300円' : 'this call costs 300 yen'), show(timeline)).to.be.a('number');
+      const heard = firstNumberEndsAt(timeline, 16);
+      expect(heard, show(timeline)).to.be.a('number');
+      expect(heard!, show(timeline)).to.be.at.most(60);
+    });
+  }
+});
+
+/**
  * Paying by card (CARD_PROCESSOR=stripe): a member who kept a card pays after the PIN and one key,
  * no card keyed; a first-time caller agrees to the price, says whether to keep the card and keys it.
  */

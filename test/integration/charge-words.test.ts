@@ -5,7 +5,8 @@ import { methodFor, premiumNumberOf, type ChargeKind } from '../../src/charging/
 import { loadVoiceFlows } from '../../src/voice/prompts.ts';
 import { TEST_CARD_APPROVED } from '../../simulator/test-cards.ts';
 import { startCarrierStandIn } from '../../simulator/carrier-billing.ts';
-import { TestCall } from '../support/call.ts';
+import { TestCall, uniqueCallerNumber } from '../support/call.ts';
+import { activeMember } from '../support/member.ts';
 import { jsonRequest, register, startTestApp, type TestApp } from '../support/harness.ts';
 import { createMerchant, merchantAuth } from '../support/payments.ts';
 import { spokenNumbers } from '../support/twiml.ts';
@@ -37,7 +38,11 @@ const SAID = {
   carrierAfter: marker('charging', 'afterCarrierBilling'),
   demoBefore: marker('charging', 'beforeNone'),
   demoAfter: marker('charging', 'afterNone'),
+  demoCallBilled: marker('charging', 'demoCallBilled'),
+  demoCallBilledPerMinute: marker('charging', 'demoCallBilledPerMinute'),
   notCharged: marker('charging', 'notCharged'),
+  callBilled: marker('charging', 'callStillBilled'),
+  callBilledPerMinute: marker('charging', 'callStillBilledPerMinute'),
   elsewhere: marker('charging', 'soldElsewhere'),
   nowhere: marker('charging', 'soldNowhere'),
   codeNumbers: marker('payment-code', 'codeNumbersIntro'),
@@ -47,17 +52,22 @@ const BEFORE = {
   'premium-rate': [SAID.premiumBefore],
   card: [SAID.cardBefore, marker('card', 'consentActivation')],
   'carrier-billing': [SAID.carrierBefore, marker('carrier-billing', 'consentActivation')],
-  none: [SAID.demoBefore],
+  none: [SAID.demoBefore, SAID.demoCallBilled, SAID.demoCallBilledPerMinute],
 } as const;
 const BY_METHOD = {
   'premium-rate': [SAID.premiumBefore, SAID.premiumAfter],
   card: [...BEFORE.card, SAID.cardAfter],
   'carrier-billing': [...BEFORE['carrier-billing'], SAID.carrierAfter],
-  none: [SAID.demoBefore, SAID.demoAfter],
+  none: [SAID.demoBefore, SAID.demoAfter, SAID.demoCallBilled, SAID.demoCallBilledPerMinute],
 } as const;
+
+/** Words that say nothing is charged: false on a number whose carrier bills every call its tariff. */
+const NOTHING_CHARGED = [SAID.notCharged, SAID.demoBefore, SAID.demoAfter];
 
 const NUMBERS = { fee: '+815000001234', code500: '+815000000500', plain: '+815000009999' } as const;
 const CONFIGS: Record<string, Record<string, string>> = {
+  // A fresh clone: activation and renewal premium-rate on SERVICE_PHONE_NUMBER (300/call), codes and approvals a demo sold on it too.
+  'the development default (no CHARGE_METHOD)': { CODE_DENOMINATIONS: '500,1000' },
   'premium-rate for every kind, a number per price': {
     CHARGE_METHOD: 'premium-rate',
     CHARGE_METHOD_APPROVALS: 'premium-rate',
@@ -73,6 +83,11 @@ const CONFIGS: Record<string, Record<string, string>> = {
   },
   'card for every kind': { CHARGE_METHOD: 'card', CODE_DENOMINATIONS: '500,1000' },
   'none (a demo) for every kind': { CHARGE_METHOD: 'none', CODE_DENOMINATIONS: '500,1000' },
+  'none (a demo) for every kind, on premium-rate numbers (one per call, one per minute)': {
+    CHARGE_METHOD: 'none',
+    CODE_DENOMINATIONS: '500,1000',
+    PREMIUM_RATE_NUMBERS: `${NUMBERS.fee}=300/call@0990-50-0300,${NUMBERS.code500}=20/minute@0990-50-0020`,
+  },
   'carrier billing for every kind (the operator stand-in)': { CHARGE_METHOD: 'carrier-billing', CODE_DENOMINATIONS: '500,1000' },
 };
 const KINDS: ChargeKind[] = ['activation', 'renewal', 'code_purchase', 'payment_approval'];
@@ -171,8 +186,11 @@ describe('no word about money promises what the configuration does not do (every
             if (!sold && method === 'premium-rate' && !(heard.includes(SAID.elsewhere) || heard.includes(SAID.nowhere) || heard.includes(SAID.codeNumbers))) {
               failures.push(`${where}: not sold here, and not told which number sells it; heard: ${heard}`);
             }
-            // The carrier bills every call to a premium-rate number: "not charged" is never true there.
-            if (number && heard.includes(SAID.notCharged)) failures.push(`${where}: says "${SAID.notCharged}" on a premium-rate number; heard: ${heard}`);
+            // The carrier bills every call to a premium-rate number: "not charged" (nor "a demo: nothing is charged") is never true there.
+            for (const w of NOTHING_CHARGED) if (number && heard.includes(w)) failures.push(`${where}: says "${w}" on a premium-rate number; heard: ${heard}`);
+            // A demo taken there is free, but the call is not: the caller has heard what the call itself costs.
+            const callPrice = number?.per === 'call' ? [SAID.callBilled, SAID.demoCallBilled] : [SAID.callBilledPerMinute, SAID.demoCallBilledPerMinute];
+            if (number && sold && method === 'none' && !callPrice.some((w) => heard.includes(w))) failures.push(`${where}: sold on a premium-rate number without saying what the call itself costs; heard: ${heard}`);
           }
         }
         expect(failures, failures.slice(0, 3).join('\n')).to.deep.equal([]);
@@ -183,6 +201,66 @@ describe('no word about money promises what the configuration does not do (every
         await app.close();
         await operator?.close();
       }
+    });
+  }
+});
+
+/**
+ * The development default (a fresh clone): the activation fee is premium-rate on SERVICE_PHONE_NUMBER
+ * (300 yen a call), and codes and approvals are a demo sold on that same number. The demo costs
+ * nothing itself, but the carrier bills the call its tariff all the same: "nothing will really be
+ * charged" would be false there, and the caller must know the call's price before pressing 1.
+ */
+describe('a demo on a number that bills every call (the development default)', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp();
+  });
+  after(() => app.close());
+
+  const WORDS = {
+    'ja-JP': { free: 'デモのため無料', call: 'この通話の料金300円は、電話会社から請求されます。', nothing: '実際には請求されません', buy: '購入は1' },
+    'en-US': { free: 'This demo is free', call: 'this call costs 300 yen on your phone bill.', nothing: 'nothing will really be charged', buy: 'To buy, press 1' },
+  } as const;
+
+  /** A member on a line of their own, at the price of a 500-yen demo code on `to`; what they heard there. */
+  async function atTheCodePrice(locale: 'ja-JP' | 'en-US', to: string) {
+    const line = uniqueCallerNumber();
+    const member = await activeMember(app, { pin: PIN, from: line, locale });
+    const call = new TestCall(app, line, to);
+    await call.dial();
+    await call.press('2');
+    if (!call.gatherAction().includes('/twilio/voice/menu')) {
+      await call.press(`${member.formalId}#`);
+      await call.press(`${PIN}#`);
+    }
+    await call.press('1');
+    return { call, member, heard: call.heardText() };
+  }
+
+  for (const locale of ['ja-JP', 'en-US'] as const) {
+    const w = WORDS[locale];
+    it(`on a premium-rate number, a demo code's words say the code is free and the call itself is still billed its tariff, before 1 buys it (${locale})`, async () => {
+      expect(premiumNumberOf(app.config, NUMBERS.fee), 'the service number bills 300/call by default').to.deep.include({ amount: 300, per: 'call' });
+      expect(methodFor(app.config, 'code_purchase')).to.equal('none');
+      const { call, member, heard } = await atTheCodePrice(locale, NUMBERS.fee);
+      expect(heard).to.include(w.buy);
+      expect(heard).to.include(w.free);
+      expect(heard).to.include(w.call);
+      expect(heard.indexOf(w.call)).to.be.below(heard.indexOf(w.buy));
+      expect(heard).not.to.include(w.nothing);
+      await call.press('1');
+      expect(call.heardNumbers().some((n) => n.length === 16), call.heardText()).to.equal(true);
+      await call.hangUp();
+      const ledger = await readLedger(app.redis, member.provisionalId);
+      expect(ledger.filter((e) => e.kind === 'code_purchase').map((e) => e.method)).to.deep.equal(['none']);
+    });
+
+    it(`on a number that bills nothing, a demo code's words stay "nothing will really be charged" (${locale})`, async () => {
+      const { call, heard } = await atTheCodePrice(locale, NUMBERS.plain);
+      expect(heard).to.include(w.nothing);
+      expect(heard).not.to.include(w.call);
+      await call.hangUp();
     });
   }
 });
