@@ -6,6 +6,7 @@ import type { Logger } from './logger.ts';
 import type { RedisClient } from './store/redis.ts';
 import type { VoiceFlows } from './voice/prompts.ts';
 import { jsonErrorHandler, jsonNotFound, jsonRequest } from './http/errors.ts';
+import { methodNotAllowed } from './http/method-not-allowed.ts';
 import { voiceRouter } from './voice/routes.ts';
 import { twilioSignatureCheck } from './voice/signature.ts';
 import { rejectMalformedApiPaths, rejectMalformedPagePaths } from './http/malformed-path.ts';
@@ -110,6 +111,7 @@ export function createApp(appDeps: AppDeps): Express {
   api.use(requireSameOriginForms(config.publicBaseUrl, 'json'), cookieParser(config.sessionSecret), loadMember(deps));
   api.use(registrationApiRouter(deps));
   api.use(accountsApiRouter(deps));
+  api.use(methodNotAllowed(merchantOpenApi));
   api.use(jsonNotFound);
   api.use(jsonErrorHandler(logger));
   app.use('/api', api);

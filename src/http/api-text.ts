@@ -23,6 +23,7 @@ export const API_TEXT = {
   badRequest: { en: 'The request could not be understood.', ja: 'リクエストを解釈できませんでした。' },
   malformedPath: { en: 'The request path has a broken %-encoding.', ja: 'リクエストのパスの %エンコードが壊れています。' },
   notFound: { en: 'There is no such endpoint.', ja: 'そのエンドポイントはありません。' },
+  methodNotAllowed: (method: string, allow: string) => ({ en: `This endpoint does not take ${method}; it takes ${allow}.`, ja: `このエンドポイントは${method}を受け付けません（${allow}のみ）。` }),
   crossSiteRequest: { en: 'Requests from another site are not accepted.', ja: '別のサイトからのリクエストは受け付けません。' },
   unavailable: {
     en: 'The service is briefly unavailable. Please retry in a moment (with the same Idempotency-Key, if you sent one).',

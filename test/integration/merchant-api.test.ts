@@ -78,6 +78,19 @@ describe('the merchant API: balance checks, redemptions, voids, settlement', () 
       expect(form.status).to.equal(415);
       expect(form.headers.get('cache-control')).to.equal('no-store');
     });
+
+    it('a documented path called with a method it does not take is 405 with Allow (the OpenAPI document decides), not 404', async () => {
+      const wrong = await jsonRequest(app, 'DELETE', '/api/merchant/redemptions', undefined, merchantAuth(shop));
+      expect(wrong.status).to.equal(405);
+      expect(wrong.headers.get('allow')).to.equal('POST');
+      expect(wrong.body.error).to.deep.equal({ code: 'method_not_allowed', message: 'This endpoint does not take DELETE; it takes POST.' });
+      const get = await jsonRequest(app, 'GET', '/api/merchant/redemptions/rd_x/void', undefined, merchantAuth(shop));
+      expect([get.status, get.headers.get('allow')]).to.deep.equal([405, 'POST']);
+      const put = await jsonRequest(app, 'PUT', '/api/merchant/codes/123', {}, merchantAuth(shop));
+      expect([put.status, put.headers.get('allow')]).to.deep.equal([405, 'GET, HEAD']);
+      // Not documented: still 404.
+      expect((await jsonRequest(app, 'DELETE', '/api/merchant/no-such-thing', undefined, merchantAuth(shop))).status).to.equal(404);
+    });
   });
 
   describe('balance checks and redemptions', () => {
