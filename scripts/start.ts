@@ -16,7 +16,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
-import { ConfigError, DEV_ADMIN_TOKEN, loadConfig, processEnv, type Config } from '../src/config.ts';
+import { ConfigError, DEV_ADMIN_TOKEN, loadConfig, PLACEHOLDER_SERVICE_PHONE_NUMBER, processEnv, type Config } from '../src/config.ts';
 import { startServer, type RunningServer } from '../src/server.ts';
 import { VoiceFlowError } from '../src/voice/prompts.ts';
 import { simulatorRouters } from './lib/simulator-routers.ts';
@@ -61,6 +61,18 @@ function workerCount(config: Config): { count: number; note?: string } {
   return { count: availableParallelism() };
 }
 
+/**
+ * How each kind of charge is collected, grouped by method (docs/CHARGING.md), so an operator sees
+ * at start what callers will be told; a demo and the placeholder number say that nothing is billed.
+ */
+function chargingLine(config: Config): string {
+  const byMethod = new Map<string, string[]>();
+  for (const [kind, method] of Object.entries(config.charging.methods)) byMethod.set(method, [...(byMethod.get(method) ?? []), kind]);
+  const said = [...byMethod].map(([method, kinds]) => `${kinds.join(', ')}: ${method === 'none' ? 'none (a demo)' : method}`).join(' · ');
+  const placeholder = config.servicePhoneNumber === PLACEHOLDER_SERVICE_PHONE_NUMBER ? `\n                    (SERVICE_PHONE_NUMBER is the placeholder ${PLACEHOLDER_SERVICE_PHONE_NUMBER}: no real call reaches it, so nothing is billed)` : '';
+  return `  charging          ${said}${placeholder}`;
+}
+
 function banner(config: Config, workerNote: string): string {
   const local = `http://localhost:${config.port}`;
   return `dialpass is running (${config.env}${workerNote})
@@ -70,6 +82,7 @@ function banner(config: Config, workerNote: string): string {
   health            ${local}/healthz
   operator console  ${local}/admin${config.env !== 'production' && config.adminToken === DEV_ADMIN_TOKEN ? `   (development ADMIN_TOKEN: ${DEV_ADMIN_TOKEN})` : ''}
   merchant pages    ${local}/merchant   (sign in with a merchant's API key; the API: ${local}/openapi.json)
+${chargingLine(config)}
   Twilio voice URL  ${config.publicBaseUrl}/twilio/voice   (status callback: ${config.publicBaseUrl}/twilio/voice/status)${
     config.simulatorEnabled ? `\n  call simulator    ${local}/simulator   (or in a terminal: npm run call)` : ''
   }`;
