@@ -38,10 +38,12 @@ export const outboxKeys = (merchantId: string) => [keys.merchant(merchantId), ke
  * One move of a payment request (decide-payment-request.lua): claim, approve, decline or release.
  * An approval writes its event and books the amount to the merchant's settlement on today's day
  * (TIME_ZONE) in the same step, so what the merchant is owed follows every approval exactly once.
+ * A demo approval (CHARGE_METHOD_APPROVALS=none) charged the member nothing, so nothing is owed for
+ * it and nothing is booked: the settlement is what the operator pays out on.
  */
 export function movePaymentRequest(
   redis: RedisClient,
-  timeZone: string,
+  config: Pick<Config, 'timeZone' | 'charging'>,
   move: { merchantId: string; requestId: string; action: 'claim' | 'approve' | 'decline' | 'release'; memberId: string; callSid: string; now: number },
 ) {
   const { merchantId, requestId, now } = move;
@@ -57,7 +59,8 @@ export function movePaymentRequest(
     requestId,
     newEventId(),
     new Date(now).toISOString(),
-    calendarDay(now, timeZone),
+    calendarDay(now, config.timeZone),
+    config.charging.methods.approvals === 'none' ? '0' : '1',
   );
 }
 
@@ -327,7 +330,7 @@ async function settleHeldRequest(deps: OutboxDeps, merchantId: string, requestId
   if (!status || !CALL_ENDED.has(status) || Number(recordedAt) > now - deps.config.callEndGraceMs) return 'waiting';
   const charged = (await redis.exists(keys.callStep(memberId, callSid, `approve-${requestId}`))) === 1;
   const action = charged ? 'approve' : 'release';
-  const run = () => movePaymentRequest(redis, deps.config.timeZone, { merchantId, requestId, action, memberId, callSid, now });
+  const run = () => movePaymentRequest(redis, deps.config, { merchantId, requestId, action, memberId, callSid, now });
   const [code] = charged ? await afterMarkingMerchant(redis, merchantId, now, run) : await run();
   if (code === 1 && charged) {
     const amount = Number(await redis.hget(keys.paymentRequest(requestId), 'amount'));

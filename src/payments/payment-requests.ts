@@ -230,7 +230,7 @@ async function decisionStep(deps: DecisionDeps, decision: { requestId: string; m
   const { requestId } = decision;
   const merchantId = requestMerchant(requestId);
   const now = deps.now();
-  const run = () => movePaymentRequest(redis, deps.config.timeZone, { merchantId, requestId, action, memberId: decision.memberId, callSid: decision.callSid, now });
+  const run = () => movePaymentRequest(redis, deps.config, { merchantId, requestId, action, memberId: decision.memberId, callSid: decision.callSid, now });
   // Only a decision writes an event, so only a decision marks the merchant for the worker.
   if (action === 'claim') {
     // The call says what it holds before it takes it: when the call ends without deciding (the

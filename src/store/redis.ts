@@ -120,6 +120,7 @@ declare module 'ioredis' {
       eventId: string,
       nowIso: string,
       today: string,
+      owed: '1' | '0',
     ): Result<[number, string?], Context>;
     dpExpirePaymentRequest(
       request: string,

@@ -168,7 +168,7 @@ describe('the operator console at /admin (headless Chromium)', function () {
     const settlement = await settlementDays(deps(), shop.merchantId);
     expect((await rows(page, 'merchant')).map((m) => [m.merchant, Number(m.net)])).to.deep.equal([[shop.merchantId, settlement.reduce((t, d) => t + d.net, 0)]]);
     await page.click(`a[href="/admin/merchants/${shop.merchantId}"]`);
-    expect(Number(await page.locator('[data-testid=merchant-total] [data-field=net]').getAttribute('data-value')), 'redeemed 400 net, and the approved request of 1,200').to.equal(1600);
+    expect(Number(await page.locator('[data-testid=merchant-total] [data-field=net]').getAttribute('data-value')), 'redeemed 400 net; the approved request of 1,200 was a demo, owed to no one').to.equal(400);
 
     await page.goto(`${app.url}/admin/audit`);
     const audit = await rows(page, 'audit');

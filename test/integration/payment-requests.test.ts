@@ -170,22 +170,66 @@ describe('payment requests approved by phone (menu 3)', () => {
     expect(peek.status).to.equal(404);
   });
 
-  it('what a merchant is owed follows its approved requests: each approval once (a Twilio retry adds nothing), a decline nothing', async () => {
-    const made = await jsonRequest(app, 'POST', '/api/admin/merchants', { name: 'Owed Shop', webhookUrl: hook.url }, adminAuth(app));
-    const owedShop: TestMerchant = made.body;
-    const request = (amount: number, key: string) =>
-      jsonRequest(app, 'POST', '/api/merchant/payment-requests', { amount, description: 'Tea' }, merchantPost(owedShop, { 'Idempotency-Key': key }));
-    const approved = await request(700, 'owed-1');
-    const declined = await request(400, 'owed-2');
+  it('a demo approval (CHARGE_METHOD_APPROVALS=none, the default here) charged the member nothing, so the merchant is owed nothing for it: its settlement stays empty, as the dashboard says', async () => {
+    expect(app.config.charging.methods.approvals, 'this story needs the demo').to.equal('none');
+    const made = await jsonRequest(app, 'POST', '/api/admin/merchants', { name: 'Demo Owed Shop', webhookUrl: hook.url }, adminAuth(app));
+    const demoShop: TestMerchant = made.body;
+    const approved = await jsonRequest(app, 'POST', '/api/merchant/payment-requests', { amount: 700, description: 'Tea' }, merchantPost(demoShop, { 'Idempotency-Key': 'demo-owed-1' }));
     const approving = await keyRequestNumber(approved.body.number);
     await approving.press('1');
+    const entries = (await ledger(member.provisionalId)).filter((e) => e.paymentRequest === approved.body.id);
+    expect(entries.map((e) => [e.amount, e.method]), 'approved, in the demo').to.deep.equal([[700, 'none']]);
+    const view = await jsonRequest(app, 'GET', '/api/merchant/settlement', undefined, merchantAuth(demoShop));
+    expect(view.body.days, 'nothing owed for what no one paid').to.deep.equal([]);
+    const csv = await (await fetch(`${app.url}/api/admin/merchants/${demoShop.merchantId}/settlement.csv`, { headers: adminAuth(app) })).text();
+    expect(csv.trim().split('\r\n'), 'the payout file: no line').to.have.length(1);
+  });
+});
+
+describe('what a merchant is owed follows the approved requests members really paid (CHARGE_METHOD_APPROVALS=premium-rate)', () => {
+  const REQUEST_NUMBER = '+815000000700';
+  let app: TestApp;
+  let member: ActiveMember;
+  let shop: TestMerchant;
+
+  before(async () => {
+    app = await startTestApp({
+      CHARGE_METHOD_APPROVALS: 'premium-rate',
+      PREMIUM_RATE_NUMBERS: `+815000001234=300/call@0990-50-0300,${REQUEST_NUMBER}=700/call@0990-50-0700`,
+      WEBHOOK_RETRY_BASE_MS: '20',
+    });
+    member = await activeMember(app, { pin: PIN });
+    shop = (await jsonRequest(app, 'POST', '/api/admin/merchants', { name: 'Owed Shop' }, adminAuth(app))).body;
+  });
+  after(async () => app.close());
+
+  async function keyRequestNumber(number: string, to: string): Promise<TestCall> {
+    const call = new TestCall(app, undefined, to);
+    await call.dial();
+    await call.press('3');
+    await call.press(`${member.formalId}#`);
+    await call.press(`${PIN}#`);
+    await call.press(`${number}#`);
+    return call;
+  }
+
+  it('each approval is booked once (a Twilio retry adds nothing), a decline nothing', async () => {
+    const request = (amount: number, key: string) =>
+      jsonRequest(app, 'POST', '/api/merchant/payment-requests', { amount, description: 'Tea' }, merchantPost(shop, { 'Idempotency-Key': key }));
+    const approved = await request(700, 'owed-1');
+    const declined = await request(300, 'owed-2');
+    expect([approved.status, declined.status]).to.deep.equal([201, 201]);
+    const approving = await keyRequestNumber(approved.body.number, REQUEST_NUMBER);
+    await approving.press('1');
     await approving.twilioRetriesLastRequest();
-    const declining = await keyRequestNumber(declined.body.number);
+    const charged = (await readLedger(app.redis, member.provisionalId)).filter((e) => e.paymentRequest === approved.body.id);
+    expect(charged.map((e) => [e.amount, e.method]), 'the member paid it on the phone bill').to.deep.equal([[700, 'premium-rate']]);
+    const declining = await keyRequestNumber(declined.body.number, app.config.servicePhoneNumber);
     await declining.press('2');
     const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(app.clock.now);
-    const view = await jsonRequest(app, 'GET', '/api/merchant/settlement', undefined, merchantAuth(owedShop));
+    const view = await jsonRequest(app, 'GET', '/api/merchant/settlement', undefined, merchantAuth(shop));
     expect(view.body.days).to.deep.equal([{ date: today, redemptions: 0, redeemed: 0, approvals: 1, approved: 700, voided: 0, adjustments: 0, net: 700 }]);
-    const csv = await (await fetch(`${app.url}/api/admin/merchants/${owedShop.merchantId}/settlement.csv`, { headers: adminAuth(app) })).text();
-    expect(csv.trim().split('\r\n')[1]).to.equal(`${owedShop.merchantId},${today},0,0,1,700,0,0,700,JPY`);
+    const csv = await (await fetch(`${app.url}/api/admin/merchants/${shop.merchantId}/settlement.csv`, { headers: adminAuth(app) })).text();
+    expect(csv.trim().split('\r\n')[1]).to.equal(`${shop.merchantId},${today},0,0,1,700,0,0,700,JPY`);
   });
 });

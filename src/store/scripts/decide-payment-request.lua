@@ -2,7 +2,8 @@
 -- charged for it), then approves (after the charge) or releases it (charge refused); or declines.
 -- Approving and declining write the payment_request.approved / .declined event to the merchant's
 -- outbox in the same step, and an approval is booked to the merchant's settlement on its day
--- (what the merchant is owed), once. The request lives in its merchant's slot.
+-- (what the merchant is owed), once; a demo approval (ARGV[9] '0': the member was charged nothing)
+-- is owed to no one and not booked. The request lives in its merchant's slot.
 -- Includes outbox-lib.lua (outbox_emit).
 -- KEYS[1] payment request hash        {mer:<id>}:preq:<requestId>
 -- KEYS[2] pending requests            {mer:<id>}:preq:pending   (request ID -> expiry, ms)
@@ -11,6 +12,7 @@
 -- KEYS[7] merchant's settlement totals      {mer:<id>}:settlement   (<day>:approvals, <day>:approved)
 -- ARGV[1] 'claim' | 'approve' | 'decline' | 'release'   ARGV[2] member ID   ARGV[3] CallSid   ARGV[4] now (ms)
 -- ARGV[5] request ID   ARGV[6] event ID   ARGV[7] now (ISO 8601)   ARGV[8] today (YYYY-MM-DD, TIME_ZONE)
+-- ARGV[9] '1' the approval's charge is collected (owed to the merchant), '0' a demo (CHARGE_METHOD_APPROVALS=none)
 -- Returns: {1, status} changed now; {0, status} this call already did it (retry)
 --          {-1} no such request   {-6} expired   {-2, status} decided or claimed by someone else
 --- @include "outbox-lib"
@@ -44,8 +46,10 @@ if action == 'approve' then
   if status == 'approved' and mine then return {0, status} end
   if status ~= 'claimed' or not mine then return {-2, status} end
   redis.call('HSET', KEYS[1], 'status', 'approved', 'decidedAt', ARGV[4])
-  redis.call('HINCRBY', KEYS[7], ARGV[8] .. ':approvals', 1)
-  redis.call('HINCRBY', KEYS[7], ARGV[8] .. ':approved', redis.call('HGET', KEYS[1], 'amount'))
+  if ARGV[9] == '1' then
+    redis.call('HINCRBY', KEYS[7], ARGV[8] .. ':approvals', 1)
+    redis.call('HINCRBY', KEYS[7], ARGV[8] .. ':approved', redis.call('HGET', KEYS[1], 'amount'))
+  end
   decided('approved')
   return {1, 'approved'}
 end
