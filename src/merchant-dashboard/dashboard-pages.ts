@@ -62,7 +62,8 @@ export function owedPage(view: DashboardView, days: SettlementDay[], months: Set
   const total = months.reduce((t, m) => t + m.net, 0);
   const paid = months.reduce((t, m) => t + m.redeemed + m.approved, 0);
   const { codes, approvals } = view.config.charging.methods;
-  const demo = codes === 'none' && approvals === 'none' ? 'both' : codes === 'none' ? 'codes' : approvals === 'none' ? 'approvals' : undefined;
+  // What is a demo in this deployment, said beside the figures it concerns (docs/CHARGING.md, none).
+  const demo = [codes === 'none' ? w.demoNote.codes : '', approvals === 'none' ? w.demoNote.approvals : ''].filter(Boolean).join(' ');
   const monthRows = months.map(
     (m) => html`<tr data-testid="settlement-month" data-period="${m.period}" data-net="${m.net}"><td>${calendarMonth(m.period, view.lang)}</td><td class="num">${money(view, m.redeemed)}</td><td class="num" data-testid="approved" data-value="${m.approved}">${money(view, m.approved)}</td><td class="num">${money(view, m.voided)}</td><td class="num">${money(view, m.adjustments)}</td><td class="num">${money(view, m.net)}</td><td class="num">${m.redemptions}</td></tr>`,
   );
@@ -74,7 +75,7 @@ export function owedPage(view: DashboardView, days: SettlementDay[], months: Set
 <h1>${w.owed}</h1>
 <dl class="figures"><div data-testid="paid" data-value="${paid}"><dt>${w.paidByMembers}</dt><dd>${money(view, paid)}</dd></div><div data-testid="owed" data-value="${total}"><dt>${w.owedToDate}</dt><dd>${money(view, total)}</dd></div></dl>
 <p class="muted">${w.paidVsOwedNote}</p>
-${demo ? html`<p class="notice" data-testid="demo-note">${w.demoNote(w.demoWhat[demo])}</p>` : ''}
+${demo ? html`<p class="notice" data-testid="demo-note">${demo}</p>` : ''}
 <section class="card"><h2>${w.perMonth}</h2>${dataTable(head, monthRows, w.none, [1, 2, 3, 4, 5, 6])}
 <h3 id="csv">${w.csv}</h3>
 ${errorSummary(view.lang, range?.errors)}
