@@ -259,13 +259,13 @@ describe('npm start: a clear refusal at start, and a stop with a deadline', func
 
     it('SIGTERM to the npm process reaches the app: it drains, stops its redis-server and releases the data directory', async () => {
       const dataDir = tempDataDir();
-      const { npm, port, exited, output } = await npmStart(dataDir);
+      const { npm, port, exited, until } = await npmStart(dataDir);
       expect(redisServersIn(dataDir)).to.have.length(1);
       const signalledAt = performance.now();
       npm.kill('SIGTERM');
       const { at } = await exited;
-      await new Promise((r) => setTimeout(r, 200));
-      expect(output()).to.include('dialpass: SIGTERM, shutting down');
+      // npm's 'exit' can come before the last of the app's output is read from the pipe: wait for the line.
+      await until('dialpass: SIGTERM, shutting down');
       expect(at - signalledAt).to.be.below(10_000);
       expect(redisServersIn(dataDir), 'redis-server stopped').to.deep.equal([]);
       expect(existsSync(join(dataDir, 'dialpass.lock')), 'lock released').to.equal(false);
@@ -306,7 +306,8 @@ describe('npm start: a clear refusal at start, and a stop with a deadline', func
       app.kill('SIGINT'); // a real second Ctrl-C
       const at = await exited;
       stuck.destroy();
-      expect(out).to.include('dialpass: SIGINT again, exiting now');
+      // A child's 'exit' can come before the last of its output is read from the pipe: wait for the line.
+      await until('dialpass: SIGINT again, exiting now');
       expect(at - secondAt, 'exited at once, not at the graceful stop’s deadline').to.be.below(SLOW_STOP_MS / 2);
     });
 
@@ -326,7 +327,8 @@ describe('npm start: a clear refusal at start, and a stop with a deadline', func
       process.kill(-npm.pid!, 'SIGINT');
       const { at } = await exited;
       stuck.destroy();
-      expect(output()).to.include('dialpass: SIGINT again, exiting now');
+      // npm's 'exit' can come before the last of the app's output is read from the pipe: wait for the line.
+      await until('dialpass: SIGINT again, exiting now');
       expect(at - secondAt, 'exited at once, not at the graceful stop’s deadline').to.be.below(SLOW_STOP_MS / 2);
       // redis-server (a process group of its own) is killed at once: gone once it is reaped.
       await eventually(() => expect(redisServersIn(dataDir), 'redis-server stopped').to.deep.equal([]));
