@@ -277,7 +277,7 @@ describe('the outbox index stays small', () => {
       const code = await codeBoughtByPhone(app, buyer, PIN, '1');
       await jsonRequest(app, 'POST', '/api/merchant/redemptions', { code, amount: 100 }, merchantPost(shop));
       await hook.waitFor(1);
-      const forgotten = await eventually(async () => (await app.redis.zscore(keys.merchantsWithWork(), shop.merchantId)) === null, 5000);
+      const forgotten = await eventually(async () => (await app.redis.zscore(keys.merchantsWithWork(), shop.merchantId)) === null, 30_000);
       expect(forgotten, 'the merchant leaves outbox-due:{merchants}').to.equal(true);
     } finally {
       await app.close();
